@@ -1,0 +1,52 @@
+# Device Analytics Pipeline: every set-up step lives here, so a fresh machine needs only
+# `make run` (the whole pipeline on the embedded default) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STATE ?= $(CURDIR)/.state
+LANDING ?= $(STATE)/landing
+export DAP_STATE_DIR ?= $(STATE)
+export DAP_LANDING ?= $(LANDING)
+export DBT_PROFILES_DIR ?= $(CURDIR)/profiles
+DBT := $(BIN)/dbt
+
+.PHONY: help venv run generate ingest dbt-build docs lint test test-unit test-spark test-dbt \
+        bench clean platform-up platform-down platform-status run-platform
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/ingest: pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dbt,dev]'
+	@touch $@
+
+venv: $(BIN)/ingest  ## create .venv with the pinned dependencies
+
+generate: venv  ## write the sample landing data
+	$(BIN)/ingest generate --landing $(LANDING)
+
+ingest: venv  ## ingest every configured source from the landing zone
+	$(BIN)/ingest run --config ingest.yml
+
+dbt-build: venv  ## seeds, models, snapshots and tests on the embedded Spark
+	$(DBT) build --target local
+	$(DBT) docs generate --target local
+
+run: generate ingest dbt-build  ## the whole pipeline end to end, then a summary
+	$(DBT) run-operation print_pipeline_summary --target local --quiet || true
+
+lint: venv  ## ruff + sqlfluff over the project
+	$(BIN)/ruff check ingest tests bench
+	$(BIN)/sqlfluff lint models macros tests/dbt --processes 2
+
+test: venv lint  ## the whole test suite (unit, Spark integration, dbt end to end, platform)
+	$(BIN)/python -m pytest tests
+
+bench: venv  ## ingest benchmark vs plain Spark (quick size; see bench/README)
+	$(BIN)/python bench/ingest_bench.py --quick
+
+clean:  ## remove generated state (warehouse, metastore, landing data, dbt target)
+	rm -rf $(STATE) target logs dbt_packages

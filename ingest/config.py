@@ -1,0 +1,150 @@
+"""The sources config (YAML), validated with pydantic.
+
+```yaml
+landing: ${DAP_LANDING}            # base for relative source paths; env vars are expanded
+sources:
+  camera:
+    path: camera                   # dir, glob, or s3a:// prefix (relative to landing)
+    table: raw.camera_events
+    format: json                   # json (lines, documents, arrays; .gz too) | csv
+    partition:
+      column: event_ts             # original key path of the event time; its date partitions
+      fallback: landing_date       # landing_date (the yyyy-mm-dd folder) | ingest_date
+    flatten: {max_depth: 4}
+    arrays: {mode: json, explode: []}   # explode: [payload.pull_request.requested_reviewers]
+    max_files_per_partition: 1
+    schema_policy: evolve          # evolve (add columns) | frozen (new columns are rescued)
+```
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ingest.errors import ConfigError
+from ingest.naming import Path as KeyPath
+
+_TABLE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartitionConfig(_Strict):
+    column: str | None = None
+    fallback: Literal["landing_date", "ingest_date"] = "landing_date"
+
+    @property
+    def key_path(self) -> KeyPath | None:
+        return tuple(self.column.split(".")) if self.column else None
+
+
+class FlattenConfig(_Strict):
+    max_depth: int = Field(default=4, ge=1, le=32)
+
+
+class ArraysConfig(_Strict):
+    mode: Literal["json"] = "json"
+    explode: list[str] = Field(default_factory=list)
+
+    @property
+    def explode_paths(self) -> frozenset[KeyPath]:
+        return frozenset(tuple(p.split(".")) for p in self.explode)
+
+
+class CsvOptions(_Strict):
+    delimiter: str = ","
+    quote: str = '"'
+    escape: str = '"'
+    encoding: str = "UTF-8"
+    null_values: list[str] = Field(default_factory=lambda: [""])
+    header: Literal["auto", "first_line"] = "auto"
+
+
+class SourceConfig(_Strict):
+    name: str
+    path: str
+    table: str
+    format: Literal["json", "csv"]
+    partition: PartitionConfig = PartitionConfig()
+    flatten: FlattenConfig = FlattenConfig()
+    arrays: ArraysConfig = ArraysConfig()
+    csv: CsvOptions = CsvOptions()
+    max_files_per_partition: int = Field(default=1, ge=1, le=1000)
+    schema_policy: Literal["evolve", "frozen"] = "evolve"
+
+    @field_validator("table")
+    @classmethod
+    def _table_name(cls, value: str) -> str:
+        if not _TABLE.match(value):
+            raise ValueError(
+                f"table must be 'database.table' in lowercase [a-z0-9_], got {value!r}"
+            )
+        return value
+
+
+class IngestConfig(_Strict):
+    landing: str = ""
+    sources: list[SourceConfig]
+
+    def select(self, names: list[str] | None) -> list[SourceConfig]:
+        if not names:
+            return list(self.sources)
+        known = {s.name: s for s in self.sources}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ConfigError(
+                f"unknown source(s): {', '.join(unknown)}",
+                hint=f"configured sources: {', '.join(known)}",
+            )
+        return [known[n] for n in names]
+
+
+def _expand(value: str) -> str:
+    return os.path.expandvars(os.path.expanduser(value))
+
+
+def load_config(path: Path, landing_override: str | None = None) -> IngestConfig:
+    """Read and validate a config file; relative source paths resolve against ``landing``."""
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file not found: {path}", where=str(path), hint="pass --config PATH"
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"config is not valid YAML: {exc}", where=where) from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("sources"), dict):
+        raise ConfigError(
+            "config must be a mapping with a 'sources' mapping",
+            where=str(path),
+            hint="see README, section 'Config'",
+        )
+    landing = landing_override or _expand(str(raw.get("landing") or ""))
+    sources = []
+    for name, body in raw["sources"].items():
+        body = dict(body or {})
+        source_path = _expand(str(body.get("path", name)))
+        if landing and not (source_path.startswith(("/", "s3://", "s3a://"))):
+            source_path = landing.rstrip("/") + "/" + source_path
+        body.update(name=name, path=source_path)
+        sources.append(body)
+    try:
+        return IngestConfig(landing=landing, sources=sources)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"sources.{'.'.join(str(p) for p in err['loc'][1:])}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(
+            f"invalid config: {problems}", where=str(path), hint="fix the listed settings"
+        ) from None

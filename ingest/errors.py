@@ -1,0 +1,41 @@
+"""One exception family for the package: every error says what, where and what to do."""
+
+from __future__ import annotations
+
+
+class IngestError(Exception):
+    """Base class. ``where`` names the file/line/setting; ``hint`` tells the user what to do."""
+
+    exit_code = 1
+
+    def __init__(self, what: str, *, where: str | None = None, hint: str | None = None) -> None:
+        self.what = what
+        self.where = where
+        self.hint = hint
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        parts = [self.what]
+        if self.where:
+            parts.append(f"where: {self.where}")
+        if self.hint:
+            parts.append(f"what to do: {self.hint}")
+        return "\n  ".join(parts)
+
+
+class ConfigError(IngestError):
+    """The configuration file or a CLI option is invalid (terminal: fix the config)."""
+
+    exit_code = 2
+
+
+class InputError(IngestError):
+    """A landing path cannot be read at all (terminal until the path is fixed)."""
+
+    exit_code = 3
+
+
+class StateError(IngestError):
+    """The metastore or warehouse is in a state the run cannot continue from."""
+
+    exit_code = 4

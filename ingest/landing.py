@@ -1,0 +1,95 @@
+"""Discover landing files: what exists in the landing zone, with identity for the manifest.
+
+A landing file's identity is (uri, size, fingerprint). The fingerprint is a SHA-256 of the bytes
+for local files and the object's ETag on S3 (``ingest.landing_s3``); the manifest
+(``ingest_meta.files``) uses it to ingest every file exactly once.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import logging
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ingest.errors import InputError
+
+log = logging.getLogger(__name__)
+
+_DATE_DIR = re.compile(r"(?:^|/)(\d{4}-\d{2}-\d{2})(?:/|$)")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    """One file in the landing zone."""
+
+    uri: str  # what Spark reads: an absolute local path or an s3a:// URI
+    size: int
+    fingerprint: str
+
+    @property
+    def landing_date(self) -> date | None:
+        """The ``yyyy-mm-dd`` folder the file landed in, if its path has one."""
+        match = _DATE_DIR.search(self.uri)
+        return date.fromisoformat(match.group(1)) if match else None
+
+
+def sha256_of(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return "sha256:" + digest.hexdigest()
+
+
+def is_remote(uri: str) -> bool:
+    return uri.startswith(("s3://", "s3a://"))
+
+
+def discover(patterns: list[str]) -> list[LandingFile]:
+    """List files matching local globs or S3 prefixes/globs, sorted by URI.
+
+    Raises ``InputError`` when a pattern matches nothing that exists as a directory or file,
+    because a typo in a path must not look like "no new data".
+    """
+    found: dict[str, LandingFile] = {}
+    for pattern in patterns:
+        if is_remote(pattern):
+            from ingest.landing_s3 import discover_s3
+
+            for item in discover_s3(pattern):
+                found[item.uri] = item
+            continue
+        for item in _discover_local(pattern):
+            found[item.uri] = item
+    return [found[uri] for uri in sorted(found)]
+
+
+def _discover_local(pattern: str) -> list[LandingFile]:
+    path = Path(pattern)
+    if path.is_dir():
+        candidates = [str(p) for p in path.rglob("*") if p.is_file()]
+    else:
+        candidates = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
+        if not candidates and not glob.has_magic(pattern):
+            raise InputError(
+                f"landing path does not exist: {pattern}",
+                where=pattern,
+                hint="check the path (or the source's 'path' in the config); use a directory or a glob",
+            )
+    files = []
+    for candidate in sorted(candidates):
+        name = os.path.basename(candidate)
+        if name.startswith((".", "_")):  # hidden files, _SUCCESS markers, _ground_truth
+            continue
+        if any(part.startswith("_") for part in Path(candidate).relative_to(path if path.is_dir() else "/").parts[:-1]):
+            continue
+        absolute = os.path.abspath(candidate)
+        files.append(LandingFile(absolute, os.path.getsize(absolute), sha256_of(absolute)))
+    log.debug("discovered %d files under %s", len(files), pattern)
+    return files

@@ -1,0 +1,91 @@
+"""Read JSON landing files into one record per row, keeping the source file and line.
+
+All files of a batch are read in one Spark job (``wholetext``: one row per file, gzip handled by
+Hadoop codecs), then each file is split into records by its shape:
+- JSON lines (the default): one record per non-blank line; ``_source_line`` is the 1-based line;
+- a JSON array document (``[{...}, {...}]``, REST exports): one record per element; the line is the
+  1-based element index;
+- a single pretty-printed JSON object: one record, line 1.
+A file whose array cannot be parsed becomes one bad record holding the whole text, so it is
+quarantined instead of lost.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+RECORD_COLUMNS = ("_source_file", "_source_line", "_raw")
+
+
+def source_file_column() -> Column:
+    """The file a row came from, as the user wrote it: a local path or an s3a:// URI.
+
+    ``input_file_name()`` is a percent-encoded URI; '+' is protected before decoding because
+    URL decoding would turn it into a space.
+    """
+    decoded = F.url_decode(F.replace(F.input_file_name(), F.lit("+"), F.lit("%2B")))
+    return F.regexp_replace(decoded, r"^file:(//)?", "")
+
+
+def read_json_records(spark: SparkSession, uris: list[str]) -> DataFrame:
+    """One row per record: ``_source_file``, ``_source_line`` (int), ``_raw`` (string)."""
+    files = spark.read.text(uris, wholetext=True).select(
+        source_file_column().alias("_source_file"), F.col("value")
+    )
+    body = F.regexp_replace("value", r"^[\s\x{FEFF}]+", "")
+    first_line = F.substring_index(body, "\n", 1)
+    as_array = F.from_json("value", T.ArrayType(T.StringType()))
+    is_document = (
+        body.startswith("{")
+        & F.get_json_object(first_line, "$").isNull()
+        & F.get_json_object("value", "$").isNotNull()
+    )
+    records = (
+        F.when(body.startswith("["), F.coalesce(as_array, F.array("value")))
+        .when(is_document, F.array("value"))
+        .otherwise(F.split("value", r"\r?\n"))
+    )
+    exploded = files.select("_source_file", F.posexplode(records).alias("pos", "_raw"))
+    return exploded.where(F.trim("_raw") != "").select(
+        "_source_file",
+        (F.col("pos") + 1).cast("int").alias("_source_line"),
+        "_raw",
+    )
+
+
+def infer_json_schema(spark: SparkSession, records: DataFrame) -> T.StructType:
+    """Infer one schema for all records (one Spark job over the text).
+
+    All-null fields are dropped, so a field that was only ever null does not fix a column as
+    string. Uses ``DataFrameReader.json(Dataset[String])`` through the JVM: the Python API only
+    accepts paths or RDDs, and an RDD would ship every line through a Python worker.
+    """
+    jvm = spark._jvm  # type: ignore[attr-defined]
+    strings = getattr(records.select("_raw")._jdf, "as")(jvm.org.apache.spark.sql.Encoders.STRING())
+    reader = spark._jsparkSession.read().option("dropFieldIfAllNull", "true")  # type: ignore[attr-defined]
+    inferred = DataFrame(reader.json(strings), spark)
+    fields = [f for f in inferred.schema.fields if f.name != "_corrupt_record"]
+    return T.StructType(fields)
+
+
+def parse_json_records(records: DataFrame, schema: T.StructType) -> DataFrame:
+    """Add ``_data`` (the parsed struct) and ``_bad_reason`` (NULL for good records)."""
+    with_corrupt = T.StructType([*schema.fields, T.StructField("_corrupt_record", T.StringType())])
+    parsed = records.withColumn(
+        "_data",
+        F.from_json(
+            "_raw",
+            with_corrupt,
+            {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"},
+        ),
+    )
+    trimmed = F.ltrim("_raw")
+    reason = (
+        F.when(F.col("_raw").contains("\ufffd"), F.lit("invalid UTF-8 bytes in the record"))
+        .when(~trimmed.startswith("{"), F.lit("not a JSON object"))
+        .when(F.col("_data._corrupt_record").isNotNull(), F.lit("malformed JSON"))
+        .when(F.col("_data").isNull(), F.lit("malformed JSON"))
+    )
+    return parsed.withColumn("_bad_reason", reason)

@@ -1,0 +1,75 @@
+"""Build the Spark session for a profile: project-local state, UTC, few shuffle partitions.
+
+Embedded Derby admits one JVM at a time, so ingest and dbt (session mode) run one after the other
+against the same ``<state>/metastore_db``; ``spark_conf`` is shared with ``profiles/profiles.yml``
+by construction (same keys, same locations).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING
+
+from ingest.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger(__name__)
+
+
+def spark_conf(settings: Settings) -> dict[str, str]:
+    """Spark configuration for ``settings`` (pure: no Spark started)."""
+    scratch = settings.scratch_dir
+    conf = {
+        "spark.master": settings.spark_master,
+        "spark.app.name": "ingest",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
+        "spark.sql.adaptive.enabled": "true",
+        "spark.driver.memory": settings.driver_memory,
+        "spark.local.dir": str(scratch),
+        "spark.driver.extraJavaOptions": (
+            f"-Djava.io.tmpdir={scratch} -Dderby.system.home={settings.state_dir} "
+            f"-Dderby.stream.error.file={settings.state_dir / 'derby.log'}"
+        ),
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": settings.warehouse_dir,
+        # JSON keys that differ only by case must stay distinct columns (see ingest.naming).
+        "spark.sql.caseSensitive": "true",
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        "spark.sql.parquet.compression.codec": "snappy",
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={settings.metastore_dir};create=true"
+        ),
+        "spark.hadoop.datanucleus.schema.autoCreateAll": "true",
+        "spark.hadoop.hive.metastore.schema.verification": "false",
+        "spark.hadoop.hive.exec.scratchdir": str(scratch / "hive"),
+        "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+    }
+    if settings.profile == "platform":
+        from ingest.platform_conf import platform_spark_conf
+
+        conf.update(platform_spark_conf(settings))
+    return conf
+
+
+def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
+    """Start (or reuse) the Spark session for ``settings``."""
+    from pyspark.sql import SparkSession
+
+    settings.scratch_dir.mkdir(parents=True, exist_ok=True)
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    # The JVM writes derby.log into its working dir unless told otherwise; keep it in state.
+    os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
+    builder = SparkSession.builder
+    for key, value in spark_conf(settings).items():
+        builder = builder.config(key, value)
+    builder = builder.config("spark.app.name", app_name)
+    log.info("starting Spark (%s profile, state in %s)", settings.profile, settings.state_dir)
+    spark = builder.enableHiveSupport().getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark

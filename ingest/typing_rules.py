@@ -1,0 +1,89 @@
+"""Type rules (plain Python): which Spark type a column gets and how later values may change it.
+
+- A new column's type is the type Spark inferred for the batch (JSON) or the narrowest type every
+  value of the batch parses as (CSV, see ``infer_text_type``). All-null fields create no column.
+- A column's type never changes once the table has it. Incoming values of another type are cast
+  only if the cast is lossless, checked value by value by a round trip (cast to the table type and
+  back must give the original); any value that fails is kept as text in ``_rescued_data``.
+- Some pairs are never cast (boolean <-> number): those values are always rescued.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pyspark.sql.types import (
+    BooleanType,
+    ByteType,
+    DataType,
+    DateType,
+    DecimalType,
+    DoubleType,
+    FloatType,
+    IntegerType,
+    LongType,
+    NullType,
+    ShortType,
+    StringType,
+    TimestampType,
+)
+
+
+class Reconcile(Enum):
+    SAME = "same"  # store as is
+    CAST_CHECKED = "cast_checked"  # cast; values that do not round-trip are rescued
+    RESCUE_ALL = "rescue_all"  # never cast; every non-null value is rescued
+
+
+def canonical(data_type: DataType) -> DataType:
+    """The storage type for an inferred type: integers widen to bigint, floats to double."""
+    if isinstance(data_type, ByteType | ShortType | IntegerType | LongType):
+        return LongType()
+    if isinstance(data_type, FloatType | DoubleType):
+        return DoubleType()
+    if isinstance(data_type, NullType):
+        return StringType()
+    return data_type
+
+
+_NUMERIC = (LongType, DoubleType, DecimalType)
+
+
+def reconcile(table_type: DataType, batch_type: DataType) -> Reconcile:
+    """How values of ``batch_type`` enter a column of ``table_type``."""
+    table_type, batch_type = canonical(table_type), canonical(batch_type)
+    if table_type == batch_type:
+        return Reconcile.SAME
+    if isinstance(table_type, StringType):
+        return Reconcile.CAST_CHECKED  # any scalar has a text form; the round trip proves it
+    if isinstance(table_type, BooleanType) != isinstance(batch_type, BooleanType) and not isinstance(
+        batch_type, StringType
+    ):
+        return Reconcile.RESCUE_ALL
+    if isinstance(table_type, _NUMERIC + (BooleanType, DateType, TimestampType)):
+        return Reconcile.CAST_CHECKED
+    return Reconcile.RESCUE_ALL
+
+
+# Text type inference for CSV (and any all-text source): the narrowest type all values parse as.
+# Patterns are applied in Spark (see ingest.transform.infer_text_types); kept here so they are
+# unit-tested and documented in one place. Leading zeros ("01") keep a column as text.
+INTEGER_PATTERN = r"^-?(0|[1-9][0-9]{0,17})$"
+GROUPED_INTEGER_PATTERN = r"^-?[1-9][0-9]{0,2}(,[0-9]{3})+$"
+DOUBLE_PATTERN = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
+BOOLEAN_PATTERN = r"^(?i)(true|false)$"
+
+
+def text_type(
+    *, all_integer: bool, all_grouped_integer: bool, all_double: bool, all_boolean: bool
+) -> tuple[DataType, bool]:
+    """Choose a type from per-column facts; the flag says "strip thousands separators first"."""
+    if all_boolean:
+        return BooleanType(), False
+    if all_integer:
+        return LongType(), False
+    if all_grouped_integer:
+        return LongType(), True
+    if all_double:
+        return DoubleType(), False
+    return StringType(), False
