@@ -1,0 +1,174 @@
+"""Read CSV landing files whose headers differ between files, keeping file and record number.
+
+Spark's CSV reader applies one header to all files, so files are grouped by their own header
+(sniffed from the first 64 KiB of each file) and each group is read in one job with an explicit
+all-text schema; the groups are combined with ``unionByName``. Rows with the wrong number of
+fields are kept whole in ``_raw`` and marked bad. A preamble before the header (title rows, blank
+rows) is detected and skipped; blank rows are skipped everywhere.
+
+``_source_line`` is the 1-based record number in the file, counting non-empty records (the header
+is record ``n``, the first data row ``n + 1``); it equals the line number unless the file has empty
+lines or a quoted field spans lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from ingest.config import CsvOptions
+from ingest.errors import InputError
+from ingest.read_json import source_file_column
+
+log = logging.getLogger(__name__)
+
+HEAD_BYTES = 64 * 1024
+_SNIFF_RECORDS = 50
+
+
+@dataclass(frozen=True)
+class CsvHeader:
+    names: tuple[str, ...]  # original header texts, made unique ("a", "a#2")
+    header_record: int  # 1-based record number of the header
+
+
+def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
+    """Find the header among the first records of a file (plain Python, unit-tested).
+
+    The header is the first record with at least half as many non-empty cells as the widest of
+    the first 50 records; records before it (titles, blank rows) are preamble. ``None`` for a
+    file with no records.
+    """
+    reader = csv.reader(io.StringIO(head), delimiter=options.delimiter, quotechar=options.quote)
+    records: list[list[str]] = []
+    try:
+        for row in reader:
+            records.append(row)
+            if len(records) >= _SNIFF_RECORDS:
+                break
+    except csv.Error:
+        pass
+    if not records:
+        return None
+    widest = max(sum(1 for cell in row if cell.strip()) for row in records)
+    if widest == 0:
+        return None
+    threshold = max(1, (widest + 1) // 2)
+    if options.header == "first_line":
+        index = 0
+    else:
+        index = next(i for i, row in enumerate(records) if sum(1 for c in row if c.strip()) >= threshold)
+    names: list[str] = []
+    seen: dict[str, int] = defaultdict(int)
+    for position, cell in enumerate(records[index], start=1):
+        name = cell.strip().lstrip("\ufeff") or f"column_{position}"
+        seen[name] += 1
+        names.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    # Spark's reader skips empty lines, so the header's record number counts non-empty ones.
+    return CsvHeader(tuple(names), sum(1 for row in records[: index + 1] if row))
+
+
+def read_head(spark: SparkSession, uri: str, limit: int = HEAD_BYTES) -> str:
+    """The first ``limit`` bytes of a file (decompressed if gzip), through Hadoop's FileSystem.
+
+    The same call reads local paths and s3a:// objects.
+    """
+    jvm = spark._jvm  # type: ignore[attr-defined]
+    conf = spark._jsc.hadoopConfiguration()  # type: ignore[attr-defined]
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    try:
+        stream = path.getFileSystem(conf).open(path)
+    except Exception as exc:  # py4j wraps the Java IOException
+        raise InputError(f"cannot open landing file: {exc}", where=uri) from None
+    codec = jvm.org.apache.hadoop.io.compress.CompressionCodecFactory(conf).getCodec(path)
+    if codec is not None:
+        stream = codec.createInputStream(stream)
+    try:
+        bounded = jvm.org.apache.commons.io.input.BoundedInputStream(stream, limit)
+        data = bytes(jvm.org.apache.commons.io.IOUtils.toByteArray(bounded))
+    finally:
+        stream.close()
+    return data.decode("utf-8", errors="replace")
+
+
+def read_csv_records(
+    spark: SparkSession, uris: list[str], options: CsvOptions
+) -> tuple[DataFrame | None, list[str], list[str]]:
+    """Read all files; return (rows, header-less files, every column name seen).
+
+    Rows carry ``_source_file``, ``_source_line``, one text column per header name (original
+    header text as the column name), ``_raw`` (the record text for bad rows) and
+    ``_bad_reason``.
+    """
+    groups: dict[CsvHeader, list[str]] = defaultdict(list)
+    empty: list[str] = []
+    for uri in uris:
+        header = sniff_header(read_head(spark, uri), options)
+        if header is None:
+            empty.append(uri)
+        else:
+            groups[header].append(uri)
+    frames: list[DataFrame] = []
+    all_names: list[str] = []
+    for header, files in sorted(groups.items(), key=lambda item: item[1][0]):
+        frames.append(_read_group(spark, header, files, options))
+        all_names.extend(n for n in header.names if n not in all_names)
+    if not frames:
+        return None, empty, all_names
+    combined = frames[0]
+    for frame in frames[1:]:
+        combined = combined.unionByName(frame, allowMissingColumns=True)
+    return combined, empty, all_names
+
+
+def _read_group(spark: SparkSession, header: CsvHeader, files: list[str], options: CsvOptions) -> DataFrame:
+    positional = [f"_c{i}" for i in range(len(header.names))]
+    schema = T.StructType(
+        [T.StructField(name, T.StringType()) for name in positional]
+        + [T.StructField("_corrupt_record", T.StringType())]
+    )
+    frame = (
+        spark.read.schema(schema)
+        .option("header", "false")
+        .option("multiLine", "true")
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", "_corrupt_record")
+        .option("sep", options.delimiter)
+        .option("quote", options.quote)
+        .option("escape", options.escape)
+        .option("encoding", options.encoding)
+        .option("nullValue", "\u0000never\u0000")  # null tokens are applied later, per config
+        .csv(files)
+        .select("*", source_file_column().alias("_source_file"), F.monotonically_increasing_id().alias("_order"))
+    )
+    # Within a file the reader returns records in order (multiLine files are not split).
+    record_number = F.row_number().over(Window.partitionBy("_source_file").orderBy("_order"))
+    frame = frame.withColumn("_source_line", record_number.cast("int")).where(
+        F.col("_source_line") > header.header_record
+    )
+    values = [F.col(p) for p in positional]
+    is_blank = F.coalesce(*[F.when(F.trim(v) != "", F.lit(False)) for v in values], F.lit(True))
+    frame = frame.where(~is_blank | F.col("_corrupt_record").isNotNull())
+    nulls = list(options.null_values)
+    renamed = [
+        F.when(F.col(p).isin(nulls), F.lit(None)).otherwise(F.col(p)).alias(name)
+        for p, name in zip(positional, header.names, strict=True)
+    ]
+    reason = F.when(
+        F.col("_corrupt_record").isNotNull(),
+        F.lit(f"wrong number of fields (the header has {len(header.names)})"),
+    ).when(F.concat_ws("", *values).contains("\ufffd"), F.lit("invalid bytes for the file encoding"))
+    return frame.select(
+        "_source_file",
+        "_source_line",
+        *renamed,
+        F.col("_corrupt_record").alias("_raw"),
+        reason.alias("_bad_reason"),
+    )

@@ -1,0 +1,62 @@
+"""``ingest status``: what is in the warehouse and what recent runs did."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from rich.console import Console
+from rich.table import Table
+
+from ingest import meta
+
+
+def collect_status(spark: SparkSession) -> dict[str, Any]:
+    meta.ensure_meta_tables(spark)
+    files = spark.table(meta.table("files"))
+    tables = [
+        r.asDict()
+        for r in files.groupBy("table_name")
+        .agg(
+            F.count("*").alias("files"),
+            F.sum("rows_written").alias("rows_written"),
+            F.sum("rows_quarantined").alias("rows_quarantined"),
+            F.max("committed_at").alias("last_commit"),
+        )
+        .orderBy("table_name")
+        .collect()
+    ]
+    runs = [
+        r.asDict()
+        for r in spark.table(meta.table("runs"))
+        .where(F.col("status").isin("succeeded", "failed", "noop", "aborted"))
+        .orderBy(F.col("event_at").desc())
+        .select("run_id", "command", "status", "event_at")
+        .limit(10)
+        .collect()
+    ]
+    changes = [
+        r.asDict()
+        for r in spark.table(meta.table("schema_changes"))
+        .orderBy(F.col("changed_at").desc(), "table_name", "column_name")
+        .select("changed_at", "table_name", "change", "column_name", "data_type", "original_path")
+        .limit(20)
+        .collect()
+    ]
+    quarantined = spark.table(meta.table("quarantine")).count()
+    return {"tables": tables, "runs": runs, "schema_changes": changes, "quarantined_records": quarantined}
+
+
+def render_status(console: Console, data: dict[str, Any]) -> None:
+    for title, rows in (("tables", data["tables"]), ("last runs", data["runs"]), ("recent schema changes", data["schema_changes"])):
+        table = Table(title=title)
+        if not rows:
+            console.print(f"{title}: none")
+            continue
+        for key in rows[0]:
+            table.add_column(key)
+        for row in rows:
+            table.add_row(*["" if v is None else str(v) for v in row.values()])
+        console.print(table)
+    console.print(f"quarantined records: {data['quarantined_records']}")

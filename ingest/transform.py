@@ -1,0 +1,170 @@
+"""Turn parsed records into table rows: flatten, cast, rescue, partition (DataFrame -> DataFrame).
+
+The output has the table's columns in the table's order (missing ones as NULL), plus ``outcome``
+(``ok`` rows go to the table, ``bad`` rows to quarantine) and, for bad rows, ``_raw`` and
+``_bad_reason``. One projection: no per-file or per-column Spark jobs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from ingest.flatten import FlatField
+from ingest.naming import Path, quote_identifier
+from ingest.schema_plan import PARTITION_COLUMN, RESCUE_COLUMN, ColumnPlan, TablePlan
+from ingest.typing_rules import (
+    BOOLEAN_PATTERN,
+    DOUBLE_PATTERN,
+    GROUPED_INTEGER_PATTERN,
+    INTEGER_PATTERN,
+    Reconcile,
+    text_type,
+)
+
+OUTCOME = "outcome"
+LANDING_DATE = r"/(\d{4}-\d{2}-\d{2})/[^/]*$"
+
+
+def json_value(path: Path, kind: str) -> Column:
+    column = F.col("_data")
+    for key in path:
+        column = column.getField(key)
+    return F.to_json(column) if kind == "json" else column
+
+
+def text_value(path: Path) -> Column:
+    return F.col(quote_identifier(path[0]))
+
+
+def infer_text_types(frame: DataFrame, names: list[str]) -> dict[str, tuple[T.DataType, bool]]:
+    """The narrowest type each text column parses as over all good rows (one aggregation job).
+
+    Returns name -> (type, strip_thousands_separators). A column with no non-null value is
+    absent: it creates no column.
+    """
+    if not names:
+        return {}
+    good = frame.where(F.col("_bad_reason").isNull())
+    aggregates = []
+    for i, name in enumerate(names):
+        value = F.col(quote_identifier(name))
+        present = value.isNotNull()
+
+        def every(pattern: str, value: Column = value, present: Column = present) -> Column:
+            return F.coalesce(F.bool_and(F.when(present, value.rlike(pattern))), F.lit(False))
+
+        aggregates += [
+            F.count(value).alias(f"n{i}"),
+            every(INTEGER_PATTERN).alias(f"i{i}"),
+            every(GROUPED_INTEGER_PATTERN + "|" + INTEGER_PATTERN).alias(f"g{i}"),
+            every(DOUBLE_PATTERN).alias(f"d{i}"),
+            every(BOOLEAN_PATTERN).alias(f"b{i}"),
+        ]
+    row = good.agg(*aggregates).first()
+    assert row is not None
+    result = {}
+    for i, name in enumerate(names):
+        if row[f"n{i}"] == 0:
+            continue
+        result[name] = text_type(
+            all_integer=row[f"i{i}"],
+            all_grouped_integer=row[f"g{i}"],
+            all_double=row[f"d{i}"],
+            all_boolean=row[f"b{i}"],
+        )
+    return result
+
+
+def typed_text_value(path: Path, data_type: T.DataType, strip_separators: bool) -> Column:
+    value = text_value(path)
+    if strip_separators:
+        value = F.regexp_replace(value, ",", "")
+    if isinstance(data_type, T.BooleanType):
+        return F.lower(value).cast("boolean")
+    return value.cast(data_type) if not isinstance(data_type, T.StringType) else value
+
+
+def _land(plan: ColumnPlan, value: Column) -> tuple[Column, Column | None]:
+    """(stored value, rescued text or None) for one column."""
+    if plan.action is Reconcile.SAME:
+        return value, None
+    text = value.cast("string")
+    if plan.action is Reconcile.RESCUE_ALL:
+        return F.lit(None).cast(plan.table_type), text
+    cast = value.cast(plan.table_type)
+    round_trip = cast.cast(plan.batch_type)
+    fits = value.isNull() | (cast.isNotNull() & (round_trip == value))
+    return F.when(fits, cast), F.when(~fits, text)
+
+
+def to_table_rows(
+    parsed: DataFrame,
+    plan: TablePlan,
+    values: dict[Path, Column],
+    *,
+    run_id: str,
+    ingested_at: str,
+    run_date: date,
+    partition_path: Path | None,
+    partition_fallback: str,
+) -> DataFrame:
+    """Project parsed records onto ``plan.table_schema`` (plus ``outcome``, ``_raw``, ``_bad_reason``)."""
+    stored: dict[str, Column] = {}
+    rescued: list[Column] = []
+    for column_plan in plan.columns:
+        value, rescue = _land(column_plan, values[column_plan.field.path])
+        if column_plan.column in stored:  # two paths, one column: cannot happen after naming
+            raise AssertionError(f"column assigned twice: {column_plan.column}")
+        stored[column_plan.column] = value
+        if rescue is not None:
+            rescued.append(F.struct(F.lit(column_plan.column).alias("k"), rescue.alias("v")))
+    if rescued:
+        entries = F.filter(F.array(*rescued), lambda e: e["v"].isNotNull())
+        rescue_json = F.when(F.size(entries) > 0, F.to_json(F.map_from_entries(entries)))
+    else:
+        rescue_json = F.lit(None)
+
+    landing = F.to_date(F.nullif(F.regexp_extract("_source_file", LANDING_DATE, 1), F.lit("")))
+    fallback = landing if partition_fallback == "landing_date" else F.lit(None).cast("date")
+    fallback = F.coalesce(fallback, F.lit(run_date))
+    if partition_path is not None and partition_path in values:
+        event_time = values[partition_path].cast("string")
+        event_date = F.coalesce(F.to_date(F.to_timestamp(event_time)), F.to_date(event_time), fallback)
+    else:
+        event_date = fallback
+
+    ingest_values = {
+        "_ingest_run_id": F.lit(run_id),
+        "_source_file": F.col("_source_file"),
+        "_source_line": F.col("_source_line").cast("bigint"),
+        "_ingested_at": F.lit(ingested_at).cast("timestamp"),
+        RESCUE_COLUMN: rescue_json,
+        PARTITION_COLUMN: event_date,
+    }
+    is_bad = F.col("_bad_reason").isNotNull()
+    projected = []
+    for table_field in plan.table_schema.fields:
+        name = table_field.name
+        if name in ingest_values:
+            value = ingest_values[name]
+        elif name in stored:
+            value = stored[name]
+        else:
+            value = F.lit(None)
+        if name not in ("_ingest_run_id", "_source_file", "_source_line", "_ingested_at"):
+            value = F.when(~is_bad, value)
+        projected.append(value.cast(table_field.dataType).alias(name))
+    return parsed.select(
+        *projected,
+        F.when(is_bad, F.lit("bad")).otherwise(F.lit("ok")).alias(OUTCOME),
+        F.when(is_bad, F.col("_raw")).alias("_raw"),
+        F.col("_bad_reason"),
+    )
+
+
+def flat_values_json(fields: list[FlatField]) -> dict[Path, Column]:
+    return {f.path: json_value(f.path, f.kind) for f in fields}
