@@ -125,8 +125,7 @@ def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFil
 
 
 def current_schema(spark: SparkSession, table: str) -> T.StructType | None:
-    database, name = table.split(".", 1)
-    if not spark.catalog.tableExists(name, database):
+    if not spark.catalog.tableExists(table):
         return None
     return spark.table(quote_table(table)).schema
 

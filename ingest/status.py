@@ -27,6 +27,10 @@ def collect_status(spark: SparkSession) -> dict[str, Any]:
         .orderBy("table_name")
         .collect()
     ]
+    for entry in tables:  # rows as readers see them: through the metastore's partitions
+        entry["rows_in_table"] = spark.table(entry["table_name"]).count() if spark.catalog.tableExists(
+            entry["table_name"]
+        ) else None
     runs = [
         r.asDict()
         for r in spark.table(meta.table("runs"))

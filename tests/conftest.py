@@ -1,0 +1,46 @@
+"""Shared fixtures: one Spark session for the whole run, project-local state under a temp dir."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REALDATA = ROOT.parent / "shared" / "realdata"
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """``local[2]``, UI off, UTC, warehouse and Derby metastore in a session temp dir."""
+    from ingest.settings import load_settings
+    from ingest.spark_session import build_spark
+
+    state = tmp_path_factory.mktemp("spark-state")
+    session = build_spark(load_settings(state_dir=state, shuffle_partitions=2), "tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    path = tmp_path / "landing"
+    path.mkdir()
+    return path
+
+
+def ingest_cli(*args: str, state_dir: Path, env: dict[str, str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI in a fresh process (its own JVM and Derby metastore under ``state_dir``)."""
+    full_env = {**os.environ, "DAP_STATE_DIR": str(state_dir), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
