@@ -1,0 +1,147 @@
+{#-
+    Pair start/stop events into intervals (recording sessions, flights) as one select, to be
+    used as the body of a CTE. Per `partition_by` value, the events of the types in
+    `start_types`, `stop_types` and `close_types` are ordered by `order_by` and walked as a
+    state machine, which reduces to "look at the neighbouring relevant event":
+
+      * every start opens an interval; it ends at the next relevant event:
+          - another start   -> end_reason 'restarted', ended at that start
+          - a stop          -> end_reason `stop_reason`
+          - a close event   -> end_reason `close_types[event type]` (e.g. power_off)
+          - none            -> end_reason 'open', end_value NULL; or, with `timeout_hours`,
+                               'timed_out' at start + timeout when the partition's last event
+                               (of any type) is more than `timeout_hours` after the start
+      * a stop whose previous relevant event is not a start (nothing open) is an orphan: with
+        `emit_orphan_stops` it becomes a row with start_value NULL and end_reason
+        'orphan_stop', otherwise it is dropped
+      * a close event with nothing open is ignored
+
+    Output columns: the partition column, start_event_id, end_event_id, start_value, end_value
+    (values of `value_column`), end_reason, partition_last_value. `timeout_hours` needs a
+    timestamp `value_column`.
+-#}
+{% macro pair_events(
+    relation,
+    partition_by,
+    order_by,
+    event_type_column,
+    event_id_column,
+    value_column,
+    start_types,
+    stop_types,
+    close_types={},
+    stop_reason='stopped',
+    emit_orphan_stops=true,
+    timeout_hours=none
+) -%}
+    {%- for name, argument in [('start_types', start_types), ('stop_types', stop_types), ('order_by', order_by)] -%}
+        {%- if argument is string or argument | length == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "pair_events: `" ~ name ~ "` must be a non-empty list, got " ~ argument
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if close_types is not mapping -%}
+        {{ exceptions.raise_compiler_error(
+            "pair_events: `close_types` maps an event type to its end_reason, got " ~ close_types
+        ) }}
+    {%- endif -%}
+    {%- set relevant_types = start_types + stop_types + (close_types.keys() | list) -%}
+    {%- set window_order = order_by | join(', ') -%}
+    with
+
+    pairing_all_events as (
+        select
+            {{ partition_by }},
+            {{ event_id_column }} as pairing_event_id,
+            {{ event_type_column }} as pairing_event_type,
+            {{ value_column }} as pairing_value,
+            {%- for expression in order_by %}
+            {{ expression }} as pairing_order_{{ loop.index }},
+            {%- endfor %}
+            max({{ value_column }}) over (partition by {{ partition_by }}) as partition_last_value
+        from {{ relation }}
+    ),
+
+    pairing_relevant_events as (
+        select *
+        from pairing_all_events
+        where pairing_event_type in ({{ _sql_string_list(relevant_types) }})
+    ),
+
+    pairing_neighbours as (
+        select
+            *,
+            lead(pairing_event_type) over pairing_window as next_event_type,
+            lead(pairing_event_id) over pairing_window as next_event_id,
+            lead(pairing_value) over pairing_window as next_value,
+            lag(pairing_event_type) over pairing_window as previous_event_type
+        from pairing_relevant_events
+        window pairing_window as (
+            partition by {{ partition_by }}
+            order by
+            {%- for expression in order_by %}
+                pairing_order_{{ loop.index }}{{ "," if not loop.last }}
+            {%- endfor %}
+        )
+    ),
+
+    pairing_from_starts as (
+        select
+            {{ partition_by }},
+            pairing_event_id as start_event_id,
+            next_event_id as end_event_id,
+            pairing_value as start_value,
+            case
+                when next_event_type is not null then next_value
+                {%- if timeout_hours is not none %}
+                when
+                    partition_last_value
+                    > pairing_value + make_interval(0, 0, 0, 0, {{ timeout_hours }}, 0, 0)
+                    then pairing_value + make_interval(0, 0, 0, 0, {{ timeout_hours }}, 0, 0)
+                {%- endif %}
+            end as end_value,
+            case
+                when next_event_type in ({{ _sql_string_list(start_types) }}) then 'restarted'
+                when next_event_type in ({{ _sql_string_list(stop_types) }}) then '{{ stop_reason }}'
+                {%- for close_type, reason in close_types.items() %}
+                when next_event_type = '{{ close_type }}' then '{{ reason }}'
+                {%- endfor %}
+                {%- if timeout_hours is not none %}
+                when
+                    partition_last_value
+                    > pairing_value + make_interval(0, 0, 0, 0, {{ timeout_hours }}, 0, 0)
+                    then 'timed_out'
+                {%- endif %}
+                else 'open'
+            end as end_reason,
+            partition_last_value
+        from pairing_neighbours
+        where pairing_event_type in ({{ _sql_string_list(start_types) }})
+    ){%- if emit_orphan_stops %},
+
+    pairing_orphan_stops as (
+        select
+            {{ partition_by }},
+            cast(null as string) as start_event_id,
+            pairing_event_id as end_event_id,
+            null as start_value,
+            pairing_value as end_value,
+            'orphan_stop' as end_reason,
+            partition_last_value
+        from pairing_neighbours
+        where
+            pairing_event_type in ({{ _sql_string_list(stop_types) }})
+            and (
+                previous_event_type is null
+                or previous_event_type not in ({{ _sql_string_list(start_types) }})
+            )
+    )
+    {%- endif %}
+
+    select * from pairing_from_starts
+    {%- if emit_orphan_stops %}
+    union all
+    select * from pairing_orphan_stops
+    {%- endif %}
+{%- endmacro %}
