@@ -1,0 +1,233 @@
+"""The sources config (ingest.config), without Spark: defaults, path resolution, and errors that
+say what is wrong, where (file, line, setting) and what to do, with exit code 2."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ingest.config import IngestConfig, load_config
+from ingest.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str, name: str = "sources.yml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def config_error(path: Path) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.exit_code == 2
+    assert str(path) in info.value.render()  # every config error names the file
+    return info.value
+
+
+def test_minimal_source_gets_the_documented_defaults(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        landing: /data/landing
+        sources:
+          camera: {table: raw.camera_events, format: json}
+        """,
+    )
+    (source,) = load_config(path).sources
+    assert source.name == "camera"
+    assert source.path == "/data/landing/camera"  # path defaults to the source name under landing
+    assert source.flatten.max_depth == 4
+    assert source.arrays.mode == "json" and source.arrays.explode == []
+    assert source.schema_policy == "evolve"
+    assert source.max_files_per_partition == 1
+    assert source.partition.column is None and source.partition.fallback == "landing_date"
+    assert source.csv.delimiter == "," and source.csv.null_values == [""]
+
+
+def test_relative_paths_resolve_against_landing_absolute_and_s3_do_not(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        landing: /base/
+        sources:
+          a: {path: a/2026-*/*.jsonl, table: raw.a, format: json}
+          b: {path: /abs/b, table: raw.b, format: csv}
+          c: {path: "s3a://bucket/c/", table: raw.c, format: json}
+        """,
+    )
+    paths = {s.name: s.path for s in load_config(path).sources}
+    assert paths == {"a": "/base/a/2026-*/*.jsonl", "b": "/abs/b", "c": "s3a://bucket/c/"}
+
+
+def test_landing_expands_environment_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_LANDING_DIR", "/from/env")
+    path = write(tmp_path, "landing: ${TEST_LANDING_DIR}\nsources:\n  ev: {table: raw.ev, format: json}\n")
+    assert load_config(path).sources[0].path == "/from/env/ev"
+
+
+def test_landing_override_wins(tmp_path: Path) -> None:
+    path = write(tmp_path, "landing: /cfg\nsources:\n  ev: {table: raw.ev, format: json}\n")
+    assert load_config(path, landing_override="/cli").sources[0].path == "/cli/ev"
+
+
+def test_nested_options_and_explode_paths(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        sources:
+          gh:
+            path: /gh
+            table: raw.github_events
+            format: json
+            partition: {column: payload.created_at, fallback: ingest_date}
+            arrays: {explode: [payload.pull_request.requested_reviewers]}
+            flatten: {max_depth: 2}
+            schema_policy: frozen
+        """,
+    )
+    (source,) = load_config(path).sources
+    assert source.partition.key_path == ("payload", "created_at")
+    assert source.arrays.explode_paths == frozenset({("payload", "pull_request", "requested_reviewers")})
+    assert source.flatten.max_depth == 2
+    assert source.schema_policy == "frozen"
+
+
+def test_missing_file_names_the_file_and_what_to_do(tmp_path: Path) -> None:
+    error = config_error(tmp_path / "nope.yml")
+    assert "not found" in error.what
+    assert error.hint and "--config" in error.hint
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "events",
+        "Raw.Events",
+        "raw.events.x",
+        "raw.ev-ents",
+        "raw.`x`",
+        "raw.x; drop table y",
+        "1raw.x",
+        "raw.",
+    ],
+)
+def test_bad_table_name_is_rejected_with_the_setting_and_value(tmp_path: Path, table: str) -> None:
+    path = write(tmp_path, f"sources:\n  ev: {{path: /x, table: '{table}', format: json}}\n")
+    error = config_error(path)
+    assert "table" in error.what
+    assert "database.table" in error.what
+    assert repr(table) in error.what  # the offending value is quoted back
+
+
+def test_unknown_key_in_a_source_is_rejected_by_name(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "sources:\n  ev: {path: /x, table: raw.ev, format: json, flaten: {max_depth: 2}}\n"
+    )
+    error = config_error(path)
+    assert "flaten" in error.what
+    assert "Extra inputs are not permitted" in error.what
+
+
+def test_unknown_nested_key_is_rejected_with_its_path(tmp_path: Path) -> None:
+    path = write(tmp_path, "sources:\n  ev: {path: /x, table: raw.ev, format: json, flatten: {depth: 2}}\n")
+    error = config_error(path)
+    assert "flatten.depth" in error.what
+
+
+@pytest.mark.parametrize(
+    ("body", "setting"),
+    [
+        ("format: xml", "format"),
+        ("format: json, schema_policy: loose", "schema_policy"),
+        ("format: json, flatten: {max_depth: 0}", "flatten.max_depth"),
+        ("format: json, max_files_per_partition: 0", "max_files_per_partition"),
+        ("format: json, partition: {fallback: yesterday}", "partition.fallback"),
+        ("format: csv, csv: {header: none}", "csv.header"),
+    ],
+)
+def test_invalid_values_name_the_setting(tmp_path: Path, body: str, setting: str) -> None:
+    path = write(tmp_path, f"sources:\n  ev: {{path: /x, table: raw.ev, {body}}}\n")
+    assert setting in config_error(path).what
+
+
+def test_missing_required_settings_are_listed(tmp_path: Path) -> None:
+    path = write(tmp_path, "sources:\n  ev: {path: /x}\n")
+    error = config_error(path)
+    assert "table" in error.what and "format" in error.what
+    assert "Field required" in error.what
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="load_config reports validation errors at 'sources.<list index>' (sources.1.table) instead of "
+    "the source name the user wrote (sources.second.table); fix: map err['loc'][1] back to the name",
+)
+def test_validation_error_names_the_source_not_its_index(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        sources:
+          first: {path: /x, table: raw.first, format: json}
+          second: {path: /y, table: Raw.Second, format: json}
+        """,
+    )
+    assert "sources.second.table" in config_error(path).what
+
+
+def test_invalid_yaml_names_file_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "sources:\n  ev: {path: /x\n  table: raw.ev\n")
+    error = config_error(path)
+    assert "not valid YAML" in error.what
+    assert error.where is not None and f"{path}, line " in error.where and "column" in error.where
+
+
+@pytest.mark.parametrize("text", ["", "sources: [a, b]\n", "just text\n", "landing: /x\n"])
+def test_config_without_a_sources_mapping(tmp_path: Path, text: str) -> None:
+    error = config_error(write(tmp_path, text))
+    assert "'sources'" in error.what
+    assert error.hint
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="load_config silently ignores unknown top-level keys: a typo such as 'landnig:' is dropped and "
+    "relative source paths resolve against the working dir; fix: reject keys other than landing/sources",
+)
+def test_unknown_top_level_key_is_rejected(tmp_path: Path) -> None:
+    path = write(tmp_path, "landnig: /data\nsources:\n  ev: {path: ev, table: raw.ev, format: json}\n")
+    assert "landnig" in config_error(path).what
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=(TypeError, ValueError),
+    reason="load_config does dict(body) on each source: a source that is not a mapping ('ev: 5', "
+    "'ev: [a]') raises a bare TypeError/ValueError (traceback, exit 1) instead of a ConfigError",
+)
+@pytest.mark.parametrize("body", ["5", "[path, table]", "just-a-string"])
+def test_source_that_is_not_a_mapping_is_a_config_error(tmp_path: Path, body: str) -> None:
+    path = write(tmp_path, f"sources:\n  ev: {body}\n")
+    error = config_error(path)
+    assert "ev" in error.what
+
+
+def test_source_with_empty_body_reports_missing_settings(tmp_path: Path) -> None:
+    error = config_error(write(tmp_path, "sources:\n  ev:\n"))
+    assert "Field required" in error.what
+
+
+def test_select_unknown_source_lists_the_known_ones() -> None:
+    config = IngestConfig(sources=[{"name": "a", "path": "/a", "table": "raw.a", "format": "json"}])
+    with pytest.raises(ConfigError) as info:
+        config.select(["b"])
+    assert "b" in info.value.what
+    assert info.value.hint and "a" in info.value.hint
+    assert info.value.exit_code == 2
+
+
+def test_config_is_immutable() -> None:
+    config = IngestConfig(sources=[{"name": "a", "path": "/a", "table": "raw.a", "format": "json"}])
+    with pytest.raises(Exception):  # noqa: B017, PT011 - pydantic's frozen instance error
+        config.sources[0].table = "raw.b"  # type: ignore[misc]

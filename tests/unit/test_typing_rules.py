@@ -1,0 +1,236 @@
+"""Type rules (ingest.typing_rules), without Spark: canonical types, the reconcile matrix and
+the CSV text patterns (applied in Spark with Java regex; the simple constructs used here mean the
+same in Python's ``re``)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pyspark.sql.types import (
+    BooleanType,
+    ByteType,
+    DataType,
+    DateType,
+    DecimalType,
+    DoubleType,
+    FloatType,
+    IntegerType,
+    LongType,
+    NullType,
+    ShortType,
+    StringType,
+    TimestampType,
+)
+
+from ingest.typing_rules import (
+    BOOLEAN_PATTERN,
+    DOUBLE_PATTERN,
+    GROUPED_INTEGER_PATTERN,
+    INTEGER_PATTERN,
+    Reconcile,
+    canonical,
+    reconcile,
+    text_type,
+)
+
+SAME, CAST, RESCUE = Reconcile.SAME, Reconcile.CAST_CHECKED, Reconcile.RESCUE_ALL
+BIGINT_MAX = 2**63 - 1
+
+
+@pytest.mark.parametrize(
+    ("inferred", "stored"),
+    [
+        (ByteType(), LongType()),
+        (ShortType(), LongType()),
+        (IntegerType(), LongType()),
+        (LongType(), LongType()),
+        (FloatType(), DoubleType()),
+        (DoubleType(), DoubleType()),
+        (NullType(), StringType()),
+        (StringType(), StringType()),
+        (BooleanType(), BooleanType()),
+        (DecimalType(38, 18), DecimalType(38, 18)),
+        (DateType(), DateType()),
+        (TimestampType(), TimestampType()),
+    ],
+)
+def test_canonical_storage_type(inferred: DataType, stored: DataType) -> None:
+    assert canonical(inferred) == stored
+
+
+# table type (rows) x batch type (columns)
+MATRIX: list[tuple[DataType, DataType, Reconcile]] = [
+    # same after widening
+    (LongType(), LongType(), SAME),
+    (LongType(), IntegerType(), SAME),
+    (DoubleType(), FloatType(), SAME),
+    (StringType(), StringType(), SAME),
+    (BooleanType(), BooleanType(), SAME),
+    (StringType(), NullType(), SAME),
+    # numbers between each other and from text: cast, each value checked by a round trip
+    (LongType(), DoubleType(), CAST),
+    (DoubleType(), LongType(), CAST),
+    (LongType(), StringType(), CAST),  # "400" -> 400, "auto" rescued
+    (DoubleType(), StringType(), CAST),
+    (DecimalType(10, 2), DoubleType(), CAST),
+    (BooleanType(), StringType(), CAST),  # "true" -> true, "yes" rescued
+    (DateType(), StringType(), CAST),
+    (TimestampType(), StringType(), CAST),
+    # any scalar has a text form
+    (StringType(), LongType(), CAST),
+    (StringType(), DoubleType(), CAST),
+    (StringType(), BooleanType(), CAST),
+    # boolean <-> number: never cast (true is not 1.0)
+    (BooleanType(), LongType(), RESCUE),
+    (BooleanType(), DoubleType(), RESCUE),
+    (LongType(), BooleanType(), RESCUE),
+    (DoubleType(), BooleanType(), RESCUE),
+]
+
+
+@pytest.mark.parametrize(
+    ("table", "batch", "expected"), MATRIX, ids=lambda v: getattr(v, "simpleString", lambda: str(v))()
+)
+def test_reconcile_matrix(table: DataType, batch: DataType, expected: Reconcile) -> None:
+    assert reconcile(table, batch) is expected
+
+
+def test_reconcile_never_stores_a_value_of_a_changed_type_unchecked() -> None:
+    types = [
+        LongType(),
+        DoubleType(),
+        StringType(),
+        BooleanType(),
+        DateType(),
+        TimestampType(),
+        DecimalType(10, 2),
+    ]
+    for table in types:
+        for batch in types:
+            action = reconcile(table, batch)
+            if canonical(table) != canonical(batch):
+                assert action is not SAME, (table, batch)
+
+
+# ---------------------------------------------------------------------------------------------
+# text type inference (CSV)
+
+
+def _matches(pattern: str, value: str) -> bool:
+    if pattern.startswith("^(?i)"):  # Java allows the inline flag after ^; Python wants it first
+        return re.search("(?i)^" + pattern[len("^(?i)") :], value) is not None
+    return re.search(pattern, value) is not None
+
+
+@pytest.mark.parametrize("value", ["0", "7", "-12", "400", "123456789012345678"])
+def test_integer_pattern_accepts(value: str) -> None:
+    assert _matches(INTEGER_PATTERN, value)
+
+
+@pytest.mark.parametrize(
+    "value", ["01", "08123", "1.0", "1,000", "+1", "", " 1", "1e3", "1234567890123456789"]
+)
+def test_integer_pattern_rejects(value: str) -> None:
+    assert not _matches(INTEGER_PATTERN, value)
+
+
+def test_integer_pattern_only_admits_values_that_fit_a_bigint() -> None:
+    assert int("9" * 18) <= BIGINT_MAX
+    assert not _matches(INTEGER_PATTERN, "9" * 19)
+
+
+@pytest.mark.parametrize("value", ["6,718", "12,426", "1,000,000", "-2,005"])
+def test_grouped_integer_pattern_accepts(value: str) -> None:
+    assert _matches(GROUPED_INTEGER_PATTERN, value)
+
+
+@pytest.mark.parametrize("value", ["1,7", "200.000.000", "0,123", "12,34", ",123", "1,0000", "6718"])
+def test_grouped_integer_pattern_rejects(value: str) -> None:
+    assert not _matches(GROUPED_INTEGER_PATTERN, value)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="GROUPED_INTEGER_PATTERN has no length bound (INTEGER_PATTERN stops at 18 digits): a value "
+    "like '9,999,999,999,999,999,999' types the column bigint and its cast overflows to NULL",
+)
+def test_grouped_integer_pattern_only_admits_values_that_fit_a_bigint() -> None:
+    value = "9,999,999,999,999,999,999"
+    if _matches(GROUPED_INTEGER_PATTERN, value):
+        assert int(value.replace(",", "")) <= BIGINT_MAX
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "-0.25", "92898e37", "1E-3", "3"])
+def test_double_pattern_accepts(value: str) -> None:
+    assert _matches(DOUBLE_PATTERN, value)
+
+
+@pytest.mark.parametrize("value", ["1,7", ".5", "1.", "01.5", "NaN", "Infinity", "1.0.0", "abc"])
+def test_double_pattern_rejects(value: str) -> None:
+    assert not _matches(DOUBLE_PATTERN, value)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("true", True), ("FALSE", True), ("True", True), ("yes", False), ("1", False), ("t", False)],
+)
+def test_boolean_pattern(value: str, ok: bool) -> None:
+    assert _matches(BOOLEAN_PATTERN, value) is ok
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        (
+            {"all_integer": True, "all_grouped_integer": True, "all_double": True, "all_boolean": False},
+            (LongType(), False),
+        ),
+        (
+            {"all_integer": False, "all_grouped_integer": True, "all_double": False, "all_boolean": False},
+            (LongType(), True),
+        ),
+        (
+            {"all_integer": False, "all_grouped_integer": False, "all_double": True, "all_boolean": False},
+            (DoubleType(), False),
+        ),
+        (
+            {"all_integer": False, "all_grouped_integer": False, "all_double": False, "all_boolean": True},
+            (BooleanType(), False),
+        ),
+        (
+            {"all_integer": False, "all_grouped_integer": False, "all_double": False, "all_boolean": False},
+            (StringType(), False),
+        ),
+    ],
+)
+def test_text_type_is_the_narrowest_that_fits(
+    facts: dict[str, bool], expected: tuple[DataType, bool]
+) -> None:
+    assert text_type(**facts) == expected
+
+
+def test_code_with_leading_zeros_stays_text() -> None:
+    values = ["01", "02", "04", "56", "72"]
+    facts = {
+        "all_integer": all(_matches(INTEGER_PATTERN, v) for v in values),
+        "all_grouped_integer": all(
+            _matches(GROUPED_INTEGER_PATTERN, v) or _matches(INTEGER_PATTERN, v) for v in values
+        ),
+        "all_double": all(_matches(DOUBLE_PATTERN, v) for v in values),
+        "all_boolean": all(_matches(BOOLEAN_PATTERN, v) for v in values),
+    }
+    assert text_type(**facts) == (StringType(), False)
+
+
+def test_mixed_grouped_and_bare_integers_are_integers_without_separators() -> None:
+    values = ["19,582", "7738", "2,705", "472"]
+    facts = {
+        "all_integer": all(_matches(INTEGER_PATTERN, v) for v in values),
+        "all_grouped_integer": all(
+            _matches(GROUPED_INTEGER_PATTERN, v) or _matches(INTEGER_PATTERN, v) for v in values
+        ),
+        "all_double": all(_matches(DOUBLE_PATTERN, v) for v in values),
+        "all_boolean": all(_matches(BOOLEAN_PATTERN, v) for v in values),
+    }
+    assert text_type(**facts) == (LongType(), True)
