@@ -54,8 +54,15 @@ def run_case(spark, name: str, landing: Path, work: Path, ts_field: str) -> dict
     table = f"bench.{name}"
     spark.sql(f"DROP TABLE IF EXISTS {table}")
     source = IngestConfig(
-        sources=[{"name": name, "path": str(landing), "table": table, "format": "json",
-                  "partition": {"column": ts_field}}]
+        sources=[
+            {
+                "name": name,
+                "path": str(landing),
+                "table": table,
+                "format": "json",
+                "partition": {"column": ts_field},
+            }
+        ]
     ).sources[0]
     started = time.perf_counter()
     report = pipeline.run(spark, [source], command="bench")
@@ -66,14 +73,20 @@ def run_case(spark, name: str, landing: Path, work: Path, ts_field: str) -> dict
     f_parts, f_avg, f_max = files_per_partition(floor_out)
     o_parts, o_avg, o_max = files_per_partition(location)
     print(f"\n== {name}: {floor_rows:,} rows (floor) / {ours_rows:,} rows (ingest)")
-    print(f"  floor : {floor_s:8.1f} s  {floor_rows / floor_s:12,.0f} rows/s  files/partition avg {f_avg:.1f} max {f_max} ({f_parts} partitions)")
-    print(f"  ingest: {ours_s:8.1f} s  {ours_rows / ours_s:12,.0f} rows/s  files/partition avg {o_avg:.1f} max {o_max} ({o_parts} partitions)")
+    print(
+        f"  floor : {floor_s:8.1f} s  {floor_rows / floor_s:12,.0f} rows/s  files/partition avg {f_avg:.1f} max {f_max} ({f_parts} partitions)"
+    )
+    print(
+        f"  ingest: {ours_s:8.1f} s  {ours_rows / ours_s:12,.0f} rows/s  files/partition avg {o_avg:.1f} max {o_max} ({o_parts} partitions)"
+    )
     print(f"  ratio ours/floor (time): {ours_s / floor_s:.2f}")
     return {"floor_s": floor_s, "ours_s": ours_s, "ratio": ours_s / floor_s}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--drift-points", type=int, default=5)
@@ -87,10 +100,14 @@ def main() -> None:
 
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
-    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}")
-    print(f"workload: {args.events:,} events in {args.files} files ({args.drift_points} drift points); "
-          f"{args.small_files:,} small files")
+    print(
+        f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}"
+    )
+    print(
+        f"workload: {args.events:,} events in {args.files} files ({args.drift_points} drift points); "
+        f"{args.small_files:,} small files"
+    )
     nested, small = args.work / "nested", args.work / "small"
     started = time.perf_counter()
     write_workload(nested, events=args.events, files=args.files, drift_points=args.drift_points)
@@ -104,7 +121,9 @@ def main() -> None:
     }
     print("\nsummary (ratio = ingest time / floor time; target <= 1.3):")
     for name, result in results.items():
-        print(f"  {name:12s} floor {result['floor_s']:.1f} s, ingest {result['ours_s']:.1f} s, ratio {result['ratio']:.2f}")
+        print(
+            f"  {name:12s} floor {result['floor_s']:.1f} s, ingest {result['ours_s']:.1f} s, ratio {result['ratio']:.2f}"
+        )
     spark.stop()
 
 

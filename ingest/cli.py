@@ -11,26 +11,27 @@ import logging
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from ingest.config import IngestConfig, SourceConfig, load_config
+from ingest.config import SourceConfig, load_config
 from ingest.errors import ConfigError, IngestError
 from ingest.settings import load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
-out = Console()
+# Reports go to stdout; wide enough that a non-terminal (CI log, pipe) does not wrap the table.
+out = Console(width=None if sys.stdout.isatty() else 140)
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="DAP_CONFIG", help="sources YAML")]
-SourcesOpt = Annotated[Optional[list[str]], typer.Option("--source", "-s", help="only these sources")]  # noqa: UP007
+SourcesOpt = Annotated[list[str] | None, typer.Option("--source", "-s", help="only these sources")]  # noqa: UP007
 JsonOpt = Annotated[bool, typer.Option("--json", help="print a machine-readable report on stdout")]
-LandingOpt = Annotated[Optional[str], typer.Option("--landing", envvar="DAP_LANDING", help="landing base")]  # noqa: UP007
-StateOpt = Annotated[Optional[Path], typer.Option("--state-dir", envvar="DAP_STATE_DIR", help="state dir")]  # noqa: UP007
+LandingOpt = Annotated[str | None, typer.Option("--landing", envvar="DAP_LANDING", help="landing base")]  # noqa: UP007
+StateOpt = Annotated[Path | None, typer.Option("--state-dir", envvar="DAP_STATE_DIR", help="state dir")]  # noqa: UP007
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="debug logging")]
 
 
@@ -55,20 +56,39 @@ def _spark(state_dir: Path | None, app_name: str):  # type: ignore[no-untyped-de
         return build_spark(load_settings(state_dir=state_dir), app_name)
 
 
-def _execute(sources: list[SourceConfig], *, dry_run: bool, as_json: bool, state_dir: Path | None, command: str) -> None:
+def _execute(
+    sources: list[SourceConfig], *, dry_run: bool, as_json: bool, state_dir: Path | None, command: str
+) -> None:
     import os
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest import pipeline
     from ingest.commit import FaultPoint
 
     spark = _spark(state_dir, f"ingest {command}")
-    with console.status(f"ingest {command}") as status:
+    order = {s.name: i for i, s in enumerate(sources)}
+    steps = len(pipeline.STEPS)
+    with Progress(
+        TextColumn("[bold]{task.fields[source]:<10}"),
+        BarColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=len(sources) * steps, source="")
+
+        def progress(source: str, step: str, detail: str) -> None:
+            done = order[source] * steps + pipeline.STEPS.index(step) + (1 if step == "done" else 0)
+            bar.update(task, completed=done, description=detail, source=source)
+
         report = pipeline.run(
             spark,
             sources,
             command=command,
             dry_run=dry_run,
-            progress=lambda message: status.update(message),
+            progress=progress,
             fault=FaultPoint(os.environ.get("DAP_FAULT")),
         )
     if as_json:
@@ -96,13 +116,32 @@ def _print_report(report) -> None:  # type: ignore[no-untyped-def]
         console.print("[bold]plan only: nothing was written[/]")
         return
     table = Table(title=f"ingest run {report.run_id}")
-    for header in ("source", "table", "status", "files", "read", "written", "quarantined", "rescued", "columns added"):
-        table.add_column(header, justify="right" if header in ("files", "read", "written", "quarantined", "rescued") else "left")
+    for header in (
+        "source",
+        "table",
+        "status",
+        "files",
+        "read",
+        "written",
+        "quarantined",
+        "rescued",
+        "new columns",
+    ):
+        table.add_column(
+            header,
+            justify="right" if header in ("files", "read", "written", "quarantined", "rescued") else "left",
+        )
     for s in report.sources:
         table.add_row(
-            s.source, s.table, s.status if not s.error else f"failed: {s.error}", str(len(s.files)),
-            str(s.rows_read), str(s.rows_written), str(s.rows_quarantined), str(s.rows_rescued),
-            ", ".join(s.columns_added[:6]) + (" …" if len(s.columns_added) > 6 else ""),
+            s.source,
+            s.table,
+            s.status if not s.error else f"failed: {s.error}",
+            str(len(s.files)),
+            str(s.rows_read),
+            str(s.rows_written),
+            str(s.rows_quarantined),
+            str(s.rows_rescued),
+            str(len(s.columns_added)),
         )
     out.print(table)
     mismatched = [
@@ -115,6 +154,8 @@ def _print_report(report) -> None:  # type: ignore[no-untyped-def]
         + ("" if not mismatched else f"  [red]MISMATCH in {len(mismatched)} file(s)[/]")
     )
     for s in report.sources:
+        if s.columns_added:
+            out.print(f"{s.table}: added " + ", ".join(s.columns_added), highlight=False)
         for changed in s.skipped_changed:
             console.print(f"[yellow]warning:[/] {changed} changed after it was ingested; not ingested again")
 
@@ -142,9 +183,9 @@ def run(
 
 @app.command()
 def plan(
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="sources YAML")] = None,  # noqa: UP007
-    paths: Annotated[Optional[list[str]], typer.Argument(help="ad-hoc files (as for load)")] = None,  # noqa: UP007
-    table: Annotated[Optional[str], typer.Option("--table")] = None,  # noqa: UP007
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="sources YAML")] = None,  # noqa: UP007
+    paths: Annotated[list[str] | None, typer.Argument(help="ad-hoc files (as for load)")] = None,  # noqa: UP007
+    table: Annotated[str | None, typer.Option("--table")] = None,  # noqa: UP007
     fmt: Annotated[str, typer.Option("--format")] = "json",
     source: SourcesOpt = None,
     landing: LandingOpt = None,
@@ -170,9 +211,14 @@ def _adhoc_source(paths: list[str], table: str | None, fmt: str) -> SourceConfig
     if len(paths) > 1:
         raise ConfigError("give one path (a file, a directory or a quoted glob)", where=" ".join(paths))
     try:
-        return IngestConfig(
-            sources=[SourceConfig(name=table.split(".")[-1], path=str(Path(paths[0]).absolute()) if "://" not in paths[0] else paths[0], table=table, format=fmt)]  # type: ignore[arg-type]
-        ).sources[0]
+        return SourceConfig.model_validate(
+            {
+                "name": table.split(".")[-1],
+                "path": str(Path(paths[0]).absolute()) if "://" not in paths[0] else paths[0],
+                "table": table,
+                "format": fmt,
+            }
+        )
     except Exception as exc:
         raise ConfigError(f"invalid arguments: {exc}") from None
 
@@ -187,7 +233,13 @@ def load(
 ) -> None:
     """Ingest ad-hoc files into a table without a config file."""
     try:
-        _execute([_adhoc_source([path], table, fmt)], dry_run=False, as_json=as_json, state_dir=state_dir, command="load")
+        _execute(
+            [_adhoc_source([path], table, fmt)],
+            dry_run=False,
+            as_json=as_json,
+            state_dir=state_dir,
+            command="load",
+        )
     except IngestError as exc:
         raise _fail(exc) from None
 

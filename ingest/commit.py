@@ -66,12 +66,19 @@ def log_run(spark: SparkSession, run_id: str, command: str, status: str, detail:
     meta.append(
         spark,
         "runs",
-        [{"run_id": run_id, "command": command, "status": status, "event_at": now(),
-          "detail": json.dumps(detail, default=str) if detail is not None else None}],
+        [
+            {
+                "run_id": run_id,
+                "command": command,
+                "status": status,
+                "event_at": now(),
+                "detail": json.dumps(detail, default=str) if detail is not None else None,
+            }
+        ],
     )
 
 
-def publish(spark: SparkSession, run_id: str, fault: "FaultPoint | None" = None) -> None:
+def publish(spark: SparkSession, run_id: str, fault: FaultPoint | None = None) -> None:
     """Make a committed run's staged output visible (idempotent)."""
     storage = Storage(spark)
     base = run_dir(spark, run_id)

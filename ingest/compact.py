@@ -55,6 +55,9 @@ def compact_table(spark: SparkSession, table: str, max_files: int = 1) -> dict[s
     if rows_after != rows_before:
         raise RuntimeError(f"compaction changed the row count of {table}: {rows_before} -> {rows_after}")
     return {
-        "table": table, "partitions_compacted": compacted, "files_before": files_before,
-        "files_after": files_after, "rows": rows_after,
+        "table": table,
+        "partitions_compacted": compacted,
+        "files_before": files_before,
+        "files_after": files_after,
+        "rows": rows_after,
     }

@@ -84,9 +84,7 @@ class SourceConfig(_Strict):
     @classmethod
     def _table_name(cls, value: str) -> str:
         if not _TABLE.match(value):
-            raise ValueError(
-                f"table must be 'database.table' in lowercase [a-z0-9_], got {value!r}"
-            )
+            raise ValueError(f"table must be 'database.table' in lowercase [a-z0-9_], got {value!r}")
         return value
 
 
@@ -139,12 +137,16 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
         body.update(name=name, path=source_path)
         sources.append(body)
     try:
-        return IngestConfig(landing=landing, sources=sources)
+        return IngestConfig.model_validate({"landing": landing, "sources": sources})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"sources.{'.'.join(str(p) for p in err['loc'][1:])}: {err['msg']}"
-            for err in exc.errors()
-        )
+        names = [str(body["name"]) for body in sources]
+
+        def locate(loc: tuple[int | str, ...]) -> str:
+            if len(loc) > 1 and loc[0] == "sources" and isinstance(loc[1], int):
+                loc = ("sources", names[loc[1]], *loc[2:])
+            return ".".join(str(part) for part in loc)
+
+        problems = "; ".join(f"{locate(err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(
             f"invalid config: {problems}", where=str(path), hint="fix the listed settings"
         ) from None

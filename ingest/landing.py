@@ -87,7 +87,10 @@ def _discover_local(pattern: str) -> list[LandingFile]:
         name = os.path.basename(candidate)
         if name.startswith((".", "_")):  # hidden files, _SUCCESS markers, _ground_truth
             continue
-        if any(part.startswith("_") for part in Path(candidate).relative_to(path if path.is_dir() else "/").parts[:-1]):
+        if any(
+            part.startswith("_")
+            for part in Path(candidate).relative_to(path if path.is_dir() else "/").parts[:-1]
+        ):
             continue
         absolute = os.path.abspath(candidate)
         files.append(LandingFile(absolute, os.path.getsize(absolute), sha256_of(absolute)))

@@ -104,9 +104,9 @@ def append(spark: SparkSession, name: str, rows: list[dict[str, Any]] | DataFram
     frame = rows if isinstance(rows, DataFrame) else spark.createDataFrame(rows, SCHEMAS[name])
     if isinstance(rows, list) and not rows:
         return
-    frame.select(*[F.col(f.name).cast(f.dataType) for f in SCHEMAS[name].fields]).coalesce(1).write.insertInto(
-        table(name)
-    )
+    frame.select(*[F.col(f.name).cast(f.dataType) for f in SCHEMAS[name].fields]).coalesce(
+        1
+    ).write.insertInto(table(name))
 
 
 def committed_files(spark: SparkSession) -> dict[str, tuple[int, str, str]]:

@@ -20,17 +20,26 @@ from pyspark.sql import types as T
 from ingest import commit, meta
 from ingest.config import SourceConfig
 from ingest.errors import IngestError
-from ingest.flatten import FlatField, flatten_schema
+from ingest.flatten import ArrayField, FlatField, flatten_schema
 from ingest.landing import LandingFile, discover
-from ingest.naming import Path, quote_identifier, quote_table, render_path
+from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
 from ingest.read_csv import read_csv_records
 from ingest.read_json import infer_json_schema, parse_json_records, read_json_records
 from ingest.schema_plan import PARTITION_COLUMN, TablePlan, add_columns_sql, plan_table
-from ingest.storage import Storage
-from ingest.transform import OUTCOME, flat_values_json, infer_text_types, to_table_rows, typed_text_value
+from ingest.transform import (
+    OUTCOME,
+    event_date_column,
+    flat_values_json,
+    infer_text_types,
+    json_value,
+    to_table_rows,
+    typed_text_value,
+)
 
 log = logging.getLogger(__name__)
-Progress = Callable[[str], None]
+# progress(source, step, detail): the CLI draws it; steps come in this order for every source.
+STEPS = ("discover", "read", "stage", "publish", "done")
+Progress = Callable[[str, str, str], None]
 
 
 @dataclass
@@ -101,6 +110,7 @@ class Batch:
     parsed: DataFrame
     fields: list[FlatField]
     values: dict[Path, Column]
+    arrays: list[ArrayField] = field(default_factory=list)
 
 
 def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFile]) -> Batch | None:
@@ -111,16 +121,16 @@ def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFil
         records = read_json_records(spark, uris)
         schema = infer_json_schema(spark, records)
         parsed = parse_json_records(records, schema)
-        fields, _arrays = flatten_schema(
+        fields, arrays = flatten_schema(
             schema, max_depth=source.flatten.max_depth, explode=source.arrays.explode_paths
         )
-        return Batch(parsed, fields, flat_values_json(fields))
+        return Batch(parsed, fields, flat_values_json(fields), arrays)
     frame, _empty, names = read_csv_records(spark, uris, source.csv)
     if frame is None:
         return None
     types = infer_text_types(frame, names)
     fields = [FlatField((name,), types[name][0], "leaf") for name in names if name in types]
-    values = {(n,): typed_text_value((n,), *types[n]) for n in types}
+    values: dict[Path, Column] = {(n,): typed_text_value((n,), *types[n]) for n in types}
     return Batch(frame, fields, values)
 
 
@@ -138,6 +148,52 @@ def plan_source(spark: SparkSession, source: SourceConfig, batch: Batch) -> Tabl
         column_map=meta.column_map(spark, source.table),
         frozen=source.schema_policy == "frozen",
     )
+
+
+def child_table_name(table: str, path: Path) -> str:
+    """``raw.events`` + ``payload.reviewers`` -> ``raw.events__payload__reviewers``."""
+    return table + "__" + "__".join(normalize_key(key) for key in path)
+
+
+@dataclass
+class ChildBatch:
+    table: str
+    parsed: DataFrame
+    fields: list[FlatField]
+    values: dict[Path, Column]
+
+
+def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column) -> list[ChildBatch]:
+    """One batch per exploded array: a row per element with the parent's file, line and date."""
+    children = []
+    for array in batch.arrays:
+        good = batch.parsed.where(F.col("_bad_reason").isNull())
+        exploded = good.select(
+            "_source_file",
+            "_source_line",
+            parent_event_date.alias("_parent_event_date"),
+            F.posexplode(json_value(array.path, "leaf")).alias("_position", "_element"),
+        )
+        if isinstance(array.element_type, T.StructType):
+            data = F.col("_element")
+            fields, _nested = flatten_schema(array.element_type, max_depth=source.flatten.max_depth)
+        else:
+            data = F.struct(F.col("_element").alias("value"))
+            fields, _nested = flatten_schema(
+                T.StructType([T.StructField("value", array.element_type)]), max_depth=1
+            )
+        parsed = exploded.select(
+            "_source_file",
+            "_source_line",
+            "_parent_event_date",
+            "_position",
+            data.alias("_data"),
+            F.lit(None).cast("string").alias("_raw"),
+            F.lit(None).cast("string").alias("_bad_reason"),
+        )
+        table = child_table_name(source.table, array.path)
+        children.append(ChildBatch(table, parsed, fields, flat_values_json(fields)))
+    return children
 
 
 def _stage_rows(rows: DataFrame, source: SourceConfig, target: str) -> None:
@@ -160,6 +216,7 @@ def ingest_source(
     fault: commit.FaultPoint,
 ) -> SourceReport:
     report = SourceReport(source.name, source.table)
+    progress(source.name, "discover", f"listing {source.path}")
     landed = discover([source.path])
     new_files = []
     for item in landed:
@@ -171,12 +228,31 @@ def ingest_source(
             log.warning("%s changed after it was ingested (run %s); not ingested again", item.uri, known[2])
     if not new_files:
         return report
-    progress(f"{source.name}: reading {len(new_files)} new file(s)")
+    progress(source.name, "read", f"reading {len(new_files)} new file(s)")
     batch = read_batch(spark, source, new_files)
     plan = plan_source(spark, source, batch) if batch else None
-    if plan:
-        report.ddl = list(plan.ddl)
-        report.columns_added = [c.column for c in plan.changes if c.change == "add_column"]
+    child_plans: list[tuple[ChildBatch, TablePlan]] = []
+    if batch and plan:
+        run_date = commit.now().date()
+        parent_date = event_date_column(
+            batch.values, source.partition.key_path, source.partition.fallback, run_date
+        )
+        for child in child_batches(source, batch, parent_date):
+            child_plan = plan_table(
+                child.table,
+                child.fields,
+                current=current_schema(spark, child.table),
+                column_map=meta.column_map(spark, child.table),
+                child=True,
+            )
+            child_plans.append((child, child_plan))
+    for table_plan in [p for p in [plan] if p] + [cp for _c, cp in child_plans]:
+        report.ddl += table_plan.ddl
+        report.columns_added += [
+            f"{c.table}.{c.column}" if c.table != source.table else c.column
+            for c in table_plan.changes
+            if c.change == "add_column"
+        ]
     if dry_run:
         report.status = "planned"
         report.files = [FileReport(f.uri, status="new") for f in new_files]
@@ -198,8 +274,21 @@ def ingest_source(
             partition_path=source.partition.key_path,
             partition_fallback=source.partition.fallback,
         )
-        progress(f"{source.name}: writing {len(new_files)} file(s) to staging")
+        progress(source.name, "stage", f"writing {len(new_files)} file(s) to staging")
         _stage_rows(rows, source, staged_rows)
+        for child, child_plan in child_plans:
+            child_rows = to_table_rows(
+                child.parsed,
+                child_plan,
+                child.values,
+                run_id=run_id,
+                ingested_at=ingested_at.isoformat(sep=" "),
+                run_date=ingested_at.date(),
+                partition_path=None,
+                partition_fallback="ingest_date",
+                event_date=F.col("_parent_event_date"),
+            )
+            _stage_rows(child_rows, source, f"{base}/tables/{child.table}")
         fault.hit("after_stage")
         staged = spark.read.parquet(staged_rows)
         for row in staged.groupBy(OUTCOME, "_source_file").count().collect():
@@ -214,6 +303,8 @@ def ingest_source(
     fault.hit("after_quarantine")
     if batch and plan:
         _log_and_apply_ddl(spark, plan, staged_rows, run_id, ingested_at, fault)
+        for child, child_plan in child_plans:
+            _log_and_apply_ddl(spark, child_plan, f"{base}/tables/{child.table}", run_id, ingested_at, fault)
     fault.hit("before_commit")
     sizes = {f.uri: f for f in new_files}
     meta.append(
@@ -221,16 +312,23 @@ def ingest_source(
         "files",
         [
             {
-                "file_uri": f.file, "size": sizes[f.file].size, "fingerprint": sizes[f.file].fingerprint,
-                "source": source.name, "table_name": source.table, "run_id": key,
-                "rows_read": f.rows_read, "rows_written": f.rows_written,
-                "rows_quarantined": f.rows_quarantined, "status": f.status, "committed_at": commit.now(),
+                "file_uri": f.file,
+                "size": sizes[f.file].size,
+                "fingerprint": sizes[f.file].fingerprint,
+                "source": source.name,
+                "table_name": source.table,
+                "run_id": key,
+                "rows_read": f.rows_read,
+                "rows_written": f.rows_written,
+                "rows_quarantined": f.rows_quarantined,
+                "status": f.status,
+                "committed_at": commit.now(),
             }
             for f in report.files
         ],
     )
     fault.hit("after_commit")
-    progress(f"{source.name}: publishing")
+    progress(source.name, "publish", "committing and publishing")
     commit.publish(spark, key, fault)
     report.status = "ingested"
     return report
@@ -308,10 +406,14 @@ def _log_and_apply_ddl(
         "column_map",
         [
             {
-                "table_name": plan.table, "column_name": c.column, "original_path": render_path(c.field.path),
+                "table_name": plan.table,
+                "column_name": c.column,
+                "original_path": render_path(c.field.path),
                 "path_json": json.dumps(list(c.field.path), ensure_ascii=False),
-                "data_type": c.table_type.simpleString(), "first_run_id": run_id,
-                "first_source_file": first.get(c.column), "first_seen_at": at,
+                "data_type": c.table_type.simpleString(),
+                "first_run_id": run_id,
+                "first_source_file": first.get(c.column),
+                "first_seen_at": at,
             }
             for c in plan.new_mappings
         ],
@@ -323,9 +425,15 @@ def _log_and_apply_ddl(
         "schema_changes",
         [
             {
-                "run_id": run_id, "table_name": c.table, "column_name": c.column, "data_type": c.data_type,
-                "change": c.change, "original_path": c.original_path, "ddl": ddl_text,
-                "source_file": first.get(c.column), "changed_at": at,
+                "run_id": run_id,
+                "table_name": c.table,
+                "column_name": c.column,
+                "data_type": c.data_type,
+                "change": c.change,
+                "original_path": c.original_path,
+                "ddl": ddl_text,
+                "source_file": first.get(c.column),
+                "changed_at": at,
             }
             for c in plan.changes
             if (c.column, c.change) not in logged
@@ -351,7 +459,7 @@ def run(
     *,
     command: str = "run",
     dry_run: bool = False,
-    progress: Progress = lambda _message: None,
+    progress: Progress = lambda _source, _step, _detail: None,
     fault: commit.FaultPoint | None = None,
 ) -> RunReport:
     fault = fault or commit.FaultPoint(None)
@@ -366,7 +474,9 @@ def run(
     for source in sources:
         try:
             report.sources.append(
-                ingest_source(spark, source, run_id, committed, dry_run=dry_run, progress=progress, fault=fault)
+                ingest_source(
+                    spark, source, run_id, committed, dry_run=dry_run, progress=progress, fault=fault
+                )
             )
         except IngestError:
             raise
@@ -374,6 +484,7 @@ def run(
             log.exception("source %s failed", source.name)
             failed = SourceReport(source.name, source.table, status="failed", error=str(exc).splitlines()[0])
             report.sources.append(failed)
+        progress(source.name, "done", report.sources[-1].status)
     if not dry_run:
         status = "succeeded" if report.ok else "failed"
         if all(s.status == "noop" for s in report.sources):

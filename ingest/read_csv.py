@@ -18,6 +18,7 @@ import io
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -26,6 +27,8 @@ from pyspark.sql import types as T
 from ingest.config import CsvOptions
 from ingest.errors import InputError
 from ingest.read_json import source_file_column
+from ingest.storage import hadoop_conf
+from ingest.storage import jvm as storage_jvm
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +83,8 @@ def read_head(spark: SparkSession, uri: str, limit: int = HEAD_BYTES) -> str:
 
     The same call reads local paths and s3a:// objects.
     """
-    jvm = spark._jvm  # type: ignore[attr-defined]
-    conf = spark._jsc.hadoopConfiguration()  # type: ignore[attr-defined]
+    jvm: Any = storage_jvm(spark)
+    conf = hadoop_conf(spark)
     path = jvm.org.apache.hadoop.fs.Path(uri)
     try:
         stream = path.getFileSystem(conf).open(path)
@@ -146,7 +149,9 @@ def _read_group(spark: SparkSession, header: CsvHeader, files: list[str], option
         .option("encoding", options.encoding)
         .option("nullValue", "\u0000never\u0000")  # null tokens are applied later, per config
         .csv(files)
-        .select("*", source_file_column().alias("_source_file"), F.monotonically_increasing_id().alias("_order"))
+        .select(
+            "*", source_file_column().alias("_source_file"), F.monotonically_increasing_id().alias("_order")
+        )
     )
     # Within a file the reader returns records in order (multiLine files are not split).
     record_number = F.row_number().over(Window.partitionBy("_source_file").orderBy("_order"))

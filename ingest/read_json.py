@@ -12,9 +12,13 @@ quarantined instead of lost.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+
+from ingest.storage import jvm
 
 RECORD_COLUMNS = ("_source_file", "_source_line", "_raw")
 
@@ -62,9 +66,10 @@ def infer_json_schema(spark: SparkSession, records: DataFrame) -> T.StructType:
     string. Uses ``DataFrameReader.json(Dataset[String])`` through the JVM: the Python API only
     accepts paths or RDDs, and an RDD would ship every line through a Python worker.
     """
-    jvm = spark._jvm  # type: ignore[attr-defined]
-    strings = getattr(records.select("_raw")._jdf, "as")(jvm.org.apache.spark.sql.Encoders.STRING())
-    reader = spark._jsparkSession.read().option("dropFieldIfAllNull", "true")  # type: ignore[attr-defined]
+    encoder = jvm(spark).org.apache.spark.sql.Encoders.STRING()
+    strings = getattr(records.select("_raw")._jdf, "as")(encoder)
+    java_session: Any = spark._jsparkSession
+    reader = java_session.read().option("dropFieldIfAllNull", "true")
     inferred = DataFrame(reader.json(strings), spark)
     fields = [f for f in inferred.schema.fields if f.name != "_corrupt_record"]
     return T.StructType(fields)

@@ -25,7 +25,10 @@ INGEST_COLUMNS: tuple[StructField, ...] = (
     StructField("_ingested_at", TimestampType()),
     StructField(RESCUE_COLUMN, StringType()),
 )
-RESERVED = frozenset({f.name for f in INGEST_COLUMNS} | {PARTITION_COLUMN})
+# Child tables (exploded arrays) also carry the element's index in its parent array; their
+# ``_source_file`` + ``_source_line`` are the parent record's, i.e. the key back to the parent.
+POSITION_COLUMN = StructField("_position", LongType())
+RESERVED = frozenset({f.name for f in INGEST_COLUMNS} | {PARTITION_COLUMN, POSITION_COLUMN.name})
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ def plan_table(
     current: StructType | None,
     column_map: dict[Path, str],
     frozen: bool = False,
+    child: bool = False,
 ) -> TablePlan:
     """Plan the batch ``fields`` against ``table`` (``current`` is None if it does not exist)."""
     current_types = {f.name: f.dataType for f in current.fields} if current else {}
@@ -86,23 +90,34 @@ def plan_table(
             existing_type = next(c.dataType for c in new_columns if c.name == assignment.column)
         if existing_type is None and frozen and current is not None:
             columns.append(
-                ColumnPlan(flat, assignment.column, batch_type, batch_type, Reconcile.RESCUE_ALL, False, False)
+                ColumnPlan(
+                    flat, assignment.column, batch_type, batch_type, Reconcile.RESCUE_ALL, False, False
+                )
             )
             continue
         if existing_type is None:
             new_columns.append(StructField(assignment.column, batch_type))
             claimed.add(assignment.column)
             columns.append(
-                ColumnPlan(flat, assignment.column, batch_type, batch_type, Reconcile.SAME, True, assignment.is_new)
+                ColumnPlan(
+                    flat, assignment.column, batch_type, batch_type, Reconcile.SAME, True, assignment.is_new
+                )
             )
         else:
             action = reconcile(existing_type, batch_type)
             columns.append(
-                ColumnPlan(flat, assignment.column, existing_type, batch_type, action, False, assignment.is_new)
+                ColumnPlan(
+                    flat, assignment.column, existing_type, batch_type, action, False, assignment.is_new
+                )
             )
     if current is None:
         schema = StructType(
-            [*INGEST_COLUMNS, *new_columns, StructField(PARTITION_COLUMN, DateType())]
+            [
+                *INGEST_COLUMNS,
+                *([POSITION_COLUMN] if child else []),
+                *new_columns,
+                StructField(PARTITION_COLUMN, DateType()),
+            ]
         )
     else:
         data = [f for f in current.fields if f.name != PARTITION_COLUMN]
@@ -115,7 +130,8 @@ def plan_table(
     elif new_columns:
         plan.ddl.append(add_columns_sql(table, new_columns))
     plan.changes.extend(
-        SchemaChange(table, c.name, c.dataType.simpleString(), "add_column", origin[c.name]) for c in new_columns
+        SchemaChange(table, c.name, c.dataType.simpleString(), "add_column", origin[c.name])
+        for c in new_columns
     )
     return plan
 

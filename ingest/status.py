@@ -28,9 +28,11 @@ def collect_status(spark: SparkSession) -> dict[str, Any]:
         .collect()
     ]
     for entry in tables:  # rows as readers see them: through the metastore's partitions
-        entry["rows_in_table"] = spark.table(entry["table_name"]).count() if spark.catalog.tableExists(
-            entry["table_name"]
-        ) else None
+        entry["rows_in_table"] = (
+            spark.table(entry["table_name"]).count()
+            if spark.catalog.tableExists(entry["table_name"])
+            else None
+        )
     runs = [
         r.asDict()
         for r in spark.table(meta.table("runs"))
@@ -53,7 +55,11 @@ def collect_status(spark: SparkSession) -> dict[str, Any]:
 
 
 def render_status(console: Console, data: dict[str, Any]) -> None:
-    for title, rows in (("tables", data["tables"]), ("last runs", data["runs"]), ("recent schema changes", data["schema_changes"])):
+    for title, rows in (
+        ("tables", data["tables"]),
+        ("last runs", data["runs"]),
+        ("recent schema changes", data["schema_changes"]),
+    ):
         table = Table(title=title)
         if not rows:
             console.print(f"{title}: none")

@@ -16,12 +16,21 @@ class Entry:
     size: int
 
 
+def jvm(spark: SparkSession) -> Any:
+    """The py4j view of the JVM (typed ``Any``: py4j has no stubs)."""
+    return spark._jvm
+
+
+def hadoop_conf(spark: SparkSession) -> Any:
+    return spark._jsc.hadoopConfiguration()
+
+
 class Storage:
     """A thin wrapper so the commit protocol reads as plain Python."""
 
     def __init__(self, spark: SparkSession) -> None:
-        self._jvm: Any = spark._jvm  # type: ignore[attr-defined]
-        self._conf: Any = spark._jsc.hadoopConfiguration()  # type: ignore[attr-defined]
+        self._jvm = jvm(spark)
+        self._conf = hadoop_conf(spark)
 
     def _path(self, path: str) -> Any:
         return self._jvm.org.apache.hadoop.fs.Path(path)
@@ -40,7 +49,12 @@ class Storage:
             return []
         return sorted(
             (
-                Entry(str(s.getPath().toString()), str(s.getPath().getName()), bool(s.isDirectory()), int(s.getLen()))
+                Entry(
+                    str(s.getPath().toString()),
+                    str(s.getPath().getName()),
+                    bool(s.isDirectory()),
+                    int(s.getLen()),
+                )
                 for s in fs.listStatus(p)
             ),
             key=lambda e: e.name,

@@ -111,6 +111,7 @@ def to_table_rows(
     run_date: date,
     partition_path: Path | None,
     partition_fallback: str,
+    event_date: Column | None = None,
 ) -> DataFrame:
     """Project parsed records onto ``plan.table_schema`` (plus ``outcome``, ``_raw``, ``_bad_reason``)."""
     stored: dict[str, Column] = {}
@@ -128,15 +129,8 @@ def to_table_rows(
     else:
         rescue_json = F.lit(None)
 
-    landing = F.to_date(F.nullif(F.regexp_extract("_source_file", LANDING_DATE, 1), F.lit("")))
-    fallback = landing if partition_fallback == "landing_date" else F.lit(None).cast("date")
-    fallback = F.coalesce(fallback, F.lit(run_date))
-    if partition_path is not None and partition_path in values:
-        event_time = values[partition_path].cast("string")
-        event_date = F.coalesce(F.to_date(F.to_timestamp(event_time)), F.to_date(event_time), fallback)
-    else:
-        event_date = fallback
-
+    if event_date is None:
+        event_date = event_date_column(values, partition_path, partition_fallback, run_date)
     ingest_values = {
         "_ingest_run_id": F.lit(run_id),
         "_source_file": F.col("_source_file"),
@@ -144,6 +138,7 @@ def to_table_rows(
         "_ingested_at": F.lit(ingested_at).cast("timestamp"),
         RESCUE_COLUMN: rescue_json,
         PARTITION_COLUMN: event_date,
+        "_position": F.col("_position") if "_position" in parsed.columns else F.lit(None),
     }
     is_bad = F.col("_bad_reason").isNotNull()
     projected = []
@@ -164,6 +159,19 @@ def to_table_rows(
         F.when(is_bad, F.col("_raw")).alias("_raw"),
         F.col("_bad_reason"),
     )
+
+
+def event_date_column(
+    values: dict[Path, Column], partition_path: Path | None, fallback_kind: str, run_date: date
+) -> Column:
+    """The partition date: the date of the configured event-time field, else the fallback."""
+    landing = F.to_date(F.nullif(F.regexp_extract("_source_file", LANDING_DATE, 1), F.lit("")))
+    fallback = landing if fallback_kind == "landing_date" else F.lit(None).cast("date")
+    fallback = F.coalesce(fallback, F.lit(run_date))
+    if partition_path is None or partition_path not in values:
+        return fallback
+    event_time = values[partition_path].cast("string")
+    return F.coalesce(F.to_date(F.to_timestamp(event_time)), F.to_date(event_time), fallback)
 
 
 def flat_values_json(fields: list[FlatField]) -> dict[Path, Column]:

@@ -33,7 +33,9 @@ def landing(tmp_path: Path) -> Path:
     return path
 
 
-def ingest_cli(*args: str, state_dir: Path, env: dict[str, str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+def ingest_cli(
+    *args: str, state_dir: Path, env: dict[str, str] | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a fresh process (its own JVM and Derby metastore under ``state_dir``)."""
     full_env = {**os.environ, "DAP_STATE_DIR": str(state_dir), **(env or {})}
     return subprocess.run(

@@ -29,7 +29,11 @@ def _write_day(landing: Path, day: str, *, files: int, drift: bool) -> int:
     for index in range(files):
         lines = []
         for n in range(20):
-            record = {"id": f"{day}-{index}-{n}", "ts": f"{day}T10:{n:02d}:00.000Z", "dev": {"serial": f"S{n % 3}"}}
+            record = {
+                "id": f"{day}-{index}-{n}",
+                "ts": f"{day}T10:{n:02d}:00.000Z",
+                "dev": {"serial": f"S{n % 3}"},
+            }
             if drift:
                 record["dev"]["firmware"] = "2.0"
             lines.append(json.dumps(record))
@@ -69,7 +73,10 @@ def _table_rows(state: Path) -> list[tuple[object, ...]]:
         for record in data:
             rows.append(
                 (
-                    record["_source_file"], record["_source_line"], record["id"], record["dev_serial"],
+                    record["_source_file"],
+                    record["_source_line"],
+                    record["id"],
+                    record["dev_serial"],
                     record.get("dev_firmware") if "dev_firmware" in columns else None,
                 )
             )
