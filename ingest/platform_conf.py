@@ -1,0 +1,245 @@
+"""The platform profile: Hive metastore on PostgreSQL (or a thrift metastore), tables on S3.
+
+Everything is resolved from environment variables when asked (never at import), with defaults that
+match the local platform started by ``make platform-up`` (``platform/platformctl.py``):
+
+==============================  ==============================================================
+``DAP_PLATFORM_DIR``            state of the local platform (default ``<DAP_STATE_DIR>/platform``)
+``DAP_S3_ENDPOINT``             S3 API endpoint (default ``http://127.0.0.1:<DAP_S3_PORT>``, the
+                                local SeaweedFS); ``aws`` uses AWS's own regional endpoints
+``DAP_S3_PATH_STYLE``           path-style bucket addressing (default true, false for ``aws``)
+``AWS_REGION``                  region for signing (default ``us-east-1``)
+``DAP_S3_PRUNE_EMPTY_FOLDERS``  use the S3A file system that removes the empty folders SeaweedFS
+                                keeps after deletes and renames (default true unless ``aws``)
+``DAP_WAREHOUSE_URI``           warehouse root (default ``s3a://warehouse/hive``)
+``DAP_METASTORE_URIS``          an existing Hive metastore service (``thrift://host:9083``);
+                                when set, no JDBC settings are used
+``DAP_METASTORE_JDBC_URL``      metastore database (default the local PostgreSQL)
+``DAP_METASTORE_USER``          metastore database user (default ``hive``)
+``DAP_METASTORE_PASSWORD``      its password: read by the JVM from its environment at connect
+                                time, never written into the Spark configuration
+``DAP_JDBC_DRIVER_JAR``         JDBC driver jar (default Debian's ``/usr/share/java/postgresql.jar``)
+==============================  ==============================================================
+
+S3 credentials come from the standard AWS chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``,
+profiles, instance roles). When neither they nor ``DAP_METASTORE_PASSWORD`` are set and the local
+platform has generated its dev secrets (``<platform dir>/secrets.env``), those are exported into
+this process's environment so the Spark JVM started from it inherits them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SECRETS_FILE = "secrets.env"
+SECRET_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DAP_METASTORE_PASSWORD")
+HADOOP_AWS_JARS = ("hadoop-aws-3.3.1.jar", "aws-java-sdk-bundle-1.11.901.jar")
+PRUNING_FS_JAR = "dap-s3a-pruning.jar"
+PRUNING_FS_CLASS = "dap.platform.PruningS3AFileSystem"
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _flag(name: str, default: bool) -> bool:
+    return _env(name, "true" if default else "false").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """Where the platform's services are and how Spark reaches them."""
+
+    platform_dir: Path
+    pg_port: int
+    s3_port: int
+    thrift_host: str
+    thrift_port: int
+    s3_endpoint: str | None  # None: the AWS SDK's own endpoint resolution
+    s3_path_style: bool
+    s3_region: str
+    prune_empty_folders: bool
+    warehouse_uri: str
+    metastore_uris: str | None
+    metastore_jdbc_url: str
+    metastore_user: str
+    jdbc_driver_jar: str
+
+    @property
+    def local_s3(self) -> bool:
+        """True for the S3 server of the local platform (a loopback endpoint)."""
+        host = (self.s3_endpoint or "").split("://", 1)[-1].split(":", 1)[0].split("/", 1)[0]
+        return host in ("127.0.0.1", "localhost", "::1", "[::1]")
+
+    @property
+    def jars_dir(self) -> Path:
+        return self.platform_dir / "jars"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.platform_dir / SECRETS_FILE
+
+    @property
+    def warehouse_bucket(self) -> str:
+        return self.warehouse_uri.split("://", 1)[1].split("/", 1)[0]
+
+    def extra_jars(self) -> list[str]:
+        """Jars the driver needs on its class path: s3a, the AWS SDK, the JDBC driver."""
+        jars = [str(self.jars_dir / name) for name in HADOOP_AWS_JARS]
+        if self.prune_empty_folders:
+            jars.append(str(self.jars_dir / PRUNING_FS_JAR))
+        if not self.metastore_uris:
+            jars.append(self.jdbc_driver_jar)
+        return jars
+
+
+def default_platform_dir(state_dir: Path | None = None) -> Path:
+    base = state_dir if state_dir is not None else Path(_env("DAP_STATE_DIR", ".state")).resolve()
+    return Path(_env("DAP_PLATFORM_DIR", str(base / "platform"))).resolve()
+
+
+def load_platform_config(state_dir: Path | None = None) -> PlatformConfig:
+    """Resolve the platform settings from the environment (see the module docstring)."""
+    pg_port = int(_env("DAP_PG_PORT", "15432"))
+    s3_port = int(_env("DAP_S3_PORT", "8333"))
+    endpoint_setting = _env("DAP_S3_ENDPOINT", f"http://127.0.0.1:{s3_port}")
+    on_aws = endpoint_setting.lower() == "aws"
+    return PlatformConfig(
+        platform_dir=default_platform_dir(state_dir),
+        pg_port=pg_port,
+        s3_port=s3_port,
+        thrift_host=_env("DAP_THRIFT_HOST", "127.0.0.1"),
+        thrift_port=int(_env("DAP_THRIFT_PORT", "10000")),
+        s3_endpoint=None if on_aws else endpoint_setting.rstrip("/"),
+        s3_path_style=_flag("DAP_S3_PATH_STYLE", not on_aws),
+        s3_region=_env("AWS_REGION", _env("AWS_DEFAULT_REGION", "us-east-1")),
+        prune_empty_folders=_flag("DAP_S3_PRUNE_EMPTY_FOLDERS", not on_aws),
+        warehouse_uri=_env("DAP_WAREHOUSE_URI", "s3a://warehouse/hive").rstrip("/"),
+        metastore_uris=_env("DAP_METASTORE_URIS", "") or None,
+        metastore_jdbc_url=_env("DAP_METASTORE_JDBC_URL", f"jdbc:postgresql://127.0.0.1:{pg_port}/metastore"),
+        metastore_user=_env("DAP_METASTORE_USER", "hive"),
+        jdbc_driver_jar=_env("DAP_JDBC_DRIVER_JAR", "/usr/share/java/postgresql.jar"),
+    )
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """``KEY=value`` lines (no quoting, ``#`` comments) as a dict; missing file: empty."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip().removeprefix("export ").strip()] = value.strip()
+    return values
+
+
+def export_dev_secrets(config: PlatformConfig) -> list[str]:
+    """Export the local platform's generated dev secrets for variables not set already.
+
+    Only for the local platform's loopback S3 endpoint: elsewhere the AWS chain decides. Returns the names
+    exported (never the values).
+    """
+    if not config.local_s3:
+        return []
+    exported = []
+    for key, value in read_env_file(config.secrets_file).items():
+        if key in SECRET_VARS and not os.environ.get(key):
+            os.environ[key] = value
+            exported.append(key)
+    # Nothing on a local endpoint needs the EC2 metadata service: keep the SDKs from probing it.
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    os.environ.setdefault("AWS_REGION", config.s3_region)
+    if exported:
+        log.debug(
+            "using local platform dev credentials from %s (%s)", config.secrets_file, ", ".join(exported)
+        )
+    return exported
+
+
+def hadoop_s3a_conf(config: PlatformConfig, scratch_dir: Path) -> dict[str, str]:
+    """Hadoop (``fs.s3a.*``) settings, without the ``spark.hadoop.`` prefix."""
+    conf = {
+        "fs.s3a.path.style.access": str(config.s3_path_style).lower(),
+        "fs.s3a.buffer.dir": str(scratch_dir / "s3a"),
+        "hadoop.tmp.dir": str(scratch_dir / "hadoop"),
+        # S3 has no atomic rename; keep the v1 committer (one rename at job commit) and let the
+        # ingest commit protocol (ingest.commit) provide exactly-once.
+        "fs.s3a.connection.maximum": "64",
+        "fs.s3a.attempts.maximum": "5",
+        "fs.s3a.retry.limit": "5",
+    }
+    if config.s3_endpoint is not None:
+        conf["fs.s3a.endpoint"] = config.s3_endpoint
+        conf["fs.s3a.connection.ssl.enabled"] = str(config.s3_endpoint.startswith("https")).lower()
+    if config.local_s3:
+        # The local platform: keys from the environment only (no instance-metadata probing).
+        conf["fs.s3a.aws.credentials.provider"] = "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"
+    if config.prune_empty_folders:
+        conf["fs.s3a.impl"] = PRUNING_FS_CLASS
+    return conf
+
+
+def hive_metastore_conf(config: PlatformConfig, scratch_dir: Path) -> dict[str, str]:
+    """Hive client settings, without the ``spark.hadoop.`` prefix."""
+    conf = {
+        # The schema is created once by `platformctl` (DataNucleus SchemaTool); lazy creation by
+        # several Spark processes at once deadlocks on PostgreSQL.
+        "datanucleus.schema.autoCreateAll": "false",
+        "hive.metastore.schema.verification": "true",
+        "hive.exec.scratchdir": str(scratch_dir / "hive"),
+        "hive.exec.local.scratchdir": str(scratch_dir / "hive-local"),
+        "hive.downloaded.resources.dir": str(scratch_dir / "hive-resources"),
+        "hive.querylog.location": str(scratch_dir / "hive-querylog"),
+    }
+    if config.metastore_uris:
+        conf["hive.metastore.uris"] = config.metastore_uris
+        return conf
+    conf.update(
+        {
+            "javax.jdo.option.ConnectionURL": config.metastore_jdbc_url,
+            "javax.jdo.option.ConnectionDriverName": "org.postgresql.Driver",
+            "javax.jdo.option.ConnectionUserName": config.metastore_user,
+            # Hadoop resolves ${env.NAME} when the value is read: the secret stays in the
+            # environment and never enters a config file, a command line or a log.
+            "javax.jdo.option.ConnectionPassword": "${env.DAP_METASTORE_PASSWORD}",
+        }
+    )
+    return conf
+
+
+def platform_spark_conf(settings: Settings) -> dict[str, str]:
+    """Spark settings layered over ``ingest.spark_session.spark_conf`` for the platform profile.
+
+    Pure apart from one side effect: the local platform's dev secrets are exported into this
+    process's environment when the AWS chain and ``DAP_METASTORE_PASSWORD`` are not set.
+    """
+    config = load_platform_config(settings.state_dir)
+    export_dev_secrets(config)
+    scratch = settings.scratch_dir
+    class_path = ":".join(config.extra_jars())
+    conf = {
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": config.warehouse_uri,
+        "spark.driver.extraClassPath": class_path,
+        "spark.executor.extraClassPath": class_path,
+        "spark.sql.hive.metastore.version": "2.3.9",
+        "spark.sql.hive.metastore.jars": "builtin",
+    }
+    if settings.spark_master.startswith("local"):
+        # Everything listens on the loopback interface only.
+        conf["spark.driver.bindAddress"] = "127.0.0.1"
+        conf["spark.driver.host"] = "127.0.0.1"
+    for key, value in {**hadoop_s3a_conf(config, scratch), **hive_metastore_conf(config, scratch)}.items():
+        conf[f"spark.hadoop.{key}"] = value
+    return conf

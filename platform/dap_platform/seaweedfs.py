@@ -1,0 +1,145 @@
+"""SeaweedFS (``weed mini``) as the S3 API server: 127.0.0.1 only, signed requests, buckets kept."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from dap_platform.install import weed_binary
+from dap_platform.layout import BUCKETS, Layout
+from dap_platform.proc import PlatformError, pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
+
+log = logging.getLogger(__name__)
+
+# weed mini's other listeners (all bound to 127.0.0.1): master 9333, volume 9340, filer 8888,
+# admin 23646, and each one's gRPC port (+10000).
+MASTER_PORT = 9333
+
+
+def private_tmp_supported() -> bool:
+    """Can we give weed its own /tmp (it puts gRPC sockets in /tmp whatever its flags say)?"""
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "true"],  # noqa: S607
+        capture_output=True,
+        check=False,
+    )
+    return probe.returncode == 0
+
+
+class SeaweedFS:
+    name = "seaweedfs"
+    marker = "weed"
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.port = layout.config.s3_port
+        self.root = layout.seaweedfs
+        self.log_file = layout.logs / "seaweedfs.log"
+        self.pid_file = layout.run / "seaweedfs.pid"
+
+    def pid(self) -> int | None:
+        return read_pid(self.pid_file, self.marker)
+
+    def write_s3_config(self, access_key: str, secret_key: str) -> Path:
+        path = self.root / "s3.json"
+        identity = {
+            "name": "dap",
+            "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        }
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump({"identities": [identity]}, handle)
+        return path
+
+    def command(self, s3_config: Path) -> list[str]:
+        tmp = self.root / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        (self.root / "data").mkdir(parents=True, exist_ok=True)
+        weed = [
+            str(weed_binary(self.layout)),
+            f"-logdir={self.layout.logs}",
+            "mini",
+            f"-dir={self.root / 'data'}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-master.telemetry=false",
+            f"-s3.port={self.port}",
+            f"-s3.config={s3_config}",
+            f"-bucket={','.join(BUCKETS)}",
+            "-webdav=false",
+            "-admin.ui=false",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            f"-filer.localSocket={self.root / 'filer.sock'}",
+            f"-s3.localSocket={self.root / 's3.sock'}",
+        ]
+        if private_tmp_supported():
+            return [
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                'mount --bind "$0" /tmp && exec "$@"',
+                str(tmp),
+                *weed,
+            ]
+        return weed
+
+    def healthy(self, client: object) -> bool:
+        names = {bucket["Name"] for bucket in client.list_buckets().get("Buckets", [])}  # type: ignore[attr-defined]
+        for bucket in BUCKETS:
+            if bucket not in names:
+                client.create_bucket(Bucket=bucket)  # type: ignore[attr-defined]
+        return all(client.head_bucket(Bucket=b) is not None for b in BUCKETS)  # type: ignore[attr-defined]
+
+    def start(self, env: dict[str, str], client: object) -> float:
+        started = time.monotonic()
+        pid = self.pid()
+        if pid is None:
+            for port in (self.port, MASTER_PORT):
+                if port_open(port):
+                    raise PlatformError(
+                        f"port {port} is taken by another process",
+                        hint="stop it (or choose another S3 port with DAP_S3_PORT)",
+                    )
+            s3_config = self.write_s3_config(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
+            pid = spawn(
+                self.command(s3_config),
+                log_file=self.log_file,
+                pid_file=self.pid_file,
+                env=env,
+                cwd=self.root,
+            )
+        wait_until(
+            lambda: port_open(self.port) and self.healthy(client),
+            90,
+            "SeaweedFS S3",
+            self.log_file,
+            alive=lambda: pid_alive(pid),
+        )
+        return time.monotonic() - started
+
+    def stop(self) -> None:
+        pid = self.pid()
+        if pid is not None:
+            stop_pid(pid, timeout=30)
+        self.pid_file.unlink(missing_ok=True)
+        if not private_tmp_supported():  # then weed left its gRPC sockets in /tmp: remove ours
+            grpc = {"master": MASTER_PORT, "volume": 9340, "filer": 8888, "s3": self.port, "admin": 23646}
+            for kind, port in grpc.items():
+                Path(f"/tmp/seaweedfs-{kind}-grpc-{port + 10000}.sock").unlink(missing_ok=True)  # noqa: S108
+
+    def kill(self) -> None:
+        pid = self.pid()
+        if pid is not None:
+            stop_pid(pid, sig=9)

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Start, stop and check the local platform: PostgreSQL metastore, SeaweedFS S3, Spark Thrift Server.
+
+    platformctl.py up | down | status [--json]
+    platformctl.py start|stop|kill|restart postgres|seaweedfs|thrift
+    platformctl.py recover            clean the debris of killed writes out of the warehouse
+    platformctl.py upload DIR URI     upload a local directory to S3 (e.g. the sample landing data)
+    platformctl.py env                the non-secret settings to export for ingest and dbt
+
+Run it with the project's venv Python (``make platform-up`` does). All state lives under
+``DAP_PLATFORM_DIR`` (default ``<project>/.state/platform``); every service listens on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # dap_platform
+sys.path.insert(1, str(HERE.parent))  # ingest, when the venv has no editable install yet
+
+from dap_platform.install import install_all  # noqa: E402
+from dap_platform.layout import PROJECT_ROOT, Layout, ensure_dev_secrets, service_env  # noqa: E402
+from dap_platform.postgres import Postgres  # noqa: E402
+from dap_platform.proc import PlatformError  # noqa: E402
+from dap_platform.recovery import recover_warehouse  # noqa: E402
+from dap_platform.seaweedfs import SeaweedFS  # noqa: E402
+from dap_platform.thrift import ThriftServer  # noqa: E402
+
+from ingest.errors import IngestError  # noqa: E402
+from ingest.platform_conf import load_platform_config  # noqa: E402
+
+log = logging.getLogger("platformctl")
+SERVICES = ("postgres", "seaweedfs", "thrift")
+
+
+class Platform:
+    def __init__(self) -> None:
+        state_dir = Path(os.environ.get("DAP_STATE_DIR") or PROJECT_ROOT / ".state").resolve()
+        config = load_platform_config(state_dir)
+        os.environ["DAP_PLATFORM_DIR"] = str(config.platform_dir)  # children resolve the same dir
+        self.layout = Layout(config)
+        self.postgres = Postgres(self.layout)
+        self.seaweedfs = SeaweedFS(self.layout)
+        self.thrift = ThriftServer(self.layout)
+
+    def env(self) -> dict[str, str]:
+        return service_env(self.layout, ensure_dev_secrets(self.layout))
+
+    def s3(self) -> object:
+        from ingest.landing_s3 import s3_client
+
+        for key, value in self.env().items():
+            if key.startswith("AWS_"):
+                os.environ.setdefault(key, value)
+        return s3_client(self.layout.config)
+
+    def start(self, name: str) -> float:
+        env = self.env()
+        if name == "postgres":
+            took = self.postgres.start()
+            self.postgres.ensure_metastore(self.layout.config.metastore_user, env["DAP_METASTORE_PASSWORD"])
+        elif name == "seaweedfs":
+            took = self.seaweedfs.start(env, self.s3())
+        else:
+            self.recover()
+            took = self.thrift.start(env)
+        log.info("%s is up (%.1fs)", name, took)
+        return took
+
+    def stop(self, name: str) -> None:
+        getattr(self, name).stop()
+        log.info("%s is stopped", name)
+
+    def kill(self, name: str) -> None:
+        getattr(self, name).kill()
+        log.info("%s was sent SIGKILL", name)
+
+    def up(self) -> dict[str, float]:
+        started = time.monotonic()
+        self.layout.create()
+        install_all(self.layout)
+        timings = {"install": time.monotonic() - started}
+        for name in SERVICES:
+            timings[name] = self.start(name)
+        timings["total"] = time.monotonic() - started
+        log.info("platform is up in %.1fs: %s", timings["total"], self.describe())
+        return timings
+
+    def down(self) -> None:
+        for name in reversed(SERVICES):
+            self.stop(name)
+
+    def recover(self) -> None:
+        report = recover_warehouse(
+            self.s3(), self.layout.config.warehouse_uri, self.postgres.table_locations()
+        )
+        for path in report.removed_dirs:
+            log.info("removed the debris of an aborted write: %s", path)
+
+    def status(self) -> dict[str, dict[str, object]]:
+        result: dict[str, dict[str, object]] = {}
+        checks = {
+            "postgres": (self.postgres.pid, self.postgres.healthy, f"127.0.0.1:{self.postgres.port}"),
+            "seaweedfs": (
+                self.seaweedfs.pid,
+                lambda: self.seaweedfs.healthy(self.s3()),
+                f"127.0.0.1:{self.seaweedfs.port}",
+            ),
+            "thrift": (self.thrift.pid, self.thrift.healthy, f"{self.thrift.host}:{self.thrift.port}"),
+        }
+        for name, (pid_of, probe, address) in checks.items():
+            pid = pid_of()
+            healthy = False
+            if pid is not None:
+                try:
+                    healthy = bool(probe())
+                except Exception:  # noqa: BLE001 - status reports, never raises
+                    healthy = False
+            result[name] = {"pid": pid, "running": pid is not None, "healthy": healthy, "address": address}
+        return result
+
+    def describe(self) -> str:
+        config = self.layout.config
+        return (
+            f"S3 {config.s3_endpoint} (buckets landing, warehouse), metastore {config.metastore_jdbc_url}, "
+            f"JDBC jdbc:hive2://{config.thrift_host}:{config.thrift_port}/default"
+        )
+
+    def exports(self) -> dict[str, str]:
+        config = self.layout.config
+        return {
+            "DAP_PROFILE": "platform",
+            "DAP_PLATFORM_DIR": str(config.platform_dir),
+            "DAP_LANDING": "s3a://landing",
+            "DBT_THRIFT_HOST": config.thrift_host,
+            "DBT_THRIFT_PORT": str(config.thrift_port),
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="platformctl", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("up")
+    sub.add_parser("down")
+    sub.add_parser("status").add_argument("--json", action="store_true")
+    for verb in ("start", "stop", "kill", "restart"):
+        sub.add_parser(verb).add_argument("service", choices=SERVICES)
+    sub.add_parser("recover")
+    upload = sub.add_parser("upload")
+    upload.add_argument("local_dir")
+    upload.add_argument("uri")
+    sub.add_parser("env")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s platformctl %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    platform = Platform()
+    try:
+        if args.command == "up":
+            timings = platform.up()
+            print(json.dumps({k: round(v, 1) for k, v in timings.items()}))
+        elif args.command == "down":
+            platform.down()
+        elif args.command == "status":
+            status = platform.status()
+            if args.json:
+                print(json.dumps(status))
+            else:
+                for name, item in status.items():
+                    state = (
+                        "healthy"
+                        if item["healthy"]
+                        else ("running, not healthy" if item["running"] else "down")
+                    )
+                    print(f"{name:10} {state:22} {item['address']:18} pid {item['pid'] or '-'}")
+            return 0 if all(item["healthy"] for item in status.values()) else 3
+        elif args.command in ("start", "stop", "kill"):
+            getattr(platform, args.command)(args.service)
+        elif args.command == "restart":
+            platform.stop(args.service)
+            platform.start(args.service)
+        elif args.command == "recover":
+            platform.recover()
+        elif args.command == "upload":
+            from ingest.landing_s3 import upload_dir
+
+            platform.s3()
+            count = upload_dir(args.local_dir, args.uri)
+            print(f"uploaded {count} files to {args.uri}")
+        elif args.command == "env":
+            for key, value in platform.exports().items():
+                print(f"export {key}={value}")
+    except (PlatformError, IngestError) as error:
+        log.error("%s", error)
+        return error.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
