@@ -4,16 +4,20 @@
     every power cycle):
 
       * a sync event pairs a device time with UTC; its offset is
-        epoch seconds(sync UTC) - sync device time
-      * every event takes the offset of the sync of its boot whose sync device time is nearest
-        to the event's device time (ties: the earlier sync), and
-        corrected_at = timestamp(offset + device time), rounded to the millisecond
-      * a boot without a usable sync keeps its events with is_clock_corrected = false and
+        epoch milliseconds(sync UTC) - sync device time in milliseconds
+      * every event takes the offset of the sync of its partition whose sync device time is
+        nearest to the event's device time (ties: the earlier sync), and
+        corrected_at = timestamp_millis(offset + device time in milliseconds)
+      * a partition without a usable sync keeps its events with is_clock_corrected = false and
         corrected_at = `fallback_column` (e.g. the upload time)
 
-    `event_id_column` must be unique in `relation` (deduplicate first).
-    Output: every column of `relation`, plus clock_offset_s, clock_sync_device_time_s,
-    is_clock_corrected and corrected_at.
+    Device times carry at most millisecond precision, so all arithmetic is done in integer
+    milliseconds: adding doubles and casting to a timestamp can land a millisecond low, and a
+    tie between two syncs must compare exactly.
+
+    `event_id_column` must be unique in `relation` (deduplicate first). Output: every column of
+    `relation`, plus clock_offset_ms, clock_sync_device_time_s, is_clock_corrected and
+    corrected_at.
 -#}
 {% macro correct_device_clock(
     relation,
@@ -27,15 +31,19 @@
     with
 
     clock_events as (
-        select * from {{ relation }}
+        select
+            *,
+            cast(round({{ device_time_column }} * 1000) as bigint) as clock_device_time_ms
+        from {{ relation }}
     ),
 
     clock_syncs as (
         select
             {{ partition_by }} as sync_partition,
             {{ sync_device_time_column }} as sync_device_time_s,
-            unix_micros({{ sync_utc_column }}) / 1000000.0
-            - {{ sync_device_time_column }} as sync_offset_s
+            cast(round({{ sync_device_time_column }} * 1000) as bigint) as sync_device_time_ms,
+            unix_millis({{ sync_utc_column }})
+            - cast(round({{ sync_device_time_column }} * 1000) as bigint) as sync_offset_ms
         from clock_events
         where
             {{ sync_device_time_column }} is not null
@@ -46,19 +54,12 @@
         select
             clock_events.{{ event_id_column }} as clock_event_id,
             min_by(
-                clock_syncs.sync_offset_s,
+                struct(clock_syncs.sync_offset_ms, clock_syncs.sync_device_time_s),
                 struct(
-                    abs(clock_events.{{ device_time_column }} - clock_syncs.sync_device_time_s),
-                    clock_syncs.sync_device_time_s
+                    abs(clock_events.clock_device_time_ms - clock_syncs.sync_device_time_ms),
+                    clock_syncs.sync_device_time_ms
                 )
-            ) as clock_offset_s,
-            min_by(
-                clock_syncs.sync_device_time_s,
-                struct(
-                    abs(clock_events.{{ device_time_column }} - clock_syncs.sync_device_time_s),
-                    clock_syncs.sync_device_time_s
-                )
-            ) as clock_sync_device_time_s
+            ) as nearest_sync
         from clock_events
         inner join clock_syncs
             on clock_events.{{ partition_by }} = clock_syncs.sync_partition
@@ -66,18 +67,19 @@
     )
 
     select
-        clock_events.*,
-        clock_nearest_syncs.clock_offset_s,
-        clock_nearest_syncs.clock_sync_device_time_s,
-        clock_nearest_syncs.clock_offset_s is not null as is_clock_corrected,
+        clock_input.*,
+        clock_nearest_syncs.nearest_sync.sync_offset_ms as clock_offset_ms,
+        clock_nearest_syncs.nearest_sync.sync_device_time_s as clock_sync_device_time_s,
+        clock_nearest_syncs.nearest_sync is not null as is_clock_corrected,
         case
-            when clock_nearest_syncs.clock_offset_s is not null
-                then timestamp_millis(cast(round(
-                    (clock_nearest_syncs.clock_offset_s + clock_events.{{ device_time_column }}) * 1000
-                ) as bigint))
-            else clock_events.{{ fallback_column }}
+            when clock_nearest_syncs.nearest_sync is not null
+                then timestamp_millis(
+                    clock_nearest_syncs.nearest_sync.sync_offset_ms
+                    + cast(round(clock_input.{{ device_time_column }} * 1000) as bigint)
+                )
+            else clock_input.{{ fallback_column }}
         end as corrected_at
-    from clock_events
+    from {{ relation }} as clock_input
     left join clock_nearest_syncs
-        on clock_events.{{ event_id_column }} = clock_nearest_syncs.clock_event_id
+        on clock_input.{{ event_id_column }} = clock_nearest_syncs.clock_event_id
 {%- endmacro %}
