@@ -5,6 +5,7 @@ match the local platform started by ``make platform-up`` (``platform/platformctl
 
 ==============================  ==============================================================
 ``DAP_PLATFORM_DIR``            state of the local platform (default ``<DAP_STATE_DIR>/platform``)
+``DAP_PLATFORM_JARS_DIR``       s3a and helper jars (default ``<platform dir>/jars``)
 ``DAP_S3_ENDPOINT``             S3 API endpoint (default ``http://127.0.0.1:<DAP_S3_PORT>``, the
                                 local SeaweedFS); ``aws`` uses AWS's own regional endpoints
 ``DAP_S3_PATH_STYLE``           path-style bucket addressing (default true, false for ``aws``)
@@ -16,6 +17,7 @@ match the local platform started by ``make platform-up`` (``platform/platformctl
                                 when set, no JDBC settings are used
 ``DAP_METASTORE_JDBC_URL``      metastore database (default the local PostgreSQL)
 ``DAP_METASTORE_USER``          metastore database user (default ``hive``)
+``DAP_METASTORE_JDBC_DRIVER``   its JDBC driver class (default ``org.postgresql.Driver``)
 ``DAP_METASTORE_PASSWORD``      its password: read by the JVM from its environment at connect
                                 time, never written into the Spark configuration
 ``DAP_JDBC_DRIVER_JAR``         JDBC driver jar (default Debian's ``/usr/share/java/postgresql.jar``)
@@ -71,6 +73,7 @@ class PlatformConfig:
     metastore_uris: str | None
     metastore_jdbc_url: str
     metastore_user: str
+    metastore_jdbc_driver: str
     jdbc_driver_jar: str
 
     @property
@@ -81,7 +84,7 @@ class PlatformConfig:
 
     @property
     def jars_dir(self) -> Path:
-        return self.platform_dir / "jars"
+        return Path(_env("DAP_PLATFORM_JARS_DIR", str(self.platform_dir / "jars"))).resolve()
 
     @property
     def secrets_file(self) -> Path:
@@ -126,6 +129,7 @@ def load_platform_config(state_dir: Path | None = None) -> PlatformConfig:
         metastore_uris=_env("DAP_METASTORE_URIS", "") or None,
         metastore_jdbc_url=_env("DAP_METASTORE_JDBC_URL", f"jdbc:postgresql://127.0.0.1:{pg_port}/metastore"),
         metastore_user=_env("DAP_METASTORE_USER", "hive"),
+        metastore_jdbc_driver=_env("DAP_METASTORE_JDBC_DRIVER", "org.postgresql.Driver"),
         jdbc_driver_jar=_env("DAP_JDBC_DRIVER_JAR", "/usr/share/java/postgresql.jar"),
     )
 
@@ -182,9 +186,13 @@ def hadoop_s3a_conf(config: PlatformConfig, scratch_dir: Path) -> dict[str, str]
     if config.s3_endpoint is not None:
         conf["fs.s3a.endpoint"] = config.s3_endpoint
         conf["fs.s3a.connection.ssl.enabled"] = str(config.s3_endpoint.startswith("https")).lower()
-    if config.local_s3:
-        # The local platform: keys from the environment only (no instance-metadata probing).
-        conf["fs.s3a.aws.credentials.provider"] = "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"
+    # The local platform: keys from the environment only (no instance-metadata probing).
+    # Elsewhere the SDK's full default chain: environment, web identity, profile, container/instance role.
+    conf["fs.s3a.aws.credentials.provider"] = (
+        "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"
+        if config.local_s3
+        else "com.amazonaws.auth.DefaultAWSCredentialsProviderChain"
+    )
     if config.prune_empty_folders:
         conf["fs.s3a.impl"] = PRUNING_FS_CLASS
     return conf
@@ -208,7 +216,7 @@ def hive_metastore_conf(config: PlatformConfig, scratch_dir: Path) -> dict[str, 
     conf.update(
         {
             "javax.jdo.option.ConnectionURL": config.metastore_jdbc_url,
-            "javax.jdo.option.ConnectionDriverName": "org.postgresql.Driver",
+            "javax.jdo.option.ConnectionDriverName": config.metastore_jdbc_driver,
             "javax.jdo.option.ConnectionUserName": config.metastore_user,
             # Hadoop resolves ${env.NAME} when the value is read: the secret stays in the
             # environment and never enters a config file, a command line or a log.

@@ -6,6 +6,7 @@
     platformctl.py recover            clean the debris of killed writes out of the warehouse
     platformctl.py upload DIR URI     upload a local directory to S3 (e.g. the sample landing data)
     platformctl.py env                the non-secret settings to export for ingest and dbt
+    platformctl.py conf               the platform profile's Spark settings (spark-defaults format)
 
 Run it with the project's venv Python (``make platform-up`` does). All state lives under
 ``DAP_PLATFORM_DIR`` (default ``<project>/.state/platform``); every service listens on 127.0.0.1.
@@ -54,12 +55,20 @@ class Platform:
         return service_env(self.layout, ensure_dev_secrets(self.layout))
 
     def s3(self) -> object:
-        from ingest.landing_s3 import s3_client
+        """A client with the dev credentials passed explicitly (this process's environment stays clean)."""
+        import boto3
+        from botocore.config import Config
 
-        for key, value in self.env().items():
-            if key.startswith("AWS_"):
-                os.environ.setdefault(key, value)
-        return s3_client(self.layout.config)
+        env = self.env()
+        config = self.layout.config
+        return boto3.client(
+            "s3",
+            endpoint_url=config.s3_endpoint,
+            region_name=config.s3_region,
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"}),
+        )
 
     def start(self, name: str) -> float:
         env = self.env()
@@ -133,6 +142,13 @@ class Platform:
             f"JDBC jdbc:hive2://{config.thrift_host}:{config.thrift_port}/default"
         )
 
+    def spark_conf(self) -> dict[str, str]:
+        """The platform profile's Spark settings for an ingest run (spark-defaults; no secrets)."""
+        from ingest.settings import load_settings
+        from ingest.spark_session import spark_conf
+
+        return spark_conf(load_settings(profile="platform"))
+
     def exports(self) -> dict[str, str]:
         config = self.layout.config
         return {
@@ -159,9 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     upload.add_argument("local_dir")
     upload.add_argument("uri")
     sub.add_parser("env")
+    sub.add_parser("conf")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s platformctl %(message)s", datefmt="%H:%M:%S")
-    logging.getLogger("botocore").setLevel(logging.WARNING)
+    for noisy in ("botocore", "boto3", "pyhive", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     platform = Platform()
     try:
         if args.command == "up":
@@ -192,9 +210,11 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "upload":
             from ingest.landing_s3 import upload_dir
 
-            platform.s3()
-            count = upload_dir(args.local_dir, args.uri)
+            count = upload_dir(args.local_dir, args.uri, client=platform.s3())
             print(f"uploaded {count} files to {args.uri}")
+        elif args.command == "conf":
+            for key, value in sorted(platform.spark_conf().items()):
+                print(f"{key} {value}")
         elif args.command == "env":
             for key, value in platform.exports().items():
                 print(f"export {key}={value}")

@@ -16,9 +16,14 @@ from dap_platform.proc import PlatformError, pid_alive, port_open, read_pid, spa
 
 log = logging.getLogger(__name__)
 
-# weed mini's other listeners (all bound to 127.0.0.1): master 9333, volume 9340, filer 8888,
-# admin 23646, and each one's gRPC port (+10000).
-MASTER_PORT = 9333
+# weed mini's other listeners (all bound to 127.0.0.1), each with its gRPC port at +10000; shifted
+# together by DAP_SEAWEEDFS_PORT_OFFSET so a second platform (the tests') can run beside the first.
+BASE_PORTS = {"master": 9333, "volume": 9340, "filer": 8888, "admin": 23646}
+
+
+def internal_ports() -> dict[str, int]:
+    offset = int(os.environ.get("DAP_SEAWEEDFS_PORT_OFFSET") or 0)
+    return {name: port + offset for name, port in BASE_PORTS.items()}
 
 
 def private_tmp_supported() -> bool:
@@ -80,6 +85,7 @@ class SeaweedFS:
             "-s3.port.lance=0",
             f"-filer.localSocket={self.root / 'filer.sock'}",
             f"-s3.localSocket={self.root / 's3.sock'}",
+            *(f"-{name}.port={port}" for name, port in internal_ports().items()),
         ]
         if private_tmp_supported():
             return [
@@ -106,13 +112,16 @@ class SeaweedFS:
         started = time.monotonic()
         pid = self.pid()
         if pid is None:
-            for port in (self.port, MASTER_PORT):
+            for port in (self.port, *internal_ports().values()):
                 if port_open(port):
                     raise PlatformError(
                         f"port {port} is taken by another process",
                         hint="stop it (or choose another S3 port with DAP_S3_PORT)",
                     )
             s3_config = self.write_s3_config(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
+            # Its identities come from s3.json only: weed would also turn AWS_* variables into an
+            # extra admin identity (and log the key id).
+            env = {k: v for k, v in env.items() if not k.startswith("AWS_") and k != "DAP_METASTORE_PASSWORD"}
             pid = spawn(
                 self.command(s3_config),
                 log_file=self.log_file,
@@ -135,7 +144,7 @@ class SeaweedFS:
             stop_pid(pid, timeout=30)
         self.pid_file.unlink(missing_ok=True)
         if not private_tmp_supported():  # then weed left its gRPC sockets in /tmp: remove ours
-            grpc = {"master": MASTER_PORT, "volume": 9340, "filer": 8888, "s3": self.port, "admin": 23646}
+            grpc = {**internal_ports(), "s3": self.port}
             for kind, port in grpc.items():
                 Path(f"/tmp/seaweedfs-{kind}-grpc-{port + 10000}.sock").unlink(missing_ok=True)  # noqa: S108
 

@@ -1,0 +1,24 @@
+# Platform mode (docs/platform.md): the same ingest and dbt code on a PostgreSQL Hive metastore,
+# SeaweedFS S3 storage and the Spark Thrift Server, all on 127.0.0.1. Included by the Makefile,
+# which defines BIN, DBT, LANDING and the `venv` and `generate` targets.
+PLATFORMCTL := $(BIN)/python platform/platformctl.py
+PLATFORM_LANDING ?= s3a://landing
+
+.PHONY: platform-up platform-down platform-status run-platform
+
+platform-up: venv  ## start the platform (installs what is missing; idempotent)
+	$(PLATFORMCTL) up
+
+platform-down:  ## stop every platform service (data stays under .state/platform)
+	@if [ -x $(BIN)/python ]; then $(PLATFORMCTL) down; else echo "no venv: nothing to stop"; fi
+
+platform-status:  ## health of PostgreSQL, SeaweedFS and the Thrift Server
+	$(PLATFORMCTL) status
+
+run-platform: platform-up generate  ## the whole pipeline on the platform: landing on S3, ingest, dbt via Thrift
+	$(PLATFORMCTL) upload $(LANDING) $(PLATFORM_LANDING)
+	DAP_PROFILE=platform DAP_LANDING=$(PLATFORM_LANDING) $(BIN)/ingest run --config ingest.yml
+	$(DBT) build --target thrift
+	$(DBT) docs generate --target thrift
+	$(DBT) run-operation print_pipeline_summary --target thrift --quiet || true
+	@echo "SQL clients: jdbc:hive2://127.0.0.1:10000/default (see docs/platform.md)"

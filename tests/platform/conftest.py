@@ -1,0 +1,151 @@
+"""The platform under test: started by the tests themselves (CI starts nothing), stopped after.
+
+It runs beside any platform a developer has up (``make platform-up``): its own state dir
+(``.state/platform-test``, wiped at the start), its own ports, and the same jars.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CTL = [sys.executable, str(ROOT / "platform" / "platformctl.py")]
+TEST_DIR = ROOT / ".state" / "platform-test"
+TEST_ENV = {
+    "DAP_PLATFORM_DIR": str(TEST_DIR),
+    "DAP_PLATFORM_JARS_DIR": str(ROOT / ".state" / "platform" / "jars"),  # shared with the dev platform
+    "DAP_PG_PORT": "15433",
+    "DAP_S3_PORT": "8334",
+    "DAP_SEAWEEDFS_PORT_OFFSET": "1",
+    "DAP_THRIFT_PORT": "10001",
+    "DBT_THRIFT_PORT": "10001",
+}
+SECRET_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DAP_METASTORE_PASSWORD")
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key] = value
+    return values
+
+
+@dataclass
+class Platform:
+    """Handles on the running test platform."""
+
+    env: dict[str, str]
+    startup: dict[str, float] = field(default_factory=dict)
+
+    def ctl(self, *args: str, timeout: int = 600, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [*CTL, *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"platformctl {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def status(self) -> dict[str, dict[str, Any]]:
+        return json.loads(self.ctl("status", "--json", check=False).stdout)
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        return read_env_file(TEST_DIR / "secrets.env")
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        from pyhive import hive
+
+        connection = hive.connect(host="127.0.0.1", port=int(self.env["DAP_THRIFT_PORT"]), username="pytest")
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            return list(cursor.fetchall()) if cursor.description else []
+        finally:
+            connection.close()
+
+    def s3(self) -> Any:
+        import boto3
+
+        secrets = self.secrets
+        return boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{self.env['DAP_S3_PORT']}",
+            region_name="us-east-1",
+            aws_access_key_id=secrets["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=secrets["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def keys(self, bucket: str, prefix: str) -> list[str]:
+        pages = self.s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+
+    def psql(self, sql: str) -> str:
+        bin_dir = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+        argv = [
+            str(bin_dir / "psql"),
+            "-h",
+            str(TEST_DIR / "postgres" / "run"),
+            "-p",
+            self.env["DAP_PG_PORT"],
+            "-U",
+            "postgres",
+            "-d",
+            "metastore",
+            "-At",
+            "-c",
+            sql,
+        ]
+        if os.geteuid() == 0:
+            argv = ["runuser", "-u", "postgres", "--", *argv]
+        return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+
+    def run_python(self, code: str, timeout: int = 600, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        """A fresh Python (and Spark JVM) with the platform profile selected."""
+        env = {**self.env, "DAP_PROFILE": "platform", **extra_env}
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    state = tmp_path_factory.mktemp("platform-client-state")
+    env = {**os.environ, **TEST_ENV, "DAP_STATE_DIR": str(state)}
+    for name in (*SECRET_NAMES, "DAP_PROFILE", "DAP_S3_ENDPOINT", "DAP_WAREHOUSE_URI", "DAP_METASTORE_URIS"):
+        env.pop(name, None)  # the test platform's own generated secrets and defaults only
+    handle = Platform(env)
+    handle.ctl("down", check=False)  # leftovers of an interrupted earlier run
+    shutil.rmtree(TEST_DIR, ignore_errors=True)
+    started = time.monotonic()
+    result = handle.ctl("up", timeout=1200)
+    handle.startup = json.loads(result.stdout.strip().splitlines()[-1])
+    handle.startup["wall"] = time.monotonic() - started
+    try:
+        yield handle
+    finally:
+        handle.ctl("down", check=False)

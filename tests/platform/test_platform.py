@@ -1,0 +1,240 @@
+"""Platform mode end to end: services up, Spark on s3a + PostgreSQL metastore, PyHive through the
+Thrift Server, the fault tests (SIGKILL compute, restart storage and metastore), then down.
+
+One module, one platform, tests in order (each builds on the state the previous one left).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+import stat
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.platform.conftest import ROOT, SECRET_NAMES, TEST_DIR, Platform
+
+pytestmark = [pytest.mark.platform, pytest.mark.slow]
+
+SPARK_JOB = """
+import json
+from ingest.settings import load_settings
+from ingest.spark_session import build_spark
+spark = build_spark(load_settings(), "platform-test")
+spark.sql("CREATE DATABASE IF NOT EXISTS plat_test")
+df = spark.range(0, 1000).selectExpr("id", "cast(id % 3 as string) as part", "id * 2 as doubled")
+for _ in range(2):  # the second overwrite is the one SeaweedFS's empty folders used to break
+    df.write.mode("overwrite").format("parquet").partitionBy("part").saveAsTable("plat_test.numbers")
+spark.sql("INSERT OVERWRITE TABLE plat_test.numbers PARTITION (part) "
+          "SELECT id, id * 2 AS doubled, part FROM plat_test.numbers WHERE part = '1'")
+row = spark.sql("SELECT count(*) AS n, sum(doubled) AS s FROM plat_test.numbers").first()
+location = [r.data_type for r in spark.sql("DESCRIBE TABLE EXTENDED plat_test.numbers").collect()
+            if r.col_name == "Location"][0]
+print("RESULT " + json.dumps({"n": row.n, "s": row.s, "location": location}))
+spark.stop()
+"""
+EXPECTED = (1000, sum(range(1000)) * 2)
+
+
+def listening_addresses(pids: set[int]) -> set[str]:
+    """Local addresses of the TCP sockets the given processes (and their children) listen on."""
+    inodes: set[str] = set()
+    every = {int(p) for p in os.listdir("/proc") if p.isdigit()}
+    family = set(pids)
+    for pid in every:  # add children (postgres backends, the JVM under spark-submit, ...)
+        try:
+            ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid in pids:
+            family.add(pid)
+    for pid in family:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue
+    addresses = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A = LISTEN
+                host_hex, port_hex = fields[1].split(":")
+                # /proc/net/tcp* print each 32-bit word of the address in host (little-endian) order
+                raw = b"".join(bytes.fromhex(host_hex[i : i + 8])[::-1] for i in range(0, width, 8))
+                address = ipaddress.ip_address(raw)
+                if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+                    address = address.ipv4_mapped
+                addresses.add(f"{address}:{int(port_hex, 16)}")
+    return addresses
+
+
+def test_platform_up_is_healthy_idempotent_and_loopback_only(platform: Platform) -> None:
+    print(f"\nplatform startup (s): {platform.startup}")
+    status = platform.status()
+    assert all(item["healthy"] for item in status.values()), status
+    again = time.monotonic()
+    platform.ctl("up")  # a second `up` finds everything running and changes nothing
+    assert time.monotonic() - again < 60
+    assert {name: item["pid"] for name, item in platform.status().items()} == {
+        name: item["pid"] for name, item in status.items()
+    }
+    pids = {int(item["pid"]) for item in status.values()}
+    addresses = listening_addresses(pids)
+    assert addresses, "no listening sockets found for the platform processes"
+    assert all(a.startswith(("127.0.0.1:", "::1:")) for a in addresses), addresses
+    ports = {int(a.rsplit(":", 1)[1]) for a in addresses}
+    assert {15433, 8334, 10001} <= ports
+
+
+def test_secrets_are_generated_private_and_never_logged(platform: Platform) -> None:
+    secrets_file = TEST_DIR / "secrets.env"
+    assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
+    values = [platform.secrets[name] for name in SECRET_NAMES]
+    assert all(len(v) >= 16 for v in values)
+    texts = [
+        p for p in TEST_DIR.rglob("*") if p.is_file() and p.suffix in (".log", ".conf", ".properties", "")
+    ]
+    for path in [*texts, *TEST_DIR.glob("logs/*")]:
+        if (
+            path.name in ("secrets.env", "s3.json")
+            or "data" in path.parts
+            or path.stat().st_size > 50_000_000
+        ):
+            continue
+        content = path.read_bytes()
+        for value in values:
+            assert value.encode() not in content, f"a secret appears in {path}"
+    for name, item in platform.status().items():
+        cmdline = Path(f"/proc/{item['pid']}/cmdline").read_bytes()
+        assert not any(v.encode() in cmdline for v in values), f"a secret is on {name}'s command line"
+    tracked = subprocess.run(["git", "ls-files", str(TEST_DIR)], cwd=ROOT, capture_output=True, text=True)
+    assert tracked.stdout == ""
+
+
+def test_spark_writes_s3a_tables_into_the_postgres_metastore(platform: Platform) -> None:
+    result = platform.run_python(SPARK_JOB)
+    assert result.returncode == 0, result.stderr[-4000:]
+    out = json.loads(result.stdout.split("RESULT ", 1)[1].splitlines()[0])
+    assert (out["n"], out["s"]) == EXPECTED
+    assert out["location"] == "s3a://warehouse/hive/plat_test.db/numbers"
+    keys = platform.keys("warehouse", "hive/plat_test.db/numbers/")
+    assert sorted({k.split("/")[3] for k in keys}) == ["part=0", "part=1", "part=2"]
+    assert not [k for k in keys if "_temporary" in k or ".spark-staging" in k]
+    assert platform.psql(
+        'SELECT "TBL_NAME" FROM "TBLS" JOIN "DBS" USING ("DB_ID") WHERE "NAME" = \'plat_test\''
+    ) == ("numbers")
+    assert platform.psql('SELECT count(*) FROM "PARTITIONS"') == "3"
+
+
+def test_pyhive_reads_the_same_tables_through_the_thrift_server(platform: Platform) -> None:
+    assert platform.query("SELECT count(*), sum(doubled) FROM plat_test.numbers") == [EXPECTED]
+    assert platform.query("SELECT part, count(*) FROM plat_test.numbers GROUP BY part ORDER BY part") == [
+        ("0", 334),
+        ("1", 333),
+        ("2", 333),
+    ]
+
+
+def test_sigkill_thrift_server_mid_write_then_restart_keeps_every_table(platform: Platform) -> None:
+    big = "hive/plat_test.db/big/"
+    errors: list[BaseException] = []
+
+    def long_ctas() -> None:
+        try:
+            platform.query(
+                "CREATE TABLE plat_test.big USING parquet AS "
+                "SELECT id, sha2(cast(id AS string), 256) AS h FROM range(0, 40000000, 1, 24)"
+            )
+        except BaseException as error:  # noqa: BLE001 - the kill is expected to break it
+            errors.append(error)
+
+    writer = threading.Thread(target=long_ctas, daemon=True)
+    writer.start()
+    deadline = time.monotonic() + 240
+    while not platform.keys("warehouse", big) and time.monotonic() < deadline and writer.is_alive():
+        time.sleep(1)
+    assert platform.keys("warehouse", big), "the write never started"
+    platform.ctl("kill", "thrift")
+    writer.join(60)
+    assert errors, "the CREATE TABLE finished before the kill; make it bigger"
+    assert platform.status()["thrift"]["running"] is False
+    assert platform.keys("warehouse", big), "the killed write should have left its debris"
+
+    restart = platform.ctl("start", "thrift")
+    assert "removed the debris of an aborted write: s3a://warehouse/hive/plat_test.db/big/" in restart.stderr
+    assert platform.query("SELECT count(*), sum(doubled) FROM plat_test.numbers") == [EXPECTED]
+    platform.query("CREATE TABLE plat_test.big USING parquet AS SELECT id FROM range(0, 10)")
+    assert platform.query("SELECT count(*) FROM plat_test.big") == [(10,)]
+
+
+def test_restarting_postgres_and_seaweedfs_loses_nothing(platform: Platform) -> None:
+    before_keys = sorted(platform.keys("warehouse", "hive/"))
+    platform.ctl("restart", "postgres")
+    platform.ctl("restart", "seaweedfs")
+    assert all(item["healthy"] for item in platform.status().values())
+    assert sorted(platform.keys("warehouse", "hive/")) == before_keys
+    # The running Thrift Server reconnects to both (the metastore pool and s3a retry).
+    assert platform.query("SELECT count(*), sum(doubled) FROM plat_test.numbers") == [EXPECTED]
+    assert platform.query("SELECT count(*) FROM plat_test.big") == [(10,)]
+    assert sorted(row[1] for row in platform.query("SHOW TABLES IN plat_test")) == ["big", "numbers"]
+
+
+def test_landing_discovery_on_s3(platform: Platform, tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    for rel in (
+        "camera/2026-01-05/a.jsonl",
+        "camera/2026-01-06/b.jsonl.gz",
+        "camera/_tmp/x.jsonl",
+        "camera/2026-01-06/.hidden",
+        "_ground_truth/counts.json",
+    ):
+        (landing / rel).parent.mkdir(parents=True, exist_ok=True)
+        (landing / rel).write_text(rel)
+    code = f"""
+import json
+from ingest.landing_s3 import upload_dir, discover_s3
+n = upload_dir({str(landing)!r}, "s3a://landing/disco")
+files = discover_s3("s3a://landing/disco/camera")
+glob = discover_s3("s3://landing/disco/*/2026-01-06/*")
+print("RESULT " + json.dumps([n, [f.__dict__ for f in files], [f.uri for f in glob]]))
+"""
+    result = platform.run_python(code, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    count, files, globbed = json.loads(result.stdout.split("RESULT ", 1)[1])
+    assert count == 5
+    assert [f["uri"] for f in files] == [
+        "s3a://landing/disco/camera/2026-01-05/a.jsonl",
+        "s3a://landing/disco/camera/2026-01-06/b.jsonl.gz",
+    ]
+    assert all(re.fullmatch(r"etag:[0-9a-f]{32}", f["fingerprint"]) for f in files)
+    assert [f["size"] for f in files] == [
+        len("camera/2026-01-05/a.jsonl"),
+        len("camera/2026-01-06/b.jsonl.gz"),
+    ]
+    assert globbed == ["s3a://landing/disco/camera/2026-01-06/b.jsonl.gz"]
+
+
+def test_platform_down_leaves_nothing_running(platform: Platform) -> None:
+    pids = {int(item["pid"]) for item in platform.status().values() if item["pid"]}
+    platform.ctl("down")
+    time.sleep(1)
+    status = platform.status()
+    assert not any(item["running"] for item in status.values()), status
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    assert listening_addresses(pids) == set()
+    leftovers = subprocess.run(["pgrep", "-f", str(TEST_DIR)], capture_output=True, text=True).stdout.split()
+    assert leftovers == [], leftovers
+    grpc_ports = {8334 + 10000, *(port + 1 + 10000 for port in (9333, 9340, 8888, 23646))}
+    assert not [
+        p for p in Path("/tmp").glob("seaweedfs-*-grpc-*.sock") if int(p.stem.rsplit("-", 1)[1]) in grpc_ports
+    ]
