@@ -121,6 +121,13 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
         raise ConfigError(f"config is not valid YAML: {exc}", where=where) from None
+    unknown = sorted(set(raw) - {"landing", "sources"}) if isinstance(raw, dict) else []
+    if unknown:
+        raise ConfigError(
+            f"unknown top-level key(s) in the config: {', '.join(map(str, unknown))}",
+            where=str(path),
+            hint="the top level has only 'landing' and 'sources'",
+        )
     if not isinstance(raw, dict) or not isinstance(raw.get("sources"), dict):
         raise ConfigError(
             "config must be a mapping with a 'sources' mapping",
@@ -130,6 +137,12 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
     landing = landing_override or _expand(str(raw.get("landing") or ""))
     sources = []
     for name, body in raw["sources"].items():
+        if body is not None and not isinstance(body, dict):
+            raise ConfigError(
+                f"source {name!r} must be a mapping of settings, got {type(body).__name__}: {body!r}",
+                where=f"{path}, sources.{name}",
+                hint="write e.g. `ev: {path: ev, table: raw.ev, format: json}`",
+            )
         body = dict(body or {})
         source_path = _expand(str(body.get("path", name)))
         if landing and not (source_path.startswith(("/", "s3://", "s3a://"))):

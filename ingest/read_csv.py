@@ -63,17 +63,24 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     widest = max(sum(1 for cell in row if cell.strip()) for row in records)
     if widest == 0:
         return None
-    threshold = max(1, (widest + 1) // 2)
+    def filled(row: list[str]) -> int:
+        return sum(1 for cell in row if cell.strip())
+
     if options.header == "first_line":
-        index = 0
-    else:
-        index = next(i for i, row in enumerate(records) if sum(1 for c in row if c.strip()) >= threshold)
+        index = next(i for i, row in enumerate(records) if row)
+    else:  # more than half as many filled cells as the widest record: titles and blanks are not
+        index = next(i for i, row in enumerate(records) if 2 * filled(row) > widest or filled(row) == widest)
+    cells = [cell.strip().lstrip("\ufeff") for cell in records[index]]
+    taken = set(cells)
     names: list[str] = []
-    seen: dict[str, int] = defaultdict(int)
-    for position, cell in enumerate(records[index], start=1):
-        name = cell.strip().lstrip("\ufeff") or f"column_{position}"
-        seen[name] += 1
-        names.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    for position, cell in enumerate(cells, start=1):
+        name = cell or f"column_{position}"
+        if name in names:  # a repeated header: "name", "name#2", ... never one that exists
+            counter = 2
+            while f"{name}#{counter}" in taken or f"{name}#{counter}" in names:
+                counter += 1
+            name = f"{name}#{counter}"
+        names.append(name)
     # Spark's reader skips empty lines, so the header's record number counts non-empty ones.
     return CsvHeader(tuple(names), sum(1 for row in records[: index + 1] if row))
 

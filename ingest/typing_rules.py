@@ -69,7 +69,7 @@ def reconcile(table_type: DataType, batch_type: DataType) -> Reconcile:
 # Patterns are applied in Spark (see ingest.transform.infer_text_types); kept here so they are
 # unit-tested and documented in one place. Leading zeros ("01") keep a column as text.
 INTEGER_PATTERN = r"^-?(0|[1-9][0-9]{0,17})$"
-GROUPED_INTEGER_PATTERN = r"^-?[1-9][0-9]{0,2}(,[0-9]{3})+$"
+GROUPED_INTEGER_PATTERN = r"^-?[1-9][0-9]{0,2}(,[0-9]{3}){1,5}$"  # at most 18 digits: fits bigint
 DOUBLE_PATTERN = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 BOOLEAN_PATTERN = r"^(?i)(true|false)$"
 

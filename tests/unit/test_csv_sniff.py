@@ -47,11 +47,6 @@ def test_duplicate_header_names_are_made_unique() -> None:
     assert header.names == ("id", "name", "name#2", "name#3")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sniff_header dedupes with '#<n>' but does not check the result against later header "
-    "cells: 'a,a,a#2' gives ('a', 'a#2', 'a#2'), two columns with one name",
-)
 def test_deduplicated_names_never_collide_with_a_real_header_cell() -> None:
     header = sniff_header("a,a,a#2\n1,2,3\n", AUTO)
     assert header is not None
@@ -95,21 +90,11 @@ def test_first_line_option_takes_the_first_record_even_if_sparse() -> None:
     assert header == CsvHeader(("Title",), 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sniff_header with header=first_line takes records[0] even when it is a blank line, "
-    "giving an empty header (names=()); Spark skips blank lines, so the header is the first non-empty record",
-)
 def test_first_line_option_skips_blank_lines() -> None:
     header = sniff_header("\na,b\n1,2\n", CsvOptions(header="first_line"))
     assert header == CsvHeader(("a", "b"), 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sniff_header's threshold is ceil(widest/2) cells, so in a 2-column file a 1-cell title row "
-    "('Report' above 'a,b') qualifies as the header; fix: require more than half (2*cells > widest)",
-)
 def test_title_row_above_a_two_column_header_is_preamble() -> None:
     header = sniff_header("Report\na,b\n1,2\n3,4\n", AUTO)
     assert header == CsvHeader(("a", "b"), 2)
