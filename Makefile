@@ -11,11 +11,10 @@ export DAP_LANDING ?= $(LANDING)
 export DBT_PROFILES_DIR ?= $(CURDIR)/profiles
 DBT := $(BIN)/dbt
 
-.PHONY: help venv run generate ingest dbt-build docs lint test test-unit test-spark test-dbt \
-        bench clean platform-up platform-down platform-status run-platform
+.PHONY: help venv run generate ingest dbt-build lint test bench clean
 
 help:  ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(BIN)/ingest: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -50,3 +49,5 @@ bench: venv  ## ingest benchmark vs plain Spark (quick size; see bench/README)
 
 clean:  ## remove generated state (warehouse, metastore, landing data, dbt target)
 	rm -rf $(STATE) target logs dbt_packages
+
+include platform/platform.mk

@@ -68,7 +68,8 @@ def run_case(spark, name: str, landing: Path, work: Path, ts_field: str) -> dict
     report = pipeline.run(spark, [source], command="bench")
     ours_s = time.perf_counter() - started
     ours_rows = report.sources[0].rows_written
-    location = Path(load_settings().warehouse_dir) / "bench.db" / name
+    warehouse = str(spark.conf.get("spark.sql.warehouse.dir")).removeprefix("file:")
+    location = Path(warehouse) / "bench.db" / name
 
     f_parts, f_avg, f_max = files_per_partition(floor_out)
     o_parts, o_avg, o_max = files_per_partition(location)

@@ -478,7 +478,9 @@ def run(
                     spark, source, run_id, committed, dry_run=dry_run, progress=progress, fault=fault
                 )
             )
-        except IngestError:
+        except IngestError as exc:  # terminal for the whole run (bad path, bad state)
+            if not dry_run:
+                commit.log_run(spark, run_id, command, "failed", {"error": exc.render()})
             raise
         except Exception as exc:  # one source failing must not hide the others' results
             log.exception("source %s failed", source.name)

@@ -104,10 +104,6 @@ def test_sigkill_at_every_commit_step_then_rerun_equals_one_clean_run(tmp_path: 
     assert repaired["recovered"]["published"], "the run killed while publishing must be finished"
     assert repaired["sources"][0]["status"] == "noop"
 
-    again = ingest_cli("run", "-c", str(config), "--json", state_dir=state)
-    assert again.returncode == 0
-    assert json.loads(again.stdout)["sources"][0]["status"] == "noop"
-
     clean_state = tmp_path / "clean"
     clean = ingest_cli("run", "-c", str(config), "--json", state_dir=clean_state)
     assert clean.returncode == 0, clean.stderr[-2000:]
