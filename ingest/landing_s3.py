@@ -61,8 +61,8 @@ class S3Pattern:
         return cls(bucket, directory, None, directory)
 
     def wants(self, key: str) -> bool:
-        if key.endswith("/"):
-            return False  # a folder marker, not a file
+        if key.endswith("/") or not key.startswith(self.prefix):
+            return False  # a folder marker, not a file; or outside the pattern
         if self.matcher is not None and not self.matcher.fullmatch(key):
             return False
         below = key[len(self.base) :].split("/")

@@ -78,7 +78,9 @@ class Platform:
         try:
             cursor = connection.cursor()
             cursor.execute(sql)
-            return list(cursor.fetchall()) if cursor.description else []
+            if not cursor.description:  # DDL and CREATE TABLE AS: no result set to fetch
+                return []
+            return list(cursor.fetchall())
         finally:
             connection.close()
 

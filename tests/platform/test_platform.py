@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ import pytest
 from tests.platform.conftest import ROOT, SECRET_NAMES, TEST_DIR, Platform
 
 pytestmark = [pytest.mark.platform, pytest.mark.slow]
+BIN = Path(sys.executable).parent
 
 SPARK_JOB = """
 import json
@@ -40,6 +42,7 @@ print("RESULT " + json.dumps({"n": row.n, "s": row.s, "location": location}))
 spark.stop()
 """
 EXPECTED = (1000, sum(range(1000)) * 2)
+SESSIONS_MART = "marts.fct_recording_sessions"  # one row per recording session
 
 
 def listening_addresses(pids: set[int]) -> set[str]:
@@ -221,6 +224,133 @@ print("RESULT " + json.dumps([n, [f.__dict__ for f in files], [f.uri for f in gl
         len("camera/2026-01-06/b.jsonl.gz"),
     ]
     assert globbed == ["s3a://landing/disco/camera/2026-01-06/b.jsonl.gz"]
+
+
+RAW_TABLES = {
+    "camera": "raw.camera_events",
+    "drone": "raw.drone_telemetry",
+    "app": "raw.app_events",
+    "shop": "raw.shop_orders",
+    "crm": "raw.crm_contacts",
+}
+
+
+def _dbt(platform: Platform, tmp_path: Path, *args: str) -> list[str]:
+    return [
+        str(BIN / "dbt"),
+        *args,
+        "--target",
+        "thrift",
+        "--profiles-dir",
+        str(ROOT / "profiles"),
+        "--project-dir",
+        str(ROOT),
+        "--target-path",
+        str(tmp_path / "dbt-target"),
+        "--log-path",
+        str(tmp_path / "dbt-logs"),
+    ]
+
+
+def _raw_counts(platform: Platform) -> dict[str, int]:
+    return {name: platform.query(f"SELECT count(*) FROM {table}")[0][0] for name, table in RAW_TABLES.items()}
+
+
+@pytest.fixture(scope="module")
+def landed(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The sample landing data generated, uploaded to s3a://landing and ingested from there."""
+    landing = tmp_path_factory.mktemp("sample") / "landing"
+    generated = subprocess.run(
+        [str(BIN / "ingest"), "generate", "--landing", str(landing)],
+        env=platform.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert generated.returncode == 0, generated.stderr[-3000:]
+    platform.ctl("upload", str(landing), "s3a://landing")
+    run = subprocess.run(
+        [str(BIN / "ingest"), "run", "--config", str(ROOT / "ingest.yml"), "--json"],
+        env={**platform.env, "DAP_PROFILE": "platform", "DAP_LANDING": "s3a://landing"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert run.returncode == 0, (run.stdout[-3000:], run.stderr[-3000:])
+    return {"landing": landing, "counts": json.loads((landing / "_ground_truth" / "counts.json").read_text())}
+
+
+def test_ingest_from_s3_landing_into_the_s3_warehouse(platform: Platform, landed: dict[str, object]) -> None:
+    counts = landed["counts"]
+    assert isinstance(counts, dict)
+    assert _raw_counts(platform) == {name: counts[name]["raw_rows"] for name in RAW_TABLES}
+    files = platform.query("SELECT count(*) FROM ingest_meta.files WHERE path LIKE 's3a://landing/%'")
+    assert files[0][0] == sum(counts[name]["files"] for name in RAW_TABLES)
+    assert platform.keys("warehouse", "hive/raw.db/camera_events/")
+
+
+def test_dbt_build_survives_a_sigkilled_thrift_server(
+    platform: Platform, landed: dict[str, object], tmp_path: Path
+) -> None:
+    raw_before = _raw_counts(platform)
+    build = subprocess.Popen(
+        _dbt(platform, tmp_path, "build"),
+        env=platform.env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    done = 0
+    assert build.stdout is not None
+    for line in build.stdout:  # kill the compute once a few models are built
+        done += " OK created " in line
+        if done >= 3:
+            platform.ctl("kill", "thrift")
+            break
+    build.wait(300)
+    assert done >= 3 and build.returncode != 0
+    platform.ctl("start", "thrift")
+    assert _raw_counts(platform) == raw_before
+    rerun = subprocess.run(
+        _dbt(platform, tmp_path, "build"),
+        env=platform.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        check=False,
+    )
+    assert rerun.returncode == 0, rerun.stdout[-5000:]
+    docs = subprocess.run(
+        _dbt(platform, tmp_path, "docs", "generate"),
+        env=platform.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert docs.returncode == 0, docs.stdout[-3000:]
+    assert (tmp_path / "dbt-target" / "catalog.json").exists()
+
+
+def test_pyhive_query_on_a_mart_matches_the_ground_truth(
+    platform: Platform, landed: dict[str, object]
+) -> None:
+    landing = landed["landing"]
+    assert isinstance(landing, Path)
+    truth = (landing / "_ground_truth" / "recording_sessions.csv").read_text().splitlines()[1:]
+    by_reason: dict[str, int] = {}
+    for line in truth:
+        reason = line.split(",")[3]
+        by_reason[reason] = by_reason.get(reason, 0) + 1
+    rows = platform.query(f"SELECT end_reason, count(*) FROM {SESSIONS_MART} GROUP BY end_reason")
+    assert dict(rows) == by_reason
 
 
 def test_platform_down_leaves_nothing_running(platform: Platform) -> None:

@@ -1,0 +1,139 @@
+"""Platform settings and S3 landing patterns: plain Python, no services, no Spark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import InputError
+from ingest.landing_s3 import S3Pattern
+from ingest.platform_conf import export_dev_secrets, load_platform_config, platform_spark_conf
+from ingest.settings import load_settings
+
+PLATFORM_VARS = (
+    "DAP_PLATFORM_DIR",
+    "DAP_PLATFORM_JARS_DIR",
+    "DAP_S3_ENDPOINT",
+    "DAP_S3_PORT",
+    "DAP_PG_PORT",
+    "DAP_S3_PATH_STYLE",
+    "DAP_S3_PRUNE_EMPTY_FOLDERS",
+    "DAP_WAREHOUSE_URI",
+    "DAP_METASTORE_URIS",
+    "DAP_METASTORE_JDBC_URL",
+    "DAP_METASTORE_USER",
+    "DAP_METASTORE_PASSWORD",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "DAP_PROFILE",
+)
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    for name in (*PLATFORM_VARS, "AWS_EC2_METADATA_DISABLED"):
+        monkeypatch.setenv(name, "")  # recorded, so whatever the code under test sets is undone
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("DAP_STATE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_local_platform_conf_points_at_postgres_seaweedfs_and_loopback(clean_env: Path) -> None:
+    conf = platform_spark_conf(load_settings(profile="platform"))
+    assert conf["spark.sql.warehouse.dir"] == "s3a://warehouse/hive"
+    assert conf["spark.hadoop.fs.s3a.endpoint"] == "http://127.0.0.1:8333"
+    assert conf["spark.hadoop.fs.s3a.path.style.access"] == "true"
+    assert conf["spark.hadoop.fs.s3a.impl"] == "dap.platform.PruningS3AFileSystem"
+    assert (
+        conf["spark.hadoop.javax.jdo.option.ConnectionURL"] == "jdbc:postgresql://127.0.0.1:15432/metastore"
+    )
+    assert conf["spark.hadoop.datanucleus.schema.autoCreateAll"] == "false"
+    assert conf["spark.driver.bindAddress"] == "127.0.0.1"
+    jars = conf["spark.driver.extraClassPath"].split(":")
+    assert [Path(j).name for j in jars] == [
+        "hadoop-aws-3.3.1.jar",
+        "aws-java-sdk-bundle-1.11.901.jar",
+        "dap-s3a-pruning.jar",
+        "postgresql.jar",
+    ]
+    assert jars[0] == str(clean_env / "platform" / "jars" / "hadoop-aws-3.3.1.jar")
+    # The password is a reference Hadoop resolves from the environment, never a value.
+    assert conf["spark.hadoop.javax.jdo.option.ConnectionPassword"] == "${env.DAP_METASTORE_PASSWORD}"
+    assert not any("secret" in key.lower() or "access.key" in key for key in conf)
+
+
+def test_dev_secrets_are_exported_only_for_the_local_endpoint(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    platform_dir = clean_env / "platform"
+    platform_dir.mkdir()
+    (platform_dir / "secrets.env").write_text(
+        "AWS_ACCESS_KEY_ID=dapkey\nAWS_SECRET_ACCESS_KEY=s3cr3t\nOTHER=x\n"
+    )
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "from-the-chain")
+    exported = export_dev_secrets(load_platform_config())
+    import os
+
+    assert exported == ["AWS_ACCESS_KEY_ID"]  # names only; an existing variable wins
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "dapkey"
+    assert os.environ["AWS_SECRET_ACCESS_KEY"] == "from-the-chain"
+    assert "OTHER" not in os.environ
+    monkeypatch.setenv("DAP_S3_ENDPOINT", "aws")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    assert export_dev_secrets(load_platform_config()) == []
+
+
+def test_real_cluster_settings(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAP_S3_ENDPOINT", "aws")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("DAP_WAREHOUSE_URI", "s3a://corp-warehouse/hive/")
+    monkeypatch.setenv("DAP_METASTORE_URIS", "thrift://metastore.internal:9083")
+    conf = platform_spark_conf(load_settings(profile="platform", spark_master="yarn"))
+    assert "spark.hadoop.fs.s3a.endpoint" not in conf
+    assert "spark.hadoop.fs.s3a.impl" not in conf
+    assert conf["spark.hadoop.fs.s3a.path.style.access"] == "false"
+    assert (
+        conf["spark.hadoop.fs.s3a.aws.credentials.provider"]
+        == "com.amazonaws.auth.DefaultAWSCredentialsProviderChain"
+    )
+    assert conf["spark.sql.warehouse.dir"] == "s3a://corp-warehouse/hive"
+    assert conf["spark.hadoop.hive.metastore.uris"] == "thrift://metastore.internal:9083"
+    assert not any(key.startswith("spark.hadoop.javax.jdo") for key in conf)
+    assert "spark.driver.bindAddress" not in conf  # executors on other hosts must reach the driver
+    assert not conf["spark.driver.extraClassPath"].endswith("postgresql.jar")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "key", "wanted"),
+    [
+        ("s3a://landing/camera", "camera/2026-01-05/a.jsonl", True),
+        ("s3a://landing/camera", "camera2/2026-01-05/a.jsonl", False),  # a prefix is a directory
+        ("s3a://landing/camera/", "camera/_tmp/a.jsonl", False),
+        ("s3a://landing/camera", "camera/2026-01-05/.a.jsonl", False),
+        ("s3a://landing/camera", "camera/2026-01-05/", False),  # a folder marker
+        ("s3a://landing/_archive/camera", "_archive/camera/2026-01-05/a.jsonl", True),  # explicit base
+        ("s3://landing/camera/*/*.jsonl*", "camera/2026-01-05/a.jsonl.gz", True),
+        ("s3://landing/camera/*/*.jsonl*", "camera/2026-01-05/deeper/a.jsonl", False),
+        ("s3://landing/camera/**/*.jsonl", "camera/2026-01-05/deeper/a.jsonl", True),
+        ("s3://landing/camera/2026-01-0[5-6]/*", "camera/2026-01-06/a.jsonl", True),
+        ("s3://landing/camera/2026-01-0[5-6]/*", "camera/2026-01-07/a.jsonl", False),
+        ("s3a://landing", "camera/2026-01-05/a.jsonl", True),
+        ("s3a://landing", "_ground_truth/counts.json", False),
+    ],
+)
+def test_s3_patterns(pattern: str, key: str, wanted: bool) -> None:
+    assert S3Pattern.parse(pattern).wants(key) is wanted
+
+
+def test_s3_pattern_listing_prefix() -> None:
+    assert S3Pattern.parse("s3a://landing/camera").prefix == "camera/"
+    assert S3Pattern.parse("s3a://landing/camera/*/x*.gz").prefix == "camera/"
+    assert S3Pattern.parse("s3a://landing/cam*").prefix == "cam"
+    assert S3Pattern.parse("s3a://landing").prefix == ""
+    with pytest.raises(InputError):
+        S3Pattern.parse("s3a:///camera")
+    with pytest.raises(InputError):
+        S3Pattern.parse("/local/camera")
