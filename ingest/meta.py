@@ -116,7 +116,9 @@ def committed_files(spark: SparkSession) -> dict[str, tuple[int, str, str]]:
 
 
 def committed_runs(spark: SparkSession) -> set[str]:
-    return {r.run_id for r in spark.table(table("files")).select("run_id").distinct().collect()}
+    """The commit keys (``<run_id>.<source>``) that have manifest rows, i.e. that committed."""
+    rows = spark.table(table("files")).select("run_id", "source").distinct().collect()
+    return {f"{r.run_id}.{r.source}" for r in rows}
 
 
 def column_map(spark: SparkSession, table_name: str) -> dict[Path, str]:

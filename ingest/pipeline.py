@@ -317,7 +317,7 @@ def ingest_source(
                 "fingerprint": sizes[f.file].fingerprint,
                 "source": source.name,
                 "table_name": source.table,
-                "run_id": key,
+                "run_id": run_id,
                 "rows_read": f.rows_read,
                 "rows_written": f.rows_written,
                 "rows_quarantined": f.rows_quarantined,
