@@ -1,0 +1,123 @@
+{#-
+    Raw column lineage: every column ingest created from the data, where it came from (original
+    JSON path or CSV header, first run, file and time), whether it arrived after its table was
+    created (schema drift), which staging view exposes it and whether under its raw name
+    (carried through) or renamed by the view. The docs site
+    lists this model so columns added by dynamic DDL are documented the moment they land.
+-#}
+
+{%- set staging_models = {
+    'raw.camera_events': 'stg_camera__events',
+    'raw.drone_telemetry': 'stg_drone__telemetry',
+    'raw.app_events': 'stg_app__events',
+    'raw.shop_orders': 'stg_shop__orders',
+    'raw.crm_contacts': 'stg_crm__contacts',
+} %}
+
+with
+
+column_maps as (
+    select * from {{ ref('stg_ingest_meta__column_maps') }}
+),
+
+schema_changes as (
+    select * from {{ ref('stg_ingest_meta__schema_changes') }}
+),
+
+table_creations as (
+    select
+        raw_table_name,
+        min(changed_at) as table_created_at,
+        min_by(ingest_run_id, changed_at) as table_created_run_id
+    from schema_changes
+    where change_type = 'create_table'
+    group by raw_table_name
+),
+
+column_additions as (
+    select
+        raw_table_name,
+        column_name,
+        min(changed_at) as added_at,
+        min_by(ingest_run_id, changed_at) as added_run_id
+    from schema_changes
+    where change_type = 'add_column'
+    group by raw_table_name, column_name
+),
+
+staging_models as (
+    {%- for raw_table_name, model_name in staging_models.items() %}
+    select
+        '{{ raw_table_name }}' as raw_table_name,
+        '{{ model_name }}' as staging_model
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+staged_columns as (
+    {%- set staged = [] %}
+    {%- if execute %}
+        {%- for raw_table_name, model_name in staging_models.items() %}
+            {%- for column in adapter.get_columns_in_relation(ref(model_name)) %}
+                {%- do staged.append([raw_table_name, model_name, column.name]) %}
+            {%- endfor %}
+        {%- endfor %}
+    {%- else %}
+        {#- parse time: register the refs; the warehouse is read when the model runs -#}
+        {%- for model_name in staging_models.values() %}
+            -- depends on {{ ref(model_name) }}
+        {%- endfor %}
+    {%- endif %}
+    {%- for raw_table_name, model_name, column_name in staged %}
+    select
+        '{{ raw_table_name }}' as raw_table_name,
+        '{{ model_name }}' as staging_model,
+        '{{ column_name }}' as column_name
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- else %}
+    select
+        cast(null as string) as raw_table_name,
+        cast(null as string) as staging_model,
+        cast(null as string) as column_name
+    where false
+    {%- endfor %}
+),
+
+final as (
+    select
+        column_maps.raw_column_id,
+        column_maps.raw_table_name,
+        column_maps.column_name,
+        column_maps.original_path,
+        column_maps.path_json,
+        column_maps.data_type,
+        column_maps.first_ingest_run_id,
+        column_maps.first_source_file,
+        column_maps.first_seen_at,
+        column_additions.added_at,
+        column_additions.added_run_id,
+        coalesce(
+            column_additions.added_run_id != table_creations.table_created_run_id, false
+        ) as is_schema_drift,
+        staging_models.staging_model,
+        staged_columns.column_name is not null as is_staged_under_raw_name
+    from column_maps
+    left join column_additions
+        on
+            column_maps.raw_table_name = column_additions.raw_table_name
+            and column_maps.column_name = column_additions.column_name
+    left join table_creations
+        on column_maps.raw_table_name = table_creations.raw_table_name
+    left join staging_models
+        on column_maps.raw_table_name = staging_models.raw_table_name
+    left join staged_columns
+        on
+            column_maps.raw_table_name = staged_columns.raw_table_name
+            and column_maps.column_name = staged_columns.column_name
+)
+
+select * from final
