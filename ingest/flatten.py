@@ -24,6 +24,7 @@ class FlatField:
     path: Path
     source_type: DataType  # the type Spark inferred at that path
     kind: FieldKind  # "leaf": stored as is; "json": serialised with to_json
+    first_type: DataType | None = None  # set when the type changed after the first landing day
 
     @property
     def stored_type(self) -> DataType:

@@ -10,7 +10,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -25,6 +25,7 @@ from ingest.landing import LandingFile, discover
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
 from ingest.read_csv import read_csv_records
 from ingest.read_json import infer_json_schema, parse_json_records, read_json_records
+from ingest.schema_merge import merge_in_order
 from ingest.schema_plan import PARTITION_COLUMN, TablePlan, add_columns_sql, plan_table
 from ingest.transform import (
     OUTCOME,
@@ -119,11 +120,12 @@ def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFil
         return None
     if source.format == "json":
         records = read_json_records(spark, uris)
-        schema = infer_json_schema(spark, records)
+        schema, first_types = infer_in_landing_order(spark, [f for f in files if f.size > 0])
         parsed = parse_json_records(records, schema)
         fields, arrays = flatten_schema(
             schema, max_depth=source.flatten.max_depth, explode=source.arrays.explode_paths
         )
+        fields = [replace(f, first_type=first_types.get(f.path)) for f in fields]
         return Batch(parsed, fields, flat_values_json(fields), arrays)
     frame, _empty, names = read_csv_records(spark, uris, source.csv)
     if frame is None:
@@ -132,6 +134,17 @@ def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFil
     fields = [FlatField((name,), types[name][0], "leaf") for name in names if name in types]
     values: dict[Path, Column] = {(n,): typed_text_value((n,), *types[n]) for n in types}
     return Batch(frame, fields, values)
+
+
+def infer_in_landing_order(
+    spark: SparkSession, files: list[LandingFile]
+) -> tuple[T.StructType, dict[Path, T.DataType]]:
+    """Infer per landing day (each file read once) and merge in order; see ``schema_merge``."""
+    days: dict[str, list[str]] = {}
+    for item in sorted(files, key=lambda f: (f.landing_date is None, f.landing_date or date.min, f.uri)):
+        days.setdefault(str(item.landing_date), []).append(item.uri)
+    schemas = [infer_json_schema(spark, read_json_records(spark, uris)) for uris in days.values()]
+    return merge_in_order(schemas)
 
 
 def current_schema(spark: SparkSession, table: str) -> T.StructType | None:

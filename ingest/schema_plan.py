@@ -96,12 +96,13 @@ def plan_table(
             )
             continue
         if existing_type is None:
-            new_columns.append(StructField(assignment.column, batch_type))
+            # The first landing day's type fixes the column; later days' values must fit it.
+            column_type = canonical(flat.first_type) if flat.first_type is not None else batch_type
+            new_columns.append(StructField(assignment.column, column_type))
             claimed.add(assignment.column)
+            action = reconcile(column_type, batch_type)
             columns.append(
-                ColumnPlan(
-                    flat, assignment.column, batch_type, batch_type, Reconcile.SAME, True, assignment.is_new
-                )
+                ColumnPlan(flat, assignment.column, column_type, batch_type, action, True, assignment.is_new)
             )
         else:
             action = reconcile(existing_type, batch_type)

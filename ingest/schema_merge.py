@@ -1,0 +1,86 @@
+"""Merge the schemas inferred for consecutive groups of files (plain Python, no Spark).
+
+Spark infers one schema for a whole batch and widens conflicting leaves (a number in day 1, a
+string in day 5) to string, so the batch alone cannot say which type came first. ``ingest``
+therefore infers one schema per landing day, in order, and merges them here:
+- the merged schema is what the batch is parsed with (the common type Spark would pick);
+- ``first_types`` records, for every leaf whose type changed across days, the type of the first
+  day that had a value. A new column takes that type; later values that do not cast losslessly
+  into it are rescued (see ``ingest.typing_rules``).
+"""
+
+from __future__ import annotations
+
+from pyspark.sql.types import (
+    ArrayType,
+    DataType,
+    DoubleType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+)
+
+from ingest.naming import Path
+from ingest.typing_rules import canonical
+
+_NUMBERS = (LongType, DoubleType)
+
+
+def widen(a: DataType, b: DataType) -> DataType:
+    """The common type of two inferred types, as Spark's JSON inference picks it."""
+    a, b = canonical(a), canonical(b)
+    if a == b:
+        return a
+    if isinstance(a, StructType) and isinstance(b, StructType):
+        return merge_structs(a, b)
+    if isinstance(a, ArrayType) and isinstance(b, ArrayType):
+        return ArrayType(widen(a.elementType, b.elementType), True)
+    if isinstance(a, _NUMBERS) and isinstance(b, _NUMBERS):
+        return DoubleType()
+    return StringType()
+
+
+def merge_structs(a: StructType, b: StructType) -> StructType:
+    fields = {f.name: f.dataType for f in a.fields}
+    order = [f.name for f in a.fields]
+    for field in b.fields:
+        if field.name in fields:
+            fields[field.name] = widen(fields[field.name], field.dataType)
+        else:
+            fields[field.name] = field.dataType
+            order.append(field.name)
+    return StructType([StructField(name, fields[name], True) for name in sorted(order)])
+
+
+def _leaves(schema: StructType, prefix: Path = ()) -> dict[Path, DataType]:
+    found: dict[Path, DataType] = {}
+    for field in schema.fields:
+        path = (*prefix, field.name)
+        if isinstance(field.dataType, StructType):
+            found.update(_leaves(field.dataType, path))
+        else:
+            found[path] = canonical(field.dataType)
+    return found
+
+
+def merge_in_order(schemas: list[StructType]) -> tuple[StructType, dict[Path, DataType]]:
+    """(merged schema, first type of each leaf whose type changed after its first day)."""
+    if not schemas:
+        return StructType([]), {}
+    merged = schemas[0]
+    first: dict[Path, DataType] = dict(_leaves(schemas[0]))
+    for schema in schemas[1:]:
+        merged = merge_structs(merged, schema)
+        for path, data_type in _leaves(schema).items():
+            first.setdefault(path, data_type)
+    final = _leaves(merged)
+    changed = {
+        path: data_type
+        for path, data_type in first.items()
+        if path in final
+        and final[path] != data_type
+        and not isinstance(data_type, StructType | ArrayType)
+        and not isinstance(final[path], StructType | ArrayType)
+    }
+    return merged, changed
