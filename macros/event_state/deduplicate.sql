@@ -1,20 +1,26 @@
 {#-
-    One row per `unique_key` from `relation`, as one select to be used as the body of a CTE:
-    the first copy by `order_by` is kept whole (every column, including ones added by dynamic
-    DDL) and `copies_column` (default `landed_copies`) counts the copies (1 = no duplicate). Identical events
-    delivered twice, in the same or another file, collapse to one.
+    One row per `unique_key` from `relation`, as one select to be used as the body of a CTE.
+    The first copy by `order_by` (the last with keep='last') is kept whole, every column
+    included (also the ones added by dynamic DDL), and `copies_column` counts the copies
+    (1 = no duplicate). Identical events delivered twice, in the same or another file,
+    collapse to one.
 -#}
-{% macro deduplicate(relation, unique_key, order_by, copies_column='landed_copies') -%}
+{% macro deduplicate(relation, unique_key, order_by, keep='first', copies_column='landed_copies') -%}
     {%- if order_by is string or order_by | length == 0 -%}
         {{ exceptions.raise_compiler_error(
             "deduplicate: `order_by` must be a non-empty list of columns, got " ~ order_by
+        ) }}
+    {%- endif -%}
+    {%- if keep not in ['first', 'last'] -%}
+        {{ exceptions.raise_compiler_error(
+            "deduplicate: `keep` must be 'first' or 'last', got '" ~ keep ~ "'"
         ) }}
     {%- endif -%}
     with
 
     dedup_copies as (
         select
-            min_by(
+            {{ 'min_by' if keep == 'first' else 'max_by' }}(
                 struct(*),
                 struct({{ order_by | join(', ') }})
             ) as kept_row,

@@ -47,6 +47,9 @@
         ) }}
     {%- endif -%}
     {%- set relevant_types = start_types + stop_types + (close_types.keys() | list) -%}
+    {%- set relevant_list = "'" ~ relevant_types | join("', '") ~ "'" -%}
+    {%- set start_list = "'" ~ start_types | join("', '") ~ "'" -%}
+    {%- set stop_list = "'" ~ stop_types | join("', '") ~ "'" -%}
     {%- set window_order = order_by | join(', ') -%}
     with
 
@@ -56,9 +59,9 @@
             {{ event_id_column }} as pairing_event_id,
             {{ event_type_column }} as pairing_event_type,
             {{ value_column }} as pairing_value,
-            {%- for expression in order_by %}
+            {% for expression in order_by %}
             {{ expression }} as pairing_order_{{ loop.index }},
-            {%- endfor %}
+            {% endfor %}
             max({{ value_column }}) over (partition by {{ partition_by }}) as partition_last_value
         from {{ relation }}
     ),
@@ -66,7 +69,7 @@
     pairing_relevant_events as (
         select *
         from pairing_all_events
-        where pairing_event_type in ({{ _sql_string_list(relevant_types) }})
+        where pairing_event_type in ({{ relevant_list }})
     ),
 
     pairing_neighbours as (
@@ -80,9 +83,9 @@
         window pairing_window as (
             partition by {{ partition_by }}
             order by
-            {%- for expression in order_by %}
+                {% for expression in order_by %}
                 pairing_order_{{ loop.index }}{{ "," if not loop.last }}
-            {%- endfor %}
+                {% endfor %}
         )
     ),
 
@@ -94,31 +97,31 @@
             pairing_value as start_value,
             case
                 when next_event_type is not null then next_value
-                {%- if timeout_hours is not none %}
+                {% if timeout_hours is not none %}
                 when
                     partition_last_value
                     > pairing_value + make_interval(0, 0, 0, 0, {{ timeout_hours }}, 0, 0)
                     then pairing_value + make_interval(0, 0, 0, 0, {{ timeout_hours }}, 0, 0)
-                {%- endif %}
+                {% endif %}
             end as end_value,
             case
-                when next_event_type in ({{ _sql_string_list(start_types) }}) then 'restarted'
-                when next_event_type in ({{ _sql_string_list(stop_types) }}) then '{{ stop_reason }}'
-                {%- for close_type, reason in close_types.items() %}
+                when next_event_type in ({{ start_list }}) then 'restarted'
+                when next_event_type in ({{ stop_list }}) then '{{ stop_reason }}'
+                {% for close_type, reason in close_types.items() %}
                 when next_event_type = '{{ close_type }}' then '{{ reason }}'
-                {%- endfor %}
-                {%- if timeout_hours is not none %}
+                {% endfor %}
+                {% if timeout_hours is not none %}
                 when
                     partition_last_value
                     > pairing_value + make_interval(0, 0, 0, 0, {{ timeout_hours }}, 0, 0)
                     then 'timed_out'
-                {%- endif %}
+                {% endif %}
                 else 'open'
             end as end_reason,
             partition_last_value
         from pairing_neighbours
-        where pairing_event_type in ({{ _sql_string_list(start_types) }})
-    ){%- if emit_orphan_stops %},
+        where pairing_event_type in ({{ start_list }})
+    ){% if emit_orphan_stops %},
 
     pairing_orphan_stops as (
         select
@@ -131,17 +134,17 @@
             partition_last_value
         from pairing_neighbours
         where
-            pairing_event_type in ({{ _sql_string_list(stop_types) }})
+            pairing_event_type in ({{ stop_list }})
             and (
                 previous_event_type is null
-                or previous_event_type not in ({{ _sql_string_list(start_types) }})
+                or previous_event_type not in ({{ start_list }})
             )
     )
-    {%- endif %}
+    {% endif %}
 
     select * from pairing_from_starts
-    {%- if emit_orphan_stops %}
+    {% if emit_orphan_stops %}
     union all
     select * from pairing_orphan_stops
-    {%- endif %}
+    {% endif %}
 {%- endmacro %}

@@ -24,7 +24,7 @@
             select {{ partition_column }}
             from {{ upstream }}
             where {{ watermark_column }} > (
-                select coalesce(max({{ watermark_column }}), timestamp'1970-01-01 00:00:00')
+                select coalesce(max({{ watermark_column }}), timestamp '1970-01-01 00:00:00')
                 from {{ this }}
             )
         )

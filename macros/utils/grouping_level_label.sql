@@ -12,10 +12,10 @@
     coalesce(
         nullif(
             concat_ws(
-                ' x '
-                {%- for column, label in dimensions %},
-                if(grouping({{ column }}) = 0, '{{ label }}', null)
-                {%- endfor %}
+                ' x ',
+                {% for column, label in dimensions %}
+                if(grouping({{ column }}) = 0, '{{ label }}', null){{ "," if not loop.last }}
+                {% endfor %}
             ),
             ''
         ),

@@ -41,8 +41,8 @@ flight_telemetry as (
     inner join telemetry
         on
             paired.boot_id = telemetry.boot_id
-            and telemetry.device_time_s >= paired.start_value
-            and (paired.end_value is null or telemetry.device_time_s <= paired.end_value)
+            and paired.start_value <= telemetry.device_time_s
+            and (paired.end_value is null or paired.end_value >= telemetry.device_time_s)
     group by paired.start_event_id
 ),
 

@@ -31,7 +31,7 @@ existing_sessions as (
 ),
 
 watermark as (
-    select coalesce(max(_ingested_at), timestamp'1970-01-01 00:00:00') as ingested_at
+    select coalesce(max(_ingested_at), timestamp '1970-01-01 00:00:00') as ingested_at
     from existing_sessions
 ),
 
@@ -67,7 +67,18 @@ affected_dates as (
         or existing_sessions.end_reason = 'timed_out'
 ),
 
-{% endif -%}
+sessions_to_write as (
+    select sessions.*
+    from sessions
+    inner join affected_dates
+        on sessions.session_date = affected_dates.session_date
+),
+{%- else %}
+sessions_to_write as (
+    select * from sessions
+    where {{ reprocess or 'true' }}
+),
+{%- endif %}
 
 final as (
     select
@@ -87,10 +98,7 @@ final as (
         device_last_event_at,
         _ingested_at,
         session_date
-    from sessions
-    {%- if is_incremental() %}
-    where {{ reprocess or 'session_date in (select affected_dates.session_date from affected_dates)' }}
-    {%- endif %}
+    from sessions_to_write
 )
 
 select * from final

@@ -30,7 +30,7 @@ existing_flights as (
 ),
 
 watermark as (
-    select coalesce(max(_ingested_at), timestamp'1970-01-01 00:00:00') as ingested_at
+    select coalesce(max(_ingested_at), timestamp '1970-01-01 00:00:00') as ingested_at
     from existing_flights
 ),
 
@@ -55,7 +55,18 @@ affected_dates as (
         on existing_flights.boot_id = boots_with_new_events.boot_id
 ),
 
-{% endif -%}
+flights_to_write as (
+    select flights.*
+    from flights
+    inner join affected_dates
+        on flights.flight_date = affected_dates.flight_date
+),
+{%- else %}
+flights_to_write as (
+    select * from flights
+    where {{ reprocess or 'true' }}
+),
+{%- endif %}
 
 final as (
     select
@@ -80,10 +91,7 @@ final as (
         end_event_id,
         _ingested_at,
         flight_date
-    from flights
-    {%- if is_incremental() %}
-    where {{ reprocess or 'flight_date in (select affected_dates.flight_date from affected_dates)' }}
-    {%- endif %}
+    from flights_to_write
 )
 
 select * from final

@@ -2,9 +2,14 @@
     Raw column lineage: every column ingest created from the data, where it came from (original
     JSON path or CSV header, first run, file and time), whether it arrived after its table was
     created (schema drift), which staging view exposes it and whether under its raw name
-    (carried through) or renamed by the view. The docs site
-    lists this model so columns added by dynamic DDL are documented the moment they land.
+    (carried through) or renamed by the view. The docs site lists this model, so columns
+    added by dynamic DDL are documented the moment they land.
 -#}
+-- depends_on: {{ ref('stg_camera__events') }}
+-- depends_on: {{ ref('stg_drone__telemetry') }}
+-- depends_on: {{ ref('stg_app__events') }}
+-- depends_on: {{ ref('stg_shop__orders') }}
+-- depends_on: {{ ref('stg_crm__contacts') }}
 
 {%- set staging_models = {
     'raw.camera_events': 'stg_camera__events',
@@ -13,6 +18,8 @@
     'raw.shop_orders': 'stg_shop__orders',
     'raw.crm_contacts': 'stg_crm__contacts',
 } %}
+
+{%- set staged_columns = staging_view_columns(staging_models) %}
 
 with
 
@@ -57,34 +64,19 @@ staging_models as (
 ),
 
 staged_columns as (
-    {%- set staged = [] %}
-    {%- if execute %}
-        {%- for raw_table_name, model_name in staging_models.items() %}
-            {%- for column in adapter.get_columns_in_relation(ref(model_name)) %}
-                {%- do staged.append([raw_table_name, model_name, column.name]) %}
-            {%- endfor %}
-        {%- endfor %}
-    {%- else %}
-        {#- parse time: register the refs; the warehouse is read when the model runs -#}
-        {%- for model_name in staging_models.values() %}
-            -- depends on {{ ref(model_name) }}
-        {%- endfor %}
-    {%- endif %}
-    {%- for raw_table_name, model_name, column_name in staged %}
+    {% for raw_table_name, model_name, column_name in staged_columns %}
     select
         '{{ raw_table_name }}' as raw_table_name,
         '{{ model_name }}' as staging_model,
         '{{ column_name }}' as column_name
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- else %}
+    {% if not loop.last %}union all{% endif %}
+    {% else %}
     select
         cast(null as string) as raw_table_name,
         cast(null as string) as staging_model,
         cast(null as string) as column_name
     where false
-    {%- endfor %}
+    {% endfor %}
 ),
 
 final as (
