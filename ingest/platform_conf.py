@@ -49,7 +49,7 @@ PRUNING_FS_CLASS = "dap.platform.PruningS3AFileSystem"
 
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name)
-    return value if value not in (None, "") else default
+    return value if value else default
 
 
 def _flag(name: str, default: bool) -> bool:

@@ -4,6 +4,7 @@
     platformctl.py up | down | status [--json]
     platformctl.py start|stop|kill|restart postgres|seaweedfs|thrift
     platformctl.py recover            clean the debris of killed writes out of the warehouse
+    platformctl.py reset              stop and delete all platform data (keeps jars and secrets)
     platformctl.py upload DIR URI     upload a local directory to S3 (e.g. the sample landing data)
     platformctl.py env                the non-secret settings to export for ingest and dbt
     platformctl.py conf               the platform profile's Spark settings (spark-defaults format)
@@ -18,6 +19,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -106,6 +108,14 @@ class Platform:
         for name in reversed(SERVICES):
             self.stop(name)
 
+    def reset(self) -> None:
+        """Stop everything and delete all data (metastore, buckets, logs); keep jars and secrets."""
+        self.down()
+        layout = self.layout
+        for path in (layout.pg, layout.seaweedfs, layout.thrift, layout.logs, layout.run):
+            shutil.rmtree(path, ignore_errors=True)
+        log.info("platform data deleted under %s", layout.root)
+
     def recover(self) -> None:
         report = recover_warehouse(
             self.s3(), self.layout.config.warehouse_uri, self.postgres.table_locations()
@@ -171,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     for verb in ("start", "stop", "kill", "restart"):
         sub.add_parser(verb).add_argument("service", choices=SERVICES)
     sub.add_parser("recover")
+    sub.add_parser("reset")
     upload = sub.add_parser("upload")
     upload.add_argument("local_dir")
     upload.add_argument("uri")
@@ -207,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
             platform.start(args.service)
         elif args.command == "recover":
             platform.recover()
+        elif args.command == "reset":
+            platform.reset()
         elif args.command == "upload":
             from ingest.landing_s3 import upload_dir
 
