@@ -181,6 +181,21 @@ def ensure_pruning_fs_jar(layout: Layout, spark_jars: Path) -> None:
     log.info("built %s", jar)
 
 
+def ensure_pyhive_compat() -> None:
+    """Install the PyHive fix for Spark 3.5 (see dap_platform/pyhive_compat.py) into this venv."""
+    import sysconfig
+
+    site_packages = Path(sysconfig.get_paths()["purelib"])
+    source = Path(__file__).with_name("pyhive_compat.py")
+    module = site_packages / "dap_pyhive_compat.py"
+    if not module.is_file() or module.read_bytes() != source.read_bytes():
+        shutil.copyfile(source, module)
+    pth = site_packages / "dap_pyhive_compat.pth"
+    line = "import dap_pyhive_compat; dap_pyhive_compat.install()\n"
+    if not pth.is_file() or pth.read_text() != line:
+        pth.write_text(line)
+
+
 def spark_home() -> Path:
     import pyspark
 
@@ -192,5 +207,6 @@ def install_all(layout: Layout) -> None:
     ensure_seaweedfs(layout)
     ensure_hadoop_aws_jars(layout)
     ensure_pruning_fs_jar(layout, spark_home() / "jars")
+    ensure_pyhive_compat()
     if not shutil.which("java"):
         raise PlatformError("java not found", hint="apt-get install openjdk-17-jdk-headless")
