@@ -11,6 +11,7 @@ import pwd
 import shutil
 import time
 import zipfile
+from pathlib import Path
 
 from dap_platform.install import postgres_bin, spark_home
 from dap_platform.layout import Layout
@@ -44,8 +45,11 @@ class Postgres:
         self.data = layout.pg / "data"
         self.sockets = layout.pg / "run"
         self.log_file = layout.pg / "postgres.log"
-        self.bin = postgres_bin()
         self.user = "postgres" if os.geteuid() == 0 else None
+
+    @property
+    def bin(self) -> Path:
+        return postgres_bin()
 
     # -- helpers -----------------------------------------------------------------------------
     def _owner(self) -> None:
