@@ -15,7 +15,7 @@
     {%- set results_relation = load_relation(_run_results_relation()) -%}
     {%- if results_relation is not none -%}
         {%- set build = run_query(
-            "select invocation_id, max(generated_at) as finished_at from " ~ results_relation
+            "select invocation_id, date_format(max(generated_at), 'yyyy-MM-dd HH:mm:ss') as finished_at from " ~ results_relation
             ~ " where command = 'build' group by invocation_id order by finished_at desc limit 1"
         ) -%}
         {%- if build.rows | length > 0 -%}
@@ -49,9 +49,8 @@
     {%- do lines.append(
         '  project: ' ~ models | length ~ ' models (' ~ layer_counts | join(', ') ~ '), '
         ~ (nodes | selectattr('resource_type', 'equalto', 'test') | list | length) ~ ' data tests, '
-        ~ (graph.get('unit_tests', {}) | length) ~ ' unit tests, '
         ~ (nodes | selectattr('resource_type', 'equalto', 'seed') | list | length) ~ ' seeds, '
-        ~ (graph.exposures | length) ~ ' exposures'
+        ~ (graph.exposures | length) ~ ' exposure(s)'
     ) -%}
 
     {#- the last ingest run -#}
@@ -60,7 +59,7 @@
     ) -%}
     {%- if run_events is not none -%}
         {%- set last_run = run_query(
-            "select ingest_run_id, run_status, event_at from " ~ run_events
+            "select ingest_run_id, run_status, date_format(event_at, 'yyyy-MM-dd HH:mm:ss') from " ~ run_events
             ~ " where command = 'run' and run_status != 'started' order by event_at desc limit 1"
         ) -%}
         {%- for row in last_run.rows -%}
