@@ -29,6 +29,7 @@ from ingest import meta
 from ingest.naming import quote_table
 from ingest.schema_plan import PARTITION_COLUMN
 from ingest.storage import Storage
+from ingest.transform import OUTCOME
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def publish(spark: SparkSession, run_id: str, fault: FaultPoint | None = None) -
         table = table_dir.name
         location = table_location(spark, table)
         dates: list[str] = []
-        for partition_dir in storage.list(f"{table_dir.path}/outcome=ok"):
+        for partition_dir in storage.list(f"{table_dir.path}/{OUTCOME}=ok"):
             match = _PARTITION.match(partition_dir.name)
             if not match:
                 continue

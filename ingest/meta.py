@@ -109,10 +109,15 @@ def append(spark: SparkSession, name: str, rows: list[dict[str, Any]] | DataFram
     ).write.insertInto(table(name))
 
 
-def committed_files(spark: SparkSession) -> dict[str, tuple[int, str, str]]:
-    """file_uri -> (size, fingerprint, run_id) for every committed file."""
-    rows = spark.table(table("files")).select("file_uri", "size", "fingerprint", "run_id").collect()
-    return {r.file_uri: (r.size, r.fingerprint, r.run_id) for r in rows}
+def committed_files(spark: SparkSession) -> dict[tuple[str, str], tuple[int, str, str]]:
+    """(table, file_uri) -> (size, fingerprint, run_id) for every committed file.
+
+    Keyed by table too: the same file loaded into a second table is new there.
+    """
+    rows = (
+        spark.table(table("files")).select("table_name", "file_uri", "size", "fingerprint", "run_id").collect()
+    )
+    return {(r.table_name, r.file_uri): (r.size, r.fingerprint, r.run_id) for r in rows}
 
 
 def committed_runs(spark: SparkSession) -> set[str]:

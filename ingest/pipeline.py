@@ -222,7 +222,7 @@ def ingest_source(
     spark: SparkSession,
     source: SourceConfig,
     run_id: str,
-    committed: dict[str, tuple[int, str, str]],
+    committed: dict[tuple[str, str], tuple[int, str, str]],
     *,
     dry_run: bool,
     progress: Progress,
@@ -233,7 +233,7 @@ def ingest_source(
     landed = discover([source.path])
     new_files = []
     for item in landed:
-        known = committed.get(item.uri)
+        known = committed.get((source.table, item.uri))
         if known is None:
             new_files.append(item)
         elif (known[0], known[1]) != (item.size, item.fingerprint):

@@ -29,6 +29,7 @@ from ingest.errors import InputError
 from ingest.read_json import source_file_column
 from ingest.storage import hadoop_conf
 from ingest.storage import jvm as storage_jvm
+from ingest.transform import CSV_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     widest = max(sum(1 for cell in row if cell.strip()) for row in records)
     if widest == 0:
         return None
+
     def filled(row: list[str]) -> int:
         return sum(1 for cell in row if cell.strip())
 
@@ -166,21 +168,31 @@ def _read_group(spark: SparkSession, header: CsvHeader, files: list[str], option
         F.col("_source_line") > header.header_record
     )
     values = [F.col(p) for p in positional]
-    is_blank = F.coalesce(*[F.when(F.trim(v) != "", F.lit(False)) for v in values], F.lit(True))
-    frame = frame.where(~is_blank | F.col("_corrupt_record").isNotNull())
+    filled = sum((F.when(F.trim(v) != "", 1).otherwise(0) for v in values), F.lit(0))
+    frame = frame.where((filled > 0) | F.col("_corrupt_record").isNotNull())
+    # Notes after the data (a footnote, a source line): rows after the last row with at least
+    # two filled fields that fill fewer. They go to quarantine, not into the table.
+    dense = (filled >= min(2, len(positional))) & F.col("_corrupt_record").isNull()
+    last_dense = F.max(F.when(dense, F.col("_source_line"))).over(Window.partitionBy("_source_file"))
+    is_note = ~dense & F.col("_corrupt_record").isNull() & (F.col("_source_line") > last_dense)
     nulls = list(options.null_values)
     renamed = [
-        F.when(F.col(p).isin(nulls), F.lit(None)).otherwise(F.col(p)).alias(name)
+        F.when(F.col(p).isin(nulls), F.lit(None)).otherwise(F.col(p)).alias(CSV_PREFIX + name)
         for p, name in zip(positional, header.names, strict=True)
     ]
-    reason = F.when(
-        F.col("_corrupt_record").isNotNull(),
-        F.lit(f"wrong number of fields (the header has {len(header.names)})"),
-    ).when(F.concat_ws("", *values).contains("\ufffd"), F.lit("invalid bytes for the file encoding"))
+    reason = (
+        F.when(
+            F.col("_corrupt_record").isNotNull(),
+            F.lit(f"wrong number of fields (the header has {len(header.names)})"),
+        )
+        .when(F.concat_ws("", *values).contains("\ufffd"), F.lit("invalid bytes for the file encoding"))
+        .when(is_note, F.lit("note row after the data (fewer than 2 fields filled)"))
+    )
+    raw = F.coalesce(F.col("_corrupt_record"), F.when(is_note, F.concat_ws(options.delimiter, *values)))
     return frame.select(
         "_source_file",
         "_source_line",
         *renamed,
-        F.col("_corrupt_record").alias("_raw"),
+        raw.alias("_raw"),
         reason.alias("_bad_reason"),
     )

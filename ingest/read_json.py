@@ -18,9 +18,15 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from ingest.schema_merge import dedupe_fields
 from ingest.storage import jvm
 
 RECORD_COLUMNS = ("_source_file", "_source_line", "_raw")
+
+
+def _strip(text: Column) -> Column:
+    """Remove leading and trailing whitespace of any kind (``trim`` only removes spaces)."""
+    return F.regexp_replace(text, r"^\s+|\s+$", "")
 
 
 def source_file_column() -> Column:
@@ -52,7 +58,7 @@ def read_json_records(spark: SparkSession, uris: list[str]) -> DataFrame:
         .otherwise(F.split("value", r"\r?\n"))
     )
     exploded = files.select("_source_file", F.posexplode(records).alias("pos", "_raw"))
-    return exploded.where(F.trim("_raw") != "").select(
+    return exploded.where(_strip(F.col("_raw")) != "").select(
         "_source_file",
         (F.col("pos") + 1).cast("int").alias("_source_line"),
         "_raw",
@@ -69,10 +75,27 @@ def infer_json_schema(spark: SparkSession, records: DataFrame) -> T.StructType:
     encoder = jvm(spark).org.apache.spark.sql.Encoders.STRING()
     strings = getattr(records.select("_raw")._jdf, "as")(encoder)
     java_session: Any = spark._jsparkSession
-    reader = java_session.read().option("dropFieldIfAllNull", "true")
+    reader = java_session.read().option("dropFieldIfAllNull", "true").option("allowSingleQuotes", "false")
     inferred = DataFrame(reader.json(strings), spark)
     fields = [f for f in inferred.schema.fields if f.name != "_corrupt_record"]
-    return T.StructType(fields)
+    return dedupe_fields(T.StructType(fields))
+
+
+# Spark's JSON parser stops at the end of the first value and ignores what follows
+# ('{"a":1} #', '{}}'). With string literals blanked out, valid JSON never has anything but
+# ',', '}' or ']' after a closing bracket, ends with '}', and has as many '{' as '}'.
+# Escapes are removed first, then string literals: two regexes without alternation, which the
+# JVM runs iteratively (an alternation inside a repetition recurses per character and overflows
+# the stack on long strings).
+_ESCAPE = r"\\."
+_STRING_LITERAL = r'"[^"]*"'
+
+
+def _has_trailing_text(raw: Column) -> Column:
+    bare = _strip(F.regexp_replace(F.regexp_replace(raw, _ESCAPE, ""), _STRING_LITERAL, '""'))
+    opened = F.length(bare) - F.length(F.replace(bare, F.lit("{"), F.lit("")))
+    closed = F.length(bare) - F.length(F.replace(bare, F.lit("}"), F.lit("")))
+    return bare.rlike(r"[}\]]\s*[^\s,}\]]") | ~bare.endswith("}") | (opened != closed)
 
 
 def parse_json_records(records: DataFrame, schema: T.StructType) -> DataFrame:
@@ -83,14 +106,19 @@ def parse_json_records(records: DataFrame, schema: T.StructType) -> DataFrame:
         F.from_json(
             "_raw",
             with_corrupt,
-            {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"},
+            {
+                "mode": "PERMISSIVE",
+                "columnNameOfCorruptRecord": "_corrupt_record",
+                "allowSingleQuotes": "false",
+            },
         ),
     )
-    trimmed = F.ltrim("_raw")
+    trimmed = _strip(F.col("_raw"))
     reason = (
         F.when(F.col("_raw").contains("\ufffd"), F.lit("invalid UTF-8 bytes in the record"))
         .when(~trimmed.startswith("{"), F.lit("not a JSON object"))
         .when(F.col("_data._corrupt_record").isNotNull(), F.lit("malformed JSON"))
         .when(F.col("_data").isNull(), F.lit("malformed JSON"))
+        .when(_has_trailing_text(F.col("_raw")), F.lit("malformed JSON: text after the end of the object"))
     )
     return parsed.withColumn("_bad_reason", reason)

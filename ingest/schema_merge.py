@@ -53,6 +53,17 @@ def merge_structs(a: StructType, b: StructType) -> StructType:
     return StructType([StructField(name, fields[name], True) for name in sorted(order)])
 
 
+def dedupe_fields(schema: StructType) -> StructType:
+    """Drop repeated field names (``{"a": 1, "a": 2}`` infers two ``a``); the parser keeps one value."""
+    fields: dict[str, DataType] = {}
+    for field in schema.fields:
+        data_type = field.dataType
+        if isinstance(data_type, StructType):
+            data_type = dedupe_fields(data_type)
+        fields[field.name] = widen(fields[field.name], data_type) if field.name in fields else data_type
+    return StructType([StructField(name, data_type, True) for name, data_type in fields.items()])
+
+
 def _leaves(schema: StructType, prefix: Path = ()) -> dict[Path, DataType]:
     found: dict[Path, DataType] = {}
     for field in schema.fields:

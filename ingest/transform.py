@@ -25,7 +25,7 @@ from ingest.typing_rules import (
     text_type,
 )
 
-OUTCOME = "outcome"
+OUTCOME = "_outcome"  # data columns never start with "_", so this never meets one
 LANDING_DATE = r"/(\d{4}-\d{2}-\d{2})/[^/]*$"
 
 
@@ -36,8 +36,11 @@ def json_value(path: Path, kind: str) -> Column:
     return F.to_json(column) if kind == "json" else column
 
 
+CSV_PREFIX = "csv:"  # CSV data columns are carried as "csv:<header>" so no header meets ours
+
+
 def text_value(path: Path) -> Column:
-    return F.col(quote_identifier(path[0]))
+    return F.col(quote_identifier(CSV_PREFIX + path[0]))
 
 
 def infer_text_types(frame: DataFrame, names: list[str]) -> dict[str, tuple[T.DataType, bool]]:
@@ -51,7 +54,7 @@ def infer_text_types(frame: DataFrame, names: list[str]) -> dict[str, tuple[T.Da
     good = frame.where(F.col("_bad_reason").isNull())
     aggregates = []
     for i, name in enumerate(names):
-        value = F.col(quote_identifier(name))
+        value = F.col(quote_identifier(CSV_PREFIX + name))
         present = value.isNotNull()
 
         def every(pattern: str, value: Column = value, present: Column = present) -> Column:

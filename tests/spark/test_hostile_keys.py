@@ -230,12 +230,6 @@ def test_hostile_csv_headers(spark: Any, canaries: list[str], tmp_path: Path) ->
         assert spark.table(canary).count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a data key named 'outcome' fails the whole source: to_table_rows adds its own 'outcome' "
-    "column next to the data column 'outcome' and _stage_rows fails with AMBIGUOUS_REFERENCE; "
-    "'outcome' is missing from schema_plan.RESERVED",
-)
 def test_key_named_like_the_staging_outcome_column(spark: Any, tmp_path: Path) -> None:
     table = "hk.outcome_key"
     report = ingest(spark, write_jsonl(tmp_path / "o" / "o.jsonl", [{"outcome": "win", "id": 1}]), table)

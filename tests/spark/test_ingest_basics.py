@@ -182,7 +182,7 @@ def test_per_file_read_equals_written_plus_quarantined(spark: Any, bad_input: di
 
     for name, data in bad_input["files"].items():
         if name == "two_per_line.jsonl":
-            continue  # see the xfail test below
+            continue  # its own test below: two objects on one line
         records, good = _independent_counts(data)
         report = reported[name]
         assert (report.rows_read, report.rows_written, report.rows_quarantined) == (
@@ -197,11 +197,6 @@ def test_per_file_read_equals_written_plus_quarantined(spark: Any, bad_input: di
     assert manifest["mixed.jsonl"][3] == "ingested"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read_json/parse_json_records stop at the end of the first JSON value of a line: "
-    '\'{"id": "t1"}{"id": "t2"}\' lands as one row t1 and t2 is silently lost (neither written nor quarantined)',
-)
 def test_two_objects_on_one_line_are_quarantined_not_half_kept(spark: Any, bad_input: dict[str, Any]) -> None:
     ids = {
         r["id"] for r in rows(spark, bad_input["table"]) if r["_source_file"].endswith("two_per_line.jsonl")
@@ -284,11 +279,6 @@ def test_schema_drift_day_three_adds_a_column_and_old_days_read_null(spark: Any,
 # manifest
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="meta.committed_files keys the manifest by file path only, not by (source/table, path): a "
-    "file already ingested into one table is skipped (status noop) when loaded into another table",
-)
 def test_same_file_loaded_into_a_second_table_lands_there_too(spark: Any, tmp_path: Path) -> None:
     path = write(tmp_path / "shared" / "ev.jsonl", jsonl({"id": 1}, {"id": 2}))
     ingest(spark, path, "basics.manifest_first")

@@ -362,11 +362,6 @@ def test_csvkit_state_rows_are_typed_and_complete(spark: Any, va_table: str) -> 
                     assert stored == text, (path.name, record[1], name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read_csv keeps the two FY10 footnote rows ('Note: State statistics ...') as data rows; "
-    "their ' ' cell also makes TOTAL a string column instead of bigint",
-)
 def test_csvkit_has_no_footnote_rows_and_total_is_an_integer(spark: Any, va_table: str) -> None:
     mapping = {path[0]: column for path, column in column_map(spark, va_table).items()}
     assert spark.table(va_table).count() == 105
@@ -428,12 +423,6 @@ def test_json_suite_n_files_are_quarantined_one_row_per_file(
         assert file_report.rows_read == file_report.rows_written + file_report.rows_quarantined
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read_json accepts invalid JSON: single-quoted strings (Spark allowSingleQuotes defaults to "
-    "true) and any text after the first complete object (comments, '#', '}', a second value) is "
-    "silently dropped; these n_ files land as rows: " + ", ".join(N_FILES_ACCEPTED),
-)
 def test_json_suite_lenient_n_files_are_quarantined_too(
     spark: Any, n_files: tuple[str, list[str], Any]
 ) -> None:
@@ -480,11 +469,6 @@ def test_json_suite_y_objects_are_accepted(spark: Any, tmp_path: Path) -> None:
             assert same_value(original, stored_value(landed[name], mapping[(key,)])), (name, key)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a record with a duplicated key ({'a':'b','a':'c'}) fails the whole source: Spark infers two "
-    "fields 'a', flatten yields the path ('a',) twice and to_table_rows raises 'column assigned twice: a'",
-)
 def test_json_suite_y_objects_with_duplicated_keys_are_accepted(spark: Any, tmp_path: Path) -> None:
     if not JSON_SUITE.is_dir():
         pytest.skip(f"JSONTestSuite not present: {JSON_SUITE}")

@@ -15,12 +15,12 @@ pytestmark = pytest.mark.spark
 
 def _snapshot(spark: Any, table: str) -> tuple[list[tuple[Any, ...]], int, int, int]:
     data = sorted(tuple(r) for r in spark.table(table).drop("_ingested_at").collect())
-    files = spark.sql("select count(*) from ingest_meta.files where table_name = '%s'" % table).first()[0]
+    files = spark.sql(f"select count(*) from ingest_meta.files where table_name = '{table}'").first()[0]
     changes = spark.sql(
-        "select count(*) from ingest_meta.schema_changes where table_name = '%s'" % table
+        f"select count(*) from ingest_meta.schema_changes where table_name = '{table}'"
     ).first()[0]
     quarantined = spark.sql(
-        "select count(*) from ingest_meta.quarantine where table_name = '%s'" % table
+        f"select count(*) from ingest_meta.quarantine where table_name = '{table}'"
     ).first()[0]
     return data, files, changes, quarantined
 
