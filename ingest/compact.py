@@ -23,8 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def compact_table(spark: SparkSession, table: str, max_files: int = 1) -> dict[str, Any]:
-    database, name = table.split(".", 1) if "." in table else ("default", table)
-    if not spark.catalog.tableExists(name, database):
+    if not spark.catalog.tableExists(table):
         raise ConfigError(f"table not found: {table}", hint="see `ingest status` for the tables")
     storage = Storage(spark)
     location = table_location(spark, table)
