@@ -298,7 +298,19 @@ def generate(
     if as_json:
         out.print_json(json.dumps(report.to_dict(), default=str))
     else:
-        out.print(f"sample data written to {landing}: " + json.dumps(report.to_dict(), default=str)[:600])
+        table = Table(title=f"sample landing data in {landing} (seed {seed}, {days} days)")
+        for header in ("source", "files", "lines", "planted bad lines", "distinct events"):
+            table.add_column(header, justify="left" if header == "source" else "right")
+        for source, files in report.files.items():
+            table.add_row(
+                source,
+                str(len(files)),
+                str(report.lines.get(source, 0)),
+                str(report.bad_lines.get(source, 0)),
+                str(report.distinct_events.get(source, 0)),
+            )
+        out.print(table)
+        out.print("ground truth: " + ", ".join(str(p) for p in report.ground_truth.values()))
 
 
 def main() -> None:
