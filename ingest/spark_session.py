@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.settings import Settings
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 log = logging.getLogger(__name__)
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 
 
 def spark_conf(settings: Settings) -> dict[str, str]:
@@ -34,7 +37,8 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.local.dir": str(scratch),
         "spark.driver.extraJavaOptions": (
             f"-Djava.io.tmpdir={scratch} -Dderby.system.home={settings.state_dir} "
-            f"-Dderby.stream.error.file={settings.state_dir / 'derby.log'}"
+            f"-Dderby.stream.error.file={settings.state_dir / 'derby.log'} "
+            f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
         ),
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": settings.warehouse_dir,
@@ -64,7 +68,9 @@ def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
     settings.scratch_dir.mkdir(parents=True, exist_ok=True)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     # The JVM writes derby.log into its working dir unless told otherwise; keep it in state.
-    os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if settings.spark_master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # bind the driver to loopback only
     builder = SparkSession.builder
     for key, value in spark_conf(settings).items():
         builder = builder.config(key, value)
