@@ -77,9 +77,9 @@ class Platform:
         connection = hive.connect(host="127.0.0.1", port=int(self.env["DAP_THRIFT_PORT"]), username="pytest")
         try:
             cursor = connection.cursor()
-            cursor.execute(sql)
-            if not cursor.description:  # DDL and CREATE TABLE AS: no result set to fetch
-                return []
+            cursor.execute(sql)  # synchronous: returns when the statement has finished
+            if sql.lstrip().split(None, 1)[0].upper() in ("CREATE", "DROP", "INSERT", "ALTER", "USE", "SET"):
+                return []  # Spark answers these with an empty, column-less result set PyHive cannot fetch
             return list(cursor.fetchall())
         finally:
             connection.close()
