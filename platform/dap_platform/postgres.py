@@ -60,6 +60,13 @@ class Postgres:
             path.mkdir(parents=True, exist_ok=True)
             os.chown(path, entry.pw_uid, entry.pw_gid)
         os.chmod(self.layout.pg, 0o700)
+        if run(["test", "-w", str(self.layout.pg)], user=self.user, check=False).returncode != 0:
+            raise PlatformError(
+                f"the {self.user} user cannot reach {self.layout.pg}",
+                where="a parent directory is not traversable by other users (mode 700?)",
+                hint="put the project (or DAP_PLATFORM_DIR) under a path like /work or /srv, "
+                "or `chmod o+x` its parent directories",
+            )
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Run SQL as the cluster's superuser over the private Unix socket (peer auth)."""
