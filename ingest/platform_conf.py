@@ -205,10 +205,10 @@ def hive_metastore_conf(config: PlatformConfig, scratch_dir: Path) -> dict[str, 
         # several Spark processes at once deadlocks on PostgreSQL.
         "datanucleus.schema.autoCreateAll": "false",
         "hive.metastore.schema.verification": "true",
+        # Hive's local dirs default to per-session paths under java.io.tmpdir (the scratch dir):
+        # keep them so. One fixed dir shared by every Thrift session is deleted by whichever
+        # session closes first ("Couldn't create directory ..." for the next one to open).
         "hive.exec.scratchdir": str(scratch_dir / "hive"),
-        "hive.exec.local.scratchdir": str(scratch_dir / "hive-local"),
-        "hive.downloaded.resources.dir": str(scratch_dir / "hive-resources"),
-        "hive.querylog.location": str(scratch_dir / "hive-querylog"),
     }
     if config.metastore_uris:
         conf["hive.metastore.uris"] = config.metastore_uris
