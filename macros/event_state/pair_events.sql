@@ -50,7 +50,6 @@
     {%- set relevant_list = "'" ~ relevant_types | join("', '") ~ "'" -%}
     {%- set start_list = "'" ~ start_types | join("', '") ~ "'" -%}
     {%- set stop_list = "'" ~ stop_types | join("', '") ~ "'" -%}
-    {%- set window_order = order_by | join(', ') -%}
     with
 
     pairing_all_events as (
