@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -112,6 +113,11 @@ class Batch:
     fields: list[FlatField]
     values: dict[Path, Column]
     arrays: list[ArrayField] = field(default_factory=list)
+    cached: DataFrame | None = None  # persisted input, released when the source is done
+
+    def release(self) -> None:
+        if self.cached is not None:
+            self.cached.unpersist()
 
 
 def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFile]) -> Batch | None:
@@ -119,31 +125,37 @@ def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFil
     if not uris:
         return None
     if source.format == "json":
-        records = read_json_records(spark, uris)
-        schema, first_types = infer_in_landing_order(spark, [f for f in files if f.size > 0])
+        # Read the files once; the per-day inference and the parse both scan this cache.
+        records = read_json_records(spark, uris).persist(StorageLevel.MEMORY_AND_DISK)
+        schema, first_types = infer_in_landing_order(spark, records, [f for f in files if f.size > 0])
         parsed = parse_json_records(records, schema)
         fields, arrays = flatten_schema(
             schema, max_depth=source.flatten.max_depth, explode=source.arrays.explode_paths
         )
         fields = [replace(f, first_type=first_types.get(f.path)) for f in fields]
-        return Batch(parsed, fields, flat_values_json(fields), arrays)
+        return Batch(parsed, fields, flat_values_json(fields), arrays, cached=records)
     frame, _empty, names = read_csv_records(spark, uris, source.csv)
     if frame is None:
         return None
+    frame = frame.persist(StorageLevel.MEMORY_AND_DISK)  # scanned by type inference, then the write
     types = infer_text_types(frame, names)
     fields = [FlatField((name,), types[name][0], "leaf") for name in names if name in types]
     values: dict[Path, Column] = {(n,): typed_text_value((n,), *types[n]) for n in types}
-    return Batch(frame, fields, values)
+    return Batch(frame, fields, values, cached=frame)
 
 
 def infer_in_landing_order(
-    spark: SparkSession, files: list[LandingFile]
+    spark: SparkSession, records: DataFrame, files: list[LandingFile]
 ) -> tuple[T.StructType, dict[Path, T.DataType]]:
-    """Infer per landing day (each file read once) and merge in order; see ``schema_merge``."""
+    """Infer per landing day and merge in order, so the first day fixes types; see ``schema_merge``."""
     days: dict[str, list[str]] = {}
     for item in sorted(files, key=lambda f: (f.landing_date is None, f.landing_date or date.min, f.uri)):
         days.setdefault(str(item.landing_date), []).append(item.uri)
-    schemas = [infer_json_schema(spark, read_json_records(spark, uris)) for uris in days.values()]
+    if len(days) == 1:
+        return merge_in_order([infer_json_schema(spark, records)])
+    schemas = [
+        infer_json_schema(spark, records.where(F.col("_source_file").isin(uris))) for uris in days.values()
+    ]
     return merge_in_order(schemas)
 
 
@@ -243,6 +255,24 @@ def ingest_source(
         return report
     progress(source.name, "read", f"reading {len(new_files)} new file(s)")
     batch = read_batch(spark, source, new_files)
+    try:
+        return _plan_stage_commit(spark, source, run_id, report, new_files, batch, dry_run, progress, fault)
+    finally:
+        if batch:
+            batch.release()
+
+
+def _plan_stage_commit(
+    spark: SparkSession,
+    source: SourceConfig,
+    run_id: str,
+    report: SourceReport,
+    new_files: list[LandingFile],
+    batch: Batch | None,
+    dry_run: bool,
+    progress: Progress,
+    fault: commit.FaultPoint,
+) -> SourceReport:
     plan = plan_source(spark, source, batch) if batch else None
     child_plans: list[tuple[ChildBatch, TablePlan]] = []
     if batch and plan:
