@@ -44,7 +44,7 @@ lint: venv  ## ruff + sqlfluff over the project
 test: venv lint  ## the whole test suite (unit, Spark integration, dbt end to end, platform)
 	$(BIN)/python -m pytest tests
 
-bench: venv  ## ingest benchmark vs plain Spark (quick size; see bench/README)
+bench: venv  ## ingest benchmark vs plain Spark, quick size (see bench/RESULTS.md)
 	$(BIN)/python bench/ingest_bench.py --quick
 
 clean:  ## remove generated state (warehouse, metastore, landing data, dbt target)
