@@ -19,7 +19,7 @@ help:  ## list targets
 $(BIN)/ingest: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dbt,dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dbt,dev,platform]'
 	@touch $@
 
 venv: $(BIN)/ingest  ## create .venv with the pinned dependencies
