@@ -536,7 +536,3 @@ def run(
             status = "noop"
         commit.log_run(spark, run_id, command, status, report.to_dict())
     return report
-
-
-def today() -> date:
-    return commit.now().date()
