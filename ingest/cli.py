@@ -30,7 +30,9 @@ out = Console(width=None if sys.stdout.isatty() else 140)
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="DAP_CONFIG", help="sources YAML")]
 SourcesOpt = Annotated[list[str] | None, typer.Option("--source", "-s", help="only these sources")]  # noqa: UP007
 JsonOpt = Annotated[bool, typer.Option("--json", help="print a machine-readable report on stdout")]
-LandingOpt = Annotated[str | None, typer.Option("--landing", envvar="DAP_LANDING", help="landing base")]  # noqa: UP007
+# No envvar here: DAP_LANDING reaches a run through the config (`landing: ${DAP_LANDING}`), so a
+# config that names its landing explicitly is never overridden by a stray environment variable.
+LandingOpt = Annotated[str | None, typer.Option("--landing", help="landing base (overrides the config's)")]
 StateOpt = Annotated[Path | None, typer.Option("--state-dir", envvar="DAP_STATE_DIR", help="state dir")]  # noqa: UP007
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="debug logging")]
 

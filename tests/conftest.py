@@ -37,7 +37,8 @@ def ingest_cli(
     *args: str, state_dir: Path, env: dict[str, str] | None = None, timeout: int = 600
 ) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a fresh process (its own JVM and Derby metastore under ``state_dir``)."""
-    full_env = {**os.environ, "DAP_STATE_DIR": str(state_dir), **(env or {})}
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}  # hermetic
+    full_env = {**inherited, "DAP_STATE_DIR": str(state_dir), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "ingest", *args],
         cwd=ROOT,
