@@ -11,7 +11,10 @@ export DAP_LANDING ?= $(LANDING)
 export DBT_PROFILES_DIR ?= $(CURDIR)/profiles
 DBT := $(BIN)/dbt
 
-.PHONY: help venv run generate ingest dbt-build lint test bench clean
+JARS_DIR := $(STATE)/jars
+JARS := $(JARS_DIR)/.verified
+
+.PHONY: help venv jars run generate ingest dbt-build lint test bench clean
 
 help:  ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,13 +27,19 @@ $(BIN)/ingest: pyproject.toml constraints.txt
 
 venv: $(BIN)/ingest  ## create .venv with the pinned dependencies
 
+$(JARS): jars/jars.lock jars/fetch.sh
+	jars/fetch.sh $(JARS_DIR)
+	@touch $@
+
+jars: $(JARS)  ## fetch the pinned jars (Iceberg, s3a) from Maven Central and verify their sha256
+
 generate: venv  ## write the sample landing data
 	$(BIN)/ingest generate --landing $(LANDING)
 
-ingest: venv  ## ingest every configured source from the landing zone
+ingest: venv jars  ## ingest every configured source from the landing zone
 	$(BIN)/ingest run --config ingest.yml
 
-dbt-build: venv  ## seeds, models, snapshots and tests on the embedded Spark
+dbt-build: venv jars  ## seeds, models, snapshots and tests on the embedded Spark
 	$(DBT) build --target local
 	$(DBT) docs generate --target local
 
@@ -41,10 +50,10 @@ lint: venv  ## ruff + sqlfluff over the project
 	$(BIN)/ruff check ingest tests bench
 	$(BIN)/sqlfluff lint models macros tests/dbt --processes 2
 
-test: venv lint  ## the whole test suite (unit, Spark integration, dbt end to end, platform)
+test: venv jars lint  ## the whole test suite (unit, Spark integration, dbt end to end, platform)
 	$(BIN)/python -m pytest tests
 
-bench: venv  ## ingest benchmark vs plain Spark, quick size (see bench/RESULTS.md)
+bench: venv jars  ## ingest benchmark vs plain Spark, quick size (see bench/RESULTS.md)
 	$(BIN)/python bench/ingest_bench.py --quick
 
 clean:  ## remove generated state (warehouse, metastore, landing data, dbt target)

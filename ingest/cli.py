@@ -1,4 +1,4 @@
-"""Command line: ``ingest run | load | plan | status | compact | generate``.
+"""Command line: ``ingest run | load | plan | status | compact | rollback | catalog rebuild | generate``.
 
 Only this module draws (rich progress and tables) and sets logging handlers. Exit codes:
 0 success, 1 a source failed, 2 bad config or option, 3 unreadable input, 4 bad state.
@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date
+from dataclasses import asdict
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -66,7 +67,7 @@ def _execute(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest import pipeline
-    from ingest.commit import FaultPoint
+    from ingest.faults import FaultPoint
 
     spark = _spark(state_dir, f"ingest {command}")
     order = {s.name: i for i, s in enumerate(sources)}
@@ -102,11 +103,6 @@ def _execute(
 
 
 def _print_report(report) -> None:  # type: ignore[no-untyped-def]
-    recovered = report.recovered or {}
-    for run_id in recovered.get("published", []):
-        console.print(f"recovered: published run {run_id} that a crash interrupted after its commit")
-    for run_id in recovered.get("aborted", []):
-        console.print(f"recovered: discarded run {run_id} that stopped before its commit")
     if report.dry_run:
         for source in report.sources:
             console.rule(f"{source.source} -> {source.table}")
@@ -160,6 +156,8 @@ def _print_report(report) -> None:  # type: ignore[no-untyped-def]
             out.print(f"{s.table}: added " + ", ".join(s.columns_added), highlight=False)
         for changed in s.skipped_changed:
             console.print(f"[yellow]warning:[/] {changed} changed after it was ingested; not ingested again")
+        for other in s.skipped_concurrent:
+            console.print(f"{other}: committed by a concurrent run first; skipped here", highlight=False)
 
 
 @app.callback()
@@ -247,41 +245,129 @@ def load(
 
 
 @app.command()
-def status(state_dir: StateOpt = None, as_json: JsonOpt = False) -> None:
-    """Tables, files, last runs and recent schema changes."""
+def status(
+    state_dir: StateOpt = None,
+    as_json: JsonOpt = False,
+    table: Annotated[
+        str | None, typer.Option("--table", help="also list this table's recent commits")
+    ] = None,  # noqa: UP007
+) -> None:
+    """Tables, files, last runs and recent schema changes (and a table's recent snapshots)."""
     from ingest.status import collect_status, render_status
 
     spark = _spark(state_dir, "ingest status")
-    data = collect_status(spark)
+    data = collect_status(spark, table)
     if as_json:
         out.print_json(json.dumps(data, default=str))
     else:
         render_status(out, data)
 
 
+def _duration(text: str) -> timedelta:
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():
+        raise ConfigError(
+            f"invalid duration {text!r}", where="--expire-older-than", hint="e.g. 7d, 12h or 30m"
+        )
+    return timedelta(**{units[text[-1]]: int(text[:-1])})
+
+
 @app.command()
 def compact(
     table: Annotated[str, typer.Option("--table", help="db.table to compact")],
-    max_files: Annotated[int, typer.Option("--max-files", help="files per partition after compaction")] = 1,
+    expire_older_than: Annotated[
+        str | None,  # noqa: UP007
+        typer.Option(
+            "--expire-older-than",
+            help="also expire snapshots older than this (e.g. 7d, 12h) and remove orphan files as old",
+        ),
+    ] = None,
+    retain_last: Annotated[
+        int, typer.Option("--retain-last", help="snapshots always kept when expiring")
+    ] = 5,
     state_dir: StateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Merge small files in every partition of a table, without changing its rows."""
-    from ingest.compact import compact_table
+    """Merge a table's small files with Iceberg's rewrite_data_files; values checked before and after."""
+    from ingest.tables.maintenance import compact_table
 
     try:
+        expire = _duration(expire_older_than) if expire_older_than else None
         spark = _spark(state_dir, "ingest compact")
         with console.status(f"compacting {table}"):
-            result = compact_table(spark, table, max_files)
+            result = compact_table(spark, table, expire_older_than=expire, retain_last=retain_last)
     except IngestError as exc:
         raise _fail(exc) from None
     if as_json:
-        out.print_json(json.dumps(result, default=str))
+        out.print_json(json.dumps(result.to_dict(), default=str))
     else:
         out.print(
-            f"{table}: {result['partitions_compacted']} partition(s) compacted, "
-            f"{result['files_before']} -> {result['files_after']} files, {result['rows']} rows unchanged"
+            f"{table}: {result.files_before} -> {result.files_after} data files "
+            f"({result.rewritten_files} rewritten into {result.added_files}), {result.rows} rows, "
+            "every value unchanged"
+            + (
+                f"; {result.snapshots_expired} snapshot(s) expired, {result.orphan_files_removed} orphan file(s) removed"
+                if expire
+                else ""
+            ),
+            highlight=False,
         )
+
+
+@app.command()
+def rollback(
+    table: Annotated[str, typer.Option("--table", help="db.table the run wrote")],
+    run_id: Annotated[str, typer.Option("--run", help="the run id to undo (see `ingest status --table`)")],
+    state_dir: StateOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Undo one run in a table, its child tables and its quarantine; its files become new again."""
+    from ingest.tables.snapshots import rollback_run
+
+    try:
+        spark = _spark(state_dir, "ingest rollback")
+        reports = rollback_run(spark, table, run_id)
+    except IngestError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        out.print_json(json.dumps([asdict(r) for r in reports], default=str))
+        return
+    for r in reports:
+        out.print(
+            f"{r.table}: removed {r.rows_removed} row(s) of run {r.run_id} ({r.method})", highlight=False
+        )
+    out.print(
+        "the run's files count as new again: the next `ingest run` reads them (move bad files away first)"
+    )
+
+
+catalog_app = typer.Typer(help="Hive metastore maintenance.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("rebuild")
+def catalog_rebuild(
+    warehouse: Annotated[
+        str | None, typer.Option("--warehouse", help="warehouse root (default: the configured one)")
+    ] = None,  # noqa: UP007
+    state_dir: StateOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register every Iceberg table found in the warehouse again (after the metastore was lost)."""
+    from ingest.tables.rebuild import rebuild_catalog
+
+    try:
+        spark = _spark(state_dir, "ingest catalog rebuild")
+        results = rebuild_catalog(spark, warehouse)
+    except IngestError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        out.print_json(json.dumps([asdict(r) for r in results], default=str))
+        return
+    registered = [r for r in results if r.action == "registered"]
+    for r in registered:
+        out.print(f"registered {r.table}", highlight=False)
+    out.print(f"{len(registered)} table(s) registered, {len(results) - len(registered)} already registered")
 
 
 @app.command()

@@ -1,19 +1,30 @@
 """The ``ingest_meta`` tables: the run log, the file manifest, schema changes, column map, quarantine.
 
-All are Parquet tables in the metastore, appended to with one output file per write (so an append
-is a single file rename: atomic on a local disk, a single PUT on S3). Readers dedupe where a crash
-can leave a repeated row (see ``ingest.commit``).
+All are Iceberg tables: every append is one atomic commit, and concurrent appends from several
+processes retry rather than collide. ``quarantine`` is written with the exactly-once commit of
+``ingest.tables.commit``; ``files`` mirrors the raw tables' commits (see there for which record
+is authoritative). Readers dedupe where a crash can leave a repeated row.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ingest.naming import Path, quote_table
+from ingest.tables.catalog import TABLE_PROPERTIES
+from ingest.tables.commit import (
+    CommittedFile,
+    FileEntry,
+    committed_in_table,
+    current_summaries,
+    rolled_back_runs,
+)
 
 META_DB = "ingest_meta"
 
@@ -26,7 +37,7 @@ SCHEMAS: dict[str, T.StructType] = {
         [
             T.StructField("run_id", S),
             T.StructField("command", S),
-            T.StructField("status", S),  # started | committed | published | aborted | failed | noop
+            T.StructField("status", S),  # RunStatus
             T.StructField("event_at", TS),
             T.StructField("detail", S),  # JSON: report or error
         ]
@@ -42,7 +53,7 @@ SCHEMAS: dict[str, T.StructType] = {
             T.StructField("rows_read", L),
             T.StructField("rows_written", L),
             T.StructField("rows_quarantined", L),
-            T.StructField("status", S),  # ingested | empty
+            T.StructField("status", S),  # FileStatus (ingest.tables.commit)
             T.StructField("committed_at", TS),
         ]
     ),
@@ -85,6 +96,7 @@ SCHEMAS: dict[str, T.StructType] = {
     ),
 }
 
+RunStatus = Literal["started", "succeeded", "failed", "noop", "rolled_back", "compacted"]
 RAW_LIMIT = 8192  # characters of a bad record kept in quarantine
 
 
@@ -96,40 +108,94 @@ def ensure_meta_tables(spark: SparkSession) -> None:
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {META_DB}")
     for name, schema in SCHEMAS.items():
         columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in schema.fields)
-        spark.sql(f"CREATE TABLE IF NOT EXISTS {quote_table(table(name))} ({columns}) USING parquet")
+        properties = ", ".join(f"'{k}' = '{v}'" for k, v in TABLE_PROPERTIES.items())
+        spark.sql(
+            f"CREATE TABLE IF NOT EXISTS {quote_table(table(name))} ({columns}) USING iceberg "
+            f"TBLPROPERTIES ({properties})"
+        )
 
 
 def append(spark: SparkSession, name: str, rows: list[dict[str, Any]] | DataFrame) -> None:
-    """Append rows as one file (a single atomic rename/PUT)."""
-    frame = rows if isinstance(rows, DataFrame) else spark.createDataFrame(rows, SCHEMAS[name])
+    """Append rows in one Iceberg commit."""
     if isinstance(rows, list) and not rows:
         return
-    frame.select(*[F.col(f.name).cast(f.dataType) for f in SCHEMAS[name].fields]).coalesce(
-        1
-    ).write.insertInto(table(name))
+    frame = rows if isinstance(rows, DataFrame) else spark.createDataFrame(rows, SCHEMAS[name])
+    frame.select(*[F.col(f.name).cast(f.dataType) for f in SCHEMAS[name].fields]).coalesce(1).writeTo(
+        table(name)
+    ).append()
 
 
-def committed_files(spark: SparkSession) -> dict[tuple[str, str], tuple[int, str, str]]:
-    """(table, file_uri) -> (size, fingerprint, run_id) for every committed file.
+def now() -> datetime:
+    """UTC wall clock without a zone (Spark's session time zone is UTC)."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
-    Keyed by table too: the same file loaded into a second table is new there.
-    """
-    rows = (
-        spark.table(table("files")).select("table_name", "file_uri", "size", "fingerprint", "run_id").collect()
+
+def log_run(spark: SparkSession, run_id: str, command: str, status: RunStatus, detail: object = None) -> None:
+    append(
+        spark,
+        "runs",
+        [
+            {
+                "run_id": run_id,
+                "command": command,
+                "status": status,
+                "event_at": now(),
+                "detail": json.dumps(detail, default=str) if detail is not None else None,
+            }
+        ],
     )
-    return {(r.table_name, r.file_uri): (r.size, r.fingerprint, r.run_id) for r in rows}
 
 
-def committed_runs(spark: SparkSession) -> set[str]:
-    """The commit keys (``<run_id>.<source>``) that have manifest rows, i.e. that committed."""
-    rows = spark.table(table("files")).select("run_id", "source").distinct().collect()
-    return {f"{r.run_id}.{r.source}" for r in rows}
+def mirrored_files(spark: SparkSession, table_name: str) -> dict[str, CommittedFile]:
+    """file uri -> its commit, as ``ingest_meta.files`` records it for ``table_name``."""
+    rows = (
+        spark.table(table("files")).where(F.col("table_name") == table_name).orderBy("committed_at").collect()
+    )
+    found: dict[str, CommittedFile] = {}
+    for r in rows:
+        entry = FileEntry(
+            r.file_uri, r.size, r.fingerprint, r.rows_read, r.rows_written, r.rows_quarantined, r.status
+        )
+        found.setdefault(r.file_uri, CommittedFile(entry, r.run_id, r.committed_at))
+    return found
+
+
+def file_rows(source: str, table_name: str, files: dict[str, CommittedFile]) -> list[dict[str, Any]]:
+    """``ingest_meta.files`` rows for committed files."""
+    return [
+        {
+            "file_uri": c.entry.uri,
+            "size": c.entry.size,
+            "fingerprint": c.entry.fingerprint,
+            "source": source,
+            "table_name": table_name,
+            "run_id": c.run_id,
+            "rows_read": c.entry.rows_read,
+            "rows_written": c.entry.rows_written,
+            "rows_quarantined": c.entry.rows_quarantined,
+            "status": c.entry.status,
+            "committed_at": c.committed_at,
+        }
+        for c in files.values()
+    ]
+
+
+def committed_files(spark: SparkSession, source: str, table_name: str) -> dict[str, CommittedFile]:
+    """Every file committed to ``table_name``: its snapshots' summaries and the mirror.
+
+    Repairs the mirror when a crash left a commit out of it (the summaries are authoritative).
+    """
+    in_table = committed_in_table(spark, table_name)
+    undone = rolled_back_runs(current_summaries(spark, table_name)) if in_table else set()
+    mirrored = {uri: c for uri, c in mirrored_files(spark, table_name).items() if c.run_id not in undone}
+    missing = {uri: c for uri, c in in_table.items() if uri not in mirrored}
+    if missing:
+        append(spark, "files", file_rows(source, table_name, missing))
+    return {**in_table, **mirrored}
 
 
 def column_map(spark: SparkSession, table_name: str) -> dict[Path, str]:
     """original key path -> column, first mapping wins (a crash can repeat a row)."""
-    import json
-
     rows = (
         spark.table(table("column_map"))
         .where(F.col("table_name") == table_name)

@@ -77,6 +77,11 @@ def quote_table(qualified: str) -> str:
     return ".".join(quote_identifier(part) for part in qualified.split(".", 1))
 
 
+def quote_string(value: str) -> str:
+    """A Spark SQL string literal: single quotes, with backslashes and quotes escaped."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 @dataclass(frozen=True)
 class NameAssignment:
     path: Path

@@ -1,7 +1,8 @@
-"""One ingest run: discover -> read -> flatten/name/type -> stage -> log + DDL -> commit -> publish.
+"""One ingest run: discover -> read -> flatten/name/type -> plan -> log + DDL -> commit.
 
-Each source is its own unit of commit (staging key ``<run_id>.<source>``), so one failing source
-does not hold back the others, and a crash anywhere is repaired by ``commit.recover``.
+Each source is its own unit of commit: one Iceberg commit per table it writes (see
+``ingest.tables.commit``), so one failing source does not hold back the others, and a crash
+anywhere leaves each table with all of a commit or none of it; the next run completes the rest.
 """
 
 from __future__ import annotations
@@ -11,23 +12,27 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
 from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ingest import commit, meta
+from ingest import meta
 from ingest.config import SourceConfig
 from ingest.errors import IngestError
+from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema
 from ingest.landing import LandingFile, discover
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
 from ingest.read_csv import read_csv_records
 from ingest.read_json import infer_json_schema, parse_json_records, read_json_records
 from ingest.schema_merge import merge_in_order
-from ingest.schema_plan import PARTITION_COLUMN, TablePlan, add_columns_sql, plan_table
+from ingest.schema_plan import RESCUE_COLUMN, TablePlan, add_columns_sql, plan_table
+from ingest.tables.commit import CommittedFile, FileEntry, FileStatus, append, committed_in_table
+from ingest.tables.lock import commit_lock
 from ingest.transform import (
     OUTCOME,
     event_date_column,
@@ -40,7 +45,7 @@ from ingest.transform import (
 
 log = logging.getLogger(__name__)
 # progress(source, step, detail): the CLI draws it; steps come in this order for every source.
-STEPS = ("discover", "read", "stage", "publish", "done")
+STEPS = ("discover", "read", "ddl", "commit", "done")
 Progress = Callable[[str, str, str], None]
 
 
@@ -50,16 +55,20 @@ class FileReport:
     rows_read: int = 0
     rows_written: int = 0
     rows_quarantined: int = 0
-    status: str = "ingested"
+    status: str = "ingested"  # FileStatus, or "new" in a plan
+
+
+SourceStatus = Literal["noop", "ingested", "planned", "failed"]
 
 
 @dataclass
 class SourceReport:
     source: str
     table: str
-    status: str = "noop"  # noop | ingested | planned | failed
+    status: SourceStatus = "noop"
     files: list[FileReport] = field(default_factory=list)
     skipped_changed: list[str] = field(default_factory=list)
+    skipped_concurrent: list[str] = field(default_factory=list)  # committed by another run first
     columns_added: list[str] = field(default_factory=list)
     ddl: list[str] = field(default_factory=list)
     rows_rescued: int = 0
@@ -83,7 +92,6 @@ class RunReport:
     run_id: str
     dry_run: bool
     sources: list[SourceReport]
-    recovered: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -102,7 +110,7 @@ class RunReport:
 
 
 def new_run_id() -> str:
-    return commit.now().strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    return meta.now().strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
 @dataclass
@@ -165,10 +173,10 @@ def current_schema(spark: SparkSession, table: str) -> T.StructType | None:
     return spark.table(quote_table(table)).schema
 
 
-def plan_source(spark: SparkSession, source: SourceConfig, batch: Batch) -> TablePlan:
+def plan_source(spark: SparkSession, source: SourceConfig, fields: list[FlatField]) -> TablePlan:
     return plan_table(
         source.table,
-        batch.fields,
+        fields,
         current=current_schema(spark, source.table),
         column_map=meta.column_map(spark, source.table),
         frozen=source.schema_policy == "frozen",
@@ -221,229 +229,257 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
     return children
 
 
-def _stage_rows(rows: DataFrame, source: SourceConfig, target: str) -> None:
-    if source.max_files_per_partition > 1:
-        salt = F.pmod(F.xxhash64("_source_file", "_source_line"), F.lit(source.max_files_per_partition))
-        rows = rows.repartition(OUTCOME, PARTITION_COLUMN, salt)
-    else:
-        rows = rows.repartition(OUTCOME, PARTITION_COLUMN)
-    rows.write.mode("overwrite").partitionBy(OUTCOME, PARTITION_COLUMN).parquet(target)
+@dataclass
+class Target:
+    """One table a source writes this run: the main table, or a child table of an exploded array."""
+
+    table: str
+    plan: TablePlan
+    parsed: DataFrame
+    values: dict[Path, Column]
+    is_child: bool
+    event_date: Column | None = None  # children take their parent's date
+
+    def rows(self, source: SourceConfig, run_id: str, ingested_at: datetime) -> DataFrame:
+        return to_table_rows(
+            self.parsed,
+            self.plan,
+            self.values,
+            run_id=run_id,
+            ingested_at=ingested_at.isoformat(sep=" "),
+            run_date=ingested_at.date(),
+            partition_path=None if self.is_child else source.partition.key_path,
+            partition_fallback="ingest_date" if self.is_child else source.partition.fallback,
+            event_date=self.event_date,
+        )
+
+
+def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None) -> list[Target]:
+    """The main table first, then one child table per exploded array."""
+    if batch is None:  # only empty files: the table still records them
+        empty = spark.createDataFrame([], "_source_file string, _source_line bigint, _bad_reason string")
+        return [Target(source.table, plan_source(spark, source, []), empty, {}, is_child=False)]
+    targets = [
+        Target(source.table, plan_source(spark, source, batch.fields), batch.parsed, batch.values, False)
+    ]
+    parent_date = event_date_column(
+        batch.values, source.partition.key_path, source.partition.fallback, meta.now().date()
+    )
+    for child in child_batches(source, batch, parent_date):
+        child_plan = plan_table(
+            child.table,
+            child.fields,
+            current=current_schema(spark, child.table),
+            column_map=meta.column_map(spark, child.table),
+            child=True,
+        )
+        targets.append(
+            Target(child.table, child_plan, child.parsed, child.values, True, F.col("_parent_event_date"))
+        )
+    return targets
 
 
 def ingest_source(
     spark: SparkSession,
     source: SourceConfig,
     run_id: str,
-    committed: dict[tuple[str, str], tuple[int, str, str]],
     *,
     dry_run: bool,
     progress: Progress,
-    fault: commit.FaultPoint,
+    fault: FaultPoint,
 ) -> SourceReport:
     report = SourceReport(source.name, source.table)
     progress(source.name, "discover", f"listing {source.path}")
-    landed = discover([source.path])
+    if dry_run:
+        committed = {**committed_in_table(spark, source.table), **meta.mirrored_files(spark, source.table)}
+    else:
+        committed = meta.committed_files(spark, source.name, source.table)
     new_files = []
-    for item in landed:
-        known = committed.get((source.table, item.uri))
+    for item in discover([source.path]):
+        known = committed.get(item.uri)
         if known is None:
             new_files.append(item)
-        elif (known[0], known[1]) != (item.size, item.fingerprint):
+        elif (known.entry.size, known.entry.fingerprint) != (item.size, item.fingerprint):
             report.skipped_changed.append(item.uri)
-            log.warning("%s changed after it was ingested (run %s); not ingested again", item.uri, known[2])
+            log.warning(
+                "%s changed after it was ingested (run %s); not ingested again", item.uri, known.run_id
+            )
     if not new_files:
         return report
     progress(source.name, "read", f"reading {len(new_files)} new file(s)")
     batch = read_batch(spark, source, new_files)
     try:
-        return _plan_stage_commit(spark, source, run_id, report, new_files, batch, dry_run, progress, fault)
+        targets = plan_targets(spark, source, batch)
+        for target in targets:
+            report.ddl += target.plan.ddl
+            report.columns_added += [
+                f"{c.table}.{c.column}" if c.table != source.table else c.column
+                for c in target.plan.changes
+                if c.change == "add_column"
+            ]
+        if dry_run:
+            report.status = "planned"
+            report.files = [FileReport(f.uri, status="new") for f in new_files]
+            return report
+        return _write_and_commit(spark, source, run_id, report, new_files, targets, progress, fault)
     finally:
         if batch:
             batch.release()
 
 
-def _plan_stage_commit(
+def _write_and_commit(
     spark: SparkSession,
     source: SourceConfig,
     run_id: str,
     report: SourceReport,
     new_files: list[LandingFile],
-    batch: Batch | None,
-    dry_run: bool,
+    targets: list[Target],
     progress: Progress,
-    fault: commit.FaultPoint,
+    fault: FaultPoint,
 ) -> SourceReport:
-    plan = plan_source(spark, source, batch) if batch else None
-    child_plans: list[tuple[ChildBatch, TablePlan]] = []
-    if batch and plan:
-        run_date = commit.now().date()
-        parent_date = event_date_column(
-            batch.values, source.partition.key_path, source.partition.fallback, run_date
-        )
-        for child in child_batches(source, batch, parent_date):
-            child_plan = plan_table(
-                child.table,
-                child.fields,
-                current=current_schema(spark, child.table),
-                column_map=meta.column_map(spark, child.table),
-                child=True,
-            )
-            child_plans.append((child, child_plan))
-    for table_plan in [p for p in [plan] if p] + [cp for _c, cp in child_plans]:
-        report.ddl += table_plan.ddl
-        report.columns_added += [
-            f"{c.table}.{c.column}" if c.table != source.table else c.column
-            for c in table_plan.changes
-            if c.change == "add_column"
-        ]
-    if dry_run:
-        report.status = "planned"
-        report.files = [FileReport(f.uri, status="new") for f in new_files]
-        return report
+    """DDL, then one commit per table: children, quarantine, and the main table last.
 
-    key = f"{run_id}.{source.name}"
-    base = commit.run_dir(spark, key)
-    staged_rows = f"{base}/tables/{source.table}"
-    ingested_at = commit.now()
-    counts: dict[tuple[str, str], int] = {}
-    if batch and plan:
-        rows = to_table_rows(
-            batch.parsed,
-            plan,
-            batch.values,
-            run_id=run_id,
-            ingested_at=ingested_at.isoformat(sep=" "),
-            run_date=ingested_at.date(),
-            partition_path=source.partition.key_path,
-            partition_fallback=source.partition.fallback,
-        )
-        progress(source.name, "stage", f"writing {len(new_files)} file(s) to staging")
-        _stage_rows(rows, source, staged_rows)
-        for child, child_plan in child_plans:
-            child_rows = to_table_rows(
-                child.parsed,
-                child_plan,
-                child.values,
-                run_id=run_id,
-                ingested_at=ingested_at.isoformat(sep=" "),
-                run_date=ingested_at.date(),
-                partition_path=None,
-                partition_fallback="ingest_date",
-                event_date=F.col("_parent_event_date"),
-            )
-            _stage_rows(child_rows, source, f"{base}/tables/{child.table}")
-        fault.hit("after_stage")
-        staged = spark.read.parquet(staged_rows)
-        for row in staged.groupBy(OUTCOME, "_source_file").count().collect():
+    The main table's commit is the one that makes the files "in" (see ``ingest.tables.commit``);
+    a crash before it is repaired by the next run, which appends to each table only the files
+    that table does not hold yet.
+    """
+    ingested_at = meta.now()
+    main = targets[0]
+    rows = {
+        t.table: t.rows(source, run_id, ingested_at).persist(StorageLevel.MEMORY_AND_DISK) for t in targets
+    }
+    try:
+        counts: dict[tuple[str, str], int] = {}
+        for row in rows[main.table].groupBy(OUTCOME, "_source_file").count().collect():
             counts[(row[OUTCOME], row["_source_file"])] = row["count"]
-        report.rows_rescued = staged.where(F.col("_rescued_data").isNotNull()).count()
-    for item in new_files:
-        written = counts.get(("ok", item.uri), 0)
-        bad = counts.get(("bad", item.uri), 0)
-        status = "ingested" if written + bad else "empty"
-        report.files.append(FileReport(item.uri, written + bad, written, bad, status))
-    _stage_quarantine(spark, source, run_id, base, staged_rows if batch else None, report, ingested_at)
-    fault.hit("after_quarantine")
-    if batch and plan:
-        _log_and_apply_ddl(spark, plan, staged_rows, run_id, ingested_at, fault)
-        for child, child_plan in child_plans:
-            _log_and_apply_ddl(spark, child_plan, f"{base}/tables/{child.table}", run_id, ingested_at, fault)
-    fault.hit("before_commit")
-    sizes = {f.uri: f for f in new_files}
+        good = rows[main.table].where(F.col(OUTCOME) == "ok")
+        report.rows_rescued = good.where(F.col(RESCUE_COLUMN).isNotNull()).count()
+        entries = []
+        for item in new_files:
+            written, bad = counts.get(("ok", item.uri), 0), counts.get(("bad", item.uri), 0)
+            status: FileStatus = "ingested" if written + bad else "empty"
+            entries.append(
+                FileEntry(item.uri, item.size, item.fingerprint, written + bad, written, bad, status)
+            )
+
+        progress(source.name, "ddl", "logging schema changes and applying DDL")
+        for target in targets:
+            _log_and_apply_ddl(spark, target.plan, _table_rows(rows[target.table]), run_id, ingested_at)
+        fault.hit("after_ddl")
+
+        progress(source.name, "commit", f"committing {len(new_files)} file(s)")
+        fanout = source.max_files_per_partition > 1
+        for target in targets[1:]:
+            append(
+                spark,
+                target.table,
+                _table_rows(rows[target.table]),
+                run_id=run_id,
+                files=entries,
+                fanout=fanout,
+            )
+            fault.hit("after_child_commit")
+        bad_files = [e for e in entries if e.rows_quarantined or e.status == "empty"]
+        if bad_files:
+            quarantine = _quarantine_rows(spark, source, run_id, rows[main.table], bad_files, ingested_at)
+            append(
+                spark,
+                meta.table("quarantine"),
+                quarantine,
+                run_id=run_id,
+                files=bad_files,
+                for_table=source.table,
+            )
+        fault.hit("after_quarantine")
+        done = append(
+            spark, main.table, _table_rows(rows[main.table]), run_id=run_id, files=entries, fanout=fanout
+        )
+        fault.hit("after_commit")
+    finally:
+        for frame in rows.values():
+            frame.unpersist()
+    committed_at = meta.now()
     meta.append(
         spark,
         "files",
-        [
-            {
-                "file_uri": f.file,
-                "size": sizes[f.file].size,
-                "fingerprint": sizes[f.file].fingerprint,
-                "source": source.name,
-                "table_name": source.table,
-                "run_id": run_id,
-                "rows_read": f.rows_read,
-                "rows_written": f.rows_written,
-                "rows_quarantined": f.rows_quarantined,
-                "status": f.status,
-                "committed_at": commit.now(),
-            }
-            for f in report.files
-        ],
+        meta.file_rows(
+            source.name, source.table, {e.uri: CommittedFile(e, run_id, committed_at) for e in done}
+        ),
     )
-    fault.hit("after_commit")
-    progress(source.name, "publish", "committing and publishing")
-    commit.publish(spark, key, fault)
-    report.status = "ingested"
+    fault.hit("after_manifest")
+    mine = {e.uri for e in done}
+    for entry in entries:
+        if entry.uri in mine:
+            report.files.append(
+                FileReport(
+                    entry.uri, entry.rows_read, entry.rows_written, entry.rows_quarantined, entry.status
+                )
+            )
+        else:
+            report.skipped_concurrent.append(entry.uri)
+    report.status = "ingested" if done else "noop"
     return report
 
 
-def _stage_quarantine(
+def _table_rows(rows: DataFrame) -> DataFrame:
+    """The rows that go to the table: good records, without the outcome columns."""
+    return rows.where(F.col(OUTCOME) == "ok").drop(OUTCOME, "_raw", "_bad_reason")
+
+
+def _quarantine_rows(
     spark: SparkSession,
     source: SourceConfig,
     run_id: str,
-    base: str,
-    staged_rows: str | None,
-    report: SourceReport,
-    at: object,
-) -> None:
-    parts: list[DataFrame] = []
-    if staged_rows and any(f.rows_quarantined for f in report.files):
-        bad = spark.read.parquet(staged_rows).where(F.col(OUTCOME) == "bad")
-        parts.append(
-            bad.select(
-                F.col("_source_file").alias("file_uri"),
-                F.col("_source_line").alias("line"),
-                F.substring(F.col("_raw"), 1, meta.RAW_LIMIT).alias("raw"),
-                F.col("_bad_reason").alias("reason"),
-            )
-        )
-    empty = [(f.file, None, None, "empty file: no records") for f in report.files if f.status == "empty"]
+    rows: DataFrame,
+    files: list[FileEntry],
+    at: datetime,
+) -> DataFrame:
+    bad = rows.where(F.col(OUTCOME) == "bad").select(
+        F.col("_source_file").alias("file_uri"),
+        F.col("_source_line").alias("line"),
+        F.substring(F.col("_raw"), 1, meta.RAW_LIMIT).alias("raw"),
+        F.col("_bad_reason").alias("reason"),
+    )
+    empty = [(f.uri, None, None, "empty file: no records") for f in files if f.status == "empty"]
     if empty:
-        parts.append(spark.createDataFrame(empty, "file_uri string, line bigint, raw string, reason string"))
-    if not parts:
-        return
-    frame = parts[0]
-    for part in parts[1:]:
-        frame = frame.unionByName(part)
-    (
-        frame.select(
-            F.lit(run_id).alias("run_id"),
-            F.lit(source.name).alias("source"),
-            F.lit(source.table).alias("table_name"),
-            "file_uri",
-            F.col("line").cast("bigint").alias("line"),
-            "raw",
-            "reason",
-            F.lit(at).cast("timestamp").alias("quarantined_at"),
+        bad = bad.unionByName(
+            spark.createDataFrame(empty, "file_uri string, line bigint, raw string, reason string")
         )
-        .coalesce(1)
-        .write.mode("overwrite")
-        .parquet(f"{base}/quarantine")
+    return bad.select(
+        F.lit(run_id).alias("run_id"),
+        F.lit(source.name).alias("source"),
+        F.lit(source.table).alias("table_name"),
+        "file_uri",
+        F.col("line").cast("bigint").alias("line"),
+        "raw",
+        "reason",
+        F.lit(at).cast("timestamp").alias("quarantined_at"),
     )
 
 
-def _first_seen(spark: SparkSession, staged_rows: str, columns: list[str]) -> dict[str, str]:
-    """The first file (in file order) where each new column has a value, from the staged output."""
+def _first_seen(rows: DataFrame, columns: list[str]) -> dict[str, str]:
+    """The first file (in file order) where each new column has a value."""
     if not columns:
         return {}
-    staged = spark.read.parquet(staged_rows).where(F.col(OUTCOME) == "ok")
-    row = staged.agg(
-        *[F.min(F.when(F.col(f"`{c}`").isNotNull(), F.col("_source_file"))).alias(c) for c in columns]
+    row = rows.agg(
+        *[
+            F.min(F.when(F.col(quote_identifier(c)).isNotNull(), F.col("_source_file"))).alias(c)
+            for c in columns
+        ]
     ).first()
     return {c: row[c] for c in columns} if row else {}
 
 
 def _log_and_apply_ddl(
-    spark: SparkSession,
-    plan: TablePlan,
-    staged_rows: str,
-    run_id: str,
-    at: object,
-    fault: commit.FaultPoint,
+    spark: SparkSession, plan: TablePlan, rows: DataFrame, run_id: str, at: datetime
 ) -> None:
-    """Log the column map and schema changes, then apply the DDL (log first: see commit.py)."""
+    """Log the column map and schema changes, then apply the DDL under the table's commit lock.
+
+    Logged first: a crash between the log and the DDL leaves a logged change the next run applies
+    (it plans against the table, finds the column missing, and adds it).
+    """
     new_columns = [c.column for c in plan.new_mappings if c.is_new_column]
-    first = _first_seen(spark, staged_rows, new_columns)
+    first = _first_seen(rows, new_columns)
     meta.append(
         spark,
         "column_map",
@@ -482,18 +518,17 @@ def _log_and_apply_ddl(
             if (c.column, c.change) not in logged
         ],
     )
-    fault.hit("after_schema_log")
     database = plan.table.split(".", 1)[0]
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}")
-    current = current_schema(spark, plan.table)
-    if current is None:
-        spark.sql(plan.ddl[0])
-    else:
+    with commit_lock(spark, plan.table):  # a concurrent run may have added the same columns
+        current = current_schema(spark, plan.table)
+        if current is None:
+            spark.sql(plan.ddl[0])
+            return
         have = {f.name for f in current.fields}
         missing = [f for f in plan.table_schema.fields if f.name not in have]
         if missing:
             spark.sql(add_columns_sql(plan.table, missing))
-    fault.hit("after_ddl")
 
 
 def run(
@@ -503,27 +538,22 @@ def run(
     command: str = "run",
     dry_run: bool = False,
     progress: Progress = lambda _source, _step, _detail: None,
-    fault: commit.FaultPoint | None = None,
+    fault: FaultPoint | None = None,
 ) -> RunReport:
-    fault = fault or commit.FaultPoint(None)
+    fault = fault or FaultPoint(None)
     meta.ensure_meta_tables(spark)
     run_id = new_run_id()
     report = RunReport(run_id, dry_run, [])
     if not dry_run:
-        recovery = commit.recover(spark)
-        report.recovered = {"published": recovery.published, "aborted": recovery.aborted}
-        commit.log_run(spark, run_id, command, "started", {"sources": [s.name for s in sources]})
-    committed = meta.committed_files(spark)
+        meta.log_run(spark, run_id, command, "started", {"sources": [s.name for s in sources]})
     for source in sources:
         try:
             report.sources.append(
-                ingest_source(
-                    spark, source, run_id, committed, dry_run=dry_run, progress=progress, fault=fault
-                )
+                ingest_source(spark, source, run_id, dry_run=dry_run, progress=progress, fault=fault)
             )
         except IngestError as exc:  # terminal for the whole run (bad path, bad state)
             if not dry_run:
-                commit.log_run(spark, run_id, command, "failed", {"error": exc.render()})
+                meta.log_run(spark, run_id, command, "failed", {"error": exc.render()})
             raise
         except Exception as exc:  # one source failing must not hide the others' results
             log.exception("source %s failed", source.name)
@@ -531,8 +561,8 @@ def run(
             report.sources.append(failed)
         progress(source.name, "done", report.sources[-1].status)
     if not dry_run:
-        status = "succeeded" if report.ok else "failed"
+        status: meta.RunStatus = "succeeded" if report.ok else "failed"
         if all(s.status == "noop" for s in report.sources):
             status = "noop"
-        commit.log_run(spark, run_id, command, status, report.to_dict())
+        meta.log_run(spark, run_id, command, status, report.to_dict())
     return report

@@ -45,9 +45,9 @@ class Settings:
         return self.state_dir / "spark-tmp"
 
     @property
-    def staging_root(self) -> str:
-        """Where a run writes its output before it commits (see ``ingest.commit``)."""
-        return str(self.state_dir / "staging")
+    def jars_dir(self) -> Path:
+        """The pinned jars fetched by ``make jars`` (``jars/fetch.sh``); ``DAP_JARS_DIR`` overrides."""
+        return Path(_env("DAP_JARS_DIR", str(self.state_dir / "jars"))).resolve()
 
 
 def load_settings(**overrides: object) -> Settings:

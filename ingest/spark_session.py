@@ -1,5 +1,6 @@
 """Build the Spark session for a profile: project-local state, UTC, few shuffle partitions.
 
+Tables are Apache Iceberg tables in the Hive metastore (see ``ingest.tables.catalog``).
 Embedded Derby admits one JVM at a time, so ingest and dbt (session mode) run one after the other
 against the same ``<state>/metastore_db``; ``spark_conf`` is shared with ``profiles/profiles.yml``
 by construction (same keys, same locations).
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.settings import Settings
+from ingest.tables.catalog import ICEBERG_RUNTIME_JAR, ensure_lock_schema, iceberg_jar, iceberg_spark_conf
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -54,10 +56,14 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.hadoop.hive.exec.scratchdir": str(scratch / "hive"),
         "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
     }
+    conf.update(iceberg_spark_conf())
+    jars = [str(settings.jars_dir / ICEBERG_RUNTIME_JAR)]
     if settings.profile == "platform":
         from ingest.platform_conf import platform_spark_conf
 
         conf.update(platform_spark_conf(settings))
+        jars += conf.pop("spark.jars", "").split(",")
+    conf["spark.jars"] = ",".join(j for j in jars if j)
     return conf
 
 
@@ -65,6 +71,7 @@ def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
     """Start (or reuse) the Spark session for ``settings``."""
     from pyspark.sql import SparkSession
 
+    iceberg_jar(settings.jars_dir)  # a clear error before the JVM starts
     settings.scratch_dir.mkdir(parents=True, exist_ok=True)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     # The JVM writes derby.log into its working dir unless told otherwise; keep it in state.
@@ -78,4 +85,5 @@ def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
     log.info("starting Spark (%s profile, state in %s)", settings.profile, settings.state_dir)
     spark = builder.enableHiveSupport().getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    ensure_lock_schema(spark)
     return spark

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -10,9 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from ingest import meta
+from ingest.errors import ConfigError
+from ingest.tables.snapshots import recent_snapshots
 
 
-def collect_status(spark: SparkSession) -> dict[str, Any]:
+def collect_status(spark: SparkSession, table: str | None = None) -> dict[str, Any]:
     meta.ensure_meta_tables(spark)
     files = spark.table(meta.table("files"))
     tables = [
@@ -27,7 +30,7 @@ def collect_status(spark: SparkSession) -> dict[str, Any]:
         .orderBy("table_name")
         .collect()
     ]
-    for entry in tables:  # rows as readers see them: through the metastore's partitions
+    for entry in tables:  # rows as readers see them: the table's current snapshot
         entry["rows_in_table"] = (
             spark.table(entry["table_name"]).count()
             if spark.catalog.tableExists(entry["table_name"])
@@ -51,7 +54,19 @@ def collect_status(spark: SparkSession) -> dict[str, Any]:
         .collect()
     ]
     quarantined = spark.table(meta.table("quarantine")).count()
-    return {"tables": tables, "runs": runs, "schema_changes": changes, "quarantined_records": quarantined}
+    data: dict[str, Any] = {
+        "tables": tables,
+        "runs": runs,
+        "schema_changes": changes,
+        "quarantined_records": quarantined,
+    }
+    if table is not None:
+        if not spark.catalog.tableExists(table):
+            raise ConfigError(
+                f"table not found: {table}", where="--table", hint="see `ingest status` for the tables"
+            )
+        data["snapshots"] = [asdict(s) for s in recent_snapshots(spark, table)]
+    return data
 
 
 def render_status(console: Console, data: dict[str, Any]) -> None:
@@ -59,6 +74,7 @@ def render_status(console: Console, data: dict[str, Any]) -> None:
         ("tables", data["tables"]),
         ("last runs", data["runs"]),
         ("recent schema changes", data["schema_changes"]),
+        *((("recent snapshots (newest first)", data["snapshots"]),) if "snapshots" in data else ()),
     ):
         table = Table(title=title)
         if not rows:

@@ -1,0 +1,82 @@
+"""Spark's session catalog backed by Iceberg, with the Hive metastore as the catalog.
+
+``spark_catalog`` becomes Iceberg's ``SparkSessionCatalog``: Iceberg tables and any plain Hive
+tables share one metastore and one namespace, so ``raw.camera_events`` means the same table to
+ingest, dbt and a JDBC client of the Thrift Server. Iceberg commits swap the table's metadata
+pointer in the metastore under a metastore lock; the lock tables (``HIVE_LOCKS``...) are not part
+of the schema DataNucleus creates, so :func:`ensure_lock_schema` creates them once with Hive's own
+``TxnDbUtil`` on the embedded Derby metastore (the platform creates them in PostgreSQL, see
+``platform/dap_platform/postgres.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from ingest.errors import StateError
+from ingest.storage import hadoop_conf, jvm
+
+log = logging.getLogger(__name__)
+
+ICEBERG_RUNTIME_JAR = "iceberg-spark-runtime-3.5_2.12-1.10.1.jar"
+# Raw tables: format v2 (row-level deletes for rollback of one run), Parquet, zstd files.
+TABLE_PROPERTIES = {
+    "format-version": "2",
+    "write.format.default": "parquet",
+    "write.parquet.compression-codec": "zstd",
+    # Commits retry on a concurrent writer's commit (appends never conflict with each other).
+    "commit.retry.num-retries": "10",
+    # Old metadata files are pruned at each commit so a long-lived table's metadata stays small.
+    "write.metadata.delete-after-commit.enabled": "true",
+    "write.metadata.previous-versions-max": "50",
+}
+
+
+def iceberg_jar(jars_dir: Path) -> Path:
+    jar = jars_dir / ICEBERG_RUNTIME_JAR
+    if not jar.is_file():
+        raise StateError(
+            f"the Iceberg runtime jar is missing: {jar}",
+            where="the jars dir (DAP_JARS_DIR, default <state dir>/jars)",
+            hint="run `make jars` (fetches the pinned jars from Maven Central and checks their sums)",
+        )
+    return jar
+
+
+def iceberg_spark_conf() -> dict[str, str]:
+    """Session-catalog settings (pure)."""
+    return {
+        "spark.sql.extensions": "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+        "spark.sql.catalog.spark_catalog": "org.apache.iceberg.spark.SparkSessionCatalog",
+        "spark.sql.catalog.spark_catalog.type": "hive",
+        # A process killed while it holds a commit lock blocks other writers at most this long.
+        "spark.hadoop.hive.txn.timeout": "120",
+        "spark.sql.catalog.spark_catalog.lock.acquire-timeout-ms": str(10 * 60 * 1000),
+    }
+
+
+def ensure_lock_schema(spark: SparkSession) -> None:
+    """Create the metastore's lock tables on the embedded Derby metastore (idempotent)."""
+    conf = hadoop_conf(spark)
+    url = str(conf.get("javax.jdo.option.ConnectionURL") or "")
+    if not url.startswith("jdbc:derby:"):
+        return  # platform: created with the metastore schema by platformctl
+    marker = Path(url.split("databaseName=", 1)[1].split(";", 1)[0]) / "dap_lock_schema"
+    if marker.exists():
+        return
+    hive = jvm(spark).org.apache.hadoop.hive
+    hive_conf = hive.conf.HiveConf(conf, hive.conf.HiveConf._java_lang_class)
+    try:
+        hive.metastore.txn.TxnDbUtil.prepDb(hive_conf)  # one Derby transaction: all or nothing
+    except Exception as exc:  # py4j wraps the SQLException
+        if "already exists" not in str(exc):
+            raise StateError(
+                f"could not create the metastore lock tables: {str(exc).splitlines()[0]}",
+                where=url,
+                hint="check that no other process holds the embedded metastore (one JVM at a time)",
+            ) from exc
+    marker.write_text("lock tables created by ingest.tables.catalog\n")
+    log.info("created the metastore lock tables")

@@ -1,0 +1,158 @@
+"""Exactly once through the table's own commit.
+
+A run appends a source's rows to each of its tables in **one Iceberg commit per (run, table)**.
+The commit's snapshot summary carries the run id and the list of landing files whose rows it
+adds (``dap.files``: path, size, fingerprint and per-file counts), so the data and the record of
+which files it came from become visible in the same atomic metadata swap. Consequences:
+
+- A crash before a table's commit leaves nothing in that table (Iceberg writes data files to
+  their final keys, invisible until the commit references them; there is no staging, no move, no
+  copy on S3). A crash after it leaves the whole commit.
+- "Which files are in this table?" is answered by the table itself: the ``dap.files`` of its
+  snapshots, plus ``ingest_meta.files`` for snapshots a user has since expired. A file listed
+  there is never appended to that table again; a rerun after a crash between a source's commits
+  (child tables, quarantine, then the main table) appends to each table only the files it lacks.
+- Two processes over the same new files serialise the check and the append with a metastore lock
+  per table (``ingest.tables.lock``); the second sees the first's commit and skips those files.
+
+``ingest_meta.files`` is a queryable mirror written after the main table's commit; a run repairs
+it from the snapshot summaries when a crash left it behind. The snapshot summary is authoritative
+because it is atomic with the data; the mirror is for people and for history that outlives
+``expire_snapshots``.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Literal, NamedTuple
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from ingest.naming import quote_table
+from ingest.tables.lock import commit_lock
+
+log = logging.getLogger(__name__)
+
+RUN_KEY = "dap.run-id"
+FILES_KEY = "dap.files"
+FOR_TABLE_KEY = "dap.for-table"  # the source table a shared table's (quarantine) commit is for
+ROLLED_BACK_KEY = "dap.rolled-back-run"  # a commit that deleted one run's rows (ingest rollback)
+
+FileStatus = Literal["ingested", "empty"]
+
+
+class FileEntry(NamedTuple):
+    """One landing file as a commit records it."""
+
+    uri: str
+    size: int
+    fingerprint: str
+    rows_read: int
+    rows_written: int
+    rows_quarantined: int
+    status: FileStatus
+
+
+class CommittedFile(NamedTuple):
+    entry: FileEntry
+    run_id: str
+    committed_at: datetime | None
+
+
+def encode_files(entries: Iterable[FileEntry]) -> str:
+    """gzip + base64 JSON: a summary value stays small for thousands of files."""
+    payload = json.dumps([list(e) for e in entries], separators=(",", ":")).encode()
+    return base64.b64encode(gzip.compress(payload, mtime=0)).decode("ascii")
+
+
+def decode_files(value: str) -> list[FileEntry]:
+    return [FileEntry(*item) for item in json.loads(gzip.decompress(base64.b64decode(value)))]
+
+
+def table_exists(spark: SparkSession, table: str) -> bool:
+    return bool(spark.catalog.tableExists(table))
+
+
+def current_summaries(spark: SparkSession, table: str) -> list[tuple[datetime, dict[str, str]]]:
+    """(committed_at, summary) of the snapshots in the table's current lineage, oldest first.
+
+    A snapshot undone by ``rollback_to_snapshot`` is not an ancestor of the current one, so its
+    files no longer count as in the table.
+    """
+    name = quote_table(table)
+    spark.sql(f"REFRESH TABLE {name}")
+    rows = spark.sql(
+        f"SELECT s.committed_at, s.summary FROM {name}.snapshots s "
+        f"JOIN {name}.history h ON s.snapshot_id = h.snapshot_id "
+        "WHERE h.is_current_ancestor ORDER BY s.committed_at"
+    ).collect()
+    return [(r.committed_at, dict(r.summary)) for r in rows]
+
+
+def rolled_back_runs(summaries: list[tuple[datetime, dict[str, str]]]) -> set[str]:
+    return {s[ROLLED_BACK_KEY] for _at, s in summaries if ROLLED_BACK_KEY in s}
+
+
+def committed_in_table(
+    spark: SparkSession, table: str, for_table: str | None = None
+) -> dict[str, CommittedFile]:
+    """file uri -> its commit, from the table's current lineage (oldest commit wins)."""
+    if not table_exists(spark, table):
+        return {}
+    summaries = current_summaries(spark, table)
+    undone = rolled_back_runs(summaries)
+    found: dict[str, CommittedFile] = {}
+    for committed_at, summary in summaries:
+        run_id = summary.get(RUN_KEY, "")
+        if FILES_KEY not in summary or run_id in undone:
+            continue
+        if for_table is not None and summary.get(FOR_TABLE_KEY) != for_table:
+            continue
+        for entry in decode_files(summary[FILES_KEY]):
+            found.setdefault(entry.uri, CommittedFile(entry, run_id, committed_at))
+    return found
+
+
+def append(
+    spark: SparkSession,
+    table: str,
+    rows: DataFrame,
+    *,
+    run_id: str,
+    files: list[FileEntry],
+    for_table: str | None = None,
+    fanout: bool = False,
+) -> list[FileEntry]:
+    """Append ``rows`` (with ``_source_file``) for ``files`` not yet in ``table``: one commit.
+
+    Returns the entries actually committed (a concurrent run may have committed some first).
+    ``rows`` must hold rows of the listed files only; rows of files the table already holds
+    are dropped here, under the lock.
+    """
+    source_column = "file_uri" if for_table is not None else "_source_file"
+    with commit_lock(spark, table):
+        present = committed_in_table(spark, table, for_table)
+        todo = [f for f in files if f.uri not in present]
+        skipped = sorted({f.uri for f in files} - {f.uri for f in todo})
+        if skipped:
+            log.warning("%s already holds %d of this run's files; appending the others", table, len(skipped))
+        if not todo:
+            return []
+        selected = rows.where(~F.col(source_column).isin(skipped)) if skipped else rows
+        writer = (
+            selected.writeTo(quote_table(table))
+            .option(f"snapshot-property.{RUN_KEY}", run_id)
+            .option(f"snapshot-property.{FILES_KEY}", encode_files(todo))
+        )
+        if for_table is not None:
+            writer = writer.option(f"snapshot-property.{FOR_TABLE_KEY}", for_table)
+        if fanout:
+            writer = writer.option("distribution-mode", "none").option("fanout-enabled", "true")
+        writer.append()
+    return todo

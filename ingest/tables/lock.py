@@ -1,0 +1,92 @@
+"""A cross-process commit lock per table, held in the Hive metastore.
+
+Iceberg makes each commit atomic, but "which files are already in this table?" followed by
+"append these files" is two steps; two runs over the same new files must not both pass the first
+step before either commits. The lock is the metastore's own (``HIVE_LOCKS``, the mechanism
+Iceberg uses for its commits), taken on a name derived from the table rather than on the table
+itself so Iceberg's commit lock inside the critical section does not wait for us. A holder that
+dies stops heartbeating and its lock expires after ``hive.txn.timeout`` (see ``catalog``).
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pyspark.sql import SparkSession
+
+from ingest.errors import StateError
+from ingest.storage import hadoop_conf, jvm
+
+log = logging.getLogger(__name__)
+
+LOCK_DATABASE = "ingest_meta"
+HEARTBEAT_SECONDS = 30.0
+_clients: dict[int, Any] = {}
+
+
+def lock_name(table: str) -> str:
+    return "dap_commit_" + hashlib.sha1(table.encode()).hexdigest()[:16]
+
+
+def _client(spark: SparkSession) -> Any:
+    key = id(spark)
+    if key not in _clients:
+        hive = jvm(spark).org.apache.hadoop.hive
+        conf = hive.conf.HiveConf(hadoop_conf(spark), hive.conf.HiveConf._java_lang_class)
+        _clients[key] = hive.metastore.HiveMetaStoreClient(conf)
+    return _clients[key]
+
+
+@contextmanager
+def commit_lock(spark: SparkSession, table: str, timeout_seconds: float = 900.0) -> Iterator[None]:
+    """Hold the exclusive commit lock of ``table`` for the duration of the block."""
+    api = jvm(spark).org.apache.hadoop.hive.metastore.api
+    client = _client(spark)
+    component = api.LockComponent(api.LockType.EXCLUSIVE, api.LockLevel.TABLE, LOCK_DATABASE)
+    component.setTablename(lock_name(table))
+    components = jvm(spark).java.util.ArrayList()
+    components.add(component)
+    request = api.LockRequest(components, getpass.getuser(), socket.gethostname())
+    response = client.lock(request)
+    lock_id = response.getLockid()
+    deadline = time.monotonic() + timeout_seconds
+    waited = False
+    while str(response.getState()) != "ACQUIRED":
+        if str(response.getState()) not in ("WAITING",) or time.monotonic() > deadline:
+            client.unlock(lock_id)
+            raise StateError(
+                f"could not take the commit lock of {table} ({response.getState()})",
+                where=f"metastore lock {LOCK_DATABASE}.{lock_name(table)}",
+                hint="another ingest run is committing to this table; retry when it has finished",
+            )
+        if not waited:
+            log.warning("waiting for another run's commit to %s to finish", table)
+            waited = True
+        time.sleep(1.0)
+        response = client.checkLock(lock_id)
+    stop = threading.Event()
+
+    def heartbeat() -> None:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            try:
+                client.heartbeat(0, lock_id)
+            except Exception:  # the main thread sees the lock's loss at commit time
+                log.warning("lost the heartbeat of the commit lock of %s", table)
+                return
+
+    beater = threading.Thread(target=heartbeat, name=f"lock-{table}", daemon=True)
+    beater.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beater.join()
+        client.unlock(lock_id)

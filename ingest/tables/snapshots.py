@@ -1,0 +1,142 @@
+"""Time travel a user can use: a table's recent commits by run, and undoing one run.
+
+``ingest rollback --table T --run RUN`` removes that run's rows from ``T``, its child tables and
+its quarantine records:
+
+- when the run's commit is the table's latest, the table is rolled back to the snapshot before it
+  (Iceberg ``rollback_to_snapshot``: metadata only, nothing rewritten);
+- otherwise the run's rows are deleted in one commit whose summary names the run
+  (``dap.rolled-back-run``), so later runs' rows stay.
+
+Either way the run's files stop counting as ingested (see ``ingest.tables.commit``), and the next
+``ingest run`` reads them again: move bad files out of the landing zone first. The manifest
+mirror's rows for the run are removed first, so a crash part way leaves the run in place (the
+next run repairs the mirror from the snapshots) and the rollback can simply be repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pyspark.sql import Column, SparkSession
+from pyspark.sql import functions as F
+
+from ingest import meta
+from ingest.errors import ConfigError
+from ingest.naming import quote_string, quote_table
+from ingest.tables.commit import FILES_KEY, ROLLED_BACK_KEY, RUN_KEY, current_summaries, decode_files
+from ingest.tables.lock import commit_lock
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    committed_at: datetime
+    snapshot_id: int
+    operation: str
+    run_id: str | None
+    rows_added: int
+    files_added: int
+    landing_files: int | None  # landing files the commit recorded as in
+
+
+def recent_snapshots(spark: SparkSession, table: str, limit: int = 10) -> list[SnapshotInfo]:
+    name = quote_table(table)
+    rows = spark.sql(
+        f"SELECT committed_at, snapshot_id, operation, summary FROM {name}.snapshots "
+        f"ORDER BY committed_at DESC LIMIT {int(limit)}"
+    ).collect()
+    return [
+        SnapshotInfo(
+            r.committed_at,
+            r.snapshot_id,
+            r.operation,
+            r.summary.get(RUN_KEY) or r.summary.get(ROLLED_BACK_KEY),
+            int(r.summary.get("added-records", 0)),
+            int(r.summary.get("added-data-files", 0)),
+            len(decode_files(r.summary[FILES_KEY])) if FILES_KEY in r.summary else None,
+        )
+        for r in rows
+    ]
+
+
+RollbackMethod = Literal["rollback_to_snapshot", "delete"]
+
+
+@dataclass(frozen=True)
+class RollbackReport:
+    table: str
+    run_id: str
+    method: RollbackMethod
+    rows_removed: int
+
+
+def _child_tables(spark: SparkSession, table: str) -> list[str]:
+    database, name = table.split(".", 1)
+    return sorted(
+        f"{database}.{t.name}" for t in spark.catalog.listTables(database) if t.name.startswith(name + "__")
+    )
+
+
+def _undo_in_table(
+    spark: SparkSession, table: str, run_id: str, rows_of_run: Column, *, shared: bool = False
+) -> tuple[RollbackMethod, int]:
+    """Remove the run's rows from ``table`` (``shared``: other tables' rows of the run stay)."""
+    name = quote_table(table)
+    with commit_lock(spark, table):
+        spark.sql(f"REFRESH TABLE {name}")
+        removed = spark.table(name).where(rows_of_run).count()
+        snapshots = spark.sql(
+            f"SELECT s.snapshot_id, s.parent_id, s.summary FROM {name}.snapshots s "
+            f"JOIN {name}.history h ON s.snapshot_id = h.snapshot_id WHERE h.is_current_ancestor "
+            "ORDER BY s.committed_at DESC"
+        ).collect()
+        latest = snapshots[0] if snapshots else None
+        is_latest = latest is not None and latest.summary.get(RUN_KEY) == run_id
+        if latest is not None and is_latest and not shared and latest.parent_id is not None:
+            spark.sql(
+                f"CALL spark_catalog.system.rollback_to_snapshot({quote_string(table)}, {int(latest.parent_id)})"
+            )
+            return "rollback_to_snapshot", removed
+        frame = spark.table(name)
+        (
+            frame.limit(0)
+            .writeTo(name)
+            .option(f"snapshot-property.{ROLLED_BACK_KEY}", run_id)
+            .overwrite(rows_of_run)
+        )
+        return "delete", removed
+
+
+def rollback_run(spark: SparkSession, table: str, run_id: str) -> list[RollbackReport]:
+    if not spark.catalog.tableExists(table):
+        raise ConfigError(f"table not found: {table}", hint="see `ingest status` for the tables")
+    runs = {s.get(RUN_KEY) for _at, s in current_summaries(spark, table)}
+    if run_id not in runs:
+        raise ConfigError(
+            f"run {run_id} has no commit in {table}",
+            where="--run",
+            hint=f"see `ingest status --table {table}` for the runs that committed to it",
+        )
+    spark.sql(
+        f"DELETE FROM {quote_table(meta.table('files'))} "
+        f"WHERE table_name = {quote_string(table)} AND run_id = {quote_string(run_id)}"
+    )
+    reports = []
+    for child in _child_tables(spark, table):
+        method, removed = _undo_in_table(spark, child, run_id, F.col("_ingest_run_id") == run_id)
+        reports.append(RollbackReport(child, run_id, method, removed))
+    quarantine = meta.table("quarantine")
+    q_runs = {s.get(RUN_KEY) for _at, s in current_summaries(spark, quarantine)}
+    if run_id in q_runs:
+        rows = (F.col("run_id") == run_id) & (F.col("table_name") == table)
+        method, removed = _undo_in_table(spark, quarantine, run_id, rows, shared=True)
+        reports.append(RollbackReport(quarantine, run_id, method, removed))
+    method, removed = _undo_in_table(spark, table, run_id, F.col("_ingest_run_id") == run_id)
+    reports.append(RollbackReport(table, run_id, method, removed))
+    meta.log_run(spark, run_id, "rollback", "rolled_back", {"table": table})
+    return reports
