@@ -11,8 +11,9 @@ export DAP_LANDING ?= $(LANDING)
 export DBT_PROFILES_DIR ?= $(CURDIR)/profiles
 DBT := $(BIN)/dbt
 
-JARS_DIR := $(STATE)/jars
+JARS_DIR ?= $(STATE)/jars
 JARS := $(JARS_DIR)/.verified
+export DAP_JARS_DIR ?= $(JARS_DIR)
 
 .PHONY: help venv jars run generate ingest dbt-build lint test bench clean
 

@@ -5,7 +5,8 @@ match the local platform started by ``make platform-up`` (``platform/platformctl
 
 ==============================  ==============================================================
 ``DAP_PLATFORM_DIR``            state of the local platform (default ``<DAP_STATE_DIR>/platform``)
-``DAP_PLATFORM_JARS_DIR``       s3a and helper jars (default ``<platform dir>/jars``)
+``DAP_PLATFORM_JARS_DIR``       the platform's own built jar (default ``<platform dir>/jars``);
+                                hadoop-aws and the AWS SDK come from ``DAP_JARS_DIR`` (``make jars``)
 ``DAP_S3_ENDPOINT``             S3 API endpoint (default ``http://127.0.0.1:<DAP_S3_PORT>``, the
                                 local SeaweedFS); ``aws`` uses AWS's own regional endpoints
 ``DAP_S3_PATH_STYLE``           path-style bucket addressing (default true, false for ``aws``)
@@ -42,7 +43,8 @@ log = logging.getLogger(__name__)
 
 SECRETS_FILE = "secrets.env"
 SECRET_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DAP_METASTORE_PASSWORD")
-HADOOP_AWS_JARS = ("hadoop-aws-3.3.1.jar", "aws-java-sdk-bundle-1.11.901.jar")
+# From Maven Central via `make jars` (jars/jars.lock), at the versions of pyspark 3.5.9's Hadoop client.
+HADOOP_AWS_JARS = ("hadoop-aws-3.3.4.jar", "aws-java-sdk-bundle-1.12.262.jar")
 PRUNING_FS_JAR = "dap-s3a-pruning.jar"
 PRUNING_FS_CLASS = "dap.platform.PruningS3AFileSystem"
 
@@ -94,9 +96,9 @@ class PlatformConfig:
     def warehouse_bucket(self) -> str:
         return self.warehouse_uri.split("://", 1)[1].split("/", 1)[0]
 
-    def extra_jars(self) -> list[str]:
+    def extra_jars(self, maven_jars: Path) -> list[str]:
         """Jars the driver needs on its class path: s3a, the AWS SDK, the JDBC driver."""
-        jars = [str(self.jars_dir / name) for name in HADOOP_AWS_JARS]
+        jars = [str(maven_jars / name) for name in HADOOP_AWS_JARS]
         if self.prune_empty_folders:
             jars.append(str(self.jars_dir / PRUNING_FS_JAR))
         if not self.metastore_uris:
@@ -235,7 +237,7 @@ def platform_spark_conf(settings: Settings) -> dict[str, str]:
     config = load_platform_config(settings.state_dir)
     export_dev_secrets(config)
     scratch = settings.scratch_dir
-    class_path = ":".join(config.extra_jars())
+    class_path = ":".join(config.extra_jars(settings.jars_dir))
     conf = {
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": config.warehouse_uri,

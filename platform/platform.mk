@@ -6,7 +6,7 @@ PLATFORM_LANDING ?= s3a://landing
 
 .PHONY: platform-up platform-down platform-status run-platform
 
-platform-up: venv  ## start the platform (installs what is missing; idempotent)
+platform-up: venv jars  ## start the platform (installs what is missing; idempotent)
 	$(PLATFORMCTL) up
 
 platform-down:  ## stop every platform service (data stays under .state/platform)

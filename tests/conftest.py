@@ -12,6 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REALDATA = ROOT.parent / "shared" / "realdata"
+# The pinned jars `make jars` fetched; every test's state dir is new, the jar cache is shared.
+JARS_DIR = os.environ.get("DAP_JARS_DIR") or str(ROOT / ".state" / "jars")
+os.environ["DAP_JARS_DIR"] = JARS_DIR
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +41,7 @@ def ingest_cli(
 ) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a fresh process (its own JVM and Derby metastore under ``state_dir``)."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}  # hermetic
-    full_env = {**inherited, "DAP_STATE_DIR": str(state_dir), **(env or {})}
+    full_env = {**inherited, "DAP_STATE_DIR": str(state_dir), "DAP_JARS_DIR": JARS_DIR, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "ingest", *args],
         cwd=ROOT,

@@ -1,4 +1,4 @@
-"""Install what the platform needs and is missing: Debian packages, SeaweedFS, the s3a jars.
+"""Install what the platform needs and is missing: Debian packages, SeaweedFS, the pinned jars.
 
 Every step checks first and does nothing when its result is already there (``up`` twice is fine).
 """
@@ -10,7 +10,6 @@ import logging
 import os
 import shutil
 import sys
-import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 from dap_platform.layout import PROJECT_ROOT, Layout
 from dap_platform.proc import PlatformError, run
 from ingest.platform_conf import HADOOP_AWS_JARS, PRUNING_FS_JAR
+from ingest.settings import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +27,6 @@ APT_PACKAGES = {  # a command or file that proves the package is there -> Debian
     "javac": "openjdk-17-jdk-headless",
 }
 SEAWEEDFS_VERSION = "4.48"
-SAGEMAKER_SDIST = "sagemaker_pyspark-1.4.5.tar.gz"
-SAGEMAKER_SDIST_SHA256 = "05ca2d5081d7138ce29a8fb0a9cba077f28c825288ed07aed46a82e63c0bf1fb"
-JAR_SHA256 = {
-    "hadoop-aws-3.3.1.jar": "6be50ad8a8b445d2802381b085b2a3ede5c29d353450a6a21f16b2fefa962b6e",
-    "aws-java-sdk-bundle-1.11.901.jar": "b87175b32a16544cc1b37cf40390eb375833e62bed67f8ce6cde4b7ad6429ead",
-}
 PRUNING_FS_SOURCE = PROJECT_ROOT / "platform" / "java" / "dap" / "platform" / "PruningS3AFileSystem.java"
 
 
@@ -95,59 +89,12 @@ def ensure_seaweedfs(layout: Layout) -> Path:
     return weed
 
 
-def _jars_ok(layout: Layout) -> bool:
-    return all(
-        (layout.jars / name).is_file() and sha256(layout.jars / name) == digest
-        for name, digest in JAR_SHA256.items()
-    )
+def ensure_maven_jars(jars_dir: Path) -> None:
+    """hadoop-aws, the AWS SDK and Iceberg: fetched from Maven Central and verified by jars/fetch.sh."""
+    run([str(PROJECT_ROOT / "jars" / "fetch.sh"), str(jars_dir)])
 
 
-def ensure_hadoop_aws_jars(layout: Layout) -> None:
-    """hadoop-aws 3.3.1 + aws-java-sdk-bundle 1.11.901, from the sagemaker-pyspark sdist (checksummed)."""
-    if _jars_ok(layout):
-        return
-    sdist = layout.cache / SAGEMAKER_SDIST
-    if not sdist.is_file() or sha256(sdist) != SAGEMAKER_SDIST_SHA256:
-        log.info("downloading the sagemaker-pyspark 1.4.5 source package (for its s3a jars, ~180 MB)")
-        run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--quiet",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                "sagemaker-pyspark==1.4.5",
-                "-d",
-                str(layout.cache),
-            ]
-        )
-    if sha256(sdist) != SAGEMAKER_SDIST_SHA256:
-        raise PlatformError(
-            "sagemaker-pyspark source package checksum mismatch",
-            where=str(sdist),
-            hint="delete the file and run platform-up again",
-        )
-    with tarfile.open(sdist, "r:gz") as archive:
-        for name in HADOOP_AWS_JARS:
-            member = archive.getmember(f"sagemaker_pyspark-1.4.5/deps/jars/{name}")
-            source = archive.extractfile(member)
-            if source is None:
-                raise PlatformError(f"{name} missing from {sdist}")
-            partial = layout.jars / f".{name}.partial"
-            with source, open(partial, "wb") as target:
-                shutil.copyfileobj(source, target, 1 << 20)
-            if sha256(partial) != JAR_SHA256[name]:
-                partial.unlink()
-                raise PlatformError(f"{name} checksum mismatch", where=str(sdist))
-            partial.replace(layout.jars / name)
-    sdist.unlink()  # the two jars are all we need from it
-    log.info("extracted %s into %s", ", ".join(HADOOP_AWS_JARS), layout.jars)
-
-
-def ensure_pruning_fs_jar(layout: Layout, spark_jars: Path) -> None:
+def ensure_pruning_fs_jar(layout: Layout, spark_jars: Path, maven_jars: Path) -> None:
     """Compile the SeaweedFS-aware S3A file system (platform/java) when its source changed."""
     jar = layout.jars / PRUNING_FS_JAR
     stamp = layout.jars / f"{PRUNING_FS_JAR}.sha256"
@@ -155,7 +102,7 @@ def ensure_pruning_fs_jar(layout: Layout, spark_jars: Path) -> None:
     if jar.is_file() and stamp.is_file() and stamp.read_text().strip() == source_hash:
         return
     hadoop_api = sorted(spark_jars.glob("hadoop-client-api-*.jar"))
-    class_path = ":".join([*map(str, hadoop_api), *(str(layout.jars / name) for name in HADOOP_AWS_JARS)])
+    class_path = ":".join([*map(str, hadoop_api), *(str(maven_jars / name) for name in HADOOP_AWS_JARS)])
     with tempfile.TemporaryDirectory(dir=layout.cache) as build:
         run(
             [
@@ -205,8 +152,9 @@ def spark_home() -> Path:
 def install_all(layout: Layout) -> None:
     ensure_apt_packages()
     ensure_seaweedfs(layout)
-    ensure_hadoop_aws_jars(layout)
-    ensure_pruning_fs_jar(layout, spark_home() / "jars")
+    maven_jars = load_settings().jars_dir
+    ensure_maven_jars(maven_jars)
+    ensure_pruning_fs_jar(layout, spark_home() / "jars", maven_jars)
     ensure_pyhive_compat()
     if not shutil.which("java"):
         raise PlatformError("java not found", hint="apt-get install openjdk-17-jdk-headless")

@@ -8,13 +8,14 @@ import hmac
 import logging
 import os
 import pwd
+import re
 import shutil
 import time
 import zipfile
 from pathlib import Path
 
 from dap_platform.install import postgres_bin, spark_home
-from dap_platform.layout import Layout
+from dap_platform.layout import PROJECT_ROOT, Layout
 from dap_platform.proc import PlatformError, port_open, run, wait_until
 
 log = logging.getLogger(__name__)
@@ -204,6 +205,16 @@ class Postgres:
             self.psql(f"CREATE DATABASE {DATABASE} OWNER {user} ENCODING 'UTF8';")
         if not self.psql("SELECT 1 FROM information_schema.tables WHERE table_name = 'TBLS'", DATABASE):
             self.create_schema(user, password)
+        if not self.psql("SELECT 1 FROM information_schema.tables WHERE table_name = 'hive_locks'", DATABASE):
+            self.create_lock_tables(user)
+
+    def create_lock_tables(self, user: str) -> None:
+        """The metastore's lock tables (Iceberg commits and ingest's commit lock use them)."""
+        log.info("creating the Hive metastore lock tables")
+        sql = (PROJECT_ROOT / "platform" / "sql" / "hive-txn-locks.postgres.sql").read_text()
+        tables = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", sql)
+        owners = "".join(f"ALTER TABLE {t} OWNER TO {user};\n" for t in tables)
+        self.psql(f"BEGIN;\n{sql}\n{owners}COMMIT;\n", DATABASE)
 
     def create_schema(self, user: str, password: str) -> None:
         """Create the Hive metastore schema once, with DataNucleus SchemaTool over Hive's package.jdo."""

@@ -50,28 +50,64 @@ def test_configured_array_becomes_a_child_table_keyed_to_its_parent(spark: Any) 
     assert spark.table("child.events").count() == 100
 
 
-def test_compact_merges_small_files_without_changing_rows(spark: Any, landing: Path) -> None:
+def test_compact_after_schema_drift_keeps_every_value(spark: Any, landing: Path) -> None:
+    """Three runs, each adding a column, then compaction: every input value is still there."""
     day = landing / "2026-03-01"
     day.mkdir()
-    for run in range(3):  # three runs -> three files in the same partition
-        (day / f"part-{run}.jsonl").write_text(
-            "\n".join(json.dumps({"id": run * 10 + i, "ts": "2026-03-01T00:00:00Z"}) for i in range(10))
-            + "\n"
-        )
+    records: list[dict[str, Any]] = []
+    for run in range(3):  # three runs -> three files in one partition, columns added by runs 2 and 3
+        batch = [{"id": run * 10 + i, "ts": "2026-03-01T00:00:00Z"} for i in range(10)]
+        for record in batch:
+            if run >= 1:
+                record["colour"] = f"c{record['id']}"
+            if run >= 2:
+                record["size"] = record["id"] * 1.5
+        records += batch
+        (day / f"part-{run}.jsonl").write_text("\n".join(json.dumps(r) for r in batch) + "\n")
         ingest(spark, landing, "compact.events")
-    location = Path(
-        spark.sql("describe table extended compact.events")
-        .where("col_name = 'Location'")
-        .first()["data_type"]
-        .removeprefix("file:")
-    )
-    partition = location / "event_date=2026-03-01"
-    assert len(list(partition.glob("*.parquet"))) == 3
-    before = sorted(tuple(r) for r in spark.table("compact.events").collect())
+    files_before = spark.sql("select count(*) from compact.events.files").first()[0]
+    assert files_before == 3
 
-    from ingest.compact import compact_table
+    from ingest.tables.maintenance import compact_table
 
-    result = compact_table(spark, "compact.events", max_files=1)
-    assert (result["files_before"], result["files_after"], result["rows"]) == (3, 1, 30)
-    assert len(list(partition.glob("*.parquet"))) == 1
-    assert sorted(tuple(r) for r in spark.table("compact.events").collect()) == before
+    result = compact_table(spark, "compact.events")
+    assert (result.files_before, result.files_after, result.rows) == (3, 1, 30)
+    landed = {
+        r["id"]: (r["colour"], r["size"])
+        for r in spark.table("compact.events").select("id", "colour", "size").collect()
+    }
+    expected = {r["id"]: (r.get("colour"), r.get("size")) for r in records}
+    assert landed == expected  # 20 colours and 10 sizes: none turned into NULL
+    snapshots = spark.sql("select operation from compact.events.snapshots order by committed_at").collect()
+    assert snapshots[-1]["operation"] == "replace"  # one atomic rewrite commit
+
+
+def test_rollback_undoes_one_run_and_its_files_become_new(spark: Any, landing: Path) -> None:
+    day = landing / "2026-03-02"
+    day.mkdir()
+    reports = []
+    for run in range(3):
+        (day / f"part-{run}.jsonl").write_text(
+            "\n".join(json.dumps({"id": run * 10 + i, "ts": "2026-03-02T00:00:00Z"}) for i in range(5))
+            + ("\n{bad\n" if run == 1 else "\n")
+        )
+        reports.append(ingest(spark, landing, "undo.events"))
+    middle = reports[1].run_id
+
+    from ingest.tables.snapshots import rollback_run
+
+    removed = {r.table: (r.method, r.rows_removed) for r in rollback_run(spark, "undo.events", middle)}
+    assert removed["undo.events"] == ("delete", 5)  # not the latest commit: a delete, later runs stay
+    assert removed["ingest_meta.quarantine"] == ("delete", 1)
+    assert sorted(r.id for r in spark.table("undo.events").collect()) == [0, 1, 2, 3, 4, 20, 21, 22, 23, 24]
+
+    again = ingest(spark, landing, "undo.events")  # the rolled-back file counts as new
+    assert [f.file for f in again.sources[0].files] == [str(day / "part-1.jsonl")]
+    assert spark.table("undo.events").count() == 15
+    bad = spark.table("ingest_meta.quarantine").where("table_name = 'undo.events'").count()
+    assert bad == 1
+
+    latest = again.run_id  # the latest commit: undone by rolling the table back
+    removed = {r.table: (r.method, r.rows_removed) for r in rollback_run(spark, "undo.events", latest)}
+    assert removed["undo.events"] == ("rollback_to_snapshot", 5)
+    assert spark.table("undo.events").count() == 10

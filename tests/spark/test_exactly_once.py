@@ -1,41 +1,88 @@
 """Exactly once under SIGKILL: a run killed at any step, then run again, equals one clean run.
 
 Each step runs the real CLI in its own process (its own JVM) against one state dir; the process is
-killed with SIGKILL at a named point of the commit protocol (``DAP_FAULT``, see ingest.commit).
+killed with SIGKILL at a named point of the commit protocol (``DAP_FAULT``, see ingest.faults):
+after the DDL, after a child table's commit, after the quarantine commit, after the main table's
+commit and after the manifest mirror. Every step brings new files, so every kill point is
+reached, and each next run has to complete what the killed one left: append to each table only
+the files it lacks, and repair the manifest from the table's snapshots. A last test kills
+``ingest compact`` while Iceberg's rewrite is writing its files.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ingest_cli
+from tests.conftest import JARS_DIR, ROOT, ingest_cli
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
-DAY1 = "2026-01-05"
-DAY2 = "2026-01-06"
+KILL_POINTS = ("after_ddl", "after_child_commit", "after_quarantine", "after_commit", "after_manifest")
+
+DUMP = """
+import json, sys
+from ingest.settings import load_settings
+from ingest.spark_session import build_spark
+spark = build_spark(load_settings(), "dump")
+out = {}
+for table, columns in json.loads(sys.argv[1]).items():
+    if not spark.catalog.tableExists(table):
+        out[table] = None
+        continue
+    frame = spark.table(table)
+    present = [c for c in columns if c in frame.columns]
+    out[table] = sorted(
+        [[r[c] if c in present else None for c in columns] for r in frame.select(*present).collect()],
+        key=json.dumps,
+    )
+print(json.dumps(out, default=str))
+"""
+
+
+def _env(state: Path) -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
+    return {**inherited, "DAP_STATE_DIR": str(state), "DAP_JARS_DIR": JARS_DIR}
+
+
+def _dump(state: Path, tables: dict[str, list[str]]) -> dict[str, list[list[object]] | None]:
+    """Every row of ``tables`` (selected columns), read through the catalog in a fresh JVM."""
+    result = subprocess.run(
+        [sys.executable, "-c", DUMP, json.dumps(tables)],
+        cwd=ROOT,
+        env=_env(state),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def _write_day(landing: Path, day: str, *, files: int, drift: bool) -> int:
-    """Write ``files`` JSON-lines files for ``day``; return the number of good records."""
+    """Write ``files`` JSON-lines files for ``day`` (one bad line each); return the good records."""
     folder = landing / "ev" / day
     folder.mkdir(parents=True, exist_ok=True)
     good = 0
     for index in range(files):
         lines = []
         for n in range(20):
-            record = {
+            record: dict[str, object] = {
                 "id": f"{day}-{index}-{n}",
                 "ts": f"{day}T10:{n:02d}:00.000Z",
                 "dev": {"serial": f"S{n % 3}"},
+                "tags": [f"t{n}", f"u{index}"],
             }
             if drift:
-                record["dev"]["firmware"] = "2.0"
+                record["dev"] = {"serial": f"S{n % 3}", "firmware": f"2.{n}"}
             lines.append(json.dumps(record))
             good += 1
         lines.append("{not json")
@@ -50,71 +97,78 @@ def _write_day(landing: Path, day: str, *, files: int, drift: bool) -> int:
 def _config(tmp_path: Path, landing: Path) -> Path:
     config = tmp_path / "sources.yml"
     config.write_text(
-        f"landing: {landing}\nsources:\n  ev: {{path: ev, table: raw.ev, format: json, partition: {{column: ts}}}}\n"
+        f"landing: {landing}\nsources:\n  ev:\n    path: ev\n    table: raw.ev\n    format: json\n"
+        "    partition: {column: ts}\n    arrays: {explode: [tags]}\n"
     )
     return config
 
 
-def _status(state: Path) -> dict[str, dict[str, object]]:
-    result = ingest_cli("status", "--json", state_dir=state)
-    assert result.returncode == 0, result.stderr
-    return {t["table_name"]: t for t in json.loads(result.stdout)["tables"]}
-
-
-def _table_rows(state: Path) -> list[tuple[object, ...]]:
-    """Every row of raw.ev as (file, line, id, serial, firmware), read from the warehouse files."""
-    import pyarrow.parquet as pq
-
-    rows = []
-    for part in sorted((state / "warehouse" / "raw.db" / "ev").glob("event_date=*/*.parquet")):
-        table = pq.read_table(part)
-        columns = table.column_names
-        data = table.to_pylist()
-        for record in data:
-            rows.append(
-                (
-                    record["_source_file"],
-                    record["_source_line"],
-                    record["id"],
-                    record["dev_serial"],
-                    record.get("dev_firmware") if "dev_firmware" in columns else None,
-                )
-            )
-    return sorted(rows, key=lambda r: (str(r[0]), r[1]))
+TABLES = {
+    "raw.ev": ["_source_file", "_source_line", "id", "dev_serial", "dev_firmware", "event_date"],
+    "raw.ev__tags": ["_source_file", "_source_line", "_position", "value", "event_date"],
+    "ingest_meta.quarantine": ["file_uri", "line", "raw", "reason"],
+    "ingest_meta.files": ["file_uri", "rows_read", "rows_written", "rows_quarantined", "status"],
+}
 
 
 def test_sigkill_at_every_commit_step_then_rerun_equals_one_clean_run(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
-    good = _write_day(landing, DAY1, files=3, drift=False)
     config = _config(tmp_path, landing)
     state = tmp_path / "state"
-
-    # Each run is killed at a later step; the next run must repair what the previous one left.
-    for point in ("after_stage", "after_schema_log", "after_ddl", "after_commit"):
+    good = 0
+    for day, point in enumerate(KILL_POINTS, start=5):
+        good += _write_day(landing, f"2026-01-{day:02d}", files=2, drift=day >= 7)  # a new column mid-way
         result = ingest_cli("run", "-c", str(config), state_dir=state, env={"DAP_FAULT": point})
         assert result.returncode == -signal.SIGKILL, (point, result.returncode, result.stderr[-2000:])
 
-    good += _write_day(landing, DAY2, files=2, drift=True)  # new files and a new column
-    result = ingest_cli("run", "-c", str(config), state_dir=state, env={"DAP_FAULT": "publish_file"})
-    assert result.returncode == -signal.SIGKILL, result.stderr[-2000:]
-
     result = ingest_cli("run", "-c", str(config), "--json", state_dir=state)
     assert result.returncode == 0, result.stderr[-2000:]
-    repaired = json.loads(result.stdout)
-    assert repaired["recovered"]["published"], "the run killed while publishing must be finished"
-    assert repaired["sources"][0]["status"] == "noop"
+    assert json.loads(result.stdout)["ok"] is True
 
     clean_state = tmp_path / "clean"
     clean = ingest_cli("run", "-c", str(config), "--json", state_dir=clean_state)
     assert clean.returncode == 0, clean.stderr[-2000:]
 
-    faulted_rows, clean_rows = _table_rows(state), _table_rows(clean_state)
-    assert len(clean_rows) == good
-    assert faulted_rows == clean_rows
-    assert len({(r[0], r[1]) for r in faulted_rows}) == good  # no record twice
+    faulted, expected = _dump(state, TABLES), _dump(clean_state, TABLES)
+    assert expected["raw.ev"] is not None and len(expected["raw.ev"]) == good
+    assert len(expected["raw.ev__tags"] or []) == 2 * good
+    assert len(expected["ingest_meta.quarantine"] or []) == 10  # one bad line in each of 10 files
+    for table in TABLES:
+        assert faulted[table] == expected[table], table  # row for row, value for value
+    firmware = {row[4] for row in faulted["raw.ev"] or []}
+    assert "2.19" in firmware  # the drifted column kept its values
 
-    status = _status(state)["raw.ev"]
-    assert status["rows_in_table"] == good  # visible through the metastore's partitions
-    assert status["rows_written"] == good
-    assert status["rows_quarantined"] == 5  # one bad line per file, each quarantined once
-    assert status["files"] == 5
+    rerun = ingest_cli("run", "-c", str(config), "--json", state_dir=state)
+    assert json.loads(rerun.stdout)["sources"][0]["status"] == "noop"
+
+
+def test_sigkill_during_compaction_changes_nothing(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    config = _config(tmp_path, landing)
+    state = tmp_path / "state"
+    for day in (5, 6, 7):  # three runs: three small files per partition-day, a column added
+        _write_day(landing, f"2026-01-{day:02d}", files=2, drift=day == 7)
+        assert ingest_cli("run", "-c", str(config), state_dir=state).returncode == 0
+    before = _dump(state, {"raw.ev": TABLES["raw.ev"]})
+
+    data_dir = state / "warehouse" / "raw.db" / "ev" / "data"
+    existing = set(data_dir.rglob("*.parquet"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "compact", "--table", "raw.ev"],
+        cwd=ROOT,
+        env=_env(state),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if set(data_dir.rglob("*.parquet")) - existing:  # the rewrite has written a new file
+            process.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    assert process.wait() == -signal.SIGKILL, "compaction finished before it could be killed"
+
+    assert _dump(state, {"raw.ev": TABLES["raw.ev"]}) == before
+    again = ingest_cli("compact", "--table", "raw.ev", "--json", state_dir=state)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert _dump(state, {"raw.ev": TABLES["raw.ev"]}) == before

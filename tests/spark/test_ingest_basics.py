@@ -325,7 +325,7 @@ def test_cli_plan_writes_nothing_then_load_json_reports_the_run(tmp_path: Path) 
     ] == [(str(path), 3, 2, 1)]
     assert source["columns_added"] == ["id", "who"]
     assert source["ddl"][0].startswith("CREATE TABLE")  # the plan had not created the table
-    assert list((state / "warehouse" / "cli.db" / "events").glob("event_date=*/*.parquet"))
+    assert list((state / "warehouse" / "cli.db" / "events" / "data").glob("event_date=*/*.parquet"))
 
 
 def test_cli_missing_config_exits_2_naming_the_file(tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def test_first_batch_creates_the_table() -> None:
     assert len(plan.ddl) == 1
     ddl = plan.ddl[0]
     assert ddl.startswith("CREATE TABLE IF NOT EXISTS `raw`.`events` (")
-    assert "USING parquet" in ddl
+    assert "USING iceberg" in ddl and "'format-version' = '2'" in ddl
     assert "PARTITIONED BY (`event_date`)" in ddl
     assert [(c.change, c.column, c.data_type, c.original_path) for c in plan.changes] == [
         ("create_table", "", "", ""),
