@@ -2,6 +2,8 @@
 
 Only this module draws (rich progress and tables) and sets logging handlers. Exit codes:
 0 success, 1 a source failed, 2 bad config or option, 3 unreadable input, 4 bad state.
+Everything that comes from data (file names, table names, error text) is escaped before rich
+renders it, so square brackets are printed, not read as markup.
 """
 
 from __future__ import annotations
@@ -9,32 +11,111 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
-from ingest.config import SourceConfig, load_config
+from ingest.config import SourceConfig, describe_errors, load_config
 from ingest.errors import ConfigError, IngestError
-from ingest.settings import load_settings
+from ingest.settings import Settings, load_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from ingest.pipeline import RunReport
+
+DISTRIBUTION = "device-analytics-ingest"
+HELP = """Land raw JSON and CSV files as flattened, partitioned Parquet tables, exactly once.
+
+Each run reads the new files of the sources in a config file (ingest.yml), flattens nested keys
+into columns, adds the new columns to the tables, quarantines records it cannot parse and records
+every file and schema change in the ingest_meta tables.
+
+Example: write the sample landing data, then ingest it into the raw tables
+
+    ingest generate --landing /tmp/landing
+    DAP_LANDING=/tmp/landing ingest run --config ingest.yml
+
+Exit codes: 0 success, 1 a source failed, 2 bad config or option, 3 unreadable input, 4 bad state.
+"""
+
+# typer 0.29 validates option values with pydantic and shows pydantic's "Value error, " prefix in
+# its usage errors ("Invalid value for '--format': Value error, 'xml' is not one of ...").
+_LIBRARY_PREFIX = "Value error, "
+
+
+def _parse_args(parse: Callable[[Any, list[str]], list[str]], ctx: Any, args: list[str]) -> list[str]:
+    try:
+        return parse(ctx, args)
+    except typer.BadParameter as exc:
+        exc.message = exc.message.removeprefix(_LIBRARY_PREFIX)
+        raise
+
+
+class _Command(TyperCommand):
+    # ctx is Any: typer types it with its vendored click's Context
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return _parse_args(super().parse_args, ctx, args)
+
+
+class _Group(TyperGroup):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return _parse_args(super().parse_args, ctx, args)
+
+
+app = typer.Typer(
+    cls=_Group,
+    add_completion=False,
+    no_args_is_help=True,
+    help=HELP,
+    epilog="Settings also come from DAP_* environment variables; see README, 'The ingest CLI'.",
+)
 console = Console(stderr=True)
 # Reports go to stdout; wide enough that a non-terminal (CI log, pipe) does not wrap the table.
 out = Console(width=None if sys.stdout.isatty() else 140)
 
-ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="DAP_CONFIG", help="sources YAML")]
-SourcesOpt = Annotated[list[str] | None, typer.Option("--source", "-s", help="only these sources")]  # noqa: UP007
+ConfigOpt = Annotated[
+    Path, typer.Option("--config", "-c", envvar="DAP_CONFIG", help="the sources config file (YAML)")
+]
+SourcesOpt = Annotated[
+    list[str] | None, typer.Option("--source", "-s", help="only this source (repeat for more); default: all")
+]  # noqa: UP007
 JsonOpt = Annotated[bool, typer.Option("--json", help="print a machine-readable report on stdout")]
 # No envvar here: DAP_LANDING reaches a run through the config (`landing: ${DAP_LANDING}`), so a
 # config that names its landing explicitly is never overridden by a stray environment variable.
-LandingOpt = Annotated[str | None, typer.Option("--landing", help="landing base (overrides the config's)")]
-StateOpt = Annotated[Path | None, typer.Option("--state-dir", envvar="DAP_STATE_DIR", help="state dir")]  # noqa: UP007
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="debug logging")]
+LandingOpt = Annotated[
+    str | None,
+    typer.Option("--landing", help="landing base for relative source paths (overrides the config's)"),
+]
+StateOpt = Annotated[
+    Path | None,
+    typer.Option("--state-dir", envvar="DAP_STATE_DIR", help="dir of the metastore, warehouse and scratch"),
+]  # noqa: UP007
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="log debug messages")]
+
+
+class Format(StrEnum):
+    """The file formats ingest reads."""
+
+    json = "json"
+    csv = "csv"
+
+
+FormatOpt = Annotated[
+    Format, typer.Option("--format", help="file format: JSON lines, documents or arrays; or CSV")
+]
+TableOpt = Annotated[str, typer.Option("--table", help="target table, database.table in lowercase")]
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -46,20 +127,25 @@ def _setup_logging(verbose: bool) -> None:
     logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
+def _print_error(exc: IngestError) -> None:
+    # soft_wrap: no line breaks inserted into the message (the terminal wraps; pipes keep lines)
+    console.print(f"[bold red]error:[/] {escape(exc.render())}", soft_wrap=True)
+
+
 def _fail(exc: IngestError) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {exc.render()}")
+    _print_error(exc)
     return typer.Exit(exc.exit_code)
 
 
-def _spark(state_dir: Path | None, app_name: str):  # type: ignore[no-untyped-def]
+def _spark(settings: Settings, app_name: str) -> SparkSession:
     from ingest.spark_session import build_spark
 
     with console.status("starting Spark"):
-        return build_spark(load_settings(state_dir=state_dir), app_name)
+        return build_spark(settings, app_name)
 
 
 def _execute(
-    sources: list[SourceConfig], *, dry_run: bool, as_json: bool, state_dir: Path | None, command: str
+    sources: list[SourceConfig], *, dry_run: bool, as_json: bool, settings: Settings, command: str
 ) -> None:
     import os
 
@@ -68,11 +154,11 @@ def _execute(
     from ingest import pipeline
     from ingest.commit import FaultPoint
 
-    spark = _spark(state_dir, f"ingest {command}")
+    spark = _spark(settings, f"ingest {command}")
     order = {s.name: i for i, s in enumerate(sources)}
     steps = len(pipeline.STEPS)
     with Progress(
-        TextColumn("[bold]{task.fields[source]:<10}"),
+        TextColumn("[bold]{task.fields[source]:<10}", markup=False),
         BarColumn(),
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
@@ -83,7 +169,7 @@ def _execute(
 
         def progress(source: str, step: str, detail: str) -> None:
             done = order[source] * steps + pipeline.STEPS.index(step) + (1 if step == "done" else 0)
-            bar.update(task, completed=done, description=detail, source=source)
+            bar.update(task, completed=done, description=escape(detail), source=source)
 
         report = pipeline.run(
             spark,
@@ -101,7 +187,7 @@ def _execute(
         raise typer.Exit(1)
 
 
-def _print_report(report) -> None:  # type: ignore[no-untyped-def]
+def _print_report(report: RunReport) -> None:
     recovered = report.recovered or {}
     for run_id in recovered.get("published", []):
         console.print(f"recovered: published run {run_id} that a crash interrupted after its commit")
@@ -109,7 +195,7 @@ def _print_report(report) -> None:  # type: ignore[no-untyped-def]
         console.print(f"recovered: discarded run {run_id} that stopped before its commit")
     if report.dry_run:
         for source in report.sources:
-            console.rule(f"{source.source} -> {source.table}")
+            console.rule(escape(f"{source.source} -> {source.table}"))
             console.print(f"{len(source.files)} new file(s)")
             for ddl in source.ddl:
                 out.print(ddl + ";", markup=False, highlight=False)
@@ -117,7 +203,7 @@ def _print_report(report) -> None:  # type: ignore[no-untyped-def]
                 console.print("no DDL needed")
         console.print("[bold]plan only: nothing was written[/]")
         return
-    table = Table(title=f"ingest run {report.run_id}")
+    table = Table(title=escape(f"ingest run {report.run_id}"))
     for header in (
         "source",
         "table",
@@ -135,9 +221,9 @@ def _print_report(report) -> None:  # type: ignore[no-untyped-def]
         )
     for s in report.sources:
         table.add_row(
-            s.source,
-            s.table,
-            s.status if not s.error else f"failed: {s.error}",
+            escape(s.source),
+            escape(s.table),
+            escape(s.status if not s.error else f"failed: {s.error}"),
             str(len(s.files)),
             str(s.rows_read),
             str(s.rows_written),
@@ -157,17 +243,38 @@ def _print_report(report) -> None:  # type: ignore[no-untyped-def]
     )
     for s in report.sources:
         if s.columns_added:
-            out.print(f"{s.table}: added " + ", ".join(s.columns_added), highlight=False)
+            out.print(escape(f"{s.table}: added " + ", ".join(s.columns_added)), highlight=False)
         for changed in s.skipped_changed:
-            console.print(f"[yellow]warning:[/] {changed} changed after it was ingested; not ingested again")
+            console.print(
+                f"[yellow]warning:[/] {escape(changed)} changed after it was ingested; not ingested again"
+            )
+
+
+def _package_version() -> str:
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"ingest {_package_version()}", markup=False, highlight=False)
+        raise typer.Exit()
 
 
 @app.callback()
-def _root(verbose: VerboseOpt = False) -> None:
+def _root(
+    verbose: VerboseOpt = False,
+    _version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="print the version and exit"),
+    ] = False,
+) -> None:
     _setup_logging(verbose)
 
 
-@app.command()
+@app.command(cls=_Command)
 def run(
     config: ConfigOpt = Path("ingest.yml"),
     source: SourcesOpt = None,
@@ -177,18 +284,28 @@ def run(
 ) -> None:
     """Ingest every new file of the configured sources."""
     try:
+        settings = load_settings(state_dir=state_dir)
         sources = load_config(config, landing).select(source)
-        _execute(sources, dry_run=False, as_json=as_json, state_dir=state_dir, command="run")
+        _execute(sources, dry_run=False, as_json=as_json, settings=settings, command="run")
     except IngestError as exc:
         raise _fail(exc) from None
 
 
-@app.command()
+@app.command(cls=_Command)
 def plan(
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="sources YAML")] = None,  # noqa: UP007
-    paths: Annotated[list[str] | None, typer.Argument(help="ad-hoc files (as for load)")] = None,  # noqa: UP007
-    table: Annotated[str | None, typer.Option("--table")] = None,  # noqa: UP007
-    fmt: Annotated[str, typer.Option("--format")] = "json",
+    config: Annotated[
+        Path | None,  # noqa: UP007
+        typer.Option("--config", "-c", help="sources YAML (default ingest.yml, unless PATHS are given)"),
+    ] = None,
+    paths: Annotated[
+        list[str] | None,  # noqa: UP007
+        typer.Argument(help="ad-hoc files instead of a config (as for load; needs --table)"),
+    ] = None,
+    table: Annotated[
+        str | None,  # noqa: UP007
+        typer.Option("--table", help="target table for PATHS, database.table in lowercase"),
+    ] = None,
+    fmt: FormatOpt = Format.json,
     source: SourcesOpt = None,
     landing: LandingOpt = None,
     state_dir: StateOpt = None,
@@ -196,20 +313,19 @@ def plan(
 ) -> None:
     """Print the DDL and schema changes a run (or load) would make; write nothing."""
     try:
+        settings = load_settings(state_dir=state_dir)
         if paths:
             sources = [_adhoc_source(paths, table, fmt)]
         else:
             sources = load_config(config or Path("ingest.yml"), landing).select(source)
-        _execute(sources, dry_run=True, as_json=as_json, state_dir=state_dir, command="plan")
+        _execute(sources, dry_run=True, as_json=as_json, settings=settings, command="plan")
     except IngestError as exc:
         raise _fail(exc) from None
 
 
-def _adhoc_source(paths: list[str], table: str | None, fmt: str) -> SourceConfig:
+def _adhoc_source(paths: list[str], table: str | None, fmt: Format) -> SourceConfig:
     if not table:
         raise ConfigError("--table DB.TABLE is required with file paths", hint="e.g. --table raw.my_events")
-    if fmt not in ("json", "csv"):
-        raise ConfigError(f"unknown --format {fmt!r}", hint="use json or csv")
     if len(paths) > 1:
         raise ConfigError("give one path (a file, a directory or a quoted glob)", where=" ".join(paths))
     try:
@@ -218,50 +334,56 @@ def _adhoc_source(paths: list[str], table: str | None, fmt: str) -> SourceConfig
                 "name": table.split(".")[-1],
                 "path": str(Path(paths[0]).absolute()) if "://" not in paths[0] else paths[0],
                 "table": table,
-                "format": fmt,
+                "format": fmt.value,
             }
         )
-    except Exception as exc:
-        raise ConfigError(f"invalid arguments: {exc}") from None
+    except ValidationError as exc:
+        raise ConfigError(
+            f"invalid arguments: {describe_errors(exc, lambda loc: '--' + '.'.join(map(str, loc)))}"
+        ) from None
 
 
-@app.command()
+@app.command(cls=_Command)
 def load(
     path: Annotated[str, typer.Argument(help="a file, a directory or a quoted glob")],
-    table: Annotated[str, typer.Option("--table", help="target table, db.table")],
-    fmt: Annotated[str, typer.Option("--format", help="json or csv")] = "json",
+    table: TableOpt,
+    fmt: FormatOpt = Format.json,
     state_dir: StateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest ad-hoc files into a table without a config file."""
     try:
+        settings = load_settings(state_dir=state_dir)
         _execute(
             [_adhoc_source([path], table, fmt)],
             dry_run=False,
             as_json=as_json,
-            state_dir=state_dir,
+            settings=settings,
             command="load",
         )
     except IngestError as exc:
         raise _fail(exc) from None
 
 
-@app.command()
+@app.command(cls=_Command)
 def status(state_dir: StateOpt = None, as_json: JsonOpt = False) -> None:
     """Tables, files, last runs and recent schema changes."""
     from ingest.status import collect_status, render_status
 
-    spark = _spark(state_dir, "ingest status")
-    data = collect_status(spark)
+    try:
+        spark = _spark(load_settings(state_dir=state_dir), "ingest status")
+        data = collect_status(spark)
+    except IngestError as exc:
+        raise _fail(exc) from None
     if as_json:
         out.print_json(json.dumps(data, default=str))
     else:
         render_status(out, data)
 
 
-@app.command()
+@app.command(cls=_Command)
 def compact(
-    table: Annotated[str, typer.Option("--table", help="db.table to compact")],
+    table: Annotated[str, typer.Option("--table", help="the table to compact, database.table")],
     max_files: Annotated[int, typer.Option("--max-files", help="files per partition after compaction")] = 1,
     state_dir: StateOpt = None,
     as_json: JsonOpt = False,
@@ -270,8 +392,8 @@ def compact(
     from ingest.compact import compact_table
 
     try:
-        spark = _spark(state_dir, "ingest compact")
-        with console.status(f"compacting {table}"):
+        spark = _spark(load_settings(state_dir=state_dir), "ingest compact")
+        with console.status(escape(f"compacting {table}")):
             result = compact_table(spark, table, max_files)
     except IngestError as exc:
         raise _fail(exc) from None
@@ -279,28 +401,33 @@ def compact(
         out.print_json(json.dumps(result, default=str))
     else:
         out.print(
-            f"{table}: {result['partitions_compacted']} partition(s) compacted, "
-            f"{result['files_before']} -> {result['files_after']} files, {result['rows']} rows unchanged"
+            escape(
+                f"{table}: {result['partitions_compacted']} partition(s) compacted, "
+                f"{result['files_before']} -> {result['files_after']} files, {result['rows']} rows unchanged"
+            )
         )
 
 
-@app.command()
+@app.command(cls=_Command)
 def generate(
     landing: Annotated[Path, typer.Option("--landing", envvar="DAP_LANDING", help="landing dir to write")],
-    seed: int = 42,
-    days: int = 7,
-    start: Annotated[str, typer.Option(help="first day, yyyy-mm-dd")] = "2026-01-05",
-    scale: float = 1.0,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed writes the same files")] = 42,
+    days: Annotated[int, typer.Option(min=1, help="number of landing days (one folder per day)")] = 7,
+    start: Annotated[
+        datetime,
+        typer.Option(formats=["%Y-%m-%d"], show_default="2026-01-05", help="first landing day, yyyy-mm-dd"),
+    ] = datetime(2026, 1, 5),
+    scale: Annotated[float, typer.Option(help="events per day, times this")] = 1.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the deterministic sample landing data and its ground truth."""
     from ingest.sample import generate as write_sample
 
-    report = write_sample(landing, seed=seed, days=days, start_date=date.fromisoformat(start), scale=scale)
+    report = write_sample(landing, seed=seed, days=days, start_date=start.date(), scale=scale)
     if as_json:
         out.print_json(json.dumps(report.to_dict(), default=str))
     else:
-        table = Table(title=f"sample landing data in {landing} (seed {seed}, {days} days)")
+        table = Table(title=escape(f"sample landing data in {landing} (seed {seed}, {days} days)"))
         for header in ("source", "files", "lines", "planted bad lines", "distinct events"):
             table.add_column(header, justify="left" if header == "source" else "right")
         for source, files in report.files.items():
@@ -312,12 +439,12 @@ def generate(
                 str(report.distinct_events.get(source, 0)),
             )
         out.print(table)
-        out.print("ground truth: " + ", ".join(str(p) for p in report.ground_truth.values()))
+        out.print(escape("ground truth: " + ", ".join(str(p) for p in report.ground_truth.values())))
 
 
 def main() -> None:
     try:
         app()
     except IngestError as exc:
-        console.print(f"[bold red]error:[/] {exc.render()}")
+        _print_error(exc)
         sys.exit(exc.exit_code)
