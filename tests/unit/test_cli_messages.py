@@ -7,17 +7,19 @@ start by accident. Each asserts the exit code (2) and the exact text on stderr.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 from typing import NoReturn
 
 import pytest
 from typer.testing import CliRunner, Result
 
-from ingest import spark_session
+from ingest import cli, spark_session
 from ingest.cli import app
 from tests.conftest import ROOT
 
@@ -172,3 +174,58 @@ def test_bad_environment_value_is_reported_before_the_config_is_read(tmp_path: P
     assert result.exit_code == 2
     assert "DAP_SHUFFLE_PARTITIONS='four'" in result.stderr
     assert "config file not found" not in result.stderr
+
+
+def _source(**fields: object) -> SimpleNamespace:
+    """A source's report as the CLI reads it (duck-typed: the summary needs no Spark)."""
+    files = [SimpleNamespace(file="/landing/[eu]/a.json", rows_read=2, rows_written=1, rows_quarantined=1)]
+    base: dict[str, object] = dict(
+        source="cam",
+        table="raw.cam",
+        status="ingested",
+        error=None,
+        files=files,
+        rows_read=2,
+        rows_written=1,
+        rows_quarantined=1,
+        rows_rescued=0,
+        columns_added=[],
+        skipped_changed=[],
+        ddl=[],
+    )
+    return SimpleNamespace(**{**base, **fields})
+
+
+def test_run_summary_prints_data_with_brackets_verbatim(capsys: pytest.CaptureFixture[str]) -> None:
+    report = SimpleNamespace(
+        run_id="r1",
+        dry_run=False,
+        recovered={},
+        sources=[
+            _source(columns_added=["tags[0]", "payload.x"], skipped_changed=["/landing/[eu]/b.json"]),
+            _source(source="app", table="raw.app", status="failed", error="cannot read /landing/[us]/c.json"),
+        ],
+    )
+    cli._print_report(report)  # type: ignore[arg-type]
+    out, err = capsys.readouterr()
+    assert "raw.cam: added tags[0], payload.x" in out
+    assert "failed: cannot read /landing/[us]/c.json" in " ".join(out.split())  # the table may wrap it
+    assert "warning: /landing/[eu]/b.json changed after it was ingested; not ingested again" in err
+
+
+def test_status_tables_print_data_with_brackets_verbatim() -> None:
+    from rich.console import Console
+
+    from ingest.status import render_status
+
+    console = Console(file=io.StringIO(), width=200)
+    render_status(
+        console,
+        {
+            "tables": [{"table_name": "raw.cam", "last_file": "/landing/[eu]/a.json"}],
+            "runs": [],
+            "schema_changes": [],
+            "quarantined_records": 0,
+        },
+    )
+    assert "/landing/[eu]/a.json" in console.file.getvalue()  # type: ignore[attr-defined]
