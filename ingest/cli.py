@@ -11,12 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
 from datetime import datetime
-from enum import StrEnum
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -24,8 +21,22 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 from rich.table import Table
-from typer.core import TyperCommand, TyperGroup
 
+from ingest.cli_options import (
+    HELP,
+    Command,
+    ConfigOpt,
+    Format,
+    FormatOpt,
+    Group,
+    JsonOpt,
+    LandingOpt,
+    SourcesOpt,
+    StateOpt,
+    TableOpt,
+    VerboseOpt,
+    package_version,
+)
 from ingest.config import SourceConfig, describe_errors, load_config
 from ingest.errors import ConfigError, IngestError
 from ingest.settings import Settings, load_settings
@@ -35,47 +46,8 @@ if TYPE_CHECKING:
 
     from ingest.pipeline import RunReport
 
-DISTRIBUTION = "device-analytics-ingest"
-HELP = """Land raw JSON and CSV files as flattened, partitioned Parquet tables, exactly once.
-
-Each run reads the new files of the sources in a config file (ingest.yml), flattens nested keys
-into columns, adds the new columns to the tables, quarantines records it cannot parse and records
-every file and schema change in the ingest_meta tables.
-
-Example: write the sample landing data, then ingest it into the raw tables
-
-    ingest generate --landing /tmp/landing
-    DAP_LANDING=/tmp/landing ingest run --config ingest.yml
-
-Exit codes: 0 success, 1 a source failed, 2 bad config or option, 3 unreadable input, 4 bad state.
-"""
-
-# typer 0.29 validates option values with pydantic and shows pydantic's "Value error, " prefix in
-# its usage errors ("Invalid value for '--format': Value error, 'xml' is not one of ...").
-_LIBRARY_PREFIX = "Value error, "
-
-
-def _parse_args(parse: Callable[[Any, list[str]], list[str]], ctx: Any, args: list[str]) -> list[str]:
-    try:
-        return parse(ctx, args)
-    except typer.BadParameter as exc:
-        exc.message = exc.message.removeprefix(_LIBRARY_PREFIX)
-        raise
-
-
-class _Command(TyperCommand):
-    # ctx is Any: typer types it with its vendored click's Context
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return _parse_args(super().parse_args, ctx, args)
-
-
-class _Group(TyperGroup):
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return _parse_args(super().parse_args, ctx, args)
-
-
 app = typer.Typer(
-    cls=_Group,
+    cls=Group,
     add_completion=False,
     no_args_is_help=True,
     help=HELP,
@@ -84,38 +56,6 @@ app = typer.Typer(
 console = Console(stderr=True)
 # Reports go to stdout; wide enough that a non-terminal (CI log, pipe) does not wrap the table.
 out = Console(width=None if sys.stdout.isatty() else 140)
-
-ConfigOpt = Annotated[
-    Path, typer.Option("--config", "-c", envvar="DAP_CONFIG", help="the sources config file (YAML)")
-]
-SourcesOpt = Annotated[
-    list[str] | None, typer.Option("--source", "-s", help="only this source (repeat for more); default: all")
-]  # noqa: UP007
-JsonOpt = Annotated[bool, typer.Option("--json", help="print a machine-readable report on stdout")]
-# No envvar here: DAP_LANDING reaches a run through the config (`landing: ${DAP_LANDING}`), so a
-# config that names its landing explicitly is never overridden by a stray environment variable.
-LandingOpt = Annotated[
-    str | None,
-    typer.Option("--landing", help="landing base for relative source paths (overrides the config's)"),
-]
-StateOpt = Annotated[
-    Path | None,
-    typer.Option("--state-dir", envvar="DAP_STATE_DIR", help="dir of the metastore, warehouse and scratch"),
-]  # noqa: UP007
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="log debug messages")]
-
-
-class Format(StrEnum):
-    """The file formats ingest reads."""
-
-    json = "json"
-    csv = "csv"
-
-
-FormatOpt = Annotated[
-    Format, typer.Option("--format", help="file format: JSON lines, documents or arrays; or CSV")
-]
-TableOpt = Annotated[str, typer.Option("--table", help="target table, database.table in lowercase")]
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -250,16 +190,9 @@ def _print_report(report: RunReport) -> None:
             )
 
 
-def _package_version() -> str:
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "unknown (not installed)"
-
-
 def _show_version(value: bool) -> None:
     if value:
-        out.print(f"ingest {_package_version()}", markup=False, highlight=False)
+        out.print(f"ingest {package_version()}", markup=False, highlight=False)
         raise typer.Exit()
 
 
@@ -274,7 +207,7 @@ def _root(
     _setup_logging(verbose)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def run(
     config: ConfigOpt = Path("ingest.yml"),
     source: SourcesOpt = None,
@@ -291,18 +224,18 @@ def run(
         raise _fail(exc) from None
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def plan(
     config: Annotated[
-        Path | None,  # noqa: UP007
+        Path | None,
         typer.Option("--config", "-c", help="sources YAML (default ingest.yml, unless PATHS are given)"),
     ] = None,
     paths: Annotated[
-        list[str] | None,  # noqa: UP007
+        list[str] | None,
         typer.Argument(help="ad-hoc files instead of a config (as for load; needs --table)"),
     ] = None,
     table: Annotated[
-        str | None,  # noqa: UP007
+        str | None,
         typer.Option("--table", help="target table for PATHS, database.table in lowercase"),
     ] = None,
     fmt: FormatOpt = Format.json,
@@ -343,7 +276,7 @@ def _adhoc_source(paths: list[str], table: str | None, fmt: Format) -> SourceCon
         ) from None
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def load(
     path: Annotated[str, typer.Argument(help="a file, a directory or a quoted glob")],
     table: TableOpt,
@@ -365,7 +298,7 @@ def load(
         raise _fail(exc) from None
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def status(state_dir: StateOpt = None, as_json: JsonOpt = False) -> None:
     """Tables, files, last runs and recent schema changes."""
     from ingest.status import collect_status, render_status
@@ -381,7 +314,7 @@ def status(state_dir: StateOpt = None, as_json: JsonOpt = False) -> None:
         render_status(out, data)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def compact(
     table: Annotated[str, typer.Option("--table", help="the table to compact, database.table")],
     max_files: Annotated[int, typer.Option("--max-files", help="files per partition after compaction")] = 1,
@@ -408,7 +341,7 @@ def compact(
         )
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def generate(
     landing: Annotated[Path, typer.Option("--landing", envvar="DAP_LANDING", help="landing dir to write")],
     seed: Annotated[int, typer.Option(help="random seed: the same seed writes the same files")] = 42,
