@@ -37,7 +37,7 @@ from ingest.cli_options import (
     VerboseOpt,
     package_version,
 )
-from ingest.config import SourceConfig, describe_errors, load_config
+from ingest.config import TABLE_RULE, SourceConfig, describe_errors, is_table_name, load_config
 from ingest.errors import ConfigError, IngestError
 from ingest.settings import Settings, load_settings
 
@@ -98,7 +98,7 @@ def _execute(
     order = {s.name: i for i, s in enumerate(sources)}
     steps = len(pipeline.STEPS)
     with Progress(
-        TextColumn("[bold]{task.fields[source]:<10}", markup=False),
+        TextColumn("[bold]{task.fields[source]:<10}"),
         BarColumn(),
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
@@ -109,7 +109,7 @@ def _execute(
 
         def progress(source: str, step: str, detail: str) -> None:
             done = order[source] * steps + pipeline.STEPS.index(step) + (1 if step == "done" else 0)
-            bar.update(task, completed=done, description=escape(detail), source=source)
+            bar.update(task, completed=done, description=escape(detail), source=escape(source))
 
         report = pipeline.run(
             spark,
@@ -317,7 +317,9 @@ def status(state_dir: StateOpt = None, as_json: JsonOpt = False) -> None:
 @app.command(cls=Command)
 def compact(
     table: Annotated[str, typer.Option("--table", help="the table to compact, database.table")],
-    max_files: Annotated[int, typer.Option("--max-files", help="files per partition after compaction")] = 1,
+    max_files: Annotated[
+        int, typer.Option("--max-files", min=1, help="files per partition after compaction")
+    ] = 1,
     state_dir: StateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -325,6 +327,8 @@ def compact(
     from ingest.compact import compact_table
 
     try:
+        if not is_table_name(table):
+            raise ConfigError(f"--table: {TABLE_RULE}, got {table!r}", hint="e.g. --table raw.camera_events")
         spark = _spark(load_settings(state_dir=state_dir), "ingest compact")
         with console.status(escape(f"compacting {table}")):
             result = compact_table(spark, table, max_files)

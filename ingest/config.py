@@ -32,6 +32,12 @@ from ingest.errors import ConfigError
 from ingest.naming import Path as KeyPath
 
 _TABLE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+TABLE_RULE = "table must be 'database.table' in lowercase [a-z0-9_]"
+
+
+def is_table_name(value: str) -> bool:
+    """Does ``value`` name a table as ingest creates them (``database.table``, lowercase)?"""
+    return bool(_TABLE.match(value))
 
 
 class _Strict(BaseModel):
@@ -84,8 +90,8 @@ class SourceConfig(_Strict):
     @field_validator("table")
     @classmethod
     def _table_name(cls, value: str) -> str:
-        if not _TABLE.match(value):
-            raise ValueError(f"table must be 'database.table' in lowercase [a-z0-9_], got {value!r}")
+        if not is_table_name(value):
+            raise ValueError(f"{TABLE_RULE}, got {value!r}")
         return value
 
 

@@ -229,3 +229,13 @@ def test_status_tables_print_data_with_brackets_verbatim() -> None:
         },
     )
     assert "/landing/[eu]/a.json" in console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_compact_with_a_bad_table_name_fails_before_spark_starts() -> None:
+    result = invoke("compact", "--table", "Raw.Cam")
+    assert result.exit_code == 2
+    assert (
+        "error: --table: table must be 'database.table' in lowercase [a-z0-9_], got 'Raw.Cam'"
+        in result.stderr
+    )
+    assert "what to do: e.g. --table raw.camera_events" in result.stderr
