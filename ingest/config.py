@@ -126,8 +126,9 @@ def _expand(value: str, *, path: Path, setting: str, hint: str = "") -> str:
         name = match["braced"] or match["bare"]
         found = os.environ.get(name)
         if not found:
+            state = "is not set" if found is None else "is set but empty"
             raise ConfigError(
-                f"environment variable {name} is not set; {setting} is {value!r}",
+                f"environment variable {name} {state}; {setting} is {value!r}",
                 where=f"{path}, {setting}",
                 hint=f"export {name}=... before the run, or write the value into {path}{hint}",
             )

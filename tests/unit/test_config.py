@@ -235,7 +235,9 @@ def test_unset_variable_in_landing_is_an_error_naming_it(
 def test_empty_variable_is_an_error_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_EMPTY_LANDING", "")
     path = write(tmp_path, "landing: $TEST_EMPTY_LANDING\nsources:\n  ev: {table: raw.ev, format: json}\n")
-    assert "TEST_EMPTY_LANDING is not set" in config_error(path).what
+    assert config_error(path).what == (
+        "environment variable TEST_EMPTY_LANDING is set but empty; landing is '$TEST_EMPTY_LANDING'"
+    )
 
 
 def test_landing_override_skips_the_config_landing_and_its_variables(
