@@ -47,8 +47,10 @@ dbt-build: venv jars  ## seeds, models, snapshots and tests on the embedded Spar
 run: generate ingest dbt-build  ## the whole pipeline end to end, then a summary
 	$(DBT) run-operation print_pipeline_summary --target local --quiet || true
 
-lint: venv  ## ruff + sqlfluff over the project
-	$(BIN)/ruff check ingest tests bench
+lint: venv  ## ruff (lint + format check), mypy strict, sqlfluff over the project
+	$(BIN)/ruff check ingest tests bench platform
+	$(BIN)/ruff format --check ingest tests bench platform
+	$(BIN)/mypy ingest platform bench
 	$(BIN)/sqlfluff lint models macros tests/dbt --processes 2
 
 test: venv jars lint  ## the whole test suite (unit, Spark integration, dbt end to end, platform)

@@ -19,6 +19,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -27,9 +28,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from workload import write_small_files, write_workload  # noqa: E402
 
 from ingest import pipeline  # noqa: E402
-from ingest.config import IngestConfig  # noqa: E402
+from ingest.config import SourceConfig  # noqa: E402
 from ingest.settings import load_settings  # noqa: E402
 from ingest.spark_session import build_spark  # noqa: E402
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 
 def files_per_partition(location: Path) -> tuple[int, float, int]:
@@ -39,7 +43,7 @@ def files_per_partition(location: Path) -> tuple[int, float, int]:
     return len(counts), sum(counts) / len(counts), max(counts)
 
 
-def run_case(spark, name: str, landing: Path, work: Path, ts_field: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def run_case(spark: SparkSession, name: str, landing: Path, work: Path, ts_field: str) -> dict[str, float]:
     from pyspark.sql import functions as F
 
     floor_out = work / f"floor_{name}"
@@ -53,17 +57,15 @@ def run_case(spark, name: str, landing: Path, work: Path, ts_field: str) -> dict
 
     table = f"bench.{name}"
     spark.sql(f"DROP TABLE IF EXISTS {table}")
-    source = IngestConfig(
-        sources=[
-            {
-                "name": name,
-                "path": str(landing),
-                "table": table,
-                "format": "json",
-                "partition": {"column": ts_field},
-            }
-        ]
-    ).sources[0]
+    source = SourceConfig.model_validate(
+        {
+            "name": name,
+            "path": str(landing),
+            "table": table,
+            "format": "json",
+            "partition": {"column": ts_field},
+        }
+    )
     started = time.perf_counter()
     report = pipeline.run(spark, [source], command="bench")
     ours_s = time.perf_counter() - started

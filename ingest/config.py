@@ -1,7 +1,7 @@
 """The sources config (YAML), validated with pydantic.
 
 ```yaml
-landing: ${DAP_LANDING}            # base for relative source paths; env vars are expanded
+landing: ${DAP_LANDING}            # base for relative source paths; an unset ${VAR} is an error
 sources:
   camera:
     path: camera                   # dir, glob, or s3a:// prefix (relative to landing)
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +32,12 @@ from ingest.errors import ConfigError
 from ingest.naming import Path as KeyPath
 
 _TABLE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+TABLE_RULE = "table must be 'database.table' in lowercase [a-z0-9_]"
+
+
+def is_table_name(value: str) -> bool:
+    """Does ``value`` name a table as ingest creates them (``database.table``, lowercase)?"""
+    return bool(_TABLE.match(value))
 
 
 class _Strict(BaseModel):
@@ -83,8 +90,8 @@ class SourceConfig(_Strict):
     @field_validator("table")
     @classmethod
     def _table_name(cls, value: str) -> str:
-        if not _TABLE.match(value):
-            raise ValueError(f"table must be 'database.table' in lowercase [a-z0-9_], got {value!r}")
+        if not is_table_name(value):
+            raise ValueError(f"{TABLE_RULE}, got {value!r}")
         return value
 
 
@@ -105,8 +112,43 @@ class IngestConfig(_Strict):
         return [known[n] for n in names]
 
 
-def _expand(value: str) -> str:
-    return os.path.expandvars(os.path.expanduser(value))
+_VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+# pydantic puts these before the text of the exception a validator raised
+_LIBRARY_PREFIXES = ("Value error, ", "Assertion failed, ")
+# error types whose message already says what the value was, or that have no value to show
+_NO_INPUT_ECHO = {"value_error", "assertion_error", "missing", "extra_forbidden"}
+
+
+def _expand(value: str, *, path: Path, setting: str, hint: str = "") -> str:
+    """``~`` and ``$VAR`` / ``${VAR}`` expanded; a variable that is unset (or empty) is a ConfigError."""
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match["braced"] or match["bare"]
+        found = os.environ.get(name)
+        if not found:
+            state = "is not set" if found is None else "is set but empty"
+            raise ConfigError(
+                f"environment variable {name} {state}; {setting} is {value!r}",
+                where=f"{path}, {setting}",
+                hint=f"export {name}=... before the run, or write the value into {path}{hint}",
+            )
+        return found
+
+    return _VAR.sub(substitute, os.path.expanduser(value))
+
+
+def describe_errors(exc: ValidationError, locate: Callable[[tuple[int | str, ...]], str]) -> str:
+    """pydantic's errors as ``setting: message`` pairs, without pydantic's own prefixes."""
+    problems = []
+    for err in exc.errors():
+        message = err["msg"]
+        for prefix in _LIBRARY_PREFIXES:
+            message = message.removeprefix(prefix)
+        if err["type"] not in _NO_INPUT_ECHO:
+            shown = repr(err["input"])
+            message += f", got {shown if len(shown) <= 80 else shown[:77] + '...'}"
+        problems.append(f"{locate(err['loc'])}: {message}")
+    return "; ".join(problems)
 
 
 def load_config(path: Path, landing_override: str | None = None) -> IngestConfig:
@@ -134,7 +176,9 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
             where=str(path),
             hint="see README, section 'Config'",
         )
-    landing = landing_override or _expand(str(raw.get("landing") or ""))
+    landing = landing_override or _expand(
+        str(raw.get("landing") or ""), path=path, setting="landing", hint=", or pass --landing"
+    )
     sources = []
     for name, body in raw["sources"].items():
         if body is not None and not isinstance(body, dict):
@@ -144,7 +188,7 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
                 hint="write e.g. `ev: {path: ev, table: raw.ev, format: json}`",
             )
         body = dict(body or {})
-        source_path = _expand(str(body.get("path", name)))
+        source_path = _expand(str(body.get("path", name)), path=path, setting=f"sources.{name}.path")
         if landing and not (source_path.startswith(("/", "s3://", "s3a://"))):
             source_path = landing.rstrip("/") + "/" + source_path
         body.update(name=name, path=source_path)
@@ -159,7 +203,6 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
                 loc = ("sources", names[loc[1]], *loc[2:])
             return ".".join(str(part) for part in loc)
 
-        problems = "; ".join(f"{locate(err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(
-            f"invalid config: {problems}", where=str(path), hint="fix the listed settings"
+            f"invalid config: {describe_errors(exc, locate)}", where=str(path), hint="fix the listed settings"
         ) from None

@@ -9,9 +9,13 @@ Two profiles share one code path:
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from ingest.errors import ConfigError
 
 Profile = Literal["local", "platform"]
 
@@ -19,6 +23,47 @@ Profile = Literal["local", "platform"]
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name)
     return value if value else default
+
+
+# Spark passes spark.driver.memory to the JVM as -Xmx, which takes a number and one unit letter.
+_MEMORY = re.compile(r"^[1-9][0-9]*[kmgt]$", re.IGNORECASE)
+# What SparkContext accepts as a master URL (see docs/platform.md for the cluster ones).
+_MASTER = re.compile(
+    r"^(local(\[(\*|[1-9][0-9]*)(,[1-9][0-9]*)?\])?|local-cluster\[.+\]|yarn|(spark|k8s|mesos)://.+)$"
+)
+
+
+def _bad_env(name: str, value: str, allowed: str) -> ConfigError:
+    return ConfigError(
+        f"environment variable {name}={value!r} is not valid; allowed: {allowed}",
+        where=f"environment variable {name}",
+        hint=f"set {name} to one of the allowed values, or unset it to use the default",
+    )
+
+
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _env(name, default)
+    if value not in choices:
+        raise _bad_env(name, value, f"{' or '.join(repr(c) for c in choices)} (default {default!r})")
+    return value
+
+
+def _env_int(name: str, default: int, *, minimum: int = 1) -> int:
+    text = _env(name, str(default))
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise _bad_env(name, text, f"a whole number >= {minimum} (default {default})")
+    return value
+
+
+def _env_match(name: str, default: str, pattern: re.Pattern[str], allowed: str) -> str:
+    value = _env(name, default).strip()
+    if not pattern.match(value):
+        raise _bad_env(name, value, allowed)
+    return value
 
 
 @dataclass(frozen=True)
@@ -51,26 +96,32 @@ class Settings:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Resolve settings from ``DAP_*`` environment variables, then explicit overrides."""
-    profile = _env("DAP_PROFILE", "local")
-    if profile not in ("local", "platform"):
-        from ingest.errors import ConfigError
+    """Resolve settings from ``DAP_*`` environment variables, then explicit overrides.
 
-        raise ConfigError(
-            f"unknown profile {profile!r}",
-            where="environment variable DAP_PROFILE",
-            hint="use 'local' (embedded, the default) or 'platform'",
-        )
-    state_dir = Path(_env("DAP_STATE_DIR", ".state")).resolve()
-    values: dict[str, object] = {
-        "profile": profile,
-        "state_dir": state_dir,
-        "landing": _env("DAP_LANDING", str(state_dir / "landing")),
-        "spark_master": _env("DAP_SPARK_MASTER", "local[2]"),
-        "shuffle_partitions": int(_env("DAP_SHUFFLE_PARTITIONS", "4")),
-        "driver_memory": _env("DAP_DRIVER_MEMORY", "4g"),
+    A ``DAP_*`` value that is not valid is a ``ConfigError`` naming the variable and the allowed
+    values, raised here, before Spark starts. Only variables without an override are read.
+    """
+    readers: dict[str, Callable[[], object]] = {
+        "profile": lambda: _env_choice("DAP_PROFILE", "local", ("local", "platform")),
+        "spark_master": lambda: _env_match(
+            "DAP_SPARK_MASTER",
+            "local[2]",
+            _MASTER,
+            "local, local[N], local[*], spark://HOST:PORT, yarn, k8s://URL (default local[2])",
+        ),
+        "shuffle_partitions": lambda: _env_int("DAP_SHUFFLE_PARTITIONS", 4),
+        "driver_memory": lambda: _env_match(
+            "DAP_DRIVER_MEMORY",
+            "4g",
+            _MEMORY,
+            "a number with a unit k, m, g or t, e.g. 512m or 4g (default 4g)",
+        ),
     }
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    if isinstance(values["state_dir"], str):
-        values["state_dir"] = Path(values["state_dir"]).resolve()
+    values: dict[str, object] = {k: v for k, v in overrides.items() if v is not None}
+    for key, read in readers.items():
+        if key not in values:
+            values[key] = read()
+    state_dir = Path(str(values.get("state_dir") or _env("DAP_STATE_DIR", ".state"))).resolve()
+    values["state_dir"] = state_dir
+    values.setdefault("landing", _env("DAP_LANDING", str(state_dir / "landing")))
     return Settings(**values)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ingest import meta
@@ -83,6 +84,7 @@ def render_status(console: Console, data: dict[str, Any]) -> None:
         for key in rows[0]:
             table.add_column(key)
         for row in rows:
-            table.add_row(*["" if v is None else str(v) for v in row.values()])
+            # escaped: file names and values may hold [brackets] that rich would read as markup
+            table.add_row(*["" if v is None else escape(str(v)) for v in row.values()])
         console.print(table)
     console.print(f"quarantined records: {data['quarantined_records']}")

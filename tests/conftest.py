@@ -11,10 +11,37 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-REALDATA = ROOT.parent / "shared" / "realdata"
 # The pinned jars `make jars` fetched; every test's state dir is new, the jar cache is shared.
 JARS_DIR = os.environ.get("DAP_JARS_DIR") or str(ROOT / ".state" / "jars")
 os.environ["DAP_JARS_DIR"] = JARS_DIR
+# Real-world files shared between checkouts (see each dataset's SOURCE.txt); another copy can be
+# named with DAP_REALDATA_DIR.
+REALDATA = Path(os.environ.get("DAP_REALDATA_DIR") or ROOT.parent / "shared" / "realdata")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def require_realdata(*paths: Path) -> None:
+    """Skip a test whose real data is missing; with ``CI=true``, fail it instead, saying what is missing."""
+    missing = [str(path) for path in paths if not path.exists()]
+    if not missing:
+        return
+    if in_ci():
+        pytest.fail(
+            f"CI=true, so a test that needs real data fails instead of skipping; missing: {', '.join(missing)}. "
+            f"Check out the shared real data at {REALDATA} (or point DAP_REALDATA_DIR at a copy).",
+            pytrace=False,
+        )
+    pytest.skip(f"real data not present: {', '.join(missing)}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@pytest.mark.realdata(path, ...)``: checked before any fixture is set up (Spark included)."""
+    for mark in item.iter_markers("realdata"):
+        require_realdata(*(mark.args or (REALDATA,)))
 
 
 @pytest.fixture(scope="session")

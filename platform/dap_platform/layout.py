@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def ensure_dev_secrets(layout: Layout) -> dict[str, str]:
     """Generate the local dev secrets once (mode 600); return them. Never printed or logged."""
     path = layout.secrets_file
     values = read_env_file(path)
-    wanted = {
+    wanted: dict[str, Callable[[], str]] = {
         "AWS_ACCESS_KEY_ID": lambda: "dap" + secrets.token_hex(8),
         "AWS_SECRET_ACCESS_KEY": lambda: secrets.token_urlsafe(30),
         "DAP_METASTORE_PASSWORD": lambda: secrets.token_urlsafe(24),

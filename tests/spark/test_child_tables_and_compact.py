@@ -19,9 +19,8 @@ GITHUB_EVENTS = (
 REVIEWERS = "payload.pull_request.requested_reviewers"
 
 
+@pytest.mark.realdata(GITHUB_EVENTS)
 def test_configured_array_becomes_a_child_table_keyed_to_its_parent(spark: Any) -> None:
-    if not GITHUB_EVENTS.is_file():
-        pytest.skip(f"real data not present: {GITHUB_EVENTS}")
     events = json.loads(GITHUB_EVENTS.read_text(encoding="utf-8"))
     expected = [
         (index + 1, position, reviewer["login"])

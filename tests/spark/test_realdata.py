@@ -17,13 +17,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REALDATA
+from tests.conftest import REALDATA, require_realdata
 from tests.spark.helpers import columns, ingest, rows
 
-pytestmark = [
-    pytest.mark.spark,
-    pytest.mark.skipif(not REALDATA.is_dir(), reason=f"shared real data not present at {REALDATA}"),
-]
+# Missing real data skips these tests, or fails them when CI=true (see tests/conftest.py).
+pytestmark = [pytest.mark.spark, pytest.mark.realdata(REALDATA)]
 
 DLT = REALDATA / "dlt-cases" / "tests" / "normalize" / "cases"
 GITHUB_EVENTS = DLT / "github.events.load_page_1_duck.json"
@@ -74,12 +72,6 @@ def same_value(original: Any, stored: Any) -> bool:
             return float(stored) == float(original)
         return stored == original
     return stored == original
-
-
-def skip_missing(*paths: Path) -> None:
-    for path in paths:
-        if not path.exists():
-            pytest.skip(f"real data file not present: {path}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,7 +168,7 @@ def _lost_values(
 
 @pytest.fixture(scope="module")
 def github_events(spark: Any) -> tuple[str, list[dict[str, Any]], Any]:
-    skip_missing(GITHUB_EVENTS)
+    require_realdata(GITHUB_EVENTS)
     events = json.loads(GITHUB_EVENTS.read_text(encoding="utf-8"))
     assert isinstance(events, list) and len(events) == 100  # one JSON array document
     table = "rd.github_events"
@@ -249,7 +241,7 @@ def _assert_extra_conflict_kept(spark: Any, table: str) -> None:
 
 
 def test_extra_bool_vs_double_in_one_batch_keeps_all_rows_and_both_values(spark: Any) -> None:
-    skip_missing(EXTRA, EXTRA_CONFLICT)
+    require_realdata(EXTRA, EXTRA_CONFLICT)
     table = "rd.event_user_one_batch"
     report = ingest(spark, str(DLT / "event_user.event_user.user_load_extra*.json"), table)
     assert [Path(f.file).name for f in report.sources[0].files] == [EXTRA.name, EXTRA_CONFLICT.name]
@@ -260,7 +252,7 @@ def test_extra_bool_vs_double_in_one_batch_keeps_all_rows_and_both_values(spark:
 def test_extra_bool_then_double_in_two_runs_keeps_all_rows_and_both_values(
     spark: Any, tmp_path: Path
 ) -> None:
-    skip_missing(EXTRA, EXTRA_CONFLICT)
+    require_realdata(EXTRA, EXTRA_CONFLICT)
     # symlinks, not copies: the manifest keys files by path and the one-batch test read the originals
     landing = tmp_path / "event_user"
     landing.mkdir()
@@ -289,7 +281,7 @@ def test_extra_bool_then_double_in_two_runs_keeps_all_rows_and_both_values(
 
 @pytest.fixture(scope="module")
 def va_table(spark: Any) -> str:
-    skip_missing(FY09, FY10)
+    require_realdata(FY09, FY10)
     table = "rd.va_edu_recipients"
     report = ingest(spark, str(CSVKIT / "*_by_State.csv"), table, "csv")
     assert sorted(Path(f.file).name for f in report.sources[0].files) == sorted([FY09.name, FY10.name])
@@ -388,8 +380,7 @@ N_FILES_ACCEPTED = [
 
 @pytest.fixture(scope="module")
 def n_files(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[str], Any]:
-    if not JSON_SUITE.is_dir():
-        pytest.skip(f"JSONTestSuite not present: {JSON_SUITE}")
+    require_realdata(JSON_SUITE)
     landing = tmp_path_factory.mktemp("json_suite_n")
     names = sorted(p.name for p in JSON_SUITE.glob("n_*.json"))
     for name in names:
@@ -448,8 +439,7 @@ Y_DUPLICATE_KEYS = ["y_object_duplicated_key.json", "y_object_duplicated_key_and
 
 
 def test_json_suite_y_objects_are_accepted(spark: Any, tmp_path: Path) -> None:
-    if not JSON_SUITE.is_dir():
-        pytest.skip(f"JSONTestSuite not present: {JSON_SUITE}")
+    require_realdata(JSON_SUITE)
     objects = _y_objects()
     assert len(objects) == 12
     accepted = {n: v for n, v in objects.items() if n not in Y_DUPLICATE_KEYS}
@@ -470,8 +460,7 @@ def test_json_suite_y_objects_are_accepted(spark: Any, tmp_path: Path) -> None:
 
 
 def test_json_suite_y_objects_with_duplicated_keys_are_accepted(spark: Any, tmp_path: Path) -> None:
-    if not JSON_SUITE.is_dir():
-        pytest.skip(f"JSONTestSuite not present: {JSON_SUITE}")
+    require_realdata(JSON_SUITE)
     for name in Y_DUPLICATE_KEYS:
         shutil.copyfile(JSON_SUITE / name, tmp_path / name)
     report = ingest(spark, tmp_path, "rd.json_suite_y_duplicated")
@@ -483,13 +472,13 @@ def test_json_suite_y_objects_with_duplicated_keys_are_accepted(spark: Any, tmp_
 # csv-spectrum: each CSV equals its expected JSON
 
 
-SPECTRUM_CASES = sorted(p.stem for p in (SPECTRUM / "csvs").glob("*.csv")) if SPECTRUM.is_dir() else []
+# one placeholder case when csv-spectrum is missing, so the test runs and spectrum_table reports it
+SPECTRUM_CASES = sorted(p.stem for p in (SPECTRUM / "csvs").glob("*.csv")) or ["csv-spectrum-missing"]
 
 
 @pytest.fixture(scope="module")
 def spectrum_table(spark: Any) -> str:
-    if not SPECTRUM.is_dir():
-        pytest.skip(f"csv-spectrum not present: {SPECTRUM}")
+    require_realdata(SPECTRUM)
     table = "rd.csv_spectrum"
     report = ingest(spark, SPECTRUM / "csvs", table, "csv")
     assert report.sources[0].rows_quarantined == 0

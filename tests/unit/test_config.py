@@ -215,3 +215,41 @@ def test_config_is_immutable() -> None:
     config = IngestConfig(sources=[{"name": "a", "path": "/a", "table": "raw.a", "format": "json"}])
     with pytest.raises(Exception):  # noqa: B017, PT011 - pydantic's frozen instance error
         config.sources[0].table = "raw.b"  # type: ignore[misc]
+
+
+def test_unset_variable_in_landing_is_an_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TEST_UNSET_LANDING", raising=False)
+    path = write(
+        tmp_path, "landing: ${TEST_UNSET_LANDING}/x\nsources:\n  ev: {table: raw.ev, format: json}\n"
+    )
+    error = config_error(path)
+    assert (
+        error.what
+        == "environment variable TEST_UNSET_LANDING is not set; landing is '${TEST_UNSET_LANDING}/x'"
+    )
+    assert error.where == f"{path}, landing"
+
+
+def test_empty_variable_is_an_error_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_EMPTY_LANDING", "")
+    path = write(tmp_path, "landing: $TEST_EMPTY_LANDING\nsources:\n  ev: {table: raw.ev, format: json}\n")
+    assert config_error(path).what == (
+        "environment variable TEST_EMPTY_LANDING is set but empty; landing is '$TEST_EMPTY_LANDING'"
+    )
+
+
+def test_landing_override_skips_the_config_landing_and_its_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TEST_UNSET_LANDING", raising=False)
+    path = write(tmp_path, "landing: ${TEST_UNSET_LANDING}\nsources:\n  ev: {table: raw.ev, format: json}\n")
+    assert load_config(path, landing_override="/cli").sources[0].path == "/cli/ev"
+
+
+def test_validation_messages_carry_no_library_prefix(tmp_path: Path) -> None:
+    path = write(tmp_path, "sources:\n  ev: {path: /x, table: Raw.Ev, format: json}\n")
+    error = config_error(path)
+    assert "Value error" not in error.what
+    assert error.what.startswith("invalid config: sources.ev.table: table must be")

@@ -106,7 +106,7 @@ def test_only_the_head_is_needed() -> None:
     assert header == CsvHeader(("x", "y", "z"), 1)
 
 
-@pytest.mark.skipif(not CSVKIT.is_dir(), reason=f"real data not present: {CSVKIT}")
+@pytest.mark.realdata(CSVKIT)
 def test_csvkit_fy10_preamble_blank_and_title_rows() -> None:
     text = (CSVKIT / "Datagov_FY10_EDU_recp_by_State.csv").read_bytes().decode("utf-8")  # as read_head does
     header = sniff_header(text, AUTO)
@@ -116,7 +116,7 @@ def test_csvkit_fy10_preamble_blank_and_title_rows() -> None:
     assert len(header.names) == 9
 
 
-@pytest.mark.skipif(not CSVKIT.is_dir(), reason=f"real data not present: {CSVKIT}")
+@pytest.mark.realdata(CSVKIT)
 def test_csvkit_fy09_trailing_comma_header() -> None:
     text = (CSVKIT / "FY09_EDU_Recipients_by_State.csv").read_bytes().decode("utf-8")  # as read_head does
     header = sniff_header(text, AUTO)

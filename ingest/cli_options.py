@@ -1,0 +1,93 @@
+"""What the command line accepts: its help text, options, closed choices and version.
+
+The commands themselves, and everything they draw, are in ``ingest.cli``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+DISTRIBUTION = "device-analytics-ingest"
+HELP = """Land raw JSON and CSV files as flattened, partitioned Parquet tables, exactly once.
+
+Each run reads the new files of the sources in a config file (ingest.yml), flattens nested keys
+into columns, adds the new columns to the tables, quarantines records it cannot parse and records
+every file and schema change in the ingest_meta tables.
+
+Example: write the sample landing data, then ingest it into the raw tables
+
+    ingest generate --landing /tmp/landing
+    DAP_LANDING=/tmp/landing ingest run --config ingest.yml
+
+Exit codes: 0 success, 1 a source failed, 2 bad config or option, 3 unreadable input, 4 bad state.
+"""
+
+# typer 0.29 validates option values with pydantic and shows pydantic's "Value error, " prefix in
+# its usage errors ("Invalid value for '--format': Value error, 'xml' is not one of ...").
+_LIBRARY_PREFIX = "Value error, "
+
+
+def _parse_args(parse: Callable[[Any, list[str]], list[str]], ctx: Any, args: list[str]) -> list[str]:
+    try:
+        return parse(ctx, args)
+    except typer.BadParameter as exc:
+        exc.message = exc.message.removeprefix(_LIBRARY_PREFIX)
+        raise
+
+
+class Command(TyperCommand):
+    # ctx is Any: typer types it with its vendored click's Context
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return _parse_args(super().parse_args, ctx, args)
+
+
+class Group(TyperGroup):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return _parse_args(super().parse_args, ctx, args)
+
+
+ConfigOpt = Annotated[
+    Path, typer.Option("--config", "-c", envvar="DAP_CONFIG", help="the sources config file (YAML)")
+]
+SourcesOpt = Annotated[
+    list[str] | None, typer.Option("--source", "-s", help="only this source (repeat for more); default: all")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print a machine-readable report on stdout")]
+# No envvar here: DAP_LANDING reaches a run through the config (`landing: ${DAP_LANDING}`), so a
+# config that names its landing explicitly is never overridden by a stray environment variable.
+LandingOpt = Annotated[
+    str | None,
+    typer.Option("--landing", help="landing base for relative source paths (overrides the config's)"),
+]
+StateOpt = Annotated[
+    Path | None,
+    typer.Option("--state-dir", envvar="DAP_STATE_DIR", help="dir of the metastore, warehouse and scratch"),
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="log debug messages")]
+
+
+class Format(StrEnum):
+    """The file formats ingest reads."""
+
+    json = "json"
+    csv = "csv"
+
+
+FormatOpt = Annotated[
+    Format, typer.Option("--format", help="file format: JSON lines, documents or arrays; or CSV")
+]
+TableOpt = Annotated[str, typer.Option("--table", help="target table, database.table in lowercase")]
+
+
+def package_version() -> str:
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown (not installed)"

@@ -1,0 +1,63 @@
+"""Help for people: what ``ingest --help``, ``<command> --help`` and ``--version`` show (no Spark)."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+import pytest
+import typer
+from typer.testing import CliRunner, Result
+
+from ingest.cli import app
+
+TERMINAL = {"COLUMNS": "200", "NO_COLOR": "1"}
+COMMANDS = ["run", "plan", "load", "status", "compact", "rollback", "generate"]
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args), env=TERMINAL)
+
+
+def test_top_level_help_says_what_the_tool_does_with_an_example() -> None:
+    result = invoke("--help")
+    assert result.exit_code == 0
+    assert (
+        "Land raw JSON and CSV files as flattened, partitioned Parquet tables, exactly once." in result.stdout
+    )
+    assert "Example: write the sample landing data, then ingest it into the raw tables" in result.stdout
+    assert "ingest generate --landing /tmp/landing" in result.stdout
+    assert "DAP_LANDING=/tmp/landing ingest run --config ingest.yml" in result.stdout
+    assert "Exit codes: 0 success, 1 a source failed, 2 bad config or option" in result.stdout
+    assert "Only this module draws" not in result.stdout  # not the module's docstring
+    for command in COMMANDS:
+        assert f" {command} " in result.stdout
+
+
+def test_no_arguments_shows_the_help() -> None:
+    result = invoke()
+    assert "Usage:" in result.stdout and "Land raw JSON and CSV files" in result.stdout
+
+
+def test_version_comes_from_the_package_metadata() -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.stdout == f"ingest {version('device-analytics-ingest')}\n"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_option_and_argument_has_help(command: str) -> None:
+    group = typer.main.get_command(app)
+    params = {p.name: p for p in group.params}
+    assert all(getattr(p, "help", None) for p in params.values()), sorted(params)
+    cmd = group.commands[command]  # type: ignore[attr-defined]
+    missing = [p.name for p in cmd.params if not getattr(p, "help", None)]
+    assert missing == []
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert cmd.help.splitlines()[0] in result.stdout
+
+
+@pytest.mark.parametrize("command", ["load", "plan"])
+def test_format_is_a_closed_choice(command: str) -> None:
+    result = invoke(command, "--help")
+    assert "<json|csv>" in result.stdout

@@ -1,0 +1,242 @@
+"""What a user sees when the config, an option or a ``DAP_*`` variable is wrong: one test per message.
+
+Every message here is printed before Spark starts: in-process tests replace ``build_spark`` with a
+function that fails the test, and subprocess tests point ``JAVA_HOME`` nowhere, so a JVM cannot
+start by accident. Each asserts the exit code (2) and the exact text on stderr.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+from typing import NoReturn
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from ingest import cli, spark_session
+from ingest.cli import app
+from tests.conftest import ROOT
+
+# wide enough that typer's error panel does not wrap the messages asserted below
+TERMINAL = {"COLUMNS": "200", "NO_COLOR": "1"}
+
+
+@pytest.fixture(autouse=True)
+def no_spark(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hermetic DAP_* environment, and Spark must not start."""
+    for name in list(os.environ):
+        if name.startswith("DAP_"):
+            monkeypatch.delenv(name)
+
+    def refuse(*_args: object, **_kwargs: object) -> NoReturn:
+        raise AssertionError("Spark must not start for this error")
+
+    monkeypatch.setattr(spark_session, "build_spark", refuse)
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(app, list(args), env={**TERMINAL, **(env or {})})
+
+
+def ingest_process(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m ingest`` in a fresh process, as a user runs it (``main`` maps errors to exit codes)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", *args],
+        cwd=ROOT,
+        env={**inherited, **TERMINAL, "JAVA_HOME": "/nonexistent", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "ingest.yml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_bad_table_name_shows_the_brackets_and_no_library_prefix(tmp_path: Path) -> None:
+    path = config(tmp_path, "landing: /data\nsources:\n  cam: {table: Raw.Cam, format: json}\n")
+    result = invoke("run", "--config", str(path))
+    assert result.exit_code == 2
+    assert (
+        "error: invalid config: sources.cam.table: table must be 'database.table' in lowercase "
+        "[a-z0-9_], got 'Raw.Cam'"
+    ) in result.stderr
+    assert f"where: {path}" in result.stderr
+    assert "Value error" not in result.stderr
+
+
+def test_bad_choice_in_the_config_echoes_the_value(tmp_path: Path) -> None:
+    path = config(tmp_path, "landing: /data\nsources:\n  cam: {table: raw.cam, format: xml}\n")
+    result = invoke("run", "--config", str(path))
+    assert result.exit_code == 2
+    assert "sources.cam.format: Input should be 'json' or 'csv', got 'xml'" in result.stderr
+
+
+def test_unset_variable_in_landing_is_named_before_spark_starts(tmp_path: Path) -> None:
+    path = config(tmp_path, "landing: ${DAP_LANDING}\nsources:\n  cam: {table: raw.cam, format: json}\n")
+    result = invoke("run", "--config", str(path))
+    assert result.exit_code == 2
+    assert "error: environment variable DAP_LANDING is not set; landing is '${DAP_LANDING}'" in result.stderr
+    assert f"where: {path}, landing" in result.stderr
+    assert "export DAP_LANDING=" in result.stderr and "--landing" in result.stderr
+
+
+def test_unset_variable_in_a_source_path_names_the_setting(tmp_path: Path) -> None:
+    path = config(
+        tmp_path,
+        "landing: /data\nsources:\n  cam: {path: '$CAMERA_DIR/in', table: raw.cam, format: json}\n",
+    )
+    result = invoke("plan", "--config", str(path))
+    assert result.exit_code == 2
+    assert "environment variable CAMERA_DIR is not set; sources.cam.path is '$CAMERA_DIR/in'" in result.stderr
+    assert f"where: {path}, sources.cam.path" in result.stderr
+
+
+def test_missing_config_with_brackets_in_its_name_is_printed_verbatim(tmp_path: Path) -> None:
+    path = tmp_path / "ingest[prod].yml"
+    result = invoke("run", "--config", str(path))
+    assert result.exit_code == 2
+    assert f"error: config file not found: {path}" in result.stderr
+
+
+def test_adhoc_load_with_a_bad_table_names_the_option(tmp_path: Path) -> None:
+    result = invoke("load", str(tmp_path), "--table", "Raw.X")
+    assert result.exit_code == 2
+    assert (
+        "error: invalid arguments: --table: table must be 'database.table' in lowercase [a-z0-9_], "
+        "got 'Raw.X'"
+    ) in result.stderr
+
+
+def test_plan_with_paths_and_no_table_says_what_to_add(tmp_path: Path) -> None:
+    result = invoke("plan", str(tmp_path))
+    assert result.exit_code == 2
+    assert "error: --table DB.TABLE is required with file paths" in result.stderr
+    assert "what to do: e.g. --table raw.my_events" in result.stderr
+
+
+def test_unknown_format_is_rejected_by_the_option_with_the_choices(tmp_path: Path) -> None:
+    result = invoke("load", str(tmp_path), "--table", "raw.x", "--format", "xml")
+    assert result.exit_code == 2
+    assert "Invalid value for '--format': 'xml' is not one of 'json', 'csv'." in result.stderr
+    assert "Value error" not in result.stderr
+
+
+def test_option_range_error_has_no_library_prefix(tmp_path: Path) -> None:
+    result = invoke("generate", "--landing", str(tmp_path), "--days", "0")
+    assert result.exit_code == 2
+    assert "Invalid value for '--days': Input should be greater than or equal to 1" in result.stderr
+    assert "Value error" not in result.stderr
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"),
+    [
+        ("DAP_SHUFFLE_PARTITIONS", "four", "allowed: a whole number >= 1 (default 4)"),
+        ("DAP_SHUFFLE_PARTITIONS", "0", "allowed: a whole number >= 1 (default 4)"),
+        ("DAP_PROFILE", "x", "allowed: 'local' or 'platform' (default 'local')"),
+        (
+            "DAP_DRIVER_MEMORY",
+            "4gb",
+            "allowed: a number with a unit k, m, g or t, e.g. 512m or 4g (default 4g)",
+        ),
+        (
+            "DAP_SPARK_MASTER",
+            "locale[2]",
+            "allowed: local, local[N], local[*], spark://HOST:PORT, yarn, k8s://URL (default local[2])",
+        ),
+    ],
+)
+def test_bad_environment_value_names_the_variable_and_the_allowed_values(
+    name: str, value: str, allowed: str
+) -> None:
+    result = ingest_process("status", env={name: value})
+    assert result.returncode == 2, result.stderr
+    assert f"error: environment variable {name}={value!r} is not valid; {allowed}" in result.stderr
+    assert f"where: environment variable {name}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_bad_environment_value_is_reported_before_the_config_is_read(tmp_path: Path) -> None:
+    result = invoke("run", "--config", str(tmp_path / "missing.yml"), env={"DAP_SHUFFLE_PARTITIONS": "four"})
+    assert result.exit_code == 2
+    assert "DAP_SHUFFLE_PARTITIONS='four'" in result.stderr
+    assert "config file not found" not in result.stderr
+
+
+def _source(**fields: object) -> SimpleNamespace:
+    """A source's report as the CLI reads it (duck-typed: the summary needs no Spark)."""
+    files = [SimpleNamespace(file="/landing/[eu]/a.json", rows_read=2, rows_written=1, rows_quarantined=1)]
+    base: dict[str, object] = dict(
+        source="cam",
+        table="raw.cam",
+        status="ingested",
+        error=None,
+        files=files,
+        rows_read=2,
+        rows_written=1,
+        rows_quarantined=1,
+        rows_rescued=0,
+        columns_added=[],
+        skipped_changed=[],
+        skipped_concurrent=[],
+        ddl=[],
+    )
+    return SimpleNamespace(**{**base, **fields})
+
+
+def test_run_summary_prints_data_with_brackets_verbatim(capsys: pytest.CaptureFixture[str]) -> None:
+    report = SimpleNamespace(
+        run_id="r1",
+        dry_run=False,
+        recovered={},
+        sources=[
+            _source(columns_added=["tags[0]", "payload.x"], skipped_changed=["/landing/[eu]/b.json"]),
+            _source(source="app", table="raw.app", status="failed", error="cannot read /landing/[us]/c.json"),
+        ],
+    )
+    cli._print_report(report)  # type: ignore[arg-type]
+    out, err = capsys.readouterr()
+    assert "raw.cam: added tags[0], payload.x" in out
+    assert "failed: cannot read /landing/[us]/c.json" in " ".join(out.split())  # the table may wrap it
+    assert "warning: /landing/[eu]/b.json changed after it was ingested; not ingested again" in err
+
+
+def test_status_tables_print_data_with_brackets_verbatim() -> None:
+    from rich.console import Console
+
+    from ingest.status import render_status
+
+    console = Console(file=io.StringIO(), width=200)
+    render_status(
+        console,
+        {
+            "tables": [{"table_name": "raw.cam", "last_file": "/landing/[eu]/a.json"}],
+            "runs": [],
+            "schema_changes": [],
+            "quarantined_records": 0,
+        },
+    )
+    assert "/landing/[eu]/a.json" in console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_compact_with_a_bad_table_name_fails_before_spark_starts() -> None:
+    result = invoke("compact", "--table", "Raw.Cam")
+    assert result.exit_code == 2
+    assert (
+        "error: --table: table must be 'database.table' in lowercase [a-z0-9_], got 'Raw.Cam'"
+        in result.stderr
+    )
+    assert "what to do: e.g. --table raw.camera_events" in result.stderr

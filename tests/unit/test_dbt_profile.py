@@ -1,0 +1,72 @@
+"""The dbt ``local`` profile starts Spark's JVM as ingest does: same -D options, and the project's
+log4j2 configuration, so dbt's console shows no JVM warnings. Rendered with dbt's own profile
+renderer; no Spark, no dbt run."""
+
+from __future__ import annotations
+
+import contextvars
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from dbt.config.renderer import ProfileRenderer
+from dbt_common.context import set_invocation_context
+
+from ingest.settings import Settings
+from ingest.spark_session import LOG_CONFIG, spark_conf
+from tests.conftest import ROOT
+
+
+def local_parameters(env: dict[str, str]) -> dict[str, Any]:
+    """The local target's server_side_parameters as dbt renders them with ``env``."""
+
+    def render() -> dict[str, Any]:
+        set_invocation_context(env)
+        raw = yaml.safe_load((ROOT / "profiles" / "profiles.yml").read_text(encoding="utf-8"))
+        profile: dict[str, Any] = ProfileRenderer({}).render_data(raw)
+        return dict(profile["device_analytics"]["outputs"]["local"]["server_side_parameters"])
+
+    return contextvars.copy_context().run(render)
+
+
+def java_options(text: str) -> dict[str, str]:
+    """``-Dname=value`` options of an extraJavaOptions string, by name."""
+    return dict(option[2:].split("=", 1) for option in text.split() if option.startswith("-D"))
+
+
+def log_config(value: str) -> Path:
+    return Path(value.removeprefix("file://")).resolve()
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DBT_PROFILES_DIR": str(ROOT / "profiles")},  # as the Makefile and the e2e tests run dbt
+        {"PWD": str(ROOT)},  # dbt started from the project dir with --profiles-dir profiles
+    ],
+)
+def test_local_profile_uses_the_project_log4j2_configuration(env: dict[str, str], tmp_path: Path) -> None:
+    options = java_options(
+        local_parameters({**env, "DAP_STATE_DIR": str(tmp_path)})["spark.driver.extraJavaOptions"]
+    )
+    assert log_config(options["log4j2.configurationFile"]) == LOG_CONFIG.resolve()
+    text = LOG_CONFIG.read_text(encoding="utf-8")
+    assert "rootLogger.level = error" in text
+    # no 'Setting default log level to "WARN"' banner from PySpark's gateway either
+    assert "logger.pygateway.name = org.apache.spark.api.python.PythonGatewayServer" in text
+
+
+def test_local_profile_passes_the_same_jvm_options_as_ingest(tmp_path: Path) -> None:
+    dbt = java_options(
+        local_parameters({"DBT_PROFILES_DIR": str(ROOT / "profiles"), "DAP_STATE_DIR": str(tmp_path)})[
+            "spark.driver.extraJavaOptions"
+        ]
+    )
+    ingest = java_options(spark_conf(Settings(state_dir=tmp_path))["spark.driver.extraJavaOptions"])
+    assert sorted(dbt) == sorted(ingest)
+    for name, value in ingest.items():
+        if name == "log4j2.configurationFile":
+            assert log_config(dbt[name]) == log_config(value)
+        else:
+            assert dbt[name] == value, name
