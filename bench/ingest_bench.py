@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 
 def files_per_partition(location: Path) -> tuple[int, float, int]:
+    if (location / "data").is_dir():  # an Iceberg table: data files under data/<partition>/
+        location = location / "data"
     counts = [len(list(p.glob("*.parquet"))) for p in location.glob("event_date=*") if p.is_dir()]
     if not counts:
         return 0, 0.0, 0

@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ingest.naming import Path, quote_table
-from ingest.tables.catalog import TABLE_PROPERTIES
+from ingest.tables.catalog import table_properties
 from ingest.tables.commit import (
     CommittedFile,
     FileEntry,
@@ -108,7 +108,8 @@ def ensure_meta_tables(spark: SparkSession) -> None:
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {META_DB}")
     for name, schema in SCHEMAS.items():
         columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in schema.fields)
-        properties = ", ".join(f"'{k}' = '{v}'" for k, v in TABLE_PROPERTIES.items())
+        exact = [c for c in ("run_id", "table_name") if c in schema.fieldNames()]
+        properties = ", ".join(f"'{k}' = '{v}'" for k, v in table_properties(*exact).items())
         spark.sql(
             f"CREATE TABLE IF NOT EXISTS {quote_table(table(name))} ({columns}) USING iceberg "
             f"TBLPROPERTIES ({properties})"

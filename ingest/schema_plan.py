@@ -14,7 +14,7 @@ from pyspark.sql.types import DataType, DateType, LongType, StringType, StructFi
 
 from ingest.flatten import FlatField
 from ingest.naming import Path, assign_names, quote_identifier, quote_table, render_path
-from ingest.tables.catalog import TABLE_PROPERTIES
+from ingest.tables.catalog import table_properties
 from ingest.typing_rules import Reconcile, canonical, reconcile
 
 PARTITION_COLUMN = "event_date"
@@ -144,7 +144,7 @@ def _column_sql(field: StructField) -> str:
 
 def create_table_sql(table: str, schema: StructType) -> str:
     columns = ",\n  ".join(_column_sql(f) for f in schema.fields)
-    properties = ", ".join(f"'{k}' = '{v}'" for k, v in TABLE_PROPERTIES.items())
+    properties = ", ".join(f"'{k}' = '{v}'" for k, v in table_properties("_ingest_run_id").items())
     return (
         f"CREATE TABLE IF NOT EXISTS {quote_table(table)} (\n  {columns}\n)\n"
         f"USING iceberg\nPARTITIONED BY ({quote_identifier(PARTITION_COLUMN)})\n"

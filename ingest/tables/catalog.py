@@ -33,6 +33,14 @@ TABLE_PROPERTIES = {
     "write.metadata.delete-after-commit.enabled": "true",
     "write.metadata.previous-versions-max": "50",
 }
+# Full (untruncated) column metrics on the run id, so every file of one run provably holds only
+# that run's rows: ``ingest rollback`` can then drop whole files (see ``tables.snapshots``).
+RUN_ID_METRICS = "write.metadata.metrics.column.{column}"
+
+
+def table_properties(*exact_columns: str) -> dict[str, str]:
+    """``TABLE_PROPERTIES`` plus full metrics for ``exact_columns``."""
+    return {**TABLE_PROPERTIES, **{RUN_ID_METRICS.format(column=c): "full" for c in exact_columns}}
 
 
 def iceberg_jar(jars_dir: Path) -> Path:

@@ -25,7 +25,7 @@ from pyspark.sql import Column, SparkSession
 from pyspark.sql import functions as F
 
 from ingest import meta
-from ingest.errors import ConfigError
+from ingest.errors import ConfigError, StateError
 from ingest.naming import quote_string, quote_table
 from ingest.tables.commit import FILES_KEY, ROLLED_BACK_KEY, RUN_KEY, current_summaries, decode_files
 from ingest.tables.lock import commit_lock
@@ -102,13 +102,28 @@ def _undo_in_table(
                 f"CALL spark_catalog.system.rollback_to_snapshot({quote_string(table)}, {int(latest.parent_id)})"
             )
             return "rollback_to_snapshot", removed
-        frame = spark.table(name)
-        (
-            frame.limit(0)
-            .writeTo(name)
-            .option(f"snapshot-property.{ROLLED_BACK_KEY}", run_id)
-            .overwrite(rows_of_run)
-        )
+        # A delete by filter that drops whole files, in one commit that names the run. Files that
+        # also hold other runs' rows (after compaction) cannot be dropped whole: Iceberg refuses.
+        try:
+            (
+                spark.table(name)
+                .limit(0)
+                .writeTo(name)
+                .option(f"snapshot-property.{ROLLED_BACK_KEY}", run_id)
+                .overwrite(rows_of_run)
+            )
+        except Exception as exc:
+            if "some, but not all, rows match" not in str(exc):
+                raise
+            raise StateError(
+                f"run {run_id} shares data files with other runs in {table} (it was compacted since)",
+                where=table,
+                hint=(
+                    "roll the table back to a snapshot before the run with "
+                    f"CALL spark_catalog.system.rollback_to_snapshot('{table}', <snapshot id>) "
+                    "(later runs are undone too), or delete the rows with SQL and rerun"
+                ),
+            ) from None
         return "delete", removed
 
 

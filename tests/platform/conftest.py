@@ -100,7 +100,7 @@ class Platform:
         pages = self.s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
         return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
 
-    def psql(self, sql: str) -> str:
+    def psql(self, sql: str, database: str = "metastore") -> str:
         bin_dir = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
         argv = [
             str(bin_dir / "psql"),
@@ -111,7 +111,7 @@ class Platform:
             "-U",
             "postgres",
             "-d",
-            "metastore",
+            database,
             "-At",
             "-c",
             sql,

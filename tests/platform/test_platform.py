@@ -296,6 +296,54 @@ def test_ingest_from_s3_landing_into_the_s3_warehouse(platform: Platform, landed
     assert platform.keys("warehouse", "hive/raw.db/camera_events/")
 
 
+def _ingest(platform: Platform, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(BIN / "ingest"), *args],
+        env={**platform.env, "DAP_PROFILE": "platform"},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_concurrent_runs_land_every_file_exactly_once(platform: Platform, tmp_path: Path) -> None:
+    """Two `ingest run` processes over the same new files, at once: both succeed, no duplicates."""
+    local = tmp_path / "landing"
+    expected = set()
+    for day in ("2026-02-01", "2026-02-02"):
+        folder = local / "conc" / day
+        folder.mkdir(parents=True)
+        for part in range(6):
+            lines = [{"id": f"{day}-{part}-{n}", "ts": f"{day}T08:00:00Z", "v": n} for n in range(25)]
+            if part == 5 and day == "2026-02-02":
+                for line in lines:
+                    line["added"] = "late"  # a new column, added by whichever run gets there first
+            (folder / f"part-{part}.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+            expected |= {x["id"] for x in lines}
+    platform.ctl("upload", str(local), "s3a://landing")
+    config = tmp_path / "conc.yml"
+    config.write_text(
+        "landing: s3a://landing\nsources:\n  conc: {path: conc, table: raw.conc, format: json, "
+        "partition: {column: ts}}\n"
+    )
+    runs = [_ingest(platform, "run", "-c", str(config), "--json") for _ in range(2)]
+    outputs = [run.communicate(timeout=1500) for run in runs]
+    for run, (stdout, stderr) in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, (stdout[-2000:], stderr[-3000:])
+    reports = [json.loads(stdout)["sources"][0] for stdout, _ in outputs]
+    committed = sorted(f["file"] for r in reports for f in r["files"])
+    assert len(committed) == 12 and len(set(committed)) == 12  # each file committed by one run only
+    rows = platform.query("SELECT id, count(*) FROM raw.conc GROUP BY id")
+    assert {row[0] for row in rows} == expected
+    assert {row[1] for row in rows} == {1}
+    files = platform.query(
+        "SELECT count(*), count(DISTINCT file_uri) FROM ingest_meta.files WHERE table_name = 'raw.conc'"
+    )
+    assert files == [(12, 12)]
+    assert platform.query("SELECT count(*) FROM raw.conc WHERE added = 'late'") == [(25,)]
+
+
 def test_dbt_build_survives_a_sigkilled_thrift_server(
     platform: Platform, landed: dict[str, object], tmp_path: Path
 ) -> None:
@@ -346,6 +394,46 @@ def test_dbt_build_survives_a_sigkilled_thrift_server(
     )
     assert docs.returncode == 0, docs.stdout[-3000:]
     assert (tmp_path / "dbt-target" / "catalog.json").exists()
+
+
+def _iceberg_tables(platform: Platform) -> list[str]:
+    tables = []
+    for database in ("raw", "ingest_meta", "marts", "intermediate", "seeds"):
+        for row in platform.query(f"SHOW TABLES IN {database}"):
+            name = f"{database}.{row[1]}"
+            described = platform.query(f"DESCRIBE TABLE EXTENDED {name}")
+            if any(r[0] == "Provider" and str(r[1]).lower() == "iceberg" for r in described):
+                tables.append(name)
+    return tables
+
+
+def _table_checksums(platform: Platform, tables: list[str]) -> dict[str, tuple[int, int]]:
+    """Rows and an order-independent hash of every value, per table."""
+    result = {}
+    for table in tables:
+        ((rows, checksum),) = platform.query(
+            f"SELECT count(*), coalesce(sum(cast(xxhash64(to_json(struct(*))) AS decimal(38, 0))), 0) FROM {table}"
+        )
+        result[table] = (int(rows), int(checksum))
+    return result
+
+
+def test_catalog_rebuild_after_the_metastore_database_is_lost(
+    platform: Platform, landed: dict[str, object]
+) -> None:
+    tables = _iceberg_tables(platform)
+    assert {"raw.camera_events", "raw.app_events", "ingest_meta.files"} <= set(tables)
+    before = _table_checksums(platform, tables)
+    platform.ctl("stop", "thrift")
+    platform.psql("DROP DATABASE metastore WITH (FORCE)", database="postgres")
+    platform.ctl("up")  # a new, empty metastore database and schema; the Thrift Server again
+    assert platform.query("SHOW DATABASES") == [("default",)]  # every table is gone from the catalog
+    rebuilt = _ingest(platform, "catalog", "rebuild", "--json")
+    stdout, stderr = rebuilt.communicate(timeout=900)
+    assert rebuilt.returncode == 0, stderr[-3000:]
+    registered = {r["table"] for r in json.loads(stdout) if r["action"] == "registered"}
+    assert set(tables) <= registered
+    assert _table_checksums(platform, tables) == before
 
 
 def test_pyhive_query_on_a_mart_matches_the_ground_truth(
