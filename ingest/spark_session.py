@@ -57,13 +57,17 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
     }
     conf.update(iceberg_spark_conf())
-    jars = [str(settings.jars_dir / ICEBERG_RUNTIME_JAR)]
+    iceberg = str(settings.jars_dir / ICEBERG_RUNTIME_JAR)
     if settings.profile == "platform":
         from ingest.platform_conf import platform_spark_conf
 
         conf.update(platform_spark_conf(settings))
-        jars += conf.pop("spark.jars", "").split(",")
-    conf["spark.jars"] = ",".join(j for j in jars if j)
+        # On the class path, not in spark.jars: the Thrift Server's session threads do not see
+        # jars added at run time (NoClassDefFoundError for Iceberg classes).
+        for key in ("spark.driver.extraClassPath", "spark.executor.extraClassPath"):
+            conf[key] = ":".join(p for p in (iceberg, conf.get(key, "")) if p)
+    else:
+        conf["spark.jars"] = iceberg
     return conf
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -54,12 +55,14 @@ def test_local_platform_conf_points_at_postgres_seaweedfs_and_loopback(clean_env
     assert conf["spark.driver.bindAddress"] == "127.0.0.1"
     jars = conf["spark.driver.extraClassPath"].split(":")
     assert [Path(j).name for j in jars] == [
-        "hadoop-aws-3.3.1.jar",
-        "aws-java-sdk-bundle-1.11.901.jar",
+        "hadoop-aws-3.3.4.jar",
+        "aws-java-sdk-bundle-1.12.262.jar",
         "dap-s3a-pruning.jar",
         "postgresql.jar",
     ]
-    assert jars[0] == str(clean_env / "platform" / "jars" / "hadoop-aws-3.3.1.jar")
+    # Maven jars come from the shared jar cache (`make jars`), the built one from the platform dir.
+    assert jars[0] == str(Path(os.environ["DAP_JARS_DIR"]) / "hadoop-aws-3.3.4.jar")
+    assert jars[2] == str(clean_env / "platform" / "jars" / "dap-s3a-pruning.jar")
     # The password is a reference Hadoop resolves from the environment, never a value.
     assert conf["spark.hadoop.javax.jdo.option.ConnectionPassword"] == "${env.DAP_METASTORE_PASSWORD}"
     assert not any("secret" in key.lower() or "access.key" in key for key in conf)

@@ -42,7 +42,7 @@ for table, columns in json.loads(sys.argv[1]).items():
     present = [c for c in columns if c in frame.columns]
     out[table] = sorted(
         [[r[c] if c in present else None for c in columns] for r in frame.select(*present).collect()],
-        key=json.dumps,
+        key=lambda row: json.dumps(row, default=str),
     )
 print(json.dumps(out, default=str))
 """
