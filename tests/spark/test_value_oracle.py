@@ -32,7 +32,9 @@ LEAVES = st.one_of(
     st.just(""),
     st.lists(st.integers(min_value=-1000, max_value=1000), max_size=3),
 )
-VALUES = st.recursive(LEAVES, lambda inner: st.dictionaries(KEYS, inner, min_size=1, max_size=3), max_leaves=6)
+VALUES = st.recursive(
+    LEAVES, lambda inner: st.dictionaries(KEYS, inner, min_size=1, max_size=3), max_leaves=6
+)
 RECORDS = st.dictionaries(KEYS, VALUES, min_size=1, max_size=4)
 RUNS = st.lists(st.lists(RECORDS, min_size=1, max_size=5), min_size=2, max_size=3)
 
