@@ -17,6 +17,7 @@ from typing import Literal
 
 from ingest.errors import ConfigError
 
+CHECKOUT_STATE = Path(__file__).resolve().parents[1] / ".state"  # the Makefile's default STATE
 Profile = Literal["local", "platform"]
 
 
@@ -91,8 +92,17 @@ class Settings:
 
     @property
     def jars_dir(self) -> Path:
-        """The pinned jars fetched by ``make jars`` (``jars/fetch.sh``); ``DAP_JARS_DIR`` overrides."""
-        return Path(_env("DAP_JARS_DIR", str(self.state_dir / "jars"))).resolve()
+        """The pinned jars fetched by ``make jars`` (``jars/fetch.sh``).
+
+        ``DAP_JARS_DIR``, else ``<state dir>/jars`` when it exists, else the checkout's
+        ``.state/jars`` (where ``make jars`` caches them), so a scratch state dir (a benchmark,
+        a test) needs no second copy.
+        """
+        explicit = os.environ.get("DAP_JARS_DIR")
+        if explicit:
+            return Path(explicit).resolve()
+        own = self.state_dir / "jars"
+        return own if own.is_dir() else CHECKOUT_STATE / "jars"
 
 
 def load_settings(**overrides: object) -> Settings:
