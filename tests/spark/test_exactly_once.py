@@ -67,7 +67,7 @@ def _dump(state: Path, tables: dict[str, list[str]]) -> dict[str, list[list[obje
     return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def _write_day(landing: Path, day: str, *, files: int, drift: bool) -> int:
+def _write_day(landing: Path, day: str, *, files: int, drift: bool, batch: str = "") -> int:
     """Write ``files`` JSON-lines files for ``day`` (one bad line each); return the good records."""
     folder = landing / "ev" / day
     folder.mkdir(parents=True, exist_ok=True)
@@ -76,7 +76,7 @@ def _write_day(landing: Path, day: str, *, files: int, drift: bool) -> int:
         lines = []
         for n in range(20):
             record: dict[str, object] = {
-                "id": f"{day}-{index}-{n}",
+                "id": f"{day}-{batch}{index}-{n}",
                 "ts": f"{day}T10:{n:02d}:00.000Z",
                 "dev": {"serial": f"S{n % 3}"},
                 "tags": [f"t{n}", f"u{index}"],
@@ -88,9 +88,9 @@ def _write_day(landing: Path, day: str, *, files: int, drift: bool) -> int:
         lines.append("{not json")
         body = ("\n".join(lines) + "\n").encode()
         if index % 2:
-            (folder / f"part-{index}.jsonl.gz").write_bytes(gzip.compress(body, mtime=0))
+            (folder / f"part-{batch}{index}.jsonl.gz").write_bytes(gzip.compress(body, mtime=0))
         else:
-            (folder / f"part-{index}.jsonl").write_bytes(body)
+            (folder / f"part-{batch}{index}.jsonl").write_bytes(body)
     return good
 
 
@@ -146,8 +146,8 @@ def test_sigkill_during_compaction_changes_nothing(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     config = _config(tmp_path, landing)
     state = tmp_path / "state"
-    for day in (5, 6, 7):  # three runs: three small files per partition-day, a column added
-        _write_day(landing, f"2026-01-{day:02d}", files=2, drift=day == 7)
+    for run in range(3):  # three runs into one day: three small files in its partition, a column added
+        _write_day(landing, "2026-01-05", files=2, drift=run == 2, batch=f"r{run}-")
         assert ingest_cli("run", "-c", str(config), state_dir=state).returncode == 0
     before = _dump(state, {"raw.ev": TABLES["raw.ev"]})
 
