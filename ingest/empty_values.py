@@ -37,7 +37,7 @@ def _holds_empty(value: Any) -> bool:
         return not value or "" in value or any(_holds_empty(v) for v in value.values())
     if isinstance(value, list):
         return any(_holds_empty(v) for v in value)
-    return value == ""
+    return isinstance(value, str) and not value
 
 
 def _walk(record: dict[str, Any], prefix: Path, found: set[tuple[Path, EmptyKind]]) -> None:

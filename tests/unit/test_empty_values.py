@@ -63,7 +63,9 @@ def test_fields_spark_dropped_are_added_with_a_type_that_keeps_the_value() -> No
 
 def test_empty_string_beside_numbers_makes_the_field_text_so_no_record_fails_to_parse() -> None:
     inferred = StructType([StructField("n", LongType())])  # Spark: "" and 5 infer as bigint
-    assert add_empty_values(inferred, empty_value_paths('{"n": ""}')) == StructType([StructField("n", StringType())])
+    assert add_empty_values(inferred, empty_value_paths('{"n": ""}')) == StructType(
+        [StructField("n", StringType())]
+    )
 
 
 def test_an_empty_object_where_other_records_have_keys_keeps_the_flattened_struct() -> None:
