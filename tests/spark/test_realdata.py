@@ -488,22 +488,7 @@ def spectrum_table(spark: Any) -> str:
     return table
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(
-            case,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="read_csv (Spark's multiLine CSV reader) turns CRLF inside a quoted field into LF: "
-                "'Once upon \\r\\na time' is stored as 'Once upon \\na time'",
-            ),
-        )
-        if case == "newlines_crlf"
-        else case
-        for case in SPECTRUM_CASES
-    ],
-)
+@pytest.mark.parametrize("case", SPECTRUM_CASES)
 def test_csv_spectrum_rows_equal_the_expected_json(spark: Any, spectrum_table: str, case: str) -> None:
     expected = json.loads((SPECTRUM / "json" / f"{case}.json").read_text(encoding="utf-8"))
     mapping = {path[0]: column for path, column in column_map(spark, spectrum_table).items()}
