@@ -210,13 +210,11 @@ def _adhoc_source(paths: list[str], table: str | None, fmt: str) -> SourceConfig
         raise ConfigError("--table DB.TABLE is required with file paths", hint="e.g. --table raw.my_events")
     if fmt not in ("json", "csv"):
         raise ConfigError(f"unknown --format {fmt!r}", hint="use json or csv")
-    if len(paths) > 1:
-        raise ConfigError("give one path (a file, a directory or a quoted glob)", where=" ".join(paths))
     try:
         return SourceConfig.model_validate(
             {
                 "name": table.split(".")[-1],
-                "path": str(Path(paths[0]).absolute()) if "://" not in paths[0] else paths[0],
+                "path": [p if "://" in p else str(Path(p).absolute()) for p in paths],
                 "table": table,
                 "format": fmt,
             }
@@ -227,7 +225,7 @@ def _adhoc_source(paths: list[str], table: str | None, fmt: str) -> SourceConfig
 
 @app.command()
 def load(
-    path: Annotated[str, typer.Argument(help="a file, a directory or a quoted glob")],
+    paths: Annotated[list[str], typer.Argument(help="files, directories or globs (like cp)")],
     table: Annotated[str, typer.Option("--table", help="target table, db.table")],
     fmt: Annotated[str, typer.Option("--format", help="json or csv")] = "json",
     state_dir: StateOpt = None,
@@ -236,7 +234,7 @@ def load(
     """Ingest ad-hoc files into a table without a config file."""
     try:
         _execute(
-            [_adhoc_source([path], table, fmt)],
+            [_adhoc_source(paths, table, fmt)],
             dry_run=False,
             as_json=as_json,
             state_dir=state_dir,

@@ -4,7 +4,7 @@
 landing: ${DAP_LANDING}            # base for relative source paths; env vars are expanded
 sources:
   camera:
-    path: camera                   # dir, glob, or s3a:// prefix (relative to landing)
+    path: camera                   # dir, glob, or s3a:// prefix (relative to landing), or a list of them
     table: raw.camera_events
     format: json                   # json (lines, documents, arrays; .gz too) | csv
     partition:
@@ -70,7 +70,7 @@ class CsvOptions(_Strict):
 
 class SourceConfig(_Strict):
     name: str
-    path: str
+    path: str | list[str]
     table: str
     format: Literal["json", "csv"]
     partition: PartitionConfig = PartitionConfig()
@@ -79,6 +79,18 @@ class SourceConfig(_Strict):
     csv: CsvOptions = CsvOptions()
     max_files_per_partition: int = Field(default=1, ge=1, le=1000)
     schema_policy: Literal["evolve", "frozen"] = "evolve"
+
+    @property
+    def patterns(self) -> list[str]:
+        """Every landing path of the source: files, directories, globs, S3 prefixes."""
+        return [self.path] if isinstance(self.path, str) else list(self.path)
+
+    @field_validator("path")
+    @classmethod
+    def _some_path(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list) and not value:
+            raise ValueError("path must name at least one file, directory or glob")
+        return value
 
     @field_validator("table")
     @classmethod
@@ -107,6 +119,13 @@ class IngestConfig(_Strict):
 
 def _expand(value: str) -> str:
     return os.path.expandvars(os.path.expanduser(value))
+
+
+def _resolve(path: str, landing: str) -> str:
+    path = _expand(path)
+    if landing and not path.startswith(("/", "s3://", "s3a://")):
+        return landing.rstrip("/") + "/" + path
+    return path
 
 
 def load_config(path: Path, landing_override: str | None = None) -> IngestConfig:
@@ -144,10 +163,13 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
                 hint="write e.g. `ev: {path: ev, table: raw.ev, format: json}`",
             )
         body = dict(body or {})
-        source_path = _expand(str(body.get("path", name)))
-        if landing and not (source_path.startswith(("/", "s3://", "s3a://"))):
-            source_path = landing.rstrip("/") + "/" + source_path
-        body.update(name=name, path=source_path)
+        given = body.get("path", name)
+        resolved = (
+            [_resolve(str(p), landing) for p in given]
+            if isinstance(given, list)
+            else _resolve(str(given), landing)
+        )
+        body.update(name=name, path=resolved)
         sources.append(body)
     try:
         return IngestConfig.model_validate({"landing": landing, "sources": sources})

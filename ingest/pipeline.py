@@ -242,7 +242,7 @@ def ingest_source(
 ) -> SourceReport:
     report = SourceReport(source.name, source.table)
     progress(source.name, "discover", f"listing {source.path}")
-    landed = discover([source.path])
+    landed = discover(source.patterns)
     new_files = []
     for item in landed:
         known = committed.get((source.table, item.uri))
