@@ -11,8 +11,9 @@ schema:
 - a field only ever ``""`` becomes a string column, only ever ``[]`` a JSON-text column ("[]"),
   only ever ``{}`` a JSON-text column ("{}");
 - a field holding ``""`` and values of another type becomes a string column (the others as text);
-- the value of an empty key, and an array that contains ``""``, ``{}`` or an empty key anywhere,
-  are kept as JSON text (Spark's text of the value);
+- the value of an empty key is kept as JSON text (Spark's text of the value);
+- inside arrays the same rules apply to the element type (``[""]``, ``[{}]``, ``[{"": 1}]``), so an
+  array keeps every element in its JSON text and can still be exploded into a child table;
 - ``{}`` at a path whose other records hold objects with keys is flattened like them: its
   leaves are NULL (an empty object has no leaves). This is the one place ``{}`` is not stored.
 """
@@ -24,39 +25,32 @@ from typing import Any, Literal
 
 from pyspark.sql.types import ArrayType, DataType, StringType, StructField, StructType
 
-from ingest.naming import Path
 
 EmptyKind = Literal["empty_string", "empty_array", "empty_object", "text"]
 # A cheap JVM-side filter: only records whose text matches can hold one of the values above.
 MAY_HOLD_EMPTY = r'""|\[\s*\]|\{\s*\}'
 
 
-def _holds_empty(value: Any) -> bool:
-    """Does a value inside an array hold something Spark's inference would lose?"""
+# A path into a record; ``None`` steps into the elements of an array.
+ElementPath = tuple[str | None, ...]
+
+
+def _walk(value: Any, path: ElementPath, found: set[tuple[ElementPath, EmptyKind]]) -> None:
     if isinstance(value, dict):
-        return not value or "" in value or any(_holds_empty(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_holds_empty(v) for v in value)
-    return isinstance(value, str) and not value
-
-
-def _walk(record: dict[str, Any], prefix: Path, found: set[tuple[Path, EmptyKind]]) -> None:
-    for key, value in record.items():
-        path = (*prefix, key)
-        if key == "":
-            found.add((path, "text"))
-        elif value == "":
-            found.add((path, "empty_string"))
-        elif isinstance(value, list):
-            if not value:
-                found.add((path, "empty_array"))
-            elif _holds_empty(value):
-                found.add((path, "text"))
-        elif isinstance(value, dict):
-            if not value:
-                found.add((path, "empty_object"))
+        if not value:
+            found.add((path, "empty_object"))
+        for key, inner in value.items():
+            if key == "":
+                found.add(((*path, key), "text"))
             else:
-                _walk(value, path, found)
+                _walk(inner, (*path, key), found)
+    elif isinstance(value, list):
+        if not value:
+            found.add((path, "empty_array"))
+        for element in value:
+            _walk(element, (*path, None), found)
+    elif isinstance(value, str) and not value:
+        found.add((path, "empty_string"))
 
 
 def empty_value_paths(raw: str | None) -> list[str]:
@@ -72,8 +66,9 @@ def empty_value_paths(raw: str | None) -> list[str]:
         return []
     if not isinstance(record, dict):
         return []
-    found: set[tuple[Path, EmptyKind]] = set()
+    found: set[tuple[ElementPath, EmptyKind]] = set()
     _walk(record, (), found)
+    found.discard(((), "empty_object"))  # an empty record: no field to keep (it lands as a row)
     return sorted(json.dumps([list(path), kind], ensure_ascii=False) for path, kind in found)
 
 
@@ -96,29 +91,46 @@ def _keeps(existing: DataType, kind: EmptyKind) -> bool:
     return False
 
 
-def _place(schema: StructType, path: Path, kind: EmptyKind) -> StructType:
-    fields = {f.name: f.dataType for f in schema.fields}
-    key, rest = path[0], path[1:]
-    existing = fields.get(key)
-    if rest:
+def _place_in(existing: DataType | None, rest: ElementPath, kind: EmptyKind) -> DataType | None:
+    """The type at a path after placing ``kind`` below it; ``None`` means "leave it as it is"."""
+    if not rest:
         if existing is None:
-            fields[key] = _place(StructType([]), rest, kind)
-        elif isinstance(existing, StructType):
-            fields[key] = _place(existing, rest, kind)
-        else:
-            return schema  # an ancestor is stored as text (or an array): the value is inside it
-    elif existing is None:
-        fields[key] = _new_type(kind)
-    elif not _keeps(existing, kind):
-        fields[key] = StringType()
-    else:
+            return _new_type(kind)
+        return None if _keeps(existing, kind) else StringType()
+    step, below = rest[0], rest[1:]
+    if step is None:  # into the elements of an array
+        if existing is None:
+            element = _place_in(None, below, kind)
+            return ArrayType(element, True) if element is not None else None
+        if not isinstance(existing, ArrayType):
+            return None  # stored as text: the value is inside it
+        element = _place_in(existing.elementType, below, kind)
+        return ArrayType(element, True) if element is not None else None
+    if existing is None:
+        return _place(StructType([]), rest, kind)
+    if not isinstance(existing, StructType):
+        return None
+    placed = _place(existing, rest, kind)
+    return placed if placed != existing else None
+
+
+def _place(schema: StructType, path: ElementPath, kind: EmptyKind) -> StructType:
+    key, rest = path[0], path[1:]
+    assert key is not None, "a record is an object: its first step is a key"
+    fields = {f.name: f.dataType for f in schema.fields}
+    placed = _place_in(fields.get(key), rest, kind)
+    if placed is None:
         return schema
+    fields[key] = placed
     return StructType([StructField(name, fields[name], True) for name in sorted(fields)])
 
 
 def add_empty_values(schema: StructType, found: list[str]) -> StructType:
     """The inferred ``schema`` with a place for every value ``empty_value_paths`` reported."""
-    entries = sorted({(tuple(p), k) for p, k in (json.loads(item) for item in found)}, key=lambda e: e[0])
+    entries = sorted(
+        {(tuple(p), k) for p, k in (json.loads(item) for item in found)},
+        key=lambda e: [(step is None, step or "") for step in e[0]],
+    )
     for path, kind in entries:
         # "text" wins over other kinds at the same path: apply it last
         if kind != "text":

@@ -23,7 +23,7 @@ def test_each_empty_value_is_found_at_its_path() -> None:
         (("",), "text"),
         (("d", "e"), "empty_string"),
         (("d", "f", ""), "text"),
-        (("g",), "text"),
+        (("g", None), "empty_object"),
     }
 
 
@@ -71,6 +71,38 @@ def test_empty_string_beside_numbers_makes_the_field_text_so_no_record_fails_to_
 def test_an_empty_object_where_other_records_have_keys_keeps_the_flattened_struct() -> None:
     inferred = StructType([StructField("o", StructType([StructField("k", LongType())]))])
     assert add_empty_values(inferred, empty_value_paths('{"o": {}}')) == inferred
+
+
+def test_inside_arrays_the_element_type_gets_the_place_so_the_array_stays_an_array() -> None:
+    element = StructType([StructField("login", StringType())])
+    inferred = StructType(
+        [StructField("reviewers", ArrayType(element)), StructField("n", ArrayType(LongType()))]
+    )
+    raw = '{"reviewers": [{"login": "a", "gravatar_id": "", "": 1, "m": {}}], "n": [1, ""], "e": [{}]}'
+    schema = add_empty_values(inferred, empty_value_paths(raw))
+    assert schema == StructType(
+        [
+            StructField("e", ArrayType(StructType([]))),
+            StructField("n", ArrayType(StringType())),  # "" beside numbers: the elements become text
+            StructField(
+                "reviewers",
+                ArrayType(
+                    StructType(
+                        [
+                            StructField("", StringType()),
+                            StructField("gravatar_id", StringType()),
+                            StructField("login", StringType()),
+                            StructField("m", StructType([])),
+                        ]
+                    )
+                ),
+            ),
+        ]
+    )
+
+
+def test_an_empty_record_needs_no_field() -> None:
+    assert empty_value_paths("{}") == []
 
 
 def test_a_value_inside_a_field_stored_as_text_needs_no_place_of_its_own() -> None:
