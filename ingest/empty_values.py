@@ -60,14 +60,14 @@ def empty_value_paths(raw: str | None) -> list[str]:
     """
     if raw is None:
         return []
+    found: set[tuple[ElementPath, EmptyKind]] = set()
     try:
         record = json.loads(raw)
-    except ValueError:
+        if not isinstance(record, dict):
+            return []
+        _walk(record, (), found)
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
         return []
-    if not isinstance(record, dict):
-        return []
-    found: set[tuple[ElementPath, EmptyKind]] = set()
-    _walk(record, (), found)
     found.discard(((), "empty_object"))  # an empty record: no field to keep (it lands as a row)
     return sorted(json.dumps([list(path), kind], ensure_ascii=False) for path, kind in found)
 

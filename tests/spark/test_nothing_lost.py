@@ -58,7 +58,8 @@ def test_empty_strings_arrays_objects_and_the_empty_key_land_as_values(spark: An
     # "" beside a number: a text column holding both, no record quarantined
     assert columns(spark, table)[mapping[("n",)]] == "string"
     assert [landed[i][mapping[("n",)]] for i in (1, 2, 3)] == ["", "5", None]
-    assert json.loads(landed[3][mapping[("list",)]]) == [{"": 1}, {}]
+    # the value of an empty key is kept as text (see ingest.empty_values), inside arrays too
+    assert json.loads(landed[3][mapping[("list",)]]) == [{"": "1"}, {}]
     assert landed[3][mapping[("deep", "x")]] == ""
     assert all(r["_rescued_data"] is None for r in landed.values())
     assert_counts_reconcile(report, "json")

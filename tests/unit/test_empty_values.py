@@ -108,3 +108,8 @@ def test_an_empty_record_needs_no_field() -> None:
 def test_a_value_inside_a_field_stored_as_text_needs_no_place_of_its_own() -> None:
     inferred = StructType([StructField("o", StringType())])
     assert add_empty_values(inferred, empty_value_paths('{"o": {"p": ""}}')) == inferred
+
+
+def test_nesting_deeper_than_python_recurses_gives_nothing_instead_of_failing() -> None:
+    assert empty_value_paths("[" * 100_000) == []
+    assert empty_value_paths('{"a": ' * 5000 + '""' + "}" * 5000) == []
