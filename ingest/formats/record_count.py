@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -178,6 +179,7 @@ class _CsvScanner:
         self.cell_filled = False
         self.filled_cells = 0
         self.head: list[int] = []  # filled cells of the first non-empty records
+        self._specials: re.Pattern[str] | None = None
 
     def _end_record(self) -> None:
         if self.current_chars:
@@ -189,12 +191,14 @@ class _CsvScanner:
         self.filled_cells = 0
 
     def feed(self, text: str) -> None:
-        quote, escape, delimiter = self.g.quote, self.g.escape, self.g.delimiter
-        sniffing = len(self.head) < SNIFF_RECORDS
-        if not sniffing and not self.in_quotes and not self.after_quote and quote not in text:
-            self._feed_plain(text)  # fast path: no quotes, only line ends matter
+        if len(self.head) >= SNIFF_RECORDS and not self.after_quote:
+            self._feed_fast(text)  # the header is known: only quotes and line ends matter
             return
-        for char in text:
+        quote, escape, delimiter = self.g.quote, self.g.escape, self.g.delimiter
+        for index, char in enumerate(text):
+            if len(self.head) >= SNIFF_RECORDS and not self.after_quote and not self.escaped:
+                self._feed_fast(text[index:])
+                return
             if self.in_quotes:
                 self.current_chars += 1
                 if self.escaped:
@@ -217,6 +221,35 @@ class _CsvScanner:
                 continue
             self._outside(char, delimiter, quote)
 
+    def _feed_fast(self, text: str) -> None:
+        """Jump from one quote, escape or line end to the next (a doubled quote toggles twice)."""
+        if self._specials is None:
+            chars = {self.g.quote, "\n"} | ({self.g.escape} if self.g.escape != self.g.quote else set())
+            self._specials = re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+        start = 0
+        if self.escaped:  # the escaped character was the last of the previous chunk
+            self.escaped = False
+            start = 1
+            self.current_chars += 1
+        skip_at = -1  # the position of a character escaped inside quotes
+        for match in self._specials.finditer(text, start):
+            position, char = match.start(), match.group()
+            if position == skip_at:
+                continue
+            if char == "\n" and not self.in_quotes:
+                if self.current_chars or text[start:position].strip("\r"):
+                    self.records += 1
+                self.current_chars = 0
+                start = position + 1
+            elif char == self.g.quote:
+                self.in_quotes = not self.in_quotes
+                self.current_chars += 1
+            elif char == self.g.escape and self.in_quotes:
+                skip_at = position + 1
+                self.escaped = skip_at == len(text)  # the escaped character is in the next chunk
+        if text[start:].strip("\r"):
+            self.current_chars += 1
+
     def _outside(self, char: str, delimiter: str, quote: str) -> None:
         if char == "\n":
             self._end_record()
@@ -231,18 +264,6 @@ class _CsvScanner:
                 self.in_quotes = True
             elif not char.isspace():
                 self.cell_filled = True
-
-    def _feed_plain(self, text: str) -> None:
-        lines = text.split("\n")
-        for index, line in enumerate(lines):
-            if line.strip("\r"):
-                self.current_chars += 1
-            if index < len(lines) - 1:
-                if self.current_chars:
-                    self.records += 1
-                self.current_chars = 0
-                self.cell_filled = False
-                self.filled_cells = 0
 
     def finish(self) -> None:
         if self.in_quotes and self.after_quote:

@@ -95,3 +95,38 @@ def test_large_file_is_streamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         for _ in range(200):
             handle.write(b'{"k": "v"}\n' * 1000)
     assert count_records([str(path)], "json") == {str(path): 200_000}
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 64, 1 << 20])
+@pytest.mark.parametrize("escape", ['"', "\\"])
+def test_csv_count_equals_pythons_csv_module_over_tricky_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, escape: str
+) -> None:
+    import csv
+    import io
+    import random
+
+    monkeypatch.setattr(record_count, "CHUNK", chunk)
+    rng = random.Random(chunk)
+    pieces = ["a", "", " ", "x,y", "line\nbreak", "cr\r\nlf", "q" + escape + '"' + "q", escape * 2]
+    buffer = io.StringIO()
+    writer = csv.writer(
+        buffer,
+        lineterminator="\r\n",
+        escapechar=None if escape == '"' else escape,
+        doublequote=escape == '"',
+        quoting=csv.QUOTE_ALL,
+    )
+    writer.writerow(["id", "a", "b"])
+    for i in range(200):
+        writer.writerow([str(i), rng.choice(pieces), rng.choice(pieces)])
+    uri = write(tmp_path / "t.csv", buffer.getvalue().encode())
+    expected = sum(
+        1
+        for _ in csv.reader(
+            io.StringIO(buffer.getvalue()),
+            escapechar=None if escape == '"' else escape,
+            doublequote=escape == '"',
+        )
+    )
+    assert count_records([uri], "csv", CsvGrammar(escape=escape)) == {uri: expected - 1} == {uri: 200}
