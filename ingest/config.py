@@ -14,6 +14,7 @@ sources:
     arrays: {mode: json, explode: []}   # explode: [payload.pull_request.requested_reviewers]
     max_files_per_partition: 1
     schema_policy: evolve          # evolve (add columns) | frozen (new columns are rescued)
+    types: {zip: string, order.amount: "decimal(12,2)"}   # hints: win over inference for new columns
 ```
 """
 
@@ -26,9 +27,11 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pyspark.sql.types import DataType
 
 from ingest.errors import ConfigError
 from ingest.naming import Path as KeyPath
+from ingest.schema_hints import hint_path, parse_hint_type
 
 _TABLE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
@@ -79,6 +82,23 @@ class SourceConfig(_Strict):
     csv: CsvOptions = CsvOptions()
     max_files_per_partition: int = Field(default=1, ge=1, le=1000)
     schema_policy: Literal["evolve", "frozen"] = "evolve"
+    types: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("types")
+    @classmethod
+    def _hint_types(cls, value: dict[str, str]) -> dict[str, str]:
+        for path, text in value.items():
+            if not path or any(not key for key in path.split(".")):
+                raise ValueError(f"types: {path!r} is not a key path like 'a' or 'a.b'")
+            try:
+                parse_hint_type(text)
+            except ValueError as exc:
+                raise ValueError(f"types.{path}: {exc}") from None
+        return value
+
+    @property
+    def type_hints(self) -> dict[KeyPath, DataType]:
+        return {hint_path(path): parse_hint_type(text) for path, text in self.types.items()}
 
     @property
     def patterns(self) -> list[str]:

@@ -25,7 +25,6 @@ from typing import Any, Literal
 
 from pyspark.sql.types import ArrayType, DataType, StringType, StructField, StructType
 
-
 EmptyKind = Literal["empty_string", "empty_array", "empty_object", "text"]
 # A cheap JVM-side filter: only records whose text matches can hold one of the values above.
 MAY_HOLD_EMPTY = r'""|\[\s*\]|\{\s*\}'

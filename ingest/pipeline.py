@@ -26,6 +26,7 @@ from ingest.landing import LandingFile, discover
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
 from ingest.read_csv import read_csv_records
 from ingest.read_json import infer_json_schema, parse_json_records, read_json_records
+from ingest.schema_hints import apply_type_hints
 from ingest.schema_merge import merge_in_order
 from ingest.schema_plan import PARTITION_COLUMN, TablePlan, add_columns_sql, plan_table
 from ingest.transform import (
@@ -168,7 +169,7 @@ def current_schema(spark: SparkSession, table: str) -> T.StructType | None:
 def plan_source(spark: SparkSession, source: SourceConfig, batch: Batch) -> TablePlan:
     return plan_table(
         source.table,
-        batch.fields,
+        apply_type_hints(batch.fields, source.type_hints),
         current=current_schema(spark, source.table),
         column_map=meta.column_map(spark, source.table),
         frozen=source.schema_policy == "frozen",

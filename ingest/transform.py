@@ -124,7 +124,8 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
     ``original`` is the value's text as it was in the file (CSV). When the batch type is text,
     double or decimal, the round trip runs on that text, not on a parsed (maybe widened) value,
     so ``12345678901234567`` never reaches a bigint column through a double. Numbers compare
-    without trailing fractional zeros (``"2"`` fits a double column as ``2.0``).
+    without trailing fractional zeros (``"2"`` fits a double column as ``2.0``); a date or
+    timestamp text fits when Spark parses it.
     """
     if plan.action is Reconcile.SAME:
         return value, None
@@ -137,9 +138,14 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
         source = text
         cast = source.cast(plan.table_type)
         back = cast.cast("string")
-        same = (back == source) | (
-            F.lit(isinstance(plan.table_type, T.DoubleType | T.DecimalType | T.LongType))
-            & (_numeric_text(back) == _numeric_text(source))
+        same = (
+            (back == source)
+            | (
+                F.lit(isinstance(plan.table_type, T.DoubleType | T.DecimalType | T.LongType))
+                & (_numeric_text(back) == _numeric_text(source))
+            )
+            # a date or timestamp text fits when Spark parses it (its text form is not unique)
+            | F.lit(isinstance(plan.table_type, T.DateType | T.TimestampType))
         )
         fits = source.isNull() | (cast.isNotNull() & same)
         return F.when(fits, cast), F.when(~fits, source)
