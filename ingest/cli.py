@@ -257,13 +257,11 @@ def plan(
 def _adhoc_source(paths: list[str], table: str | None, fmt: Format) -> SourceConfig:
     if not table:
         raise ConfigError("--table DB.TABLE is required with file paths", hint="e.g. --table raw.my_events")
-    if len(paths) > 1:
-        raise ConfigError("give one path (a file, a directory or a quoted glob)", where=" ".join(paths))
     try:
         return SourceConfig.model_validate(
             {
                 "name": table.split(".")[-1],
-                "path": str(Path(paths[0]).absolute()) if "://" not in paths[0] else paths[0],
+                "path": [p if "://" in p else str(Path(p).absolute()) for p in paths],
                 "table": table,
                 "format": fmt.value,
             }
@@ -276,7 +274,7 @@ def _adhoc_source(paths: list[str], table: str | None, fmt: Format) -> SourceCon
 
 @app.command(cls=Command)
 def load(
-    path: Annotated[str, typer.Argument(help="a file, a directory or a quoted glob")],
+    paths: Annotated[list[str], typer.Argument(help="files, directories or quoted globs (several, like cp)")],
     table: TableOpt,
     fmt: FormatOpt = Format.json,
     state_dir: StateOpt = None,
@@ -286,7 +284,7 @@ def load(
     try:
         settings = load_settings(state_dir=state_dir)
         _execute(
-            [_adhoc_source([path], table, fmt)],
+            [_adhoc_source(paths, table, fmt)],
             dry_run=False,
             as_json=as_json,
             settings=settings,

@@ -4,7 +4,7 @@
 landing: ${DAP_LANDING}            # base for relative source paths; an unset ${VAR} is an error
 sources:
   camera:
-    path: camera                   # dir, glob, or s3a:// prefix (relative to landing)
+    path: camera                   # dir, glob, or s3a:// prefix (relative to landing), or a list of them
     table: raw.camera_events
     format: json                   # json (lines, documents, arrays; .gz too) | csv
     partition:
@@ -14,6 +14,7 @@ sources:
     arrays: {mode: json, explode: []}   # explode: [payload.pull_request.requested_reviewers]
     max_files_per_partition: 1
     schema_policy: evolve          # evolve (add columns) | frozen (new columns are rescued)
+    types: {zip: string, order.amount: "decimal(12,2)"}   # hints: win over inference for new columns
 ```
 """
 
@@ -27,9 +28,11 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pyspark.sql.types import DataType
 
 from ingest.errors import ConfigError
 from ingest.naming import Path as KeyPath
+from ingest.schema_hints import hint_path, parse_hint_type
 
 _TABLE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 TABLE_RULE = "table must be 'database.table' in lowercase [a-z0-9_]"
@@ -77,7 +80,7 @@ class CsvOptions(_Strict):
 
 class SourceConfig(_Strict):
     name: str
-    path: str
+    path: str | list[str]
     table: str
     format: Literal["json", "csv"]
     partition: PartitionConfig = PartitionConfig()
@@ -86,6 +89,35 @@ class SourceConfig(_Strict):
     csv: CsvOptions = CsvOptions()
     max_files_per_partition: int = Field(default=1, ge=1, le=1000)
     schema_policy: Literal["evolve", "frozen"] = "evolve"
+    types: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("types")
+    @classmethod
+    def _hint_types(cls, value: dict[str, str]) -> dict[str, str]:
+        for path, text in value.items():
+            if not path or any(not key for key in path.split(".")):
+                raise ValueError(f"types: {path!r} is not a key path like 'a' or 'a.b'")
+            try:
+                parse_hint_type(text)
+            except ValueError as exc:
+                raise ValueError(f"types.{path}: {exc}") from None
+        return value
+
+    @property
+    def type_hints(self) -> dict[KeyPath, DataType]:
+        return {hint_path(path): parse_hint_type(text) for path, text in self.types.items()}
+
+    @property
+    def patterns(self) -> list[str]:
+        """Every landing path of the source: files, directories, globs, S3 prefixes."""
+        return [self.path] if isinstance(self.path, str) else list(self.path)
+
+    @field_validator("path")
+    @classmethod
+    def _some_path(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list) and not value:
+            raise ValueError("path must name at least one file, directory or glob")
+        return value
 
     @field_validator("table")
     @classmethod
@@ -151,6 +183,13 @@ def describe_errors(exc: ValidationError, locate: Callable[[tuple[int | str, ...
     return "; ".join(problems)
 
 
+def _resolve(path: str, landing: str, *, config: Path, setting: str) -> str:
+    path = _expand(path, path=config, setting=setting)
+    if landing and not path.startswith(("/", "s3://", "s3a://")):
+        return landing.rstrip("/") + "/" + path
+    return path
+
+
 def load_config(path: Path, landing_override: str | None = None) -> IngestConfig:
     """Read and validate a config file; relative source paths resolve against ``landing``."""
     try:
@@ -188,10 +227,14 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
                 hint="write e.g. `ev: {path: ev, table: raw.ev, format: json}`",
             )
         body = dict(body or {})
-        source_path = _expand(str(body.get("path", name)), path=path, setting=f"sources.{name}.path")
-        if landing and not (source_path.startswith(("/", "s3://", "s3a://"))):
-            source_path = landing.rstrip("/") + "/" + source_path
-        body.update(name=name, path=source_path)
+        given = body.get("path", name)
+        setting = f"sources.{name}.path"
+        resolved = (
+            [_resolve(str(p), landing, config=path, setting=setting) for p in given]
+            if isinstance(given, list)
+            else _resolve(str(given), landing, config=path, setting=setting)
+        )
+        body.update(name=name, path=resolved)
         sources.append(body)
     try:
         return IngestConfig.model_validate({"landing": landing, "sources": sources})

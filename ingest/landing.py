@@ -52,7 +52,10 @@ def is_remote(uri: str) -> bool:
 
 
 def discover(patterns: list[str]) -> list[LandingFile]:
-    """List files matching local globs or S3 prefixes/globs, sorted by URI.
+    """List files matching local paths, directories, globs or S3 prefixes/globs, sorted by URI.
+
+    Several patterns are one listing (``ingest load a.json dir/ 'b/*.csv'``, like ``cp``): a
+    file matched by two of them is listed once.
 
     Raises ``InputError`` when a pattern matches nothing that exists as a directory or file,
     because a typo in a path must not look like "no new data".
@@ -72,6 +75,9 @@ def discover(patterns: list[str]) -> list[LandingFile]:
 
 def _discover_local(pattern: str) -> list[LandingFile]:
     path = Path(pattern)
+    if path.is_file():  # named explicitly (like cp): taken even if hidden or "_"-prefixed
+        absolute = os.path.abspath(pattern)
+        return [LandingFile(absolute, os.path.getsize(absolute), sha256_of(absolute))]
     if path.is_dir():
         candidates = [str(p) for p in path.rglob("*") if p.is_file()]
     else:

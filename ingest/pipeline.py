@@ -29,6 +29,7 @@ from ingest.landing import LandingFile, discover
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
 from ingest.read_csv import read_csv_records
 from ingest.read_json import infer_json_schema, parse_json_records, read_json_records
+from ingest.schema_hints import apply_type_hints
 from ingest.schema_merge import merge_in_order
 from ingest.schema_plan import RESCUE_COLUMN, TablePlan, add_columns_sql, plan_table
 from ingest.tables.commit import CommittedFile, FileEntry, FileStatus, append, committed_in_table
@@ -176,7 +177,7 @@ def current_schema(spark: SparkSession, table: str) -> T.StructType | None:
 def plan_source(spark: SparkSession, source: SourceConfig, fields: list[FlatField]) -> TablePlan:
     return plan_table(
         source.table,
-        fields,
+        apply_type_hints(fields, source.type_hints),
         current=current_schema(spark, source.table),
         column_map=meta.column_map(spark, source.table),
         frozen=source.schema_policy == "frozen",
@@ -295,7 +296,7 @@ def ingest_source(
     else:
         committed = meta.committed_files(spark, source.name, source.table)
     new_files = []
-    for item in discover([source.path]):
+    for item in discover(source.patterns):
         known = committed.get(item.uri)
         if known is None:
             new_files.append(item)

@@ -4,7 +4,10 @@ Spark's CSV reader applies one header to all files, so files are grouped by thei
 (sniffed from the first 64 KiB of each file) and each group is read in one job with an explicit
 all-text schema; the groups are combined with ``unionByName``. Rows with the wrong number of
 fields are kept whole in ``_raw`` and marked bad. A preamble before the header (title rows, blank
-rows) is detected and skipped; blank rows are skipped everywhere.
+rows) is detected and skipped; empty lines are skipped everywhere, but a row of empty fields
+(``,,``) is a record: it lands (NULLs), or is quarantined with a reason after the data. Each file's
+line separator (LF or CRLF) is sniffed and given to Spark, so a CRLF inside a quoted field is kept
+byte for byte; the head is decoded with ``csv.encoding`` like the rest.
 
 ``_source_line`` is the 1-based record number in the file, counting non-empty records (the header
 is record ``n``, the first data row ``n + 1``); it equals the line number unless the file has empty
@@ -41,6 +44,22 @@ _SNIFF_RECORDS = 50
 class CsvHeader:
     names: tuple[str, ...]  # original header texts, made unique ("a", "a#2")
     header_record: int  # 1-based record number of the header
+    line_separator: str = "\n"  # CRLF when the file's first record ends with CRLF
+
+
+def sniff_line_separator(head: str, quote: str = '"') -> str:
+    """CRLF if the first line end outside quotes is CRLF, else LF (plain Python).
+
+    Spark's reader is given the file's separator explicitly: left to detect it, it turns a CRLF
+    inside a quoted field into LF; told the separator, it keeps the field byte for byte.
+    """
+    in_quotes = False
+    for index, char in enumerate(head):
+        if char == quote:
+            in_quotes = not in_quotes
+        elif char == "\n" and not in_quotes:
+            return "\r\n" if index > 0 and head[index - 1] == "\r" else "\n"
+    return "\n"
 
 
 def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
@@ -84,11 +103,14 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
             name = f"{name}#{counter}"
         names.append(name)
     # Spark's reader skips empty lines, so the header's record number counts non-empty ones.
-    return CsvHeader(tuple(names), sum(1 for row in records[: index + 1] if row))
+    return CsvHeader(
+        tuple(names), sum(1 for row in records[: index + 1] if row), sniff_line_separator(head, options.quote)
+    )
 
 
-def read_head(spark: SparkSession, uri: str, limit: int = HEAD_BYTES) -> str:
-    """The first ``limit`` bytes of a file (decompressed if gzip), through Hadoop's FileSystem.
+def read_head(spark: SparkSession, uri: str, limit: int = HEAD_BYTES, encoding: str = "UTF-8") -> str:
+    """The first ``limit`` bytes of a file (decompressed if gzip), through Hadoop's FileSystem,
+    decoded with the source's ``csv.encoding`` (undecodable bytes become U+FFFD).
 
     The same call reads local paths and s3a:// objects.
     """
@@ -107,7 +129,14 @@ def read_head(spark: SparkSession, uri: str, limit: int = HEAD_BYTES) -> str:
         data = bytes(jvm.org.apache.commons.io.IOUtils.toByteArray(bounded))
     finally:
         stream.close()
-    return data.decode("utf-8", errors="replace")
+    try:
+        return data.decode(encoding, errors="replace")
+    except LookupError:
+        raise InputError(
+            f"unknown csv.encoding {encoding!r}",
+            where=uri,
+            hint="use a charset name such as UTF-8 or ISO-8859-1",
+        ) from None
 
 
 def read_csv_records(
@@ -122,7 +151,7 @@ def read_csv_records(
     groups: dict[CsvHeader, list[str]] = defaultdict(list)
     empty: list[str] = []
     for uri in uris:
-        header = sniff_header(read_head(spark, uri), options)
+        header = sniff_header(read_head(spark, uri, encoding=options.encoding), options)
         if header is None:
             empty.append(uri)
         else:
@@ -156,6 +185,7 @@ def _read_group(spark: SparkSession, header: CsvHeader, files: list[str], option
         .option("quote", options.quote)
         .option("escape", options.escape)
         .option("encoding", options.encoding)
+        .option("lineSep", header.line_separator)
         .option("nullValue", "\u0000never\u0000")  # null tokens are applied later, per config
         .csv(files)
         .select(
@@ -169,7 +199,8 @@ def _read_group(spark: SparkSession, header: CsvHeader, files: list[str], option
     )
     values = [F.col(p) for p in positional]
     filled = sum((F.when(F.trim(v) != "", 1).otherwise(0) for v in values), F.lit(0))
-    frame = frame.where((filled > 0) | F.col("_corrupt_record").isNotNull())
+    # A row whose fields are all empty (",,") is a record: it lands as a row of NULLs, or, after
+    # the data, is quarantined as a note below. Only lines with no characters are not records.
     # Notes after the data (a footnote, a source line): rows after the last row with at least
     # two filled fields that fill fewer. They go to quarantine, not into the table.
     dense = (filled >= min(2, len(positional))) & F.col("_corrupt_record").isNull()
@@ -186,6 +217,7 @@ def _read_group(spark: SparkSession, header: CsvHeader, files: list[str], option
             F.lit(f"wrong number of fields (the header has {len(header.names)})"),
         )
         .when(F.concat_ws("", *values).contains("\ufffd"), F.lit("invalid bytes for the file encoding"))
+        .when(is_note & (filled == 0), F.lit("empty row after the data (every field empty)"))
         .when(is_note, F.lit("note row after the data (fewer than 2 fields filled)"))
     )
     raw = F.coalesce(F.col("_corrupt_record"), F.when(is_note, F.concat_ws(options.delimiter, *values)))

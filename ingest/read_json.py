@@ -18,6 +18,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from ingest.empty_values import MAY_HOLD_EMPTY, add_empty_values, empty_value_paths
 from ingest.schema_merge import dedupe_fields
 from ingest.storage import jvm
 
@@ -69,7 +70,9 @@ def infer_json_schema(spark: SparkSession, records: DataFrame) -> T.StructType:
     """Infer one schema for all records (one Spark job over the text).
 
     All-null fields are dropped, so a field that was only ever null does not fix a column as
-    string. Uses ``DataFrameReader.json(Dataset[String])`` through the JVM: the Python API only
+    string; ``""``, ``[]``, ``{}`` and empty keys, which Spark's inference drops or misreads, are
+    found by a second job over the records that can hold them and added back
+    (see ``ingest.empty_values``). Uses ``DataFrameReader.json(Dataset[String])`` through the JVM: the Python API only
     accepts paths or RDDs, and an RDD would ship every line through a Python worker.
     """
     encoder = jvm(spark).org.apache.spark.sql.Encoders.STRING()
@@ -78,7 +81,18 @@ def infer_json_schema(spark: SparkSession, records: DataFrame) -> T.StructType:
     reader = java_session.read().option("dropFieldIfAllNull", "true").option("allowSingleQuotes", "false")
     inferred = DataFrame(reader.json(strings), spark)
     fields = [f for f in inferred.schema.fields if f.name != "_corrupt_record"]
-    return dedupe_fields(T.StructType(fields))
+    return dedupe_fields(add_empty_values(T.StructType(fields), find_empty_values(records)))
+
+
+def find_empty_values(records: DataFrame) -> list[str]:
+    """Distinct ``[path, kind]`` texts of the empty values in ``records`` (one Spark job).
+
+    Only records whose text can hold an empty value reach the Python parser.
+    """
+    scan = F.udf(empty_value_paths, T.ArrayType(T.StringType()))
+    candidates = records.where(F.col("_raw").rlike(MAY_HOLD_EMPTY))
+    found = candidates.select(F.explode(scan("_raw")).alias("found")).distinct().collect()
+    return sorted(row["found"] for row in found)
 
 
 # Spark's JSON parser stops at the end of the first value and ignores what follows

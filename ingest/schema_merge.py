@@ -3,7 +3,9 @@
 Spark infers one schema for a whole batch and widens conflicting leaves (a number in day 1, a
 string in day 5) to string, so the batch alone cannot say which type came first. ``ingest``
 therefore infers one schema per landing day, in order, and merges them here:
-- the merged schema is what the batch is parsed with (the common type Spark would pick);
+- the merged schema is what the batch is parsed with (the common type Spark would pick), except
+  that a leaf whose type changed is parsed as text: a wider parse (a day-one integer read as a
+  double) would change digits before the round-trip check could see the original;
 - ``first_types`` records, for every leaf whose type changed across days, the type of the first
   day that had a value. A new column takes that type; later values that do not cast losslessly
   into it are rescued (see ``ingest.typing_rules``).
@@ -94,4 +96,18 @@ def merge_in_order(schemas: list[StructType]) -> tuple[StructType, dict[Path, Da
         and not isinstance(data_type, StructType | ArrayType)
         and not isinstance(final[path], StructType | ArrayType)
     }
+    for path in changed:
+        merged = _with_type(merged, path, StringType())
     return merged, changed
+
+
+def _with_type(schema: StructType, path: Path, data_type: DataType) -> StructType:
+    fields = []
+    for field in schema.fields:
+        if field.name == path[0]:
+            inner = field.dataType
+            new_type = data_type if len(path) == 1 else _with_type(inner, path[1:], data_type)  # type: ignore[arg-type]
+            fields.append(StructField(field.name, new_type, True))
+        else:
+            fields.append(field)
+    return StructType(fields)

@@ -19,8 +19,10 @@ from ingest.schema_plan import PARTITION_COLUMN, RESCUE_COLUMN, ColumnPlan, Tabl
 from ingest.typing_rules import (
     BOOLEAN_PATTERN,
     DOUBLE_PATTERN,
+    EXACT_DOUBLE_DIGITS,
     GROUPED_INTEGER_PATTERN,
     INTEGER_PATTERN,
+    PLAIN_NUMBER_PATTERN,
     Reconcile,
     text_type,
 )
@@ -60,12 +62,19 @@ def infer_text_types(frame: DataFrame, names: list[str]) -> dict[str, tuple[T.Da
         def every(pattern: str, value: Column = value, present: Column = present) -> Column:
             return F.coalesce(F.bool_and(F.when(present, value.rlike(pattern))), F.lit(False))
 
+        plain = value.rlike(PLAIN_NUMBER_PATTERN)
         aggregates += [
             F.count(value).alias(f"n{i}"),
             every(INTEGER_PATTERN).alias(f"i{i}"),
             every(GROUPED_INTEGER_PATTERN + "|" + INTEGER_PATTERN).alias(f"g{i}"),
             every(DOUBLE_PATTERN).alias(f"d{i}"),
             every(BOOLEAN_PATTERN).alias(f"b{i}"),
+            F.coalesce(
+                F.bool_and(F.when(present, significant_digits(value) <= EXACT_DOUBLE_DIGITS)), F.lit(False)
+            ).alias(f"x{i}"),
+            every(PLAIN_NUMBER_PATTERN).alias(f"p{i}"),
+            F.max(F.when(plain, F.length(F.regexp_extract(value, r"^-?([0-9]+)", 1)))).alias(f"id{i}"),
+            F.max(F.when(plain, F.length(F.regexp_extract(value, r"\.([0-9]+)$", 1)))).alias(f"sc{i}"),
         ]
     row = good.agg(*aggregates).first()
     assert row is not None
@@ -78,8 +87,23 @@ def infer_text_types(frame: DataFrame, names: list[str]) -> dict[str, tuple[T.Da
             all_grouped_integer=row[f"g{i}"],
             all_double=row[f"d{i}"],
             all_boolean=row[f"b{i}"],
+            all_exact_double=row[f"x{i}"],
+            all_plain_number=row[f"p{i}"],
+            max_integer_digits=row[f"id{i}"] or 0,
+            max_scale=row[f"sc{i}"] or 0,
         )
     return result
+
+
+def significant_digits(text: Column) -> Column:
+    """Significant digits of a number's text (``typing_rules.significant_digits`` in Spark)."""
+    mantissa = F.regexp_replace(text, r"[eE].*$", "")
+    return F.length(F.regexp_replace(F.regexp_replace(mantissa, r"[^0-9]", ""), r"^0+|0+$", ""))
+
+
+def _numeric_text(text: Column) -> Column:
+    """A number's text without trailing fractional zeros: ``2.50`` -> ``2.5``, ``2.0`` -> ``2``."""
+    return F.regexp_replace(F.regexp_replace(text, r"(\.[0-9]*?)0+$", "$1"), r"\.$", "")
 
 
 def typed_text_value(path: Path, data_type: T.DataType, strip_separators: bool) -> Column:
@@ -91,13 +115,40 @@ def typed_text_value(path: Path, data_type: T.DataType, strip_separators: bool) 
     return value.cast(data_type) if not isinstance(data_type, T.StringType) else value
 
 
-def _land(plan: ColumnPlan, value: Column) -> tuple[Column, Column | None]:
-    """(stored value, rescued text or None) for one column."""
+_TEXT_CHECKED = (T.StringType, T.DoubleType, T.DecimalType)
+
+
+def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tuple[Column, Column | None]:
+    """(stored value, rescued text or None) for one column.
+
+    ``original`` is the value's text as it was in the file (CSV). When the batch type is text,
+    double or decimal, the round trip runs on that text, not on a parsed (maybe widened) value,
+    so ``12345678901234567`` never reaches a bigint column through a double. Numbers compare
+    without trailing fractional zeros (``"2"`` fits a double column as ``2.0``); a date or
+    timestamp text fits when Spark parses it.
+    """
     if plan.action is Reconcile.SAME:
         return value, None
-    text = value.cast("string")
+    text = value.cast("string") if original is None else original
     if plan.action is Reconcile.RESCUE_ALL:
         return F.lit(None).cast(plan.table_type), text
+    if isinstance(plan.batch_type, _TEXT_CHECKED) and (
+        original is not None or plan.batch_type == T.StringType()
+    ):
+        source = text
+        cast = source.cast(plan.table_type)
+        back = cast.cast("string")
+        same = (
+            (back == source)
+            | (
+                F.lit(isinstance(plan.table_type, T.DoubleType | T.DecimalType | T.LongType))
+                & (_numeric_text(back) == _numeric_text(source))
+            )
+            # a date or timestamp text fits when Spark parses it (its text form is not unique)
+            | F.lit(isinstance(plan.table_type, T.DateType | T.TimestampType))
+        )
+        fits = source.isNull() | (cast.isNotNull() & same)
+        return F.when(fits, cast), F.when(~fits, source)
     cast = value.cast(plan.table_type)
     round_trip = cast.cast(plan.batch_type)
     fits = value.isNull() | (cast.isNotNull() & (round_trip == value))
@@ -120,7 +171,9 @@ def to_table_rows(
     stored: dict[str, Column] = {}
     rescued: list[Column] = []
     for column_plan in plan.columns:
-        value, rescue = _land(column_plan, values[column_plan.field.path])
+        path = column_plan.field.path
+        original = text_value(path) if len(path) == 1 and CSV_PREFIX + path[0] in parsed.columns else None
+        value, rescue = _land(column_plan, values[path], original)
         if column_plan.column in stored:  # two paths, one column: cannot happen after naming
             raise AssertionError(f"column assigned twice: {column_plan.column}")
         stored[column_plan.column] = value

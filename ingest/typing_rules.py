@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
 from pyspark.sql.types import (
@@ -72,18 +73,45 @@ INTEGER_PATTERN = r"^-?(0|[1-9][0-9]{0,17})$"
 GROUPED_INTEGER_PATTERN = r"^-?[1-9][0-9]{0,2}(,[0-9]{3}){1,5}$"  # at most 18 digits: fits bigint
 DOUBLE_PATTERN = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 BOOLEAN_PATTERN = r"^(?i)(true|false)$"
+# A number written without exponent: integers of any length, decimals. Such a column that a double
+# cannot hold exactly becomes decimal(38, s) when its digits fit 38, else text.
+PLAIN_NUMBER_PATTERN = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"
+# A double holds every decimal of at most 15 significant digits exactly (IEEE 754 binary64: DBL_DIG).
+EXACT_DOUBLE_DIGITS = 15
+DECIMAL_PRECISION = 38
+
+
+def significant_digits(text: str) -> int:
+    """Significant digits of a number's text (plain Python; the Spark twin is in ``transform``)."""
+    mantissa = re.sub(r"[eE].*$", "", text)
+    return len(re.sub(r"^0+|0+$", "", re.sub(r"[^0-9]", "", mantissa)))
 
 
 def text_type(
-    *, all_integer: bool, all_grouped_integer: bool, all_double: bool, all_boolean: bool
+    *,
+    all_integer: bool,
+    all_grouped_integer: bool,
+    all_double: bool,
+    all_boolean: bool,
+    all_exact_double: bool = True,
+    all_plain_number: bool = False,
+    max_integer_digits: int = 0,
+    max_scale: int = 0,
 ) -> tuple[DataType, bool]:
-    """Choose a type from per-column facts; the flag says "strip thousands separators first"."""
+    """Choose a type from per-column facts; the flag says "strip thousands separators first".
+
+    Integers that do not fit bigint and decimals with more digits than a double holds exactly
+    become ``decimal(38, s)`` (``s`` the largest scale seen), or text when 38 digits do not hold
+    them: never a double that would change their digits.
+    """
     if all_boolean:
         return BooleanType(), False
     if all_integer:
         return LongType(), False
     if all_grouped_integer:
         return LongType(), True
-    if all_double:
+    if all_double and all_exact_double:
         return DoubleType(), False
+    if all_plain_number and max_integer_digits + max_scale <= DECIMAL_PRECISION:
+        return DecimalType(DECIMAL_PRECISION, max_scale), False
     return StringType(), False

@@ -107,7 +107,7 @@ def canaries(spark: Any) -> list[str]:
 def hostile_json(spark: Any, canaries: list[str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     before = all_tables(spark)
     landing = tmp_path_factory.mktemp("hostile_json")
-    # the empty key is checked by its own (xfail) test; it rides along in the same file
+    # the empty key is checked by its own test; it rides along in the same file
     records = [RECORDS[0], {**RECORDS[1], "": "v_empty_key"}]
     write_jsonl(landing / "keys.jsonl", records)
     table = "hk.json_keys"
@@ -174,11 +174,6 @@ def test_column_map_records_each_original_path(spark: Any, hostile_json: dict[st
     assert all(e.first_source_file and e.first_source_file.endswith("keys.jsonl") for e in entries)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Spark's JSON schema inference drops keys that are the empty string: the value of {'': ...} "
-    "gets no column, no column_map entry and no rescue, so it is silently lost",
-)
 def test_empty_key_value_is_kept(spark: Any, hostile_json: dict[str, Any]) -> None:
     mapping = column_map(spark, hostile_json["table"])
     assert ("",) in mapping

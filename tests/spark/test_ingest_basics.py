@@ -355,3 +355,41 @@ def test_cli_source_that_is_not_a_mapping_exits_2(tmp_path: Path) -> None:
     assert flat(str(config)) in flat(result.stderr)
     assert "'ev'" in result.stderr and "mapping" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_cli_load_takes_several_files_directories_and_globs_like_cp(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    one = write(tmp_path / "in" / "one.jsonl", jsonl({"id": 1, "who": "a"}))
+    two = write(
+        tmp_path / "elsewhere" / "two.json", json.dumps([{"id": 2, "who": "b"}, {"id": 3, "who": "c"}])
+    )
+    day = write(tmp_path / "dir" / "2026-01-02" / "day.jsonl", jsonl({"id": 4, "who": "d"}))
+    globbed = write(tmp_path / "glob" / "g1.jsonl", jsonl({"id": 5, "who": "e"}))
+    write(tmp_path / "glob" / "skip.txt", "not matched by the glob\n")
+
+    load = ingest_cli(
+        "load",
+        str(one),
+        str(two),
+        str(tmp_path / "dir"),
+        str(tmp_path / "glob" / "*.jsonl"),
+        str(one),  # named twice: loaded once
+        "--table",
+        "cli.many",
+        "--json",
+        state_dir=state,
+    )
+    assert load.returncode == 0, load.stderr[-3000:]
+    (source,) = json.loads(load.stdout)["sources"]
+    assert [(f["file"], f["rows_written"]) for f in source["files"]] == sorted(
+        [(str(one), 1), (str(two), 2), (str(day), 1), (str(globbed), 1)]
+    )
+    assert source["rows_quarantined"] == 0
+
+    again = ingest_cli(
+        "load", str(one), str(tmp_path / "missing.jsonl"), "--table", "cli.many", state_dir=state
+    )
+    assert again.returncode == 3
+    assert "landing path does not exist" in again.stderr
+    assert flat(str(tmp_path / "missing.jsonl")) in flat(again.stderr)

@@ -253,3 +253,28 @@ def test_validation_messages_carry_no_library_prefix(tmp_path: Path) -> None:
     error = config_error(path)
     assert "Value error" not in error.what
     assert error.what.startswith("invalid config: sources.ev.table: table must be")
+
+
+def test_a_source_path_can_be_a_list_each_resolved_against_landing(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        landing: /data/landing
+        sources:
+          ev: {path: [ev/a.jsonl, /abs/b, "ev/2026-*/*.json", "s3a://bucket/ev"], table: raw.ev, format: json}
+          one: {table: raw.one, format: json}
+        """,
+    )
+    ev, one = load_config(path).sources
+    assert ev.patterns == [
+        "/data/landing/ev/a.jsonl",
+        "/abs/b",
+        "/data/landing/ev/2026-*/*.json",
+        "s3a://bucket/ev",
+    ]
+    assert one.patterns == ["/data/landing/one"]
+
+
+def test_an_empty_path_list_is_a_config_error(tmp_path: Path) -> None:
+    error = config_error(write(tmp_path, "sources:\n  ev: {path: [], table: raw.ev, format: json}\n"))
+    assert "sources.ev.path" in error.render() and "at least one" in error.render()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.config import CsvOptions
-from ingest.read_csv import CsvHeader, sniff_header
+from ingest.read_csv import CsvHeader, sniff_header, sniff_line_separator
 from tests.conftest import REALDATA
 
 AUTO = CsvOptions()
@@ -38,7 +38,7 @@ def test_blank_rows_before_the_header_are_skipped_and_not_counted() -> None:
 
 
 def test_crlf_file() -> None:
-    assert sniff_header("a,b\r\n1,2\r\n", AUTO) == CsvHeader(("a", "b"), 1)
+    assert sniff_header("a,b\r\n1,2\r\n", AUTO) == CsvHeader(("a", "b"), 1, "\r\n")
 
 
 def test_duplicate_header_names_are_made_unique() -> None:
@@ -125,3 +125,10 @@ def test_csvkit_fy09_trailing_comma_header() -> None:
     assert header.names[2] == "Code"
     assert header.names[-1] == "column_10"  # every line ends with ','
     assert len(header.names) == 10
+
+
+def test_the_line_separator_is_the_first_line_end_outside_quotes() -> None:
+    assert sniff_line_separator('a,b\r\n1,"x\ny"\r\n') == "\r\n"
+    assert sniff_line_separator('"t\r\nitle",b\n1,2\n') == "\n"
+    assert sniff_line_separator("a,b") == "\n"
+    assert sniff_header("a,b\r\n1,2\r\n", AUTO) == CsvHeader(("a", "b"), 1, "\r\n")

@@ -43,6 +43,16 @@ def test_a_column_first_seen_on_a_later_day_takes_that_days_type() -> None:
     assert first == {("extra",): BooleanType()}
 
 
+def test_a_leaf_whose_type_changed_is_parsed_as_text_so_no_digit_is_lost_before_the_check() -> None:
+    # day 1: 12345678901234567 (bigint); day 2: 2.5. Parsed as double, the day-one value would
+    # already be 12345678901234568 when the round trip into the bigint column is checked.
+    merged, first = merge_in_order(
+        [struct(n=LongType(), r=struct(v=LongType())), struct(n=DoubleType(), r=struct(v=DoubleType()))]
+    )
+    assert merged == struct(n=StringType(), r=struct(v=StringType()))
+    assert first == {("n",): LongType(), ("r", "v"): LongType()}
+
+
 def test_stable_types_record_nothing() -> None:
     merged, first = merge_in_order([struct(a=LongType()), struct(a=LongType())])
     assert merged == struct(a=LongType()) and first == {}

@@ -28,9 +28,11 @@ from ingest.typing_rules import (
     DOUBLE_PATTERN,
     GROUPED_INTEGER_PATTERN,
     INTEGER_PATTERN,
+    PLAIN_NUMBER_PATTERN,
     Reconcile,
     canonical,
     reconcile,
+    significant_digits,
     text_type,
 )
 
@@ -229,3 +231,59 @@ def test_mixed_grouped_and_bare_integers_are_integers_without_separators() -> No
         "all_boolean": all(_matches(BOOLEAN_PATTERN, v) for v in values),
     }
     assert text_type(**facts) == (LongType(), True)
+
+
+# ---------------------------------------------------------------------------------------------
+# exact numbers: never a double that changes digits
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [("0", 0), ("1.50", 2), ("-0.000123", 3), ("123456789012345678901", 21), ("1.2345e300", 5), ("100", 1)],
+)
+def test_significant_digits(text: str, digits: int) -> None:
+    assert significant_digits(text) == digits
+
+
+def _facts(**facts: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "all_integer": False,
+        "all_grouped_integer": False,
+        "all_double": True,
+        "all_boolean": False,
+        "all_exact_double": True,
+        "all_plain_number": True,
+        "max_integer_digits": 1,
+        "max_scale": 0,
+    }
+    return {**base, **facts}
+
+
+def test_integers_beyond_bigint_become_decimal_38_0() -> None:
+    assert text_type(**_facts(all_exact_double=False, max_integer_digits=25)) == (DecimalType(38, 0), False)  # type: ignore[arg-type]
+
+
+def test_long_decimals_become_decimal_38_with_their_largest_scale() -> None:
+    facts = _facts(all_exact_double=False, max_integer_digits=3, max_scale=20)
+    assert text_type(**facts) == (DecimalType(38, 20), False)  # type: ignore[arg-type]
+
+
+def test_numbers_that_38_digits_cannot_hold_or_with_exponents_stay_text() -> None:
+    too_wide = _facts(all_exact_double=False, max_integer_digits=30, max_scale=10)
+    assert text_type(**too_wide) == (StringType(), False)  # type: ignore[arg-type]
+    exponent = _facts(all_exact_double=False, all_plain_number=False)
+    assert text_type(**exponent) == (StringType(), False)  # type: ignore[arg-type]
+
+
+def test_short_decimals_stay_double() -> None:
+    assert text_type(**_facts(max_scale=2)) == (DoubleType(), False)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "-12.250", "123456789012345678901234567890"])
+def test_plain_number_pattern_accepts(value: str) -> None:
+    assert _matches(PLAIN_NUMBER_PATTERN, value)
+
+
+@pytest.mark.parametrize("value", ["1e3", "01", ".5", "1.", "1,000", "+1"])
+def test_plain_number_pattern_rejects(value: str) -> None:
+    assert not _matches(PLAIN_NUMBER_PATTERN, value)

@@ -1,0 +1,1 @@
+"""Landing file formats: readers, and checks on the raw bytes that share no code with them."""

@@ -1,0 +1,321 @@
+"""Count the records of landing files from their raw bytes, independently of the readers.
+
+A self-check can only fail if it does not share the code it checks: this module uses none of
+``ingest.read_json``/``ingest.read_csv``, not Spark, not Python's ``csv`` or ``json`` parsers. It
+streams each file once (1 MiB chunks, gzip decompressed on the fly for ``.gz``), so memory is
+constant whatever the file size. The pipeline compares the counts with what it wrote and
+quarantined (``ingest.reconcile``).
+
+What counts as a record (the README's "Formats"):
+- JSON lines: every line that is not blank; except a file holding exactly one JSON value that
+  spans several lines (a pretty-printed object), which is 1;
+- a JSON array document (first non-blank character ``[``): the elements of the top-level array,
+  ``null`` elements included; an array that never closes is 1 (the reader quarantines the file);
+- CSV: records by the CSV grammar (a newline inside quotes is inside the record), empty lines
+  skipped; the header and anything before it (title rows, blank rows) are not records. The
+  header is the first record with more than half as many filled cells as the widest of the
+  first 50 records (``header: auto``) or the first non-empty record (``first_line``).
+
+Why plain Python on the driver and not a Spark job: ``binaryFiles`` hands each file to a Python
+worker as one ``bytes`` object (not constant memory), and line-based Spark reads cannot follow
+CSV quotes across lines without re-implementing the reader's own splitting. Streaming costs one
+more sequential read of the new files; ``count_records`` reads several files at once.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import IO, Literal
+
+from ingest.errors import InputError
+
+CHUNK = 1 << 20
+SNIFF_RECORDS = 50
+Opener = Callable[[str], IO[bytes]]
+
+
+@dataclass(frozen=True)
+class CsvGrammar:
+    delimiter: str = ","
+    quote: str = '"'
+    escape: str = '"'
+    encoding: str = "UTF-8"
+    header: Literal["auto", "first_line"] = "auto"
+
+
+def open_raw(uri: str) -> IO[bytes]:
+    """A binary stream of a local path or an ``s3a://`` / ``s3://`` object (not decompressed)."""
+    if uri.startswith(("s3a://", "s3://")):
+        from ingest.landing_s3 import s3_client
+
+        bucket, _, key = uri.split("://", 1)[1].partition("/")
+        body: IO[bytes] = s3_client().get_object(Bucket=bucket, Key=key)["Body"]
+        return body  # botocore's StreamingBody: read(n) streams
+    return open(uri, "rb")
+
+
+def _chunks(uri: str, opener: Opener) -> Iterator[bytes]:
+    raw = opener(uri)
+    stream: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=raw) if uri.endswith(".gz") else raw
+    try:
+        while chunk := stream.read(CHUNK):
+            yield chunk
+    except (EOFError, OSError, gzip.BadGzipFile) as exc:
+        raise InputError(
+            f"cannot read the file to the end: {exc}", where=uri, hint="the file is truncated or corrupt"
+        ) from None
+    finally:
+        stream.close()
+        raw.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON
+
+_WHITESPACE = b" \t\r\n\x0b\x0c"
+_BOM = b"\xef\xbb\xbf"
+
+
+class _JsonScanner:
+    """Depth and string state over a byte stream: top-level values and array elements."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.in_string = False
+        self.escaped = False
+        self.top_values = 0  # top-level values started
+        self.multiline_value = False  # a newline inside a top-level value
+        self.array_elements = 0  # elements of the first top-level array
+        self.element_open = False
+        self.closed_array = False
+        self.first: int | None = None  # first non-blank byte
+
+    @property
+    def settled(self) -> bool:
+        """JSON lines for sure: the first value was an object that closed on its first line."""
+        return self.first == 0x7B and self.depth == 0 and self.top_values >= 1 and not self.multiline_value
+
+    def feed(self, chunk: bytes) -> None:
+        for byte in chunk:
+            if self.in_string:
+                if self.escaped:
+                    self.escaped = False
+                elif byte == 0x5C:  # backslash
+                    self.escaped = True
+                elif byte == 0x22:
+                    self.in_string = False
+                elif byte == 0x0A:
+                    self.multiline_value = True
+                continue
+            if byte in _WHITESPACE:
+                if byte == 0x0A and self.depth > 0:
+                    self.multiline_value = True
+                continue
+            if self.first is None:
+                if byte in _BOM:
+                    continue
+                self.first = byte
+            if self.depth == 0:
+                self.top_values += 1
+            if self.first == 0x5B and self.depth == 1 and byte not in b",]" and not self.element_open:
+                self.element_open = True
+                self.array_elements += 1
+            if byte == 0x22:
+                self.in_string = True
+            elif byte in b"[{":
+                self.depth += 1
+            elif byte in b"]}":
+                self.depth -= 1
+                if self.first == 0x5B and self.depth == 0:
+                    self.closed_array = True
+                if self.settled:
+                    return
+            elif byte == 0x2C and self.depth == 1:
+                self.element_open = False
+
+
+def count_json(uri: str, opener: Opener = open_raw) -> int:
+    scanner = _JsonScanner()
+    lines = 0
+    pending_blank = True  # the current line has only whitespace so far
+    for chunk in _chunks(uri, opener):
+        if not scanner.settled:
+            scanner.feed(chunk)
+        # non-blank lines: count line ends whose line had content, chunk boundaries carried over
+        parts = chunk.split(b"\n")
+        for index, part in enumerate(parts):
+            if part.strip(_WHITESPACE + _BOM):
+                pending_blank = False
+            if index < len(parts) - 1:
+                lines += 0 if pending_blank else 1
+                pending_blank = True
+    lines += 0 if pending_blank else 1
+    if scanner.first == 0x5B:
+        return scanner.array_elements if scanner.closed_array else 1
+    if scanner.top_values == 1 and scanner.multiline_value and scanner.depth == 0:
+        return 1
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+
+
+class _CsvScanner:
+    """Records by the CSV grammar over decoded text; cells are tracked for the first records."""
+
+    def __init__(self, grammar: CsvGrammar) -> None:
+        self.g = grammar
+        self.in_quotes = False
+        self.escaped = False
+        self.after_quote = False  # just saw a quote inside quotes (maybe a doubled quote)
+        self.records = 0  # non-empty records
+        self.current_chars = 0  # characters in the current record (0: an empty line so far)
+        self.cell_filled = False
+        self.filled_cells = 0
+        self.head: list[int] = []  # filled cells of the first non-empty records
+        self._specials: re.Pattern[str] | None = None
+
+    def _end_record(self) -> None:
+        if self.current_chars:
+            self.records += 1
+            if len(self.head) < SNIFF_RECORDS:
+                self.head.append(self.filled_cells + (1 if self.cell_filled else 0))
+        self.current_chars = 0
+        self.cell_filled = False
+        self.filled_cells = 0
+
+    def feed(self, text: str) -> None:
+        if len(self.head) >= SNIFF_RECORDS and not self.after_quote:
+            self._feed_fast(text)  # the header is known: only quotes and line ends matter
+            return
+        quote, escape, delimiter = self.g.quote, self.g.escape, self.g.delimiter
+        for index, char in enumerate(text):
+            if len(self.head) >= SNIFF_RECORDS and not self.after_quote and not self.escaped:
+                self._feed_fast(text[index:])
+                return
+            if self.in_quotes:
+                self.current_chars += 1
+                if self.escaped:
+                    self.escaped = False
+                elif self.after_quote:
+                    self.after_quote = False
+                    if char == quote:  # a doubled quote: still inside
+                        continue
+                    self.in_quotes = False
+                    self._outside(char, delimiter, quote)
+                elif char == quote:
+                    if escape == quote:
+                        self.after_quote = True
+                    else:
+                        self.in_quotes = False
+                elif char == escape:
+                    self.escaped = True
+                elif not char.isspace():
+                    self.cell_filled = True
+                continue
+            self._outside(char, delimiter, quote)
+
+    def _feed_fast(self, text: str) -> None:
+        """Jump from one quote, escape or line end to the next (a doubled quote toggles twice)."""
+        if self._specials is None:
+            chars = {self.g.quote, "\n"} | ({self.g.escape} if self.g.escape != self.g.quote else set())
+            self._specials = re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+        start = 0
+        if self.escaped:  # the escaped character was the last of the previous chunk
+            self.escaped = False
+            start = 1
+            self.current_chars += 1
+        skip_at = -1  # the position of a character escaped inside quotes
+        for match in self._specials.finditer(text, start):
+            position, char = match.start(), match.group()
+            if position == skip_at:
+                continue
+            if char == "\n" and not self.in_quotes:
+                if self.current_chars or text[start:position].strip("\r"):
+                    self.records += 1
+                self.current_chars = 0
+                start = position + 1
+            elif char == self.g.quote:
+                self.in_quotes = not self.in_quotes
+                self.current_chars += 1
+            elif char == self.g.escape and self.in_quotes:
+                skip_at = position + 1
+                self.escaped = skip_at == len(text)  # the escaped character is in the next chunk
+        if text[start:].strip("\r"):
+            self.current_chars += 1
+
+    def _outside(self, char: str, delimiter: str, quote: str) -> None:
+        if char == "\n":
+            self._end_record()
+        elif char == "\r":
+            pass  # CRLF ends a record at the LF
+        else:
+            self.current_chars += 1
+            if char == delimiter:
+                self.filled_cells += 1 if self.cell_filled else 0
+                self.cell_filled = False
+            elif char == quote:
+                self.in_quotes = True
+            elif not char.isspace():
+                self.cell_filled = True
+
+    def finish(self) -> None:
+        if self.in_quotes and self.after_quote:
+            self.in_quotes = False
+        self._end_record()
+
+    def header_records(self) -> int:
+        """How many non-empty records the header and the preamble take (0 for no header)."""
+        if not self.head or max(self.head) == 0:
+            return 0
+        if self.g.header == "first_line":
+            return 1
+        widest = max(self.head)
+        for index, filled in enumerate(self.head):
+            if 2 * filled > widest or filled == widest:
+                return index + 1
+        return 0
+
+
+def count_csv(uri: str, grammar: CsvGrammar, opener: Opener = open_raw) -> int:
+    decoder = codecs.getincrementaldecoder(grammar.encoding)(errors="replace")
+    scanner = _CsvScanner(grammar)
+    first = True
+    for chunk in _chunks(uri, opener):
+        text = decoder.decode(chunk)
+        if first:
+            text, first = text.lstrip("\ufeff"), False
+        scanner.feed(text)
+    scanner.feed(decoder.decode(b"", final=True))
+    scanner.finish()
+    return max(scanner.records - scanner.header_records(), 0)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def count_records(
+    uris: list[str],
+    file_format: Literal["json", "csv"],
+    csv: CsvGrammar | None = None,
+    *,
+    opener: Opener = open_raw,
+    workers: int = 4,
+) -> dict[str, int]:
+    """``{file_uri: records}`` for every file, counted from its raw bytes.
+
+    Raises ``InputError`` naming the file when one cannot be read to the end (a truncated gzip).
+    """
+    grammar = csv or CsvGrammar()
+
+    def one(uri: str) -> int:
+        return count_json(uri, opener) if file_format == "json" else count_csv(uri, grammar, opener)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(uris)))) as pool:
+        return dict(zip(uris, pool.map(one, uris), strict=True))

@@ -1,0 +1,151 @@
+"""Nothing lost, value by value: empty values, big numbers, CRLF, empty CSV rows, encodings, and
+per-file counts that match an independent count of the input (``ingest.formats.record_count``)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.formats.record_count import CsvGrammar, count_records
+from ingest.reconcile import reconcile
+from tests.spark.helpers import columns, ingest, rows
+
+pytestmark = pytest.mark.spark
+
+
+def column_map(spark: Any, table: str) -> dict[tuple[str, ...], str]:
+    found = spark.sql(
+        f"select path_json, column_name from ingest_meta.column_map where table_name = '{table}'"
+    ).collect()
+    return {tuple(json.loads(r.path_json)): r.column_name for r in found}
+
+
+def write(path: Path, data: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode(encoding))
+    return path
+
+
+def assert_counts_reconcile(report: Any, fmt: str, grammar: CsvGrammar | None = None) -> None:
+    files = report.sources[0].files
+    expected = count_records([f.file for f in files], fmt, grammar)  # type: ignore[arg-type]
+    written = {f.file: f.rows_written for f in files}
+    quarantined = {f.file: f.rows_quarantined for f in files}
+    assert reconcile(expected, written, quarantined) == []
+
+
+def test_empty_strings_arrays_objects_and_the_empty_key_land_as_values(spark: Any, tmp_path: Path) -> None:
+    records = [
+        {"id": 1, "gravatar": "", "tags": [], "meta": {}, "": "under the empty key", "n": ""},
+        {"id": 2, "gravatar": "", "tags": [], "meta": {}, "n": 5, "only_null": None},
+        {"id": 3, "list": [{"": 1}, {}], "deep": {"x": ""}},
+    ]
+    path = write(tmp_path / "e" / "e.jsonl", "".join(json.dumps(r) + "\n" for r in records))
+    table = "lost.empties"
+    report = ingest(spark, path, table)
+    assert report.sources[0].rows_written == 3 and report.sources[0].rows_quarantined == 0
+    mapping = column_map(spark, table)
+    assert ("only_null",) not in mapping  # a field only ever null still creates no column
+    landed = {r["id"]: r for r in rows(spark, table)}
+    assert [landed[i][mapping[("gravatar",)]] for i in (1, 2, 3)] == ["", "", None]
+    assert [landed[i][mapping[("tags",)]] for i in (1, 2, 3)] == ["[]", "[]", None]
+    assert [landed[i][mapping[("meta",)]] for i in (1, 2, 3)] == ["{}", "{}", None]
+    assert landed[1][mapping[("",)]] == "under the empty key"
+    # "" beside a number: a text column holding both, no record quarantined
+    assert columns(spark, table)[mapping[("n",)]] == "string"
+    assert [landed[i][mapping[("n",)]] for i in (1, 2, 3)] == ["", "5", None]
+    # the value of an empty key is kept as text (see ingest.empty_values), inside arrays too
+    assert json.loads(landed[3][mapping[("list",)]]) == [{"": "1"}, {}]
+    assert landed[3][mapping[("deep", "x")]] == ""
+    assert all(r["_rescued_data"] is None for r in landed.values())
+    assert_counts_reconcile(report, "json")
+
+
+def test_a_big_day_one_integer_keeps_its_digits_when_a_later_day_has_a_double(
+    spark: Any, tmp_path: Path
+) -> None:
+    landing = tmp_path / "days"
+    write(landing / "2026-01-01" / "a.jsonl", '{"id": 1, "n": 12345678901234567}\n')
+    write(landing / "2026-01-02" / "b.jsonl", '{"id": 2, "n": 2.5}\n{"id": 3, "n": 7}\n')
+    table = "lost.big_day_one"
+    ingest(spark, landing, table)
+    mapping = column_map(spark, table)
+    assert columns(spark, table)[mapping[("n",)]] == "bigint"
+    landed = {r["id"]: r for r in rows(spark, table)}
+    assert landed[1][mapping[("n",)]] == 12345678901234567
+    assert landed[2][mapping[("n",)]] is None
+    assert json.loads(landed[2]["_rescued_data"]) == {mapping[("n",)]: "2.5"}
+    assert landed[3][mapping[("n",)]] == 7
+
+
+def test_csv_big_integers_and_long_decimals_land_exactly(spark: Any, tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "n" / "n.csv",
+        "id,big,pi,short,huge\n"
+        "1,12345678901234567890123,3.14159265358979323846,1.5," + "1234567890" * 4 + "\n"
+        "2,-98765432109876543210,2.5,0.25,7\n",
+    )
+    table = "lost.csv_numbers"
+    ingest(spark, path, table, "csv")
+    mapping = {p[0]: c for p, c in column_map(spark, table).items()}
+    types = columns(spark, table)
+    assert [types[mapping[k]] for k in ("id", "big", "pi", "short", "huge")] == [
+        "bigint",
+        "decimal(38,0)",
+        "decimal(38,20)",
+        "double",
+        "string",
+    ]
+    first, second = rows(spark, table)
+    assert first[mapping["big"]] == Decimal("12345678901234567890123")
+    assert second[mapping["big"]] == Decimal("-98765432109876543210")
+    assert first[mapping["pi"]] == Decimal("3.14159265358979323846")
+    assert second[mapping["pi"]] == Decimal("2.5")
+    assert first[mapping["huge"]] == "1234567890" * 4  # 40 digits: more than a decimal holds
+
+
+def test_csv_values_entering_an_existing_column_are_checked_on_their_text(spark: Any, tmp_path: Path) -> None:
+    table = "lost.csv_existing"
+    ingest(spark, write(tmp_path / "r1" / "a.csv", "id,v\n1,5\n"), table, "csv")
+    ingest(
+        spark, write(tmp_path / "r2" / "b.csv", "id,v\n2,12345678901234567890\n3,1.5\n4,6.0\n"), table, "csv"
+    )
+    mapping = {p[0]: c for p, c in column_map(spark, table).items()}
+    assert columns(spark, table)[mapping["v"]] == "bigint"
+    landed = {r[mapping["id"]]: r for r in rows(spark, table)}
+    assert landed[2][mapping["v"]] is None
+    assert json.loads(landed[2]["_rescued_data"]) == {mapping["v"]: "12345678901234567890"}
+    assert json.loads(landed[3]["_rescued_data"]) == {mapping["v"]: "1.5"}
+    assert landed[4][mapping["v"]] == 6 and landed[4]["_rescued_data"] is None
+
+
+def test_csv_crlf_in_quotes_rows_of_empty_fields_and_latin1_headers(spark: Any, tmp_path: Path) -> None:
+    landing = tmp_path / "csv"
+    write(landing / "crlf.csv", 'id,text\r\n1,"two\r\nlines"\r\n2,plain\r\n')
+    write(landing / "empty_rows.csv", "id,text\n1,a\n,\n\n2,b\n")
+    table = "lost.csv_fidelity"
+    report = ingest(spark, landing, table, "csv")
+    mapping = {p[0]: c for p, c in column_map(spark, table).items()}
+    landed = [
+        (Path(r["_source_file"]).name, r[mapping["id"]], r[mapping["text"]]) for r in rows(spark, table)
+    ]
+    assert landed == [
+        ("crlf.csv", 1, "two\r\nlines"),
+        ("crlf.csv", 2, "plain"),
+        ("empty_rows.csv", 1, "a"),
+        ("empty_rows.csv", None, None),  # ",": a record of empty fields lands
+        ("empty_rows.csv", 2, "b"),
+    ]
+    assert_counts_reconcile(report, "csv")
+
+    latin = write(tmp_path / "latin" / "l.csv", "Prénom;Ville\nZoë;Liège\n", encoding="latin-1")
+    report = ingest(spark, latin, "lost.csv_latin1", "csv", csv={"delimiter": ";", "encoding": "ISO-8859-1"})
+    latin_map = {p[0]: c for p, c in column_map(spark, "lost.csv_latin1").items()}
+    assert set(latin_map) == {"Prénom", "Ville"}
+    (row,) = rows(spark, "lost.csv_latin1")
+    assert (row[latin_map["Prénom"]], row[latin_map["Ville"]]) == ("Zoë", "Liège")
+    assert_counts_reconcile(report, "csv", CsvGrammar(delimiter=";", encoding="ISO-8859-1"))

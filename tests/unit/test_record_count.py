@@ -1,0 +1,132 @@
+"""The independent record counter: records per file from raw bytes (no Spark, no parsers)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import InputError
+from ingest.formats import record_count
+from ingest.formats.record_count import CsvGrammar, count_records
+
+
+def write(path: Path, data: bytes) -> str:
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_json_lines_count_non_blank_lines_and_bad_lines_too(tmp_path: Path) -> None:
+    uri = write(tmp_path / "a.jsonl", b'{"a": 1}\n\n  \r\n{"a": "x\\ny"}\r\nnot json\n{"b": [1,\n')
+    assert count_records([uri], "json") == {uri: 4}
+
+
+def test_json_lines_without_a_final_newline_and_with_a_bom(tmp_path: Path) -> None:
+    uri = write(tmp_path / "a.jsonl", b'\xef\xbb\xbf{"a": 1}\n{"a": 2}')
+    assert count_records([uri], "json") == {uri: 2}
+
+
+def test_a_pretty_printed_object_is_one_record(tmp_path: Path) -> None:
+    uri = write(tmp_path / "doc.json", json.dumps({"a": {"b": [1, 2]}, "c": "}{"}, indent=2).encode())
+    assert count_records([uri], "json") == {uri: 1}
+
+
+def test_a_json_array_document_counts_its_elements_null_included(tmp_path: Path) -> None:
+    elements = [{"a": "[,]"}, {"b": [1, {"c": 2}]}, None, {"d": '\\"'}]
+    uri = write(tmp_path / "arr.json", json.dumps(elements, indent=1).encode())
+    empty = write(tmp_path / "empty.json", b"  [ ]\n")
+    broken = write(tmp_path / "broken.json", b'[{"a": 1}, {"b": ')
+    assert count_records([uri, empty, broken], "json") == {uri: 4, empty: 0, broken: 1}
+
+
+def test_gzip_is_read_transparently_and_a_truncated_gzip_names_the_file(tmp_path: Path) -> None:
+    body = b"".join(b'{"n": %d}\n' % i for i in range(5000))
+    uri = write(tmp_path / "a.jsonl.gz", gzip.compress(body))
+    assert count_records([uri], "json") == {uri: 5000}
+    cut = write(tmp_path / "cut.jsonl.gz", gzip.compress(body)[:-100])
+    with pytest.raises(InputError, match="truncated") as caught:
+        count_records([cut], "json")
+    assert caught.value.where == cut
+
+
+def test_csv_counts_records_not_lines_and_skips_header_preamble_and_empty_lines(tmp_path: Path) -> None:
+    text = (
+        "Report of 2026,,\r\n"
+        "\r\n"
+        "id,name,note\r\n"
+        '1,"two\r\nlines",x\r\n'
+        "\r\n"
+        '2,"a ""quoted"" comma, here",\r\n'
+        ",,\r\n"  # all fields empty: still a record
+        "3,c,d"
+    )
+    uri = write(tmp_path / "a.csv", text.encode())
+    assert count_records([uri], "csv") == {uri: 4}
+
+
+def test_csv_first_line_header_and_no_records(tmp_path: Path) -> None:
+    uri = write(tmp_path / "a.csv", b"title\nid,name\n1,a\n")
+    header_only = write(tmp_path / "h.csv", b"id,name\n")
+    empty = write(tmp_path / "e.csv", b"\n\n")
+    grammar = CsvGrammar(header="first_line")
+    assert count_records([uri, header_only, empty], "csv", grammar) == {uri: 2, header_only: 0, empty: 0}
+
+
+def test_csv_encoding_delimiter_and_backslash_escape(tmp_path: Path) -> None:
+    text = 'nom;ville\n"Zoë \\" x";"Brüssel\nNord"\nA;B\n'
+    uri = write(tmp_path / "a.csv", text.encode("latin-1"))
+    grammar = CsvGrammar(delimiter=";", escape="\\", encoding="ISO-8859-1")
+    assert count_records([uri], "csv", grammar) == {uri: 2}
+
+
+def test_csv_quotes_across_chunk_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(record_count, "CHUNK", 7)
+    rows = ["id,text"] + [f'{i},"line one\nline ""two"""' for i in range(60)]
+    uri = write(tmp_path / "a.csv", "\n".join(rows).encode())
+    assert count_records([uri], "csv") == {uri: 60}
+
+
+def test_large_file_is_streamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(record_count, "CHUNK", 4096)
+    path = tmp_path / "big.jsonl"
+    with open(path, "wb") as handle:
+        for _ in range(200):
+            handle.write(b'{"k": "v"}\n' * 1000)
+    assert count_records([str(path)], "json") == {str(path): 200_000}
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 64, 1 << 20])
+@pytest.mark.parametrize("escape", ['"', "\\"])
+def test_csv_count_equals_pythons_csv_module_over_tricky_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, escape: str
+) -> None:
+    import csv
+    import io
+    import random
+
+    monkeypatch.setattr(record_count, "CHUNK", chunk)
+    rng = random.Random(chunk)
+    pieces = ["a", "", " ", "x,y", "line\nbreak", "cr\r\nlf", "q" + escape + '"' + "q", escape * 2]
+    buffer = io.StringIO()
+    writer = csv.writer(
+        buffer,
+        lineterminator="\r\n",
+        escapechar=None if escape == '"' else escape,
+        doublequote=escape == '"',
+        quoting=csv.QUOTE_ALL,
+    )
+    writer.writerow(["id", "a", "b"])
+    for i in range(200):
+        writer.writerow([str(i), rng.choice(pieces), rng.choice(pieces)])
+    uri = write(tmp_path / "t.csv", buffer.getvalue().encode())
+    expected = sum(
+        1
+        for _ in csv.reader(
+            io.StringIO(buffer.getvalue()),
+            escapechar=None if escape == '"' else escape,
+            doublequote=escape == '"',
+        )
+    )
+    assert count_records([uri], "csv", CsvGrammar(escape=escape)) == {uri: expected - 1} == {uri: 200}
