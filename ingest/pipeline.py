@@ -25,10 +25,12 @@ from ingest.config import SourceConfig
 from ingest.errors import IngestError
 from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema
+from ingest.formats.record_count import CsvGrammar, count_records
 from ingest.landing import LandingFile, discover
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
 from ingest.read_csv import read_csv_records
 from ingest.read_json import infer_json_schema, parse_json_records, read_json_records
+from ingest.reconcile import ReconcileError, reconcile
 from ingest.schema_hints import apply_type_hints
 from ingest.schema_merge import merge_in_order
 from ingest.schema_plan import RESCUE_COLUMN, TablePlan, add_columns_sql, plan_table
@@ -355,6 +357,7 @@ def _write_and_commit(
             counts[(row[OUTCOME], row["_source_file"])] = row["count"]
         good = rows[main.table].where(F.col(OUTCOME) == "ok")
         report.rows_rescued = good.where(F.col(RESCUE_COLUMN).isNotNull()).count()
+        _reconcile_with_input(source, new_files, counts)
         entries = []
         for item in new_files:
             written, bad = counts.get(("ok", item.uri), 0), counts.get(("bad", item.uri), 0)
@@ -420,6 +423,28 @@ def _write_and_commit(
             report.skipped_concurrent.append(entry.uri)
     report.status = "ingested" if done else "noop"
     return report
+
+
+def _reconcile_with_input(
+    source: SourceConfig, files: list[LandingFile], counts: dict[tuple[str, str], int]
+) -> None:
+    """Records counted from the raw bytes (not by the readers) = rows written + quarantined, per file.
+
+    Runs before any commit: a mismatch fails the source with nothing of it committed.
+    """
+    grammar = CsvGrammar(
+        delimiter=source.csv.delimiter,
+        quote=source.csv.quote,
+        escape=source.csv.escape,
+        encoding=source.csv.encoding,
+        header=source.csv.header,
+    )
+    expected = count_records([f.uri for f in files], source.format, grammar)
+    written = {uri: n for (outcome, uri), n in counts.items() if outcome == "ok"}
+    quarantined = {uri: n for (outcome, uri), n in counts.items() if outcome == "bad"}
+    mismatches = reconcile(expected, written, quarantined)
+    if mismatches:
+        raise ReconcileError(mismatches)
 
 
 def _table_rows(rows: DataFrame) -> DataFrame:
@@ -552,6 +577,10 @@ def run(
             report.sources.append(
                 ingest_source(spark, source, run_id, dry_run=dry_run, progress=progress, fault=fault)
             )
+        except ReconcileError as exc:  # this source's counts do not balance: nothing of it committed
+            log.error("%s", exc.render())
+            failed = SourceReport(source.name, source.table, status="failed", error=exc.what)
+            report.sources.append(failed)
         except IngestError as exc:  # terminal for the whole run (bad path, bad state)
             if not dry_run:
                 meta.log_run(spark, run_id, command, "failed", {"error": exc.render()})
