@@ -10,19 +10,31 @@
     kept them.
 
     The model needs one `partition_by` column (a date, string or integer) and a `unique_key`.
-    A table that is not Iceberg gets dbt-spark's dynamic `insert overwrite`.
+    Whether the table is Iceberg is read from `describe table extended` (dbt-spark's relation
+    cache does not see the Provider of Iceberg tables behind the session catalog). A model
+    configured `file_format: iceberg` whose table is still Parquet (built before the switch)
+    stops with a hint to `--full-refresh` it; other formats get dbt-spark's dynamic
+    `insert overwrite`, without the marker rows.
 -#}
 {% macro get_insert_overwrite_sql(source_relation, target_relation, existing_relation) %}
     {%- set dest_columns = adapter.get_columns_in_relation(target_relation) -%}
     {%- set dest_cols_csv = dest_columns | map(attribute='quoted') | join(', ') -%}
-    {%- if not existing_relation.is_iceberg -%}
+    {%- set unique_key = config.get('unique_key') -%}
+    {%- if not _is_iceberg_table(existing_relation) -%}
+        {%- if config.get('file_format') == 'iceberg' -%}
+            {{ exceptions.raise_compiler_error(
+                target_relation ~ " is configured file_format: iceberg but the table is not an"
+                ~ " Iceberg table (built before the switch); rebuild it once with"
+                ~ " `dbt run -s " ~ model.name ~ " --full-refresh`"
+            ) }}
+        {%- endif %}
         insert overwrite table {{ target_relation }}
         {{ partition_cols(label="partition") }}
         select {{ dest_cols_csv }} from {{ source_relation }}
+        {%- if unique_key is string %} where {{ unique_key }} is not null{% endif %}
     {%- else -%}
         {%- set partition_by = config.get('partition_by') -%}
         {%- set partition_by = [partition_by] if partition_by is string else (partition_by or []) -%}
-        {%- set unique_key = config.get('unique_key') -%}
         {%- if partition_by | length != 1 or unique_key is not string -%}
             {{ exceptions.raise_compiler_error(
                 "insert_overwrite on Iceberg (" ~ target_relation ~ ") needs exactly one partition_by"
