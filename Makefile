@@ -44,7 +44,10 @@ dbt-build: venv jars  ## seeds, models, snapshots and tests on the embedded Spar
 	$(DBT) build --target local
 	$(DBT) docs generate --target local
 
-run: generate ingest dbt-build  ## the whole pipeline end to end, then a summary
+run: generate ingest dbt-build  ## the whole pipeline end to end, source freshness, then a summary
+	@# A stale source past warn_after is a WARN and dbt exits 0, so the run goes on; past
+	@# error_after (a week without data) dbt exits 1 and the run stops here.
+	$(DBT) source freshness --target local
 	$(DBT) run-operation print_pipeline_summary --target local --quiet || true
 
 lint: venv  ## ruff (lint + format check), mypy strict, sqlfluff over the project

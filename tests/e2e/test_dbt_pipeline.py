@@ -5,12 +5,23 @@ One temp state dir (``DAP_STATE_DIR``, ``DAP_LANDING``) for the module:
 1. ``ingest generate`` + ``ingest run``, then ``dbt build --target local``: every data test and
    unit test passes, and the recording sessions and flights in the marts equal the generator's
    ground truth (``<landing>/_ground_truth/*.csv``) row for row.
-2. A drifted app file with an attribute nobody has seen (``properties.campaign_code``) is
-   ingested; ``dbt run`` of the staged view and the incremental fact brings the new column into
-   both (carry-through + ``on_schema_change='append_new_columns'``) and rewrites only the day
-   that received the new rows.
-3. Re-running one day of the fact (``reprocess_from`` / ``reprocess_to`` vars) replaces that
+   The first ingest also carries one extra drone boot without a time sync (``E2E_BOOT``): its
+   only flight is dated by the upload time, ``STALE_DAY``, a day no generated flight has.
+2. A drifted app file with an attribute nobody has seen (``properties.campaign_code``) and a
+   late time sync for ``E2E_BOOT`` are ingested together; one ``dbt run`` of the staged view,
+   the app fact and the drone chain then
+   - brings the new column into the view and the fact (carry-through +
+     ``on_schema_change='append_new_columns'``) and writes only the day with the new rows;
+   - moves the boot's flight to ``SYNCED_DAY``, and ``STALE_DAY``, whose recompute came out
+     empty, loses it (no stale flight is kept).
+3. Re-running one day of the fact (``reprocess_from`` / ``reprocess_to`` vars) writes that
    day's partition and no other, with the same rows.
+4. ``persist_docs``: ``DESCRIBE TABLE EXTENDED`` shows model and column descriptions on an
+   Iceberg table and on a view.
+
+The marts are Iceberg tables: a commit writes new data files under
+``<table>/data/<partition>/`` and leaves replaced ones on disk until snapshots expire, so the
+data files on disk per partition show exactly which partitions each step wrote to.
 
 Embedded Derby admits one JVM at a time, so every step is its own process, one after the other;
 the warehouse is read by a pyspark subprocess after dbt has exited (``read_warehouse``).
@@ -39,7 +50,11 @@ BIN = Path(sys.executable).parent
 DRIFT_DAY = "2026-01-11"
 REPROCESS_DAY = "2026-01-07"
 NEW_COLUMN = "properties_campaign_code"
-FACT_DIR = Path("warehouse") / "marts.db" / "fct_app_events"
+FACT_DIR = Path("warehouse") / "marts.db" / "fct_app_events" / "data"
+E2E_DRONE = "DRN-003"
+E2E_BOOT = "DRN-003-e2e"
+STALE_DAY = "2026-01-12"
+SYNCED_DAY = "2026-01-10"
 
 SESSION_COLUMNS = ["device_serial", "started_at", "ended_at", "end_reason", "session_date"]
 FLIGHT_COLUMNS = [
@@ -101,6 +116,45 @@ def _partition_files(state: Path) -> dict[str, dict[str, tuple[int, int]]]:
     return listing
 
 
+def _drone_event(index: int, event_type: str, device_time_s: float, **extra: object) -> dict[str, object]:
+    return {
+        "event_id": f"d-e2e{index:09d}",
+        "event_type": event_type,
+        "drone": {"serial": E2E_DRONE, "model": "AVATA2", "firmware": "3.4.0"},
+        "boot_id": E2E_BOOT,
+        "device_time_s": device_time_s,
+        "telemetry": {"lat": 46.5, "lon": 6.6, "alt_m": 0.0, "battery_pct": 90, "speed_mps": 0.0},
+        **extra,
+    }
+
+
+def _write_unsynced_boot(landing: Path) -> None:
+    """One boot, one flight, no time sync: the flight is dated by the upload (STALE_DAY)."""
+    received = {"received_at": f"{STALE_DAY}T09:00:00.000Z"}
+    events = [
+        _drone_event(1, "power_on", 1.0, **received),
+        _drone_event(2, "takeoff", 60.0, **received),
+        _drone_event(3, "landing", 360.0, **received),
+    ]
+    folder = landing / "drone" / STALE_DAY
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = "".join(json.dumps(event) + "\n" for event in events)
+    (folder / f"{E2E_BOOT}.jsonl").write_text(lines, encoding="utf-8")
+
+
+def _write_late_time_sync(landing: Path) -> None:
+    """The boot's time sync, uploaded late: its clock puts the flight on SYNCED_DAY."""
+    sync = _drone_event(
+        4,
+        "time_sync",
+        5.0,
+        sync={"device_time_s": 5.0, "utc": f"{SYNCED_DAY}T07:00:00.000Z"},
+        received_at=f"{STALE_DAY}T10:00:00.000Z",
+    )
+    folder = landing / "drone" / STALE_DAY
+    (folder / f"{E2E_BOOT}-sync.jsonl").write_text(json.dumps(sync) + "\n", encoding="utf-8")
+
+
 def _write_drift_file(landing: Path) -> int:
     """App events of DRIFT_DAY carrying an attribute no earlier file had."""
     folder = landing / "app" / DRIFT_DAY
@@ -139,14 +193,17 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     _ingest("generate", "--landing", str(landing), env=env)
+    _write_unsynced_boot(landing)
     _ingest("run", "--config", "ingest.yml", env=env)
     build = _dbt("build", env=env)
     build_results = json.loads((state / "dbt-target" / "run_results.json").read_text())["results"]
 
     files_before_drift = _partition_files(state)
     _write_drift_file(landing)
-    _ingest("run", "--config", "ingest.yml", "--source", "app", env=env)
-    _dbt("run", "-s", "stg_app__events", "fct_app_events", env=env)
+    _write_late_time_sync(landing)
+    _ingest("run", "--config", "ingest.yml", "--source", "app", "--source", "drone", env=env)
+    drone_chain = ["int_drone_events_deduplicated", "int_drone_events_clock_corrected", "int_flights_paired"]
+    _dbt("run", "-s", "stg_app__events", "fct_app_events", *drone_chain, "fct_flights", env=env)
     files_after_drift = _partition_files(state)
 
     reprocess = json.dumps({"reprocess_from": REPROCESS_DAY, "reprocess_to": REPROCESS_DAY})
@@ -193,8 +250,19 @@ def read_warehouse(out: str) -> None:
         ),
         "flights": rows(
             "select device_serial as drone_serial, boot_id, took_off_at, landed_at, end_reason, "
-            "is_clock_corrected, flight_date, duration_s from marts.fct_flights"
+            f"is_clock_corrected, flight_date, duration_s from marts.fct_flights where boot_id != '{E2E_BOOT}'"
         ),
+        "e2e_boot_flights": rows(
+            "select cast(flight_date as string) as flight_date, is_clock_corrected, took_off_at "
+            f"from marts.fct_flights where boot_id = '{E2E_BOOT}'"
+        ),
+        "flights_per_day": rows(
+            "select cast(flight_date as string) as flight_date, count(*) as n from marts.fct_flights group by 1"
+        ),
+        "described": {
+            relation: rows(f"describe table extended {relation}")
+            for relation in ("marts.fct_flights", "staging.stg_drone__telemetry")
+        },
         "staged_columns": spark.table("staging.stg_app__events").columns,
         "fact_columns": spark.table("marts.fct_app_events").columns,
         "fact_rows_per_day": rows(
@@ -263,6 +331,39 @@ def test_flights_match_ground_truth(pipeline: Pipeline) -> None:
     actual = sorted(_as_csv_row(row, FLIGHT_COLUMNS) for row in pipeline.warehouse["flights"])
     assert len(actual) == len(expected)
     assert actual == expected
+
+
+def test_late_time_sync_moves_the_flight_and_empties_the_old_day(pipeline: Pipeline) -> None:
+    # Before the sync the flight was dated by its upload; the run replaced both days.
+    assert pipeline.warehouse["e2e_boot_flights"] == [
+        {"flight_date": SYNCED_DAY, "is_clock_corrected": True, "took_off_at": f"{SYNCED_DAY}T07:00:55.000Z"}
+    ]
+    per_day = {r["flight_date"]: r["n"] for r in pipeline.warehouse["flights_per_day"]}
+    assert STALE_DAY not in per_day, f"stale flights kept on {STALE_DAY}: {per_day.get(STALE_DAY)}"
+
+
+def _described(pipeline: Pipeline, relation: str) -> tuple[str, dict[str, str | None]]:
+    """(relation comment, {column: comment}) from DESCRIBE TABLE EXTENDED."""
+    rows = pipeline.warehouse["described"][relation]
+    comment = next(r["data_type"] for r in rows if r["col_name"] == "Comment")
+    columns: dict[str, str | None] = {}
+    for row in rows:
+        if not row["col_name"] or row["col_name"].startswith("#"):
+            break
+        columns[row["col_name"]] = row["comment"]
+    return comment, columns
+
+
+def test_descriptions_are_persisted_on_tables_and_views(pipeline: Pipeline) -> None:
+    comment, columns = _described(pipeline, "marts.fct_flights")
+    assert comment.startswith("Drone flights: one row per takeoff")
+    assert columns["boot_id"] is not None and columns["boot_id"].startswith(
+        "Id of one power cycle of a drone"
+    )
+    assert columns["flight_date"] == "Date (UTC) of `took_off_at`. The partition column."
+    view_comment, view_columns = _described(pipeline, "staging.stg_drone__telemetry")
+    assert view_comment.startswith("Drone events, renamed and typed.")
+    assert view_columns["boot_id"] is not None and view_columns["boot_id"].startswith("Id of one power cycle")
 
 
 def test_new_raw_column_reaches_staging_and_the_incremental_fact(pipeline: Pipeline) -> None:

@@ -1,11 +1,15 @@
 {#-
-    Incremental by event date; every attribute the app adds later (dynamic DDL upstream)
-    reaches this table by itself: the known columns are listed, the rest are carried through
-    from the staged view and appended to the table (on_schema_change='append_new_columns').
+    Incremental, merged on app_event_id (Iceberg MERGE): a run reads every copy of each event
+    that received a new copy (incremental_key_filter), keeps the latest, and updates or inserts
+    it, wherever its date was before. Partitioned by event_date. Every attribute the app adds
+    later (dynamic DDL upstream) reaches this table by itself: the known columns are listed,
+    the rest are carried through from the staged view and appended to the table
+    (on_schema_change='append_new_columns').
 -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='insert_overwrite',
+    incremental_strategy='merge',
+    unique_key='app_event_id',
     partition_by=['event_date'],
     on_schema_change='append_new_columns',
 ) }}
@@ -21,7 +25,7 @@ with
 
 events as (
     select * from {{ ref('stg_app__events') }}
-    where {{ incremental_partition_filter('event_date', ref('stg_app__events')) }}
+    where {{ incremental_key_filter('app_event_id', ref('stg_app__events'), date_column='event_date') }}
 ),
 
 deduplicated as (

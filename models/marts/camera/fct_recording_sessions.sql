@@ -1,19 +1,23 @@
 {#-
-    Incremental by session date. Which dates a run replaces (see _camera__models.yml):
-    a camera's sessions can only change from its first newly ingested event onwards, so the
-    run recomputes the dates of that camera's sessions that end at or after that event, are
-    still open or timed out (its last event moved), before and after the change (the existing
-    rows are read too, so a session that moves or disappears leaves no stale row behind).
+    Incremental by session date: replaces whole `session_date` partitions (insert_overwrite on
+    Iceberg, see macros/incremental/get_insert_overwrite_sql.sql). Which dates a run replaces
+    (see _camera__models.yml): a camera's sessions can only change from its first newly
+    ingested event onwards, so the run recomputes the dates of that camera's sessions that end
+    at or after that event, are still open or timed out (its last event moved), before and
+    after the change. The dates are left-joined to their recomputed sessions: a date whose
+    recompute came out empty yields one row with a NULL recording_session_id, and the strategy
+    empties that partition instead of keeping the stale sessions.
 -#}
 -- depends_on: {{ ref('int_camera_events_deduplicated') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='insert_overwrite',
     partition_by=['session_date'],
+    unique_key='recording_session_id',
     on_schema_change='append_new_columns',
 ) }}
 
-{%- set reprocess = reprocess_date_filter('session_date') if is_incremental() else none %}
+{%- set reprocess = reprocess_date_spine('session_date') if is_incremental() else none %}
 
 with
 
@@ -21,7 +25,8 @@ sessions as (
     select * from {{ ref('int_recording_sessions_paired') }}
 ),
 
-{% if is_incremental() and reprocess is none -%}
+{% if is_incremental() -%}
+{%- if reprocess is none -%}
 camera_events as (
     select * from {{ ref('int_camera_events_deduplicated') }}
 ),
@@ -67,16 +72,26 @@ affected_dates as (
         or existing_sessions.end_reason = 'timed_out'
 ),
 
+{%- else -%}
+affected_dates as (
+    {{ reprocess }}
+),
+{%- endif %}
+
 sessions_to_write as (
-    select sessions.*
-    from sessions
-    inner join affected_dates
-        on sessions.session_date = affected_dates.session_date
+    select
+        sessions.*,
+        affected_dates.session_date as partition_date
+    from affected_dates
+    left join sessions
+        on affected_dates.session_date = sessions.session_date
 ),
 {%- else %}
 sessions_to_write as (
-    select * from sessions
-    where {{ reprocess or 'true' }}
+    select
+        *,
+        session_date as partition_date
+    from sessions
 ),
 {%- endif %}
 
@@ -97,7 +112,7 @@ final as (
         end_event_id,
         device_last_event_at,
         _ingested_at,
-        session_date
+        partition_date as session_date
     from sessions_to_write
 )
 

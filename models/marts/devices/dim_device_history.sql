@@ -1,7 +1,8 @@
 {#-
-    SCD type 2 device state, derived from the event history (see _devices__models.yml for why
-    this is not a dbt snapshot). One row per device and run of consecutive active days with
-    the same state; a state is valid from its first event until the next state's first event.
+    SCD type 2 device state at event time (see _devices__models.yml for why this is not a dbt
+    snapshot). Each state attribute carries its last reported value forward through the
+    device's events; a state starts at the event that changes any of them and lasts until the
+    next change, so a change that reverts within the same day is two states, not none.
 -#}
 
 {%- set state_columns = [
@@ -10,41 +11,52 @@
 
 with
 
-device_days as (
-    select * from {{ ref('int_device_days_summarized') }}
+device_events as (
+    select * from {{ ref('int_device_events_unioned') }}
 ),
 
-hashed_days as (
+carried_events as (
     select
         device_serial,
         device_type,
-        activity_date,
-        first_event_at,
-        last_seen_at,
+        device_event_id,
+        event_at,
         {%- for column in state_columns %}
-        {{ column }},
+        last_value({{ column }}, true) over device_timeline as {{ column }},
         {%- endfor %}
-        {{ surrogate_key(state_columns) }} as state_hash
-    from device_days
+        to_date(event_at) as activity_date
+    from device_events
+    window device_timeline as (
+        partition by device_serial
+        order by event_at, device_event_id
+        rows between unbounded preceding and current row
+    )
 ),
 
-flagged_days as (
+hashed_events as (
+    select
+        *,
+        {{ surrogate_key(state_columns) }} as state_hash
+    from carried_events
+),
+
+flagged_events as (
     select
         *,
         coalesce(lag(state_hash) over device_timeline != state_hash, true) as is_state_change
-    from hashed_days
-    window device_timeline as (partition by device_serial order by activity_date)
+    from hashed_events
+    window device_timeline as (partition by device_serial order by event_at, device_event_id)
 ),
 
-numbered_days as (
+numbered_events as (
     select
         *,
         sum(cast(is_state_change as int)) over (
             partition by device_serial
-            order by activity_date
+            order by event_at, device_event_id
             rows between unbounded preceding and current row
         ) as state_number
-    from flagged_days
+    from flagged_events
 ),
 
 states as (
@@ -57,10 +69,11 @@ states as (
         {%- endfor %}
         min(activity_date) as first_active_date,
         max(activity_date) as last_active_date,
-        count(*) as active_days,
-        min(first_event_at) as valid_from,
-        max(last_seen_at) as last_seen_at
-    from numbered_days
+        count(distinct activity_date) as active_days,
+        count(*) as event_count,
+        min(event_at) as valid_from,
+        max(event_at) as last_seen_at
+    from numbered_events
     group by device_serial, state_number
 ),
 
@@ -79,6 +92,7 @@ final as (
         first_active_date,
         last_active_date,
         active_days,
+        event_count,
         last_seen_at
     from states
     window device_states as (partition by device_serial order by state_number)

@@ -1,18 +1,22 @@
 {#-
-    Incremental by flight date. A drone boot's flights all change together (a late time sync
-    re-corrects the whole boot), so a run recomputes every date that holds a flight of a boot
-    with newly ingested events, before and after the change (existing rows are read too, so
-    a flight whose corrected date moves leaves no stale row behind).
+    Incremental by flight date: replaces whole `flight_date` partitions (insert_overwrite on
+    Iceberg, see macros/incremental/get_insert_overwrite_sql.sql). A drone boot's flights all
+    change together (a late time sync re-corrects the whole boot), so a run recomputes every
+    date that holds a flight of a boot with newly ingested events, before and after the change.
+    The dates are left-joined to their recomputed flights: a date whose recompute came out
+    empty (its flights moved to another day) yields one row with a NULL flight_id, and the
+    strategy empties that partition instead of keeping the stale flights.
 -#}
 -- depends_on: {{ ref('int_drone_events_deduplicated') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='insert_overwrite',
     partition_by=['flight_date'],
+    unique_key='flight_id',
     on_schema_change='append_new_columns',
 ) }}
 
-{%- set reprocess = reprocess_date_filter('flight_date') if is_incremental() else none %}
+{%- set reprocess = reprocess_date_spine('flight_date') if is_incremental() else none %}
 
 with
 
@@ -20,7 +24,8 @@ flights as (
     select * from {{ ref('int_flights_paired') }}
 ),
 
-{% if is_incremental() and reprocess is none -%}
+{% if is_incremental() -%}
+{%- if reprocess is none -%}
 drone_events as (
     select * from {{ ref('int_drone_events_deduplicated') }}
 ),
@@ -54,17 +59,26 @@ affected_dates as (
     inner join boots_with_new_events
         on existing_flights.boot_id = boots_with_new_events.boot_id
 ),
+{%- else -%}
+affected_dates as (
+    {{ reprocess }}
+),
+{%- endif %}
 
 flights_to_write as (
-    select flights.*
-    from flights
-    inner join affected_dates
-        on flights.flight_date = affected_dates.flight_date
+    select
+        flights.*,
+        affected_dates.flight_date as partition_date
+    from affected_dates
+    left join flights
+        on affected_dates.flight_date = flights.flight_date
 ),
 {%- else %}
 flights_to_write as (
-    select * from flights
-    where {{ reprocess or 'true' }}
+    select
+        *,
+        flight_date as partition_date
+    from flights
 ),
 {%- endif %}
 
@@ -90,7 +104,7 @@ final as (
         takeoff_event_id,
         end_event_id,
         _ingested_at,
-        flight_date
+        partition_date as flight_date
     from flights_to_write
 )
 

@@ -1,11 +1,14 @@
 {#-
-    Incremental by order date. Later CSV headers dropped `Currency`: the order's currency falls
+    Incremental, merged on order_id (Iceberg MERGE): a run reads every copy of each order that
+    received a new copy (incremental_key_filter), keeps the latest, and updates or inserts it.
+    Partitioned by order_date. Later CSV headers dropped `Currency`: the order's currency falls
     back to the local currency of its country (is_currency_inferred). Columns the shop adds later
     are carried through and appended (on_schema_change='append_new_columns').
 -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='insert_overwrite',
+    incremental_strategy='merge',
+    unique_key='order_id',
     partition_by=['order_date'],
     on_schema_change='append_new_columns',
 ) }}
@@ -21,7 +24,7 @@ with
 
 orders as (
     select * from {{ ref('stg_shop__orders') }}
-    where {{ incremental_partition_filter('order_date', ref('stg_shop__orders')) }}
+    where {{ incremental_key_filter('order_id', ref('stg_shop__orders'), date_column='order_date') }}
 ),
 
 products as (
