@@ -1,6 +1,6 @@
 """End to end on the embedded profile: generate -> ingest -> ``dbt build`` -> what a user sees.
 
-One temp state dir (``DAP_STATE_DIR``, ``DAP_LANDING``) for the module:
+One temp state dir (``DAP_STATE_DIR``, ``DAP_LANDING``) for the test session (``conftest.py``, ``pipeline.py``):
 
 1. ``ingest generate`` + ``ingest run``, then ``dbt build --target local``: every data test and
    unit test passes, and the recording sessions and flights in the marts equal the generator's
@@ -19,209 +19,21 @@ the warehouse is read by a pyspark subprocess after dbt has exited (``read_wareh
 from __future__ import annotations
 
 import csv
-import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.e2e.pipeline import (
+    DRIFT_DAY,
+    FLIGHT_COLUMNS,
+    NEW_COLUMN,
+    REPROCESS_DAY,
+    SESSION_COLUMNS,
+    Pipeline,
+)
+
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
-
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-DRIFT_DAY = "2026-01-11"
-REPROCESS_DAY = "2026-01-07"
-NEW_COLUMN = "properties_campaign_code"
-FACT_DIR = Path("warehouse") / "marts.db" / "fct_app_events"
-
-SESSION_COLUMNS = ["device_serial", "started_at", "ended_at", "end_reason", "session_date"]
-FLIGHT_COLUMNS = [
-    "drone_serial",
-    "boot_id",
-    "took_off_at",
-    "landed_at",
-    "end_reason",
-    "is_clock_corrected",
-    "flight_date",
-    "duration_s",
-]
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    """The module's state dir, environment and what each step left behind."""
-
-    state: Path
-    landing: Path
-    env: dict[str, str]
-    build: subprocess.CompletedProcess[str]
-    build_results: list[dict[str, Any]]
-    files_before_drift: dict[str, dict[str, tuple[int, int]]]
-    files_after_drift: dict[str, dict[str, tuple[int, int]]]
-    files_after_reprocess: dict[str, dict[str, tuple[int, int]]]
-    warehouse: dict[str, Any]
-
-
-def _run(args: list[str], env: dict[str, str], timeout: int = 1500) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    assert result.returncode == 0, (
-        f"{' '.join(args)} exited {result.returncode}\n"
-        f"--- stdout (tail)\n{result.stdout[-6000:]}\n--- stderr (tail)\n{result.stderr[-3000:]}"
-    )
-    return result
-
-
-def _dbt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return _run([str(BIN / "dbt"), *args, "--target", "local", "--threads", "1"], env)
-
-
-def _ingest(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return _run([sys.executable, "-m", "ingest", *args], env)
-
-
-def _partition_files(state: Path) -> dict[str, dict[str, tuple[int, int]]]:
-    """Partition dir -> {data file: (size, mtime_ns)} of the fact's Parquet files."""
-    listing: dict[str, dict[str, tuple[int, int]]] = {}
-    for partition in sorted((state / FACT_DIR).glob("event_date=*")):
-        files = {
-            f.name: (f.stat().st_size, f.stat().st_mtime_ns)
-            for f in partition.iterdir()
-            if f.is_file() and not f.name.startswith((".", "_"))
-        }
-        listing[partition.name] = files
-    return listing
-
-
-def _write_drift_file(landing: Path) -> int:
-    """App events of DRIFT_DAY carrying an attribute no earlier file had."""
-    folder = landing / "app" / DRIFT_DAY
-    folder.mkdir(parents=True, exist_ok=True)
-    events = [
-        {
-            "event_id": f"a-drift{index:05d}",
-            "event_name": "app_open",
-            "ts": f"{DRIFT_DAY}T2{index}:00:00.000Z",
-            "user_id": "u-0001",
-            "device_serial": "CAM-0001",
-            "platform": "ios",
-            "app_version": "5.2.0",
-            "context": {"country": "CH", "locale": "de-CH"},
-            "properties": {"screen": "home", "duration_ms": 900, "campaign": {"code": "SPRING26"}},
-        }
-        for index in range(3)
-    ]
-    path = folder / "events_drift.jsonl"
-    path.write_text("".join(json.dumps(event) + "\n" for event in events), encoding="utf-8")
-    return len(events)
-
-
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    state = tmp_path_factory.mktemp("dbt-e2e")
-    landing = state / "landing"
-    env = {
-        **os.environ,
-        "DAP_STATE_DIR": str(state),
-        "DAP_LANDING": str(landing),
-        "DBT_PROFILES_DIR": str(ROOT / "profiles"),
-        # Keep the repository's target/ and logs/ out of it: this run is disposable.
-        "DBT_TARGET_PATH": str(state / "dbt-target"),
-        "DBT_LOG_PATH": str(state / "dbt-logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    _ingest("generate", "--landing", str(landing), env=env)
-    _ingest("run", "--config", "ingest.yml", env=env)
-    build = _dbt("build", env=env)
-    build_results = json.loads((state / "dbt-target" / "run_results.json").read_text())["results"]
-
-    files_before_drift = _partition_files(state)
-    _write_drift_file(landing)
-    _ingest("run", "--config", "ingest.yml", "--source", "app", env=env)
-    _dbt("run", "-s", "stg_app__events", "fct_app_events", env=env)
-    files_after_drift = _partition_files(state)
-
-    reprocess = json.dumps({"reprocess_from": REPROCESS_DAY, "reprocess_to": REPROCESS_DAY})
-    _dbt("run", "-s", "fct_app_events", "--vars", reprocess, env=env)
-    files_after_reprocess = _partition_files(state)
-
-    out = state / "warehouse.json"
-    _run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from tests.e2e.test_dbt_pipeline import read_warehouse; read_warehouse(sys.argv[1])",
-            str(out),
-        ],
-        env,
-    )
-    yield Pipeline(
-        state=state,
-        landing=landing,
-        env=env,
-        build=build,
-        build_results=build_results,
-        files_before_drift=files_before_drift,
-        files_after_drift=files_after_drift,
-        files_after_reprocess=files_after_reprocess,
-        warehouse=json.loads(out.read_text()),
-    )
-
-
-def read_warehouse(out: str) -> None:
-    """Run in a subprocess after dbt exited: dump what the assertions need as JSON."""
-    from ingest.settings import load_settings
-    from ingest.spark_session import build_spark
-
-    spark = build_spark(load_settings(), "dbt-e2e-read")
-
-    def rows(sql: str) -> list[dict[str, Any]]:
-        return [row.asDict() for row in spark.sql(sql).collect()]
-
-    dump = {
-        "sessions": rows(
-            "select device_serial, started_at, ended_at, end_reason, session_date "
-            "from marts.fct_recording_sessions"
-        ),
-        "flights": rows(
-            "select device_serial as drone_serial, boot_id, took_off_at, landed_at, end_reason, "
-            "is_clock_corrected, flight_date, duration_s from marts.fct_flights"
-        ),
-        "staged_columns": spark.table("staging.stg_app__events").columns,
-        "fact_columns": spark.table("marts.fct_app_events").columns,
-        "fact_rows_per_day": rows(
-            "select cast(event_date as string) as event_date, count(*) as fact_rows, "
-            "count(distinct app_event_id) as fact_events from marts.fct_app_events group by 1"
-        ),
-        "staged_events_per_day": rows(
-            "select cast(event_date as string) as event_date, count(distinct app_event_id) as events "
-            "from staging.stg_app__events group by 1"
-        ),
-        "new_column_values": rows(
-            f"select cast(event_date as string) as event_date, {NEW_COLUMN} as value, count(*) as n "
-            f"from marts.fct_app_events where {NEW_COLUMN} is not null group by 1, 2"
-        ),
-    }
-    spark.stop()
-    Path(out).write_text(json.dumps(dump, default=_json_value), encoding="utf-8")
-
-
-def _json_value(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return f"{value:.3f}"
-    raise TypeError(f"cannot serialise {value!r}")
 
 
 def _as_csv_row(row: dict[str, Any], columns: list[str]) -> tuple[str, ...]:
