@@ -5,9 +5,10 @@
 - ``has_primary_key_test``: the grain is tested, by ``unique`` + ``not_null`` on one column or by a
   combination test (``unique_combination``, dbt-utils' ``unique_combination_of_columns``) on the
   model.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: dbt-score reads each rule's argument type when
+the module is imported.
+"""
 
 import re
 
