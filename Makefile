@@ -14,8 +14,12 @@ DBT := $(BIN)/dbt
 JARS_DIR ?= $(STATE)/jars
 JARS := $(JARS_DIR)/.verified
 export DAP_JARS_DIR ?= $(JARS_DIR)
+# `make docs-serve` serves the docs site on 127.0.0.1 at this port.
+export DAP_DOCS_PORT ?= 8080
+# The docs-site browser test drives Debian's Chromium (Playwright's own browser download is not used).
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help venv jars run generate ingest dbt-build lint test bench clean
+.PHONY: help venv jars browser run generate ingest dbt-build docs docs-serve lint lint-dbt test bench clean
 
 help:  ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -34,6 +38,11 @@ $(JARS): jars/jars.lock jars/fetch.sh
 
 jars: $(JARS)  ## fetch the pinned jars (Iceberg, s3a) from Maven Central and verify their sha256
 
+$(CHROMIUM):
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+browser: $(CHROMIUM)  ## install Debian's chromium (headless) for the docs-site browser test, if missing
+
 generate: venv  ## write the sample landing data
 	$(BIN)/ingest generate --landing $(LANDING)
 
@@ -42,21 +51,36 @@ ingest: venv jars  ## ingest every configured source from the landing zone
 
 dbt-build: venv jars  ## seeds, models, snapshots and tests on the embedded Spark
 	$(DBT) build --target local
-	$(DBT) docs generate --target local
 
-run: generate ingest dbt-build  ## the whole pipeline end to end, source freshness, then a summary
+docs: venv jars  ## generate the docs site in target/ (dbt docs + where each raw column came from)
+	$(BIN)/python -m ingest.dbt_docs --target local
+
+docs-serve:  ## serve target/ on http://127.0.0.1:$DAP_DOCS_PORT (run `make docs` first)
+	@test -f target/index.html || { echo "no target/index.html: run 'make docs' first"; exit 1; }
+	@echo "docs: http://127.0.0.1:$(DAP_DOCS_PORT)/  (Ctrl-C to stop)"
+	$(BIN)/python -m http.server $(DAP_DOCS_PORT) --bind 127.0.0.1 --directory target
+
+run: generate ingest dbt-build docs  ## the whole pipeline end to end, source freshness, then a summary
 	@# A stale source past warn_after is a WARN and dbt exits 0, so the run goes on; past
 	@# error_after (a week without data) dbt exits 1 and the run stops here.
 	$(DBT) source freshness --target local
 	$(DBT) run-operation print_pipeline_summary --target local --quiet || true
 
-lint: venv  ## ruff (lint + format check), mypy strict, sqlfluff over the project
-	$(BIN)/ruff check ingest tests bench platform
-	$(BIN)/ruff format --check ingest tests bench platform
-	$(BIN)/mypy ingest platform bench
+lint: venv  ## ruff (lint + format check), mypy strict, sqlfluff, dbt-score (dbt conventions)
+	$(BIN)/ruff check ingest tests bench platform dbt_score_rules
+	$(BIN)/ruff format --check ingest tests bench platform dbt_score_rules
+	$(BIN)/mypy ingest platform bench dbt_score_rules
 	$(BIN)/sqlfluff lint models macros tests/dbt --processes 2
+	$(MAKE) --no-print-directory lint-dbt
 
-test: venv jars lint  ## the whole test suite (unit, Spark integration, dbt end to end, platform)
+# dbt parse needs no warehouse: the manifest goes to its own target path, so target/ (the docs
+# site) is left alone. Rules: [tool.dbt-score] in pyproject.toml and dbt_score_rules/.
+lint-dbt: venv  ## dbt-score over the parsed project (descriptions, primary-key tests, names)
+	$(DBT) parse --target local --quiet --target-path $(STATE)/dbt-lint
+	$(BIN)/dbt-score lint --manifest $(STATE)/dbt-lint/manifest.json
+
+test: venv jars browser lint  ## the whole test suite (unit, Spark integration, dbt end to end, docs site in Chromium, platform)
+
 	$(BIN)/python -m pytest tests
 
 bench: venv jars  ## ingest benchmark vs plain Spark, quick size (see bench/RESULTS.md)

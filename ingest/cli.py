@@ -178,14 +178,59 @@ def _print_report(report: RunReport) -> None:
         + ("" if not mismatched else f"  [red]MISMATCH in {len(mismatched)} file(s)[/]")
     )
     for s in report.sources:
-        if s.columns_added:
-            out.print(escape(f"{s.table}: added " + ", ".join(s.columns_added)), highlight=False)
+        for created, columns in s.tables_created.items():
+            out.print(escape(f"created {created} ({columns} columns)"), highlight=False)
+        added = [c for c in s.columns_added if not _in_created_table(c, s.table, s.tables_created)]
+        if added:
+            out.print(escape(f"{s.table}: added " + ", ".join(added)), highlight=False)
         for changed in s.skipped_changed:
             console.print(
                 f"[yellow]warning:[/] {escape(changed)} changed after it was ingested; not ingested again"
             )
         for other in s.skipped_concurrent:
             console.print(f"{other}: committed by a concurrent run first; skipped here", markup=False)
+    _print_where_to_look(report)
+
+
+def _in_created_table(column: str, table: str, created: dict[str, int]) -> bool:
+    """``columns_added`` names main-table columns bare and child-table columns ``<table>.<column>``."""
+    if table in created and "." not in column:
+        return True
+    return any(column.startswith(child + ".") for child in created)
+
+
+def _print_where_to_look(report: RunReport) -> None:
+    """Quarantined and rescued records of this run, each with the query that shows them."""
+    from ingest.meta import table as meta_table
+    from ingest.schema_plan import RESCUE_COLUMN
+
+    quarantined = [s for s in report.sources if s.rows_quarantined]
+    if quarantined:
+        count = sum(s.rows_quarantined for s in quarantined)
+        out.print(f"{count} record(s) quarantined (unreadable, kept verbatim with the reason); to see them:")
+        out.print(
+            f"  select table_name, file_uri, line, reason, raw from {meta_table('quarantine')}"
+            f" where run_id = '{report.run_id}'",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,  # one line, to copy
+        )
+    for s in report.sources:
+        if s.rows_rescued:
+            out.print(
+                escape(
+                    f"{s.rows_rescued} record(s) in {s.table} with rescued values "
+                    f"(did not fit their column's type, kept as JSON in {RESCUE_COLUMN}); to see them:"
+                ),
+                highlight=False,
+            )
+            out.print(
+                f"  select _source_file, _source_line, {RESCUE_COLUMN} from {s.table}"
+                f" where _ingest_run_id = '{report.run_id}' and {RESCUE_COLUMN} is not null",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def _show_version(value: bool) -> None:

@@ -73,6 +73,7 @@ class SourceReport:
     skipped_changed: list[str] = field(default_factory=list)
     skipped_concurrent: list[str] = field(default_factory=list)  # committed by another run first
     columns_added: list[str] = field(default_factory=list)
+    tables_created: dict[str, int] = field(default_factory=dict)  # table -> columns from the data
     ddl: list[str] = field(default_factory=list)
     rows_rescued: int = 0
     error: str | None = None
@@ -320,6 +321,10 @@ def ingest_source(
                 for c in target.plan.changes
                 if c.change == "add_column"
             ]
+            if not target.plan.exists:
+                report.tables_created[target.plan.table] = sum(
+                    c.change == "add_column" for c in target.plan.changes
+                )
         if dry_run:
             report.status = "planned"
             report.files = [FileReport(f.uri, status="new") for f in new_files]

@@ -82,7 +82,10 @@
     {%- endfor -%}
 
     {%- set docs_dir = docs_path or (env_var('PWD', '.') ~ '/target') -%}
-    {%- do lines.append('  docs: ' ~ docs_dir ~ '/index.html (serve: dbt docs serve --port 8080)') -%}
+    {%- do lines.append(
+        '  docs: ' ~ docs_dir ~ '/index.html (`make docs` regenerates it; `make docs-serve` serves it on http://127.0.0.1:'
+        ~ env_var('DAP_DOCS_PORT', '8080') ~ '/)'
+    ) -%}
     {%- do lines.append('') -%}
     {%- do print(lines | join('\n')) -%}
 {%- endmacro %}

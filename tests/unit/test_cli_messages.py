@@ -190,6 +190,7 @@ def _source(**fields: object) -> SimpleNamespace:
         rows_quarantined=1,
         rows_rescued=0,
         columns_added=[],
+        tables_created={},
         skipped_changed=[],
         skipped_concurrent=[],
         ddl=[],
@@ -212,6 +213,71 @@ def test_run_summary_prints_data_with_brackets_verbatim(capsys: pytest.CaptureFi
     assert "raw.cam: added tags[0], payload.x" in out
     assert "failed: cannot read /landing/[us]/c.json" in " ".join(out.split())  # the table may wrap it
     assert "warning: /landing/[eu]/b.json changed after it was ingested; not ingested again" in err
+
+
+def test_first_run_summary_says_created_with_a_column_count_not_every_column(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    columns = [f"c{i}" for i in range(65)]
+    report = SimpleNamespace(
+        run_id="r1",
+        dry_run=False,
+        sources=[
+            _source(
+                table="raw.app",
+                columns_added=[*columns, "raw.app__tags.value"],
+                tables_created={"raw.app": 65, "raw.app__tags": 1},
+            ),
+            _source(source="shop", table="raw.shop", columns_added=["discount_code"]),
+        ],
+    )
+    cli._print_report(report)  # type: ignore[arg-type]
+    out, _err = capsys.readouterr()
+    assert "created raw.app (65 columns)" in out
+    assert "created raw.app__tags (1 columns)" in out
+    assert "raw.app: added" not in out  # the 65 columns are not listed one by one
+    assert "c64" not in out
+    assert "raw.shop: added discount_code" in out  # a later run still lists what it added
+
+
+def test_summary_says_how_many_records_were_quarantined_and_rescued_and_how_to_see_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    report = SimpleNamespace(
+        run_id="20261130T120000Z-abc123",
+        dry_run=False,
+        sources=[
+            _source(rows_quarantined=1, rows_rescued=2),
+            _source(source="shop", table="raw.shop", rows_quarantined=3, rows_rescued=0),
+        ],
+    )
+    cli._print_report(report)  # type: ignore[arg-type]
+    out, _err = capsys.readouterr()
+    lines = out.splitlines()
+    assert "4 record(s) quarantined (unreadable, kept verbatim with the reason); to see them:" in lines
+    assert (
+        "  select table_name, file_uri, line, reason, raw from ingest_meta.quarantine"
+        " where run_id = '20261130T120000Z-abc123'"
+    ) in lines
+    assert (
+        "2 record(s) in raw.cam with rescued values (did not fit their column's type, kept as JSON in "
+        "_rescued_data); to see them:"
+    ) in lines
+    assert (
+        "  select _source_file, _source_line, _rescued_data from raw.cam"
+        " where _ingest_run_id = '20261130T120000Z-abc123' and _rescued_data is not null"
+    ) in lines
+    assert "raw.shop with rescued values" not in out
+
+
+def test_summary_of_a_clean_run_has_no_quarantine_or_rescue_hints(capsys: pytest.CaptureFixture[str]) -> None:
+    report = SimpleNamespace(
+        run_id="r1", dry_run=False, sources=[_source(rows_quarantined=0, files=[], rows_read=0)]
+    )
+    cli._print_report(report)  # type: ignore[arg-type]
+    out, _err = capsys.readouterr()
+    assert "quarantined (" not in out
+    assert "rescued values" not in out
 
 
 def test_status_tables_print_data_with_brackets_verbatim() -> None:

@@ -1,0 +1,283 @@
+"""The end-to-end pipeline every e2e test reads: generate -> ingest -> dbt, in one temp state dir.
+
+``build_pipeline`` runs it once per test session (the ``pipeline`` fixture in ``conftest.py``):
+
+1. ``ingest generate`` + ``ingest run``, then ``dbt build --target local``.
+   The first ingest also carries one extra drone boot without a time sync (``E2E_BOOT``): its
+   only flight is dated by the upload time, ``STALE_DAY``, a day no generated flight has.
+2. A drifted app file with an attribute nobody has seen (``properties.campaign_code``) and a
+   late time sync for ``E2E_BOOT`` are ingested together; one ``dbt run`` of the staged view,
+   the app fact and the drone chain brings the new column in and moves the boot's flight to
+   ``SYNCED_DAY`` (``STALE_DAY``, whose recompute came out empty, must lose it).
+3. One day of the fact is re-run (``reprocess_from`` / ``reprocess_to`` vars).
+
+The marts are Iceberg tables: a commit writes new data files under ``<table>/data/<partition>/``
+and leaves replaced ones on disk until snapshots expire, so the data files on disk per partition
+show exactly which partitions each step wrote to.
+
+Embedded Derby admits one JVM at a time, so every step is its own process, one after the other;
+the warehouse is read by a pyspark subprocess after dbt has exited (``read_warehouse``). Tests
+that need more (the docs site) run their own steps on ``Pipeline.env`` afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+DRIFT_DAY = "2026-01-11"
+REPROCESS_DAY = "2026-01-07"
+NEW_COLUMN = "properties_campaign_code"
+FACT_DIR = Path("warehouse") / "marts.db" / "fct_app_events" / "data"
+E2E_DRONE = "DRN-003"
+E2E_BOOT = "DRN-003-e2e"
+STALE_DAY = "2026-01-12"
+SYNCED_DAY = "2026-01-10"
+
+SESSION_COLUMNS = ["device_serial", "started_at", "ended_at", "end_reason", "session_date"]
+FLIGHT_COLUMNS = [
+    "drone_serial",
+    "boot_id",
+    "took_off_at",
+    "landed_at",
+    "end_reason",
+    "is_clock_corrected",
+    "flight_date",
+    "duration_s",
+]
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The module's state dir, environment and what each step left behind."""
+
+    state: Path
+    landing: Path
+    env: dict[str, str]
+    build: subprocess.CompletedProcess[str]
+    build_results: list[dict[str, Any]]
+    drift_run_id: str  # the ingest run that added NEW_COLUMN, as its --json report says
+    files_before_drift: dict[str, dict[str, tuple[int, int]]]
+    files_after_drift: dict[str, dict[str, tuple[int, int]]]
+    files_after_reprocess: dict[str, dict[str, tuple[int, int]]]
+    warehouse: dict[str, Any]
+
+
+def run(args: list[str], env: dict[str, str], timeout: int = 1500) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(args)} exited {result.returncode}\n"
+        f"--- stdout (tail)\n{result.stdout[-6000:]}\n--- stderr (tail)\n{result.stderr[-3000:]}"
+    )
+    return result
+
+
+def dbt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return run([str(BIN / "dbt"), *args, "--target", "local", "--threads", "1"], env)
+
+
+def ingest(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "-m", "ingest", *args], env)
+
+
+def _partition_files(state: Path) -> dict[str, dict[str, tuple[int, int]]]:
+    """Partition dir -> {data file: (size, mtime_ns)} of the fact's Parquet files."""
+    listing: dict[str, dict[str, tuple[int, int]]] = {}
+    for partition in sorted((state / FACT_DIR).glob("event_date=*")):
+        files = {
+            f.name: (f.stat().st_size, f.stat().st_mtime_ns)
+            for f in partition.iterdir()
+            if f.is_file() and not f.name.startswith((".", "_"))
+        }
+        listing[partition.name] = files
+    return listing
+
+
+def _drone_event(index: int, event_type: str, device_time_s: float, **extra: object) -> dict[str, object]:
+    return {
+        "event_id": f"d-e2e{index:09d}",
+        "event_type": event_type,
+        "drone": {"serial": E2E_DRONE, "model": "AVATA2", "firmware": "3.4.0"},
+        "boot_id": E2E_BOOT,
+        "device_time_s": device_time_s,
+        "telemetry": {"lat": 46.5, "lon": 6.6, "alt_m": 0.0, "battery_pct": 90, "speed_mps": 0.0},
+        **extra,
+    }
+
+
+def _write_unsynced_boot(landing: Path) -> None:
+    """One boot, one flight, no time sync: the flight is dated by the upload (STALE_DAY)."""
+    received = {"received_at": f"{STALE_DAY}T09:00:00.000Z"}
+    events = [
+        _drone_event(1, "power_on", 1.0, **received),
+        _drone_event(2, "takeoff", 60.0, **received),
+        _drone_event(3, "landing", 360.0, **received),
+    ]
+    folder = landing / "drone" / STALE_DAY
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = "".join(json.dumps(event) + "\n" for event in events)
+    (folder / f"{E2E_BOOT}.jsonl").write_text(lines, encoding="utf-8")
+
+
+def _write_late_time_sync(landing: Path) -> None:
+    """The boot's time sync, uploaded late: its clock puts the flight on SYNCED_DAY."""
+    sync = _drone_event(
+        4,
+        "time_sync",
+        5.0,
+        sync={"device_time_s": 5.0, "utc": f"{SYNCED_DAY}T07:00:00.000Z"},
+        received_at=f"{STALE_DAY}T10:00:00.000Z",
+    )
+    folder = landing / "drone" / STALE_DAY
+    (folder / f"{E2E_BOOT}-sync.jsonl").write_text(json.dumps(sync) + "\n", encoding="utf-8")
+
+
+def _write_drift_file(landing: Path) -> int:
+    """App events of DRIFT_DAY carrying an attribute no earlier file had."""
+    folder = landing / "app" / DRIFT_DAY
+    folder.mkdir(parents=True, exist_ok=True)
+    events = [
+        {
+            "event_id": f"a-drift{index:05d}",
+            "event_name": "app_open",
+            "ts": f"{DRIFT_DAY}T2{index}:00:00.000Z",
+            "user_id": "u-0001",
+            "device_serial": "CAM-0001",
+            "platform": "ios",
+            "app_version": "5.2.0",
+            "context": {"country": "CH", "locale": "de-CH"},
+            "properties": {"screen": "home", "duration_ms": 900, "campaign": {"code": "SPRING26"}},
+        }
+        for index in range(3)
+    ]
+    path = folder / "events_drift.jsonl"
+    path.write_text("".join(json.dumps(event) + "\n" for event in events), encoding="utf-8")
+    return len(events)
+
+
+def build_pipeline(state: Path) -> Pipeline:
+    """Every step above, in ``state``; raises with the failing step's output tail."""
+    landing = state / "landing"
+    env = {
+        **os.environ,
+        "DAP_STATE_DIR": str(state),
+        "DAP_LANDING": str(landing),
+        "DBT_PROFILES_DIR": str(ROOT / "profiles"),
+        # Keep the repository's target/ and logs/ out of it: this run is disposable.
+        "DBT_TARGET_PATH": str(state / "dbt-target"),
+        "DBT_LOG_PATH": str(state / "dbt-logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    ingest("generate", "--landing", str(landing), env=env)
+    _write_unsynced_boot(landing)
+    ingest("run", "--config", "ingest.yml", env=env)
+    build = dbt("build", env=env)
+    build_results = json.loads((state / "dbt-target" / "run_results.json").read_text())["results"]
+
+    files_before_drift = _partition_files(state)
+    _write_drift_file(landing)
+    _write_late_time_sync(landing)
+    drift = ingest("run", "--config", "ingest.yml", "--source", "app", "--source", "drone", "--json", env=env)
+    drift_run_id = re.search(r'"run_id": "([^"]+)"', drift.stdout)
+    assert drift_run_id, f"no run_id in the --json report:\n{drift.stdout[-2000:]}"
+    drone_chain = ["int_drone_events_deduplicated", "int_drone_events_clock_corrected", "int_flights_paired"]
+    dbt("run", "-s", "stg_app__events", "fct_app_events", *drone_chain, "fct_flights", env=env)
+    files_after_drift = _partition_files(state)
+
+    reprocess = json.dumps({"reprocess_from": REPROCESS_DAY, "reprocess_to": REPROCESS_DAY})
+    dbt("run", "-s", "fct_app_events", "--vars", reprocess, env=env)
+    files_after_reprocess = _partition_files(state)
+
+    out = state / "warehouse.json"
+    run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from tests.e2e.pipeline import read_warehouse; read_warehouse(sys.argv[1])",
+            str(out),
+        ],
+        env,
+    )
+    return Pipeline(
+        state=state,
+        landing=landing,
+        env=env,
+        build=build,
+        build_results=build_results,
+        drift_run_id=drift_run_id.group(1),
+        files_before_drift=files_before_drift,
+        files_after_drift=files_after_drift,
+        files_after_reprocess=files_after_reprocess,
+        warehouse=json.loads(out.read_text()),
+    )
+
+
+def read_warehouse(out: str) -> None:
+    """Run in a subprocess after dbt exited: dump what the assertions need as JSON."""
+    from ingest.settings import load_settings
+    from ingest.spark_session import build_spark
+
+    spark = build_spark(load_settings(), "dbt-e2e-read")
+
+    def rows(sql: str) -> list[dict[str, Any]]:
+        return [row.asDict() for row in spark.sql(sql).collect()]
+
+    dump = {
+        "sessions": rows(
+            "select device_serial, started_at, ended_at, end_reason, session_date "
+            "from marts.fct_recording_sessions"
+        ),
+        "flights": rows(
+            "select device_serial as drone_serial, boot_id, took_off_at, landed_at, end_reason, "
+            f"is_clock_corrected, flight_date, duration_s from marts.fct_flights where boot_id != '{E2E_BOOT}'"
+        ),
+        "e2e_boot_flights": rows(
+            "select cast(flight_date as string) as flight_date, is_clock_corrected, took_off_at "
+            f"from marts.fct_flights where boot_id = '{E2E_BOOT}'"
+        ),
+        "flights_per_day": rows(
+            "select cast(flight_date as string) as flight_date, count(*) as n from marts.fct_flights group by 1"
+        ),
+        "described": {
+            relation: rows(f"describe table extended {relation}")
+            for relation in ("marts.fct_flights", "staging.stg_drone__telemetry")
+        },
+        "staged_columns": spark.table("staging.stg_app__events").columns,
+        "fact_columns": spark.table("marts.fct_app_events").columns,
+        "fact_rows_per_day": rows(
+            "select cast(event_date as string) as event_date, count(*) as fact_rows, "
+            "count(distinct app_event_id) as fact_events from marts.fct_app_events group by 1"
+        ),
+        "staged_events_per_day": rows(
+            "select cast(event_date as string) as event_date, count(distinct app_event_id) as events "
+            "from staging.stg_app__events group by 1"
+        ),
+        "new_column_values": rows(
+            f"select cast(event_date as string) as event_date, {NEW_COLUMN} as value, count(*) as n "
+            f"from marts.fct_app_events where {NEW_COLUMN} is not null group by 1, 2"
+        ),
+    }
+    spark.stop()
+    Path(out).write_text(json.dumps(dump, default=_json_value), encoding="utf-8")
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.3f}"
+    raise TypeError(f"cannot serialise {value!r}")
