@@ -98,8 +98,19 @@ class Platform:
         self.layout.create()
         install_all(self.layout)
         timings = {"install": time.monotonic() - started}
-        for name in SERVICES:
-            timings[name] = self.start(name)
+        running_before = {name for name in SERVICES if getattr(self, name).pid() is not None}
+        try:
+            for name in SERVICES:
+                timings[name] = self.start(name)
+        except BaseException:
+            # Leave nothing behind that this call started: stop them, newest first.
+            for name in reversed(SERVICES):
+                if name not in running_before:
+                    try:
+                        self.stop(name)
+                    except Exception:  # report the original failure, not the clean-up's
+                        log.exception("could not stop %s after a failed up", name)
+            raise
         timings["total"] = time.monotonic() - started
         log.info("platform is up in %.1fs: %s", timings["total"], self.describe())
         return timings

@@ -38,9 +38,19 @@ def private_tmp_supported() -> bool:
     return probe.returncode == 0
 
 
+def _under_tmp(path: Path) -> bool:
+    return path.resolve().is_relative_to("/tmp")  # noqa: S108
+
+
 class SeaweedFS:
     name = "seaweedfs"
     marker = "weed"
+
+    def private_tmp(self) -> bool:
+        """A private /tmp hides everything under /tmp, so not for a checkout or state there."""
+        if _under_tmp(self.root) or _under_tmp(weed_binary(self.layout)):
+            return False
+        return private_tmp_supported()
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -87,7 +97,7 @@ class SeaweedFS:
             f"-s3.localSocket={self.root / 's3.sock'}",
             *(f"-{name}.port={port}" for name, port in internal_ports().items()),
         ]
-        if private_tmp_supported():
+        if self.private_tmp():
             return [
                 "unshare",
                 "--mount",
@@ -143,7 +153,7 @@ class SeaweedFS:
         if pid is not None:
             stop_pid(pid, timeout=30)
         self.pid_file.unlink(missing_ok=True)
-        if not private_tmp_supported():  # then weed left its gRPC sockets in /tmp: remove ours
+        if not self.private_tmp():  # then weed left its gRPC sockets in /tmp: remove ours
             grpc = {**internal_ports(), "s3": self.port}
             for kind, port in grpc.items():
                 Path(f"/tmp/seaweedfs-{kind}-grpc-{port + 10000}.sock").unlink(missing_ok=True)  # noqa: S108

@@ -144,7 +144,11 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     handle.ctl("down", check=False)  # leftovers of an interrupted earlier run
     shutil.rmtree(TEST_DIR, ignore_errors=True)
     started = time.monotonic()
-    result = handle.ctl("up", timeout=1200)
+    try:
+        result = handle.ctl("up", timeout=1200)
+    except BaseException:
+        handle.ctl("down", check=False)  # `up` stops what it started; this is for a timeout
+        raise
     handle.startup = json.loads(result.stdout.strip().splitlines()[-1])
     handle.startup["wall"] = time.monotonic() - started
     try:
