@@ -115,9 +115,7 @@ def committed_files(spark: SparkSession) -> dict[tuple[str, str], tuple[int, str
     Keyed by table too: the same file loaded into a second table is new there.
     """
     rows = (
-        spark.table(table("files"))
-        .select("table_name", "file_uri", "size", "fingerprint", "run_id")
-        .collect()
+        spark.table(table("files")).select("table_name", "file_uri", "size", "fingerprint", "run_id").collect()
     )
     return {(r.table_name, r.file_uri): (r.size, r.fingerprint, r.run_id) for r in rows}
 
