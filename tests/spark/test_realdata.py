@@ -357,8 +357,8 @@ def test_csvkit_has_no_footnote_rows_and_total_is_an_integer(spark: Any, va_tabl
 # ---------------------------------------------------------------------------------------------
 # JSONTestSuite: n_ files must be rejected, y_ objects accepted
 
-# n_ files that land as rows today (Spark's JSON parser is lenient: single quotes, and anything
-# after the first complete value is ignored). Now quarantined: see the "lenient" test below.
+# n_ files Spark's lenient JSON parser alone would accept (single quotes, text after the first
+# complete value); ingest quarantines them too: see the "lenient" test below.
 N_FILES_ACCEPTED = [
     "n_object_single_quote.json",
     "n_object_trailing_comment.json",
