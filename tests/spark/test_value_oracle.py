@@ -126,19 +126,19 @@ def check_recoverable(spark: Any, table: str, inputs: dict[tuple[str, int], dict
             if value == {}:  # an empty object beside objects with keys has no leaves to keep
                 continue
             column = column_of.get(path)
-            if column is not None:
-                assert same(value, row.get(column)) or same(value, rescued.get(column)), (
-                    f"{key} {path}={value!r}: column {column}={row.get(column)!r}, rescued={rescued.get(column)!r}"
-                )
+            if column is not None and (same(value, row.get(column)) or same(value, rescued.get(column))):
                 continue
-            # No column of its own: an ancestor was kept whole as JSON text (an object that was a
-            # string in another record of the day, or deeper than max_depth). Read it from there.
+            # Not in a column of its own: an ancestor was kept whole as JSON text (an object that
+            # was a scalar in another record of the day, or deeper than max_depth). Read it there.
             assert any(
                 within(row.get(column_of[path[:n]]), path[n:], value)
                 or within(rescued.get(column_of[path[:n]]), path[n:], value)
                 for n in range(len(path) - 1, 0, -1)
                 if path[:n] in column_of
-            ), f"{key} {path}={value!r}: no column, and no ancestor column holds it"
+            ), (
+                f"{key} {path}={value!r}: column {column}={row.get(column) if column else None!r}, "
+                f"rescued={rescued.get(column) if column else None!r}, and no ancestor column holds it"
+            )
 
 
 # Each example is several Spark runs: few examples, derandomized (the same ones in every CI run),
