@@ -70,9 +70,10 @@ def test_model_page_lists_a_dynamic_ddl_column_with_its_original_path_and_first_
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(site_url)
             page.fill("#search", "fct_app_events")
-            # The search lists the model (and its tests, ordered by weight): the model is there.
-            expect(page.locator(".search-result").filter(has_text="fct_app_events").first).to_be_visible()
-            page.goto(f"{site_url}#!/model/model.device_analytics.fct_app_events")
+            # The results also list its tests and every model that mentions it: click the one whose
+            # title is exactly the model's name (the results overlay stays open otherwise).
+            page.locator(".search-result").get_by_text("fct_app_events", exact=True).first.click()
+            page.wait_for_url("**/model.device_analytics.fct_app_events**")
             expect(page.locator("h1").first).to_contain_text("fct_app_events")
 
             row = page.locator("tr.column-row").filter(has=page.get_by_text(NEW_COLUMN, exact=True))
