@@ -1,7 +1,7 @@
 {#-
     Print what the pipeline produced: the last dbt build (nodes by type and status, from
-    store_run_results), the project's resources, the last ingest run, rows in every mart and
-    where the docs are. `make run` ends with it:
+    store_run_results), the project's resources, the last ingest run, source freshness (the rule
+    `dbt source freshness` applies, evaluated now), rows in every mart and where the docs are. `make run` ends with it:
 
         dbt run-operation print_pipeline_summary --target local
 -#}
@@ -66,6 +66,40 @@
             {%- do lines.append('  last ingest run: ' ~ row[0] ~ ' ' ~ row[1] ~ ' at ' ~ row[2] ~ ' UTC') -%}
         {%- endfor -%}
     {%- endif -%}
+
+    {#- source freshness: the same rule `dbt source freshness` applies, evaluated now -#}
+    {%- set seconds = {'minute': 60, 'hour': 3600, 'day': 86400} -%}
+    {%- set stale = [] -%}
+    {%- set checked = [] -%}
+    {%- for source in graph.sources.values() | sort(attribute='unique_id') -%}
+        {%- set rules = source.freshness or {} -%}
+        {%- set warn = rules.get('warn_after') or {} -%}
+        {%- set error = rules.get('error_after') or {} -%}
+        {%- if source.loaded_at_field and warn.get('count') -%}
+            {%- set relation = load_relation(
+                api.Relation.create(schema=source.schema, identifier=source.identifier)
+            ) -%}
+            {%- if relation is not none -%}
+                {%- set age = run_query(
+                    'select cast(unix_timestamp(current_timestamp()) - unix_timestamp(max('
+                    ~ source.loaded_at_field ~ ')) as bigint) from ' ~ relation
+                ).rows[0][0] -%}
+                {%- do checked.append(source.name ~ '.' ~ source.identifier) -%}
+                {%- set warn_s = warn['count'] * seconds[warn['period']] -%}
+                {%- set error_s = (error.get('count') or 0) * seconds[error.get('period') or 'hour'] -%}
+                {%- if age is none or (error_s and age > error_s) -%}
+                    {%- do stale.append(source.name ~ '.' ~ source.identifier ~ ' ERROR') -%}
+                {%- elif age > warn_s -%}
+                    {%- set label = source.name ~ '.' ~ source.identifier -%}
+                    {%- do stale.append(label ~ ' WARN (' ~ (age // 3600) ~ ' h old)') -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do lines.append(
+        '  source freshness: ' ~ (checked | length - stale | length) ~ ' of ' ~ checked | length ~ ' sources fresh'
+        ~ ('; stale: ' ~ stale | join(', ') if stale else '')
+    ) -%}
 
     {#- rows per mart -#}
     {%- do lines.append('  rows per mart:') -%}
