@@ -21,9 +21,10 @@ from ingest.tables.catalog import table_properties
 from ingest.tables.commit import (
     CommittedFile,
     FileEntry,
-    committed_in_table,
     current_summaries,
+    files_in_summaries,
     rolled_back_runs,
+    table_exists,
 )
 
 META_DB = "ingest_meta"
@@ -181,16 +182,20 @@ def file_rows(source: str, table_name: str, files: dict[str, CommittedFile]) -> 
     ]
 
 
-def committed_files(spark: SparkSession, source: str, table_name: str) -> dict[str, CommittedFile]:
+def committed_files(
+    spark: SparkSession, source: str, table_name: str, *, repair: bool = True
+) -> dict[str, CommittedFile]:
     """Every file committed to ``table_name``: its snapshots' summaries and the mirror.
 
-    Repairs the mirror when a crash left a commit out of it (the summaries are authoritative).
+    With ``repair``, adds to the mirror any commit a crash left out of it (the summaries are
+    authoritative); ``ingest plan`` reads without writing.
     """
-    in_table = committed_in_table(spark, table_name)
-    undone = rolled_back_runs(current_summaries(spark, table_name)) if in_table else set()
+    summaries = current_summaries(spark, table_name) if table_exists(spark, table_name) else []
+    in_table = files_in_summaries(summaries)
+    undone = rolled_back_runs(summaries)
     mirrored = {uri: c for uri, c in mirrored_files(spark, table_name).items() if c.run_id not in undone}
     missing = {uri: c for uri, c in in_table.items() if uri not in mirrored}
-    if missing:
+    if missing and repair:
         append(spark, "files", file_rows(source, table_name, missing))
     return {**in_table, **mirrored}
 

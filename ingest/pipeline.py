@@ -34,7 +34,7 @@ from ingest.reconcile import ReconcileError, reconcile
 from ingest.schema_hints import apply_type_hints
 from ingest.schema_merge import merge_in_order
 from ingest.schema_plan import RESCUE_COLUMN, TablePlan, add_columns_sql, plan_table
-from ingest.tables.commit import CommittedFile, FileEntry, FileStatus, append, committed_in_table
+from ingest.tables.commit import CommittedFile, FileEntry, FileStatus, append
 from ingest.tables.lock import commit_lock
 from ingest.transform import (
     OUTCOME,
@@ -294,10 +294,7 @@ def ingest_source(
 ) -> SourceReport:
     report = SourceReport(source.name, source.table)
     progress(source.name, "discover", f"listing {source.path}")
-    if dry_run:
-        committed = {**committed_in_table(spark, source.table), **meta.mirrored_files(spark, source.table)}
-    else:
-        committed = meta.committed_files(spark, source.name, source.table)
+    committed = meta.committed_files(spark, source.name, source.table, repair=not dry_run)
     new_files = []
     for item in discover(source.patterns):
         known = committed.get(item.uri)

@@ -105,7 +105,13 @@ def committed_in_table(
     """file uri -> its commit, from the table's current lineage (oldest commit wins)."""
     if not table_exists(spark, table):
         return {}
-    summaries = current_summaries(spark, table)
+    return files_in_summaries(current_summaries(spark, table), for_table)
+
+
+def files_in_summaries(
+    summaries: list[tuple[datetime, dict[str, str]]], for_table: str | None = None
+) -> dict[str, CommittedFile]:
+    """The files the given snapshot summaries commit, leaving out rolled-back runs."""
     undone = rolled_back_runs(summaries)
     found: dict[str, CommittedFile] = {}
     for committed_at, summary in summaries:

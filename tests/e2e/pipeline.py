@@ -33,6 +33,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ingest.sample import ground_truth
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 DRIFT_DAY = "2026-01-11"
@@ -44,17 +46,9 @@ E2E_BOOT = "DRN-003-e2e"
 STALE_DAY = "2026-01-12"
 SYNCED_DAY = "2026-01-10"
 
-SESSION_COLUMNS = ["device_serial", "started_at", "ended_at", "end_reason", "session_date"]
-FLIGHT_COLUMNS = [
-    "drone_serial",
-    "boot_id",
-    "took_off_at",
-    "landed_at",
-    "end_reason",
-    "is_clock_corrected",
-    "flight_date",
-    "duration_s",
-]
+# The marts' columns the ground truth lists, in its order (one definition, the generator's).
+SESSION_COLUMNS = list(ground_truth.SESSION_COLUMNS)
+FLIGHT_COLUMNS = list(ground_truth.FLIGHT_COLUMNS)
 
 
 @dataclass(frozen=True)
