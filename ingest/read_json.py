@@ -6,8 +6,11 @@ Hadoop codecs), then each file is split into records by its shape:
 - a JSON array document (``[{...}, {...}]``, REST exports): one record per element; the line is the
   1-based element index;
 - a single pretty-printed JSON object: one record, line 1.
-A file whose array cannot be parsed becomes one bad record holding the whole text, so it is
-quarantined instead of lost.
+A byte order mark at the start of a file is not part of its text. An array document that is not
+valid JSON, has text after its closing bracket, or holds anything but objects (``null``, a
+string, a number) becomes one bad record holding the whole text, so it is quarantined whole
+instead of lost or split into records it does not hold: a string element's quotes are gone once
+Spark splits the array, so a string could not be told from an object.
 """
 
 from __future__ import annotations
@@ -43,18 +46,18 @@ def source_file_column() -> Column:
 def read_json_records(spark: SparkSession, uris: list[str]) -> DataFrame:
     """One row per record: ``_source_file``, ``_source_line`` (int), ``_raw`` (string)."""
     files = spark.read.text(uris, wholetext=True).select(
-        source_file_column().alias("_source_file"), F.col("value")
+        source_file_column().alias("_source_file"),
+        F.regexp_replace("value", r"^\x{FEFF}", "").alias("value"),
     )
-    body = F.regexp_replace("value", r"^[\s\x{FEFF}]+", "")
+    body = F.regexp_replace("value", r"^\s+", "")
     first_line = F.substring_index(body, "\n", 1)
-    as_array = F.from_json("value", T.ArrayType(T.StringType()))
     is_document = (
         body.startswith("{")
         & F.get_json_object(first_line, "$").isNull()
         & F.get_json_object("value", "$").isNotNull()
     )
     records = (
-        F.when(body.startswith("["), F.coalesce(as_array, F.array("value")))
+        F.when(body.startswith("["), F.coalesce(_array_of_objects(body), F.array("value")))
         .when(is_document, F.array("value"))
         .otherwise(F.split("value", r"\r?\n"))
     )
@@ -64,6 +67,21 @@ def read_json_records(spark: SparkSession, uris: list[str]) -> DataFrame:
         (F.col("pos") + 1).cast("int").alias("_source_line"),
         "_raw",
     )
+
+
+def _array_of_objects(body: Column) -> Column:
+    """The element texts of a JSON array document of objects; NULL if it is anything else.
+
+    Spark's JSON parser stops at the end of the first value, so the array is parsed as the value
+    of a wrapping object (the parser then needs a ``}`` right after it) and checked for text
+    after its closing bracket; a second parse with map elements fails unless every element is
+    an object.
+    """
+    wrapped = F.concat(F.lit('{"a":'), body, F.lit("}"))
+    texts = F.from_json(wrapped, "a array<string>").getField("a")
+    maps = F.from_json(wrapped, "a array<map<string,string>>").getField("a")
+    only_objects = maps.isNotNull() & ~F.exists(maps, lambda element: element.isNull())
+    return F.when(only_objects & ~_has_trailing_text(body, closer="]"), texts)
 
 
 def infer_json_schema(spark: SparkSession, records: DataFrame) -> T.StructType:
@@ -105,11 +123,18 @@ _ESCAPE = r"\\."
 _STRING_LITERAL = r'"[^"]*"'
 
 
-def _has_trailing_text(raw: Column) -> Column:
+def _has_trailing_text(raw: Column, closer: str = "}") -> Column:
     bare = _strip(F.regexp_replace(F.regexp_replace(raw, _ESCAPE, ""), _STRING_LITERAL, '""'))
-    opened = F.length(bare) - F.length(F.replace(bare, F.lit("{"), F.lit("")))
-    closed = F.length(bare) - F.length(F.replace(bare, F.lit("}"), F.lit("")))
-    return bare.rlike(r"[}\]]\s*[^\s,}\]]") | ~bare.endswith("}") | (opened != closed)
+
+    def count(char: str) -> Column:
+        return F.length(bare) - F.length(F.replace(bare, F.lit(char), F.lit("")))
+
+    return (
+        bare.rlike(r"[}\]]\s*[^\s,}\]]")
+        | ~bare.endswith(closer)
+        | (count("{") != count("}"))
+        | (count("[") != count("]"))
+    )
 
 
 def parse_json_records(records: DataFrame, schema: T.StructType) -> DataFrame:
@@ -130,6 +155,12 @@ def parse_json_records(records: DataFrame, schema: T.StructType) -> DataFrame:
     trimmed = _strip(F.col("_raw"))
     reason = (
         F.when(F.col("_raw").contains("\ufffd"), F.lit("invalid UTF-8 bytes in the record"))
+        .when(
+            trimmed.startswith("["),
+            F.lit(
+                "not a JSON object but an array (an array document must be valid JSON holding only objects)"
+            ),
+        )
         .when(~trimmed.startswith("{"), F.lit("not a JSON object"))
         .when(F.col("_data._corrupt_record").isNotNull(), F.lit("malformed JSON"))
         .when(F.col("_data").isNull(), F.lit("malformed JSON"))

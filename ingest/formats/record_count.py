@@ -1,16 +1,19 @@
 """Count the records of landing files from their raw bytes, independently of the readers.
 
 A self-check can only fail if it does not share the code it checks: this module uses none of
-``ingest.read_json``/``ingest.read_csv``, not Spark, not Python's ``csv`` or ``json`` parsers. It
-streams each file once (1 MiB chunks, gzip decompressed on the fly for ``.gz``), so memory is
-constant whatever the file size. The pipeline compares the counts with what it wrote and
+``ingest.read_json``/``ingest.read_csv``, not Spark (whose Jackson parser the readers use), not
+Python's ``csv``. Python's ``json`` decodes the elements of array documents only. It streams each
+file (1 MiB chunks, gzip decompressed on the fly for ``.gz``), so memory is constant whatever the
+file size (an array document: its largest element; a malformed one may be read whole). The pipeline compares the counts with what it wrote and
 quarantined (``ingest.reconcile``).
 
 What counts as a record (the README's "Formats"):
 - JSON lines: every line that is not blank; except a file holding exactly one JSON value that
   spans several lines (a pretty-printed object), which is 1;
-- a JSON array document (first non-blank character ``[``): the elements of the top-level array,
-  ``null`` elements included; an array that never closes is 1 (the reader quarantines the file);
+- a JSON array document (first non-blank character ``[``): the elements of the top-level array
+  when it is valid JSON with only whitespace after it and every element is an object; any
+  other array document is 1 (the reader quarantines the file whole);
+- a UTF-8 byte order mark at the start of a file is not content (a file of only a BOM is empty);
 - CSV: records by the CSV grammar (a newline inside quotes is inside the record), empty lines
   skipped; the header and anything before it (title rows, blank rows) are not records. The
   header is the first record with more than half as many filled cells as the widest of the
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import json
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -59,10 +63,16 @@ def open_raw(uri: str) -> IO[bytes]:
     return open(uri, "rb")
 
 
-def _chunks(uri: str, opener: Opener) -> Iterator[bytes]:
+def _chunks(uri: str, opener: Opener, strip_bom: bool = False) -> Iterator[bytes]:
+    """The file's bytes in chunks, gunzipped; ``strip_bom``: without a UTF-8 byte order mark."""
     raw = opener(uri)
     stream: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=raw) if uri.endswith(".gz") else raw
     try:
+        head = b""
+        while strip_bom and len(head) < len(_BOM) and (more := stream.read(CHUNK)):
+            head += more  # a chunk may be shorter than the mark
+        if head.removeprefix(_BOM):
+            yield head.removeprefix(_BOM)
         while chunk := stream.read(CHUNK):
             yield chunk
     except (EOFError, OSError, gzip.BadGzipFile) as exc:
@@ -77,12 +87,13 @@ def _chunks(uri: str, opener: Opener) -> Iterator[bytes]:
 # ---------------------------------------------------------------------------------------------
 # JSON
 
-_WHITESPACE = b" \t\r\n\x0b\x0c"
+_WHITESPACE = b" \t\r\n\x0b\x0c"  # what Java's regex \s (the reader's blank test) matches
+_JSON_WHITESPACE = " \t\n\r"  # what the JSON grammar allows between tokens
 _BOM = b"\xef\xbb\xbf"
 
 
-class _JsonScanner:
-    """Depth and string state over a byte stream: top-level values and array elements."""
+class _JsonShape:
+    """Depth and string state over a byte stream, until the file's shape is known."""
 
     def __init__(self) -> None:
         self.depth = 0
@@ -90,9 +101,6 @@ class _JsonScanner:
         self.escaped = False
         self.top_values = 0  # top-level values started
         self.multiline_value = False  # a newline inside a top-level value
-        self.array_elements = 0  # elements of the first top-level array
-        self.element_open = False
-        self.closed_array = False
         self.first: int | None = None  # first non-blank byte
 
     @property
@@ -117,49 +125,115 @@ class _JsonScanner:
                     self.multiline_value = True
                 continue
             if self.first is None:
-                if byte in _BOM:
-                    continue
                 self.first = byte
+                if byte == 0x5B:
+                    return  # an array document: counted by _count_json_array
             if self.depth == 0:
                 self.top_values += 1
-            if self.first == 0x5B and self.depth == 1 and byte not in b",]" and not self.element_open:
-                self.element_open = True
-                self.array_elements += 1
             if byte == 0x22:
                 self.in_string = True
             elif byte in b"[{":
                 self.depth += 1
             elif byte in b"]}":
                 self.depth -= 1
-                if self.first == 0x5B and self.depth == 0:
-                    self.closed_array = True
                 if self.settled:
                     return
-            elif byte == 0x2C and self.depth == 1:
-                self.element_open = False
 
 
 def count_json(uri: str, opener: Opener = open_raw) -> int:
-    scanner = _JsonScanner()
+    shape = _JsonShape()
     lines = 0
     pending_blank = True  # the current line has only whitespace so far
-    for chunk in _chunks(uri, opener):
-        if not scanner.settled:
-            scanner.feed(chunk)
+    for chunk in _chunks(uri, opener, strip_bom=True):
+        if not shape.settled and shape.first != 0x5B:
+            shape.feed(chunk)
         # non-blank lines: count line ends whose line had content, chunk boundaries carried over
         parts = chunk.split(b"\n")
         for index, part in enumerate(parts):
-            if part.strip(_WHITESPACE + _BOM):
+            if part.strip(_WHITESPACE):
                 pending_blank = False
             if index < len(parts) - 1:
                 lines += 0 if pending_blank else 1
                 pending_blank = True
     lines += 0 if pending_blank else 1
-    if scanner.first == 0x5B:
-        return scanner.array_elements if scanner.closed_array else 1
-    if scanner.top_values == 1 and scanner.multiline_value and scanner.depth == 0:
+    if shape.first == 0x5B:
+        return _count_json_array(uri, opener)
+    if shape.top_values == 1 and shape.multiline_value and shape.depth == 0:
         return 1
     return lines
+
+
+def _count_json_array(uri: str, opener: Opener) -> int:
+    """The elements of an array document that is valid JSON and holds only objects; else 1.
+
+    The reader quarantines any other array document whole, as one record. Elements are decoded
+    one at a time with Python's ``json`` (the readers use Spark's Jackson parser), from a buffer
+    that grows only as far as the element being decoded needs.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    raw_decode = json.JSONDecoder().raw_decode
+    chunks = _chunks(uri, opener, strip_bom=True)
+    text, at, at_end = "", 0, False
+
+    def more(at_least: int) -> bool:
+        """Drop what is decoded, append at least ``at_least`` characters; False at the end."""
+        nonlocal text, at, at_end
+        text, at = text[at:], 0
+        added = 0
+        while added < at_least and not at_end:
+            chunk = next(chunks, None)
+            at_end = chunk is None
+            piece = decoder.decode(chunk or b"", final=at_end)
+            text += piece
+            added += len(piece)
+        return added > 0
+
+    def skip_blank(allowed: str) -> str:
+        """The next character after ``allowed`` whitespace, "" at the end of the file."""
+        nonlocal at
+        while True:
+            while at < len(text) and text[at] in allowed:
+                at += 1
+            if at < len(text):
+                return text[at]
+            if not more(CHUNK):
+                return ""
+
+    if skip_blank(_WHITESPACE.decode()) != "[":
+        return 1
+    at += 1
+    elements = 0
+    while True:
+        if skip_blank(_JSON_WHITESPACE) == "]" and elements == 0:
+            at += 1
+            break
+        want = CHUNK
+        while True:  # decode one element, reading on while it may continue past the buffer
+            try:
+                value, end = raw_decode(text, at)
+                cut = end == len(text)  # a number may go on in the next chunk
+            except json.JSONDecodeError as exc:
+                value, end = None, -1
+                # ran out of text: at the end, in a \uXXXX escape, or inside a string
+                cut = exc.pos >= len(text) - 6 or exc.msg.startswith("Unterminated string")
+            except RecursionError:  # nested deeper than Jackson's limit (1,000) too: not a record
+                value, end, cut = None, -1, False
+            if cut and not at_end:
+                more(want)
+                want *= 2  # amortised: a huge element is not re-parsed once per chunk
+                continue
+            break
+        if end == -1 or not isinstance(value, dict):
+            return 1
+        elements += 1
+        at = end
+        separator = skip_blank(_JSON_WHITESPACE)
+        at += 1
+        if separator == "]":
+            break
+        if separator != ",":
+            return 1
+    return elements if skip_blank(_JSON_WHITESPACE) == "" else 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -89,6 +89,33 @@ def test_json_lines_gzip_pretty_object_and_array_document_in_one_batch(spark: An
     assert quarantine(spark, table) == []
 
 
+def test_array_documents_that_are_not_arrays_of_objects_are_quarantined_whole(
+    spark: Any, tmp_path: Path
+) -> None:
+    landing = tmp_path / "arrays"
+    bad = {
+        "null_element.json": '[{"id": "x1"}, null]',
+        "string_element.json": '[{"id": "x2"}, "{\\"id\\": \\"x3\\"}"]',  # a string, not an object
+        "trailing_text.json": '[{"id": "x4"}],',
+        "two_arrays.json": '[{"id": "x5"}][{"id": "x6"}]',
+    }
+    for name, text in bad.items():
+        write(landing / name, text)
+    write(landing / "bom.json", b'\xef\xbb\xbf[{"id": "b1"}]\n')  # a byte order mark is not text
+    write(landing / "bom_lines.jsonl", b'\xef\xbb\xbf{"id": "b2"}\n{"id": "b3"}\n')
+
+    table = "basics.arrays"
+    report = ingest(spark, landing, table)
+    assert sorted(r["id"] for r in rows(spark, table)) == ["b1", "b2", "b3"]
+    held = quarantine(spark, table)
+    assert [(name, raw) for name, _line, _reason, raw in held] == sorted(bad.items())
+    assert {reason for *_, reason, _raw in held} == {
+        "not a JSON object but an array (an array document must be valid JSON holding only objects)"
+    }
+    counts = {name: (f.rows_read, f.rows_quarantined) for name, f in by_file(report).items()}
+    assert {name: counts[name] for name in bad} == dict.fromkeys(bad, (1, 1))
+
+
 # ---------------------------------------------------------------------------------------------
 # bad input: quarantined with file, line and reason; the per-file balance
 

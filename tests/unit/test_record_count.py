@@ -33,12 +33,45 @@ def test_a_pretty_printed_object_is_one_record(tmp_path: Path) -> None:
     assert count_records([uri], "json") == {uri: 1}
 
 
-def test_a_json_array_document_counts_its_elements_null_included(tmp_path: Path) -> None:
-    elements = [{"a": "[,]"}, {"b": [1, {"c": 2}]}, None, {"d": '\\"'}]
+def test_a_json_array_of_objects_counts_its_elements(tmp_path: Path) -> None:
+    elements = [{"a": "[,]"}, {"b": [1, {"c": 2}]}, {}, {"d": '\\"'}]
     uri = write(tmp_path / "arr.json", json.dumps(elements, indent=1).encode())
     empty = write(tmp_path / "empty.json", b"  [ ]\n")
-    broken = write(tmp_path / "broken.json", b'[{"a": 1}, {"b": ')
-    assert count_records([uri, empty, broken], "json") == {uri: 4, empty: 0, broken: 1}
+    assert count_records([uri, empty], "json") == {uri: 4, empty: 0}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'[{"a": 1}, {"b": ',  # never closes
+        b'[{"a": 1}, null]',  # an element that is not an object
+        b'[{"a": 1}, "{\\"b\\": 2}"]',  # a string that looks like an object
+        b'[{"a": 1}],',  # text after the closing bracket
+        b'[{"a": 1}][{"b": 2}]',
+        b'[{"a": 1},]',  # trailing comma
+        b"[,]",
+        b"[\x0c]",  # a form feed is not JSON whitespace
+    ],
+)
+def test_any_other_array_document_is_one_record(tmp_path: Path, text: bytes) -> None:
+    uri = write(tmp_path / "bad.json", text)
+    assert count_records([uri], "json") == {uri: 1}
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 64])
+def test_array_elements_across_chunk_boundaries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(record_count, "CHUNK", chunk)
+    elements = [{"n": 12345678901234567890, "s": 'é " ]'}, {"big": "x" * 300}, {"f": 1.5e300}]
+    uri = write(tmp_path / "arr.json", b"\xef\xbb\xbf " + json.dumps(elements).encode() + b" \n")
+    cut = write(tmp_path / "cut.json", json.dumps(elements).encode()[:-2])
+    assert count_records([uri, cut], "json") == {uri: 3, cut: 1}
+
+
+def test_a_file_of_only_a_byte_order_mark_is_empty(tmp_path: Path) -> None:
+    uri = write(tmp_path / "bom.json", b"\xef\xbb\xbf")
+    assert count_records([uri], "json") == {uri: 0}
 
 
 def test_gzip_is_read_transparently_and_a_truncated_gzip_names_the_file(tmp_path: Path) -> None:
