@@ -187,6 +187,12 @@ def _print_report(report: RunReport) -> None:
             console.print(
                 f"[yellow]warning:[/] {escape(changed)} changed after it was ingested; not ingested again"
             )
+        for waiting in s.waiting:
+            console.print(
+                f"{waiting}: still being written (changed during the run or younger than "
+                "settle_seconds); waits for the next run",
+                markup=False,
+            )
         for other in s.skipped_concurrent:
             console.print(f"{other}: committed by a concurrent run first; skipped here", markup=False)
     _print_where_to_look(report)

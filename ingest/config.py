@@ -83,6 +83,8 @@ class SourceConfig(_Strict):
     path: str | list[str]
     table: str
     format: Literal["json", "csv"]
+    # Files modified less than this many seconds ago wait for the next run (still being written).
+    settle_seconds: float = Field(default=0, ge=0)
     partition: PartitionConfig = PartitionConfig()
     flatten: FlattenConfig = FlattenConfig()
     arrays: ArraysConfig = ArraysConfig()

@@ -31,6 +31,7 @@ class LandingFile:
     uri: str  # what Spark reads: an absolute local path or an s3a:// URI
     size: int
     fingerprint: str
+    modified: float = 0.0  # last modification, seconds since the epoch (S3: LastModified)
 
     @property
     def landing_date(self) -> date | None:
@@ -45,6 +46,43 @@ def sha256_of(path: str) -> str:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return "sha256:" + digest.hexdigest()
+
+
+def _local_file(absolute: str) -> LandingFile:
+    stat = os.stat(absolute)
+    return LandingFile(absolute, stat.st_size, sha256_of(absolute), stat.st_mtime)
+
+
+def unsettled(files: list[LandingFile], settle_seconds: float, now: float) -> list[LandingFile]:
+    """Files modified less than ``settle_seconds`` before ``now``: maybe still being written."""
+    return [f for f in files if now - f.modified < settle_seconds]
+
+
+def changed(files: list[LandingFile]) -> list[str]:
+    """URIs of ``files`` whose size or modification time differ now from when they were listed
+    (or that are gone): written to while a run read them, so they wait for the next run.
+
+    Local files are compared by ``stat`` (the SHA-256 is not recomputed); S3 objects by listing
+    them again (an object is replaced whole, so its ETag changes).
+    """
+    moved = []
+    remote = [f for f in files if is_remote(f.uri)]
+    for item in files:
+        if is_remote(item.uri):
+            continue
+        try:
+            stat = os.stat(item.uri)
+        except FileNotFoundError:
+            moved.append(item.uri)
+            continue
+        if (stat.st_size, stat.st_mtime) != (item.size, item.modified):
+            moved.append(item.uri)
+    if remote:
+        from ingest.landing_s3 import current_etags
+
+        now = current_etags([f.uri for f in remote])
+        moved += [f.uri for f in remote if now.get(f.uri) != f.fingerprint]
+    return sorted(moved)
 
 
 def is_remote(uri: str) -> bool:
@@ -77,7 +115,7 @@ def _discover_local(pattern: str) -> list[LandingFile]:
     path = Path(pattern)
     if path.is_file():  # named explicitly (like cp): taken even if hidden or "_"-prefixed
         absolute = os.path.abspath(pattern)
-        return [LandingFile(absolute, os.path.getsize(absolute), sha256_of(absolute))]
+        return [_local_file(absolute)]
     if path.is_dir():
         candidates = [str(p) for p in path.rglob("*") if p.is_file()]
     else:
@@ -98,7 +136,6 @@ def _discover_local(pattern: str) -> list[LandingFile]:
             for part in Path(candidate).relative_to(path if path.is_dir() else "/").parts[:-1]
         ):
             continue
-        absolute = os.path.abspath(candidate)
-        files.append(LandingFile(absolute, os.path.getsize(absolute), sha256_of(absolute)))
+        files.append(_local_file(os.path.abspath(candidate)))
     log.debug("discovered %d files under %s", len(files), pattern)
     return files

@@ -140,7 +140,9 @@ def discover_s3(pattern: str, client: Any | None = None) -> list[LandingFile]:
             key = obj["Key"]
             if parsed.wants(key):
                 etag = str(obj["ETag"]).strip('"')
-                files.append(LandingFile(f"s3a://{parsed.bucket}/{key}", int(obj["Size"]), f"etag:{etag}"))
+                modified = obj["LastModified"].timestamp()
+                uri = f"s3a://{parsed.bucket}/{key}"
+                files.append(LandingFile(uri, int(obj["Size"]), f"etag:{etag}", modified))
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         raise InputError(
@@ -157,6 +159,22 @@ def discover_s3(pattern: str, client: Any | None = None) -> list[LandingFile]:
     files.sort(key=lambda f: f.uri)
     log.debug("discovered %d files under %s", len(files), pattern)
     return files
+
+
+def current_etags(uris: list[str], client: Any | None = None) -> dict[str, str]:
+    """``{uri: "etag:..."}`` of the objects that exist now (one HEAD per object)."""
+    from botocore.exceptions import ClientError
+
+    client = client or s3_client()
+    found = {}
+    for uri in uris:
+        bucket, _, key = uri.split("://", 1)[1].partition("/")
+        try:
+            head = client.head_object(Bucket=bucket, Key=key)
+        except ClientError:
+            continue  # gone: not in the result, so it counts as changed
+        found[uri] = "etag:" + str(head["ETag"]).strip('"')
+    return found
 
 
 def upload_dir(local_dir: str | os.PathLike[str], s3_uri: str, client: Any | None = None) -> int:

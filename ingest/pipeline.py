@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -25,8 +26,8 @@ from ingest.config import SourceConfig
 from ingest.errors import IngestError
 from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema
-from ingest.formats.record_count import CsvGrammar, count_records
-from ingest.landing import LandingFile, discover
+from ingest.formats.record_count import CsvGrammar, InputCount, count_input
+from ingest.landing import LandingFile, changed, discover, unsettled
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
 from ingest.read_csv import read_csv_records
 from ingest.read_json import infer_json_schema, parse_json_records, read_json_records
@@ -71,6 +72,7 @@ class SourceReport:
     status: SourceStatus = "noop"
     files: list[FileReport] = field(default_factory=list)
     skipped_changed: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # too young or written to during the run
     skipped_concurrent: list[str] = field(default_factory=list)  # committed by another run first
     columns_added: list[str] = field(default_factory=list)
     tables_created: dict[str, int] = field(default_factory=dict)  # table -> columns from the data
@@ -305,10 +307,15 @@ def ingest_source(
             log.warning(
                 "%s changed after it was ingested (run %s); not ingested again", item.uri, known.run_id
             )
+    young = unsettled(new_files, source.settle_seconds, time.time())
+    if young:
+        report.waiting += [f.uri for f in young]
+        new_files = [f for f in new_files if f not in young]
     if not new_files:
         return report
     progress(source.name, "read", f"reading {len(new_files)} new file(s)")
-    batch = read_batch(spark, source, new_files)
+    counted = _count_input(source, new_files)
+    batch = read_batch(spark, source, [f for f in new_files if f.uri not in counted.unreadable])
     try:
         targets = plan_targets(spark, source, batch)
         for target in targets:
@@ -326,7 +333,7 @@ def ingest_source(
             report.status = "planned"
             report.files = [FileReport(f.uri, status="new") for f in new_files]
             return report
-        return _write_and_commit(spark, source, run_id, report, new_files, targets, progress, fault)
+        return _write_and_commit(spark, source, run_id, report, new_files, counted, targets, progress, fault)
     finally:
         if batch:
             batch.release()
@@ -338,6 +345,7 @@ def _write_and_commit(
     run_id: str,
     report: SourceReport,
     new_files: list[LandingFile],
+    counted: InputCount,
     targets: list[Target],
     progress: Progress,
     fault: FaultPoint,
@@ -346,12 +354,21 @@ def _write_and_commit(
 
     The main table's commit is the one that makes the files "in" (see ``ingest.tables.commit``);
     a crash before it is repaired by the next run, which appends to each table only the files
-    that table does not hold yet.
+    that table does not hold yet. Files written to while the run read them are left out of every
+    commit and wait for the next run.
     """
     ingested_at = meta.now()
     main = targets[0]
+    moved = changed(new_files)
+    if moved:
+        report.waiting += moved
+        new_files = [f for f in new_files if f.uri not in moved]
+        if not new_files:
+            return report
+    persisted = [t.rows(source, run_id, ingested_at).persist(StorageLevel.MEMORY_AND_DISK) for t in targets]
     rows = {
-        t.table: t.rows(source, run_id, ingested_at).persist(StorageLevel.MEMORY_AND_DISK) for t in targets
+        t.table: frame.where(~F.col("_source_file").isin(moved)) if moved else frame
+        for t, frame in zip(targets, persisted, strict=True)
     }
     try:
         counts: dict[tuple[str, str], int] = {}
@@ -359,11 +376,13 @@ def _write_and_commit(
             counts[(row[OUTCOME], row["_source_file"])] = row["count"]
         good = rows[main.table].where(F.col(OUTCOME) == "ok")
         report.rows_rescued = good.where(F.col(RESCUE_COLUMN).isNotNull()).count()
-        _reconcile_with_input(source, new_files, counts)
+        _reconcile_with_input(counted, [f.uri for f in new_files], counts)
         entries = []
         for item in new_files:
             written, bad = counts.get(("ok", item.uri), 0), counts.get(("bad", item.uri), 0)
             status: FileStatus = "ingested" if written + bad else "empty"
+            if item.uri in counted.unreadable:
+                written, bad, status = 0, 1, "unreadable"  # the file is the one quarantined record
             entries.append(
                 FileEntry(item.uri, item.size, item.fingerprint, written + bad, written, bad, status)
             )
@@ -387,7 +406,9 @@ def _write_and_commit(
             fault.hit("after_child_commit")
         bad_files = [e for e in entries if e.rows_quarantined or e.status == "empty"]
         if bad_files:
-            quarantine = _quarantine_rows(spark, source, run_id, rows[main.table], bad_files, ingested_at)
+            quarantine = _quarantine_rows(
+                spark, source, run_id, rows[main.table], bad_files, counted.unreadable, ingested_at
+            )
             append(
                 spark,
                 meta.table("quarantine"),
@@ -402,7 +423,7 @@ def _write_and_commit(
         )
         fault.hit("after_commit")
     finally:
-        for frame in rows.values():
+        for frame in persisted:
             frame.unpersist()
     committed_at = meta.now()
     meta.append(
@@ -427,13 +448,10 @@ def _write_and_commit(
     return report
 
 
-def _reconcile_with_input(
-    source: SourceConfig, files: list[LandingFile], counts: dict[tuple[str, str], int]
-) -> None:
-    """Records counted from the raw bytes (not by the readers) = rows written + quarantined, per file.
-
-    Runs before any commit: a mismatch fails the source with nothing of it committed.
-    """
+def _count_input(source: SourceConfig, files: list[LandingFile]) -> InputCount:
+    """Records per file from the raw bytes (not by the readers), before Spark reads them: a file
+    that cannot be read to the end (a truncated gzip) is quarantined whole instead of failing
+    the batch's read."""
     grammar = CsvGrammar(
         delimiter=source.csv.delimiter,
         quote=source.csv.quote,
@@ -441,7 +459,18 @@ def _reconcile_with_input(
         encoding=source.csv.encoding,
         header=source.csv.header,
     )
-    expected = count_records([f.uri for f in files], source.format, grammar)
+    counted = count_input([f.uri for f in files], source.format, grammar)
+    for uri, why in counted.unreadable.items():
+        log.warning("%s cannot be read to the end (%s); the file is quarantined", uri, why)
+    return counted
+
+
+def _reconcile_with_input(counted: InputCount, uris: list[str], counts: dict[tuple[str, str], int]) -> None:
+    """Records counted from the input = rows written + quarantined, per readable file.
+
+    Runs before any commit: a mismatch fails the source with nothing of it committed.
+    """
+    expected = {uri: counted.records[uri] for uri in uris if uri in counted.records}
     written = {uri: n for (outcome, uri), n in counts.items() if outcome == "ok"}
     quarantined = {uri: n for (outcome, uri), n in counts.items() if outcome == "bad"}
     mismatches = reconcile(expected, written, quarantined)
@@ -460,6 +489,7 @@ def _quarantine_rows(
     run_id: str,
     rows: DataFrame,
     files: list[FileEntry],
+    unreadable: dict[str, str],
     at: datetime,
 ) -> DataFrame:
     bad = rows.where(F.col(OUTCOME) == "bad").select(
@@ -469,6 +499,11 @@ def _quarantine_rows(
         F.col("_bad_reason").alias("reason"),
     )
     empty = [(f.uri, None, None, "empty file: no records") for f in files if f.status == "empty"]
+    empty += [
+        (f.uri, None, None, f"cannot read the file to the end: {unreadable[f.uri]}")
+        for f in files
+        if f.status == "unreadable"
+    ]
     if empty:
         bad = bad.unionByName(
             spark.createDataFrame(empty, "file_uri string, line bigint, raw string, reason string")

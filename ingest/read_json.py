@@ -1,8 +1,13 @@
 """Read JSON landing files into one record per row, keeping the source file and line.
 
-All files of a batch are read in one Spark job (``wholetext``: one row per file, gzip handled by
-Hadoop codecs), then each file is split into records by its shape:
-- JSON lines (the default): one record per non-blank line; ``_source_line`` is the 1-based line;
+JSON lines (the default) are read as lines (Spark's text source, ``lineSep`` LF), so a file is a
+stream: it may be larger than memory or than a Java string (2 GB), and a large file is split
+across tasks. ``_source_line`` is the 1-based line in the file: the scan numbers rows with
+``monotonically_increasing_id`` (consecutive within a task's split), and one small aggregate per
+split (rows, first id) gives each split its first line. Blank lines are skipped but counted.
+
+Files whose first non-blank line shows a whole-file document are read whole instead
+(``wholetext``, one row per file):
 - a JSON array document (``[{...}, {...}]``, REST exports): one record per element; the line is the
   1-based element index;
 - a single pretty-printed JSON object: one record, line 1.
@@ -45,6 +50,70 @@ def source_file_column() -> Column:
 
 def read_json_records(spark: SparkSession, uris: list[str]) -> DataFrame:
     """One row per record: ``_source_file``, ``_source_line`` (int), ``_raw`` (string)."""
+    lines = (
+        spark.read.option("lineSep", "\n")
+        .text(uris)
+        .select(
+            source_file_column().alias("_source_file"),
+            F.col("_metadata.file_block_start").alias("_block"),
+            F.monotonically_increasing_id().alias("_id"),
+            F.regexp_replace("value", "\r$", "").alias("value"),
+        )
+    )
+    whole, first_lines = _plan_splits(lines)
+    records = lines.join(
+        F.broadcast(spark.createDataFrame(first_lines, _FIRST_LINES)), ["_source_file", "_block"]
+    )
+    line = (F.col("_id") - F.col("_first_id") + F.col("_first_line")).cast("int")
+    text = F.when(line == 1, F.regexp_replace("value", r"^\x{FEFF}", "")).otherwise(F.col("value"))
+    by_line = records.select("_source_file", line.alias("_source_line"), text.alias("_raw"))
+    by_line = by_line.where(_strip(F.col("_raw")) != "")
+    wanted = set(whole)
+    whole_uris = [uri for uri in uris if uri in wanted]
+    return by_line.unionByName(_read_whole_files(spark, whole_uris)) if whole_uris else by_line
+
+
+_FIRST_LINES = "_source_file string, _block bigint, _first_id bigint, _first_line bigint"
+
+
+def _plan_splits(lines: DataFrame) -> tuple[list[str], list[tuple[str, int, int, int]]]:
+    """Files to read whole, and for every other file's splits: (file, split start, the split's
+    first row id, the file line of that row). One aggregate job; one row per split reaches the
+    driver."""
+    blank = _strip(F.regexp_replace("value", r"^\x{FEFF}", "")) == ""
+    stats = lines.groupBy("_source_file", "_block").agg(
+        F.count(F.lit(1)).alias("rows"),
+        F.min("_id").alias("first_id"),
+        F.min_by("value", F.when(~blank, F.col("_id"))).alias("head"),
+    )
+    head = F.regexp_replace("head", r"^[\s\x{FEFF}]+", "")
+    starts_document = head.startswith("[") | (head.startswith("{") & F.get_json_object("head", "$").isNull())
+    splits = stats.select(
+        "_source_file",
+        "_block",
+        "rows",
+        "first_id",
+        F.when(F.col("head").isNotNull(), starts_document).alias("doc"),
+    ).collect()
+    by_file: dict[str, list[Any]] = {}
+    for split in splits:
+        by_file.setdefault(split["_source_file"], []).append(split)
+    whole: list[str] = []
+    first_lines: list[tuple[str, int, int, int]] = []
+    for uri, parts in by_file.items():
+        parts.sort(key=lambda part: part["_block"])
+        if next((part["doc"] for part in parts if part["doc"] is not None), False):
+            whole.append(uri)
+            continue
+        line = 1
+        for part in parts:
+            first_lines.append((uri, part["_block"], part["first_id"], line))
+            line += part["rows"]
+    return whole, first_lines
+
+
+def _read_whole_files(spark: SparkSession, uris: list[str]) -> DataFrame:
+    """Array documents and pretty-printed objects: one row per file, split by the file's shape."""
     files = spark.read.text(uris, wholetext=True).select(
         source_file_column().alias("_source_file"),
         F.regexp_replace("value", r"^\x{FEFF}", "").alias("value"),

@@ -34,7 +34,7 @@ import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import IO, Literal
+from typing import IO, Literal, NamedTuple
 
 from ingest.errors import InputError
 
@@ -374,6 +374,40 @@ def count_csv(uri: str, grammar: CsvGrammar, opener: Opener = open_raw) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+class InputCount(NamedTuple):
+    records: dict[str, int]  # file -> records counted from its bytes
+    unreadable: dict[str, str]  # file -> why it cannot be read to the end (a truncated gzip)
+
+
+def count_input(
+    uris: list[str],
+    file_format: Literal["json", "csv"],
+    csv: CsvGrammar | None = None,
+    *,
+    opener: Opener = open_raw,
+    workers: int = 4,
+) -> InputCount:
+    """Records per file, counted from the raw bytes, several files at once.
+
+    A file that cannot be read to the end is reported in ``unreadable`` instead of failing the
+    others: the pipeline quarantines it whole and lands the rest of the batch.
+    """
+    grammar = csv or CsvGrammar()
+
+    def one(uri: str) -> int | str:
+        try:
+            return count_json(uri, opener) if file_format == "json" else count_csv(uri, grammar, opener)
+        except InputError as error:
+            return error.what
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(uris)))) as pool:
+        results = dict(zip(uris, pool.map(one, uris), strict=True))
+    return InputCount(
+        {uri: n for uri, n in results.items() if isinstance(n, int)},
+        {uri: why for uri, why in results.items() if isinstance(why, str)},
+    )
+
+
 def count_records(
     uris: list[str],
     file_format: Literal["json", "csv"],
@@ -384,12 +418,10 @@ def count_records(
 ) -> dict[str, int]:
     """``{file_uri: records}`` for every file, counted from its raw bytes.
 
-    Raises ``InputError`` naming the file when one cannot be read to the end (a truncated gzip).
+    Raises ``InputError`` naming the first file that cannot be read to the end.
     """
-    grammar = csv or CsvGrammar()
-
-    def one(uri: str) -> int:
-        return count_json(uri, opener) if file_format == "json" else count_csv(uri, grammar, opener)
-
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(uris)))) as pool:
-        return dict(zip(uris, pool.map(one, uris), strict=True))
+    counted = count_input(uris, file_format, csv, opener=opener, workers=workers)
+    if counted.unreadable:
+        uri, why = next(iter(sorted(counted.unreadable.items())))
+        raise InputError(why, where=uri, hint="the file is truncated or corrupt")
+    return counted.records

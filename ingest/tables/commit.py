@@ -44,7 +44,7 @@ FILES_KEY = "dap.files"
 FOR_TABLE_KEY = "dap.for-table"  # the source table a shared table's (quarantine) commit is for
 ROLLED_BACK_KEY = "dap.rolled-back-run"  # a commit that deleted one run's rows (ingest rollback)
 
-FileStatus = Literal["ingested", "empty"]
+FileStatus = Literal["ingested", "empty", "unreadable"]
 
 
 class FileEntry(NamedTuple):

@@ -1,0 +1,133 @@
+"""Big, broken and busy files: a JSON-lines file read as a stream across several tasks keeps exact
+line numbers; a truncated gzip is quarantined whole while the rest of the batch lands; a file
+that is too young, or written to while the run reads it, waits for the next run."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest import pipeline
+from tests.spark.helpers import ingest, rows
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture
+def small_splits(spark: Any) -> Iterator[None]:
+    """Splits of 64 KiB, so a file of a few MB is read by many tasks, as a 3 GB file is at 128 MB."""
+    old = spark.conf.get("spark.sql.files.maxPartitionBytes")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", str(64 * 1024))
+    yield
+    spark.conf.set("spark.sql.files.maxPartitionBytes", old)
+
+
+def test_a_json_lines_file_split_across_tasks_keeps_every_record_and_its_line(
+    spark: Any, tmp_path: Path, small_splits: None
+) -> None:
+    landing = tmp_path / "big"
+    landing.mkdir()
+    expected: dict[int, int] = {}  # line -> n
+    bad_lines: list[int] = []
+    lines: list[bytes] = [b"\xef\xbb\xbf" + json.dumps({"n": 0, "pad": "x" * 40}).encode()]
+    expected[1] = 0
+    for n in range(1, 30_000):
+        if n % 997 == 0:
+            lines.append(b"   ")  # blank lines are skipped but counted
+        if n % 4_999 == 0:
+            lines.append(b'{"n": broken')
+            bad_lines.append(len(lines))
+        lines.append(json.dumps({"n": n, "pad": "x" * 40}).encode())
+        expected[len(lines)] = n
+    (landing / "big.jsonl").write_bytes(b"\r\n".join(lines) + b"\r\n")
+    assert spark.read.text(str(landing / "big.jsonl")).rdd.getNumPartitions() > 20  # read by many tasks
+
+    report = ingest(spark, landing, "busy.big")
+
+    (file_report,) = report.sources[0].files
+    assert (file_report.rows_written, file_report.rows_quarantined) == (len(expected), len(bad_lines))
+    landed = {r["_source_line"]: r["n"] for r in rows(spark, "busy.big")}
+    assert landed == expected
+    held = spark.sql("select line, raw from ingest_meta.quarantine where table_name = 'busy.big'").collect()
+    assert sorted((r.line, r.raw) for r in held) == [(line, '{"n": broken') for line in bad_lines]
+
+
+def test_a_truncated_gzip_is_quarantined_whole_and_the_rest_of_the_batch_lands(
+    spark: Any, tmp_path: Path
+) -> None:
+    landing = tmp_path / "gz"
+    landing.mkdir()
+    body = b"".join(b'{"n": %d}\n' % n for n in range(2_000))
+    (landing / "good.jsonl.gz").write_bytes(gzip.compress(body))
+    (landing / "cut.jsonl.gz").write_bytes(gzip.compress(body)[:-200])
+    (landing / "plain.jsonl").write_bytes(b'{"n": -1}\n')
+
+    report = ingest(spark, landing, "busy.gz")
+
+    files = {
+        Path(f.file).name: (f.rows_written, f.rows_quarantined, f.status) for f in report.sources[0].files
+    }
+    assert files == {
+        "good.jsonl.gz": (2_000, 0, "ingested"),
+        "plain.jsonl": (1, 0, "ingested"),
+        "cut.jsonl.gz": (0, 1, "unreadable"),
+    }
+    held = spark.sql("select file_uri, line, reason from ingest_meta.quarantine where table_name = 'busy.gz'")
+    ((uri, line, reason),) = [tuple(r) for r in held.collect()]
+    assert (Path(uri).name, line) == ("cut.jsonl.gz", None)
+    assert reason.startswith("cannot read the file to the end")
+    again = ingest(spark, landing, "busy.gz")  # the file is done: not retried on every run
+    assert again.sources[0].files == []
+
+
+def test_a_file_younger_than_settle_seconds_waits_for_the_next_run(spark: Any, tmp_path: Path) -> None:
+    landing = tmp_path / "young"
+    landing.mkdir()
+    old, young = landing / "old.jsonl", landing / "young.jsonl"
+    old.write_text('{"n": 1}\n')
+    young.write_text('{"n": 2}\n')
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+
+    first = ingest(spark, landing, "busy.young", settle_seconds=600)
+    assert [Path(f.file).name for f in first.sources[0].files] == ["old.jsonl"]
+    assert first.sources[0].waiting == [str(young)]
+    assert [r["n"] for r in rows(spark, "busy.young")] == [1]
+
+    second = ingest(spark, landing, "busy.young")  # settle_seconds 0: nothing waits
+    assert [Path(f.file).name for f in second.sources[0].files] == ["young.jsonl"]
+    assert sorted(r["n"] for r in rows(spark, "busy.young")) == [1, 2]
+
+
+def test_a_file_written_to_during_the_run_waits_and_lands_whole_next_time(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    landing = tmp_path / "growing"
+    landing.mkdir()
+    growing, steady = landing / "growing.jsonl", landing / "steady.jsonl"
+    growing.write_text('{"n": 1}\n')
+    steady.write_text('{"n": 10}\n')
+    read_batch = pipeline.read_batch
+
+    def read_then_append(*args: Any, **kwargs: Any) -> Any:
+        batch = read_batch(*args, **kwargs)
+        with growing.open("a") as handle:  # the writer goes on after Spark read the file
+            handle.write('{"n": 2}\n')
+        return batch
+
+    monkeypatch.setattr(pipeline, "read_batch", read_then_append)
+    first = ingest(spark, landing, "busy.growing")
+    assert [Path(f.file).name for f in first.sources[0].files] == ["steady.jsonl"]
+    assert first.sources[0].waiting == [str(growing)]
+    assert [r["n"] for r in rows(spark, "busy.growing")] == [10]
+
+    monkeypatch.setattr(pipeline, "read_batch", read_batch)
+    ingest(spark, landing, "busy.growing")
+    assert sorted(r["n"] for r in rows(spark, "busy.growing")) == [1, 2, 10]
