@@ -30,6 +30,7 @@ the warehouse is read by a pyspark subprocess after dbt has exited (``read_wareh
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,24 @@ def test_build_passes_every_test(pipeline: Pipeline) -> None:
     assert failed == [], f"dbt build: {statuses}"
     kinds = {r["unique_id"].split(".")[0] for r in pipeline.build_results}
     assert {"model", "seed", "test", "unit_test"} <= kinds
-    assert "Completed successfully" in pipeline.build.stdout
+    assert re.search(r"^dbt build done in \d+m\d\ds: .*\d+ model success", pipeline.build.stdout, re.M)
+
+
+# What `make run` prints for its two long steps; README ("Quick start") states the budget.
+CONSOLE_BUDGET = {"ingest run": 40, "dbt build": 16}
+
+
+def test_the_console_fits_on_a_screen(pipeline: Pipeline) -> None:
+    printed = {
+        "ingest run": (pipeline.first_ingest.stdout + pipeline.first_ingest.stderr).splitlines(),
+        "dbt build": (pipeline.build.stdout + pipeline.build.stderr).splitlines(),
+    }
+    assert {step: len(lines) for step, lines in printed.items() if len(lines) > CONSOLE_BUDGET[step]} == {}, (
+        printed
+    )
+    assert not [line for line in printed["dbt build"] if " START " in line or "WARN" in line]
+    assert sum("dbt build:" in line for line in printed["dbt build"]) >= 5  # progress, about every tenth
+    assert "created raw.camera_events" in "\n".join(printed["ingest run"])  # not one line per column
 
 
 def test_recording_sessions_match_ground_truth(pipeline: Pipeline) -> None:
