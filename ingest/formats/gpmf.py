@@ -188,7 +188,9 @@ def _scalars(klv: Klv) -> list[Any]:
 def _meta_value(klv: Klv) -> Any:
     values = _scalars(klv)
     if klv.type in _TEXT:
-        return "".join(str(v) for v in values) if klv.type == "c" else values[0] if len(values) == 1 else values
+        return (
+            "".join(str(v) for v in values) if klv.type == "c" else values[0] if len(values) == 1 else values
+        )
     return values[0] if len(values) == 1 else values
 
 
@@ -342,10 +344,13 @@ def mp4_payloads(data: bytes) -> tuple[list[Payload], str | None]:
         fixed, count = struct.unpack_from(">II", data, sizes_box[0] + 4)
         sizes = [fixed] * count if fixed else list(struct.unpack_from(f">{count}I", data, sizes_box[0] + 12))
         co64 = _child(data, *stbl, "co64")
-        chunks = [e[0] for e in (_table(data, co64, 1, "Q") if co64 else _table(data, _child(data, *stbl, "stco"), 1))]
+        chunks = [
+            e[0]
+            for e in (_table(data, co64, 1, "Q") if co64 else _table(data, _child(data, *stbl, "stco"), 1))
+        ]
         runs = _table(data, _child(data, *stbl, "stsc"), 3)
         durations = [d for n, d in _table(data, _child(data, *stbl, "stts"), 2) for _ in range(n)]
-        offsets = []
+        offsets: list[int] = []
         for index, chunk_offset in enumerate(chunks, start=1):
             per_chunk = next((r[1] for r in reversed(runs) if r[0] <= index), 1)
             at = chunk_offset
@@ -364,7 +369,9 @@ def mp4_payloads(data: bytes) -> tuple[list[Payload], str | None]:
             duration = durations[index] if index < len(durations) else 0
             start = clock / timescale if timescale else None
             clock += duration
-            payloads.append(Payload(data[offset : offset + size], start, clock / timescale if timescale else None))
+            payloads.append(
+                Payload(data[offset : offset + size], start, clock / timescale if timescale else None)
+            )
         return payloads, created
     raise GpmfError("MP4: no GPMF (gpmd) track")
 

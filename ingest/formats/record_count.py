@@ -398,7 +398,12 @@ def _klv_headers(buf: bytes) -> list[tuple[bytes, int, int, int, int]]:
     while at < len(buf):
         if at + 8 > len(buf):
             raise _Broken
-        key, kind, size, repeat = buf[at : at + 4], buf[at + 4], buf[at + 5], int.from_bytes(buf[at + 6 : at + 8])
+        key, kind, size, repeat = (
+            buf[at : at + 4],
+            buf[at + 4],
+            buf[at + 5],
+            int.from_bytes(buf[at + 6 : at + 8]),
+        )
         if not all(0x20 <= c < 0x7F for c in key) or at + 8 + size * repeat > len(buf):
             raise _Broken
         found.append((key, kind, size, repeat, at + 8))
@@ -466,7 +471,10 @@ def _mp4_gpmd_payloads(data: bytes) -> list[bytes]:
         if data[stsd[0] + 12 : stsd[0] + 16] != b"gpmd":
             continue
         stsz = stbl[b"stsz"][0]
-        fixed, count = int.from_bytes(data[stsz[0] + 4 : stsz[0] + 8]), int.from_bytes(data[stsz[0] + 8 : stsz[0] + 12])
+        fixed, count = (
+            int.from_bytes(data[stsz[0] + 4 : stsz[0] + 8]),
+            int.from_bytes(data[stsz[0] + 8 : stsz[0] + 12]),
+        )
         sizes = [fixed] * count if fixed else entries((stsz[0] + 4, stsz[1]), 4)[:count]
         chunks = entries(stbl[b"co64"][0], 8) if b"co64" in stbl else entries(stbl[b"stco"][0], 4)
         stsc = entries(stbl[b"stsc"][0], 4, per_entry=3)
