@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from ingest.sample import ground_truth
 from ingest.sample.app import app_files
+from ingest.sample.binary import binary_files
 from ingest.sample.camera import camera_files
 from ingest.sample.common import JsonObject
 from ingest.sample.counts import counts_document
@@ -94,6 +95,8 @@ def generate(
 
     for file in files:
         write_bytes_atomic(landing_dir / file.rel_path, file.payload())
+    for rel_path, payload in binary_files(spec):  # GPMF and ULog: not part of the line counts
+        write_bytes_atomic(landing_dir / rel_path, payload)
     truth_dir = landing_dir / GROUND_TRUTH_DIR
     truth = {
         "recording_sessions": truth_dir / "recording_sessions.csv",
