@@ -1,7 +1,9 @@
-{#- Every other raw column (a stream's elements: accl_0, gyro_1, ...) flows through unchanged. -#}
+{#- Every other raw column flows through unchanged: a stream's elements (accl_0, gyro_1, ...) and,
+    for MP4 recordings, their timing (sample_time_s, payload_start_s, recording_started_at):
+    raw GPMF payloads have none, so the columns exist only once an MP4 landed. -#}
 {%- set handled_columns = [
     'device_id', 'device_name', 'stream', 'stream_name', 'units', 'payload', 'sample',
-    'sample_time_s', 'gps5_latitude', 'gps5_longitude', 'gps5_altitude', 'gps5_speed_2d',
+    'gps5_latitude', 'gps5_longitude', 'gps5_altitude', 'gps5_speed_2d',
     'gps5_speed_3d', '_source_file', '_source_line', '_ingest_run_id', '_ingested_at',
     '_rescued_data', 'event_date',
 ] -%}
@@ -23,7 +25,6 @@ renamed as (
         units,
         cast(payload as int) as payload_index,
         cast(sample as int) as sample_index,
-        cast(sample_time_s as double) as sample_time_s,
         cast(gps5_latitude as double) as latitude,
         cast(gps5_longitude as double) as longitude,
         cast(gps5_altitude as double) as altitude_m,
