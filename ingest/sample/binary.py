@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 
 from ingest.sample.spec import SampleSpec
 
+BINARY_SOURCES = ("gopro", "px4")  # landing folders (and ingest.yml sources) of the binary logs
+
 # ---------------------------------------------------------------------------------------------
 # GPMF
 

@@ -29,7 +29,9 @@ def land(landing: Path, source: str, files: dict[str, bytes]) -> Path:
 
 
 def per_file(report: Any) -> dict[str, tuple[int, int, int]]:
-    return {Path(f.file).name: (f.rows_read, f.rows_written, f.rows_quarantined) for f in report.sources[0].files}
+    return {
+        Path(f.file).name: (f.rows_read, f.rows_written, f.rows_quarantined) for f in report.sources[0].files
+    }
 
 
 def test_gpmf_mp4_and_raw_land_a_truncated_file_is_quarantined(spark: Any, landing: Path) -> None:
@@ -139,7 +141,9 @@ def test_ulog_one_child_table_per_topic_schema_drift_adds_columns(spark: Any, la
     ]
     takeoff = next(r for r in landed if r.timestamp == 22673775)
     assert takeoff.timestamp_utc_us // 1000 == 1618986660815 and str(takeoff.event_date) == "2021-04-21"
-    quarantined = spark.sql("select file_uri, reason from ingest_meta.quarantine where source = 'px4_logs'").collect()
+    quarantined = spark.sql(
+        "select file_uri, reason from ingest_meta.quarantine where source = 'px4_logs'"
+    ).collect()
     assert [Path(q.file_uri).name for q in quarantined] == ["cut.ulg"]
     assert quarantined[0].reason.startswith("ulog: truncated: the message at byte")
 

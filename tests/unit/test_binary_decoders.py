@@ -38,7 +38,25 @@ def test_karma_mp4_devices_streams_and_sample_counts() -> None:
     camera = {s: n for (d, _, s), n in found.items() if d == 1}
     assert camera == {"ACCL": 2397, "GYRO": 4795, "ISOG": 361, "SHUT": 361}
     karma = {s for (d, _, s) in found if d == 16835857}
-    assert karma == set("FWVS KBAT GPRI ATTD GLPI VFRH SYST BPOS ATTR SIMU ESCS SCPR LNED CYTS CSEN".split())
+    assert karma == set(
+        [
+            "FWVS",
+            "KBAT",
+            "GPRI",
+            "ATTD",
+            "GLPI",
+            "VFRH",
+            "SYST",
+            "BPOS",
+            "ATTR",
+            "SIMU",
+            "ESCS",
+            "SCPR",
+            "LNED",
+            "CYTS",
+            "CSEN",
+        ]
+    )
     assert max(s["payload"] for s in samples) == 12  # 13 payloads
     assert {s["recording_started_at"] for s in samples} == {"2017-04-17T19:27:57Z"}
 
@@ -58,7 +76,11 @@ def test_karma_first_gps_fix_and_system_time() -> None:
     [
         ("hero5.raw", "Camera", {"ACCL", "GYRO", "GPS5", "ISOG", "SHUT"}),
         # FACE is listed too: hero6.raw has faces in 12 of its 15 frames
-        ("hero6.raw", "Hero6 Black", {"ACCL", "GYRO", "GPS5", "FACE", "FCNM", "ISOE", "SHUT", "WBAL", "WRGB"}),
+        (
+            "hero6.raw",
+            "Hero6 Black",
+            {"ACCL", "GYRO", "GPS5", "FACE", "FCNM", "ISOE", "SHUT", "WBAL", "WRGB"},
+        ),
         ("Fusion.raw", "Fusion", {"ACCL", "GYRO", "MAGN", "GPS5", "ISOG", "SHUT"}),
     ],
 )
@@ -86,7 +108,9 @@ def test_hero6_ble_second_device_and_gps_scaled_with_units() -> None:
     assert accl["units"] == "m/s²" and accl["accl"]["2"] == pytest.approx(10.2751, abs=1e-4)  # ~g
 
 
-@pytest.mark.parametrize("name", ["karma.mp4", "karma.raw", "hero5.raw", "hero6.raw", "hero6+ble.raw", "Fusion.raw"])
+@pytest.mark.parametrize(
+    "name", ["karma.mp4", "karma.raw", "hero5.raw", "hero6.raw", "hero6+ble.raw", "Fusion.raw"]
+)
 def test_gpmf_count_is_the_samples_decoded(name: str) -> None:
     data = read(GPMF / name)
     assert count_gpmf(data) == len(list(decode_gpmf(data)))
@@ -120,7 +144,9 @@ def test_ulog_small_log_header_clock_and_flight() -> None:
     landed = [(r.data["timestamp"], r.data["landed"]) for r in records if r.topic == "vehicle_land_detected"]
     changes = [(t, v) for (t, v), (_, before) in zip(landed[1:], landed, strict=False) if v != before]
     assert changes == [(22673775, 0), (23822439, 1)]  # takeoff 22.673775 s, landing 23.822439 s
-    takeoff = next(r for r in records if r.topic == "vehicle_land_detected" and r.data["timestamp"] == 22673775)
+    takeoff = next(
+        r for r in records if r.topic == "vehicle_land_detected" and r.data["timestamp"] == 22673775
+    )
     assert takeoff.data["timestamp_utc_us"] // 1000 == 1618986660815  # 2021-04-21T06:31:00.815Z
     arming = [(r.data["timestamp"], r.data["arming_state"]) for r in records if r.topic == "vehicle_status"]
     armed = [(t, a) for (t, a), (_, b) in zip(arming[1:], arming, strict=False) if a != b]
