@@ -78,10 +78,16 @@ class Format(StrEnum):
 
     json = "json"
     csv = "csv"
+    gpmf = "gpmf"
+    ulog = "ulog"
 
 
 FormatOpt = Annotated[
-    Format, typer.Option("--format", help="file format: JSON lines, documents or arrays; or CSV")
+    Format,
+    typer.Option(
+        "--format",
+        help="file format: JSON lines, documents or arrays; CSV; GoPro GPMF (MP4 or raw); PX4 ULog",
+    ),
 ]
 TableOpt = Annotated[str, typer.Option("--table", help="target table, database.table in lowercase")]
 

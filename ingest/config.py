@@ -6,7 +6,7 @@ sources:
   camera:
     path: camera                   # dir, glob, or s3a:// prefix (relative to landing), or a list of them
     table: raw.camera_events
-    format: json                   # json (lines, documents, arrays; .gz too) | csv
+    format: json                   # json (lines, documents, arrays; .gz too) | csv | gpmf | ulog
     partition:
       column: event_ts             # original key path of the event time; its date partitions
       fallback: landing_date       # landing_date (the yyyy-mm-dd folder) | ingest_date
@@ -15,6 +15,7 @@ sources:
     max_files_per_partition: 1
     schema_policy: evolve          # evolve (add columns) | frozen (new columns are rescued)
     types: {zip: string, order.amount: "decimal(12,2)"}   # hints: win over inference for new columns
+    ulog: {topics: [vehicle_gps_position]}   # format ulog: only these topics' child tables (default all)
 ```
 """
 
@@ -78,17 +79,22 @@ class CsvOptions(_Strict):
     header: Literal["auto", "first_line"] = "auto"
 
 
+class UlogOptions(_Strict):
+    topics: list[str] = Field(default_factory=list)  # empty: every topic in the logs
+
+
 class SourceConfig(_Strict):
     name: str
     path: str | list[str]
     table: str
-    format: Literal["json", "csv"]
+    format: Literal["json", "csv", "gpmf", "ulog"]
     # Files modified less than this many seconds ago wait for the next run (still being written).
     settle_seconds: float = Field(default=0, ge=0)
     partition: PartitionConfig = PartitionConfig()
     flatten: FlattenConfig = FlattenConfig()
     arrays: ArraysConfig = ArraysConfig()
     csv: CsvOptions = CsvOptions()
+    ulog: UlogOptions = UlogOptions()
     max_files_per_partition: int = Field(default=1, ge=1, le=1000)
     schema_policy: Literal["evolve", "frozen"] = "evolve"
     types: dict[str, str] = Field(default_factory=dict)

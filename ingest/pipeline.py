@@ -29,6 +29,7 @@ from ingest.flatten import ArrayField, FlatField, flatten_schema
 from ingest.formats.record_count import CsvGrammar, InputCount, count_input
 from ingest.landing import LandingFile, changed, discover, unsettled
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
+from ingest.read_binary import BinaryFormat, read_binary_records, wrap_by_route
 from ingest.read_csv import read_csv_records
 from ingest.read_json import infer_json_schema, parse_json_records, read_json_records
 from ingest.reconcile import ReconcileError, reconcile
@@ -128,6 +129,7 @@ class Batch:
     values: dict[Path, Column]
     arrays: list[ArrayField] = field(default_factory=list)
     cached: DataFrame | None = None  # persisted input, released when the source is done
+    routed: list[ChildBatch] = field(default_factory=list)  # ULog topics: a child table each
 
     def release(self) -> None:
         if self.cached is not None:
@@ -138,6 +140,8 @@ def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFil
     uris = [f.uri for f in files if f.size > 0]
     if not uris:
         return None
+    if source.format in ("gpmf", "ulog"):
+        return read_binary_batch(spark, source, [f for f in files if f.size > 0])
     if source.format == "json":
         # Read the files once; the per-day inference and the parse both scan this cache.
         records = read_json_records(spark, uris).persist(StorageLevel.MEMORY_AND_DISK)
@@ -156,6 +160,57 @@ def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFil
     fields = [FlatField((name,), types[name][0], "leaf") for name in names if name in types]
     values: dict[Path, Column] = {(n,): typed_text_value((n,), *types[n]) for n in types}
     return Batch(frame, fields, values, cached=frame)
+
+
+def read_binary_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFile]) -> Batch:
+    """GPMF samples / ULog logs for the source's table, ULog messages routed to one table per topic.
+
+    Decoded in Spark tasks into JSON records (``ingest.read_binary``), then the JSON path: a
+    file that could not be decoded is one bad record with the decoder's reason.
+    """
+    file_format: BinaryFormat = "gpmf" if source.format == "gpmf" else "ulog"
+    records = read_binary_records(spark, [f.uri for f in files], file_format, source.ulog.topics)
+    records = records.persist(StorageLevel.MEMORY_AND_DISK)
+    own = records.where(F.col("_route").isNull()).drop("_route", "_position")
+    schema, first_types = infer_in_landing_order(spark, own.where(F.col("_decode_error").isNull()), files)
+    parsed = parse_json_records(own, schema).withColumn(
+        "_bad_reason", F.coalesce(F.col("_decode_error"), F.col("_bad_reason"))
+    )
+    fields, arrays = flatten_schema(
+        schema, max_depth=source.flatten.max_depth, explode=source.arrays.explode_paths
+    )
+    fields = [replace(f, first_type=first_types.get(f.path)) for f in fields]
+    routed = records.where(F.col("_route").isNotNull())
+    return Batch(
+        parsed,
+        fields,
+        flat_values_json(fields),
+        arrays,
+        cached=records,
+        routed=routed_batches(spark, source, routed, files),
+    )
+
+
+def routed_batches(
+    spark: SparkSession, source: SourceConfig, routed: DataFrame, files: list[LandingFile]
+) -> list[ChildBatch]:
+    """One child batch per route (ULog topic), its table named from the route by the naming rules.
+
+    One inference over every routed record, each wrapped as ``{route: record}``, gives every
+    route's schema at once (per landing day, in order, like the JSON path).
+    """
+    schema, first_types = infer_in_landing_order(spark, wrap_by_route(routed), files)
+    children = []
+    for route in schema.fields:
+        if not isinstance(route.dataType, T.StructType):
+            continue
+        parsed = parse_json_records(routed.where(F.col("_route") == route.name), route.dataType)
+        fields, _arrays = flatten_schema(route.dataType, max_depth=source.flatten.max_depth)
+        fields = [replace(f, first_type=first_types.get((route.name, *f.path))) for f in fields]
+        parsed = parsed.select("_source_file", "_source_line", "_position", "_data", "_raw", "_bad_reason")
+        table = child_table_name(source.table, (route.name,))
+        children.append(ChildBatch(table, parsed, fields, flat_values_json(fields), counted=True))
+    return children
 
 
 def infer_in_landing_order(
@@ -200,6 +255,7 @@ class ChildBatch:
     parsed: DataFrame
     fields: list[FlatField]
     values: dict[Path, Column]
+    counted: bool = False  # its rows are records of the file (routed), not parts of one (exploded)
 
 
 def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column) -> list[ChildBatch]:
@@ -245,6 +301,7 @@ class Target:
     values: dict[Path, Column]
     is_child: bool
     event_date: Column | None = None  # children take their parent's date
+    counted: bool = False  # rows reconcile with the input's records (routed children)
 
     def rows(self, source: SourceConfig, run_id: str, ingested_at: datetime) -> DataFrame:
         return to_table_rows(
@@ -271,7 +328,16 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
     parent_date = event_date_column(
         batch.values, source.partition.key_path, source.partition.fallback, meta.now().date()
     )
-    for child in child_batches(source, batch, parent_date):
+    routed = []
+    if batch.routed:  # a routed record's parent is its file's record in the main table
+        parent_dates = batch.parsed.where(F.col("_bad_reason").isNull()).select(
+            "_source_file", parent_date.alias("_parent_event_date")
+        )
+        routed = [
+            replace(child, parsed=child.parsed.join(F.broadcast(parent_dates), "_source_file", "left"))
+            for child in batch.routed
+        ]
+    for child in child_batches(source, batch, parent_date) + routed:
         child_plan = plan_table(
             child.table,
             child.fields,
@@ -280,7 +346,15 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
             child=True,
         )
         targets.append(
-            Target(child.table, child_plan, child.parsed, child.values, True, F.col("_parent_event_date"))
+            Target(
+                child.table,
+                child_plan,
+                child.parsed,
+                child.values,
+                True,
+                F.col("_parent_event_date"),
+                counted=child.counted,
+            )
         )
     return targets
 
@@ -374,6 +448,12 @@ def _write_and_commit(
         counts: dict[tuple[str, str], int] = {}
         for row in rows[main.table].groupBy(OUTCOME, "_source_file").count().collect():
             counts[(row[OUTCOME], row["_source_file"])] = row["count"]
+        for target in targets[1:]:  # routed children hold records of their own (ULog messages)
+            if target.counted:
+                ok = rows[target.table].where(F.col(OUTCOME) == "ok")
+                for row in ok.groupBy("_source_file").count().collect():
+                    key = ("ok", row["_source_file"])
+                    counts[key] = counts.get(key, 0) + row["count"]
         good = rows[main.table].where(F.col(OUTCOME) == "ok")
         report.rows_rescued = good.where(F.col(RESCUE_COLUMN).isNotNull()).count()
         _reconcile_with_input(counted, [f.uri for f in new_files], counts)
@@ -459,7 +539,9 @@ def _count_input(source: SourceConfig, files: list[LandingFile]) -> InputCount:
         encoding=source.csv.encoding,
         header=source.csv.header,
     )
-    counted = count_input([f.uri for f in files], source.format, grammar)
+    counted = count_input(
+        [f.uri for f in files], source.format, grammar, ulog_topics=frozenset(source.ulog.topics)
+    )
     for uri, why in counted.unreadable.items():
         log.warning("%s cannot be read to the end (%s); the file is quarantined", uri, why)
     return counted

@@ -18,6 +18,15 @@ What counts as a record (the README's "Formats"):
   skipped; the header and anything before it (title rows, blank rows) are not records. The
   header is the first record with more than half as many filled cells as the widest of the
   first 50 records (``header: auto``) or the first non-empty record (``first_line``).
+- GPMF (``ingest.formats.gpmf`` decodes): the sensor samples, i.e. the ``repeat`` counts of each
+  stream's data KLVs (the key of a stream's last KLV), summed over the payloads, found by
+  walking KLV headers only (no value is unpacked or scaled); in an MP4, the payloads are located
+  by a box walk of its own (``stsz``/``stco``/``stsc`` of the ``gpmd`` track);
+- ULog (``ingest.formats.ulog`` decodes with pyulog): 1 for the log, plus the data (``D``)
+  messages whose ``A`` subscription names a selected topic, by walking the 3-byte message
+  headers from byte 16;
+- a binary file whose walk runs past its end, or meets a header that cannot be, is 1 record
+  (the reader quarantines it whole).
 
 Why plain Python on the driver and not a Spark job: ``binaryFiles`` hands each file to a Python
 worker as one ``bytes`` object (not constant memory), and line-based Spark reads cannot follow
@@ -372,6 +381,155 @@ def count_csv(uri: str, grammar: CsvGrammar, opener: Opener = open_raw) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# Binary device logs: header walks that unpack no value (the decoders are in ingest.formats)
+
+
+class _Broken(Exception):
+    """The walk met something a well-formed file cannot hold: the file is one record."""
+
+
+def _whole(uri: str, opener: Opener) -> bytes:
+    return b"".join(_chunks(uri, opener))
+
+
+def _klv_headers(buf: bytes) -> list[tuple[bytes, int, int, int, int]]:
+    """(key, type, size, repeat, body offset) of one level of KLVs; raises ``_Broken``."""
+    found, at = [], 0
+    while at < len(buf):
+        if at + 8 > len(buf):
+            raise _Broken
+        key, kind, size, repeat = (
+            buf[at : at + 4],
+            buf[at + 4],
+            buf[at + 5],
+            int.from_bytes(buf[at + 6 : at + 8]),
+        )
+        if not all(0x20 <= c < 0x7F for c in key) or at + 8 + size * repeat > len(buf):
+            raise _Broken
+        found.append((key, kind, size, repeat, at + 8))
+        at += 8 + (size * repeat + 3) // 4 * 4
+    return found
+
+
+_GPMF_METADATA = {
+    b"STNM", b"SIUN", b"UNIT", b"SCAL", b"TYPE", b"EMPT", b"TICK", b"TOCK",
+    b"TSMP", b"STMP", b"TIMO", b"ORIN", b"ORIO", b"MTRX",
+}  # fmt: skip
+
+
+def _gpmf_samples(payload: bytes) -> int:
+    samples = 0
+    for key, kind, size, repeat, body in _klv_headers(payload):
+        if key != b"DEVC" or kind != 0:
+            raise _Broken
+        device = payload[body : body + size * repeat]
+        for s_key, s_kind, s_size, s_repeat, s_body in _klv_headers(device):
+            if s_key != b"STRM" or s_kind != 0:
+                continue
+            stream = _klv_headers(device[s_body : s_body + s_size * s_repeat])
+            if stream and stream[-1][0] not in _GPMF_METADATA:
+                samples += sum(k[3] for k in stream if k[0] == stream[-1][0])
+    return samples
+
+
+def _mp4_gpmd_payloads(data: bytes) -> list[bytes]:
+    """The gpmd track's samples, by the sample tables (``_Broken`` when a box or sample is cut)."""
+
+    def boxes(start: int, end: int) -> dict[bytes, list[tuple[int, int]]]:
+        found: dict[bytes, list[tuple[int, int]]] = {}
+        at = start
+        while at + 8 <= end:
+            size, kind, head = int.from_bytes(data[at : at + 4]), data[at + 4 : at + 8], 8
+            if size == 1:
+                size, head = int.from_bytes(data[at + 8 : at + 16]), 16
+            elif size == 0:
+                size = end - at
+            if size < head or at + size > end:
+                raise _Broken
+            found.setdefault(kind, []).append((at + head, at + size))
+            at += size
+        return found
+
+    def entries(box: tuple[int, int], width: int, per_entry: int = 1) -> list[int]:
+        """A full box's ``entry_count`` entries of ``per_entry`` values each, flat."""
+        start, end = box
+        values = [int.from_bytes(data[i : i + width]) for i in range(start + 8, end - width + 1, width)]
+        wanted = int.from_bytes(data[start + 4 : start + 8]) * per_entry
+        if len(values) < wanted:
+            raise _Broken
+        return values[:wanted]
+
+    top = boxes(0, len(data))
+    if b"moov" not in top:
+        raise _Broken
+    for trak in boxes(*top[b"moov"][0]).get(b"trak", []):
+        try:
+            stbl = boxes(*boxes(*boxes(*boxes(*trak)[b"mdia"][0])[b"minf"][0])[b"stbl"][0])
+        except KeyError:
+            continue
+        stsd = stbl.get(b"stsd", [(0, 0)])[0]
+        if data[stsd[0] + 12 : stsd[0] + 16] != b"gpmd":
+            continue
+        stsz = stbl[b"stsz"][0]
+        fixed, count = (
+            int.from_bytes(data[stsz[0] + 4 : stsz[0] + 8]),
+            int.from_bytes(data[stsz[0] + 8 : stsz[0] + 12]),
+        )
+        sizes = [fixed] * count if fixed else entries((stsz[0] + 4, stsz[1]), 4)[:count]
+        chunks = entries(stbl[b"co64"][0], 8) if b"co64" in stbl else entries(stbl[b"stco"][0], 4)
+        stsc = entries(stbl[b"stsc"][0], 4, per_entry=3)
+        runs = [stsc[i : i + 3] for i in range(0, len(stsc) // 3 * 3, 3)]
+        payloads: list[bytes] = []
+        for number, offset in enumerate(chunks, start=1):
+            per_chunk = [r[1] for r in runs if r[0] <= number][-1]
+            for _ in range(per_chunk):
+                if len(payloads) < len(sizes):
+                    size = sizes[len(payloads)]
+                    if offset + size > len(data):
+                        raise _Broken
+                    payloads.append(data[offset : offset + size])
+                    offset += size
+        return payloads
+    raise _Broken
+
+
+def count_gpmf(data: bytes) -> int:
+    """Sensor samples of an MP4's gpmd track or a raw GPMF payload; 1 for a broken file."""
+    try:
+        if data[:4] == b"DEVC":
+            return _gpmf_samples(data)
+        if data[4:8] == b"ftyp":
+            return sum(_gpmf_samples(p) for p in _mp4_gpmd_payloads(data))
+        raise _Broken
+    except (_Broken, IndexError, KeyError):
+        return 1
+
+
+def count_ulog(data: bytes, topics: frozenset[str] = frozenset()) -> int:
+    """1 (the log) + data messages of the selected topics; 1 for a broken file."""
+    if data[:7] != b"ULog\x01\x12\x35" or len(data) < 16:
+        return 1
+    names: dict[int, str] = {}
+    messages, at = 0, 16
+    while at < len(data):
+        if at + 3 > len(data):
+            return 1
+        size, kind = int.from_bytes(data[at : at + 2], "little"), data[at + 2]
+        body = at + 3
+        if body + size > len(data) or kind == 0 or size == 0:
+            return 1  # cut by the end of the file, or not a message header
+        if kind == ord("A"):  # multi_id u8, msg_id u16, name
+            names[int.from_bytes(data[body + 1 : body + 3], "little")] = data[body + 3 : body + size].decode(
+                "latin-1"
+            )
+        elif kind == ord("D"):
+            name = names.get(int.from_bytes(data[body : body + 2], "little"))
+            messages += name is not None and (not topics or name in topics)
+        at = body + size
+    return 1 + messages
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 class InputCount(NamedTuple):
@@ -381,9 +539,10 @@ class InputCount(NamedTuple):
 
 def count_input(
     uris: list[str],
-    file_format: Literal["json", "csv"],
+    file_format: Literal["json", "csv", "gpmf", "ulog"],
     csv: CsvGrammar | None = None,
     *,
+    ulog_topics: frozenset[str] = frozenset(),
     opener: Opener = open_raw,
     workers: int = 4,
 ) -> InputCount:
@@ -391,12 +550,20 @@ def count_input(
 
     A file that cannot be read to the end is reported in ``unreadable`` instead of failing the
     others: the pipeline quarantines it whole and lands the rest of the batch.
+    ``ulog_topics``: count only these topics' messages (empty: all).
     """
     grammar = csv or CsvGrammar()
 
+    def count(uri: str) -> int:
+        if file_format == "gpmf":
+            return count_gpmf(_whole(uri, opener))
+        if file_format == "ulog":
+            return count_ulog(_whole(uri, opener), ulog_topics)
+        return count_json(uri, opener) if file_format == "json" else count_csv(uri, grammar, opener)
+
     def one(uri: str) -> int | str:
         try:
-            return count_json(uri, opener) if file_format == "json" else count_csv(uri, grammar, opener)
+            return count(uri)
         except InputError as error:
             return error.what
 
@@ -410,17 +577,19 @@ def count_input(
 
 def count_records(
     uris: list[str],
-    file_format: Literal["json", "csv"],
+    file_format: Literal["json", "csv", "gpmf", "ulog"],
     csv: CsvGrammar | None = None,
     *,
+    ulog_topics: frozenset[str] = frozenset(),
     opener: Opener = open_raw,
     workers: int = 4,
 ) -> dict[str, int]:
     """``{file_uri: records}`` for every file, counted from its raw bytes.
 
     Raises ``InputError`` naming the first file that cannot be read to the end.
+    ``ulog_topics``: count only these topics' messages (empty: all).
     """
-    counted = count_input(uris, file_format, csv, opener=opener, workers=workers)
+    counted = count_input(uris, file_format, csv, ulog_topics=ulog_topics, opener=opener, workers=workers)
     if counted.unreadable:
         uri, why = next(iter(sorted(counted.unreadable.items())))
         raise InputError(why, where=uri, hint="the file is truncated or corrupt")

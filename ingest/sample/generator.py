@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from ingest.sample import ground_truth
 from ingest.sample.app import app_files
+from ingest.sample.binary import BINARY_SOURCES, binary_files
 from ingest.sample.camera import camera_files
 from ingest.sample.common import JsonObject
 from ingest.sample.counts import counts_document
@@ -94,6 +95,9 @@ def generate(
 
     for file in files:
         write_bytes_atomic(landing_dir / file.rel_path, file.payload())
+    binary = binary_files(spec)  # GPMF and ULog: listed in `files`, not part of the line counts
+    for rel_path, payload in binary:
+        write_bytes_atomic(landing_dir / rel_path, payload)
     truth_dir = landing_dir / GROUND_TRUTH_DIR
     truth = {
         "recording_sessions": truth_dir / "recording_sessions.csv",
@@ -109,6 +113,7 @@ def generate(
         landing_dir=landing_dir,
         files=MappingProxyType(
             {s: tuple(sorted(f.rel_path for f in files if f.source == s)) for s in SOURCES}
+            | {s: tuple(sorted(p for p, _ in binary if p.startswith(s + "/"))) for s in BINARY_SOURCES}
         ),
         lines=MappingProxyType({s: int(sources[s]["lines"]) for s in SOURCES}),
         bad_lines=MappingProxyType({s: int(sources[s]["bad_lines"]) for s in SOURCES}),

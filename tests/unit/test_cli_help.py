@@ -60,4 +60,4 @@ def test_every_option_and_argument_has_help(command: str) -> None:
 @pytest.mark.parametrize("command", ["load", "plan"])
 def test_format_is_a_closed_choice(command: str) -> None:
     result = invoke(command, "--help")
-    assert "<json|csv>" in result.stdout
+    assert "<json|csv|gpmf|ulog>" in result.stdout

@@ -79,7 +79,7 @@ def test_bad_choice_in_the_config_echoes_the_value(tmp_path: Path) -> None:
     path = config(tmp_path, "landing: /data\nsources:\n  cam: {table: raw.cam, format: xml}\n")
     result = invoke("run", "--config", str(path))
     assert result.exit_code == 2
-    assert "sources.cam.format: Input should be 'json' or 'csv', got 'xml'" in result.stderr
+    assert "sources.cam.format: Input should be 'json', 'csv', 'gpmf' or 'ulog', got 'xml'" in result.stderr
 
 
 def test_unset_variable_in_landing_is_named_before_spark_starts(tmp_path: Path) -> None:
@@ -128,7 +128,7 @@ def test_plan_with_paths_and_no_table_says_what_to_add(tmp_path: Path) -> None:
 def test_unknown_format_is_rejected_by_the_option_with_the_choices(tmp_path: Path) -> None:
     result = invoke("load", str(tmp_path), "--table", "raw.x", "--format", "xml")
     assert result.exit_code == 2
-    assert "Invalid value for '--format': 'xml' is not one of 'json', 'csv'." in result.stderr
+    assert "Invalid value for '--format': 'xml' is not one of 'json', 'csv', 'gpmf', 'ulog'." in result.stderr
     assert "Value error" not in result.stderr
 
 

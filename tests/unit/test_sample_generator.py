@@ -30,7 +30,7 @@ from ingest.sample.parse import camera_event, drone_event
 START = date(2026, 1, 5)
 T0 = parse_iso_ms("2026-01-05T10:00:00.000Z")
 ISO_MS_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-PATH = re.compile(r"^(camera|drone|app|shop|crm)/(\d{4}-\d{2}-\d{2})/[^/]+$")
+PATH = re.compile(r"^(camera|drone|app|shop|crm|gopro|px4)/(\d{4}-\d{2}-\d{2})/[^/]+$")
 
 Sample = tuple[Path, GenerateReport]
 
@@ -118,7 +118,7 @@ def test_layout_is_source_date_file_within_the_week(sample: Sample) -> None:
         match = PATH.match(rel)
         assert match, rel
         assert 1 <= day_no(date.fromisoformat(match.group(2))) <= 7, rel
-    assert {rel.split("/")[0] for rel in rels} == {"camera", "drone", "app", "shop", "crm"}
+    assert {rel.split("/")[0] for rel in rels} == {"camera", "drone", "app", "shop", "crm", "gopro", "px4"}
     assert not [p for p in landing.rglob(".*")], "no temp files left behind"
 
 
