@@ -192,6 +192,7 @@ def _source(**fields: object) -> SimpleNamespace:
         columns_added=[],
         tables_created={},
         skipped_changed=[],
+        waiting=[],
         skipped_concurrent=[],
         ddl=[],
     )
