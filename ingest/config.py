@@ -20,6 +20,7 @@ sources:
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 from collections.abc import Callable
@@ -27,11 +28,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pyspark.sql.types import DataType
 
 from ingest.errors import ConfigError
 from ingest.naming import Path as KeyPath
+from ingest.pull.config import PullConfig
 from ingest.schema_hints import hint_path, parse_hint_type
 
 _TABLE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -90,6 +92,7 @@ class SourceConfig(_Strict):
     max_files_per_partition: int = Field(default=1, ge=1, le=1000)
     schema_policy: Literal["evolve", "frozen"] = "evolve"
     types: dict[str, str] = Field(default_factory=dict)
+    pull: PullConfig | None = None  # fetch files into `path` first (`ingest pull`, `ingest run --pull`)
 
     @field_validator("types")
     @classmethod
@@ -118,6 +121,14 @@ class SourceConfig(_Strict):
         if isinstance(value, list) and not value:
             raise ValueError("path must name at least one file, directory or glob")
         return value
+
+    @model_validator(mode="after")
+    def _pull_target(self) -> SourceConfig:
+        if self.pull is not None and (not isinstance(self.path, str) or glob.has_magic(self.path)):
+            raise ValueError(
+                "a source with a pull block needs one landing directory as its path, not a list or a glob"
+            )
+        return self
 
     @field_validator("table")
     @classmethod
@@ -190,6 +201,20 @@ def _resolve(path: str, landing: str, *, config: Path, setting: str) -> str:
     return path
 
 
+def _expand_pull(value: Any, *, config: Path, setting: str) -> Any:
+    """``${VAR}`` in a pull block's values (a port, a host); ``*_env`` settings are names, kept as written."""
+    if isinstance(value, dict):
+        return {
+            k: v if str(k).endswith("_env") else _expand_pull(v, config=config, setting=f"{setting}.{k}")
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_expand_pull(v, config=config, setting=setting) for v in value]
+    if isinstance(value, str):
+        return _expand(value, path=config, setting=setting)
+    return value
+
+
 def load_config(path: Path, landing_override: str | None = None) -> IngestConfig:
     """Read and validate a config file; relative source paths resolve against ``landing``."""
     try:
@@ -235,6 +260,8 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
             else _resolve(str(given), landing, config=path, setting=setting)
         )
         body.update(name=name, path=resolved)
+        if isinstance(body.get("pull"), dict):
+            body["pull"] = _expand_pull(body["pull"], config=path, setting=f"sources.{name}.pull")
         sources.append(body)
     try:
         return IngestConfig.model_validate({"landing": landing, "sources": sources})
