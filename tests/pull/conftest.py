@@ -33,9 +33,9 @@ def remote(tmp_path: Path) -> Path:
 @pytest.fixture
 def ftp(remote: Path) -> Iterator[tuple[int, str]]:
     password = secrets.token_hex(8)
-    server, port = start_ftp(remote, password)
-    yield port, password
-    server.close_all()
+    server = start_ftp(remote, password)
+    yield server.port, password
+    server.stop()
 
 
 @pytest.fixture

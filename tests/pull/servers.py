@@ -101,7 +101,13 @@ def start_api(api: Api) -> tuple[ThreadingHTTPServer, threading.Thread]:
 FTP_USER = "puller"
 
 
-def start_ftp(root: Path, password: str, *, bytes_per_second: int = 0) -> tuple[Any, int]:
+@dataclass
+class Ftp:
+    port: int
+    stop: Any
+
+
+def start_ftp(root: Path, password: str, *, bytes_per_second: int = 0) -> Ftp:
     """An FTP server on 127.0.0.1 serving ``root`` read-only; throttled when ``bytes_per_second``."""
     from pyftpdlib.authorizers import DummyAuthorizer
     from pyftpdlib.handlers import FTPHandler, ThrottledDTPHandler
@@ -122,16 +128,14 @@ def start_ftp(root: Path, password: str, *, bytes_per_second: int = 0) -> tuple[
 
         Handler.dtp_handler = Slow
     server = ThreadedFTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"handle_exit": False}, daemon=True).start()
-    return server, server.address[1]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.2, "handle_exit": False}, daemon=True)
+    thread.start()
 
+    def stop() -> None:
+        server.ioloop.call_later(0, server.close_all)  # run by the serving thread: its poller stays valid
+        thread.join(10)
 
-def serve_ftp_forever(root: str, password: str, port_file: str, bytes_per_second: str) -> None:
-    """Entry for a server in its own process (the kill test: a GIL-free throttle)."""
-    server, port = start_ftp(Path(root), password, bytes_per_second=int(bytes_per_second))
-    Path(port_file).write_text(str(port))
-    while True:
-        time.sleep(1)
+    return Ftp(server.address[1], stop)
 
 
 # -- SFTP (asyncssh) ---------------------------------------------------------------------------
