@@ -124,9 +124,10 @@ def start_ftp(root: Path, password: str, *, bytes_per_second: int = 0) -> Ftp:
     if bytes_per_second:
 
         class Slow(ThrottledDTPHandler):
-            read_limit = bytes_per_second
+            write_limit = bytes_per_second  # server -> client: downloads
 
         Handler.dtp_handler = Slow
+        Handler.use_sendfile = False  # sendfile() would bypass the throttle
     server = ThreadedFTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.2, "handle_exit": False}, daemon=True)
     thread.start()
