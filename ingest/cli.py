@@ -560,12 +560,27 @@ def generate(
         typer.Option(formats=["%Y-%m-%d"], show_default="2026-01-05", help="first landing day, yyyy-mm-dd"),
     ] = datetime(2026, 1, 5),
     scale: Annotated[float, typer.Option(help="events per day, times this")] = 1.0,
+    remote: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--remote",
+            help="SOURCE=DIR: write that source's files to DIR (for a server to share and a pull to fetch)",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the deterministic sample landing data and its ground truth."""
     from ingest.sample import generate as write_sample
 
-    report = write_sample(landing, seed=seed, days=days, start_date=start.date(), scale=scale)
+    remote_dirs = {}
+    for item in remote or []:
+        name, _, directory = item.partition("=")
+        if not name or not directory:
+            raise _fail(ConfigError(f"--remote: expected SOURCE=DIR, got {item!r}", hint="e.g. --remote shop=/srv/ftp/shop"))
+        remote_dirs[name] = Path(directory)
+    report = write_sample(
+        landing, seed=seed, days=days, start_date=start.date(), scale=scale, remote=remote_dirs
+    )
     if as_json:
         out.print_json(json.dumps(report.to_dict(), default=str))
     else:

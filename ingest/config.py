@@ -155,7 +155,9 @@ class IngestConfig(_Strict):
         return [known[n] for n in names]
 
 
-_VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+_VAR = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
 # pydantic puts these before the text of the exception a validator raised
 _LIBRARY_PREFIXES = ("Value error, ", "Assertion failed, ")
 # error types whose message already says what the value was, or that have no value to show
@@ -163,11 +165,14 @@ _NO_INPUT_ECHO = {"value_error", "assertion_error", "missing", "extra_forbidden"
 
 
 def _expand(value: str, *, path: Path, setting: str, hint: str = "") -> str:
-    """``~`` and ``$VAR`` / ``${VAR}`` expanded; a variable that is unset (or empty) is a ConfigError."""
+    """``~``, ``$VAR``, ``${VAR}`` and ``${VAR:-default}`` expanded; a variable that is unset (or
+    empty) without a default is a ConfigError."""
 
     def substitute(match: re.Match[str]) -> str:
         name = match["braced"] or match["bare"]
         found = os.environ.get(name)
+        if not found and match["default"] is not None:
+            return str(match["default"])
         if not found:
             state = "is not set" if found is None else "is set but empty"
             raise ConfigError(

@@ -1,7 +1,7 @@
 """Pull remote files (FTP, SFTP, S3): only new or changed ones, resuming partial downloads.
 
 A remote file is identified by its path below the pulled directory and its version (size and
-mtime on FTP and SFTP, the ETag on S3). ``tag_of(remote, version)`` names its landed file and
+mtime on FTP and SFTP, the ETag on S3). ``file_tag`` names its landed file and
 its journal record, so "already pulled" is "a committed record with this tag"
 (``LandingTarget.committed``), and a changed file gets a new tag and lands as a new file.
 """
@@ -63,6 +63,15 @@ class SourcePull:
     error: str | None = None
 
 
+def file_tag(item: RemoteFile) -> str:
+    """Names a remote file's version: its path below the pulled directory and its version.
+
+    Not the server's address: the same files served on another port (or host name) are the
+    same files, and a source's files are kept apart by the source's own landing directory.
+    """
+    return tag_of(item.rel, item.version)
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
@@ -82,7 +91,7 @@ def pull_files(
         f for f in remote.list_files() if any(fnmatch.fnmatch(posixpath.basename(f.rel), g) for g in include)
     ]
     for item in sorted(wanted):
-        tag = tag_of(remote.describe(item.rel), item.version)
+        tag = file_tag(item)
         if tag in committed:
             report.skipped += 1
             continue

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from ingest.config import load_config
-from ingest.pull.landing_writer import LocalTarget, tag_of
+from ingest.pull.files import RemoteFile, file_tag
+from ingest.pull.landing_writer import LocalTarget
 from ingest.pull.runner import pull_sources
 from tests.conftest import ingest_cli
 from tests.pull.conftest import landed, write_config
@@ -94,7 +95,7 @@ def test_ftp_resumes_a_partial_download(ftp: tuple[int, str], remote: Path, tmp_
     target = LocalTarget("orders", str(landing / "orders"), tmp_path / "state")
     described = f"ftp://127.0.0.1:{ftp[0]}/exports/big.jsonl"
     stamp = next(iter(_mlsd(ftp, "big.jsonl")))
-    part = target.open_part(tag_of(described, stamp), described, stamp)
+    part = target.open_part(file_tag(RemoteFile("big.jsonl", len(data), stamp)), described, stamp)
     part.path.write_bytes(data[:1000])
     assert landed(landing, "orders") == []  # ingest never lists a partial file
 
@@ -140,7 +141,9 @@ def test_sftp_pulls_resumes_and_checks_the_host_key(
     described = f"sftp://{SFTP_USER}@127.0.0.1:{server.port}/exports/a.jsonl"
     version = f"{stat.st_size}-{int(stat.st_mtime)}"
     target = LocalTarget("devices", str(landing / "devices"), state)
-    target.open_part(tag_of(described, version), described, version).path.write_bytes(data[:777])
+    target.open_part(file_tag(RemoteFile("a.jsonl", len(data), version)), described, version).path.write_bytes(
+        data[:777]
+    )
 
     result = pull_sources(sources, work_dir=state, progress=lambda *_: None).sources[0]
     assert (result.status, len(result.files), result.resumed) == ("pulled", 2, 1)
