@@ -576,7 +576,11 @@ def generate(
     for item in remote or []:
         name, _, directory = item.partition("=")
         if not name or not directory:
-            raise _fail(ConfigError(f"--remote: expected SOURCE=DIR, got {item!r}", hint="e.g. --remote shop=/srv/ftp/shop"))
+            raise _fail(
+                ConfigError(
+                    f"--remote: expected SOURCE=DIR, got {item!r}", hint="e.g. --remote shop=/srv/ftp/shop"
+                )
+            )
         remote_dirs[name] = Path(directory)
     report = write_sample(
         landing, seed=seed, days=days, start_date=start.date(), scale=scale, remote=remote_dirs

@@ -187,7 +187,9 @@ class RestPuller:
 
     def get(self, request: Request) -> httpx.Response:
         def once() -> httpx.Response:
-            response = self.client.get(request.url, params=request.params or None)  # {} would drop the URL's query
+            response = self.client.get(
+                request.url, params=request.params or None
+            )  # {} would drop the URL's query
             if response.status_code == 429 or response.status_code >= 500:
                 log.info("%s answered %s; retrying", request.describe(), response.status_code)
                 raise _Busy(response)

@@ -82,7 +82,9 @@ def _handler(api: Api) -> type[BaseHTTPRequestHandler]:
                 start = int(query.get("offset", 0))
                 headers = {}
                 if start + limit < len(newer):
-                    headers["Link"] = f'</linked?since={since}&offset={start + limit}&limit={limit}>; rel="next"'
+                    headers["Link"] = (
+                        f'</linked?since={since}&offset={start + limit}&limit={limit}>; rel="next"'
+                    )
                 return self._send(200, {"items": newer[start : start + limit]}, headers)
             return self._send(404, {"error": "not found"})
 
@@ -129,7 +131,9 @@ def start_ftp(root: Path, password: str, *, bytes_per_second: int = 0) -> Ftp:
         Handler.dtp_handler = Slow
         Handler.use_sendfile = False  # sendfile() would bypass the throttle
     server = ThreadedFTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.2, "handle_exit": False}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"timeout": 0.2, "handle_exit": False}, daemon=True
+    )
     thread.start()
 
     def stop() -> None:

@@ -62,11 +62,15 @@ def secrets_env(ftp: tuple[int, str], monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("secrets_env")
-def test_ftp_pulls_new_and_changed_files_once(ftp: tuple[int, str], remote: Path, tmp_path: Path, landing: Path) -> None:
+def test_ftp_pulls_new_and_changed_files_once(
+    ftp: tuple[int, str], remote: Path, tmp_path: Path, landing: Path
+) -> None:
     write_remote(remote, "exports/2026-01-05/a.jsonl", range(0, 10))
     write_remote(remote, "exports/2026-01-06/b.jsonl", range(10, 20))
     write_remote(remote, "exports/notes.txt", range(0, 1))  # not included
-    config = write_config(tmp_path / "ingest.yml", landing, {"orders": {"pull": ftp_pull(ftp[0], folders="remote")}})
+    config = write_config(
+        tmp_path / "ingest.yml", landing, {"orders": {"pull": ftp_pull(ftp[0], folders="remote")}}
+    )
     sources = load_config(config).sources
     state = tmp_path / "state"
     first = pull_sources(sources, work_dir=state, progress=lambda *_: None).sources[0]
@@ -87,7 +91,9 @@ def test_ftp_pulls_new_and_changed_files_once(ftp: tuple[int, str], remote: Path
 
 
 @pytest.mark.usefixtures("secrets_env")
-def test_ftp_resumes_a_partial_download(ftp: tuple[int, str], remote: Path, tmp_path: Path, landing: Path) -> None:
+def test_ftp_resumes_a_partial_download(
+    ftp: tuple[int, str], remote: Path, tmp_path: Path, landing: Path
+) -> None:
     data = write_remote(remote, "exports/big.jsonl", range(0, 500)).read_bytes()
     config = write_config(tmp_path / "ingest.yml", landing, {"orders": {"pull": ftp_pull(ftp[0])}})
     sources = load_config(config).sources
@@ -112,14 +118,22 @@ def _mlsd(ftp: tuple[int, str], name: str) -> list[str]:
     with ftplib.FTP() as client:
         client.connect("127.0.0.1", ftp[0])
         client.login(FTP_USER, ftp[1])
-        return [f"{f['size']}-{f['modify']}" for n, f in client.mlsd("/exports", ["size", "modify"]) if n == name]
+        return [
+            f"{f['size']}-{f['modify']}" for n, f in client.mlsd("/exports", ["size", "modify"]) if n == name
+        ]
 
 
-def test_ftp_wrong_password_names_the_server(ftp: tuple[int, str], remote: Path, tmp_path: Path, landing: Path) -> None:
+def test_ftp_wrong_password_names_the_server(
+    ftp: tuple[int, str], remote: Path, tmp_path: Path, landing: Path
+) -> None:
     write_remote(remote, "exports/a.jsonl", range(3))
     config = write_config(tmp_path / "ingest.yml", landing, {"orders": {"pull": ftp_pull(ftp[0])}})
     result = ingest_cli(
-        "pull", "--config", str(config), state_dir=tmp_path / "state", env={"FTP_USER": FTP_USER, "FTP_PASSWORD": "wrong"}
+        "pull",
+        "--config",
+        str(config),
+        state_dir=tmp_path / "state",
+        env={"FTP_USER": FTP_USER, "FTP_PASSWORD": "wrong"},
     )
     assert result.returncode == 1
     assert f"FTP login to ftp://127.0.0.1:{ftp[0]} refused" in result.stdout
@@ -141,9 +155,9 @@ def test_sftp_pulls_resumes_and_checks_the_host_key(
     described = f"sftp://{SFTP_USER}@127.0.0.1:{server.port}/exports/a.jsonl"
     version = f"{stat.st_size}-{int(stat.st_mtime)}"
     target = LocalTarget("devices", str(landing / "devices"), state)
-    target.open_part(file_tag(RemoteFile("a.jsonl", len(data), version)), described, version).path.write_bytes(
-        data[:777]
-    )
+    target.open_part(
+        file_tag(RemoteFile("a.jsonl", len(data), version)), described, version
+    ).path.write_bytes(data[:777])
 
     result = pull_sources(sources, work_dir=state, progress=lambda *_: None).sources[0]
     assert (result.status, len(result.files), result.resumed) == ("pulled", 2, 1)
@@ -154,8 +168,12 @@ def test_sftp_pulls_resumes_and_checks_the_host_key(
     other = tmp_path / "other_known_hosts"
     import asyncssh
 
-    other.write_text(f"[127.0.0.1]:{server.port} {asyncssh.generate_private_key('ssh-ed25519').export_public_key().decode()}")
-    bad = write_config(tmp_path / "bad.yml", landing, {"devices": {"pull": sftp_pull(server, known_hosts=str(other))}})
+    other.write_text(
+        f"[127.0.0.1]:{server.port} {asyncssh.generate_private_key('ssh-ed25519').export_public_key().decode()}"
+    )
+    bad = write_config(
+        tmp_path / "bad.yml", landing, {"devices": {"pull": sftp_pull(server, known_hosts=str(other))}}
+    )
     refused = ingest_cli("pull", "--config", str(bad), state_dir=state, env={"SFTP_PASSWORD": password})
     assert refused.returncode == 1
     assert f"host key of 127.0.0.1:{server.port} is not trusted" in refused.stdout

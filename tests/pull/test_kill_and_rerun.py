@@ -36,7 +36,9 @@ def _pull(config: Path, state: Path, password: str) -> subprocess.Popen[str]:
     )
 
 
-def test_killed_pull_then_rerun_lands_each_file_and_record_once(spark: Any, tmp_path: Path, landing: Path) -> None:
+def test_killed_pull_then_rerun_lands_each_file_and_record_once(
+    spark: Any, tmp_path: Path, landing: Path
+) -> None:
     from ingest import pipeline
 
     remote = tmp_path / "remote"
@@ -44,7 +46,12 @@ def test_killed_pull_then_rerun_lands_each_file_and_record_once(spark: Any, tmp_
     for n in range(FILES):
         path = remote / "exports" / f"part-{n}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(json.dumps({"id": n * LINES + i, "ts": "2026-01-05T10:00:00Z", "pad": "y" * 40}) + "\n" for i in range(LINES)))
+        path.write_text(
+            "".join(
+                json.dumps({"id": n * LINES + i, "ts": "2026-01-05T10:00:00Z", "pad": "y" * 40}) + "\n"
+                for i in range(LINES)
+            )
+        )
         expected[path.name] = path.read_bytes()
     password = "kill-test"
     server = start_ftp(remote, password, bytes_per_second=16_000)
@@ -56,7 +63,9 @@ def test_killed_pull_then_rerun_lands_each_file_and_record_once(spark: Any, tmp_
         "username_env": "FTP_USER",
         "password_env": "FTP_PASSWORD",
     }
-    config = write_config(tmp_path / "ingest.yml", landing, {"killed": {"pull": pull, "partition": {"column": "ts"}}})
+    config = write_config(
+        tmp_path / "ingest.yml", landing, {"killed": {"pull": pull, "partition": {"column": "ts"}}}
+    )
     state = tmp_path / "state"
     parts = landing / "killed" / "_pulls" / "parts"
     try:
@@ -95,4 +104,7 @@ def test_killed_pull_then_rerun_lands_each_file_and_record_once(spark: Any, tmp_
     pulls = spark.table("ingest_meta.pulls").where("source = 'killed'")
     assert pulls.count() == FILES and {r.size for r in pulls.collect()} == {len(v) for v in expected.values()}
     again = pipeline.run(spark, sources, work_dir=state)
-    assert again.sources[0].status == "noop" and spark.table("ingest_meta.pulls").where("source = 'killed'").count() == FILES
+    assert (
+        again.sources[0].status == "noop"
+        and spark.table("ingest_meta.pulls").where("source = 'killed'").count() == FILES
+    )

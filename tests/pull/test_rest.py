@@ -61,17 +61,26 @@ def test_cursor_pages_retries_and_incremental(api: Api, tmp_path: Path, landing:
 
 
 def test_numbered_pages_and_next_link(api: Api, tmp_path: Path, landing: Path) -> None:
-    numbered = rest(api, "/pages", records=None, pagination={"type": "page", "size_param": "limit", "size": 3})
+    numbered = rest(
+        api, "/pages", records=None, pagination={"type": "page", "size_param": "limit", "size": 3}
+    )
     linked = rest(api, "/linked", records="items", pagination={"type": "next_link"})
-    config = write_config(tmp_path / "ingest.yml", landing, {"numbered": {"pull": numbered}, "linked": {"pull": linked}})
+    config = write_config(
+        tmp_path / "ingest.yml", landing, {"numbered": {"pull": numbered}, "linked": {"pull": linked}}
+    )
     sources = load_config(config).sources
     report = pull_sources(sources, work_dir=tmp_path / "state", progress=lambda *_: None)
-    assert [(s.source, s.records, len(s.files)) for s in report.sources] == [("numbered", 7, 3), ("linked", 7, 3)]
+    assert [(s.source, s.records, len(s.files)) for s in report.sources] == [
+        ("numbered", 7, 3),
+        ("linked", 7, 3),
+    ]
     assert records_in(landed(landing, "numbered")) == list(range(1, 8))
     assert records_in(landed(landing, "linked")) == list(range(1, 8))
 
 
-def test_gives_up_after_the_retries_and_goes_on_from_that_page(api: Api, tmp_path: Path, landing: Path) -> None:
+def test_gives_up_after_the_retries_and_goes_on_from_that_page(
+    api: Api, tmp_path: Path, landing: Path
+) -> None:
     config = write_config(tmp_path / "ingest.yml", landing, {"events": {"pull": rest(api)}})
     sources = load_config(config).sources
     state = tmp_path / "state"
@@ -123,9 +132,13 @@ def test_bearer_token_from_the_environment(api: Api, tmp_path: Path, landing: Pa
     assert missing.returncode == 2
     assert "environment variable EVENTS_TOKEN is not set" in missing.stderr
     assert "Traceback" not in missing.stderr
-    wrong = ingest_cli("pull", "--config", str(config), state_dir=tmp_path / "state", env={"EVENTS_TOKEN": "nope"})
+    wrong = ingest_cli(
+        "pull", "--config", str(config), state_dir=tmp_path / "state", env={"EVENTS_TOKEN": "nope"}
+    )
     assert wrong.returncode == 1 and "401: not authorised" in wrong.stdout
-    right = ingest_cli("pull", "--config", str(config), state_dir=tmp_path / "state", env={"EVENTS_TOKEN": api.token})
+    right = ingest_cli(
+        "pull", "--config", str(config), state_dir=tmp_path / "state", env={"EVENTS_TOKEN": api.token}
+    )
     assert right.returncode == 0, right.stderr
     assert "7 record" not in right.stderr and api.token not in right.stdout + right.stderr
     assert records_in(landed(landing, "events")) == list(range(1, 8))

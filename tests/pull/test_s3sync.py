@@ -44,7 +44,9 @@ def test_sync_by_etag_into_local_landing(seaweed: Seaweed, tmp_path: Path, landi
     state = tmp_path / "state"
     first = pull_sources(sources, work_dir=state, progress=lambda *_: None).sources[0]
     assert (first.status, len(first.files)) == ("pulled", 2), first.error
-    ids = sorted(json.loads(line)["id"] for f in landed(landing, "fleet") for line in f.read_text().splitlines())
+    ids = sorted(
+        json.loads(line)["id"] for f in landed(landing, "fleet") for line in f.read_text().splitlines()
+    )
     assert ids == list(range(9))
     assert pull_sources(sources, work_dir=state, progress=lambda *_: None).sources[0].skipped == 2
     put(seaweed, "exports/a.jsonl", range(0, 6))  # new content, new ETag
@@ -61,7 +63,9 @@ def test_sync_into_s3_landing_and_wrong_credentials(
     monkeypatch.setenv("DAP_S3_ENDPOINT", seaweed.endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweed.access_key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweed.secret_key)
-    config = write_config(tmp_path / "ingest.yml", "s3a://landing/base", {"fleet": {"pull": s3_pull(seaweed, "other")}})
+    config = write_config(
+        tmp_path / "ingest.yml", "s3a://landing/base", {"fleet": {"pull": s3_pull(seaweed, "other")}}
+    )
     sources = load_config(config).sources
     state = tmp_path / "state"
     result = pull_sources(sources, work_dir=state, progress=lambda *_: None).sources[0]
