@@ -37,7 +37,10 @@ cursor), which is what makes the REST cursor safe: the cursor that follows a lan
 never lost. ``ingest_meta.pulls`` is a mirror of the journals (``ingest.pull.mirror``), filled
 by ``ingest run`` when Spark is up, and repaired from them like ``ingest_meta.files``.
 
-Concurrent pulls of the same source are serialised by a lock file in the local work dir.
+Concurrent pulls of the same source are serialised by a lock file beside the partial files
+(on one machine; for S3 landing, pulls of one source from several machines are not serialised).
+Limit: on S3 the journal is read with one GET per record, so a source with very many pulled
+files spends a while listing before it pulls.
 """
 
 from __future__ import annotations
