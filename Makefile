@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STATE ?= $(CURDIR)/.state
 LANDING ?= $(STATE)/landing
+# What the sample's remote FTP server shares: the shop exports that `make run` pulls.
+REMOTE ?= $(STATE)/remote
 export DAP_STATE_DIR ?= $(STATE)
 export DAP_LANDING ?= $(LANDING)
 export DBT_PROFILES_DIR ?= $(CURDIR)/profiles
@@ -43,11 +45,11 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)  ## install Debian's chromium (headless) for the docs-site browser test, if missing
 
-generate: venv  ## write the sample landing data
-	$(BIN)/ingest generate --landing $(LANDING)
+generate: venv  ## write the sample landing data (the shop exports to $(REMOTE), for the FTP pull)
+	$(BIN)/ingest generate --landing $(LANDING) --remote shop=$(REMOTE)/shop
 
-ingest: venv jars  ## ingest every configured source from the landing zone
-	$(BIN)/ingest run --config ingest.yml
+ingest: venv jars  ## pull the shop exports from a local FTP server, then ingest every configured source
+	$(BIN)/python -m ingest.sample.ftp_server --root $(REMOTE) -- $(BIN)/ingest run --pull --config ingest.yml
 
 # ingest.dbt_console: dbt's progress in about ten lines instead of two per node (full log: logs/).
 dbt-build: venv jars  ## seeds, models, snapshots and tests on the embedded Spark

@@ -1,4 +1,4 @@
-"""Command line: ``ingest run | load | plan | status | compact | rollback | catalog rebuild | generate``.
+"""Command line: ``ingest run | pull | load | plan | status | compact | rollback | catalog rebuild | generate``.
 
 Only this module draws (rich progress and tables) and sets logging handlers. Exit codes:
 0 success, 1 a source failed, 2 bad config or option, 3 unreadable input, 4 bad state.
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from ingest.pipeline import RunReport
+    from ingest.pull.runner import PullReport
 
 app = typer.Typer(
     cls=Group,
@@ -86,7 +87,13 @@ def _spark(settings: Settings, app_name: str) -> SparkSession:
 
 
 def _execute(
-    sources: list[SourceConfig], *, dry_run: bool, as_json: bool, settings: Settings, command: str
+    sources: list[SourceConfig],
+    *,
+    dry_run: bool,
+    as_json: bool,
+    settings: Settings,
+    command: str,
+    pulled: PullReport | None = None,
 ) -> None:
     import os
 
@@ -119,13 +126,52 @@ def _execute(
             dry_run=dry_run,
             progress=progress,
             fault=FaultPoint(os.environ.get("DAP_FAULT")),
+            work_dir=settings.state_dir,
         )
     if as_json:
-        out.print_json(json.dumps(report.to_dict(), default=str))
+        data = report.to_dict()
+        if pulled is not None:
+            data = {"pull": pulled.to_dict(), **data, "ok": report.ok and pulled.ok}
+        out.print_json(json.dumps(data, default=str))
     else:
+        if pulled is not None:
+            _print_pull_report(pulled)
         _print_report(report)
-    if not report.ok:
+    if not report.ok or (pulled is not None and not pulled.ok):
         raise typer.Exit(1)
+
+
+def _pull(sources: list[SourceConfig], settings: Settings, *, explicit: bool) -> PullReport:
+    """Pull the sources that have a pull block, printing one line per step (stderr)."""
+    from ingest.pull.runner import pull_sources, pulled_sources
+
+    def progress(source: str, message: str) -> None:
+        console.print(f"[bold]{escape(source)}[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+    return pull_sources(
+        pulled_sources(sources, explicit=explicit), work_dir=settings.state_dir, progress=progress
+    )
+
+
+def _print_pull_report(report: PullReport) -> None:
+    table = Table(title="ingest pull")
+    numbers = ("files pulled", "bytes", "records", "skipped unchanged", "resumed")
+    for header in ("source", "kind", "status", *numbers):
+        table.add_column(header, justify="right" if header in numbers else "left")
+    for s in report.sources:
+        table.add_row(
+            escape(s.source),
+            s.kind,
+            escape(s.status if not s.error else f"failed: {s.error}"),
+            str(len(s.files)),
+            str(s.bytes),
+            str(s.records) if s.kind == "rest" else "",
+            str(s.skipped),
+            str(s.resumed),
+        )
+    out.print(table)
+    if not report.sources:
+        out.print("no selected source has a pull block; nothing to pull")
 
 
 def _print_report(report: RunReport) -> None:
@@ -263,14 +309,48 @@ def run(
     landing: LandingOpt = None,
     state_dir: StateOpt = None,
     as_json: JsonOpt = False,
+    pull_first: Annotated[
+        bool, typer.Option("--pull", help="first pull the sources that have a pull block, then ingest")
+    ] = False,
 ) -> None:
-    """Ingest every new file of the configured sources."""
+    """Ingest every new file of the configured sources (with --pull: pull them first)."""
     try:
         settings = load_settings(state_dir=state_dir)
         sources = load_config(config, landing).select(source)
-        _execute(sources, dry_run=False, as_json=as_json, settings=settings, command="run")
+        pulled = _pull(sources, settings, explicit=False) if pull_first else None
+        _execute(sources, dry_run=False, as_json=as_json, settings=settings, command="run", pulled=pulled)
     except IngestError as exc:
         raise _fail(exc) from None
+
+
+@app.command(cls=Command)
+def pull(
+    config: ConfigOpt = Path("ingest.yml"),
+    source: SourcesOpt = None,
+    landing: LandingOpt = None,
+    state_dir: StateOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fetch new remote files and API records into the landing zone (the sources' pull blocks)."""
+    try:
+        settings = load_settings(state_dir=state_dir)
+        sources = load_config(config, landing).select(source)
+        report = _pull(sources, settings, explicit=bool(source))
+    except IngestError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        out.print_json(json.dumps(report.to_dict(), default=str))
+    else:
+        _print_pull_report(report)
+        pulled = sum(len(s.files) for s in report.sources)
+        out.print(
+            f"{pulled} file(s), {sum(s.bytes for s in report.sources)} bytes pulled; "
+            f"{sum(s.skipped for s in report.sources)} unchanged remote file(s) skipped",
+            markup=False,
+            highlight=False,
+        )
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command(cls=Command)
@@ -486,12 +566,31 @@ def generate(
         typer.Option(formats=["%Y-%m-%d"], show_default="2026-01-05", help="first landing day, yyyy-mm-dd"),
     ] = datetime(2026, 1, 5),
     scale: Annotated[float, typer.Option(help="events per day, times this")] = 1.0,
+    remote: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--remote",
+            help="SOURCE=DIR: write that source's files to DIR (for a server to share and a pull to fetch)",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the deterministic sample landing data and its ground truth."""
     from ingest.sample import generate as write_sample
 
-    report = write_sample(landing, seed=seed, days=days, start_date=start.date(), scale=scale)
+    remote_dirs = {}
+    for item in remote or []:
+        name, _, directory = item.partition("=")
+        if not name or not directory:
+            raise _fail(
+                ConfigError(
+                    f"--remote: expected SOURCE=DIR, got {item!r}", hint="e.g. --remote shop=/srv/ftp/shop"
+                )
+            )
+        remote_dirs[name] = Path(directory)
+    report = write_sample(
+        landing, seed=seed, days=days, start_date=start.date(), scale=scale, remote=remote_dirs
+    )
     if as_json:
         out.print_json(json.dumps(report.to_dict(), default=str))
     else:

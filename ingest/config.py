@@ -21,6 +21,7 @@ sources:
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 from collections.abc import Callable
@@ -28,11 +29,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pyspark.sql.types import DataType
 
 from ingest.errors import ConfigError
 from ingest.naming import Path as KeyPath
+from ingest.pull.config import PullConfig
 from ingest.schema_hints import hint_path, parse_hint_type
 
 _TABLE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -98,6 +100,7 @@ class SourceConfig(_Strict):
     max_files_per_partition: int = Field(default=1, ge=1, le=1000)
     schema_policy: Literal["evolve", "frozen"] = "evolve"
     types: dict[str, str] = Field(default_factory=dict)
+    pull: PullConfig | None = None  # fetch files into `path` first (`ingest pull`, `ingest run --pull`)
 
     @field_validator("types")
     @classmethod
@@ -127,6 +130,14 @@ class SourceConfig(_Strict):
             raise ValueError("path must name at least one file, directory or glob")
         return value
 
+    @model_validator(mode="after")
+    def _pull_target(self) -> SourceConfig:
+        if self.pull is not None and (not isinstance(self.path, str) or glob.has_magic(self.path)):
+            raise ValueError(
+                "a source with a pull block needs one landing directory as its path, not a list or a glob"
+            )
+        return self
+
     @field_validator("table")
     @classmethod
     def _table_name(cls, value: str) -> str:
@@ -152,7 +163,9 @@ class IngestConfig(_Strict):
         return [known[n] for n in names]
 
 
-_VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+_VAR = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
 # pydantic puts these before the text of the exception a validator raised
 _LIBRARY_PREFIXES = ("Value error, ", "Assertion failed, ")
 # error types whose message already says what the value was, or that have no value to show
@@ -160,11 +173,14 @@ _NO_INPUT_ECHO = {"value_error", "assertion_error", "missing", "extra_forbidden"
 
 
 def _expand(value: str, *, path: Path, setting: str, hint: str = "") -> str:
-    """``~`` and ``$VAR`` / ``${VAR}`` expanded; a variable that is unset (or empty) is a ConfigError."""
+    """``~``, ``$VAR``, ``${VAR}`` and ``${VAR:-default}`` expanded; a variable that is unset (or
+    empty) without a default is a ConfigError."""
 
     def substitute(match: re.Match[str]) -> str:
         name = match["braced"] or match["bare"]
         found = os.environ.get(name)
+        if not found and match["default"] is not None:
+            return str(match["default"])
         if not found:
             state = "is not set" if found is None else "is set but empty"
             raise ConfigError(
@@ -196,6 +212,20 @@ def _resolve(path: str, landing: str, *, config: Path, setting: str) -> str:
     if landing and not path.startswith(("/", "s3://", "s3a://")):
         return landing.rstrip("/") + "/" + path
     return path
+
+
+def _expand_pull(value: Any, *, config: Path, setting: str) -> Any:
+    """``${VAR}`` in a pull block's values (a port, a host); ``*_env`` settings are names, kept as written."""
+    if isinstance(value, dict):
+        return {
+            k: v if str(k).endswith("_env") else _expand_pull(v, config=config, setting=f"{setting}.{k}")
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_expand_pull(v, config=config, setting=setting) for v in value]
+    if isinstance(value, str):
+        return _expand(value, path=config, setting=setting)
+    return value
 
 
 def load_config(path: Path, landing_override: str | None = None) -> IngestConfig:
@@ -243,6 +273,8 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
             else _resolve(str(given), landing, config=path, setting=setting)
         )
         body.update(name=name, path=resolved)
+        if isinstance(body.get("pull"), dict):
+            body["pull"] = _expand_pull(body["pull"], config=path, setting=f"sources.{name}.pull")
         sources.append(body)
     try:
         return IngestConfig.model_validate({"landing": landing, "sources": sources})

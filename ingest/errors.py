@@ -39,3 +39,19 @@ class StateError(IngestError):
     """The metastore or warehouse is in a state the run cannot continue from."""
 
     exit_code = 4
+
+
+class PullError(IngestError):
+    """A pull from a remote server failed (exit 1: that source failed, the others go on).
+
+    ``retryable``: the same pull may succeed later (the server was busy or the file changed
+    while it was read), as opposed to a refusal that needs a fix (credentials, a host key).
+    """
+
+    exit_code = 1
+
+    def __init__(
+        self, what: str, *, where: str | None = None, hint: str | None = None, retryable: bool = False
+    ) -> None:
+        self.retryable = retryable
+        super().__init__(what, where=where, hint=hint)

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 _DATE_DIR = re.compile(r"(?:^|/)(\d{4}-\d{2}-\d{2})(?:/|$)")
 _CHUNK = 1 << 20
+PART_SUFFIX = ".part"  # a download still in progress (ingest.pull.landing_writer)
 
 
 @dataclass(frozen=True)
@@ -89,24 +90,32 @@ def is_remote(uri: str) -> bool:
     return uri.startswith(("s3://", "s3a://"))
 
 
-def discover(patterns: list[str]) -> list[LandingFile]:
+def discover(patterns: list[str], *, missing_ok: bool = False) -> list[LandingFile]:
     """List files matching local paths, directories, globs or S3 prefixes/globs, sorted by URI.
 
     Several patterns are one listing (``ingest load a.json dir/ 'b/*.csv'``, like ``cp``): a
     file matched by two of them is listed once.
 
     Raises ``InputError`` when a pattern matches nothing that exists as a directory or file,
-    because a typo in a path must not look like "no new data".
+    because a typo in a path must not look like "no new data"; unless ``missing_ok`` (the
+    landing directory of a pulled source, which the first pull creates).
+
+    Partial downloads of a pull (``*.part``, and everything under ``_pulls/``) are never listed.
     """
     found: dict[str, LandingFile] = {}
     for pattern in patterns:
-        if is_remote(pattern):
-            from ingest.landing_s3 import discover_s3
+        try:
+            if is_remote(pattern):
+                from ingest.landing_s3 import discover_s3
 
-            for item in discover_s3(pattern):
-                found[item.uri] = item
-            continue
-        for item in _discover_local(pattern):
+                items = discover_s3(pattern)
+            else:
+                items = _discover_local(pattern)
+        except InputError:
+            if missing_ok:
+                continue
+            raise
+        for item in items:
             found[item.uri] = item
     return [found[uri] for uri in sorted(found)]
 
@@ -129,7 +138,7 @@ def _discover_local(pattern: str) -> list[LandingFile]:
     files = []
     for candidate in sorted(candidates):
         name = os.path.basename(candidate)
-        if name.startswith((".", "_")):  # hidden files, _SUCCESS markers, _ground_truth
+        if name.startswith((".", "_")) or name.endswith(PART_SUFFIX):  # hidden, _SUCCESS, partial
             continue
         if any(
             part.startswith("_")

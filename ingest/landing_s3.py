@@ -66,7 +66,7 @@ class S3Pattern:
         if self.matcher is not None and not self.matcher.fullmatch(key):
             return False
         below = key[len(self.base) :].split("/")
-        return not any(part.startswith(("_", ".")) for part in below)
+        return not any(part.startswith(("_", ".")) for part in below) and not key.endswith(".part")
 
 
 def _glob_to_regex(pattern: str) -> str:

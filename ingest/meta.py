@@ -95,6 +95,20 @@ SCHEMAS: dict[str, T.StructType] = {
             T.StructField("quarantined_at", TS),
         ]
     ),
+    "pulls": T.StructType(  # a mirror of the pull journals: see ingest.pull.mirror
+        [
+            T.StructField("source", S),
+            T.StructField("kind", S),
+            T.StructField("remote", S),
+            T.StructField("size", L),
+            T.StructField("version", S),
+            T.StructField("landed_file", S),
+            T.StructField("pulled_at", TS),
+            T.StructField("records", L),
+            T.StructField("cursor", S),
+            T.StructField("seq", L),
+        ]
+    ),
 }
 
 RunStatus = Literal["started", "succeeded", "failed", "noop", "rolled_back", "compacted"]

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
+from pathlib import Path as FsPath
 from typing import Literal
 
 from pyspark import StorageLevel
@@ -372,7 +373,7 @@ def ingest_source(
     progress(source.name, "discover", f"listing {source.path}")
     committed = meta.committed_files(spark, source.name, source.table, repair=not dry_run)
     new_files = []
-    for item in discover(source.patterns):
+    for item in discover(source.patterns, missing_ok=source.pull is not None):
         known = committed.get(item.uri)
         if known is None:
             new_files.append(item)
@@ -684,9 +685,14 @@ def run(
     dry_run: bool = False,
     progress: Progress = lambda _source, _step, _detail: None,
     fault: FaultPoint | None = None,
+    work_dir: FsPath | None = None,
 ) -> RunReport:
     fault = fault or FaultPoint(None)
     meta.ensure_meta_tables(spark)
+    if not dry_run and work_dir is not None and any(s.pull for s in sources):
+        from ingest.pull.mirror import mirror_pulls
+
+        mirror_pulls(spark, sources, work_dir)
     run_id = new_run_id()
     report = RunReport(run_id, dry_run, [])
     if not dry_run:

@@ -1,6 +1,6 @@
 # Platform mode (docs/platform.md): the same ingest and dbt code on a PostgreSQL Hive metastore,
 # SeaweedFS S3 storage and the Spark Thrift Server, all on 127.0.0.1. Included by the Makefile,
-# which defines BIN, DBT, LANDING and the `venv` and `generate` targets.
+# which defines BIN, DBT, LANDING, REMOTE and the `venv` and `generate` targets.
 PLATFORMCTL := $(BIN)/python platform/platformctl.py
 PLATFORM_LANDING ?= s3a://landing
 
@@ -17,7 +17,8 @@ platform-status:  ## health of PostgreSQL, SeaweedFS and the Thrift Server
 
 run-platform: platform-up generate  ## the whole pipeline on the platform: landing on S3, ingest, dbt via Thrift
 	$(PLATFORMCTL) upload $(LANDING) $(PLATFORM_LANDING)
-	DAP_PROFILE=platform DAP_LANDING=$(PLATFORM_LANDING) $(BIN)/ingest run --config ingest.yml
+	DAP_PROFILE=platform DAP_LANDING=$(PLATFORM_LANDING) \
+		$(BIN)/python -m ingest.sample.ftp_server --root $(REMOTE) -- $(BIN)/ingest run --pull --config ingest.yml
 	$(DBT) build --target thrift
 	$(DBT) docs generate --target thrift
 	$(DBT) run-operation print_pipeline_summary --target thrift --quiet || true

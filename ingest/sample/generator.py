@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from types import MappingProxyType
 
@@ -79,11 +80,16 @@ def generate(
     users: int = 40,
     contacts: int = 25,
     scale: float = 1.0,
+    remote: Mapping[str, Path] = MappingProxyType({}),
 ) -> GenerateReport:
     """Write `<landing_dir>/<source>/<yyyy-mm-dd>/<file>` and `<landing_dir>/_ground_truth/`.
 
     Same arguments, same bytes. Files of an earlier run with other arguments are not removed;
     generate into an empty directory to get exactly one data set.
+
+    ``remote`` maps a source to a directory a server shares (the sample's pulled sources): its
+    files go to `<dir>/<yyyy-mm-dd>/<file>` instead, dated midnight UTC of their folder's day, so
+    writing them again leaves size and mtime as they were and a pull sees nothing new.
     """
     spec = SampleSpec(seed, days, start_date, cameras, drones, users, contacts, scale)
     landing_dir = Path(landing_dir)
@@ -94,7 +100,13 @@ def generate(
     counts = counts_document(spec, landed, sessions, flight_result)
 
     for file in files:
-        write_bytes_atomic(landing_dir / file.rel_path, file.payload())
+        if file.source in remote:
+            path = Path(remote[file.source]) / file.rel_path.split("/", 1)[1]
+            write_bytes_atomic(path, file.payload())
+            midnight = datetime.combine(file.folder_date, time(), tzinfo=UTC).timestamp()
+            os.utime(path, (midnight, midnight))
+        else:
+            write_bytes_atomic(landing_dir / file.rel_path, file.payload())
     binary = binary_files(spec)  # GPMF and ULog: listed in `files`, not part of the line counts
     for rel_path, payload in binary:
         write_bytes_atomic(landing_dir / rel_path, payload)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 from ingest.cli import app
 
 TERMINAL = {"COLUMNS": "200", "NO_COLOR": "1"}
-COMMANDS = ["run", "plan", "load", "status", "compact", "rollback", "generate"]
+COMMANDS = ["run", "pull", "plan", "load", "status", "compact", "rollback", "generate"]
 
 
 def invoke(*args: str) -> Result:
