@@ -20,9 +20,9 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ingest import meta
+from ingest import contracts, meta
 from ingest.config import SourceConfig
-from ingest.errors import IngestError
+from ingest.errors import DataError, IngestError
 from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema
 from ingest.formats.record_count import CsvGrammar, count_records
@@ -33,11 +33,12 @@ from ingest.read_json import infer_json_schema, parse_json_records, read_json_re
 from ingest.reconcile import ReconcileError, reconcile
 from ingest.schema_hints import apply_type_hints
 from ingest.schema_merge import merge_in_order
-from ingest.schema_plan import RESCUE_COLUMN, TablePlan, add_columns_sql, plan_table
+from ingest.schema_plan import RESCUE_COLUMN, TablePlan, add_columns_sql, plan_table, widen_column_sql
 from ingest.tables.commit import CommittedFile, FileEntry, FileStatus, append
 from ingest.tables.lock import commit_lock
 from ingest.transform import (
     OUTCOME,
+    discard_rows,
     event_date_column,
     flat_values_json,
     infer_text_types,
@@ -45,6 +46,7 @@ from ingest.transform import (
     to_table_rows,
     typed_text_value,
 )
+from ingest.typing_rules import promotion
 
 log = logging.getLogger(__name__)
 # progress(source, step, detail): the CLI draws it; steps come in this order for every source.
@@ -73,6 +75,8 @@ class SourceReport:
     skipped_changed: list[str] = field(default_factory=list)
     skipped_concurrent: list[str] = field(default_factory=list)  # committed by another run first
     columns_added: list[str] = field(default_factory=list)
+    columns_widened: list[str] = field(default_factory=list)  # "column: int -> bigint"
+    values_discarded: dict[str, dict[str, int]] = field(default_factory=dict)  # table -> path -> n
     tables_created: dict[str, int] = field(default_factory=dict)  # table -> columns from the data
     ddl: list[str] = field(default_factory=list)
     rows_rescued: int = 0
@@ -183,7 +187,7 @@ def plan_source(spark: SparkSession, source: SourceConfig, fields: list[FlatFiel
         apply_type_hints(fields, source.type_hints),
         current=current_schema(spark, source.table),
         column_map=meta.column_map(spark, source.table),
-        frozen=source.schema_policy == "frozen",
+        policy=source.schema_policy,
     )
 
 
@@ -198,6 +202,8 @@ class ChildBatch:
     parsed: DataFrame
     fields: list[FlatField]
     values: dict[Path, Column]
+    array_path: Path
+    scalar: bool  # an array of scalars: one column, ``value``
 
 
 def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column) -> list[ChildBatch]:
@@ -229,7 +235,8 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
             F.lit(None).cast("string").alias("_bad_reason"),
         )
         table = child_table_name(source.table, array.path)
-        children.append(ChildBatch(table, parsed, fields, flat_values_json(fields)))
+        scalar = not isinstance(array.element_type, T.StructType)
+        children.append(ChildBatch(table, parsed, fields, flat_values_json(fields), array.path, scalar))
     return children
 
 
@@ -259,24 +266,42 @@ class Target:
 
 
 def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None) -> list[Target]:
-    """The main table first, then one child table per exploded array."""
+    """The main table first, then one child table per exploded array.
+
+    The source's ``schema_policy`` applies to every one of them (``ingest.contracts``): under
+    ``freeze`` a new path in any table fails the source here, before anything is written; under
+    ``discard_row`` the records carrying one are marked for quarantine, and so leave every table.
+    """
     if batch is None:  # only empty files: the table still records them
         empty = spark.createDataFrame([], "_source_file string, _source_line bigint, _bad_reason string")
         return [Target(source.table, plan_source(spark, source, []), empty, {}, is_child=False)]
-    targets = [
-        Target(source.table, plan_source(spark, source, batch.fields), batch.parsed, batch.values, False)
-    ]
+    main_plan = plan_source(spark, source, batch.fields)
     parent_date = event_date_column(
         batch.values, source.partition.key_path, source.partition.fallback, meta.now().date()
     )
-    for child in child_batches(source, batch, parent_date):
-        child_plan = plan_table(
+    children = child_batches(source, batch, parent_date)
+    child_plans = [
+        plan_table(
             child.table,
             child.fields,
             current=current_schema(spark, child.table),
             column_map=meta.column_map(spark, child.table),
+            policy=source.schema_policy,
             child=True,
         )
+        for child in children
+    ]
+    kept_out = contracts.kept_out_in_table(main_plan, batch.values)
+    for child, child_plan in zip(children, child_plans, strict=True):
+        array = json_value(child.array_path, "leaf")
+        kept_out += contracts.kept_out_in_child(child_plan, array, child.array_path, child.scalar)
+    if kept_out and source.schema_policy == "freeze":
+        raise contracts.freeze_error(source.name, batch.parsed, kept_out)
+    if kept_out and source.schema_policy == "discard_row":
+        batch = replace(batch, parsed=discard_rows(batch.parsed, contracts.discard_row_reasons(kept_out)))
+        children = child_batches(source, batch, parent_date)  # of the records that stay
+    targets = [Target(source.table, main_plan, batch.parsed, batch.values, False)]
+    for child, child_plan in zip(children, child_plans, strict=True):
         targets.append(
             Target(child.table, child_plan, child.parsed, child.values, True, F.col("_parent_event_date"))
         )
@@ -317,6 +342,11 @@ def ingest_source(
                 f"{c.table}.{c.column}" if c.table != source.table else c.column
                 for c in target.plan.changes
                 if c.change == "add_column"
+            ]
+            report.columns_widened += [
+                f"{target.table}.{f.name}: {target.plan.widened_from[f.name].simpleString()} -> "
+                f"{f.dataType.simpleString()}"
+                for f in target.plan.widened
             ]
             if not target.plan.exists:
                 report.tables_created[target.plan.table] = sum(
@@ -359,6 +389,10 @@ def _write_and_commit(
             counts[(row[OUTCOME], row["_source_file"])] = row["count"]
         good = rows[main.table].where(F.col(OUTCOME) == "ok")
         report.rows_rescued = good.where(F.col(RESCUE_COLUMN).isNotNull()).count()
+        for target in targets:
+            discarded = contracts.discarded_value_counts(target.plan, target.parsed, target.values)
+            if discarded:
+                report.values_discarded[target.table] = discarded
         _reconcile_with_input(source, new_files, counts)
         entries = []
         for item in new_files:
@@ -507,7 +541,7 @@ def _log_and_apply_ddl(
     (it plans against the table, finds the column missing, and adds it).
     """
     new_columns = [c.column for c in plan.new_mappings if c.is_new_column]
-    first = _first_seen(rows, new_columns)
+    first = _first_seen(rows, new_columns + [f.name for f in plan.widened])
     meta.append(
         spark,
         "column_map",
@@ -543,7 +577,7 @@ def _log_and_apply_ddl(
                 "changed_at": at,
             }
             for c in plan.changes
-            if (c.column, c.change) not in logged
+            if (c.column, c.change, c.data_type) not in logged
         ],
     )
     database = plan.table.split(".", 1)[0]
@@ -553,10 +587,14 @@ def _log_and_apply_ddl(
         if current is None:
             spark.sql(plan.ddl[0])
             return
-        have = {f.name for f in current.fields}
+        have = {f.name: f.dataType for f in current.fields}
         missing = [f for f in plan.table_schema.fields if f.name not in have]
         if missing:
             spark.sql(add_columns_sql(plan.table, missing))
+        for column in plan.widened:  # a concurrent run may have widened it already
+            if column.name in have and promotion(have[column.name], column.dataType) is not None:
+                log.info("%s: widening %s to %s", plan.table, column.name, column.dataType.simpleString())
+                spark.sql(widen_column_sql(plan.table, column))
 
 
 def run(
@@ -579,7 +617,7 @@ def run(
             report.sources.append(
                 ingest_source(spark, source, run_id, dry_run=dry_run, progress=progress, fault=fault)
             )
-        except ReconcileError as exc:  # this source's counts do not balance: nothing of it committed
+        except DataError as exc:  # counts do not balance, a schema contract: nothing of it committed
             log.error("%s", exc.render())
             failed = SourceReport(source.name, source.table, status="failed", error=exc.what)
             report.sources.append(failed)
