@@ -195,6 +195,7 @@ def _print_report(report: RunReport) -> None:
                     f"path(s) out of the columns, in {RESCUE_COLUMN} under '{DISCARDED_PREFIX}<path>': {listed}"
                 ),
                 highlight=False,
+                soft_wrap=True,
             )
         for changed in s.skipped_changed:
             console.print(
@@ -240,6 +241,7 @@ def _print_where_to_look(report: RunReport) -> None:
                     f"columns; kept as JSON in {RESCUE_COLUMN}); to see them:"
                 ),
                 highlight=False,
+                soft_wrap=True,
             )
             out.print(
                 f"  select _source_file, _source_line, {RESCUE_COLUMN} from {s.table}"
