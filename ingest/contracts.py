@@ -17,6 +17,7 @@ is "new" there. A null value does not carry a path (an all-null field creates no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame
@@ -53,17 +54,21 @@ def kept_out_in_child(plan: TablePlan, array: Column, array_path: Path, scalar: 
     """A child table's kept-out paths, as conditions on the parent record's ``array``."""
     found = []
     for c in plan.kept_out:
-
-        def has(element: Column, path: Path = c.field.path) -> Column:
-            if scalar:  # an array of scalars lands in one column, ``value``: the element itself
-                return element.isNotNull()
-            for key in path:
-                element = element.getField(key)
-            return element.isNotNull()
-
+        has = _has_value(() if scalar else c.field.path)
         present = F.coalesce(F.exists(array, has), F.lit(False))
         found.append(KeptOut(plan.table, f"{render_path(array_path)}[].{render_path(c.field.path)}", present))
     return found
+
+
+def _has_value(path: Path) -> Callable[[Column], Column]:
+    """"This array element has a value at ``path``" (``()``: the element itself, a scalar)."""
+
+    def has(element: Column) -> Column:  # one parameter: Spark passes the element only
+        for key in path:
+            element = element.getField(key)
+        return element.isNotNull()
+
+    return has
 
 
 def freeze_error(source: str, parsed: DataFrame, kept_out: list[KeptOut]) -> SchemaError:
