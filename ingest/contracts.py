@@ -61,7 +61,7 @@ def kept_out_in_child(plan: TablePlan, array: Column, array_path: Path, scalar: 
 
 
 def _has_value(path: Path) -> Callable[[Column], Column]:
-    """"This array element has a value at ``path``" (``()``: the element itself, a scalar)."""
+    """Does an array element have a value at ``path`` (``()``: the element itself, a scalar)?"""
 
     def has(element: Column) -> Column:  # one parameter: Spark passes the element only
         for key in path:
