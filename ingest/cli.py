@@ -229,6 +229,20 @@ def _print_report(report: RunReport) -> None:
         added = [c for c in s.columns_added if not _in_created_table(c, s.table, s.tables_created)]
         if added:
             out.print(escape(f"{s.table}: added " + ", ".join(added)), highlight=False)
+        for widened in s.columns_widened:
+            out.print(escape(f"widened {widened} (lossless, metadata only)"), highlight=False)
+        for target, counts in s.values_discarded.items():
+            from ingest.schema_plan import DISCARDED_PREFIX, RESCUE_COLUMN
+
+            listed = ", ".join(f"{path} ({n})" for path, n in counts.items())
+            out.print(
+                escape(
+                    f"{target}: schema_policy discard_value kept {sum(counts.values())} value(s) of new "
+                    f"path(s) out of the columns, in {RESCUE_COLUMN} under '{DISCARDED_PREFIX}<path>': {listed}"
+                ),
+                highlight=False,
+                soft_wrap=True,
+            )
         for changed in s.skipped_changed:
             console.print(
                 f"[yellow]warning:[/] {escape(changed)} changed after it was ingested; not ingested again"
@@ -259,7 +273,10 @@ def _print_where_to_look(report: RunReport) -> None:
     quarantined = [s for s in report.sources if s.rows_quarantined]
     if quarantined:
         count = sum(s.rows_quarantined for s in quarantined)
-        out.print(f"{count} record(s) quarantined (unreadable, kept verbatim with the reason); to see them:")
+        out.print(
+            f"{count} record(s) quarantined (unreadable, or refused by schema_policy discard_row; "
+            "kept verbatim with the reason); to see them:"
+        )
         out.print(
             f"  select table_name, file_uri, line, reason, raw from {meta_table('quarantine')}"
             f" where run_id = '{report.run_id}'",
@@ -272,9 +289,11 @@ def _print_where_to_look(report: RunReport) -> None:
             out.print(
                 escape(
                     f"{s.rows_rescued} record(s) in {s.table} with rescued values "
-                    f"(did not fit their column's type, kept as JSON in {RESCUE_COLUMN}); to see them:"
+                    f"(did not fit their column's type, or a new path schema_policy kept out of the "
+                    f"columns; kept as JSON in {RESCUE_COLUMN}); to see them:"
                 ),
                 highlight=False,
+                soft_wrap=True,
             )
             out.print(
                 f"  select _source_file, _source_line, {RESCUE_COLUMN} from {s.table}"

@@ -13,7 +13,10 @@ sources:
     flatten: {max_depth: 4}
     arrays: {mode: json, explode: []}   # explode: [payload.pull_request.requested_reviewers]
     max_files_per_partition: 1
-    schema_policy: evolve          # evolve (add columns) | frozen (new columns are rescued)
+    schema_policy: evolve          # for new paths on an existing table (main and child tables):
+                                   # evolve: add columns | frozen: values to _rescued_data |
+                                   # freeze: fail the source | discard_row: quarantine the record |
+                                   # discard_value: values out of the columns, to _rescued_data
     types: {zip: string, order.amount: "decimal(12,2)"}   # hints: win over inference for new columns
     ulog: {topics: [vehicle_gps_position]}   # format ulog: only these topics' child tables (default all)
 ```
@@ -36,6 +39,7 @@ from ingest.errors import ConfigError
 from ingest.naming import Path as KeyPath
 from ingest.pull.config import PullConfig
 from ingest.schema_hints import hint_path, parse_hint_type
+from ingest.schema_plan import SchemaPolicy
 
 _TABLE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 TABLE_RULE = "table must be 'database.table' in lowercase [a-z0-9_]"
@@ -98,7 +102,7 @@ class SourceConfig(_Strict):
     csv: CsvOptions = CsvOptions()
     ulog: UlogOptions = UlogOptions()
     max_files_per_partition: int = Field(default=1, ge=1, le=1000)
-    schema_policy: Literal["evolve", "frozen"] = "evolve"
+    schema_policy: SchemaPolicy = "evolve"
     types: dict[str, str] = Field(default_factory=dict)
     pull: PullConfig | None = None  # fetch files into `path` first (`ingest pull`, `ingest run --pull`)
 

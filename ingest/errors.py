@@ -35,6 +35,17 @@ class InputError(IngestError):
     exit_code = 3
 
 
+class DataError(IngestError):
+    """One source's data breaks a rule (counts do not reconcile, a schema contract): that source
+    fails with nothing of it committed; the other sources still run (exit 1)."""
+
+    exit_code = 1
+
+
+class SchemaError(DataError):
+    """A batch's schema breaks its source's ``schema_policy`` (``freeze``: a new column)."""
+
+
 class StateError(IngestError):
     """The metastore or warehouse is in a state the run cannot continue from."""
 

@@ -25,6 +25,7 @@ class FlatField:
     source_type: DataType  # the type Spark inferred at that path
     kind: FieldKind  # "leaf": stored as is; "json": serialised with to_json
     first_type: DataType | None = None  # set when the type changed after the first landing day
+    hinted: bool = False  # first_type is the source's schema hint (``types:``) for this path
 
     @property
     def stored_type(self) -> DataType:

@@ -64,7 +64,7 @@ SCHEMAS: dict[str, T.StructType] = {
             T.StructField("table_name", S),
             T.StructField("column_name", S),
             T.StructField("data_type", S),
-            T.StructField("change", S),  # create_table | add_column
+            T.StructField("change", S),  # create_table | add_column | widen_column
             T.StructField("original_path", S),
             T.StructField("ddl", S),
             T.StructField("source_file", S),
@@ -230,11 +230,12 @@ def column_map(spark: SparkSession, table_name: str) -> dict[Path, str]:
     return mapping
 
 
-def logged_changes(spark: SparkSession, table_name: str) -> set[tuple[str, str]]:
+def logged_changes(spark: SparkSession, table_name: str) -> set[tuple[str, str, str]]:
+    """(column, change, data type) already logged: a column may widen more than once."""
     rows = (
         spark.table(table("schema_changes"))
         .where(F.col("table_name") == table_name)
-        .select("column_name", "change")
+        .select("column_name", "change", "data_type")
         .collect()
     )
-    return {(r.column_name, r.change) for r in rows}
+    return {(r.column_name, r.change, r.data_type) for r in rows}

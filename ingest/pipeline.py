@@ -22,9 +22,9 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ingest import meta
+from ingest import contracts, meta
 from ingest.config import SourceConfig
-from ingest.errors import IngestError
+from ingest.errors import DataError, IngestError
 from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema
 from ingest.formats.record_count import CsvGrammar, InputCount, count_input
@@ -36,11 +36,12 @@ from ingest.read_json import infer_json_schema, parse_json_records, read_json_re
 from ingest.reconcile import ReconcileError, reconcile
 from ingest.schema_hints import apply_type_hints
 from ingest.schema_merge import merge_in_order
-from ingest.schema_plan import RESCUE_COLUMN, TablePlan, add_columns_sql, plan_table
+from ingest.schema_plan import RESCUE_COLUMN, TablePlan, add_columns_sql, plan_table, widen_column_sql
 from ingest.tables.commit import CommittedFile, FileEntry, FileStatus, append
 from ingest.tables.lock import commit_lock
 from ingest.transform import (
     OUTCOME,
+    discard_rows,
     event_date_column,
     flat_values_json,
     infer_text_types,
@@ -48,6 +49,7 @@ from ingest.transform import (
     to_table_rows,
     typed_text_value,
 )
+from ingest.typing_rules import promotion
 
 log = logging.getLogger(__name__)
 # progress(source, step, detail): the CLI draws it; steps come in this order for every source.
@@ -77,6 +79,8 @@ class SourceReport:
     waiting: list[str] = field(default_factory=list)  # too young or written to during the run
     skipped_concurrent: list[str] = field(default_factory=list)  # committed by another run first
     columns_added: list[str] = field(default_factory=list)
+    columns_widened: list[str] = field(default_factory=list)  # "column: int -> bigint"
+    values_discarded: dict[str, dict[str, int]] = field(default_factory=dict)  # table -> path -> n
     tables_created: dict[str, int] = field(default_factory=dict)  # table -> columns from the data
     ddl: list[str] = field(default_factory=list)
     rows_rescued: int = 0
@@ -241,7 +245,7 @@ def plan_source(spark: SparkSession, source: SourceConfig, fields: list[FlatFiel
         apply_type_hints(fields, source.type_hints),
         current=current_schema(spark, source.table),
         column_map=meta.column_map(spark, source.table),
-        frozen=source.schema_policy == "frozen",
+        policy=source.schema_policy,
     )
 
 
@@ -256,6 +260,8 @@ class ChildBatch:
     parsed: DataFrame
     fields: list[FlatField]
     values: dict[Path, Column]
+    array_path: Path | None = None  # the exploded array; None for routed records
+    scalar: bool = False  # an array of scalars: one column, ``value``
     counted: bool = False  # its rows are records of the file (routed), not parts of one (exploded)
 
 
@@ -288,7 +294,10 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
             F.lit(None).cast("string").alias("_bad_reason"),
         )
         table = child_table_name(source.table, array.path)
-        children.append(ChildBatch(table, parsed, fields, flat_values_json(fields)))
+        scalar = not isinstance(array.element_type, T.StructType)
+        children.append(
+            ChildBatch(table, parsed, fields, flat_values_json(fields), array_path=array.path, scalar=scalar)
+        )
     return children
 
 
@@ -319,16 +328,20 @@ class Target:
 
 
 def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None) -> list[Target]:
-    """The main table first, then one child table per exploded array."""
+    """The main table first, then one child table per exploded array.
+
+    The source's ``schema_policy`` applies to every one of them (``ingest.contracts``): under
+    ``freeze`` a new path in any table fails the source here, before anything is written; under
+    ``discard_row`` the records carrying one are marked for quarantine, and so leave every table.
+    """
     if batch is None:  # only empty files: the table still records them
         empty = spark.createDataFrame([], "_source_file string, _source_line bigint, _bad_reason string")
         return [Target(source.table, plan_source(spark, source, []), empty, {}, is_child=False)]
-    targets = [
-        Target(source.table, plan_source(spark, source, batch.fields), batch.parsed, batch.values, False)
-    ]
+    main_plan = plan_source(spark, source, batch.fields)
     parent_date = event_date_column(
         batch.values, source.partition.key_path, source.partition.fallback, meta.now().date()
     )
+    children = child_batches(source, batch, parent_date)
     routed = []
     if batch.routed:  # a routed record's parent is its file's record in the main table
         parent_dates = batch.parsed.where(F.col("_bad_reason").isNull()).select(
@@ -338,18 +351,39 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
             replace(child, parsed=child.parsed.join(F.broadcast(parent_dates), "_source_file", "left"))
             for child in batch.routed
         ]
-    for child in child_batches(source, batch, parent_date) + routed:
-        child_plan = plan_table(
+
+    def child_plan(child: ChildBatch) -> TablePlan:
+        return plan_table(
             child.table,
             child.fields,
             current=current_schema(spark, child.table),
             column_map=meta.column_map(spark, child.table),
+            policy=source.schema_policy,
             child=True,
         )
+
+    child_plans = [child_plan(child) for child in children]
+    routed_plans = [child_plan(child) for child in routed]
+    kept_out = contracts.kept_out_in_table(main_plan, batch.values)
+    for child, plan in zip(children, child_plans, strict=True):
+        assert child.array_path is not None
+        array = json_value(child.array_path, "leaf")
+        kept_out += contracts.kept_out_in_child(plan, array, child.array_path, child.scalar)
+    if source.schema_policy == "freeze":
+        if kept_out:
+            raise contracts.freeze_error(source.name, batch.parsed, kept_out)
+        for child, plan in zip(routed, routed_plans, strict=True):  # routed records: their own rows
+            if routed_out := contracts.kept_out_in_table(plan, child.values):
+                raise contracts.freeze_error(source.name, child.parsed, routed_out)
+    if kept_out and source.schema_policy == "discard_row":
+        batch = replace(batch, parsed=discard_rows(batch.parsed, contracts.discard_row_reasons(kept_out)))
+        children = child_batches(source, batch, parent_date)  # of the records that stay
+    targets = [Target(source.table, main_plan, batch.parsed, batch.values, False)]
+    for child, plan in zip(children + routed, child_plans + routed_plans, strict=True):
         targets.append(
             Target(
                 child.table,
-                child_plan,
+                plan,
                 child.parsed,
                 child.values,
                 True,
@@ -399,6 +433,11 @@ def ingest_source(
                 f"{c.table}.{c.column}" if c.table != source.table else c.column
                 for c in target.plan.changes
                 if c.change == "add_column"
+            ]
+            report.columns_widened += [
+                f"{target.table}.{f.name}: {target.plan.widened_from[f.name].simpleString()} -> "
+                f"{f.dataType.simpleString()}"
+                for f in target.plan.widened
             ]
             if not target.plan.exists:
                 report.tables_created[target.plan.table] = sum(
@@ -457,6 +496,10 @@ def _write_and_commit(
                     counts[key] = counts.get(key, 0) + row["count"]
         good = rows[main.table].where(F.col(OUTCOME) == "ok")
         report.rows_rescued = good.where(F.col(RESCUE_COLUMN).isNotNull()).count()
+        for target in targets:
+            discarded = contracts.discarded_value_counts(target.plan, target.parsed, target.values)
+            if discarded:
+                report.values_discarded[target.table] = discarded
         _reconcile_with_input(counted, [f.uri for f in new_files], counts)
         entries = []
         for item in new_files:
@@ -625,7 +668,7 @@ def _log_and_apply_ddl(
     (it plans against the table, finds the column missing, and adds it).
     """
     new_columns = [c.column for c in plan.new_mappings if c.is_new_column]
-    first = _first_seen(rows, new_columns)
+    first = _first_seen(rows, new_columns + [f.name for f in plan.widened])
     meta.append(
         spark,
         "column_map",
@@ -661,7 +704,7 @@ def _log_and_apply_ddl(
                 "changed_at": at,
             }
             for c in plan.changes
-            if (c.column, c.change) not in logged
+            if (c.column, c.change, c.data_type) not in logged
         ],
     )
     database = plan.table.split(".", 1)[0]
@@ -671,10 +714,14 @@ def _log_and_apply_ddl(
         if current is None:
             spark.sql(plan.ddl[0])
             return
-        have = {f.name for f in current.fields}
+        have = {f.name: f.dataType for f in current.fields}
         missing = [f for f in plan.table_schema.fields if f.name not in have]
         if missing:
             spark.sql(add_columns_sql(plan.table, missing))
+        for column in plan.widened:  # a concurrent run may have widened it already
+            if column.name in have and promotion(have[column.name], column.dataType) is not None:
+                log.info("%s: widening %s to %s", plan.table, column.name, column.dataType.simpleString())
+                spark.sql(widen_column_sql(plan.table, column))
 
 
 def run(
@@ -702,7 +749,7 @@ def run(
             report.sources.append(
                 ingest_source(spark, source, run_id, dry_run=dry_run, progress=progress, fault=fault)
             )
-        except ReconcileError as exc:  # this source's counts do not balance: nothing of it committed
+        except DataError as exc:  # counts do not balance, a schema contract: nothing of it committed
             log.error("%s", exc.render())
             failed = SourceReport(source.name, source.table, status="failed", error=exc.what)
             report.sources.append(failed)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ingest.errors import IngestError
+from ingest.errors import DataError
 
 
 class Mismatch(NamedTuple):
@@ -32,7 +32,7 @@ class Mismatch(NamedTuple):
         )
 
 
-class ReconcileError(IngestError):
+class ReconcileError(DataError):
     """Rows written + quarantined differ from the records in the input (terminal for the source)."""
 
     def __init__(self, mismatches: list[Mismatch]) -> None:

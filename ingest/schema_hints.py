@@ -8,8 +8,10 @@ sources:
 
 Keys are original key paths as ``partition.column`` writes them (``a.b``); the hint wins over
 inference when the column is created. Values that do not fit the hinted type are rescued like
-any other (never turned into NULL). A hint never changes a column that already exists: types
-never change; ``hint_conflicts`` lists such hints so the run can report them.
+any other (never turned into NULL): a hint is the ceiling the data must fit. A hint changes a
+column that already exists only by a lossless Iceberg widening (``int`` -> ``bigint``,
+``decimal(10,2)`` -> ``decimal(20,2)``, see ``ingest.typing_rules.promotion``); any other
+disagreement leaves the column as it is, and ``hint_conflicts`` lists it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from pyspark.sql.types import (
     DateType,
     DecimalType,
     DoubleType,
+    FloatType,
+    IntegerType,
     LongType,
     StringType,
     StructType,
@@ -31,10 +35,13 @@ from pyspark.sql.types import (
 
 from ingest.flatten import FlatField
 from ingest.naming import Path
+from ingest.typing_rules import promotion
 
 _SIMPLE: dict[str, DataType] = {
     "string": StringType(),
+    "int": IntegerType(),
     "bigint": LongType(),
+    "float": FloatType(),
     "double": DoubleType(),
     "boolean": BooleanType(),
     "date": DateType(),
@@ -65,7 +72,7 @@ def apply_type_hints(fields: list[FlatField], hints: dict[Path, DataType]) -> li
     """Fields whose path has a hint take it as their column type (as ``first_type`` does)."""
     if not hints:
         return fields
-    return [replace(f, first_type=hints[f.path]) if f.path in hints else f for f in fields]
+    return [replace(f, first_type=hints[f.path], hinted=True) if f.path in hints else f for f in fields]
 
 
 def hint_conflicts(
@@ -78,9 +85,9 @@ def hint_conflicts(
     found = []
     for path, hinted in sorted(hints.items()):
         column = columns.get(path)
-        if column in types and types[column] != hinted:
+        if column in types and types[column] != hinted and promotion(types[column], hinted) is None:
             found.append(
                 f"{'.'.join(path)}: hinted {hinted.simpleString()}, column {column} is "
-                f"{types[column].simpleString()} (types never change)"
+                f"{types[column].simpleString()} (a column only widens losslessly)"
             )
     return found

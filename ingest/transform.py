@@ -14,8 +14,8 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ingest.flatten import FlatField
-from ingest.naming import Path, quote_identifier
-from ingest.schema_plan import PARTITION_COLUMN, RESCUE_COLUMN, ColumnPlan, TablePlan
+from ingest.naming import Path, quote_identifier, render_path
+from ingest.schema_plan import DISCARDED_PREFIX, PARTITION_COLUMN, RESCUE_COLUMN, ColumnPlan, TablePlan
 from ingest.typing_rules import (
     BOOLEAN_PATTERN,
     DOUBLE_PATTERN,
@@ -129,8 +129,10 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
     """
     if plan.action is Reconcile.SAME:
         return value, None
+    if plan.action is Reconcile.DISCARD_ROW:  # the whole record goes to quarantine instead
+        return F.lit(None).cast(plan.table_type), None
     text = value.cast("string") if original is None else original
-    if plan.action is Reconcile.RESCUE_ALL:
+    if plan.action in (Reconcile.RESCUE_ALL, Reconcile.DISCARD_VALUE):
         return F.lit(None).cast(plan.table_type), text
     if isinstance(plan.batch_type, _TEXT_CHECKED) and (
         original is not None or plan.batch_type == T.StringType()
@@ -178,7 +180,10 @@ def to_table_rows(
             raise AssertionError(f"column assigned twice: {column_plan.column}")
         stored[column_plan.column] = value
         if rescue is not None:
-            rescued.append(F.struct(F.lit(column_plan.column).alias("k"), rescue.alias("v")))
+            key = column_plan.column
+            if column_plan.action is Reconcile.DISCARD_VALUE:
+                key = DISCARDED_PREFIX + render_path(path)
+            rescued.append(F.struct(F.lit(key).alias("k"), rescue.alias("v")))
     if rescued:
         entries = F.filter(F.array(*rescued), lambda e: e["v"].isNotNull())
         rescue_json = F.when(F.size(entries) > 0, F.to_json(F.map_from_entries(entries)))
@@ -214,6 +219,39 @@ def to_table_rows(
         F.when(is_bad, F.lit("bad")).otherwise(F.lit("ok")).alias(OUTCOME),
         F.when(is_bad, F.col("_raw")).alias("_raw"),
         F.col("_bad_reason"),
+    )
+
+
+def discard_rows(parsed: DataFrame, present: dict[str, Column]) -> DataFrame:
+    """Mark records that carry a value at a new path (``schema_policy: discard_row``) as bad.
+
+    ``present`` maps each new path (as the reason shows it) to "this record has a value there".
+    A marked record is quarantined whole, with its raw text (a CSV row, which has no raw text
+    when it parses, as a JSON object of its fields) and a reason naming the paths, so it can be
+    loaded again once the table has the columns.
+    """
+    if not present:
+        return parsed
+    found = F.array_compact(F.array(*[F.when(has, F.lit(path)) for path, has in present.items()]))
+    reason = F.when(
+        F.size(found) > 0,
+        F.concat(F.lit("schema_policy discard_row: new path(s) with no column: "), F.concat_ws(", ", found)),
+    )
+    csv_fields = [c for c in parsed.columns if c.startswith(CSV_PREFIX)]
+    record_text = (
+        F.to_json(
+            F.struct(*[F.col(quote_identifier(c)).alias(c[len(CSV_PREFIX) :]) for c in csv_fields]),
+            {"ignoreNullFields": "false"},
+        )
+        if csv_fields
+        else F.lit(None).cast("string")
+    )
+    discarded = F.col("_bad_reason").isNull() & reason.isNotNull()
+    return parsed.withColumns(
+        {
+            "_raw": F.when(discarded, F.coalesce(F.col("_raw"), record_text)).otherwise(F.col("_raw")),
+            "_bad_reason": F.when(discarded, reason).otherwise(F.col("_bad_reason")),
+        }
     )
 
 

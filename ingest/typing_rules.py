@@ -6,6 +6,9 @@
   only if the cast is lossless, checked value by value by a round trip (cast to the table type and
   back must give the original); any value that fails is kept as text in ``_rescued_data``.
 - Some pairs are never cast (boolean <-> number): those values are always rescued.
+- The exception is a widening Iceberg makes losslessly in metadata (int -> bigint, float ->
+  double, decimal(P,S) -> decimal(P',S) with P' > P): ``promotion`` names it, and the plan
+  widens the column instead of rescuing (see ``ingest.schema_plan``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ class Reconcile(Enum):
     SAME = "same"  # store as is
     CAST_CHECKED = "cast_checked"  # cast; values that do not round-trip are rescued
     RESCUE_ALL = "rescue_all"  # never cast; every non-null value is rescued
+    # a new path the table's schema_policy keeps out of the table (see ingest.schema_plan)
+    DISCARD_ROW = "discard_row"  # a record with a value here is quarantined whole
+    DISCARD_VALUE = "discard_value"  # the value leaves the columns, kept in _rescued_data
 
 
 def canonical(data_type: DataType) -> DataType:
@@ -47,12 +53,18 @@ def canonical(data_type: DataType) -> DataType:
     return data_type
 
 
-_NUMERIC = (LongType, DoubleType, DecimalType)
+_NUMERIC = (IntegerType, LongType, FloatType, DoubleType, DecimalType)
 
 
 def reconcile(table_type: DataType, batch_type: DataType) -> Reconcile:
-    """How values of ``batch_type`` enter a column of ``table_type``."""
-    table_type, batch_type = canonical(table_type), canonical(batch_type)
+    """How values of ``batch_type`` enter a column of ``table_type``.
+
+    A table column may be narrower than any inferred type (``int`` or ``float`` from a schema
+    hint): a bigint batch entering an int column is checked value by value, never stored as is.
+    """
+    batch_type = canonical(batch_type)
+    if not isinstance(table_type, IntegerType | FloatType):
+        table_type = canonical(table_type)
     if table_type == batch_type:
         return Reconcile.SAME
     if isinstance(table_type, StringType):
@@ -64,6 +76,27 @@ def reconcile(table_type: DataType, batch_type: DataType) -> Reconcile:
     if isinstance(table_type, _NUMERIC + (BooleanType, DateType, TimestampType)):
         return Reconcile.CAST_CHECKED
     return Reconcile.RESCUE_ALL
+
+
+def promotion(table_type: DataType, wanted: DataType) -> DataType | None:
+    """``wanted`` if Iceberg widens ``table_type`` to it losslessly in metadata, else None.
+
+    Exactly Iceberg's type promotions: int -> bigint, float -> double, decimal(P,S) ->
+    decimal(P',S) with P' > P (same scale). Anything else (bigint -> double, a scale change,
+    text vs number) is not a widening: values that do not fit are rescued as before.
+    """
+    if isinstance(table_type, IntegerType) and isinstance(wanted, LongType):
+        return wanted
+    if isinstance(table_type, FloatType) and isinstance(wanted, DoubleType):
+        return wanted
+    if (
+        isinstance(table_type, DecimalType)
+        and isinstance(wanted, DecimalType)
+        and wanted.scale == table_type.scale
+        and wanted.precision > table_type.precision
+    ):
+        return wanted
+    return None
 
 
 # Text type inference for CSV (and any all-text source): the narrowest type all values parse as.

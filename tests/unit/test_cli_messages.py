@@ -190,6 +190,8 @@ def _source(**fields: object) -> SimpleNamespace:
         rows_quarantined=1,
         rows_rescued=0,
         columns_added=[],
+        columns_widened=[],
+        values_discarded={},
         tables_created={},
         skipped_changed=[],
         waiting=[],
@@ -255,20 +257,38 @@ def test_summary_says_how_many_records_were_quarantined_and_rescued_and_how_to_s
     cli._print_report(report)  # type: ignore[arg-type]
     out, _err = capsys.readouterr()
     lines = out.splitlines()
-    assert "4 record(s) quarantined (unreadable, kept verbatim with the reason); to see them:" in lines
+    assert (
+        "4 record(s) quarantined (unreadable, or refused by schema_policy discard_row; kept verbatim "
+        "with the reason); to see them:"
+    ) in lines
     assert (
         "  select table_name, file_uri, line, reason, raw from ingest_meta.quarantine"
         " where run_id = '20261130T120000Z-abc123'"
     ) in lines
     assert (
-        "2 record(s) in raw.cam with rescued values (did not fit their column's type, kept as JSON in "
-        "_rescued_data); to see them:"
+        "2 record(s) in raw.cam with rescued values (did not fit their column's type, or a new path "
+        "schema_policy kept out of the columns; kept as JSON in _rescued_data); to see them:"
     ) in lines
     assert (
         "  select _source_file, _source_line, _rescued_data from raw.cam"
         " where _ingest_run_id = '20261130T120000Z-abc123' and _rescued_data is not null"
     ) in lines
     assert "raw.shop with rescued values" not in out
+
+
+def test_summary_lists_widened_columns_and_discarded_values(capsys: pytest.CaptureFixture[str]) -> None:
+    source = _source(
+        rows_quarantined=0,
+        columns_widened=["raw.cam.n: int -> bigint"],
+        values_discarded={"raw.cam": {"debug.trace": 3, "tmp": 1}},
+    )
+    cli._print_report(SimpleNamespace(run_id="r1", dry_run=False, sources=[source]))  # type: ignore[arg-type]
+    out = capsys.readouterr().out
+    assert "widened raw.cam.n: int -> bigint (lossless, metadata only)" in out
+    assert (
+        "raw.cam: schema_policy discard_value kept 4 value(s) of new path(s) out of the columns, in "
+        "_rescued_data under 'discarded:<path>': debug.trace (3), tmp (1)"
+    ) in out
 
 
 def test_summary_of_a_clean_run_has_no_quarantine_or_rescue_hints(capsys: pytest.CaptureFixture[str]) -> None:

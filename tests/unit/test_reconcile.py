@@ -32,3 +32,10 @@ def test_the_check_catches_a_record_dropped_on_purpose(tmp_path: pytest.TempPath
     # a reader that drops the all-empty row (what read_csv did before) writes 2 of 3 records
     assert reconcile(expected, {str(path): 2}, {}) == [Mismatch(str(path), 3, 2, 0)]
     assert reconcile(expected, {str(path): 3}, {}) == []
+
+
+def test_data_errors_fail_one_source_with_exit_code_1() -> None:
+    from ingest.errors import DataError, SchemaError
+
+    assert issubclass(ReconcileError, DataError) and issubclass(SchemaError, DataError)
+    assert SchemaError("x").exit_code == 1 == ReconcileError([]).exit_code

@@ -10,6 +10,8 @@ from pyspark.sql.types import (
     DateType,
     DecimalType,
     DoubleType,
+    FloatType,
+    IntegerType,
     LongType,
     StringType,
     StructField,
@@ -29,8 +31,10 @@ def test_hint_types_parse_and_unknown_ones_name_the_allowed_types() -> None:
     assert parse_hint_type("decimal(12, 2)") == DecimalType(12, 2)
     assert parse_hint_type(" BIGINT ") == LongType()
     assert parse_hint_type("timestamp") == TimestampType()
-    with pytest.raises(ValueError, match="use one of: string, bigint"):
-        parse_hint_type("int")
+    assert parse_hint_type("int") == IntegerType()
+    assert parse_hint_type("float") == FloatType()
+    with pytest.raises(ValueError, match="use one of: string, int, bigint, float, double"):
+        parse_hint_type("integer")
     with pytest.raises(ValueError):
         parse_hint_type("decimal(40,2)")
 
@@ -85,5 +89,5 @@ def test_a_hint_never_changes_an_existing_column_and_the_conflict_is_listed() ->
     plan = plan_table("raw.ev", fields, current=current, column_map={("zip",): "zip"})
     assert [(c.table_type, c.action) for c in plan.columns] == [(LongType(), Reconcile.SAME)]
     assert hint_conflicts({("zip",): StringType()}, current, {("zip",): "zip"}) == [
-        "zip: hinted string, column zip is bigint (types never change)"
+        "zip: hinted string, column zip is bigint (a column only widens losslessly)"
     ]

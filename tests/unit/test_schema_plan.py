@@ -1,14 +1,18 @@
 """Planning a batch against its table (ingest.schema_plan), without Spark: names, types, DDL text,
-schema changes, the frozen policy."""
+schema changes, schema policies, lossless widening."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from pyspark.sql.types import (
     BooleanType,
+    DataType,
     DateType,
+    DecimalType,
     DoubleType,
+    FloatType,
     IntegerType,
     LongType,
     StringType,
@@ -18,13 +22,17 @@ from pyspark.sql.types import (
 
 from ingest.flatten import FlatField
 from ingest.naming import render_path
+from ingest.schema_hints import apply_type_hints
 from ingest.schema_plan import (
     INGEST_COLUMNS,
     PARTITION_COLUMN,
     RESCUE_COLUMN,
+    SCHEMA_POLICIES,
+    SchemaPolicy,
     add_columns_sql,
     create_table_sql,
     plan_table,
+    widen_column_sql,
 )
 from ingest.typing_rules import Reconcile
 
@@ -188,19 +196,121 @@ def test_schema_changes_record_each_original_path() -> None:
 def test_frozen_table_rescues_new_fields_instead_of_altering() -> None:
     current = existing_table(id=LongType())
     fields = [leaf("id"), leaf("extra", data_type=BooleanType())]
-    plan = plan_table("raw.t", fields, current=current, column_map={("id",): "id"}, frozen=True)
+    plan = plan_table("raw.t", fields, current=current, column_map={("id",): "id"}, policy="frozen")
     assert plan.ddl == []
     assert plan.changes == []
     assert plan.table_schema == current
     extra = next(c for c in plan.columns if c.field.path == ("extra",))
     assert extra.action is Reconcile.RESCUE_ALL
     assert extra.is_new_column is False
+    assert plan.kept_out == [extra]
 
 
-def test_frozen_policy_still_creates_a_new_table() -> None:
-    plan = plan_table("raw.t", [leaf("id")], current=None, column_map={}, frozen=True)
+@pytest.mark.parametrize("policy", SCHEMA_POLICIES)
+def test_every_policy_creates_a_new_table_from_the_first_batch(policy: SchemaPolicy) -> None:
+    plan = plan_table("raw.t", [leaf("id"), leaf("extra")], current=None, column_map={}, policy=policy)
     assert len(plan.ddl) == 1 and plan.ddl[0].startswith("CREATE TABLE")
-    assert "id" in plan.table_schema.fieldNames()
+    assert {"id", "extra"} <= set(plan.table_schema.fieldNames())
+    assert plan.kept_out == []
+
+
+@pytest.mark.parametrize(
+    ("policy", "action"),
+    [
+        ("frozen", Reconcile.RESCUE_ALL),
+        ("freeze", Reconcile.RESCUE_ALL),
+        ("discard_row", Reconcile.DISCARD_ROW),
+        ("discard_value", Reconcile.DISCARD_VALUE),
+    ],
+)
+def test_policies_other_than_evolve_keep_new_paths_out_of_an_existing_table(
+    policy: SchemaPolicy, action: Reconcile
+) -> None:
+    current = existing_table(id=LongType())
+    fields = [leaf("id"), leaf("extra", "note", data_type=StringType())]
+    plan = plan_table("raw.t", fields, current=current, column_map={("id",): "id"}, policy=policy)
+    assert (plan.ddl, plan.changes, plan.table_schema) == ([], [], current)
+    assert [(c.field.path, c.action) for c in plan.kept_out] == [(("extra", "note"), action)]
+    assert plan.new_mappings == []  # no column map row for a column that does not exist
+
+
+def test_evolve_adds_the_column_and_keeps_nothing_out() -> None:
+    current = existing_table(id=LongType())
+    plan = plan_table("raw.t", [leaf("id"), leaf("extra")], current=current, column_map={("id",): "id"})
+    assert plan.kept_out == [] and [c.column for c in plan.changes] == ["extra"]
+
+
+@pytest.mark.parametrize(
+    ("table_type", "batch_type", "widened"),
+    [
+        (IntegerType(), LongType(), LongType()),
+        (FloatType(), DoubleType(), DoubleType()),
+        (DecimalType(10, 2), DecimalType(38, 2), DecimalType(38, 2)),
+        (LongType(), DoubleType(), None),  # not lossless: values are cast-checked and rescued
+        (DecimalType(10, 2), DecimalType(38, 3), None),  # a scale change
+        (DecimalType(10, 2), DoubleType(), None),
+        (IntegerType(), StringType(), None),
+    ],
+)
+def test_a_lossless_promotion_widens_the_column(
+    table_type: DataType, batch_type: DataType, widened: DataType | None
+) -> None:
+    current = existing_table(n=table_type)
+    plan = plan_table("raw.t", [leaf("n", data_type=batch_type)], current=current, column_map={("n",): "n"})
+    (column,) = plan.columns
+    if widened is None:
+        assert plan.ddl == [] and plan.changes == [] and plan.widened == []
+        assert column.table_type == table_type and column.action is not Reconcile.SAME
+        return
+    assert plan.ddl == [f"ALTER TABLE `raw`.`t` ALTER COLUMN `n` TYPE {widened.simpleString()}"]
+    assert [(c.change, c.column, c.data_type, c.original_path) for c in plan.changes] == [
+        ("widen_column", "n", widened.simpleString(), "n")
+    ]
+    assert plan.table_schema["n"].dataType == widened
+    assert [f.name for f in plan.table_schema.fields] == [f.name for f in current.fields]
+    assert (column.table_type, column.action) == (widened, Reconcile.SAME)
+
+
+def test_a_hint_is_the_ceiling_and_a_wider_hint_widens() -> None:
+    current = existing_table(n=IntegerType(), amount=DecimalType(10, 2))
+    column_map = {("n",): "n", ("amount",): "amount"}
+    fields = [leaf("n"), leaf("amount", data_type=DecimalType(38, 2))]
+    kept = plan_table(
+        "raw.t",
+        apply_type_hints(fields, {("n",): IntegerType(), ("amount",): DecimalType(10, 2)}),
+        current=current,
+        column_map=column_map,
+    )
+    assert kept.ddl == []  # the hint still says int: bigint values are checked, misfits rescued
+    assert {c.column: c.action for c in kept.columns} == {
+        "n": Reconcile.CAST_CHECKED,
+        "amount": Reconcile.CAST_CHECKED,
+    }
+    wider = plan_table(
+        "raw.t",
+        apply_type_hints(fields, {("n",): LongType(), ("amount",): DecimalType(20, 2)}),
+        current=current,
+        column_map=column_map,
+    )
+    assert [(c.column, c.data_type) for c in wider.changes] == [("n", "bigint"), ("amount", "decimal(20,2)")]
+
+
+def test_a_hinted_int_column_is_created_as_int() -> None:
+    fields = apply_type_hints(
+        [leaf("n"), leaf("r", data_type=DoubleType())], {("n",): IntegerType(), ("r",): FloatType()}
+    )
+    plan = plan_table("raw.t", fields, current=None, column_map={})
+    assert (plan.table_schema["n"].dataType, plan.table_schema["r"].dataType) == (IntegerType(), FloatType())
+    assert {c.column: c.action for c in plan.columns} == {
+        "n": Reconcile.CAST_CHECKED,
+        "r": Reconcile.CAST_CHECKED,
+    }
+
+
+def test_widen_ddl_quotes_the_column() -> None:
+    assert widen_column_sql("raw.t", StructField("a`b", LongType())) == (
+        "ALTER TABLE `raw`.`t` ALTER COLUMN `a``b` TYPE bigint"
+    )
 
 
 def test_rescue_column_and_partition_are_never_data_columns() -> None:

@@ -31,6 +31,7 @@ from ingest.typing_rules import (
     PLAIN_NUMBER_PATTERN,
     Reconcile,
     canonical,
+    promotion,
     reconcile,
     significant_digits,
     text_type,
@@ -83,6 +84,10 @@ MATRIX: list[tuple[DataType, DataType, Reconcile]] = [
     (StringType(), LongType(), CAST),
     (StringType(), DoubleType(), CAST),
     (StringType(), BooleanType(), CAST),
+    # a column narrower than any inferred type (an int or float hint): checked, never stored as is
+    (IntegerType(), LongType(), CAST),
+    (FloatType(), DoubleType(), CAST),
+    (IntegerType(), StringType(), CAST),
     # boolean <-> number: never cast (true is not 1.0)
     (BooleanType(), LongType(), RESCUE),
     (BooleanType(), DoubleType(), RESCUE),
@@ -113,6 +118,26 @@ def test_reconcile_never_stores_a_value_of_a_changed_type_unchecked() -> None:
             action = reconcile(table, batch)
             if canonical(table) != canonical(batch):
                 assert action is not SAME, (table, batch)
+
+
+@pytest.mark.parametrize(
+    ("table", "wanted", "widened"),
+    [
+        (IntegerType(), LongType(), LongType()),
+        (FloatType(), DoubleType(), DoubleType()),
+        (DecimalType(10, 2), DecimalType(20, 2), DecimalType(20, 2)),
+        (DecimalType(20, 2), DecimalType(10, 2), None),  # narrower
+        (DecimalType(10, 2), DecimalType(20, 3), None),  # scale change
+        (LongType(), DoubleType(), None),  # not lossless
+        (IntegerType(), DoubleType(), None),  # Iceberg does not promote int -> double
+        (LongType(), LongType(), None),
+        (IntegerType(), StringType(), None),
+    ],
+)
+def test_promotion_is_exactly_icebergs_lossless_widening(
+    table: DataType, wanted: DataType, widened: DataType | None
+) -> None:
+    assert promotion(table, wanted) == widened
 
 
 # ---------------------------------------------------------------------------------------------
