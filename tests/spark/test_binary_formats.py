@@ -84,7 +84,9 @@ def test_gpmf_mp4_and_raw_land_a_truncated_file_is_quarantined(spark: Any, landi
         " order by sample limit 1"
     ).first()
     assert gps is not None and gps.units == "deg,deg,m,m/s,m/s"
-    quarantined = spark.sql("select file_uri, line, reason from ingest_meta.quarantine").collect()
+    quarantined = spark.sql(
+        "select file_uri, line, reason from ingest_meta.quarantine where table_name = 'raw.gopro_samples'"
+    ).collect()
     assert [(Path(q.file_uri).name, q.line) for q in quarantined] == [("cut.mp4", 1)]
     assert quarantined[0].reason.startswith("gpmf: MP4: box 'mdat'") and "truncated" in quarantined[0].reason
 
