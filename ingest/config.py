@@ -142,6 +142,16 @@ class SourceConfig(_Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _policy_fits_format(self) -> SourceConfig:
+        # A ULog message is a record of its topic table, not part of the log's record: dropping
+        # "the record" would need a quarantine per topic row, which is not built.
+        if self.format == "ulog" and self.schema_policy == "discard_row":
+            raise ValueError(
+                "schema_policy discard_row is not supported for format ulog; use frozen, freeze or discard_value"
+            )
+        return self
+
     @field_validator("table")
     @classmethod
     def _table_name(cls, value: str) -> str:

@@ -335,7 +335,9 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
     ``discard_row`` the records carrying one are marked for quarantine, and so leave every table.
     """
     if batch is None:  # only empty files: the table still records them
-        empty = spark.createDataFrame([], "_source_file string, _source_line bigint, _bad_reason string")
+        empty = spark.createDataFrame(
+            [], "_source_file string, _source_line bigint, _raw string, _bad_reason string"
+        )
         return [Target(source.table, plan_source(spark, source, []), empty, {}, is_child=False)]
     main_plan = plan_source(spark, source, batch.fields)
     parent_date = event_date_column(

@@ -45,16 +45,20 @@ def decode_file(
     from ingest.formats.gpmf import GpmfError, decode_gpmf
     from ingest.formats.ulog import UlogError, decode_ulog
 
+    # A file decodes whole or is one bad record: records are collected before any is yielded, so
+    # a corrupt payload after good ones cannot land half a file (the counter says 1 for it).
+    records: list[tuple[int, int | None, str | None, str, str | None]]
     try:
         if file_format == "gpmf":
-            for line, sample in enumerate(decode_gpmf(data), start=1):
-                yield line, None, None, _json(sample), None
+            records = [
+                (line, None, None, _json(s), None) for line, s in enumerate(decode_gpmf(data), start=1)
+            ]
         else:
-            for record in decode_ulog(data, topics):
-                yield 1, record.position, record.topic, _json(record.data), None
+            records = [(1, r.position, r.topic, _json(r.data), None) for r in decode_ulog(data, topics)]
     except (GpmfError, UlogError) as exc:
         head = {"file_bytes": len(data), "first_bytes_hex": data[:32].hex()}
-        yield 1, None, None, _json(head), f"{file_format}: {exc}"
+        records = [(1, None, None, _json(head), f"{file_format}: {exc}")]
+    yield from records
 
 
 def _decoder(file_format: BinaryFormat, topics: list[str]) -> Callable[[Row], Iterator[tuple[Any, ...]]]:

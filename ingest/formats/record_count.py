@@ -40,6 +40,7 @@ import codecs
 import gzip
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -84,7 +85,7 @@ def _chunks(uri: str, opener: Opener, strip_bom: bool = False) -> Iterator[bytes
             yield head.removeprefix(_BOM)
         while chunk := stream.read(CHUNK):
             yield chunk
-    except (EOFError, OSError, gzip.BadGzipFile) as exc:
+    except (EOFError, OSError, gzip.BadGzipFile, zlib.error) as exc:
         raise InputError(
             f"cannot read the file to the end: {exc}", where=uri, hint="the file is truncated or corrupt"
         ) from None

@@ -57,7 +57,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import StateError
+from ingest.errors import PullError, StateError
 from ingest.landing import PART_SUFFIX
 
 JOURNAL_DIR = "_pulls"
@@ -94,7 +94,15 @@ def tag_of(*parts: str) -> str:
 
 def landed_path(remote_rel: str, tag: str, *, folders: str, day: str) -> str:
     """Where a remote file lands, relative to the source directory (file name keeps its extensions)."""
-    directory, name = posixpath.split(remote_rel.strip("/"))
+    clean = posixpath.normpath("/" + remote_rel).lstrip("/")  # "a/../../x" cannot leave the source
+    if clean in ("", ".") or ".." in clean.split("/"):
+        raise PullError(
+            f"remote path {remote_rel!r} does not name a file under the source",
+            where=remote_rel,
+            hint="the server listed a name that leaves the source's folder; it is not pulled",
+        )
+    remote_rel = clean
+    directory, name = posixpath.split(remote_rel)
     if folders == "remote":
         return posixpath.join(directory, f"{tag}-{name}")
     flat = remote_rel.strip("/").replace("/", "__")

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -177,7 +177,14 @@ class RestPuller:
             )
             if not link or count == 0:
                 return None
-            return Request(urljoin(str(response.url), str(link)), {})
+            url = urljoin(str(response.url), str(link))
+            if _origin(url) != _origin(self.config.url):  # the credentials are for this API only
+                raise PullError(
+                    f"the next page link points to another server: {url}",
+                    where=self.config.url,
+                    hint="next links must stay on the API's scheme, host and port",
+                )
+            return Request(url, {})
         if isinstance(pages, NumberedPages):
             if count < pages.size:
                 return None
@@ -303,3 +310,9 @@ class RestPuller:
         report.bytes += record.size
         report.records += len(records)
         self.progress(self.source, f"page {seq}: {len(records)} record(s) -> {record.landed}")
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    """Scheme, host and port: where a bearer token may be sent."""
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port

@@ -131,3 +131,17 @@ def test_a_file_written_to_during_the_run_waits_and_lands_whole_next_time(
     monkeypatch.setattr(pipeline, "read_batch", read_batch)
     ingest(spark, landing, "busy.growing")
     assert sorted(r["n"] for r in rows(spark, "busy.growing")) == [1, 2, 10]
+
+
+def test_a_batch_of_only_a_truncated_gzip_quarantines_it(spark: Any, tmp_path: Path) -> None:
+    landing = tmp_path / "only_cut"
+    landing.mkdir()
+    (landing / "cut.jsonl.gz").write_bytes(gzip.compress(b'{"n": 1}\n' * 500)[:-20])
+
+    report = ingest(spark, landing, "busy.only_cut")
+
+    assert [(Path(f.file).name, f.status) for f in report.sources[0].files] == [
+        ("cut.jsonl.gz", "unreadable")
+    ]
+    held = spark.sql("select reason from ingest_meta.quarantine where table_name = 'busy.only_cut'").collect()
+    assert [r.reason.startswith("cannot read the file to the end") for r in held] == [True]

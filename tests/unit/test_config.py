@@ -278,3 +278,19 @@ def test_a_source_path_can_be_a_list_each_resolved_against_landing(tmp_path: Pat
 def test_an_empty_path_list_is_a_config_error(tmp_path: Path) -> None:
     error = config_error(write(tmp_path, "sources:\n  ev: {path: [], table: raw.ev, format: json}\n"))
     assert "sources.ev.path" in error.render() and "at least one" in error.render()
+
+
+def test_discard_row_is_refused_for_ulog_sources() -> None:
+    from pydantic import ValidationError
+
+    from ingest.config import IngestConfig
+
+    source = {
+        "name": "px4",
+        "path": "/x",
+        "table": "raw.px4",
+        "format": "ulog",
+        "schema_policy": "discard_row",
+    }
+    with pytest.raises(ValidationError, match="discard_row is not supported for format ulog"):
+        IngestConfig(sources=[source])

@@ -163,3 +163,13 @@ def test_csv_count_equals_pythons_csv_module_over_tricky_rows(
         )
     )
     assert count_records([uri], "csv", CsvGrammar(escape=escape)) == {uri: expected - 1} == {uri: 200}
+
+
+def test_a_corrupt_gzip_is_unreadable_not_a_crash(tmp_path: Path) -> None:
+    body = gzip.compress(b"".join(b'{"n": %d}\n' % i for i in range(5000)))
+    corrupt = body[:40] + bytes(b ^ 0xFF for b in body[40:80]) + body[80:]
+    uri = write(tmp_path / "bad.jsonl.gz", corrupt)
+    good = write(tmp_path / "good.jsonl", b'{"n": 1}\n')
+    counted = record_count.count_input([uri, good], "json")
+    assert counted.records == {good: 1}
+    assert list(counted.unreadable) == [uri]
