@@ -94,8 +94,8 @@ def tag_of(*parts: str) -> str:
 
 def landed_path(remote_rel: str, tag: str, *, folders: str, day: str) -> str:
     """Where a remote file lands, relative to the source directory (file name keeps its extensions)."""
-    clean = posixpath.normpath("/" + remote_rel).lstrip("/")  # "a/../../x" cannot leave the source
-    if clean in ("", ".") or ".." in clean.split("/"):
+    clean = posixpath.normpath("/" + remote_rel).lstrip("/")
+    if clean in ("", ".") or ".." in remote_rel.split("/"):  # "a/../../x" must not leave the source
         raise PullError(
             f"remote path {remote_rel!r} does not name a file under the source",
             where=remote_rel,

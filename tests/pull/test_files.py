@@ -177,3 +177,15 @@ def test_sftp_pulls_resumes_and_checks_the_host_key(
     refused = ingest_cli("pull", "--config", str(bad), state_dir=state, env={"SFTP_PASSWORD": password})
     assert refused.returncode == 1
     assert f"host key of 127.0.0.1:{server.port} is not trusted" in refused.stdout
+
+
+@pytest.mark.parametrize("name", ["../escape.csv", "a/../../escape.csv", "/../x.csv", ".."])
+def test_a_remote_name_cannot_leave_the_source_folder(name: str) -> None:
+    from ingest.errors import PullError
+    from ingest.pull.landing_writer import landed_path
+
+    with pytest.raises(PullError, match="does not name a file under the source"):
+        landed_path(name, "t" * 16, folders="remote", day="2026-01-01")
+    assert (
+        landed_path("a/./b.csv", "t" * 16, folders="remote", day="2026-01-01") == "a/" + "t" * 16 + "-b.csv"
+    )
