@@ -125,3 +125,13 @@ def pull_files(
         report.files.append(target.uri(record.landed))
         report.bytes += item.size - part.offset
         progress(target.source, f"pulled {item.rel} ({item.size} bytes) -> {record.landed}")
+
+
+def broke_off(where: str, exc: BaseException) -> PullError:
+    """A download cut by the network or the server: retryable, and the next pull resumes it."""
+    return PullError(
+        f"download of {where} broke off: {exc}",
+        where=where,
+        hint="pull again: the download resumes where it stopped",
+        retryable=True,
+    )

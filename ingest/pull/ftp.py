@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from ingest.errors import PullError
 from ingest.pull.config import FtpPull, read_secret
-from ingest.pull.files import RemoteFile
+from ingest.pull.files import RemoteFile, broke_off
 
 log = logging.getLogger(__name__)
 _BLOCK = 1 << 16
@@ -91,12 +91,7 @@ class FtpRemote:
                 rest=offset or None,
             )
         except (TimeoutError, OSError, EOFError, ftplib.error_temp, ftplib.error_reply) as exc:
-            raise PullError(
-                f"download of {self.describe(item.rel)} broke off: {exc}",
-                where=self.describe(item.rel),
-                hint="pull again: the download resumes where it stopped",
-                retryable=True,
-            ) from None
+            raise broke_off(self.describe(item.rel), exc) from None
 
     def close(self) -> None:
         try:

@@ -15,7 +15,7 @@ import asyncssh
 
 from ingest.errors import ConfigError, PullError
 from ingest.pull.config import SftpPull, read_secret
-from ingest.pull.files import RemoteFile
+from ingest.pull.files import RemoteFile, broke_off
 
 _BLOCK = 1 << 16
 
@@ -128,12 +128,7 @@ class SftpRemote:
         try:
             self._run(self._fetch(item, out, offset))
         except (OSError, asyncssh.Error) as exc:
-            raise PullError(
-                f"download of {self.describe(item.rel)} broke off: {exc}",
-                where=self.describe(item.rel),
-                hint="pull again: the download resumes where it stopped",
-                retryable=True,
-            ) from None
+            raise broke_off(self.describe(item.rel), exc) from None
 
     def close(self) -> None:
         try:
