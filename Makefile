@@ -21,7 +21,7 @@ export DAP_DOCS_PORT ?= 8080
 # The docs-site browser test drives Debian's Chromium (Playwright's own browser download is not used).
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help venv jars browser run generate ingest dbt-build docs docs-serve lint lint-dbt test bench clean
+.PHONY: help venv jars browser run generate ingest dbt-build docs docs-serve lint lint-dbt test bench bench-dlt clean
 
 help:  ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -86,8 +86,17 @@ test: venv jars browser lint  ## the whole test suite (unit, Spark integration, 
 
 	$(BIN)/python -m pytest tests
 
-bench: venv jars  ## ingest benchmark vs plain Spark, quick size (see bench/RESULTS.md)
-	$(BIN)/python bench/ingest_bench.py --quick
+DLT_VENV := $(STATE)/bench-dlt
+
+$(DLT_VENV)/bin/dlt: bench/dlt-constraints.txt
+	$(PYTHON) -m venv $(DLT_VENV)
+	$(DLT_VENV)/bin/pip install --quiet -c bench/dlt-constraints.txt 'dlt[parquet]'
+	@touch $@
+
+bench-dlt: $(DLT_VENV)/bin/dlt  ## a separate venv with dlt (pinned in bench/dlt-constraints.txt) for the benchmark
+
+bench: venv jars bench-dlt  ## floor vs ingest vs dlt, quick size; full size: bench/ingest_bench.py (bench/RESULTS.md)
+	$(BIN)/python bench/ingest_bench.py --quick --dlt-python $(DLT_VENV)/bin/python
 
 clean:  ## remove generated state (warehouse, metastore, landing data, dbt target)
 	rm -rf $(STATE) target logs dbt_packages
