@@ -157,6 +157,9 @@ def run_ours(name: str, landing: Path, work: Path, env: dict[str, str]) -> Resul
     sources = report["sources"]
     assert isinstance(sources, list)
     rows = sum(int(source["rows_written"]) for source in sources)
+    steps = report.get("seconds_per_step") or {}
+    assert isinstance(steps, dict)
+    print("  ours, seconds per step: " + ", ".join(f"{k} {v:.1f}" for k, v in steps.items()))
     return Result("ours", seconds, rows, peak, *file_layout(state / "warehouse" / "bench.db" / name))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 
     from ingest.pipeline import RunReport
     from ingest.pull.runner import PullReport
+
+log = logging.getLogger(__name__)
 
 app = typer.Typer(
     cls=Group,
@@ -86,6 +89,22 @@ def _spark(settings: Settings, app_name: str) -> SparkSession:
         return build_spark(settings, app_name)
 
 
+class StepClock:
+    """Wall seconds per step of a run, from the progress callbacks: the time up to a step's
+    callback belongs to the step before it (``--json``'s ``seconds_per_step``, the benchmark's
+    profile). ``<source>.read`` includes inference and parsing; ``<source>.commit`` the writes."""
+
+    def __init__(self, first: str) -> None:
+        self.seconds: dict[str, float] = {}
+        self._current = first
+        self._since = time.perf_counter()
+
+    def lap(self, next_step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[self._current] = round(self.seconds.get(self._current, 0.0) + now - self._since, 3)
+        self._current, self._since = next_step, now
+
+
 def _execute(
     sources: list[SourceConfig],
     *,
@@ -102,7 +121,9 @@ def _execute(
     from ingest import pipeline
     from ingest.faults import FaultPoint
 
+    clock = StepClock("start_spark")
     spark = _spark(settings, f"ingest {command}")
+    clock.lap("prepare_run")  # ingest_meta tables, the run's "started" row
     order = {s.name: i for i, s in enumerate(sources)}
     steps = len(pipeline.STEPS)
     with Progress(
@@ -116,6 +137,7 @@ def _execute(
         task = bar.add_task("starting", total=len(sources) * steps, source="")
 
         def progress(source: str, step: str, detail: str) -> None:
+            clock.lap(f"{source}.{step}" if step != "done" else "run_bookkeeping")
             done = order[source] * steps + pipeline.STEPS.index(step) + (1 if step == "done" else 0)
             bar.update(task, completed=done, description=escape(detail), source=escape(source))
 
@@ -128,8 +150,10 @@ def _execute(
             fault=FaultPoint(os.environ.get("DAP_FAULT")),
             work_dir=settings.state_dir,
         )
+    clock.lap("report")
+    log.debug("seconds per step: %s", clock.seconds)
     if as_json:
-        data = report.to_dict()
+        data = {**report.to_dict(), "seconds_per_step": clock.seconds}
         if pulled is not None:
             data = {"pull": pulled.to_dict(), **data, "ok": report.ok and pulled.ok}
         out.print_json(json.dumps(data, default=str))
