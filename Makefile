@@ -18,6 +18,8 @@ JARS := $(JARS_DIR)/.verified
 export DAP_JARS_DIR ?= $(JARS_DIR)
 # `make docs-serve` serves the docs site on 127.0.0.1 at this port.
 export DAP_DOCS_PORT ?= 8080
+# `make test` runs the suite in this many pytest-xdist workers (each with its own Spark session).
+TEST_WORKERS ?= 2
 # The docs-site browser test drives Debian's Chromium (Playwright's own browser download is not used).
 CHROMIUM ?= /usr/bin/chromium
 
@@ -84,7 +86,7 @@ lint-dbt: venv  ## dbt-score over the parsed project (descriptions, primary-key 
 
 test: venv jars browser lint  ## the whole test suite (unit, Spark integration, dbt end to end, docs site in Chromium, platform)
 
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests -n $(TEST_WORKERS) --dist loadgroup --durations=25
 
 DLT_VENV := $(STATE)/bench-dlt
 

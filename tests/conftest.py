@@ -37,6 +37,24 @@ def require_realdata(*paths: Path) -> None:
     pytest.skip(f"real data not present: {', '.join(missing)}")
 
 
+# Test directories whose files share one session-scoped service (a platform, a broker, one
+# end-to-end pipeline run): run as one group on one xdist worker, so the service starts once.
+SHARED_SERVICE_DIRS = ("e2e", "platform", "stream")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``make test`` runs two xdist workers with ``--dist loadgroup``: one group per file (its
+    module fixtures are built once), one per shared-service directory."""
+    for item in items:
+        try:
+            path = Path(str(item.path)).relative_to(ROOT / "tests")
+        except ValueError:  # a test file outside tests/ (a pytest run given other paths)
+            continue
+        group = path.parts[0] if path.parts[0] in SHARED_SERVICE_DIRS else str(path)
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """``@pytest.mark.realdata(path, ...)``: checked before any fixture is set up (Spark included)."""
