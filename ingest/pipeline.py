@@ -479,6 +479,24 @@ def ingest_files(
     )
 
 
+def ingest_records(
+    spark: SparkSession,
+    source: SourceConfig,
+    run_id: str,
+    records: DataFrame,
+    inputs: Inputs,
+    report: SourceReport,
+    *,
+    progress: Progress = lambda _source, _step, _detail: None,
+    fault: FaultPoint | None = None,
+) -> SourceReport:
+    """JSON records that are not in files (a Kafka micro-batch's messages; ``records`` persisted,
+    released here): the JSON path from the inference on."""
+    progress(source.name, "read", f"parsing {sum(inputs.counted.records.values())} record(s)")
+    batch = json_batch(spark, source, records, inputs.files)
+    return ingest_batch(spark, source, run_id, batch, inputs, report, progress=progress, fault=fault)
+
+
 def ingest_batch(
     spark: SparkSession,
     source: SourceConfig,

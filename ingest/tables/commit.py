@@ -74,10 +74,12 @@ class StreamBatch(NamedTuple):
     query_id: str  # the streaming query's id, kept in its checkpoint (stable across restarts)
     batch_id: int
     landing_files: bool  # file source: the entries are landing files; Kafka: topic partitions
+    attempt: int = 0  # a file-stream batch reads files that changed while it read them again
 
     @property
     def key(self) -> str:
-        return f"{self.query_id}/{self.batch_id}"
+        suffix = f".{self.attempt}" if self.attempt else ""
+        return f"{self.query_id}/{self.batch_id}{suffix}"
 
 
 class CommittedFile(NamedTuple):
