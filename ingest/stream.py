@@ -45,8 +45,6 @@ from ingest.tables.commit import StreamBatch
 log = logging.getLogger(__name__)
 
 MAX_REREADS = 5  # a file-stream batch reads files that change while it reads them at most this often
-# Files older than this (relative to the newest file seen) would be ignored by Spark's file source.
-MAX_FILE_AGE = "3650d"
 
 
 @dataclass

@@ -29,7 +29,11 @@ from ingest.landing import LandingFile, is_hidden, is_remote, landing_file
 
 log = logging.getLogger(__name__)
 
+# Spark's file source ignores files older than this relative to the newest one it has seen (after
+# its first batch); a pulled file can keep an old modification time, so the limit is far away.
+MAX_FILE_AGE = "3650d"
 LISTING = ("path", "length", "modificationTime")
+BINARY_FILE_SCHEMA = "path string, modificationTime timestamp, length bigint, content binary"
 
 
 def _check_path(pattern: str, *, create: bool) -> None:
@@ -52,8 +56,10 @@ def file_stream(spark: SparkSession, source: SourceConfig) -> DataFrame:
         _check_path(pattern, create=source.pull is not None)
         frames.append(
             spark.readStream.format("binaryFile")
+            .schema(BINARY_FILE_SCHEMA)  # a streaming source needs it given; the format's own
             .option("recursiveFileLookup", "true")
             .option("maxFilesPerTrigger", str(source.stream.max_files_per_trigger))
+            .option("maxFileAge", MAX_FILE_AGE)
             .load(pattern)
             .select(*LISTING)
         )
