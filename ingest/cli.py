@@ -39,7 +39,7 @@ from ingest.cli_options import (
     VerboseOpt,
     package_version,
 )
-from ingest.cli_stream import broker_app
+from ingest.cli_stream import broker_app, collect
 from ingest.config import TABLE_RULE, SourceConfig, describe_errors, is_table_name, load_config
 from ingest.errors import ConfigError, IngestError
 from ingest.settings import Settings, load_settings
@@ -551,6 +551,7 @@ catalog_app = typer.Typer(cls=Group, help="Hive metastore maintenance.", no_args
 app.add_typer(catalog_app, name="catalog")
 # The real-time path (ingest.cli_stream): the local Kafka broker and the HTTP collector.
 app.add_typer(broker_app, name="broker")
+app.command(cls=Command)(collect)
 
 
 @catalog_app.command("rebuild", cls=Command)

@@ -113,3 +113,38 @@ def broker_status(state_dir: StateOpt = None, as_json: JsonOpt = False) -> None:
             out.print(f"  {name} ({partitions} partitions)", markup=False)
     if not status.healthy:
         raise typer.Exit(5)
+
+
+def collect(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", envvar="DAP_CONFIG", help="the sources config: its JSON sources")
+    ] = Path("ingest.yml"),
+    source: SourcesOpt = None,
+    host: Annotated[
+        str | None, typer.Option("--host", help="listen address (default DAP_COLLECTOR_HOST or 127.0.0.1)")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", min=1, max=65535, help="listen port (default DAP_COLLECTOR_PORT or 8090)"),
+    ] = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Serve the HTTP collector: devices POST JSON lines (or gzip) to /v1/events/<source>; each line
+    goes to Kafka (dap.events.<source>, or dap.deadletter.<source> when it is not a JSON object)."""
+    from ingest.broker import load_broker_settings
+    from ingest.collect.server import load_collector_settings, serve
+
+    def announce(message: str) -> None:
+        console.print(escape(message), soft_wrap=True, highlight=False)
+
+    try:
+        settings = load_settings(state_dir=state_dir)
+        sources = _sources(config, settings, source)
+        serve(
+            load_collector_settings(settings.state_dir, host=host, port=port),
+            load_broker_settings(state_dir=settings.state_dir),
+            sources,
+            announce=announce,
+        )
+    except IngestError as exc:
+        raise _fail(exc) from None

@@ -15,6 +15,8 @@ import pytest
 
 from ingest.broker import Broker, BrokerSettings, load_broker_settings
 
+from .collector_process import Collector, write_config
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -39,3 +41,24 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
 @pytest.fixture(scope="session")
 def broker_settings(broker: Broker) -> BrokerSettings:
     return broker.settings
+
+
+@pytest.fixture(scope="module")
+def collector(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collector]:
+    """The real ``ingest collect`` for a module: JSON sources ``c_cam`` and ``c_app``, CSV ``c_csv``;
+    a 64 KiB body limit (413 tests); fleet ``fleet-a`` with a token from the environment."""
+    state = tmp_path_factory.mktemp("collector")
+    config = write_config(state / "ingest.yml", ["c_cam", "c_app"], ("c_csv",))
+    handle = Collector(
+        config,
+        broker.settings,
+        state,
+        free_port(),
+        DAP_COLLECTOR_MAX_BODY="65536",
+        DAP_COLLECTOR_MAX_DECOMPRESSED="1048576",
+    )
+    handle.start()
+    try:
+        yield handle
+    finally:
+        handle.stop()
