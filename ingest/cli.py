@@ -1,4 +1,5 @@
-"""Command line: ``ingest run | stream | pull | load | plan | status | compact | rollback | catalog rebuild | generate``.
+"""Command line: ``ingest run | stream | pull | load | plan | status | compact | rollback | catalog rebuild | generate``
+(and ``broker`` and ``collect``, the real-time path, in ``ingest.cli_stream``).
 
 Only this module draws (rich progress and tables) and sets logging handlers. Exit codes:
 0 success, 1 a source failed, 2 bad config or option, 3 unreadable input, 4 bad state.
@@ -39,6 +40,7 @@ from ingest.cli_options import (
     VerboseOpt,
     package_version,
 )
+from ingest.cli_stream import broker_app, collect
 from ingest.config import TABLE_RULE, SourceConfig, describe_errors, is_table_name, load_config
 from ingest.errors import ConfigError, IngestError
 from ingest.settings import Settings, load_settings
@@ -700,6 +702,9 @@ def rollback(
 
 catalog_app = typer.Typer(cls=Group, help="Hive metastore maintenance.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+# The real-time path (ingest.cli_stream): the local Kafka broker and the HTTP collector.
+app.add_typer(broker_app, name="broker")
+app.command(cls=Command)(collect)
 
 
 @catalog_app.command("rebuild", cls=Command)

@@ -21,8 +21,9 @@ sources:
     ulog: {topics: [vehicle_gps_position]}   # format ulog: only these topics' child tables (default all)
     stream:                        # `ingest stream` (Spark Structured Streaming); omit: stream new files
       kind: kafka                  # kafka: the source's topic | files: new files under `path`
-      topic: dap.camera            # default dap.<source>
-      bootstrap_servers: 127.0.0.1:9092   # default $DAP_KAFKA_BOOTSTRAP, else 127.0.0.1:9092
+      topic: dap.events.camera     # default dap.events.<source> (the collector's); its dead letters
+                                   # (dap.deadletter.<source>) are read too and quarantined
+      bootstrap_servers: 127.0.0.1:19092  # default: the local broker's (DAP_KAFKA_BOOTSTRAP, ingest.broker)
       starting_offsets: earliest   # where a new query (no checkpoint yet) starts: earliest | latest
       max_offsets_per_trigger: 200000     # messages per micro-batch at most (default: all available)
       max_files_per_trigger: 1000  # kind files: files per micro-batch at most
@@ -100,8 +101,8 @@ class StreamConfig(_Strict):
     """How ``ingest stream`` reads a source: its Kafka topic, or new files under its ``path``."""
 
     kind: Literal["kafka", "files"] = "files"
-    topic: str | None = None  # kafka: default dap.<source>
-    bootstrap_servers: str | None = None  # kafka: default $DAP_KAFKA_BOOTSTRAP, else 127.0.0.1:9092
+    topic: str | None = None  # kafka: default dap.events.<source> (ingest.broker.topics)
+    bootstrap_servers: str | None = None  # kafka: default the broker settings' (DAP_KAFKA_BOOTSTRAP)
     starting_offsets: Literal["earliest", "latest"] = "earliest"
     max_offsets_per_trigger: int | None = Field(default=None, ge=1)
     max_files_per_trigger: int = Field(default=1000, ge=1)
@@ -183,11 +184,6 @@ class SourceConfig(_Strict):
         if self.stream.kind == "kafka" and self.format != "json":
             raise ValueError("stream.kind kafka needs format json (a Kafka message is one JSON record)")
         return self
-
-    @property
-    def topic(self) -> str:
-        """The source's Kafka topic (``dap.<source>`` unless ``stream.topic`` names another)."""
-        return self.stream.topic or f"dap.{self.name}"
 
     @field_validator("table")
     @classmethod

@@ -52,6 +52,8 @@ from ingest.transform import (
 from ingest.typing_rules import promotion
 
 log = logging.getLogger(__name__)
+# A record column: a reason the record is bad before it is parsed (a Kafka dead letter).
+REJECTED = "_rejected"
 # progress(source, step, detail): the CLI draws it; steps come in this order for every source.
 STEPS = ("discover", "read", "ddl", "commit", "done")
 Progress = Callable[[str, str, str], None]
@@ -165,9 +167,14 @@ def json_batch(
     spark: SparkSession, source: SourceConfig, records: DataFrame, files: list[LandingFile]
 ) -> Batch:
     """JSON records (``_source_file``, ``_source_line``, ``_raw``; persisted by the caller, released
-    with the batch): infer, parse, flatten. Files' records or a Kafka micro-batch's messages."""
-    schema, first_types = infer_in_landing_order(spark, records, files)
+    with the batch): infer, parse, flatten. Files' records or a Kafka micro-batch's messages (a
+    record with a ``_rejected`` reason is quarantined with it and does not shape the schema)."""
+    rejected = REJECTED in records.columns
+    accepted = records.where(F.col(REJECTED).isNull()) if rejected else records
+    schema, first_types = infer_in_landing_order(spark, accepted, files)
     parsed = parse_json_records(records, schema)
+    if rejected:
+        parsed = parsed.withColumn("_bad_reason", F.coalesce(F.col(REJECTED), F.col("_bad_reason")))
     fields, arrays = flatten_schema(
         schema, max_depth=source.flatten.max_depth, explode=source.arrays.explode_paths
     )

@@ -190,7 +190,7 @@ class StreamRunner:
         report = pipeline.SourceReport(source.name, source.table)
         if source.stream.kind == "kafka":
             stream = StreamBatch(query_id, batch_id, landing_files=False)
-            messages = batch_records(frame)
+            messages = batch_records(frame, source)
             oldest = messages.oldest
             inputs = pipeline.Inputs(messages.partitions, messages.counted, stream)
             report = pipeline.ingest_records(
