@@ -26,7 +26,7 @@ export DAP_DOCS_PORT ?= 8080
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: help venv jars browser run generate ingest dbt-build docs docs-serve lint lint-dbt test bench clean \
-	stream-up stream-down stream-status
+	stream-up stream-down stream-status bench-stream
 
 help:  ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -108,6 +108,9 @@ stream-down:  ## stop the Kafka broker (its data stays under .state/kafka)
 
 stream-status: venv  ## the Kafka broker: running, reachable, topics
 	$(BIN)/ingest broker status
+
+bench-stream: venv jars  ## real-time path: POST at 2,000 events/s -> collector -> Kafka -> ingest stream; latency p50/p95
+	$(BIN)/python bench/stream_bench.py
 
 clean:  ## remove generated state (warehouse, metastore, landing data, dbt target)
 	rm -rf $(STATE) target logs dbt_packages
