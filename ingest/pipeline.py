@@ -771,6 +771,8 @@ def _log_and_apply_ddl(
     Logged first: a crash between the log and the DDL leaves a logged change the next run applies
     (it plans against the table, finds the column missing, and adds it).
     """
+    if plan.exists and not plan.ddl and not plan.new_mappings:
+        return  # nothing to log or apply (most micro-batches): no metastore round trip, no lock
     new_columns = [c.column for c in plan.new_mappings if c.is_new_column]
     first = _first_seen(rows, new_columns + [f.name for f in plan.widened])
     meta.append(
