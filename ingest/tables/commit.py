@@ -195,6 +195,11 @@ def append(
         if not todo:
             return []
         selected = rows.where(~F.col(source_column).isin(skipped)) if skipped else rows
+        writing = selected.sparkSession
+        if not writing._jsparkSession.equals(spark._jsparkSession):
+            # Rows of a streaming micro-batch belong to the query's own session, whose catalog
+            # caches the table: without a refresh it would not see columns added since.
+            writing.catalog.refreshTable(quote_table(table))
         writer = (
             selected.writeTo(quote_table(table))
             .option(f"snapshot-property.{RUN_KEY}", run_id)
