@@ -16,6 +16,10 @@ DBT := $(BIN)/dbt
 JARS_DIR ?= $(STATE)/jars
 JARS := $(JARS_DIR)/.verified
 export DAP_JARS_DIR ?= $(JARS_DIR)
+# The Kafka broker's own jars (Scala 2.13): a separate dir, never on Spark's class path.
+KAFKA_JARS_DIR ?= $(JARS_DIR)/kafka-broker
+KAFKA_JARS := $(KAFKA_JARS_DIR)/.verified
+export DAP_KAFKA_JARS_DIR ?= $(KAFKA_JARS_DIR)
 # `make docs-serve` serves the docs site on 127.0.0.1 at this port.
 export DAP_DOCS_PORT ?= 8080
 # `make test` runs the suite in this many pytest-xdist workers (each with its own Spark session).
@@ -23,7 +27,8 @@ TEST_WORKERS ?= 2
 # The docs-site browser test drives Debian's Chromium (Playwright's own browser download is not used).
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help venv jars browser run generate ingest dbt-build docs docs-serve lint lint-dbt test bench bench-dlt clean
+.PHONY: help venv jars browser run generate ingest dbt-build docs docs-serve lint lint-dbt test bench bench-dlt clean \
+	stream-up stream-down stream-status bench-stream
 
 help:  ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -31,7 +36,7 @@ help:  ## list targets
 $(BIN)/ingest: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dbt,dev,platform]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dbt,dev,platform,stream]'
 	@touch $@
 
 venv: $(BIN)/ingest  ## create .venv with the pinned dependencies
@@ -40,7 +45,11 @@ $(JARS): jars/jars.lock jars/fetch.sh
 	jars/fetch.sh $(JARS_DIR)
 	@touch $@
 
-jars: $(JARS)  ## fetch the pinned jars (Iceberg, s3a) from Maven Central and verify their sha256
+$(KAFKA_JARS): jars/kafka-broker.lock jars/fetch.sh
+	jars/fetch.sh --lock jars/kafka-broker.lock $(KAFKA_JARS_DIR)
+	@touch $@
+
+jars: $(JARS) $(KAFKA_JARS)  ## fetch the pinned jars (Iceberg, s3a; the Kafka broker) from Maven Central, verify their sha256
 
 $(CHROMIUM):
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
@@ -99,6 +108,20 @@ bench-dlt: $(DLT_VENV)/bin/dlt  ## a separate venv with dlt (pinned in bench/dlt
 
 bench: venv jars bench-dlt  ## floor vs ingest vs dlt, quick size; full size: bench/ingest_bench.py (bench/RESULTS.md)
 	$(BIN)/python bench/ingest_bench.py --quick --dlt-python $(DLT_VENV)/bin/python
+
+# The real-time path on the embedded default: one Kafka broker (KRaft) on 127.0.0.1:$DAP_KAFKA_PORT
+# (default 19092), data under $(STATE)/kafka, a topic per JSON source of ingest.yml.
+stream-up: venv jars  ## start the Kafka broker and create the sources' topics (idempotent)
+	$(BIN)/ingest broker start --config ingest.yml
+
+stream-down:  ## stop the Kafka broker (its data stays under .state/kafka)
+	@if [ -x $(BIN)/ingest ]; then $(BIN)/ingest broker stop; else echo "no venv: nothing to stop"; fi
+
+stream-status: venv  ## the Kafka broker: running, reachable, topics
+	$(BIN)/ingest broker status
+
+bench-stream: venv jars  ## real-time path: POST at 2,000 events/s -> collector -> Kafka -> ingest stream; latency p50/p95
+	$(BIN)/python bench/stream_bench.py
 
 clean:  ## remove generated state (warehouse, metastore, landing data, dbt target)
 	rm -rf $(STATE) target logs dbt_packages

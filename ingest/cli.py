@@ -1,4 +1,5 @@
-"""Command line: ``ingest run | pull | load | plan | status | compact | rollback | catalog rebuild | generate``.
+"""Command line: ``ingest run | stream | pull | load | plan | status | compact | rollback | catalog rebuild | generate``
+(and ``broker`` and ``collect``, the real-time path, in ``ingest.cli_stream``).
 
 Only this module draws (rich progress and tables) and sets logging handlers. Exit codes:
 0 success, 1 a source failed, 2 bad config or option, 3 unreadable input, 4 bad state.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -39,6 +41,7 @@ from ingest.cli_options import (
     VerboseOpt,
     package_version,
 )
+from ingest.cli_stream import broker_app, collect
 from ingest.config import TABLE_RULE, SourceConfig, describe_errors, is_table_name, load_config
 from ingest.errors import ConfigError, IngestError
 from ingest.settings import Settings, load_settings
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
 
     from ingest.pipeline import RunReport
     from ingest.pull.runner import PullReport
+    from ingest.stream import BatchReport, StreamReport
 
 log = logging.getLogger(__name__)
 
@@ -367,6 +371,157 @@ def run(
 
 
 @app.command(cls=Command)
+def stream(
+    config: ConfigOpt = Path("ingest.yml"),
+    source: SourcesOpt = None,
+    landing: LandingOpt = None,
+    state_dir: StateOpt = None,
+    as_json: JsonOpt = False,
+    trigger_seconds: Annotated[
+        float,
+        typer.Option(
+            "--trigger-seconds",
+            envvar="DAP_STREAM_TRIGGER_SECONDS",
+            min=0.1,
+            help="start a micro-batch this often (seconds)",
+        ),
+    ] = 5.0,
+    available_now: Annotated[
+        bool,
+        typer.Option(
+            "--available-now",
+            "--once",
+            help="take everything available now (in micro-batches), then stop: tests and backfills",
+        ),
+    ] = False,
+) -> None:
+    """Stream the sources' Kafka topics or new landing files into their tables until stopped.
+
+    Each micro-batch goes through the batch path (new columns, quarantine, one commit per table),
+    exactly once (a checkpoint per source under the state dir, commits keyed by query and batch).
+    SIGTERM or Ctrl-C stops after the micro-batch in flight, with a summary; exit 0, or 1 when a
+    source's stream failed.
+    """
+    import signal
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        if not stop.is_set():
+            console.print(f"{signal.Signals(signum).name}: stopping after the micro-batch in flight")
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, request_stop)
+    try:
+        settings = load_settings(state_dir=state_dir)
+        sources = load_config(config, landing).select(source)
+        if any(s.stream.kind == "kafka" for s in sources):
+            from ingest.sources.kafka_jars import require_kafka_jars
+
+            require_kafka_jars(settings.jars_dir)
+        report = _stream(
+            sources, settings, stop, trigger_seconds=trigger_seconds, available_now=available_now
+        )
+    except IngestError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        out.print_json(json.dumps(report.to_dict(), default=str))
+    else:
+        _print_stream_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _stream(
+    sources: list[SourceConfig],
+    settings: Settings,
+    stop: threading.Event,
+    *,
+    trigger_seconds: float,
+    available_now: bool,
+) -> StreamReport:
+    import os
+
+    from ingest.faults import FaultPoint
+    from ingest.stream import StreamRunner
+
+    spark = _spark(settings, "ingest stream")
+    runner = StreamRunner(
+        spark,
+        sources,
+        state_dir=settings.state_dir,
+        trigger_seconds=trigger_seconds,
+        available_now=available_now,
+        on_batch=_print_batch,
+        fault=FaultPoint(os.environ.get("DAP_FAULT")),
+    )
+    if not stop.is_set():
+        runner.start()
+        mode = "everything available now" if available_now else f"a micro-batch every {trigger_seconds:g} s"
+        console.print(
+            escape(f"streaming {', '.join(f'{s.name} ({s.stream.kind})' for s in sources)}: {mode}"),
+            highlight=False,
+        )
+    return runner.wait(stop)
+
+
+def _print_batch(batch: BatchReport) -> None:
+    """One line per micro-batch (stderr): rows, new columns, quarantined, time taken, latency."""
+    line = (
+        f"{batch.source} batch {batch.batch_id}: {batch.rows_read} read = {batch.rows_written} written + "
+        f"{batch.rows_quarantined} quarantined"
+    )
+    if batch.columns_added:
+        line += f"; new columns: {', '.join(batch.columns_added)}"
+    if batch.replayed:
+        line += "; already committed (a replay after a restart): nothing appended"
+    line += f"; {batch.seconds:.1f} s"
+    if batch.latency is not None:
+        line += f", latency {batch.latency:.1f} s"
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _print_stream_report(report: StreamReport) -> None:
+    table = Table(title=escape(f"ingest stream {report.run_id} ({report.stopped})"))
+    numbers = ("batches", "read", "written", "quarantined", "new columns", "replayed")
+    for header in ("source", "from", "table", "status", *numbers):
+        table.add_column(header, justify="right" if header in numbers else "left")
+    for s in report.sources:
+        table.add_row(
+            escape(s.source),
+            s.kind,
+            escape(s.table),
+            escape("ok" if s.error is None else f"failed: {s.error}"),
+            str(s.batches),
+            str(s.rows_read),
+            str(s.rows_written),
+            str(s.rows_quarantined),
+            str(len(s.columns_added)),
+            str(s.replayed),
+        )
+    out.print(table)
+    out.print(
+        f"{sum(s.rows_read for s in report.sources)} records read = "
+        f"{sum(s.rows_written for s in report.sources)} written + "
+        f"{sum(s.rows_quarantined for s in report.sources)} quarantined",
+        markup=False,
+        highlight=False,
+    )
+    for s in report.sources:
+        if s.columns_added:
+            out.print(escape(f"{s.table}: added " + ", ".join(s.columns_added)), highlight=False)
+        if s.rows_quarantined:
+            out.print(
+                f"  select file_uri, line, reason, raw from ingest_meta.quarantine where source = '{s.source}'"
+                f" and run_id like 'stream-%' order by quarantined_at desc",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+
+
+@app.command(cls=Command)
 def pull(
     config: ConfigOpt = Path("ingest.yml"),
     source: SourcesOpt = None,
@@ -571,6 +726,9 @@ def rollback(
 
 catalog_app = typer.Typer(cls=Group, help="Hive metastore maintenance.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+# The real-time path (ingest.cli_stream): the local Kafka broker and the HTTP collector.
+app.add_typer(broker_app, name="broker")
+app.command(cls=Command)(collect)
 
 
 @catalog_app.command("rebuild", cls=Command)

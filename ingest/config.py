@@ -19,6 +19,14 @@ sources:
                                    # discard_value: values out of the columns, to _rescued_data
     types: {zip: string, order.amount: "decimal(12,2)"}   # hints: win over inference for new columns
     ulog: {topics: [vehicle_gps_position]}   # format ulog: only these topics' child tables (default all)
+    stream:                        # `ingest stream` (Spark Structured Streaming); omit: stream new files
+      kind: kafka                  # kafka: the source's topic | files: new files under `path`
+      topic: dap.events.camera     # default dap.events.<source> (the collector's); its dead letters
+                                   # (dap.deadletter.<source>) are read too and quarantined
+      bootstrap_servers: 127.0.0.1:19092  # default: the local broker's (DAP_KAFKA_BOOTSTRAP, ingest.broker)
+      starting_offsets: earliest   # where a new query (no checkpoint yet) starts: earliest | latest
+      max_offsets_per_trigger: 200000     # messages per micro-batch at most (default: all available)
+      max_files_per_trigger: 1000  # kind files: files per micro-batch at most
 ```
 """
 
@@ -89,6 +97,24 @@ class UlogOptions(_Strict):
     topics: list[str] = Field(default_factory=list)  # empty: every topic in the logs
 
 
+class StreamConfig(_Strict):
+    """How ``ingest stream`` reads a source: its Kafka topic, or new files under its ``path``."""
+
+    kind: Literal["kafka", "files"] = "files"
+    topic: str | None = None  # kafka: default dap.events.<source> (ingest.broker.topics)
+    bootstrap_servers: str | None = None  # kafka: default the broker settings' (DAP_KAFKA_BOOTSTRAP)
+    starting_offsets: Literal["earliest", "latest"] = "earliest"
+    max_offsets_per_trigger: int | None = Field(default=None, ge=1)
+    max_files_per_trigger: int = Field(default=1000, ge=1)
+
+    @field_validator("topic")
+    @classmethod
+    def _topic_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^[A-Za-z0-9._-]{1,249}$", value):
+            raise ValueError(f"a Kafka topic name is 1-249 of [A-Za-z0-9._-], got {value!r}")
+        return value
+
+
 class SourceConfig(_Strict):
     name: str
     path: str | list[str]
@@ -105,6 +131,7 @@ class SourceConfig(_Strict):
     schema_policy: SchemaPolicy = "evolve"
     types: dict[str, str] = Field(default_factory=dict)
     pull: PullConfig | None = None  # fetch files into `path` first (`ingest pull`, `ingest run --pull`)
+    stream: StreamConfig = StreamConfig()  # how `ingest stream` reads it (default: new files under `path`)
 
     @field_validator("types")
     @classmethod
@@ -150,6 +177,12 @@ class SourceConfig(_Strict):
             raise ValueError(
                 "schema_policy discard_row is not supported for format ulog; use frozen, freeze or discard_value"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _kafka_is_json(self) -> SourceConfig:
+        if self.stream.kind == "kafka" and self.format != "json":
+            raise ValueError("stream.kind kafka needs format json (a Kafka message is one JSON record)")
         return self
 
     @field_validator("table")
@@ -287,8 +320,9 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
             else _resolve(str(given), landing, config=path, setting=setting)
         )
         body.update(name=name, path=resolved)
-        if isinstance(body.get("pull"), dict):
-            body["pull"] = _expand_pull(body["pull"], config=path, setting=f"sources.{name}.pull")
+        for block in ("pull", "stream"):
+            if isinstance(body.get(block), dict):
+                body[block] = _expand_pull(body[block], config=path, setting=f"sources.{name}.{block}")
         sources.append(body)
     try:
         return IngestConfig.model_validate({"landing": landing, "sources": sources})

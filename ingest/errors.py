@@ -52,6 +52,13 @@ class StateError(IngestError):
     exit_code = 4
 
 
+class ServiceError(IngestError):
+    """A local service (the Kafka broker, the HTTP collector) could not be started, stopped or
+    reached (exit 5, as platformctl's PlatformError): the message names its log file."""
+
+    exit_code = 5
+
+
 class PullError(IngestError):
     """A pull from a remote server failed (exit 1: that source failed, the others go on).
 

@@ -54,6 +54,26 @@ def _local_file(absolute: str) -> LandingFile:
     return LandingFile(absolute, stat.st_size, sha256_of(absolute), stat.st_mtime)
 
 
+def landing_file(uri: str, size: int, modified: float) -> LandingFile | None:
+    """The identity of one file as it is now (None when it is gone): a local file by ``stat``
+    and SHA-256, an S3 object by its ETag (``size`` and ``modified`` as listed)."""
+    if is_remote(uri):
+        from ingest.landing_s3 import current_etags
+
+        etag = current_etags([uri]).get(uri)
+        return LandingFile(uri, size, etag, modified) if etag else None
+    try:
+        return _local_file(uri)
+    except FileNotFoundError:
+        return None
+
+
+def is_hidden(uri: str) -> bool:
+    """A name ingest never lists: hidden, ``_``-prefixed (``_SUCCESS``) or a partial download."""
+    name = uri.rstrip("/").rsplit("/", 1)[-1]
+    return name.startswith((".", "_")) or name.endswith(PART_SUFFIX)
+
+
 def unsettled(files: list[LandingFile], settle_seconds: float, now: float) -> list[LandingFile]:
     """Files modified less than ``settle_seconds`` before ``now``: maybe still being written."""
     return [f for f in files if now - f.modified < settle_seconds]

@@ -37,7 +37,7 @@ from ingest.reconcile import ReconcileError, reconcile
 from ingest.schema_hints import apply_type_hints
 from ingest.schema_merge import merge_in_order
 from ingest.schema_plan import RESCUE_COLUMN, TablePlan, add_columns_sql, plan_table, widen_column_sql
-from ingest.tables.commit import CommittedFile, FileEntry, FileStatus, append
+from ingest.tables.commit import CommittedFile, FileEntry, FileStatus, StreamBatch, append
 from ingest.tables.lock import commit_lock
 from ingest.transform import (
     OUTCOME,
@@ -52,6 +52,8 @@ from ingest.transform import (
 from ingest.typing_rules import promotion
 
 log = logging.getLogger(__name__)
+# A record column: a reason the record is bad before it is parsed (a Kafka dead letter).
+REJECTED = "_rejected"
 # progress(source, step, detail): the CLI draws it; steps come in this order for every source.
 STEPS = ("discover", "read", "ddl", "commit", "done")
 Progress = Callable[[str, str, str], None]
@@ -150,13 +152,7 @@ def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFil
     if source.format == "json":
         # Read the files once; the per-day inference and the parse both scan this cache.
         records = read_json_records(spark, uris).persist(StorageLevel.MEMORY_AND_DISK)
-        schema, first_types = infer_in_landing_order(spark, records, [f for f in files if f.size > 0])
-        parsed = parse_json_records(records, schema)
-        fields, arrays = flatten_schema(
-            schema, max_depth=source.flatten.max_depth, explode=source.arrays.explode_paths
-        )
-        fields = [replace(f, first_type=first_types.get(f.path)) for f in fields]
-        return Batch(parsed, fields, flat_values_json(fields), arrays, cached=records)
+        return json_batch(spark, source, records, [f for f in files if f.size > 0])
     frame, _empty, names = read_csv_records(spark, uris, source.csv)
     if frame is None:
         return None
@@ -165,6 +161,25 @@ def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFil
     fields = [FlatField((name,), types[name][0], "leaf") for name in names if name in types]
     values: dict[Path, Column] = {(n,): typed_text_value((n,), *types[n]) for n in types}
     return Batch(frame, fields, values, cached=frame)
+
+
+def json_batch(
+    spark: SparkSession, source: SourceConfig, records: DataFrame, files: list[LandingFile]
+) -> Batch:
+    """JSON records (``_source_file``, ``_source_line``, ``_raw``; persisted by the caller, released
+    with the batch): infer, parse, flatten. Files' records or a Kafka micro-batch's messages (a
+    record with a ``_rejected`` reason is quarantined with it and does not shape the schema)."""
+    rejected = REJECTED in records.columns
+    accepted = records.where(F.col(REJECTED).isNull()) if rejected else records
+    schema, first_types = infer_in_landing_order(spark, accepted, files)
+    parsed = parse_json_records(records, schema)
+    if rejected:
+        parsed = parsed.withColumn("_bad_reason", F.coalesce(F.col(REJECTED), F.col("_bad_reason")))
+    fields, arrays = flatten_schema(
+        schema, max_depth=source.flatten.max_depth, explode=source.arrays.explode_paths
+    )
+    fields = [replace(f, first_type=first_types.get(f.path)) for f in fields]
+    return Batch(parsed, fields, flat_values_json(fields), arrays, cached=records)
 
 
 def read_binary_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFile]) -> Batch:
@@ -396,6 +411,26 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
     return targets
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What one batch run or micro-batch of a source commits, and how it was counted.
+
+    Landing files (a run, or a file-stream micro-batch), or a Kafka micro-batch's topic
+    partitions, each as a ``LandingFile`` whose uri is ``kafka://<topic>/<partition>`` (the rows'
+    ``_source_file``; ``_source_line`` is the offset), size its message count and fingerprint its
+    offset range. ``counted`` is the records per uri, counted apart from the readers.
+    """
+
+    files: list[LandingFile]
+    counted: InputCount
+    stream: StreamBatch | None = None  # a micro-batch: its commits are keyed by (query, batch)
+
+    @property
+    def landing(self) -> bool:
+        """Are ``files`` landing files (checked for changes, mirrored in ``ingest_meta.files``)?"""
+        return self.stream is None or self.stream.landing_files
+
+
 def ingest_source(
     spark: SparkSession,
     source: SourceConfig,
@@ -424,9 +459,64 @@ def ingest_source(
         new_files = [f for f in new_files if f not in young]
     if not new_files:
         return report
-    progress(source.name, "read", f"reading {len(new_files)} new file(s)")
-    counted = _count_input(source, new_files)
-    batch = read_batch(spark, source, [f for f in new_files if f.uri not in counted.unreadable])
+    return ingest_files(
+        spark, source, run_id, new_files, report, dry_run=dry_run, progress=progress, fault=fault
+    )
+
+
+def ingest_files(
+    spark: SparkSession,
+    source: SourceConfig,
+    run_id: str,
+    files: list[LandingFile],
+    report: SourceReport,
+    *,
+    dry_run: bool = False,
+    progress: Progress = lambda _source, _step, _detail: None,
+    fault: FaultPoint | None = None,
+    stream: StreamBatch | None = None,
+) -> SourceReport:
+    """Count, read, plan and commit new landing files (a run's, or a file-stream micro-batch's)."""
+    progress(source.name, "read", f"reading {len(files)} new file(s)")
+    counted = _count_input(source, files)
+    batch = read_batch(spark, source, [f for f in files if f.uri not in counted.unreadable])
+    inputs = Inputs(files, counted, stream)
+    return ingest_batch(
+        spark, source, run_id, batch, inputs, report, dry_run=dry_run, progress=progress, fault=fault
+    )
+
+
+def ingest_records(
+    spark: SparkSession,
+    source: SourceConfig,
+    run_id: str,
+    records: DataFrame,
+    inputs: Inputs,
+    report: SourceReport,
+    *,
+    progress: Progress = lambda _source, _step, _detail: None,
+    fault: FaultPoint | None = None,
+) -> SourceReport:
+    """JSON records that are not in files (a Kafka micro-batch's messages; ``records`` persisted,
+    released here): the JSON path from the inference on."""
+    progress(source.name, "read", f"parsing {sum(inputs.counted.records.values())} record(s)")
+    batch = json_batch(spark, source, records, inputs.files)
+    return ingest_batch(spark, source, run_id, batch, inputs, report, progress=progress, fault=fault)
+
+
+def ingest_batch(
+    spark: SparkSession,
+    source: SourceConfig,
+    run_id: str,
+    batch: Batch | None,
+    inputs: Inputs,
+    report: SourceReport,
+    *,
+    dry_run: bool = False,
+    progress: Progress = lambda _source, _step, _detail: None,
+    fault: FaultPoint | None = None,
+) -> SourceReport:
+    """Plan, then log and apply DDL and commit: the path every batch run and micro-batch takes."""
     try:
         targets = plan_targets(spark, source, batch)
         for target in targets:
@@ -447,9 +537,11 @@ def ingest_source(
                 )
         if dry_run:
             report.status = "planned"
-            report.files = [FileReport(f.uri, status="new") for f in new_files]
+            report.files = [FileReport(f.uri, status="new") for f in inputs.files]
             return report
-        return _write_and_commit(spark, source, run_id, report, new_files, counted, targets, progress, fault)
+        return _write_and_commit(
+            spark, source, run_id, report, inputs, targets, progress, fault or FaultPoint(None)
+        )
     finally:
         if batch:
             batch.release()
@@ -460,8 +552,7 @@ def _write_and_commit(
     source: SourceConfig,
     run_id: str,
     report: SourceReport,
-    new_files: list[LandingFile],
-    counted: InputCount,
+    inputs: Inputs,
     targets: list[Target],
     progress: Progress,
     fault: FaultPoint,
@@ -471,11 +562,13 @@ def _write_and_commit(
     The main table's commit is the one that makes the files "in" (see ``ingest.tables.commit``);
     a crash before it is repaired by the next run, which appends to each table only the files
     that table does not hold yet. Files written to while the run read them are left out of every
-    commit and wait for the next run.
+    commit and wait for the next run (a file-stream micro-batch reads them again). A micro-batch's
+    commits carry its key, so a replayed micro-batch adds nothing to a table that holds it.
     """
     ingested_at = meta.now()
     main = targets[0]
-    moved = changed(new_files)
+    new_files, counted = inputs.files, inputs.counted
+    moved = changed(new_files) if inputs.landing else []
     if moved:
         report.waiting += moved
         new_files = [f for f in new_files if f.uri not in moved]
@@ -528,6 +621,7 @@ def _write_and_commit(
                 run_id=run_id,
                 files=entries,
                 fanout=fanout,
+                batch=inputs.stream,
             )
             fault.hit("after_child_commit")
         bad_files = [e for e in entries if e.rows_quarantined or e.status == "empty"]
@@ -542,23 +636,31 @@ def _write_and_commit(
                 run_id=run_id,
                 files=bad_files,
                 for_table=source.table,
+                batch=inputs.stream,
             )
         fault.hit("after_quarantine")
         done = append(
-            spark, main.table, _table_rows(rows[main.table]), run_id=run_id, files=entries, fanout=fanout
+            spark,
+            main.table,
+            _table_rows(rows[main.table]),
+            run_id=run_id,
+            files=entries,
+            fanout=fanout,
+            batch=inputs.stream,
         )
         fault.hit("after_commit")
     finally:
         for frame in persisted:
             frame.unpersist()
     committed_at = meta.now()
-    meta.append(
-        spark,
-        "files",
-        meta.file_rows(
-            source.name, source.table, {e.uri: CommittedFile(e, run_id, committed_at) for e in done}
-        ),
-    )
+    if inputs.landing:
+        meta.append(
+            spark,
+            "files",
+            meta.file_rows(
+                source.name, source.table, {e.uri: CommittedFile(e, run_id, committed_at) for e in done}
+            ),
+        )
     fault.hit("after_manifest")
     mine = {e.uri for e in done}
     for entry in entries:
@@ -669,6 +771,8 @@ def _log_and_apply_ddl(
     Logged first: a crash between the log and the DDL leaves a logged change the next run applies
     (it plans against the table, finds the column missing, and adds it).
     """
+    if plan.exists and not plan.ddl and not plan.new_mappings:
+        return  # nothing to log or apply (most micro-batches): no metastore round trip, no lock
     new_columns = [c.column for c in plan.new_mappings if c.is_new_column]
     first = _first_seen(rows, new_columns + [f.name for f in plan.widened])
     meta.append(

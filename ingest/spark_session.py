@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.settings import Settings
+from ingest.sources.kafka_jars import KAFKA_JARS
 from ingest.tables.catalog import ICEBERG_RUNTIME_JAR, ensure_lock_schema, iceberg_jar, iceberg_spark_conf
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     }
     conf.update(iceberg_spark_conf())
     iceberg = str(settings.jars_dir / ICEBERG_RUNTIME_JAR)
+    # Spark's Kafka source (``ingest stream``), when `make jars` has fetched it.
+    kafka = [str(settings.jars_dir / jar) for jar in KAFKA_JARS if (settings.jars_dir / jar).is_file()]
     if settings.profile == "platform":
         from ingest.platform_conf import platform_spark_conf
 
@@ -65,9 +68,9 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         # On the class path, not in spark.jars: the Thrift Server's session threads do not see
         # jars added at run time (NoClassDefFoundError for Iceberg classes).
         for key in ("spark.driver.extraClassPath", "spark.executor.extraClassPath"):
-            conf[key] = ":".join(p for p in (iceberg, conf.get(key, "")) if p)
+            conf[key] = ":".join(p for p in (iceberg, *kafka, conf.get(key, "")) if p)
     else:
-        conf["spark.jars"] = iceberg
+        conf["spark.jars"] = ",".join([iceberg, *kafka])
     return conf
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Start, stop and check the local platform: PostgreSQL metastore, SeaweedFS S3, Spark Thrift Server.
+"""Start, stop and check the local platform: PostgreSQL metastore, SeaweedFS S3, Spark Thrift Server,
+and the Kafka broker of the real-time path.
 
     platformctl.py up | down | status [--json]
-    platformctl.py start|stop|kill|restart postgres|seaweedfs|thrift
+    platformctl.py start|stop|kill|restart postgres|seaweedfs|thrift|kafka
     platformctl.py recover            clean the debris of killed writes out of the warehouse
     platformctl.py reset              stop and delete all platform data (keeps jars and secrets)
     platformctl.py upload DIR URI     upload a local directory to S3 (e.g. the sample landing data)
@@ -11,6 +12,9 @@
 
 Run it with the project's venv Python (``make platform-up`` does). All state lives under
 ``DAP_PLATFORM_DIR`` (default ``<project>/.state/platform``); every service listens on 127.0.0.1.
+The Kafka broker is the checkout's one broker (``ingest.broker``, the same as ``make stream-up``):
+data under ``$DAP_STATE_DIR/kafka``, port ``DAP_KAFKA_PORT`` (default 19092); ``up`` also creates
+the topics of the JSON sources of ``$DAP_CONFIG`` (default ``ingest.yml``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -36,11 +41,13 @@ from dap_platform.recovery import recover_warehouse  # noqa: E402
 from dap_platform.seaweedfs import SeaweedFS  # noqa: E402
 from dap_platform.thrift import ThriftServer  # noqa: E402
 
+from ingest.broker import Broker, ensure_source_topics, load_broker_settings  # noqa: E402
+from ingest.config import load_config  # noqa: E402
 from ingest.errors import IngestError  # noqa: E402
 from ingest.platform_conf import load_platform_config  # noqa: E402
 
 log = logging.getLogger("platformctl")
-SERVICES = ("postgres", "seaweedfs", "thrift")
+SERVICES = ("postgres", "seaweedfs", "thrift", "kafka")
 
 
 class Platform:
@@ -52,6 +59,8 @@ class Platform:
         self.postgres = Postgres(self.layout)
         self.seaweedfs = SeaweedFS(self.layout)
         self.thrift = ThriftServer(self.layout)
+        self.kafka = Broker(load_broker_settings(state_dir))
+        self.config_file = Path(os.environ.get("DAP_CONFIG") or PROJECT_ROOT / "ingest.yml")
 
     def env(self) -> dict[str, str]:
         return service_env(self.layout, ensure_dev_secrets(self.layout))
@@ -73,6 +82,11 @@ class Platform:
         )
 
     def start(self, name: str) -> float:
+        if name == "kafka":  # no platform secrets: the broker listens on 127.0.0.1 without auth
+            took = self.kafka.start()
+            self.create_topics()
+            log.info("%s is up (%.1fs)", name, took)
+            return took
         env = self.env()
         if name == "postgres":
             took = self.postgres.start()
@@ -84,6 +98,14 @@ class Platform:
             took = self.thrift.start(env)
         log.info("%s is up (%.1fs)", name, took)
         return took
+
+    def create_topics(self) -> None:
+        """The topics of the config's JSON sources (the collector creates them too when it starts)."""
+        if not self.config_file.is_file():
+            log.info("no %s: no topics created", self.config_file)
+            return
+        sources = load_config(self.config_file, os.environ.get("DAP_LANDING") or "unused").sources
+        ensure_source_topics(self.kafka.settings, sources)  # logs each topic it creates
 
     def stop(self, name: str) -> None:
         getattr(self, name).stop()
@@ -123,7 +145,14 @@ class Platform:
         """Stop everything and delete all data (metastore, buckets, logs); keep jars and secrets."""
         self.down()
         layout = self.layout
-        for path in (layout.pg, layout.seaweedfs, layout.thrift, layout.logs, layout.run):
+        for path in (
+            layout.pg,
+            layout.seaweedfs,
+            layout.thrift,
+            layout.logs,
+            layout.run,
+            self.kafka.settings.root,
+        ):
             shutil.rmtree(path, ignore_errors=True)
         log.info("platform data deleted under %s", layout.root)
 
@@ -136,7 +165,7 @@ class Platform:
 
     def status(self) -> dict[str, dict[str, object]]:
         result: dict[str, dict[str, object]] = {}
-        checks = {
+        checks: dict[str, tuple[Callable[[], int | None], Callable[[], object], str]] = {
             "postgres": (self.postgres.pid, self.postgres.healthy, f"127.0.0.1:{self.postgres.port}"),
             "seaweedfs": (
                 self.seaweedfs.pid,
@@ -144,6 +173,7 @@ class Platform:
                 f"127.0.0.1:{self.seaweedfs.port}",
             ),
             "thrift": (self.thrift.pid, self.thrift.healthy, f"{self.thrift.host}:{self.thrift.port}"),
+            "kafka": (self.kafka.pid, self.kafka.healthy, self.kafka.settings.bootstrap),
         }
         for name, (pid_of, probe, address) in checks.items():
             pid = pid_of()
@@ -160,7 +190,8 @@ class Platform:
         config = self.layout.config
         return (
             f"S3 {config.s3_endpoint} (buckets landing, warehouse), metastore {config.metastore_jdbc_url}, "
-            f"JDBC jdbc:hive2://{config.thrift_host}:{config.thrift_port}/default"
+            f"JDBC jdbc:hive2://{config.thrift_host}:{config.thrift_port}/default, "
+            f"Kafka {self.kafka.settings.bootstrap}"
         )
 
     def spark_conf(self) -> dict[str, str]:
@@ -178,6 +209,7 @@ class Platform:
             "DAP_LANDING": "s3a://landing",
             "DBT_THRIFT_HOST": config.thrift_host,
             "DBT_THRIFT_PORT": str(config.thrift_port),
+            "DAP_KAFKA_BOOTSTRAP": self.kafka.settings.bootstrap,
         }
 
 

@@ -19,6 +19,13 @@ which files it came from become visible in the same atomic metadata swap. Conseq
 it from the snapshot summaries when a crash left it behind. The snapshot summary is authoritative
 because it is atomic with the data; the mirror is for people and for history that outlives
 ``expire_snapshots``.
+
+Streaming (``ingest stream``) commits one micro-batch per table the same way, and its summary
+also carries the micro-batch's key (``dap.stream-batch``: query id and batch id). Before a
+micro-batch's commit the table's summaries are checked for that key under the same lock: a batch
+Spark replays after a crash between the table commit and its checkpoint commit adds nothing. A
+Kafka micro-batch has no landing files: its topic partitions (offset ranges and per-partition
+counts) go to ``dap.kafka-offsets`` instead of ``dap.files``, so they never count as files.
 """
 
 from __future__ import annotations
@@ -43,6 +50,8 @@ RUN_KEY = "dap.run-id"
 FILES_KEY = "dap.files"
 FOR_TABLE_KEY = "dap.for-table"  # the source table a shared table's (quarantine) commit is for
 ROLLED_BACK_KEY = "dap.rolled-back-run"  # a commit that deleted one run's rows (ingest rollback)
+STREAM_BATCH_KEY = "dap.stream-batch"  # "<query id>/<batch id>" of a streaming micro-batch
+OFFSETS_KEY = "dap.kafka-offsets"  # a Kafka micro-batch's partitions (FileEntry per topic partition)
 
 FileStatus = Literal["ingested", "empty", "unreadable"]
 
@@ -57,6 +66,20 @@ class FileEntry(NamedTuple):
     rows_written: int
     rows_quarantined: int
     status: FileStatus
+
+
+class StreamBatch(NamedTuple):
+    """The key of one streaming micro-batch: Spark replays a batch under the same key."""
+
+    query_id: str  # the streaming query's id, kept in its checkpoint (stable across restarts)
+    batch_id: int
+    landing_files: bool  # file source: the entries are landing files; Kafka: topic partitions
+    attempt: int = 0  # a file-stream batch reads files that changed while it read them again
+
+    @property
+    def key(self) -> str:
+        suffix = f".{self.attempt}" if self.attempt else ""
+        return f"{self.query_id}/{self.batch_id}{suffix}"
 
 
 class CommittedFile(NamedTuple):
@@ -125,6 +148,19 @@ def files_in_summaries(
     return found
 
 
+def batch_committed(
+    summaries: list[tuple[datetime, dict[str, str]]], batch: StreamBatch, for_table: str | None = None
+) -> bool:
+    """Does a snapshot in ``summaries`` carry ``batch``'s key (for ``for_table``, on a shared table)?"""
+    undone = rolled_back_runs(summaries)
+    return any(
+        summary.get(STREAM_BATCH_KEY) == batch.key
+        and summary.get(RUN_KEY, "") not in undone
+        and (for_table is None or summary.get(FOR_TABLE_KEY) == for_table)
+        for _at, summary in summaries
+    )
+
+
 def append(
     spark: SparkSession,
     table: str,
@@ -134,16 +170,24 @@ def append(
     files: list[FileEntry],
     for_table: str | None = None,
     fanout: bool = False,
+    batch: StreamBatch | None = None,
 ) -> list[FileEntry]:
     """Append ``rows`` (with ``_source_file``) for ``files`` not yet in ``table``: one commit.
 
     Returns the entries actually committed (a concurrent run may have committed some first).
     ``rows`` must hold rows of the listed files only; rows of files the table already holds
-    are dropped here, under the lock.
+    are dropped here, under the lock. With ``batch`` (a streaming micro-batch), nothing is
+    appended when a snapshot of the table already carries the batch's key; a Kafka batch's
+    entries are its topic partitions, recorded but not checked as files.
     """
     source_column = "file_uri" if for_table is not None else "_source_file"
     with commit_lock(spark, table):
-        present = committed_in_table(spark, table, for_table)
+        summaries = current_summaries(spark, table) if table_exists(spark, table) else []
+        if batch is not None and batch_committed(summaries, batch, for_table):
+            log.warning("%s already holds micro-batch %s; not appended again", table, batch.key)
+            return []
+        by_file = batch is None or batch.landing_files
+        present = files_in_summaries(summaries, for_table) if by_file else {}
         todo = [f for f in files if f.uri not in present]
         skipped = sorted({f.uri for f in files} - {f.uri for f in todo})
         if skipped:
@@ -151,11 +195,18 @@ def append(
         if not todo:
             return []
         selected = rows.where(~F.col(source_column).isin(skipped)) if skipped else rows
+        writing = selected.sparkSession
+        if not writing._jsparkSession.equals(spark._jsparkSession):
+            # Rows of a streaming micro-batch belong to the query's own session, whose catalog
+            # caches the table: without a refresh it would not see columns added since.
+            writing.catalog.refreshTable(quote_table(table))
         writer = (
             selected.writeTo(quote_table(table))
             .option(f"snapshot-property.{RUN_KEY}", run_id)
-            .option(f"snapshot-property.{FILES_KEY}", encode_files(todo))
+            .option(f"snapshot-property.{FILES_KEY if by_file else OFFSETS_KEY}", encode_files(todo))
         )
+        if batch is not None:
+            writer = writer.option(f"snapshot-property.{STREAM_BATCH_KEY}", batch.key)
         if for_table is not None:
             writer = writer.option(f"snapshot-property.{FOR_TABLE_KEY}", for_table)
         if fanout:

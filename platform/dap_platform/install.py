@@ -16,6 +16,7 @@ from pathlib import Path
 
 from dap_platform.layout import PROJECT_ROOT, Layout
 from dap_platform.proc import PlatformError, run
+from ingest.broker import load_broker_settings
 from ingest.platform_conf import HADOOP_AWS_JARS, PRUNING_FS_JAR
 from ingest.settings import load_settings
 
@@ -94,6 +95,12 @@ def ensure_maven_jars(jars_dir: Path) -> None:
     run([str(PROJECT_ROOT / "jars" / "fetch.sh"), str(jars_dir)])
 
 
+def ensure_kafka_broker_jars(jars_dir: Path) -> None:
+    """The Kafka broker's own jars (jars/kafka-broker.lock), in their own dir, off Spark's class path."""
+    lock = PROJECT_ROOT / "jars" / "kafka-broker.lock"
+    run([str(PROJECT_ROOT / "jars" / "fetch.sh"), "--lock", str(lock), str(jars_dir)])
+
+
 def ensure_pruning_fs_jar(layout: Layout, spark_jars: Path, maven_jars: Path) -> None:
     """Compile the SeaweedFS-aware S3A file system (platform/java) when its source changed."""
     jar = layout.jars / PRUNING_FS_JAR
@@ -154,6 +161,7 @@ def install_all(layout: Layout) -> None:
     ensure_seaweedfs(layout)
     maven_jars = load_settings().jars_dir
     ensure_maven_jars(maven_jars)
+    ensure_kafka_broker_jars(load_broker_settings().jars_dir)
     ensure_pruning_fs_jar(layout, spark_home() / "jars", maven_jars)
     ensure_pyhive_compat()
     if not shutil.which("java"):

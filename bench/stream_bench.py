@@ -1,0 +1,183 @@
+"""Real-time path benchmark: events POSTed at a fixed rate through the collector, landed by
+``ingest stream``; the latency from send to visible in the raw table, and the sustained rate.
+
+Everything real, on 127.0.0.1 in a temp dir: the pinned KRaft broker (``ingest.broker``), the
+collector (``ingest collect``) and ``ingest stream`` (5 s trigger by default) in their own
+processes. A bounded loop posts ``--rate`` events/s for ``--seconds`` (one POST of rate/10 events
+every 0.1 s, each event carrying its send time); then the stream is stopped with SIGTERM once every
+acknowledged event is in the table (or after ``--drain`` seconds), and one Spark session reads the
+table: an event is visible at the commit time of the snapshot that added it (``dap.run-id`` of its
+``_ingest_run_id``). Prints p50/p95/max latency, the posting rate achieved and the landing rate.
+
+    python bench/stream_bench.py [--rate 2000 --seconds 60 --trigger 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+DUMP = """
+import json, sys
+from ingest.settings import load_settings
+from ingest.spark_session import build_spark
+spark = build_spark(load_settings(), "bench-dump")
+rows = spark.sql(
+    "select e.sent_at, unix_micros(s.committed_at) / 1e6 as at "
+    "from raw.bench e join raw.bench.snapshots s on s.summary['dap.run-id'] = e._ingest_run_id"
+).collect()
+print(json.dumps([[r.sent_at, r.at] for r in rows]))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=int, default=2000, help="events per second to post")
+    parser.add_argument("--seconds", type=int, default=60, help="how long to post")
+    parser.add_argument("--trigger", type=float, default=5.0, help="the stream's trigger interval")
+    parser.add_argument("--drain", type=int, default=180, help="seconds to wait for the last events")
+    args = parser.parse_args()
+
+    from ingest.broker import Broker, ensure_source_topics, load_broker_settings
+    from ingest.config import load_config
+
+    work = Path(tempfile.mkdtemp(prefix="dap-stream-bench-"))
+    settings = load_broker_settings(
+        state_dir=work, root=work / "kafka", port=free_port(), controller_port=free_port()
+    )
+    broker = Broker(settings)
+    broker.start()
+    config = work / "ingest.yml"
+    config.write_text(
+        f"landing: {work / 'landing'}\nsources:\n  bench:\n    path: bench\n    table: raw.bench\n"
+        f"    format: json\n    stream: {{kind: kafka, bootstrap_servers: '{settings.bootstrap}'}}\n"
+    )
+    ensure_source_topics(settings, load_config(config).sources)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
+    env.update(
+        DAP_STATE_DIR=str(work / "state"),
+        DAP_JARS_DIR=os.environ.get("DAP_JARS_DIR", str(ROOT / ".state" / "jars")),
+        DAP_KAFKA_PORT=str(settings.port),
+        DAP_KAFKA_CONTROLLER_PORT=str(settings.controller_port),
+    )
+    token, port = secrets.token_urlsafe(32), free_port()
+    collector_env = {**env, "DAP_COLLECTOR_PORT": str(port), "DAP_COLLECTOR_TOKENS": f"bench={token}"}
+    logs = work / "logs"
+    logs.mkdir()
+    collector = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "collect", "-c", str(config)],
+        cwd=ROOT,
+        env=collector_env,
+        stdout=(logs / "collector.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    stream_log = logs / "stream.log"
+    stream = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "stream", "-c", str(config), "--trigger-seconds", str(args.trigger)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=stream_log.open("wb"),
+    )
+    url = f"http://127.0.0.1:{port}/v1/events/bench"
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        while "streaming bench" not in stream_log.read_text(errors="replace"):
+            if stream.poll() is not None or time.monotonic() > deadline + 120:
+                raise SystemExit(f"the stream did not start:\n{stream_log.read_text()[-2000:]}")
+            time.sleep(0.5)
+        time.sleep(3)  # the query's first (empty) trigger
+
+        per_post = max(1, args.rate // 10)
+        accepted = 0
+        seq = 0
+        started = time.monotonic()
+        with httpx.Client(headers=headers, timeout=30) as client:
+            for tick in range(args.seconds * 10):
+                due = started + tick * 0.1
+                if (wait := due - time.monotonic()) > 0:
+                    time.sleep(wait)
+                now = time.time()
+                body = "".join(
+                    json.dumps({"seq": seq + i, "sent_at": now, "device_id": f"d{(seq + i) % 50}"}) + "\n"
+                    for i in range(per_post)
+                )
+                response = client.post(url, content=body.encode())
+                if response.status_code == 200:
+                    accepted += per_post
+                seq += per_post
+        posting = time.monotonic() - started
+        print(f"posted {seq} events in {posting:.1f} s ({seq / posting:,.0f}/s), {accepted} acknowledged")
+
+        drain_until = time.monotonic() + args.drain
+        landed = 0
+        while time.monotonic() < drain_until:
+            text = stream_log.read_text(errors="replace")
+            landed = sum(
+                int(line.split(": ", 1)[1].split(" read", 1)[0])
+                for line in text.splitlines()
+                if line.startswith("bench batch ")
+            )
+            if landed >= accepted:
+                break
+            time.sleep(1)
+        stream.send_signal(signal.SIGTERM)
+        stream.wait(180)
+    finally:
+        for process in (stream, collector):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(60)
+        broker.stop()
+
+    dump = subprocess.run(
+        [sys.executable, "-c", DUMP], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    if dump.returncode != 0:
+        raise SystemExit(dump.stderr[-3000:])
+    pairs = json.loads(dump.stdout.strip().splitlines()[-1])
+    latencies = [at - sent for sent, at in pairs]
+    span = max(at for _s, at in pairs) - min(sent for sent, _a in pairs)
+    batches = [line for line in stream_log.read_text().splitlines() if line.startswith("bench batch ")]
+    print(f"{len(pairs)} of {accepted} acknowledged events in raw.bench ({len(batches)} micro-batches)")
+    print(
+        f"latency send -> visible: p50 {percentile(latencies, 0.5):.1f} s, p95 {percentile(latencies, 0.95):.1f} s, "
+        f"max {max(latencies):.1f} s (trigger {args.trigger:g} s)"
+    )
+    print(f"sustained: {len(pairs) / span:,.0f} events/s landed from first send to last commit")
+    print(f"logs: {logs}")
+
+
+if __name__ == "__main__":
+    main()

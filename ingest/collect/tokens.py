@@ -1,0 +1,131 @@
+"""Per-fleet bearer tokens: loaded from a file or the environment, compared in constant time.
+
+The tokens file (``DAP_COLLECTOR_TOKENS_FILE``, default ``$DAP_STATE_DIR/collector/tokens``) has
+one fleet per line, ``<fleet> <token>``; blank lines and lines starting with ``#`` are ignored.
+It must be readable by its owner only (mode 600), as ssh insists for its keys. When neither the
+file nor ``DAP_COLLECTOR_TOKENS`` exists, ``ingest collect`` generates the file with one random
+token for the fleet ``default``. ``DAP_COLLECTOR_TOKENS`` (``fleet=token,fleet2=token2``), when
+set, is used instead of the file. Tokens are never logged, printed or put on a command line.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+import secrets
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.errors import ConfigError
+
+MIN_LENGTH = 16
+_FLEET = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Fleet name -> token. ``fleet_of`` compares against every token, whichever matches."""
+
+    by_fleet: dict[str, str] = field(repr=False)
+
+    def fleet_of(self, authorization: str | None) -> str | None:
+        """The fleet whose token is in an ``Authorization: Bearer <token>`` header, else None."""
+        if not authorization:
+            return None
+        scheme, _, presented = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not presented.strip():
+            return None
+        given = presented.strip().encode()
+        found = None
+        for fleet, token in self.by_fleet.items():  # no early exit: the time does not tell which
+            if hmac.compare_digest(given, token.encode()):
+                found = fleet
+        return found
+
+
+def _check(fleet: str, token: str, where: str) -> None:
+    if not _FLEET.match(fleet):
+        raise ConfigError(
+            f"fleet name {fleet!r} is not valid: letters, digits, '_', '.', '-' (at most 64)", where=where
+        )
+    if len(token) < MIN_LENGTH:  # the token itself is never shown
+        raise ConfigError(
+            f"the token of fleet {fleet!r} is shorter than {MIN_LENGTH} characters",
+            where=where,
+            hint="generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+        )
+
+
+def parse_env(text: str) -> Tokens:
+    tokens: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        fleet, sep, token = item.partition("=")
+        if not sep:
+            raise ConfigError(
+                "DAP_COLLECTOR_TOKENS: expected fleet=token[,fleet=token...]",
+                where="environment variable DAP_COLLECTOR_TOKENS",
+            )
+        _check(fleet.strip(), token.strip(), "environment variable DAP_COLLECTOR_TOKENS")
+        tokens[fleet.strip()] = token.strip()
+    if not tokens:
+        raise ConfigError("DAP_COLLECTOR_TOKENS is set but holds no token", where="environment")
+    return Tokens(tokens)
+
+
+def read_file(path: Path) -> Tokens:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"the tokens file is readable by others (mode {mode:o})",
+            where=str(path),
+            hint=f"chmod 600 {path}",
+        )
+    tokens: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split()
+        where = f"{path}, line {number}"
+        if len(parts) != 2:
+            raise ConfigError("expected '<fleet> <token>'", where=where)
+        _check(parts[0], parts[1], where)
+        if parts[0] in tokens:
+            raise ConfigError(f"fleet {parts[0]!r} is listed twice", where=where)
+        tokens[parts[0]] = parts[1]
+    if not tokens:
+        raise ConfigError(
+            "the tokens file holds no token", where=str(path), hint="add '<fleet> <token>' lines"
+        )
+    return Tokens(tokens)
+
+
+def generate_file(path: Path, fleet: str = "default") -> None:
+    """A new tokens file (mode 600) with one random token for ``fleet``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(
+            "# Collector bearer tokens, one fleet per line: <fleet> <token>. Generated; keep private.\n"
+        )
+        handle.write(f"{fleet} {secrets.token_urlsafe(32)}\n")
+
+
+def load_tokens(path: Path, *, generate: bool = False) -> tuple[Tokens, bool]:
+    """The tokens from ``DAP_COLLECTOR_TOKENS`` or the file (generated first if ``generate`` and
+    missing). Returns the tokens and whether the file was generated now."""
+    env = os.environ.get("DAP_COLLECTOR_TOKENS")
+    if env:
+        return parse_env(env), False
+    generated = False
+    if not path.exists():
+        if not generate:
+            raise ConfigError(
+                "no collector tokens: the tokens file does not exist and DAP_COLLECTOR_TOKENS is not set",
+                where=str(path),
+                hint="run `ingest collect` once to generate it, or set DAP_COLLECTOR_TOKENS",
+            )
+        generate_file(path)
+        generated = True
+    return read_file(path), generated

@@ -1,0 +1,81 @@
+"""The local broker: starts from the pinned jars, is idempotent, listens on 127.0.0.1 only, and
+creates each source's topics with the partitions and retention asked for."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from confluent_kafka.admin import ConfigResource  # type: ignore[attr-defined]
+
+from ingest.broker import (
+    Broker,
+    deadletter_topic,
+    ensure_source_topics,
+    events_topic,
+    list_topics,
+    load_broker_settings,
+)
+from ingest.broker.topics import admin_client
+from ingest.config import SourceConfig
+from ingest.errors import ConfigError, ServiceError
+
+from .conftest import free_port
+
+
+def _listening(pid: int) -> set[str]:
+    out = subprocess.run(["ss", "-Htlnp"], capture_output=True, text=True, check=True).stdout
+    return {line.split()[3] for line in out.splitlines() if f"pid={pid}," in line}
+
+
+def test_broker_starts_idempotently_on_loopback_only(broker: Broker) -> None:
+    print(f"\nbroker start: {broker.start_seconds:.1f}s")  # type: ignore[attr-defined]
+    pid = broker.pid()
+    assert pid is not None
+    assert broker.start() < 5  # already running: found by its pid file, nothing started
+    assert broker.pid() == pid
+    addresses = _listening(pid)
+    settings = broker.settings
+    assert addresses == {f"127.0.0.1:{settings.port}", f"127.0.0.1:{settings.controller_port}"}
+    status = broker.status()
+    assert status.healthy and status.address == f"127.0.0.1:{settings.port}"
+    assert (settings.data_dir / "meta.properties").is_file()
+
+
+def test_topics_per_json_source_with_partitions_and_retention(broker: Broker) -> None:
+    settings = broker.settings
+    sources = [
+        SourceConfig(name="t_camera", path="camera", table="raw.camera_events", format="json"),
+        SourceConfig(name="t_shop", path="shop", table="raw.shop_orders", format="csv"),
+    ]
+    created = ensure_source_topics(settings, sources)
+    assert created == [events_topic("t_camera"), deadletter_topic("t_camera")]
+    assert ensure_source_topics(settings, sources) == []  # idempotent
+    topics = list_topics(settings.bootstrap)
+    assert topics["dap.events.t_camera"] == settings.partitions
+    assert topics["dap.deadletter.t_camera"] == 1
+    assert not any("t_shop" in name for name in topics)  # CSV sources take no events over HTTP
+    resources = [ConfigResource(ConfigResource.Type.TOPIC, "dap.events.t_camera")]
+    admin = admin_client(settings.bootstrap)  # kept alive until the answer is in
+    config = admin.describe_configs(resources)[resources[0]].result()
+    assert config["retention.ms"].value == str(settings.retention_hours * 3_600_000)
+
+
+def test_source_names_that_cannot_name_a_topic_are_refused() -> None:
+    with pytest.raises(ConfigError, match="cannot name a Kafka topic"):
+        events_topic("cam.era")
+
+
+def test_a_taken_port_and_missing_jars_are_clear_errors(tmp_path: Path, broker: Broker) -> None:
+    taken = load_broker_settings(
+        state_dir=tmp_path, root=tmp_path / "k1", port=broker.settings.port, controller_port=free_port()
+    )
+    with pytest.raises(ServiceError, match=f"port {broker.settings.port} on 127.0.0.1 is taken"):
+        Broker(taken).start()
+    no_jars = load_broker_settings(
+        state_dir=tmp_path, root=tmp_path / "k2", port=free_port(), controller_port=free_port()
+    )
+    no_jars = type(no_jars)(**{**no_jars.__dict__, "jars_dir": tmp_path / "nothing"})
+    with pytest.raises(ServiceError, match="make jars"):
+        Broker(no_jars).start()
