@@ -70,6 +70,8 @@ class Case:
             "DBT_TARGET_PATH": str(state / "dbt-target"),
             "DBT_LOG_PATH": str(state / "dbt-logs"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            # The jars `make jars` fetched, not a copy per state dir.
+            "DAP_JARS_DIR": os.environ.get("DAP_JARS_DIR", str(ROOT / ".state" / "jars")),
         }
 
     def run(self, args: list[str], *, spark: bool) -> float:
@@ -175,6 +177,7 @@ def main() -> None:
         _dump_marts(args.dump_marts)
         return
 
+    args.work = args.work.resolve()
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
