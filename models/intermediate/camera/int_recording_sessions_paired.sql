@@ -1,19 +1,10 @@
 {#-
     Incremental by session date: replaces whole `session_date` partitions (insert_overwrite on
-    Iceberg, see macros/incremental/get_insert_overwrite_sql.sql). Only the cameras with an
-    event newer than the newest `_last_ingested_at` here are re-paired, each from its cut:
-
-      * `late_event_lookback_days` before its earliest new event, or, when earlier,
-      * the start of its session still open at that moment (ended at or after it, `open` or
-        `timed_out`: a later start, stop or power off re-pairs it).
-
-    Pairing from the cut gives exactly what pairing the whole history gives: before the cut no
-    session is open, so nothing after it depends on an earlier event (a stop right after the
-    cut is an orphan either way), and the cut compares (event time, event id) like the
-    pairing's order, so events at the cut's instant fall on the right side. The partitions
-    replaced are every date from the earliest cut on: the re-paired sessions, the same dates'
-    sessions of the other cameras (and those before each cut), kept as they were, and a
-    left-joined date spine, so a date left with no session is emptied.
+    Iceberg, see macros/incremental/get_insert_overwrite_sql.sql). Only the cameras with new
+    events are re-paired, each from its cut (macros/incremental/pairing_cuts.sql), which gives
+    what pairing the whole history gives. Every date from the earliest cut on is replaced: the
+    re-paired sessions, the other sessions of those dates kept as they were, and a date spine
+    left-joined so a date left with no session is emptied (see _camera__models.yml).
 -#}
 {{ config(
     materialized='incremental',
@@ -41,50 +32,18 @@ existing_sessions as (
     select * from {{ this }}
 ),
 
-watermark as (
-    select coalesce(max(_last_ingested_at), timestamp '1970-01-01 00:00:00') as ingested_at
-    from existing_sessions
-),
-
-new_events as (
-    select
-        all_events.device_serial,
-        min(all_events.event_at)
-        - make_interval(0, 0, 0, {{ var('late_event_lookback_days') }}, 0, 0, 0) as window_start
-    from all_events
-    cross join watermark
-    where all_events._last_ingested_at > watermark.ingested_at
-    group by all_events.device_serial
-),
-
-open_sessions as (
-    select
-        existing_sessions.device_serial,
-        min(named_struct(
-            'started_at', existing_sessions.started_at,
-            'start_event_id', existing_sessions.start_event_id
-        )) as first_open
-    from existing_sessions
-    inner join new_events
-        on existing_sessions.device_serial = new_events.device_serial
-    where
-        existing_sessions.started_at < new_events.window_start
-        and (
-            existing_sessions.ended_at is null
-            or existing_sessions.ended_at >= new_events.window_start
-            or existing_sessions.end_reason in ('open', 'timed_out')
-        )
-    group by existing_sessions.device_serial
-),
-
 cuts as (
-    select
-        new_events.device_serial,
-        coalesce(open_sessions.first_open.started_at, new_events.window_start) as cut_at,
-        coalesce(open_sessions.first_open.start_event_id, '') as cut_event_id
-    from new_events
-    left join open_sessions
-        on new_events.device_serial = open_sessions.device_serial
+    {{ pairing_cuts(
+        events='all_events',
+        intervals='existing_sessions',
+        partition_by='device_serial',
+        event_time_column='event_at',
+        start_column='started_at',
+        start_id_column='start_event_id',
+        end_column='ended_at',
+        open_reasons=['open', 'timed_out'],
+        lookback_days=var('late_event_lookback_days'),
+    ) }}
 ),
 
 events as (
