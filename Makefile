@@ -21,7 +21,7 @@ export DAP_DOCS_PORT ?= 8080
 # The docs-site browser test drives Debian's Chromium (Playwright's own browser download is not used).
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help venv jars browser run generate ingest dbt-build docs docs-serve lint lint-dbt test bench clean
+.PHONY: help venv jars browser run generate ingest dbt-build docs docs-serve lint lint-dbt test bench bench-dbt clean
 
 help:  ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -88,6 +88,9 @@ test: venv jars browser lint  ## the whole test suite (unit, Spark integration, 
 
 bench: venv jars  ## ingest benchmark vs plain Spark, quick size (see bench/RESULTS.md)
 	$(BIN)/python bench/ingest_bench.py --quick
+
+bench-dbt: venv jars  ## dbt build after one new day on 30 days vs 3 days from scratch (see bench/RESULTS.md)
+	$(BIN)/python bench/dbt_bench.py --work $(STATE)/dbt-bench
 
 clean:  ## remove generated state (warehouse, metastore, landing data, dbt target)
 	rm -rf $(STATE) target logs dbt_packages
