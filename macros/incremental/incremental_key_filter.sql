@@ -33,12 +33,7 @@
             {%- if reprocess is not none %}
                 {{ reprocess }}
             {%- else %}
-                {{ watermark_column }} > (
-                    select coalesce(
-                        max({{ target_watermark_column or watermark_column }}), timestamp '1970-01-01 00:00:00'
-                    )
-                    from {{ this }}
-                )
+                {{ watermark_column }} > {{ incremental_watermark(target_watermark_column or watermark_column) }}
             {%- endif %}
         )
     {%- endset -%}

@@ -1,7 +1,7 @@
 {#-
     Where an incremental run re-pairs each partition (camera) from, as one select to be used as
     the body of a CTE: one row per partition with an event newer than the watermark (the
-    newest `watermark_column` in `intervals`, the model's own table), with
+    newest `watermark_column` in the model's own table, `incremental_watermark`), with
 
       * cut_at: `lookback_days` before its earliest new event, or, when earlier, the start of
         its interval still open at that moment (ended at or after it, or ended by no event:
@@ -39,19 +39,13 @@
     {%- endif -%}
     with
 
-    cut_watermark as (
-        select coalesce(max({{ watermark_column }}), timestamp '1970-01-01 00:00:00') as ingested_at
-        from {{ intervals }}
-    ),
-
     cut_new_events as (
         select
             cut_events.{{ partition_by }} as cut_partition,
             min(cut_events.{{ event_time_column }})
             - make_interval(0, 0, 0, {{ lookback_days }}, 0, 0, 0) as window_start
         from {{ events }} as cut_events
-        cross join cut_watermark
-        where cut_events.{{ watermark_column }} > cut_watermark.ingested_at
+        where cut_events.{{ watermark_column }} > {{ incremental_watermark(watermark_column) }}
         group by cut_events.{{ partition_by }}
     ),
 

@@ -33,20 +33,10 @@ all_events as (
 ),
 
 {% if is_incremental() -%}
-existing_days as (
-    select * from {{ this }}
-),
-
-watermark as (
-    select coalesce(max(_last_ingested_at), timestamp '1970-01-01 00:00:00') as ingested_at
-    from existing_days
-),
-
 replace_from as (
-    select min(least(to_date(all_events.event_at), all_events.earliest_event_date)) as activity_date
+    select min(least(to_date(event_at), earliest_event_date)) as activity_date
     from all_events
-    cross join watermark
-    where all_events._last_ingested_at > watermark.ingested_at
+    where _last_ingested_at > {{ incremental_watermark() }}
 ),
 
 events as (
@@ -88,6 +78,10 @@ device_days as (
 ),
 
 {% if is_incremental() -%}
+existing_days as (
+    select * from {{ this }}
+),
+
 affected_dates as (
     select activity_date from device_days
 

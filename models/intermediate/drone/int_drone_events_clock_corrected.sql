@@ -22,20 +22,10 @@ events as (
 ),
 
 {% if is_incremental() -%}
-existing_events as (
-    select * from {{ this }}
-),
-
-watermark as (
-    select coalesce(max(boot_last_ingested_at), timestamp '1970-01-01 00:00:00') as ingested_at
-    from existing_events
-),
-
 changed_boots as (
-    select distinct events.boot_id
+    select distinct boot_id
     from events
-    cross join watermark
-    where events._last_ingested_at > watermark.ingested_at
+    where _last_ingested_at > {{ incremental_watermark('boot_last_ingested_at') }}
 ),
 
 boot_events as (
@@ -63,6 +53,10 @@ corrected as (
 ),
 
 {% if is_incremental() -%}
+existing_events as (
+    select * from {{ this }}
+),
+
 dated as (
     select
         corrected.*,

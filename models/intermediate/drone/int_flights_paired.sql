@@ -20,16 +20,9 @@ all_events as (
 ),
 
 {% if is_incremental() -%}
-watermark as (
-    select coalesce(max(boot_last_ingested_at), timestamp '1970-01-01 00:00:00') as ingested_at
-    from {{ this }}
-),
-
 events as (
-    select all_events.*
-    from all_events
-    cross join watermark
-    where all_events.boot_last_ingested_at > watermark.ingested_at
+    select * from all_events
+    where boot_last_ingested_at > {{ incremental_watermark('boot_last_ingested_at') }}
 ),
 {%- else -%}
 events as (
