@@ -96,7 +96,18 @@ class Case:
 
 def _generate(into: Path, days: int, scale: float) -> None:
     subprocess.run(
-        [sys.executable, "-m", "ingest", "generate", "--landing", str(into), "--days", str(days), "--scale", str(scale)],
+        [
+            sys.executable,
+            "-m",
+            "ingest",
+            "generate",
+            "--landing",
+            str(into),
+            "--days",
+            str(days),
+            "--scale",
+            str(scale),
+        ],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -136,7 +147,9 @@ def _dump_marts(out: Path) -> None:
             "flight_date, duration_s from marts.fct_flights"
         ),
     }
-    dump = {name: [[_cell(v) for v in row] for row in spark.sql(sql).collect()] for name, sql in queries.items()}
+    dump = {
+        name: [[_cell(v) for v in row] for row in spark.sql(sql).collect()] for name, sql in queries.items()
+    }
     spark.stop()
     out.write_text(json.dumps(dump), encoding="utf-8")
 
@@ -164,7 +177,9 @@ def _ground_truth(generated: Path) -> dict[str, list[tuple[str, ...]]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--days", type=int, default=30, help="days of history before the new day (30)")
     parser.add_argument("--scale", type=float, default=10.0, help="generator scale (10)")
     parser.add_argument("--small-days", type=int, default=3, help="days of the from-scratch case (3)")
@@ -211,11 +226,21 @@ def main() -> None:
             if marts[name] != truth[name]:
                 missing = sorted(set(truth[name]) - set(marts[name]))[:5]
                 extra = sorted(set(marts[name]) - set(truth[name]))[:5]
-                sys.exit(f"{name}: the marts differ from the ground truth\nmissing: {missing}\nextra: {extra}")
-        checked = "marts equal the ground truth (" + ", ".join(f"{n}: {len(r)} rows" for n, r in truth.items()) + ")"
+                sys.exit(
+                    f"{name}: the marts differ from the ground truth\nmissing: {missing}\nextra: {extra}"
+                )
+        checked = (
+            "marts equal the ground truth ("
+            + ", ".join(f"{n}: {len(r)} rows" for n, r in truth.items())
+            + ")"
+        )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"incremental: dbt build after 1 new day on {args.days} days (scale {args.scale:g}): {t_incremental:.1f} s")
-    print(f"scratch: dbt build of {args.small_days} days (scale {args.scale:g}) from scratch: {t_scratch:.1f} s")
+    print(
+        f"incremental: dbt build after 1 new day on {args.days} days (scale {args.scale:g}): {t_incremental:.1f} s"
+    )
+    print(
+        f"scratch: dbt build of {args.small_days} days (scale {args.scale:g}) from scratch: {t_scratch:.1f} s"
+    )
     print(checked)
     print(f"incremental/scratch {t_incremental / t_scratch:.2f}")
 
