@@ -27,7 +27,7 @@ TEST_WORKERS ?= 2
 # The docs-site browser test drives Debian's Chromium (Playwright's own browser download is not used).
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help venv jars browser run generate ingest dbt-build docs docs-serve lint lint-dbt test bench bench-dlt clean \
+.PHONY: help venv jars browser run generate ingest dbt-build docs docs-serve lint lint-dbt test bench bench-dlt bench-dbt clean \
 	stream-up stream-down stream-status bench-stream
 
 help:  ## list targets
@@ -122,6 +122,9 @@ stream-status: venv  ## the Kafka broker: running, reachable, topics
 
 bench-stream: venv jars  ## real-time path: POST at 2,000 events/s -> collector -> Kafka -> ingest stream; latency p50/p95
 	$(BIN)/python bench/stream_bench.py
+
+bench-dbt: venv jars  ## dbt build after one new day on 30 days vs 3 days from scratch (see bench/RESULTS.md)
+	$(BIN)/python bench/dbt_bench.py --work $(STATE)/dbt-bench
 
 clean:  ## remove generated state (warehouse, metastore, landing data, dbt target)
 	rm -rf $(STATE) target logs dbt_packages

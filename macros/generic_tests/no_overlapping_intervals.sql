@@ -1,7 +1,13 @@
 {#-
     Intervals [start, end) of the same `partition_by` value never overlap: one device records
     one session (flies one flight) at a time. A missing start or end (orphan stop, open
-    interval) makes the row a point at the known end. Returns each overlapping pair once.
+    interval) makes the row a point at the known end.
+
+    O(n log n), one sort per partition, no self-join: ordered by start (then end, so a point
+    comes before an interval starting at the same instant, then key), an interval overlaps an
+    earlier one exactly when it starts before the latest end of all earlier intervals (a
+    running max). Returns each interval that overlaps an earlier one, once, with the key of
+    the interval just before it.
 -#}
 {% test no_overlapping_intervals(model, partition_by, start_column, end_column, key_column) %}
 
@@ -14,22 +20,37 @@ intervals as (
         coalesce({{ start_column }}, {{ end_column }}) as interval_start,
         coalesce({{ end_column }}, {{ start_column }}) as interval_end
     from {{ model }}
+),
+
+ordered_intervals as (
+    select
+        interval_partition,
+        interval_key,
+        interval_start,
+        interval_end,
+        lag(interval_key) over interval_timeline as previous_key,
+        max(interval_end) over earlier_intervals as earlier_intervals_end
+    from intervals
+    window
+        interval_timeline as (
+            partition by interval_partition
+            order by interval_start, interval_end, interval_key
+        ),
+        earlier_intervals as (
+            partition by interval_partition
+            order by interval_start, interval_end, interval_key
+            rows between unbounded preceding and 1 preceding
+        )
 )
 
 select
-    first_interval.interval_partition,
-    first_interval.interval_key as first_key,
-    second_interval.interval_key as second_key,
-    first_interval.interval_start as first_start,
-    first_interval.interval_end as first_end,
-    second_interval.interval_start as second_start,
-    second_interval.interval_end as second_end
-from intervals as first_interval
-inner join intervals as second_interval
-    on
-        first_interval.interval_partition = second_interval.interval_partition
-        and first_interval.interval_key < second_interval.interval_key
-        and first_interval.interval_start < second_interval.interval_end
-        and second_interval.interval_start < first_interval.interval_end
+    interval_partition,
+    previous_key,
+    interval_key,
+    earlier_intervals_end,
+    interval_start,
+    interval_end
+from ordered_intervals
+where interval_start < earlier_intervals_end
 
 {% endtest %}

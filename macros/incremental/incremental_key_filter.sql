@@ -6,14 +6,21 @@
       * `reprocess_from` / `reprocess_to` set: every copy of each key with a row dated in that
         range (`date_column`)
       * otherwise: every copy of each key with a row ingested after the fact's watermark (the
-        newest `watermark_column` already in the fact), so a late or corrected copy re-opens
-        its own key, and a re-run with nothing new recomputes nothing
+        newest `target_watermark_column`, by default `watermark_column`, already in the fact),
+        so a late or corrected copy re-opens its own key, and a re-run with nothing new
+        recomputes nothing
 
     Every copy of a selected key is read, so the fact's deduplication (latest copy wins,
     `landed_copies`) sees the same rows as on a full build, and the merge moves a key whose
     latest copy changed date instead of leaving the old copy behind.
 -#}
-{% macro incremental_key_filter(unique_key, upstream, date_column, watermark_column='_ingested_at') -%}
+{% macro incremental_key_filter(
+    unique_key,
+    upstream,
+    date_column,
+    watermark_column='_ingested_at',
+    target_watermark_column=none
+) -%}
     {%- if not is_incremental() -%}
         {{ return('true') }}
     {%- endif -%}
@@ -26,10 +33,7 @@
             {%- if reprocess is not none %}
                 {{ reprocess }}
             {%- else %}
-                {{ watermark_column }} > (
-                    select coalesce(max({{ watermark_column }}), timestamp '1970-01-01 00:00:00')
-                    from {{ this }}
-                )
+                {{ watermark_column }} > {{ incremental_watermark(target_watermark_column or watermark_column) }}
             {%- endif %}
         )
     {%- endset -%}

@@ -5,9 +5,6 @@
     `max_length` characters ending in "...": the docs site keeps the full text.
 -#}
 {% macro _metastore_comment(description, max_length=256) -%}
-    {%- set text = description | trim -%}
-    {%- if text | length > max_length -%}
-        {%- set text = text[:max_length - 3] ~ '...' -%}
-    {%- endif -%}
+    {%- set text = _metastore_comment_text(description, max_length) -%}
     {{ return("'" ~ text | replace('\\', '\\\\') | replace("'", "\\'") ~ "'") }}
 {%- endmacro %}

@@ -544,6 +544,51 @@ def test_scale_multiplies_event_volume(tmp_path: Path, sample: Sample) -> None:
     assert bigger.lines["crm"] == base.lines["crm"]
 
 
+def test_days_extends_the_data_set_and_its_ground_truth(tmp_path: Path) -> None:
+    """`--days 30` (the dbt benchmark's history): one folder per day and source, the same rules,
+    every branch still planted, and a ground truth that equals the rules applied to the files."""
+    landing = tmp_path / "month"
+    report = generate(landing, days=30, scale=0.5)
+    dates = {START + timedelta(days=d) for d in range(30)}
+    for source in ("camera", "app", "shop"):
+        assert {date.fromisoformat(rel.split("/")[1]) for rel in report.files[source]} == dates, source
+    drone_dates = {date.fromisoformat(rel.split("/")[1]) for rel in report.files["drone"]}
+    assert dates <= drone_dates <= dates | {START + timedelta(days=30)}  # a late upload: next morning
+    counts = json.loads((landing / "_ground_truth/counts.json").read_text())
+    assert counts["generator"]["days"] == 30
+    truth = read_csv(landing / "_ground_truth/recording_sessions.csv")
+    sessions = recording_sessions(camera_event(o) for _, o in json_events(landing, "camera"))
+    assert [(r["device_serial"], r["started_at"], r["ended_at"], r["end_reason"]) for r in truth] == [
+        (
+            s.device_serial,
+            s.started_ms and iso_ms(s.started_ms) or "",
+            s.ended_ms and iso_ms(s.ended_ms) or "",
+            s.end_reason,
+        )
+        for s in sessions
+    ]
+    assert {r["end_reason"] for r in truth} == {
+        "restarted",
+        "stopped",
+        "power_off",
+        "orphan_stop",
+        "timed_out",
+        "open",
+    }
+    assert {date.fromisoformat(r["session_date"]) for r in truth} == dates
+    rows = read_csv(landing / "_ground_truth/flights.csv")
+    result = flights(drone_event(o) for _, o in json_events(landing, "drone"))
+    assert [(r["boot_id"], r["took_off_at"], r["end_reason"]) for r in rows] == [
+        (f.boot_id, iso_ms(f.took_off_ms), f.end_reason) for f in result.flights
+    ]
+    assert {r["end_reason"] for r in rows} == {"landed", "restarted", "open"}
+    assert {r["is_clock_corrected"] for r in rows} == {"true", "false"}
+    assert counts["recording_sessions"]["rows"] == len(truth) and counts["flights"]["rows"] == len(rows)
+    # Drift keeps going: the last day runs the newest firmware.
+    last_day = [o for folder, o in json_events(landing, "camera") if folder == START + timedelta(days=29)]
+    assert {o["header"]["device"]["firmware"] for o in last_day} == {"1.2.0"}
+
+
 def test_tiny_data_sets_still_generate(tmp_path: Path) -> None:
     report = generate(tmp_path / "tiny", days=1, cameras=1, drones=1, users=1, contacts=1, scale=0.1)
     assert report.bad_lines["app"] == 2 and report.bad_lines["shop"] == 1

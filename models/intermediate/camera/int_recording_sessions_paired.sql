@@ -1,8 +1,65 @@
+{#-
+    Incremental by session date: replaces whole `session_date` partitions (insert_overwrite on
+    Iceberg, see macros/incremental/get_insert_overwrite_sql.sql). Only the cameras with new
+    events are re-paired, each from its cut (macros/incremental/pairing_cuts.sql), which gives
+    what pairing the whole history gives. Every date from the earliest cut on is replaced: the
+    re-paired sessions, the other sessions of those dates kept as they were, and a date spine
+    left-joined so a date left with no session is emptied (see _camera__models.yml).
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by=['session_date'],
+    unique_key='recording_session_id',
+    on_schema_change='append_new_columns',
+) }}
+
+{%- set session_columns = [
+    'recording_session_id', 'device_serial', 'start_event_id', 'end_event_id', 'started_at',
+    'ended_at', 'end_reason', 'duration_s', 'device_model', 'firmware_version', 'record_mode',
+    'record_resolution', 'record_fps', 'device_last_event_at', '_ingested_at',
+    '_last_ingested_at',
+] %}
+
 with
 
-events as (
+all_events as (
     select * from {{ ref('int_camera_events_deduplicated') }}
 ),
+
+{% if is_incremental() -%}
+existing_sessions as (
+    select * from {{ this }}
+),
+
+cuts as (
+    {{ pairing_cuts(
+        events='all_events',
+        intervals='existing_sessions',
+        partition_by='device_serial',
+        event_time_column='event_at',
+        start_column='started_at',
+        start_id_column='start_event_id',
+        end_column='ended_at',
+        open_reasons=['open', 'timed_out'],
+        lookback_days=var('late_event_lookback_days'),
+    ) }}
+),
+
+events as (
+    select all_events.*
+    from all_events
+    inner join cuts
+        on all_events.device_serial = cuts.device_serial
+    where
+        all_events.event_at > cuts.cut_at
+        or (all_events.event_at = cuts.cut_at and all_events.camera_event_id >= cuts.cut_event_id)
+),
+{%- else -%}
+events as (
+    select * from all_events
+),
+{%- endif %}
 
 paired as (
     {{ pair_events(
@@ -21,7 +78,15 @@ paired as (
     ) }}
 ),
 
-final as (
+device_watermarks as (
+    select
+        device_serial,
+        max(_last_ingested_at) as last_ingested_at
+    from events
+    group by device_serial
+),
+
+sessions as (
     select
         {{ surrogate_key([
             'paired.device_serial',
@@ -44,12 +109,84 @@ final as (
         start_events.record_resolution,
         start_events.record_fps,
         paired.partition_last_value as device_last_event_at,
-        greatest(start_events._ingested_at, end_events._ingested_at) as _ingested_at
+        greatest(start_events._ingested_at, end_events._ingested_at) as _ingested_at,
+        device_watermarks.last_ingested_at as _last_ingested_at
     from paired
     left join events as start_events
         on paired.start_event_id = start_events.camera_event_id
     left join events as end_events
         on paired.end_event_id = end_events.camera_event_id
+    left join device_watermarks
+        on paired.device_serial = device_watermarks.device_serial
+),
+
+{% if is_incremental() -%}
+replace_from as (
+    select min(to_date(cut_at)) as session_date
+    from cuts
+),
+
+kept_sessions as (
+    select existing_sessions.*
+    from existing_sessions
+    cross join replace_from
+    left join cuts
+        on existing_sessions.device_serial = cuts.device_serial
+    where
+        existing_sessions.session_date >= replace_from.session_date
+        and (
+            cuts.device_serial is null
+            or coalesce(existing_sessions.started_at, existing_sessions.ended_at) < cuts.cut_at
+            or (
+                coalesce(existing_sessions.started_at, existing_sessions.ended_at) = cuts.cut_at
+                and coalesce(existing_sessions.start_event_id, existing_sessions.end_event_id) < cuts.cut_event_id
+            )
+        )
+),
+
+sessions_to_write as (
+    select
+        {%- for column in session_columns %}
+        {{ column }},
+        {%- endfor %}
+        session_date
+    from sessions
+
+    union all
+
+    select
+        {%- for column in session_columns %}
+        {{ column }},
+        {%- endfor %}
+        session_date
+    from kept_sessions
+),
+
+affected_dates as (
+    select session_date from sessions_to_write
+
+    union
+
+    select existing_sessions.session_date
+    from existing_sessions
+    cross join replace_from
+    where existing_sessions.session_date >= replace_from.session_date
+),
+
+final as (
+    select
+        {%- for column in session_columns %}
+        sessions_to_write.{{ column }},
+        {%- endfor %}
+        affected_dates.session_date
+    from affected_dates
+    left join sessions_to_write
+        on affected_dates.session_date = sessions_to_write.session_date
 )
+{%- else -%}
+final as (
+    select * from sessions
+)
+{%- endif %}
 
 select * from final

@@ -24,7 +24,9 @@ unioned as (
         record_mode,
         record_resolution,
         record_fps,
-        _ingested_at
+        to_date(event_at) as earliest_event_date,
+        _ingested_at,
+        _last_ingested_at
     from camera_events
 
     union all
@@ -42,7 +44,9 @@ unioned as (
         cast(null as string) as record_mode,
         cast(null as string) as record_resolution,
         cast(null as int) as record_fps,
-        _ingested_at
+        earliest_corrected_date as earliest_event_date,
+        _ingested_at,
+        boot_last_ingested_at as _last_ingested_at
     from drone_events
 )
 

@@ -1,8 +1,34 @@
+{#-
+    Incremental, merged on flight_id (Iceberg MERGE). A flight is one takeoff, and takeoffs never
+    disappear, so a flight row is only ever updated (its landing, times, date and end reason
+    change as its boot's events arrive), never removed: a run re-pairs every boot with an event
+    re-corrected since the newest `boot_last_ingested_at` here and upserts its flights, moving a
+    flight to another `flight_date` when a late sync re-dates it.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='flight_id',
+    partition_by=['flight_date'],
+    on_schema_change='append_new_columns',
+) }}
+
 with
 
-events as (
+all_events as (
     select * from {{ ref('int_drone_events_clock_corrected') }}
 ),
+
+{% if is_incremental() -%}
+events as (
+    select * from all_events
+    where boot_last_ingested_at > {{ incremental_watermark('boot_last_ingested_at') }}
+),
+{%- else -%}
+events as (
+    select * from all_events
+),
+{%- endif %}
 
 paired as (
     {{ pair_events(
@@ -71,7 +97,8 @@ final as (
         flight_telemetry.max_altitude_m,
         flight_telemetry.max_speed_mps,
         flight_telemetry.min_battery_pct,
-        greatest(takeoffs._ingested_at, ends._ingested_at) as _ingested_at
+        greatest(takeoffs._ingested_at, ends._ingested_at) as _ingested_at,
+        takeoffs.boot_last_ingested_at
     from paired
     inner join events as takeoffs
         on paired.start_event_id = takeoffs.drone_event_id

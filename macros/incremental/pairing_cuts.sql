@@ -1,0 +1,79 @@
+{#-
+    Where an incremental run re-pairs each partition (camera) from, as one select to be used as
+    the body of a CTE: one row per partition with an event newer than the watermark (the
+    newest `watermark_column` in the model's own table, `incremental_watermark`), with
+
+      * cut_at: `lookback_days` before its earliest new event, or, when earlier, the start of
+        its interval still open at that moment (ended at or after it, or ended by no event:
+        an `end_reason` in `open_reasons`, which any later event would close instead);
+      * cut_event_id: that start's event id ('' for a lookback cut, so every event at that
+        instant is read).
+
+    Pairing the events at or after (cut_at, cut_event_id), compared like the pairing's order
+    (event time, then event id), gives exactly the intervals that pairing the whole history
+    gives from the cut on: nothing is open before the cut, so nothing after it depends on an
+    earlier event. Intervals before the cut are unchanged.
+-#}
+{% macro pairing_cuts(
+    events,
+    intervals,
+    partition_by,
+    event_time_column,
+    start_column,
+    start_id_column,
+    end_column,
+    open_reasons,
+    lookback_days=0,
+    watermark_column='_last_ingested_at'
+) -%}
+    {%- if open_reasons is string or open_reasons | length == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "pairing_cuts: `open_reasons` must be a non-empty list of end reasons, got " ~ open_reasons
+        ) }}
+    {%- endif -%}
+    {%- if lookback_days is not number or lookback_days < 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "pairing_cuts: `lookback_days` (late_event_lookback_days) must be a number >= 0, got "
+            ~ lookback_days
+        ) }}
+    {%- endif -%}
+    with
+
+    cut_new_events as (
+        select
+            cut_events.{{ partition_by }} as cut_partition,
+            min(cut_events.{{ event_time_column }})
+            - make_interval(0, 0, 0, {{ lookback_days }}, 0, 0, 0) as window_start
+        from {{ events }} as cut_events
+        where cut_events.{{ watermark_column }} > {{ incremental_watermark(watermark_column) }}
+        group by cut_events.{{ partition_by }}
+    ),
+
+    cut_open_intervals as (
+        select
+            cut_new_events.cut_partition,
+            min(named_struct(
+                'started_at', cut_intervals.{{ start_column }},
+                'start_event_id', cut_intervals.{{ start_id_column }}
+            )) as first_open
+        from {{ intervals }} as cut_intervals
+        inner join cut_new_events
+            on cut_intervals.{{ partition_by }} = cut_new_events.cut_partition
+        where
+            cut_intervals.{{ start_column }} < cut_new_events.window_start
+            and (
+                cut_intervals.{{ end_column }} is null
+                or cut_intervals.{{ end_column }} >= cut_new_events.window_start
+                or cut_intervals.end_reason in ('{{ open_reasons | join("', '") }}')
+            )
+        group by cut_new_events.cut_partition
+    )
+
+    select
+        cut_new_events.cut_partition as {{ partition_by }},
+        coalesce(cut_open_intervals.first_open.started_at, cut_new_events.window_start) as cut_at,
+        coalesce(cut_open_intervals.first_open.start_event_id, '') as cut_event_id
+    from cut_new_events
+    left join cut_open_intervals
+        on cut_new_events.cut_partition = cut_open_intervals.cut_partition
+{%- endmacro %}
