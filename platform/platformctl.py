@@ -214,13 +214,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.json:
                 print(json.dumps(status))
             else:
+                print(f"{'service':14} {'state':22} {'address':18} pid")
                 for name, item in status.items():
                     state = (
                         "healthy"
                         if item["healthy"]
                         else ("running, not healthy" if item["running"] else "down")
                     )
-                    print(f"{name:10} {state:22} {item['address']:18} pid {item['pid'] or '-'}")
+                    print(f"{name:14} {state:22} {item['address']:18} {item['pid'] or '-'}")
             return 0 if all(item["healthy"] for item in status.values()) else 3
         elif args.command in ("start", "stop", "kill"):
             getattr(platform, args.command)(args.service)

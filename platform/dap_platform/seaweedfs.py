@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -26,31 +24,20 @@ def internal_ports() -> dict[str, int]:
     return {name: port + offset for name, port in BASE_PORTS.items()}
 
 
-def private_tmp_supported() -> bool:
-    """Can we give weed its own /tmp (it puts gRPC sockets in /tmp whatever its flags say)?"""
-    if not shutil.which("unshare"):
-        return False
-    probe = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "true"],  # noqa: S607
-        capture_output=True,
-        check=False,
-    )
-    return probe.returncode == 0
+def grpc_socket_paths(s3_port: int) -> list[Path]:
+    """The gRPC sockets weed mini puts in /tmp whatever its flags say (named by port).
 
-
-def _under_tmp(path: Path) -> bool:
-    return path.resolve().is_relative_to("/tmp")  # noqa: S108
+    weed replaces a stale one when it starts; ``stop`` removes ours. An earlier version hid them
+    in a private /tmp (a mount namespace with a directory bound over /tmp), which also hid a
+    checkout or state dir under /tmp from weed and needed root: one plain process is simpler.
+    """
+    ports = {**internal_ports(), "s3": s3_port}
+    return [Path(f"/tmp/seaweedfs-{kind}-grpc-{port + 10000}.sock") for kind, port in ports.items()]  # noqa: S108
 
 
 class SeaweedFS:
     name = "seaweedfs"
     marker = "weed"
-
-    def private_tmp(self) -> bool:
-        """A private /tmp hides everything under /tmp, so not for a checkout or state there."""
-        if _under_tmp(self.root) or _under_tmp(weed_binary(self.layout)):
-            return False
-        return private_tmp_supported()
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -75,8 +62,6 @@ class SeaweedFS:
         return path
 
     def command(self, s3_config: Path) -> list[str]:
-        tmp = self.root / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
         (self.root / "data").mkdir(parents=True, exist_ok=True)
         weed = [
             str(weed_binary(self.layout)),
@@ -97,18 +82,6 @@ class SeaweedFS:
             f"-s3.localSocket={self.root / 's3.sock'}",
             *(f"-{name}.port={port}" for name, port in internal_ports().items()),
         ]
-        if self.private_tmp():
-            return [
-                "unshare",
-                "--mount",
-                "--propagation",
-                "private",
-                "sh",
-                "-c",
-                'mount --bind "$0" /tmp && exec "$@"',
-                str(tmp),
-                *weed,
-            ]
         return weed
 
     def healthy(self, client: object) -> bool:
@@ -153,10 +126,8 @@ class SeaweedFS:
         if pid is not None:
             stop_pid(pid, timeout=30)
         self.pid_file.unlink(missing_ok=True)
-        if not self.private_tmp():  # then weed left its gRPC sockets in /tmp: remove ours
-            grpc = {**internal_ports(), "s3": self.port}
-            for kind, port in grpc.items():
-                Path(f"/tmp/seaweedfs-{kind}-grpc-{port + 10000}.sock").unlink(missing_ok=True)  # noqa: S108
+        for socket_path in grpc_socket_paths(self.port):
+            socket_path.unlink(missing_ok=True)
 
     def kill(self) -> None:
         pid = self.pid()

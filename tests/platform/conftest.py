@@ -22,15 +22,26 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CTL = [sys.executable, str(ROOT / "platform" / "platformctl.py")]
 TEST_DIR = ROOT / ".state" / "platform-test"
-TEST_ENV = {
-    "DAP_PLATFORM_DIR": str(TEST_DIR),
-    "DAP_PLATFORM_JARS_DIR": str(ROOT / ".state" / "platform" / "jars"),  # shared with the dev platform
-    "DAP_PG_PORT": "15433",
-    "DAP_S3_PORT": "8334",
-    "DAP_SEAWEEDFS_PORT_OFFSET": "1",
-    "DAP_THRIFT_PORT": "10001",
-    "DBT_THRIFT_PORT": "10001",
-}
+# DAP_TEST_PORT_SHIFT moves every port of the test platforms, so two checkouts (a CI clone and a
+# developer's worktree) can run the platform tests at the same time.
+PORT_SHIFT = int(os.environ.get("DAP_TEST_PORT_SHIFT") or 0)
+
+
+def platform_env(platform_dir: Path, shift: int) -> dict[str, str]:
+    """Settings of a test platform: its own state dir and ports (shifted from the defaults)."""
+    thrift = str(10001 + shift)
+    return {
+        "DAP_PLATFORM_DIR": str(platform_dir),
+        "DAP_PLATFORM_JARS_DIR": str(ROOT / ".state" / "platform" / "jars"),  # shared with the dev platform
+        "DAP_PG_PORT": str(15433 + shift),
+        "DAP_S3_PORT": str(8334 + shift),
+        "DAP_SEAWEEDFS_PORT_OFFSET": str(1 + shift),
+        "DAP_THRIFT_PORT": thrift,
+        "DBT_THRIFT_PORT": thrift,
+    }
+
+
+TEST_ENV = platform_env(TEST_DIR, PORT_SHIFT)
 SECRET_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DAP_METASTORE_PASSWORD")
 
 
@@ -134,7 +145,13 @@ class Platform:
         )
 
 
-@pytest.fixture(scope="module")
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that stop the shared platform run after every other test that uses it."""
+    last = [item for item in items if item.name == "test_platform_down_leaves_nothing_running"]
+    items[:] = [item for item in items if item not in last] + last
+
+
+@pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     state = tmp_path_factory.mktemp("platform-client-state")
     env = {**os.environ, **TEST_ENV, "DAP_STATE_DIR": str(state)}

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.platform.conftest import ROOT, SECRET_NAMES, TEST_DIR, Platform
+from tests.platform.conftest import ROOT, SECRET_NAMES, TEST_DIR, TEST_ENV, Platform
 
 pytestmark = [pytest.mark.platform, pytest.mark.slow]
 BIN = Path(sys.executable).parent
@@ -95,7 +95,7 @@ def test_platform_up_is_healthy_idempotent_and_loopback_only(platform: Platform)
     assert addresses, "no listening sockets found for the platform processes"
     assert all(a.startswith(("127.0.0.1:", "::1:")) for a in addresses), addresses
     ports = {int(a.rsplit(":", 1)[1]) for a in addresses}
-    assert {15433, 8334, 10001} <= ports
+    assert {int(TEST_ENV[name]) for name in ("DAP_PG_PORT", "DAP_S3_PORT", "DAP_THRIFT_PORT")} <= ports
 
 
 def test_secrets_are_generated_private_and_never_logged(platform: Platform) -> None:
@@ -459,7 +459,11 @@ def test_platform_down_leaves_nothing_running(platform: Platform) -> None:
     assert listening_addresses(pids) == set()
     leftovers = subprocess.run(["pgrep", "-f", str(TEST_DIR)], capture_output=True, text=True).stdout.split()
     assert leftovers == [], leftovers
-    grpc_ports = {8334 + 10000, *(port + 1 + 10000 for port in (9333, 9340, 8888, 23646))}
+    offset = int(TEST_ENV["DAP_SEAWEEDFS_PORT_OFFSET"])
+    grpc_ports = {
+        int(TEST_ENV["DAP_S3_PORT"]) + 10000,
+        *(port + offset + 10000 for port in (9333, 9340, 8888, 23646)),
+    }
     assert not [
         p for p in Path("/tmp").glob("seaweedfs-*-grpc-*.sock") if int(p.stem.rsplit("-", 1)[1]) in grpc_ports
     ]
