@@ -19,7 +19,7 @@ run-platform: platform-up generate  ## the whole pipeline on the platform: landi
 	$(PLATFORMCTL) upload $(LANDING) $(PLATFORM_LANDING)
 	DAP_PROFILE=platform DAP_LANDING=$(PLATFORM_LANDING) \
 		$(BIN)/python -m ingest.sample.ftp_server --root $(REMOTE) -- $(BIN)/ingest run --pull --config ingest.yml
-	$(DBT) build --target thrift
-	$(DBT) docs generate --target thrift
-	$(DBT) run-operation print_pipeline_summary --target thrift --quiet || true
-	@echo "SQL clients: jdbc:hive2://127.0.0.1:10000/default (see docs/platform.md)"
+	$(PLATFORMCTL) exec -- $(DBT) build --target thrift
+	$(PLATFORMCTL) exec -- $(DBT) docs generate --target thrift
+	$(PLATFORMCTL) exec -- $(DBT) run-operation print_pipeline_summary --target thrift --quiet || true
+	@echo "SQL clients: jdbc:hive2://127.0.0.1:10000/default as user analyst (see docs/platform.md)"

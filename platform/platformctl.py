@@ -7,6 +7,7 @@
     platformctl.py reset              stop and delete all platform data (keeps jars and secrets)
     platformctl.py upload DIR URI     upload a local directory to S3 (e.g. the sample landing data)
     platformctl.py env                the non-secret settings to export for ingest and dbt
+    platformctl.py exec -- CMD...     run CMD with those settings and dbt's SQL password (for dbt)
     platformctl.py conf               the platform profile's Spark settings (spark-defaults format)
 
 Run it with the project's venv Python (``make platform-up`` does). All state lives under
@@ -29,7 +30,7 @@ sys.path.insert(0, str(HERE))  # dap_platform
 sys.path.insert(1, str(HERE.parent))  # ingest, when the venv has no editable install yet
 
 from dap_platform.install import install_all  # noqa: E402
-from dap_platform.layout import PROJECT_ROOT, Layout, ensure_dev_secrets, service_env  # noqa: E402
+from dap_platform.layout import PROJECT_ROOT, Layout, ensure_dev_secrets, service_env, sql_password  # noqa: E402
 from dap_platform.postgres import Postgres  # noqa: E402
 from dap_platform.proc import PlatformError  # noqa: E402
 from dap_platform.recovery import recover_warehouse  # noqa: E402
@@ -197,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     upload.add_argument("local_dir")
     upload.add_argument("uri")
     sub.add_parser("env")
+    run_cmd = sub.add_parser("exec")
+    run_cmd.add_argument("cmd", nargs=argparse.REMAINDER)
     sub.add_parser("conf")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s platformctl %(message)s", datefmt="%H:%M:%S")
@@ -240,6 +243,17 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "conf":
             for key, value in sorted(platform.spark_conf().items()):
                 print(f"{key} {value}")
+        elif args.command == "exec":
+            cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+            if not cmd:
+                parser.error("exec needs a command: platformctl exec -- dbt build --target thrift")
+            env = {
+                **os.environ,
+                **platform.exports(),
+                "DBT_THRIFT_USER": "dbt",
+                "DBT_THRIFT_PASSWORD": sql_password(platform.layout, "dbt"),
+            }
+            os.execvpe(cmd[0], cmd, env)  # noqa: S606 - the user's own command
         elif args.command == "env":
             for key, value in platform.exports().items():
                 print(f"export {key}={value}")

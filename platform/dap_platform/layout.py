@@ -12,6 +12,7 @@ from pathlib import Path
 from ingest.platform_conf import PlatformConfig, read_env_file
 
 BUCKETS = ("landing", "warehouse")
+SQL_USERS = ("dbt", "analyst")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -78,6 +79,8 @@ def ensure_dev_secrets(layout: Layout) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": lambda: "dap" + secrets.token_hex(8),
         "AWS_SECRET_ACCESS_KEY": lambda: secrets.token_urlsafe(30),
         "DAP_METASTORE_PASSWORD": lambda: secrets.token_urlsafe(24),
+        # Thrift Server (SQL) users: dbt builds the models, analyst is for SQL and BI clients.
+        **{f"DAP_SQL_{user.upper()}_PASSWORD": lambda: secrets.token_urlsafe(24) for user in SQL_USERS},
     }
     missing = {key: make() for key, make in wanted.items() if not values.get(key)}
     if missing:
@@ -89,6 +92,11 @@ def ensure_dev_secrets(layout: Layout) -> dict[str, str]:
                 handle.write(f"{key}={value}\n")
     os.chmod(path, 0o600)
     return values
+
+
+def sql_password(layout: Layout, user: str) -> str:
+    """The generated Thrift Server password of ``user`` (one of ``SQL_USERS``)."""
+    return ensure_dev_secrets(layout)[f"DAP_SQL_{user.upper()}_PASSWORD"]
 
 
 def service_env(layout: Layout, secrets_values: dict[str, str]) -> dict[str, str]:

@@ -42,7 +42,13 @@ def platform_env(platform_dir: Path, shift: int) -> dict[str, str]:
 
 
 TEST_ENV = platform_env(TEST_DIR, PORT_SHIFT)
-SECRET_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DAP_METASTORE_PASSWORD")
+SECRET_NAMES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "DAP_METASTORE_PASSWORD",
+    "DAP_SQL_DBT_PASSWORD",
+    "DAP_SQL_ANALYST_PASSWORD",
+)
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -82,10 +88,20 @@ class Platform:
     def secrets(self) -> dict[str, str]:
         return read_env_file(TEST_DIR / "secrets.env")
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
+    def connect(self, user: str = "analyst", password: str | None = None) -> Any:
+        """A PyHive connection to the Thrift Server as ``user`` (default: its generated password)."""
         from pyhive import hive
 
-        connection = hive.connect(host="127.0.0.1", port=int(self.env["DAP_THRIFT_PORT"]), username="pytest")
+        return hive.connect(
+            host="127.0.0.1",
+            port=int(self.env["DAP_THRIFT_PORT"]),
+            username=user,
+            auth="CUSTOM",
+            password=self.secrets[f"DAP_SQL_{user.upper()}_PASSWORD"] if password is None else password,
+        )
+
+    def query(self, sql: str, user: str = "analyst") -> list[tuple[Any, ...]]:
+        connection = self.connect(user)
         try:
             cursor = connection.cursor()
             cursor.execute(sql)  # synchronous: returns when the statement has finished
@@ -167,6 +183,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         handle.ctl("down", check=False)  # `up` stops what it started; this is for a timeout
         raise
     handle.startup = json.loads(result.stdout.strip().splitlines()[-1])
+    handle.env["DBT_THRIFT_PASSWORD"] = handle.secrets["DAP_SQL_DBT_PASSWORD"]  # dbt's thrift target
     handle.startup["wall"] = time.monotonic() - started
     try:
         yield handle

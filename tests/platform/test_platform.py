@@ -147,6 +147,28 @@ def test_pyhive_reads_the_same_tables_through_the_thrift_server(platform: Platfo
     ]
 
 
+def test_the_thrift_server_asks_for_a_user_and_password(platform: Platform) -> None:
+    from pyhive import hive
+
+    port = int(platform.env["DAP_THRIFT_PORT"])
+    attempts = {
+        "wrong password": lambda: platform.connect("analyst", "not-the-password"),
+        "empty password": lambda: platform.connect("analyst", ""),
+        "unknown user": lambda: platform.connect("nobody", platform.secrets["DAP_SQL_ANALYST_PASSWORD"]),
+        "another user's password": lambda: platform.connect("analyst", platform.secrets["DAP_SQL_DBT_PASSWORD"]),
+        "no password": lambda: hive.connect(host="127.0.0.1", port=port, username="analyst"),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises(Exception, match="Error validating the login") as refused:
+            attempt().close()
+        assert refused.value is not None, what
+    assert platform.query("SELECT current_user()", user="dbt") == [("dbt",)]
+    assert platform.query("SELECT current_user()", user="analyst") == [("analyst",)]
+    users = TEST_DIR / "thrift" / "users"
+    assert stat.S_IMODE(users.stat().st_mode) == 0o600
+    assert platform.secrets["DAP_SQL_ANALYST_PASSWORD"] not in users.read_text()
+
+
 def test_sigkill_thrift_server_mid_write_then_restart_keeps_every_table(platform: Platform) -> None:
     big = "hive/plat_test.db/big/"
     errors: list[BaseException] = []
