@@ -30,7 +30,14 @@ sys.path.insert(0, str(HERE))  # dap_platform
 sys.path.insert(1, str(HERE.parent))  # ingest, when the venv has no editable install yet
 
 from dap_platform.install import install_all  # noqa: E402
-from dap_platform.layout import PROJECT_ROOT, Layout, ensure_dev_secrets, service_env, sql_password  # noqa: E402
+from dap_platform.layout import (  # noqa: E402
+    PROJECT_ROOT,
+    Layout,
+    ensure_dev_secrets,
+    s3_keys,
+    service_env,
+    sql_password,
+)
 from dap_platform.postgres import Postgres  # noqa: E402
 from dap_platform.proc import PlatformError  # noqa: E402
 from dap_platform.recovery import recover_warehouse  # noqa: E402
@@ -62,14 +69,14 @@ class Platform:
         import boto3
         from botocore.config import Config
 
-        env = self.env()
+        key_id, secret = s3_keys(ensure_dev_secrets(self.layout), "admin")
         config = self.layout.config
         return boto3.client(
             "s3",
             endpoint_url=config.s3_endpoint,
             region_name=config.s3_region,
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"}),
         )
 
@@ -79,7 +86,7 @@ class Platform:
             took = self.postgres.start()
             self.postgres.ensure_metastore(self.layout.config.metastore_user, env["DAP_METASTORE_PASSWORD"])
         elif name == "seaweedfs":
-            took = self.seaweedfs.start(env, self.s3())
+            took = self.seaweedfs.start(env, ensure_dev_secrets(self.layout), self.s3())
         else:
             self.recover()
             took = self.thrift.start(env)

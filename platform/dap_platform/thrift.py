@@ -14,6 +14,7 @@ from pathlib import Path
 from dap_platform.install import THRIFT_AUTH_CLASS, THRIFT_AUTH_JAR, spark_home
 from dap_platform.layout import SQL_USERS, Layout, sql_password
 from dap_platform.proc import PlatformError, pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
+from ingest.platform_conf import s3_profile_env
 from ingest.settings import load_settings
 from ingest.spark_session import spark_conf
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 MAIN_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 PBKDF2_ITERATIONS = 20_000
+S3_IDENTITY = "dbt"  # the Thrift Server writes the modelled databases, reads the rest
 
 
 def password_line(user: str, password: str) -> str:
@@ -57,6 +59,8 @@ class ThriftServer:
         )
         conf = spark_conf(settings)
         conf["spark.app.name"] = "dap-thrift-server"
+        if "spark.executorEnv.AWS_PROFILE" in conf:
+            conf["spark.executorEnv.AWS_PROFILE"] = S3_IDENTITY
         conf["spark.driver.extraJavaOptions"] = f"-Djava.io.tmpdir={settings.scratch_dir} -XX:-UsePerfData"
         conf["spark.sql.hive.thriftServer.singleSession"] = "false"
         conf["spark.cleaner.periodicGC.interval"] = "5min"
@@ -146,6 +150,7 @@ class ThriftServer:
             env = {k: v for k, v in env.items() if not k.startswith("DAP_SQL_")}  # it checks hashes only
             env.update(
                 {
+                    **s3_profile_env(self.layout.config, S3_IDENTITY),
                     "SPARK_CONF_DIR": str(self.root / "conf"),
                     "SPARK_LOG_DIR": str(self.layout.logs),
                     "DAP_THRIFT_USERS_FILE": str(self.users_file),

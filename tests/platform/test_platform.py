@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,14 +30,14 @@ import json
 from ingest.settings import load_settings
 from ingest.spark_session import build_spark
 spark = build_spark(load_settings(), "platform-test")
-spark.sql("CREATE DATABASE IF NOT EXISTS plat_test")
+spark.sql("CREATE DATABASE IF NOT EXISTS analytics_plat_test")
 df = spark.range(0, 1000).selectExpr("id", "cast(id % 3 as string) as part", "id * 2 as doubled")
 for _ in range(2):  # the second overwrite is the one SeaweedFS's empty folders used to break
-    df.write.mode("overwrite").format("parquet").partitionBy("part").saveAsTable("plat_test.numbers")
-spark.sql("INSERT OVERWRITE TABLE plat_test.numbers PARTITION (part) "
-          "SELECT id, id * 2 AS doubled, part FROM plat_test.numbers WHERE part = '1'")
-row = spark.sql("SELECT count(*) AS n, sum(doubled) AS s FROM plat_test.numbers").first()
-location = [r.data_type for r in spark.sql("DESCRIBE TABLE EXTENDED plat_test.numbers").collect()
+    df.write.mode("overwrite").format("parquet").partitionBy("part").saveAsTable("analytics_plat_test.numbers")
+spark.sql("INSERT OVERWRITE TABLE analytics_plat_test.numbers PARTITION (part) "
+          "SELECT id, id * 2 AS doubled, part FROM analytics_plat_test.numbers WHERE part = '1'")
+row = spark.sql("SELECT count(*) AS n, sum(doubled) AS s FROM analytics_plat_test.numbers").first()
+location = [r.data_type for r in spark.sql("DESCRIBE TABLE EXTENDED analytics_plat_test.numbers").collect()
             if r.col_name == "Location"][0]
 print("RESULT " + json.dumps({"n": row.n, "s": row.s, "location": location}))
 spark.stop()
@@ -124,23 +125,26 @@ def test_secrets_are_generated_private_and_never_logged(platform: Platform) -> N
 
 
 def test_spark_writes_s3a_tables_into_the_postgres_metastore(platform: Platform) -> None:
-    result = platform.run_python(SPARK_JOB)
+    # A modelled database (analytics*): the dbt identity's to write, as the Thrift Server does.
+    result = platform.run_python(SPARK_JOB, DAP_S3_IDENTITY="dbt")
     assert result.returncode == 0, result.stderr[-4000:]
     out = json.loads(result.stdout.split("RESULT ", 1)[1].splitlines()[0])
     assert (out["n"], out["s"]) == EXPECTED
-    assert out["location"] == "s3a://warehouse/hive/plat_test.db/numbers"
-    keys = platform.keys("warehouse", "hive/plat_test.db/numbers/")
+    assert out["location"] == "s3a://warehouse/hive/analytics_plat_test.db/numbers"
+    keys = platform.keys("warehouse", "hive/analytics_plat_test.db/numbers/")
     assert sorted({k.split("/")[3] for k in keys}) == ["part=0", "part=1", "part=2"]
     assert not [k for k in keys if "_temporary" in k or ".spark-staging" in k]
     assert platform.psql(
-        'SELECT "TBL_NAME" FROM "TBLS" JOIN "DBS" USING ("DB_ID") WHERE "NAME" = \'plat_test\''
+        'SELECT "TBL_NAME" FROM "TBLS" JOIN "DBS" USING ("DB_ID") WHERE "NAME" = \'analytics_plat_test\''
     ) == ("numbers")
     assert platform.psql('SELECT count(*) FROM "PARTITIONS"') == "3"
 
 
 def test_pyhive_reads_the_same_tables_through_the_thrift_server(platform: Platform) -> None:
-    assert platform.query("SELECT count(*), sum(doubled) FROM plat_test.numbers") == [EXPECTED]
-    assert platform.query("SELECT part, count(*) FROM plat_test.numbers GROUP BY part ORDER BY part") == [
+    assert platform.query("SELECT count(*), sum(doubled) FROM analytics_plat_test.numbers") == [EXPECTED]
+    assert platform.query(
+        "SELECT part, count(*) FROM analytics_plat_test.numbers GROUP BY part ORDER BY part"
+    ) == [
         ("0", 334),
         ("1", 333),
         ("2", 333),
@@ -155,7 +159,9 @@ def test_the_thrift_server_asks_for_a_user_and_password(platform: Platform) -> N
         "wrong password": lambda: platform.connect("analyst", "not-the-password"),
         "empty password": lambda: platform.connect("analyst", ""),
         "unknown user": lambda: platform.connect("nobody", platform.secrets["DAP_SQL_ANALYST_PASSWORD"]),
-        "another user's password": lambda: platform.connect("analyst", platform.secrets["DAP_SQL_DBT_PASSWORD"]),
+        "another user's password": lambda: platform.connect(
+            "analyst", platform.secrets["DAP_SQL_DBT_PASSWORD"]
+        ),
         "no password": lambda: hive.connect(host="127.0.0.1", port=port, username="analyst"),
     }
     for what, attempt in attempts.items():
@@ -169,14 +175,90 @@ def test_the_thrift_server_asks_for_a_user_and_password(platform: Platform) -> N
     assert platform.secrets["DAP_SQL_ANALYST_PASSWORD"] not in users.read_text()
 
 
+def _s3_as(platform: Platform, identity: str) -> Any:
+    import boto3
+
+    prefix = f"DAP_S3_{identity.upper()}_"
+    return boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{platform.env['DAP_S3_PORT']}",
+        region_name="us-east-1",
+        aws_access_key_id=platform.secrets[prefix + "ACCESS_KEY_ID"],
+        aws_secret_access_key=platform.secrets[prefix + "SECRET_ACCESS_KEY"],
+    )
+
+
+def _allowed(call: Any) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        call()
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "AccessDenied", error.response
+        return False
+    return True
+
+
+def test_s3_identities_have_least_privilege(platform: Platform) -> None:
+    credentials = TEST_DIR / "s3-credentials"
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    table = "hive/analytics_plat_test.db/numbers/"
+    existing = platform.keys("warehouse", table)[0]
+    analyst, ingest, dbt = (_s3_as(platform, name) for name in ("analyst", "ingest", "dbt"))
+    # The analyst reads and lists, and can neither write nor delete anywhere.
+    assert analyst.get_object(Bucket="warehouse", Key=existing)["ContentLength"] > 0
+    assert analyst.list_objects_v2(Bucket="warehouse", Prefix=table)["KeyCount"] > 0
+    for bucket, key in (
+        ("warehouse", table + "x.parquet"),
+        ("landing", "camera/x.jsonl"),
+        ("warehouse", "hive/raw.db/x"),
+    ):
+        assert not _allowed(lambda b=bucket, k=key: analyst.put_object(Bucket=b, Key=k, Body=b"x"))
+    assert not _allowed(lambda: analyst.delete_object(Bucket="warehouse", Key=existing))
+    bulk = analyst.delete_objects(Bucket="warehouse", Delete={"Objects": [{"Key": existing}]})
+    assert not bulk.get("Deleted") and bulk["Errors"][0]["Code"] == "AccessDenied", bulk  # per key
+    assert not _allowed(
+        lambda: analyst.copy_object(
+            Bucket="warehouse", Key=table + "copy", CopySource=f"warehouse/{existing}"
+        )
+    )
+    assert platform.keys("warehouse", table).count(existing) == 1  # still there
+    # ingest writes landing, raw and ingest_meta, not the modelled databases; dbt the reverse.
+    assert _allowed(lambda: ingest.put_object(Bucket="landing", Key="probe/x", Body=b"x"))
+    assert _allowed(lambda: ingest.put_object(Bucket="warehouse", Key="hive/raw.db/probe/x", Body=b"x"))
+    assert _allowed(lambda: ingest.delete_object(Bucket="warehouse", Key="hive/raw.db/probe/x"))
+    assert not _allowed(lambda: ingest.put_object(Bucket="warehouse", Key="hive/marts.db/probe/x", Body=b"x"))
+    assert not _allowed(lambda: ingest.delete_object(Bucket="warehouse", Key=existing))
+    assert _allowed(lambda: dbt.put_object(Bucket="warehouse", Key="hive/marts.db/probe/x", Body=b"x"))
+    assert _allowed(lambda: dbt.delete_object(Bucket="warehouse", Key="hive/marts.db/probe/x"))
+    assert not _allowed(lambda: dbt.put_object(Bucket="warehouse", Key="hive/raw.db/probe/x", Body=b"x"))
+    assert not _allowed(lambda: dbt.put_object(Bucket="landing", Key="probe/y", Body=b"x"))
+    platform.s3().delete_object(Bucket="landing", Key="probe/x")
+    # A Spark application as the analyst reads the table and cannot write it (s3a, real SeaweedFS).
+    code = """
+from ingest.settings import load_settings
+from ingest.spark_session import build_spark
+spark = build_spark(load_settings(), "analyst-probe")
+print("ROWS", spark.table("analytics_plat_test.numbers").count())
+try:
+    spark.range(3).write.mode("overwrite").parquet("s3a://warehouse/hive/analytics_plat_test.db/analyst_probe")
+    print("WRITE ok")
+except Exception as error:
+    print("WRITE refused", "AccessDenied" in str(error) or "403" in str(error))
+"""
+    result = platform.run_python(code, DAP_S3_IDENTITY="analyst")
+    assert "ROWS 1000" in result.stdout, result.stderr[-3000:]
+    assert "WRITE refused True" in result.stdout, result.stdout + result.stderr[-3000:]
+
+
 def test_sigkill_thrift_server_mid_write_then_restart_keeps_every_table(platform: Platform) -> None:
-    big = "hive/plat_test.db/big/"
+    big = "hive/analytics_plat_test.db/big/"
     errors: list[BaseException] = []
 
     def long_ctas() -> None:
         try:
             platform.query(
-                "CREATE TABLE plat_test.big USING parquet AS "
+                "CREATE TABLE analytics_plat_test.big USING parquet AS "
                 "SELECT id, sha2(cast(id AS string), 256) AS h FROM range(0, 40000000, 1, 24)"
             )
         except BaseException as error:  # noqa: BLE001 - the kill is expected to break it
@@ -195,10 +277,13 @@ def test_sigkill_thrift_server_mid_write_then_restart_keeps_every_table(platform
     assert platform.keys("warehouse", big), "the killed write should have left its debris"
 
     restart = platform.ctl("start", "thrift")
-    assert "removed the debris of an aborted write: s3a://warehouse/hive/plat_test.db/big/" in restart.stderr
-    assert platform.query("SELECT count(*), sum(doubled) FROM plat_test.numbers") == [EXPECTED]
-    platform.query("CREATE TABLE plat_test.big USING parquet AS SELECT id FROM range(0, 10)")
-    assert platform.query("SELECT count(*) FROM plat_test.big") == [(10,)]
+    assert (
+        "removed the debris of an aborted write: s3a://warehouse/hive/analytics_plat_test.db/big/"
+        in restart.stderr
+    )
+    assert platform.query("SELECT count(*), sum(doubled) FROM analytics_plat_test.numbers") == [EXPECTED]
+    platform.query("CREATE TABLE analytics_plat_test.big USING parquet AS SELECT id FROM range(0, 10)")
+    assert platform.query("SELECT count(*) FROM analytics_plat_test.big") == [(10,)]
 
 
 def test_restarting_postgres_and_seaweedfs_loses_nothing(platform: Platform) -> None:
@@ -208,9 +293,12 @@ def test_restarting_postgres_and_seaweedfs_loses_nothing(platform: Platform) -> 
     assert all(item["healthy"] for item in platform.status().values())
     assert sorted(platform.keys("warehouse", "hive/")) == before_keys
     # The running Thrift Server reconnects to both (the metastore pool and s3a retry).
-    assert platform.query("SELECT count(*), sum(doubled) FROM plat_test.numbers") == [EXPECTED]
-    assert platform.query("SELECT count(*) FROM plat_test.big") == [(10,)]
-    assert sorted(row[1] for row in platform.query("SHOW TABLES IN plat_test")) == ["big", "numbers"]
+    assert platform.query("SELECT count(*), sum(doubled) FROM analytics_plat_test.numbers") == [EXPECTED]
+    assert platform.query("SELECT count(*) FROM analytics_plat_test.big") == [(10,)]
+    assert sorted(row[1] for row in platform.query("SHOW TABLES IN analytics_plat_test")) == [
+        "big",
+        "numbers",
+    ]
 
 
 def test_landing_discovery_on_s3(platform: Platform, tmp_path: Path) -> None:
