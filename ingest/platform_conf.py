@@ -22,6 +22,15 @@ match the local platform started by ``make platform-up`` (``platform/platformctl
 ``DAP_METASTORE_PASSWORD``      its password: read by the JVM from its environment at connect
                                 time, never written into the Spark configuration
 ``DAP_JDBC_DRIVER_JAR``         JDBC driver jar (default Debian's ``/usr/share/java/postgresql.jar``)
+``DAP_SPARK_MASTER_PORT``       the local standalone cluster's master (default 7077); the platform
+                                profile's default ``spark.master`` is ``spark://127.0.0.1:<port>``
+``DAP_SPARK_UI_PORT``           the master's web UI (default 8180; worker N at +N)
+``DAP_SPARK_WORKERS``           workers (default 2), each ``DAP_SPARK_WORKER_CORES`` (2) cores and
+                                ``DAP_SPARK_WORKER_MEMORY`` (2g) for executors
+``DAP_SPARK_CORES_MAX``         cores per application on a standalone cluster (default 2), one per
+                                executor (``DAP_EXECUTOR_CORES``), ``DAP_EXECUTOR_MEMORY`` (1g) each
+``DAP_S3_IDENTITY``             the local platform's S3 identity for this process: ingest (default),
+                                dbt or analyst (see docs/platform.md)
 ==============================  ==============================================================
 
 S3 credentials come from the standard AWS chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``,
@@ -84,6 +93,16 @@ class PlatformConfig:
     metastore_user: str
     metastore_jdbc_driver: str
     jdbc_driver_jar: str
+    spark_master_port: int = 7077
+    spark_ui_port: int = 8180
+    spark_workers: int = 2
+    spark_worker_cores: int = 2
+    spark_worker_memory: str = "2g"
+
+    @property
+    def spark_master_url(self) -> str:
+        """The local platform's standalone cluster."""
+        return f"spark://127.0.0.1:{self.spark_master_port}"
 
     @property
     def local_s3(self) -> bool:
@@ -144,6 +163,11 @@ def load_platform_config(state_dir: Path | None = None) -> PlatformConfig:
         metastore_user=_env("DAP_METASTORE_USER", "hive"),
         metastore_jdbc_driver=_env("DAP_METASTORE_JDBC_DRIVER", "org.postgresql.Driver"),
         jdbc_driver_jar=_env("DAP_JDBC_DRIVER_JAR", "/usr/share/java/postgresql.jar"),
+        spark_master_port=int(_env("DAP_SPARK_MASTER_PORT", "7077")),
+        spark_ui_port=int(_env("DAP_SPARK_UI_PORT", "8180")),
+        spark_workers=int(_env("DAP_SPARK_WORKERS", "2")),
+        spark_worker_cores=int(_env("DAP_SPARK_WORKER_CORES", "2")),
+        spark_worker_memory=_env("DAP_SPARK_WORKER_MEMORY", "2g"),
     )
 
 
@@ -300,10 +324,20 @@ def platform_spark_conf(settings: Settings) -> dict[str, str]:
         identity = os.environ.get("AWS_PROFILE") or s3_identity()
         for key, value in {**s3_profile_env(config, identity), "AWS_EC2_METADATA_DISABLED": "true"}.items():
             conf[f"spark.executorEnv.{key}"] = value
-    if settings.spark_master.startswith("local"):
-        # Everything listens on the loopback interface only.
+    if settings.spark_master.startswith(("local", "spark://127.0.0.1:", "spark://localhost:")):
+        # Everything listens on the loopback interface only (the driver too: executors on this
+        # machine's workers connect back to it there).
         conf["spark.driver.bindAddress"] = "127.0.0.1"
         conf["spark.driver.host"] = "127.0.0.1"
+    if settings.spark_master.startswith("spark://"):
+        # A standalone cluster: each application takes at most DAP_SPARK_CORES_MAX cores, one per
+        # executor (so two applications - the Thrift Server and an ingest run - share the workers,
+        # and an application's executors are spread over the workers).
+        conf["spark.cores.max"] = _env("DAP_SPARK_CORES_MAX", "2")
+        conf["spark.executor.cores"] = _env("DAP_EXECUTOR_CORES", "1")
+        conf["spark.executor.memory"] = _env("DAP_EXECUTOR_MEMORY", "1g")
+        # A lost executor's tasks run again elsewhere; a job fails only after 4 attempts of a task.
+        conf["spark.task.maxFailures"] = "4"
     for key, value in {**hadoop_s3a_conf(config, scratch), **hive_metastore_conf(config, scratch)}.items():
         conf[f"spark.hadoop.{key}"] = value
     return conf

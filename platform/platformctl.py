@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Start, stop and check the local platform: PostgreSQL metastore, SeaweedFS S3, Spark Thrift Server.
+"""Start, stop and check the local platform: PostgreSQL metastore, SeaweedFS S3, a Spark standalone
+cluster (master + workers) and the Spark Thrift Server running on it.
 
     platformctl.py up | down | status [--json]
-    platformctl.py start|stop|kill|restart postgres|seaweedfs|thrift
+    platformctl.py compute-down | compute-up   stop / start only the Spark cluster and the Thrift Server
+    platformctl.py start|stop|kill|restart postgres|seaweedfs|spark-master|spark-worker-N|thrift
     platformctl.py recover            clean the debris of killed writes out of the warehouse
     platformctl.py reset              stop and delete all platform data (keeps jars and secrets)
     platformctl.py upload DIR URI     upload a local directory to S3 (e.g. the sample landing data)
@@ -23,7 +25,9 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # dap_platform
@@ -42,13 +46,25 @@ from dap_platform.postgres import Postgres  # noqa: E402
 from dap_platform.proc import PlatformError  # noqa: E402
 from dap_platform.recovery import recover_warehouse  # noqa: E402
 from dap_platform.seaweedfs import SeaweedFS  # noqa: E402
+from dap_platform.spark_cluster import SparkMaster, SparkWorker  # noqa: E402
 from dap_platform.thrift import ThriftServer  # noqa: E402
 
 from ingest.errors import IngestError  # noqa: E402
 from ingest.platform_conf import load_platform_config  # noqa: E402
 
 log = logging.getLogger("platformctl")
-SERVICES = ("postgres", "seaweedfs", "thrift")
+COMPUTE = ("spark-master", "spark-worker-1", "spark-worker-2", "thrift")  # stateless: compute-down/up
+SERVICES = ("postgres", "seaweedfs", *COMPUTE)  # in start order
+
+
+class Service(Protocol):
+    name: str
+    port: int
+    log_file: Path
+
+    def pid(self) -> int | None: ...
+    def stop(self) -> None: ...
+    def kill(self) -> None: ...
 
 
 class Platform:
@@ -60,6 +76,22 @@ class Platform:
         self.postgres = Postgres(self.layout)
         self.seaweedfs = SeaweedFS(self.layout)
         self.thrift = ThriftServer(self.layout)
+        self.spark_master = SparkMaster(self.layout)
+        self.workers = [
+            SparkWorker(self.layout, n, self.spark_master) for n in range(1, config.spark_workers + 1)
+        ]
+        self.services: dict[str, Service] = {
+            "postgres": self.postgres,
+            "seaweedfs": self.seaweedfs,
+            "spark-master": self.spark_master,
+            **{worker.name: worker for worker in self.workers},
+            "thrift": self.thrift,
+        }
+
+    @property
+    def compute(self) -> list[str]:
+        """The stateless services: the cluster and the Thrift Server (start order)."""
+        return [name for name in self.services if name not in ("postgres", "seaweedfs")]
 
     def env(self) -> dict[str, str]:
         return service_env(self.layout, ensure_dev_secrets(self.layout))
@@ -87,44 +119,77 @@ class Platform:
             self.postgres.ensure_metastore(self.layout.config.metastore_user, env["DAP_METASTORE_PASSWORD"])
         elif name == "seaweedfs":
             took = self.seaweedfs.start(env, ensure_dev_secrets(self.layout), self.s3())
+        elif name == "spark-master":
+            took = self.spark_master.start(env)
+        elif name.startswith("spark-worker-"):
+            took = self.worker(name).start(env)
         else:
             self.recover()
             took = self.thrift.start(env)
         log.info("%s is up (%.1fs)", name, took)
         return took
 
+    def worker(self, name: str) -> SparkWorker:
+        for worker in self.workers:
+            if worker.name == name:
+                return worker
+        raise PlatformError(f"no such worker: {name}", hint=f"DAP_SPARK_WORKERS={len(self.workers)}")
+
     def stop(self, name: str) -> None:
-        getattr(self, name).stop()
+        self.service(name).stop()
         log.info("%s is stopped", name)
 
     def kill(self, name: str) -> None:
-        getattr(self, name).kill()
+        self.service(name).kill()
         log.info("%s was sent SIGKILL", name)
+
+    def service(self, name: str) -> Service:
+        if name not in self.services:
+            raise PlatformError(f"no such service: {name}", hint=f"one of: {', '.join(self.services)}")
+        return self.services[name]
+
+    def compute_down(self) -> None:
+        """Stop the cluster and the Thrift Server; storage and metastore keep running."""
+        for name in reversed(self.compute):
+            self.stop(name)
+
+    def compute_up(self) -> dict[str, float]:
+        """Start the cluster and the Thrift Server again (storage and metastore must be up)."""
+        for name in ("postgres", "seaweedfs"):
+            if self.service(name).pid() is None:
+                raise PlatformError(f"{name} is not running", hint="start the whole platform: platformctl up")
+        return self._start_all(self.compute)
 
     def up(self) -> dict[str, float]:
         started = time.monotonic()
         self.layout.create()
         install_all(self.layout)
         timings = {"install": time.monotonic() - started}
-        running_before = {name for name in SERVICES if getattr(self, name).pid() is not None}
-        try:
-            for name in SERVICES:
-                timings[name] = self.start(name)
-        except BaseException:
-            # Leave nothing behind that this call started: stop them, newest first.
-            for name in reversed(SERVICES):
-                if name not in running_before:
-                    try:
-                        self.stop(name)
-                    except Exception:  # report the original failure, not the clean-up's
-                        log.exception("could not stop %s after a failed up", name)
-            raise
+        timings.update(self._start_all(list(self.services)))
         timings["total"] = time.monotonic() - started
         log.info("platform is up in %.1fs: %s", timings["total"], self.describe())
         return timings
 
+    def _start_all(self, names: list[str]) -> dict[str, float]:
+        """Start ``names`` in order; on a failure stop every one this call started, newest first."""
+        timings: dict[str, float] = {}
+        running_before = {name for name in names if self.service(name).pid() is not None}
+        try:
+            for name in names:
+                timings[name] = self.start(name)
+        except BaseException:
+            # Leave nothing behind that this call started.
+            for name in reversed(names):
+                if name not in running_before:
+                    try:
+                        self.stop(name)
+                    except Exception:  # report the original failure, not the clean-up's
+                        log.exception("could not stop %s after a failed start", name)
+            raise
+        return timings
+
     def down(self) -> None:
-        for name in reversed(SERVICES):
+        for name in reversed(self.services):
             self.stop(name)
 
     def reset(self) -> None:
@@ -143,31 +208,37 @@ class Platform:
             log.info("removed the debris of an aborted write: %s", path)
 
     def status(self) -> dict[str, dict[str, object]]:
-        result: dict[str, dict[str, object]] = {}
-        checks = {
-            "postgres": (self.postgres.pid, self.postgres.healthy, f"127.0.0.1:{self.postgres.port}"),
-            "seaweedfs": (
-                self.seaweedfs.pid,
-                lambda: self.seaweedfs.healthy(self.s3()),
-                f"127.0.0.1:{self.seaweedfs.port}",
-            ),
-            "thrift": (self.thrift.pid, self.thrift.healthy, f"{self.thrift.host}:{self.thrift.port}"),
+        probes: dict[str, Callable[[], bool]] = {
+            "postgres": self.postgres.healthy,
+            "seaweedfs": lambda: self.seaweedfs.healthy(self.s3()),
+            "spark-master": self.spark_master.healthy,
+            **{worker.name: worker.healthy for worker in self.workers},
+            "thrift": self.thrift.healthy,
         }
-        for name, (pid_of, probe, address) in checks.items():
-            pid = pid_of()
+        result: dict[str, dict[str, object]] = {}
+        for name, service in self.services.items():
+            pid = service.pid()
             healthy = False
             if pid is not None:
                 try:
-                    healthy = bool(probe())
+                    healthy = bool(probes[name]())
                 except Exception:  # noqa: BLE001 - status reports, never raises
                     healthy = False
-            result[name] = {"pid": pid, "running": pid is not None, "healthy": healthy, "address": address}
+            host = self.thrift.host if name == "thrift" else "127.0.0.1"
+            result[name] = {
+                "pid": pid,
+                "running": pid is not None,
+                "healthy": healthy,
+                "port": service.port,
+                "address": f"{host}:{service.port}",
+            }
         return result
 
     def describe(self) -> str:
         config = self.layout.config
         return (
             f"S3 {config.s3_endpoint} (buckets landing, warehouse), metastore {config.metastore_jdbc_url}, "
+            f"Spark {config.spark_master_url} ({len(self.workers)} workers), "
             f"JDBC jdbc:hive2://{config.thrift_host}:{config.thrift_port}/default"
         )
 
@@ -184,6 +255,7 @@ class Platform:
             "DAP_PROFILE": "platform",
             "DAP_PLATFORM_DIR": str(config.platform_dir),
             "DAP_LANDING": "s3a://landing",
+            "DAP_SPARK_MASTER": config.spark_master_url,
             "DBT_THRIFT_HOST": config.thrift_host,
             "DBT_THRIFT_PORT": str(config.thrift_port),
         }
@@ -197,8 +269,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("up")
     sub.add_parser("down")
     sub.add_parser("status").add_argument("--json", action="store_true")
+    sub.add_parser("compute-down")
+    sub.add_parser("compute-up")
     for verb in ("start", "stop", "kill", "restart"):
-        sub.add_parser(verb).add_argument("service", choices=SERVICES)
+        sub.add_parser(verb).add_argument("service", metavar="SERVICE", help=", ".join(SERVICES))
     sub.add_parser("recover")
     sub.add_parser("reset")
     upload = sub.add_parser("upload")
@@ -219,23 +293,30 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({k: round(v, 1) for k, v in timings.items()}))
         elif args.command == "down":
             platform.down()
+        elif args.command == "compute-down":
+            platform.compute_down()
+        elif args.command == "compute-up":
+            timings = platform.compute_up()
+            print(json.dumps({k: round(v, 1) for k, v in timings.items()}))
         elif args.command == "status":
             status = platform.status()
             if args.json:
                 print(json.dumps(status))
             else:
-                print(f"{'service':14} {'state':22} {'address':18} pid")
+                print(f"{'service':16} {'state':22} {'address':18} pid")
                 for name, item in status.items():
                     state = (
                         "healthy"
                         if item["healthy"]
                         else ("running, not healthy" if item["running"] else "down")
                     )
-                    print(f"{name:14} {state:22} {item['address']:18} {item['pid'] or '-'}")
+                    print(f"{name:16} {state:22} {item['address']:18} {item['pid'] or '-'}")
             return 0 if all(item["healthy"] for item in status.values()) else 3
         elif args.command in ("start", "stop", "kill"):
+            platform.service(args.service)  # a known name, or a clear error
             getattr(platform, args.command)(args.service)
         elif args.command == "restart":
+            platform.service(args.service)
             platform.stop(args.service)
             platform.start(args.service)
         elif args.command == "recover":

@@ -54,7 +54,7 @@ class ThriftServer:
         settings = load_settings(
             profile="platform",
             state_dir=self.root,
-            spark_master=_env("DAP_THRIFT_MASTER", "local[2]"),
+            spark_master=_env("DAP_THRIFT_MASTER", self.layout.config.spark_master_url),
             driver_memory=_env("DAP_THRIFT_DRIVER_MEMORY", "2g"),
         )
         conf = spark_conf(settings)

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ def platform_env(platform_dir: Path, shift: int) -> dict[str, str]:
         "DAP_SEAWEEDFS_PORT_OFFSET": str(1 + shift),
         "DAP_THRIFT_PORT": thrift,
         "DBT_THRIFT_PORT": thrift,
+        "DAP_SPARK_MASTER_PORT": str(7078 + shift),
+        "DAP_SPARK_UI_PORT": str(8280 + shift),  # worker N's UI at +N
     }
 
 
@@ -48,6 +51,21 @@ SECRET_NAMES = (
     "DAP_METASTORE_PASSWORD",
     "DAP_SQL_DBT_PASSWORD",
     "DAP_SQL_ANALYST_PASSWORD",
+)
+
+
+# Settings of the caller's environment that would point the tests elsewhere.
+CALLER_SETTINGS = (
+    "DAP_PROFILE",
+    "DAP_S3_ENDPOINT",
+    "DAP_WAREHOUSE_URI",
+    "DAP_METASTORE_URIS",
+    "DAP_SPARK_MASTER",
+    "DAP_THRIFT_MASTER",
+    "DAP_S3_IDENTITY",
+    "AWS_PROFILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CREDENTIAL_PROFILES_FILE",
 )
 
 
@@ -111,6 +129,13 @@ class Platform:
         finally:
             connection.close()
 
+    def cluster(self) -> dict[str, Any]:
+        """The Spark master's JSON status: workers (cores used), active applications."""
+        url = f"http://127.0.0.1:{self.env['DAP_SPARK_UI_PORT']}/json/"
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback
+            result: dict[str, Any] = json.load(response)
+            return result
+
     def s3(self) -> Any:
         import boto3
 
@@ -171,7 +196,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     state = tmp_path_factory.mktemp("platform-client-state")
     env = {**os.environ, **TEST_ENV, "DAP_STATE_DIR": str(state)}
-    for name in (*SECRET_NAMES, "DAP_PROFILE", "DAP_S3_ENDPOINT", "DAP_WAREHOUSE_URI", "DAP_METASTORE_URIS"):
+    for name in (*SECRET_NAMES, *CALLER_SETTINGS):
         env.pop(name, None)  # the test platform's own generated secrets and defaults only
     handle = Platform(env)
     handle.ctl("down", check=False)  # leftovers of an interrupted earlier run

@@ -96,7 +96,19 @@ def test_platform_up_is_healthy_idempotent_and_loopback_only(platform: Platform)
     assert addresses, "no listening sockets found for the platform processes"
     assert all(a.startswith(("127.0.0.1:", "::1:")) for a in addresses), addresses
     ports = {int(a.rsplit(":", 1)[1]) for a in addresses}
-    assert {int(TEST_ENV[name]) for name in ("DAP_PG_PORT", "DAP_S3_PORT", "DAP_THRIFT_PORT")} <= ports
+    wanted = ("DAP_PG_PORT", "DAP_S3_PORT", "DAP_THRIFT_PORT", "DAP_SPARK_MASTER_PORT", "DAP_SPARK_UI_PORT")
+    assert {int(TEST_ENV[name]) for name in wanted} <= ports
+    # The standalone cluster: a master and two workers, their cores free for applications.
+    assert [name for name in status if name.startswith("spark-")] == [
+        "spark-master",
+        "spark-worker-1",
+        "spark-worker-2",
+    ]
+    cluster = platform.cluster()
+    assert [w["state"] for w in cluster["workers"]] == ["ALIVE", "ALIVE"]
+    assert [app["name"] for app in cluster["activeapps"]] == [
+        "dap-thrift-server"
+    ]  # the Thrift Server runs on it
 
 
 def test_secrets_are_generated_private_and_never_logged(platform: Platform) -> None:
@@ -109,7 +121,7 @@ def test_secrets_are_generated_private_and_never_logged(platform: Platform) -> N
     ]
     for path in [*texts, *TEST_DIR.glob("logs/*")]:
         if (
-            path.name in ("secrets.env", "s3.json")
+            path.name in ("secrets.env", "s3.json", "s3-credentials")
             or "data" in path.parts
             or path.stat().st_size > 50_000_000
         ):
@@ -456,6 +468,58 @@ def test_two_concurrent_runs_land_every_file_exactly_once(platform: Platform, tm
     assert platform.query("SELECT count(*) FROM raw.conc WHERE added = 'late'") == [(25,)]
 
 
+def _ingest_cores(platform: Platform) -> int:
+    return sum(app["cores"] for app in platform.cluster()["activeapps"] if app["name"].startswith("ingest"))
+
+
+def test_sigkill_a_worker_during_an_ingest_run_gives_one_clean_result(
+    platform: Platform, tmp_path: Path
+) -> None:
+    """A worker (and its executors) SIGKILLed while an ingest run has tasks on it: the run
+    completes through task retry on the other worker, or fails clearly and the rerun gives
+    exactly one copy of every row."""
+    local = tmp_path / "landing"
+    files, rows = 12, 6000
+    for number in range(files):
+        day = f"2026-03-0{1 + number % 3}"
+        folder = local / "wk" / day
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = (
+            json.dumps(
+                {"id": f"{number}-{n}", "ts": f"{day}T09:00:00Z", "payload": {"n": n, "text": "x" * 40}}
+            )
+            for n in range(rows)
+        )
+        (folder / f"part-{number}.jsonl").write_text("\n".join(lines) + "\n")
+    platform.ctl("upload", str(local), "s3a://landing")
+    config = tmp_path / "wk.yml"
+    config.write_text(
+        "landing: s3a://landing\nsources:\n  wk: {path: wk, table: raw.wk, format: json, partition: {column: ts}}\n"
+    )
+    run = _ingest(platform, "run", "-c", str(config), "--json")
+    deadline = time.monotonic() + 300
+    while _ingest_cores(platform) < 2 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.5)  # the application has its two executors, one on each worker
+    assert run.poll() is None, "the ingest run ended before it had its executors"
+    time.sleep(3)  # into the run's jobs
+    platform.ctl("kill", "spark-worker-1")
+    stdout, stderr = run.communicate(timeout=900)
+    outcome = "completed through task retry" if run.returncode == 0 else f"failed (exit {run.returncode})"
+    print(f"\nworker SIGKILLed mid-run: the run {outcome}")
+    if run.returncode != 0:
+        assert "error" in (stdout + stderr).lower(), stderr[-3000:]  # a clear error, then one clean rerun
+        print((stdout + stderr)[-1500:])
+        rerun = _ingest(platform, "run", "-c", str(config), "--json")
+        stdout, stderr = rerun.communicate(timeout=900)
+        assert rerun.returncode == 0, stderr[-3000:]
+    assert platform.query("SELECT count(*), count(DISTINCT id) FROM raw.wk") == [(files * rows, files * rows)]
+    assert platform.query(
+        "SELECT count(*), count(DISTINCT file_uri) FROM ingest_meta.files WHERE table_name = 'raw.wk'"
+    ) == [(files, files)]
+    platform.ctl("start", "spark-worker-1")
+    assert all(item["healthy"] for item in platform.status().values())
+
+
 def test_dbt_build_survives_a_sigkilled_thrift_server(
     platform: Platform, landed: dict[str, object], tmp_path: Path
 ) -> None:
@@ -520,14 +584,34 @@ def _iceberg_tables(platform: Platform) -> list[str]:
 
 
 def _table_checksums(platform: Platform, tables: list[str]) -> dict[str, tuple[int, int]]:
-    """Rows and an order-independent hash of every value, per table."""
-    result = {}
-    for table in tables:
-        ((rows, checksum),) = platform.query(
-            f"SELECT count(*), coalesce(sum(cast(xxhash64(to_json(struct(*))) AS decimal(38, 0))), 0) FROM {table}"
-        )
-        result[table] = (int(rows), int(checksum))
-    return result
+    """Rows and an order-independent hash of every value, per table (one query for all)."""
+    union = " UNION ALL ".join(
+        f"SELECT '{table}' AS t, count(*) AS n, "
+        f"coalesce(sum(cast(xxhash64(to_json(struct(*))) AS decimal(38, 0))), 0) AS h FROM {table}"
+        for table in tables
+    )
+    return {str(t): (int(n), int(h)) for t, n, h in platform.query(union)}
+
+
+def test_compute_down_then_a_new_cluster_reads_every_table_back_identical(
+    platform: Platform, landed: dict[str, object]
+) -> None:
+    tables = _iceberg_tables(platform)
+    assert {"raw.camera_events", "ingest_meta.files", SESSIONS_MART} <= set(tables)
+    before = _table_checksums(platform, tables)
+    old = platform.status()
+    started = time.monotonic()
+    platform.ctl("compute-down")
+    down = platform.status()
+    compute = ["spark-master", "spark-worker-1", "spark-worker-2", "thrift"]
+    assert not any(down[name]["running"] for name in compute), down
+    assert down["postgres"]["healthy"] and down["seaweedfs"]["healthy"]  # storage and metastore stay
+    platform.ctl("compute-up")
+    print(f"\ncompute down + up: {time.monotonic() - started:.0f}s")
+    new = platform.status()
+    assert all(item["healthy"] for item in new.values()), new
+    assert all(new[name]["pid"] != old[name]["pid"] for name in compute)  # new JVMs, not the old ones
+    assert _table_checksums(platform, tables) == before
 
 
 def test_catalog_rebuild_after_the_metastore_database_is_lost(

@@ -1,7 +1,8 @@
 """`up` that fails part way leaves nothing running: every service it started is stopped again.
 
 A platform of its own (state in ``.state/platform-upfail``, ports apart from the shared test
-platform's), whose last service cannot start because another process holds its port.
+platform's), whose last service (the Thrift Server) cannot start because another process holds its
+port: PostgreSQL, SeaweedFS, the Spark master and both workers were started and must be stopped.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.platform.conftest import CTL, PORT_SHIFT, ROOT, SECRET_NAMES, platform_env
+from tests.platform.conftest import CALLER_SETTINGS, CTL, PORT_SHIFT, ROOT, SECRET_NAMES, platform_env
 
 pytestmark = [pytest.mark.platform, pytest.mark.slow]
 FAIL_DIR = ROOT / ".state" / "platform-upfail"
@@ -39,7 +40,7 @@ def processes_using(directory: Path) -> list[str]:
 
 def test_a_failed_up_stops_every_service_it_started() -> None:
     env = {**os.environ, **platform_env(FAIL_DIR, PORT_SHIFT + 20)}
-    for name in (*SECRET_NAMES, "DAP_PROFILE", "DAP_S3_ENDPOINT", "DAP_WAREHOUSE_URI", "DAP_METASTORE_URIS"):
+    for name in (*SECRET_NAMES, *CALLER_SETTINGS):
         env.pop(name, None)
 
     def ctl(*args: str) -> subprocess.CompletedProcess[str]:
@@ -58,14 +59,23 @@ def test_a_failed_up_stops_every_service_it_started() -> None:
     try:
         assert failed.returncode == 5, failed.stderr[-3000:]
         assert f"port {thrift_port} is taken by another process" in failed.stderr
-        started = [name for name in ("postgres", "seaweedfs") if f" {name} is up " in failed.stderr]
-        assert started == ["postgres", "seaweedfs"], failed.stderr[-3000:]
+        before_thrift = ["postgres", "seaweedfs", "spark-master", "spark-worker-1", "spark-worker-2"]
+        started = [name for name in before_thrift if f" {name} is up " in failed.stderr]
+        assert started == before_thrift, failed.stderr[-3000:]
         for name in started:
             assert f" {name} is stopped" in failed.stderr
         status = json.loads(ctl("status", "--json").stdout)
         assert not any(item["running"] for item in status.values()), status
         assert processes_using(FAIL_DIR) == []
-        for port in (int(env["DAP_PG_PORT"]), int(env["DAP_S3_PORT"])):
+        ui = int(env["DAP_SPARK_UI_PORT"])
+        for port in (
+            int(env["DAP_PG_PORT"]),
+            int(env["DAP_S3_PORT"]),
+            int(env["DAP_SPARK_MASTER_PORT"]),
+            ui,
+            ui + 1,
+            ui + 2,
+        ):
             with socket.socket() as probe:
                 assert probe.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still listening"
     finally:
