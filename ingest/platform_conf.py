@@ -22,6 +22,15 @@ match the local platform started by ``make platform-up`` (``platform/platformctl
 ``DAP_METASTORE_PASSWORD``      its password: read by the JVM from its environment at connect
                                 time, never written into the Spark configuration
 ``DAP_JDBC_DRIVER_JAR``         JDBC driver jar (default Debian's ``/usr/share/java/postgresql.jar``)
+``DAP_SPARK_MASTER_PORT``       the local standalone cluster's master (default 7077); the platform
+                                profile's default ``spark.master`` is ``spark://127.0.0.1:<port>``
+``DAP_SPARK_UI_PORT``           the master's web UI (default 8180; worker N at +N)
+``DAP_SPARK_WORKERS``           workers (default 2), each ``DAP_SPARK_WORKER_CORES`` (2) cores and
+                                ``DAP_SPARK_WORKER_MEMORY`` (2g) for executors
+``DAP_SPARK_CORES_MAX``         cores per application on a standalone cluster (default 2), one per
+                                executor (``DAP_EXECUTOR_CORES``), ``DAP_EXECUTOR_MEMORY`` (1g) each
+``DAP_S3_IDENTITY``             the local platform's S3 identity for this process: ingest (default),
+                                dbt or analyst (see docs/platform.md)
 ==============================  ==============================================================
 
 S3 credentials come from the standard AWS chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``,
@@ -37,12 +46,19 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.errors import ConfigError
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SECRETS_FILE = "secrets.env"
-SECRET_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DAP_METASTORE_PASSWORD")
+SECRET_VARS = ("DAP_METASTORE_PASSWORD",)
+# The local platform's S3 identities (least privilege, see docs/platform.md): each a profile in
+# the generated AWS credentials file. ingest writes landing + raw + ingest_meta, dbt the modelled
+# databases, analyst reads only. The admin keys (buckets, recovery, uploads) stay with platformctl.
+S3_CREDENTIALS_FILE = "s3-credentials"
+S3_IDENTITIES = ("ingest", "dbt", "analyst")
+S3_PROFILE_VARS = ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CREDENTIAL_PROFILES_FILE", "AWS_PROFILE")
 # From Maven Central via `make jars` (jars/jars.lock), at the versions of pyspark 3.5.9's Hadoop client.
 HADOOP_AWS_JARS = ("hadoop-aws-3.3.4.jar", "aws-java-sdk-bundle-1.12.262.jar")
 PRUNING_FS_JAR = "dap-s3a-pruning.jar"
@@ -77,6 +93,16 @@ class PlatformConfig:
     metastore_user: str
     metastore_jdbc_driver: str
     jdbc_driver_jar: str
+    spark_master_port: int = 7077
+    spark_ui_port: int = 8180
+    spark_workers: int = 2
+    spark_worker_cores: int = 2
+    spark_worker_memory: str = "2g"
+
+    @property
+    def spark_master_url(self) -> str:
+        """The local platform's standalone cluster."""
+        return f"spark://127.0.0.1:{self.spark_master_port}"
 
     @property
     def local_s3(self) -> bool:
@@ -91,6 +117,10 @@ class PlatformConfig:
     @property
     def secrets_file(self) -> Path:
         return self.platform_dir / SECRETS_FILE
+
+    @property
+    def s3_credentials_file(self) -> Path:
+        return self.platform_dir / S3_CREDENTIALS_FILE
 
     @property
     def warehouse_bucket(self) -> str:
@@ -133,6 +163,11 @@ def load_platform_config(state_dir: Path | None = None) -> PlatformConfig:
         metastore_user=_env("DAP_METASTORE_USER", "hive"),
         metastore_jdbc_driver=_env("DAP_METASTORE_JDBC_DRIVER", "org.postgresql.Driver"),
         jdbc_driver_jar=_env("DAP_JDBC_DRIVER_JAR", "/usr/share/java/postgresql.jar"),
+        spark_master_port=int(_env("DAP_SPARK_MASTER_PORT", "7077")),
+        spark_ui_port=int(_env("DAP_SPARK_UI_PORT", "8180")),
+        spark_workers=int(_env("DAP_SPARK_WORKERS", "2")),
+        spark_worker_cores=int(_env("DAP_SPARK_WORKER_CORES", "2")),
+        spark_worker_memory=_env("DAP_SPARK_WORKER_MEMORY", "2g"),
     )
 
 
@@ -150,11 +185,37 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def export_dev_secrets(config: PlatformConfig) -> list[str]:
-    """Export the local platform's generated dev secrets for variables not set already.
+def s3_identity() -> str:
+    """The local platform's S3 identity for this process (``DAP_S3_IDENTITY``, default ingest)."""
+    identity = _env("DAP_S3_IDENTITY", "ingest")
+    if identity not in S3_IDENTITIES:
+        raise ConfigError(
+            f"DAP_S3_IDENTITY={identity!r} is not an S3 identity of the local platform",
+            hint=f"one of: {', '.join(S3_IDENTITIES)}",
+        )
+    return identity
 
-    Only for the local platform's loopback S3 endpoint: elsewhere the AWS chain decides. Returns the names
-    exported (never the values).
+
+def s3_profile_env(config: PlatformConfig, identity: str) -> dict[str, str]:
+    """Environment that makes the AWS SDKs (boto3, S3A's SDK v1) use ``identity``'s keys.
+
+    Names a file (mode 600) and a profile in it: no key is in the environment or a Spark setting.
+    """
+    path = str(config.s3_credentials_file)
+    return {
+        "AWS_SHARED_CREDENTIALS_FILE": path,
+        "AWS_CREDENTIAL_PROFILES_FILE": path,
+        "AWS_PROFILE": identity,
+    }
+
+
+def export_dev_secrets(config: PlatformConfig) -> list[str]:
+    """Point this process at the local platform's generated dev credentials, for what is not set.
+
+    Only for the local platform's loopback S3 endpoint: elsewhere the AWS chain decides. S3: the
+    ``DAP_S3_IDENTITY`` profile of the generated credentials file, unless AWS keys or a profile are
+    set already; the metastore password from ``secrets.env``. Returns the names exported (never
+    the values).
     """
     if not config.local_s3:
         return []
@@ -163,12 +224,16 @@ def export_dev_secrets(config: PlatformConfig) -> list[str]:
         if key in SECRET_VARS and not os.environ.get(key):
             os.environ[key] = value
             exported.append(key)
+    chosen = any(os.environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE"))
+    if not chosen and config.s3_credentials_file.is_file():
+        os.environ.update(s3_profile_env(config, s3_identity()))
+        exported += list(S3_PROFILE_VARS)
     # Nothing on a local endpoint needs the EC2 metadata service: keep the SDKs from probing it.
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
     os.environ.setdefault("AWS_REGION", config.s3_region)
     if exported:
         log.debug(
-            "using local platform dev credentials from %s (%s)", config.secrets_file, ", ".join(exported)
+            "using local platform dev credentials from %s (%s)", config.platform_dir, ", ".join(exported)
         )
     return exported
 
@@ -190,11 +255,19 @@ def hadoop_s3a_conf(config: PlatformConfig, scratch_dir: Path) -> dict[str, str]
         conf["fs.s3a.connection.ssl.enabled"] = str(config.s3_endpoint.startswith("https")).lower()
     # The local platform: keys from the environment only (no instance-metadata probing).
     # Elsewhere the SDK's full default chain: environment, web identity, profile, container/instance role.
+    # The local platform: keys from the environment, else the identity's profile in the generated
+    # credentials file (AWS_CREDENTIAL_PROFILES_FILE + AWS_PROFILE); no instance-metadata probing.
+    # Elsewhere the SDK's full default chain: environment, web identity, profile, container/instance role.
     conf["fs.s3a.aws.credentials.provider"] = (
-        "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"
+        "com.amazonaws.auth.EnvironmentVariableCredentialsProvider,"
+        "com.amazonaws.auth.profile.ProfileCredentialsProvider"
         if config.local_s3
         else "com.amazonaws.auth.DefaultAWSCredentialsProviderChain"
     )
+    if config.local_s3:
+        # Identities are scoped to key prefixes: keep parent directory markers (S3A would otherwise
+        # delete "hive/" and "hive/raw.db/" after every write, which is no identity's business).
+        conf["fs.s3a.directory.marker.retention"] = "keep"
     if config.prune_empty_folders:
         conf["fs.s3a.impl"] = PRUNING_FS_CLASS
     return conf
@@ -246,10 +319,25 @@ def platform_spark_conf(settings: Settings) -> dict[str, str]:
         "spark.sql.hive.metastore.version": "2.3.9",
         "spark.sql.hive.metastore.jars": "builtin",
     }
-    if settings.spark_master.startswith("local"):
-        # Everything listens on the loopback interface only.
+    if config.local_s3 and config.s3_credentials_file.is_file() and not os.environ.get("AWS_ACCESS_KEY_ID"):
+        # Executors in other JVMs (a cluster's workers) use the same identity as this driver.
+        identity = os.environ.get("AWS_PROFILE") or s3_identity()
+        for key, value in {**s3_profile_env(config, identity), "AWS_EC2_METADATA_DISABLED": "true"}.items():
+            conf[f"spark.executorEnv.{key}"] = value
+    if settings.spark_master.startswith(("local", "spark://127.0.0.1:", "spark://localhost:")):
+        # Everything listens on the loopback interface only (the driver too: executors on this
+        # machine's workers connect back to it there).
         conf["spark.driver.bindAddress"] = "127.0.0.1"
         conf["spark.driver.host"] = "127.0.0.1"
+    if settings.spark_master.startswith("spark://"):
+        # A standalone cluster: each application takes at most DAP_SPARK_CORES_MAX cores, one per
+        # executor (so two applications - the Thrift Server and an ingest run - share the workers,
+        # and an application's executors are spread over the workers).
+        conf["spark.cores.max"] = _env("DAP_SPARK_CORES_MAX", "2")
+        conf["spark.executor.cores"] = _env("DAP_EXECUTOR_CORES", "1")
+        conf["spark.executor.memory"] = _env("DAP_EXECUTOR_MEMORY", "1g")
+        # A lost executor's tasks run again elsewhere; a job fails only after 4 attempts of a task.
+        conf["spark.task.maxFailures"] = "4"
     for key, value in {**hadoop_s3a_conf(config, scratch), **hive_metastore_conf(config, scratch)}.items():
         conf[f"spark.hadoop.{key}"] = value
     return conf

@@ -105,6 +105,12 @@ class Settings:
         return own if own.is_dir() else CHECKOUT_STATE / "jars"
 
 
+def _default_master(profile: object) -> str:
+    if profile == "platform":
+        return f"spark://127.0.0.1:{_env_int('DAP_SPARK_MASTER_PORT', 7077)}"
+    return "local[2]"
+
+
 def load_settings(**overrides: object) -> Settings:
     """Resolve settings from ``DAP_*`` environment variables, then explicit overrides.
 
@@ -113,11 +119,13 @@ def load_settings(**overrides: object) -> Settings:
     """
     readers: dict[str, Callable[[], object]] = {
         "profile": lambda: _env_choice("DAP_PROFILE", "local", ("local", "platform")),
+        # The platform profile's default is the local platform's standalone cluster.
         "spark_master": lambda: _env_match(
             "DAP_SPARK_MASTER",
-            "local[2]",
+            _default_master(values.get("profile")),
             _MASTER,
-            "local, local[N], local[*], spark://HOST:PORT, yarn, k8s://URL (default local[2])",
+            "local, local[N], local[*], spark://HOST:PORT, yarn, k8s://URL (default local[2]; "
+            "DAP_PROFILE=platform: the local platform's cluster)",
         ),
         "shuffle_partitions": lambda: _env_int("DAP_SHUFFLE_PARTITIONS", 4),
         "driver_memory": lambda: _env_match(

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Start, stop and check the local platform: PostgreSQL metastore, SeaweedFS S3, Spark Thrift Server,
-and the Kafka broker of the real-time path.
+"""Start, stop and check the local platform: PostgreSQL metastore, SeaweedFS S3, a Spark standalone
+cluster (master + workers), the Spark Thrift Server running on it, and the Kafka broker of the
+real-time path.
 
     platformctl.py up | down | status [--json]
-    platformctl.py start|stop|kill|restart postgres|seaweedfs|thrift|kafka
+    platformctl.py compute-down | compute-up   stop / start only the Spark cluster and the Thrift Server
+    platformctl.py start|stop|kill|restart postgres|seaweedfs|spark-master|spark-worker-N|thrift|kafka
     platformctl.py recover            clean the debris of killed writes out of the warehouse
     platformctl.py reset              stop and delete all platform data (keeps jars and secrets)
     platformctl.py upload DIR URI     upload a local directory to S3 (e.g. the sample landing data)
     platformctl.py env                the non-secret settings to export for ingest and dbt
+    platformctl.py exec -- CMD...     run CMD with those settings and dbt's SQL password (for dbt)
     platformctl.py conf               the platform profile's Spark settings (spark-defaults format)
 
 Run it with the project's venv Python (``make platform-up`` does). All state lives under
@@ -28,17 +31,26 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # dap_platform
 sys.path.insert(1, str(HERE.parent))  # ingest, when the venv has no editable install yet
 
 from dap_platform.install import install_all  # noqa: E402
-from dap_platform.layout import PROJECT_ROOT, Layout, ensure_dev_secrets, service_env  # noqa: E402
+from dap_platform.layout import (  # noqa: E402
+    PROJECT_ROOT,
+    Layout,
+    ensure_dev_secrets,
+    s3_keys,
+    service_env,
+    sql_password,
+)
 from dap_platform.postgres import Postgres  # noqa: E402
 from dap_platform.proc import PlatformError  # noqa: E402
 from dap_platform.recovery import recover_warehouse  # noqa: E402
 from dap_platform.seaweedfs import SeaweedFS  # noqa: E402
+from dap_platform.spark_cluster import SparkMaster, SparkWorker  # noqa: E402
 from dap_platform.thrift import ThriftServer  # noqa: E402
 
 from ingest.broker import Broker, ensure_source_topics, load_broker_settings  # noqa: E402
@@ -47,7 +59,38 @@ from ingest.errors import IngestError  # noqa: E402
 from ingest.platform_conf import load_platform_config  # noqa: E402
 
 log = logging.getLogger("platformctl")
-SERVICES = ("postgres", "seaweedfs", "thrift", "kafka")
+COMPUTE = ("spark-master", "spark-worker-1", "spark-worker-2", "thrift")  # stateless: compute-down/up
+SERVICES = ("postgres", "seaweedfs", *COMPUTE, "kafka")  # in start order
+
+
+class Service(Protocol):
+    name: str
+    port: int
+    log_file: Path
+
+    def pid(self) -> int | None: ...
+    def stop(self) -> None: ...
+    def kill(self) -> None: ...
+
+
+class KafkaService:
+    """The real-time path's broker (``ingest.broker``) seen as a platform service."""
+
+    name = "kafka"
+
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+        self.port = broker.settings.port
+        self.log_file = broker.settings.log_file
+
+    def pid(self) -> int | None:
+        return self.broker.pid()
+
+    def stop(self) -> None:
+        self.broker.stop()
+
+    def kill(self) -> None:
+        self.broker.kill()
 
 
 class Platform:
@@ -61,6 +104,23 @@ class Platform:
         self.thrift = ThriftServer(self.layout)
         self.kafka = Broker(load_broker_settings(state_dir))
         self.config_file = Path(os.environ.get("DAP_CONFIG") or PROJECT_ROOT / "ingest.yml")
+        self.spark_master = SparkMaster(self.layout)
+        self.workers = [
+            SparkWorker(self.layout, n, self.spark_master) for n in range(1, config.spark_workers + 1)
+        ]
+        self.services: dict[str, Service] = {
+            "postgres": self.postgres,
+            "seaweedfs": self.seaweedfs,
+            "spark-master": self.spark_master,
+            **{worker.name: worker for worker in self.workers},
+            "thrift": self.thrift,
+            "kafka": KafkaService(self.kafka),
+        }
+
+    @property
+    def compute(self) -> list[str]:
+        """The stateless services: the cluster and the Thrift Server (start order)."""
+        return [name for name in self.services if name not in ("postgres", "seaweedfs", "kafka")]
 
     def env(self) -> dict[str, str]:
         return service_env(self.layout, ensure_dev_secrets(self.layout))
@@ -70,14 +130,14 @@ class Platform:
         import boto3
         from botocore.config import Config
 
-        env = self.env()
+        key_id, secret = s3_keys(ensure_dev_secrets(self.layout), "admin")
         config = self.layout.config
         return boto3.client(
             "s3",
             endpoint_url=config.s3_endpoint,
             region_name=config.s3_region,
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"}),
         )
 
@@ -92,7 +152,11 @@ class Platform:
             took = self.postgres.start()
             self.postgres.ensure_metastore(self.layout.config.metastore_user, env["DAP_METASTORE_PASSWORD"])
         elif name == "seaweedfs":
-            took = self.seaweedfs.start(env, self.s3())
+            took = self.seaweedfs.start(env, ensure_dev_secrets(self.layout), self.s3())
+        elif name == "spark-master":
+            took = self.spark_master.start(env)
+        elif name.startswith("spark-worker-"):
+            took = self.worker(name).start(env)
         else:
             self.recover()
             took = self.thrift.start(env)
@@ -107,38 +171,67 @@ class Platform:
         sources = load_config(self.config_file, os.environ.get("DAP_LANDING") or "unused").sources
         ensure_source_topics(self.kafka.settings, sources)  # logs each topic it creates
 
+    def worker(self, name: str) -> SparkWorker:
+        for worker in self.workers:
+            if worker.name == name:
+                return worker
+        raise PlatformError(f"no such worker: {name}", hint=f"DAP_SPARK_WORKERS={len(self.workers)}")
+
     def stop(self, name: str) -> None:
-        getattr(self, name).stop()
+        self.service(name).stop()
         log.info("%s is stopped", name)
 
     def kill(self, name: str) -> None:
-        getattr(self, name).kill()
+        self.service(name).kill()
         log.info("%s was sent SIGKILL", name)
+
+    def service(self, name: str) -> Service:
+        if name not in self.services:
+            raise PlatformError(f"no such service: {name}", hint=f"one of: {', '.join(self.services)}")
+        return self.services[name]
+
+    def compute_down(self) -> None:
+        """Stop the cluster and the Thrift Server; storage and metastore keep running."""
+        for name in reversed(self.compute):
+            self.stop(name)
+
+    def compute_up(self) -> dict[str, float]:
+        """Start the cluster and the Thrift Server again (storage and metastore must be up)."""
+        for name in ("postgres", "seaweedfs"):
+            if self.service(name).pid() is None:
+                raise PlatformError(f"{name} is not running", hint="start the whole platform: platformctl up")
+        return self._start_all(self.compute)
 
     def up(self) -> dict[str, float]:
         started = time.monotonic()
         self.layout.create()
         install_all(self.layout)
         timings = {"install": time.monotonic() - started}
-        running_before = {name for name in SERVICES if getattr(self, name).pid() is not None}
-        try:
-            for name in SERVICES:
-                timings[name] = self.start(name)
-        except BaseException:
-            # Leave nothing behind that this call started: stop them, newest first.
-            for name in reversed(SERVICES):
-                if name not in running_before:
-                    try:
-                        self.stop(name)
-                    except Exception:  # report the original failure, not the clean-up's
-                        log.exception("could not stop %s after a failed up", name)
-            raise
+        timings.update(self._start_all(list(self.services)))
         timings["total"] = time.monotonic() - started
         log.info("platform is up in %.1fs: %s", timings["total"], self.describe())
         return timings
 
+    def _start_all(self, names: list[str]) -> dict[str, float]:
+        """Start ``names`` in order; on a failure stop every one this call started, newest first."""
+        timings: dict[str, float] = {}
+        running_before = {name for name in names if self.service(name).pid() is not None}
+        try:
+            for name in names:
+                timings[name] = self.start(name)
+        except BaseException:
+            # Leave nothing behind that this call started.
+            for name in reversed(names):
+                if name not in running_before:
+                    try:
+                        self.stop(name)
+                    except Exception:  # report the original failure, not the clean-up's
+                        log.exception("could not stop %s after a failed start", name)
+            raise
+        return timings
+
     def down(self) -> None:
-        for name in reversed(SERVICES):
+        for name in reversed(self.services):
             self.stop(name)
 
     def reset(self) -> None:
@@ -164,32 +257,38 @@ class Platform:
             log.info("removed the debris of an aborted write: %s", path)
 
     def status(self) -> dict[str, dict[str, object]]:
-        result: dict[str, dict[str, object]] = {}
-        checks: dict[str, tuple[Callable[[], int | None], Callable[[], object], str]] = {
-            "postgres": (self.postgres.pid, self.postgres.healthy, f"127.0.0.1:{self.postgres.port}"),
-            "seaweedfs": (
-                self.seaweedfs.pid,
-                lambda: self.seaweedfs.healthy(self.s3()),
-                f"127.0.0.1:{self.seaweedfs.port}",
-            ),
-            "thrift": (self.thrift.pid, self.thrift.healthy, f"{self.thrift.host}:{self.thrift.port}"),
-            "kafka": (self.kafka.pid, self.kafka.healthy, self.kafka.settings.bootstrap),
+        probes: dict[str, Callable[[], bool]] = {
+            "postgres": self.postgres.healthy,
+            "seaweedfs": lambda: self.seaweedfs.healthy(self.s3()),
+            "spark-master": self.spark_master.healthy,
+            **{worker.name: worker.healthy for worker in self.workers},
+            "thrift": self.thrift.healthy,
+            "kafka": self.kafka.healthy,
         }
-        for name, (pid_of, probe, address) in checks.items():
-            pid = pid_of()
+        result: dict[str, dict[str, object]] = {}
+        for name, service in self.services.items():
+            pid = service.pid()
             healthy = False
             if pid is not None:
                 try:
-                    healthy = bool(probe())
+                    healthy = bool(probes[name]())
                 except Exception:  # noqa: BLE001 - status reports, never raises
                     healthy = False
-            result[name] = {"pid": pid, "running": pid is not None, "healthy": healthy, "address": address}
+            host = self.thrift.host if name == "thrift" else "127.0.0.1"
+            result[name] = {
+                "pid": pid,
+                "running": pid is not None,
+                "healthy": healthy,
+                "port": service.port,
+                "address": f"{host}:{service.port}",
+            }
         return result
 
     def describe(self) -> str:
         config = self.layout.config
         return (
             f"S3 {config.s3_endpoint} (buckets landing, warehouse), metastore {config.metastore_jdbc_url}, "
+            f"Spark {config.spark_master_url} ({len(self.workers)} workers), "
             f"JDBC jdbc:hive2://{config.thrift_host}:{config.thrift_port}/default, "
             f"Kafka {self.kafka.settings.bootstrap}"
         )
@@ -207,6 +306,7 @@ class Platform:
             "DAP_PROFILE": "platform",
             "DAP_PLATFORM_DIR": str(config.platform_dir),
             "DAP_LANDING": "s3a://landing",
+            "DAP_SPARK_MASTER": config.spark_master_url,
             "DBT_THRIFT_HOST": config.thrift_host,
             "DBT_THRIFT_PORT": str(config.thrift_port),
             "DAP_KAFKA_BOOTSTRAP": self.kafka.settings.bootstrap,
@@ -221,14 +321,18 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("up")
     sub.add_parser("down")
     sub.add_parser("status").add_argument("--json", action="store_true")
+    sub.add_parser("compute-down")
+    sub.add_parser("compute-up")
     for verb in ("start", "stop", "kill", "restart"):
-        sub.add_parser(verb).add_argument("service", choices=SERVICES)
+        sub.add_parser(verb).add_argument("service", metavar="SERVICE", help=", ".join(SERVICES))
     sub.add_parser("recover")
     sub.add_parser("reset")
     upload = sub.add_parser("upload")
     upload.add_argument("local_dir")
     upload.add_argument("uri")
     sub.add_parser("env")
+    run_cmd = sub.add_parser("exec")
+    run_cmd.add_argument("cmd", nargs=argparse.REMAINDER)
     sub.add_parser("conf")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s platformctl %(message)s", datefmt="%H:%M:%S")
@@ -241,22 +345,30 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({k: round(v, 1) for k, v in timings.items()}))
         elif args.command == "down":
             platform.down()
+        elif args.command == "compute-down":
+            platform.compute_down()
+        elif args.command == "compute-up":
+            timings = platform.compute_up()
+            print(json.dumps({k: round(v, 1) for k, v in timings.items()}))
         elif args.command == "status":
             status = platform.status()
             if args.json:
                 print(json.dumps(status))
             else:
+                print(f"{'service':16} {'state':22} {'address':18} pid")
                 for name, item in status.items():
                     state = (
                         "healthy"
                         if item["healthy"]
                         else ("running, not healthy" if item["running"] else "down")
                     )
-                    print(f"{name:10} {state:22} {item['address']:18} pid {item['pid'] or '-'}")
+                    print(f"{name:16} {state:22} {item['address']:18} {item['pid'] or '-'}")
             return 0 if all(item["healthy"] for item in status.values()) else 3
         elif args.command in ("start", "stop", "kill"):
+            platform.service(args.service)  # a known name, or a clear error
             getattr(platform, args.command)(args.service)
         elif args.command == "restart":
+            platform.service(args.service)
             platform.stop(args.service)
             platform.start(args.service)
         elif args.command == "recover":
@@ -271,6 +383,17 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "conf":
             for key, value in sorted(platform.spark_conf().items()):
                 print(f"{key} {value}")
+        elif args.command == "exec":
+            cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+            if not cmd:
+                parser.error("exec needs a command: platformctl exec -- dbt build --target thrift")
+            env = {
+                **os.environ,
+                **platform.exports(),
+                "DBT_THRIFT_USER": "dbt",
+                "DBT_THRIFT_PASSWORD": sql_password(platform.layout, "dbt"),
+            }
+            os.execvpe(cmd[0], cmd, env)  # noqa: S606 - the user's own command
         elif args.command == "env":
             for key, value in platform.exports().items():
                 print(f"export {key}={value}")

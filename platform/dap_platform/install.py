@@ -28,7 +28,11 @@ APT_PACKAGES = {  # a command or file that proves the package is there -> Debian
     "javac": "openjdk-17-jdk-headless",
 }
 SEAWEEDFS_VERSION = "4.48"
-PRUNING_FS_SOURCE = PROJECT_ROOT / "platform" / "java" / "dap" / "platform" / "PruningS3AFileSystem.java"
+JAVA_SOURCES = PROJECT_ROOT / "platform" / "java" / "dap" / "platform"
+PRUNING_FS_SOURCE = JAVA_SOURCES / "PruningS3AFileSystem.java"
+THRIFT_AUTH_SOURCE = JAVA_SOURCES / "PasswordFileAuthenticator.java"
+THRIFT_AUTH_JAR = "dap-thrift-auth.jar"
+THRIFT_AUTH_CLASS = "dap.platform.PasswordFileAuthenticator"
 
 
 def sha256(path: Path) -> str:
@@ -101,15 +105,13 @@ def ensure_kafka_broker_jars(jars_dir: Path) -> None:
     run([str(PROJECT_ROOT / "jars" / "fetch.sh"), "--lock", str(lock), str(jars_dir)])
 
 
-def ensure_pruning_fs_jar(layout: Layout, spark_jars: Path, maven_jars: Path) -> None:
-    """Compile the SeaweedFS-aware S3A file system (platform/java) when its source changed."""
-    jar = layout.jars / PRUNING_FS_JAR
-    stamp = layout.jars / f"{PRUNING_FS_JAR}.sha256"
-    source_hash = sha256(PRUNING_FS_SOURCE)
+def build_jar(layout: Layout, jar_name: str, source: Path, class_path: list[Path]) -> Path:
+    """Compile one Java source (Java 8 bytecode) into ``<platform jars>/jar_name`` when it changed."""
+    jar = layout.jars / jar_name
+    stamp = layout.jars / f"{jar_name}.sha256"
+    source_hash = sha256(source)
     if jar.is_file() and stamp.is_file() and stamp.read_text().strip() == source_hash:
-        return
-    hadoop_api = sorted(spark_jars.glob("hadoop-client-api-*.jar"))
-    class_path = ":".join([*map(str, hadoop_api), *(str(maven_jars / name) for name in HADOOP_AWS_JARS)])
+        return jar
     with tempfile.TemporaryDirectory(dir=layout.cache) as build:
         run(
             [
@@ -121,11 +123,11 @@ def ensure_pruning_fs_jar(layout: Layout, spark_jars: Path, maven_jars: Path) ->
                 "-d",
                 build,
                 "-cp",
-                class_path,
-                str(PRUNING_FS_SOURCE),
+                ":".join(map(str, class_path)),
+                str(source),
             ]
         )
-        partial = layout.jars / f".{PRUNING_FS_JAR}.partial"
+        partial = layout.jars / f".{jar_name}.partial"
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n\n")
             for path in sorted(Path(build).rglob("*.class")):
@@ -133,6 +135,22 @@ def ensure_pruning_fs_jar(layout: Layout, spark_jars: Path, maven_jars: Path) ->
         partial.replace(jar)
     stamp.write_text(source_hash + "\n")
     log.info("built %s", jar)
+    return jar
+
+
+def ensure_pruning_fs_jar(layout: Layout, spark_jars: Path, maven_jars: Path) -> None:
+    """The SeaweedFS-aware S3A file system (platform/java), against Spark's Hadoop client."""
+    hadoop_api = sorted(spark_jars.glob("hadoop-client-api-*.jar"))
+    build_jar(
+        layout, PRUNING_FS_JAR, PRUNING_FS_SOURCE, [*hadoop_api, *(maven_jars / n for n in HADOOP_AWS_JARS)]
+    )
+
+
+def ensure_thrift_auth_jar(layout: Layout, spark_jars: Path) -> None:
+    """The Thrift Server's password check (HiveServer2 CUSTOM authentication, platform/java)."""
+    build_jar(
+        layout, THRIFT_AUTH_JAR, THRIFT_AUTH_SOURCE, sorted(spark_jars.glob("spark-hive-thriftserver_*.jar"))
+    )
 
 
 def ensure_pyhive_compat() -> None:
@@ -163,6 +181,7 @@ def install_all(layout: Layout) -> None:
     ensure_maven_jars(maven_jars)
     ensure_kafka_broker_jars(load_broker_settings().jars_dir)
     ensure_pruning_fs_jar(layout, spark_home() / "jars", maven_jars)
+    ensure_thrift_auth_jar(layout, spark_home() / "jars")
     ensure_pyhive_compat()
     if not shutil.which("java"):
         raise PlatformError("java not found", hint="apt-get install openjdk-17-jdk-headless")

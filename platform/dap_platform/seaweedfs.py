@@ -5,20 +5,22 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from dap_platform.install import weed_binary
-from dap_platform.layout import BUCKETS, Layout
+from dap_platform.layout import BUCKETS, Layout, s3_keys, write_private, write_s3_credentials
 from dap_platform.proc import PlatformError, pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
+from ingest.platform_conf import PlatformConfig
 
 log = logging.getLogger(__name__)
 
 # weed mini's other listeners (all bound to 127.0.0.1), each with its gRPC port at +10000; shifted
 # together by DAP_SEAWEEDFS_PORT_OFFSET so a second platform (the tests') can run beside the first.
 BASE_PORTS = {"master": 9333, "volume": 9340, "filer": 8888, "admin": 23646}
+# What dbt builds (dbt_project.yml's fixed layer schemas, and the target schema analytics*).
+DBT_DATABASES = "staging,intermediate,marts,seeds,analytics*"
 
 
 def internal_ports() -> dict[str, int]:
@@ -26,31 +28,50 @@ def internal_ports() -> dict[str, int]:
     return {name: port + offset for name, port in BASE_PORTS.items()}
 
 
-def private_tmp_supported() -> bool:
-    """Can we give weed its own /tmp (it puts gRPC sockets in /tmp whatever its flags say)?"""
-    if not shutil.which("unshare"):
-        return False
-    probe = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "true"],  # noqa: S607
-        capture_output=True,
-        check=False,
-    )
-    return probe.returncode == 0
+def grpc_socket_paths(s3_port: int) -> list[Path]:
+    """The gRPC sockets weed mini puts in /tmp whatever its flags say (named by port).
+
+    weed replaces a stale one when it starts; ``stop`` removes ours. An earlier version hid them
+    in a private /tmp (a mount namespace with a directory bound over /tmp), which also hid a
+    checkout or state dir under /tmp from weed and needed root: one plain process is simpler.
+    """
+    ports = {**internal_ports(), "s3": s3_port}
+    return [Path(f"/tmp/seaweedfs-{kind}-grpc-{port + 10000}.sock") for kind, port in ports.items()]  # noqa: S108
 
 
-def _under_tmp(path: Path) -> bool:
-    return path.resolve().is_relative_to("/tmp")  # noqa: S108
+def identity_actions(config: PlatformConfig) -> dict[str, list[str]]:
+    """What each S3 identity may do, in SeaweedFS's action syntax (``Action:bucket/key-prefix*``).
+
+    ingest reads everything and writes the landing bucket and the raw and ingest_meta databases;
+    dbt (the Thrift Server) reads the warehouse and writes the modelled databases
+    (``DAP_S3_DBT_DATABASES``); analyst reads and lists, nothing else; admin is platformctl's.
+    """
+    warehouse = config.warehouse_uri.split("://", 1)[1]  # bucket/prefix
+    bucket = config.warehouse_bucket
+    landing = BUCKETS[0]
+
+    def write(database: str) -> str:
+        return (
+            f"Write:{warehouse}/{database}"
+            if database.endswith("*")
+            else f"Write:{warehouse}/{database}.db/*"
+        )
+
+    read_all = [f"{action}:{name}" for name in (landing, bucket) for action in ("Read", "List")]
+    dbt_databases = [
+        d.strip() for d in os.environ.get("DAP_S3_DBT_DATABASES", DBT_DATABASES).split(",") if d.strip()
+    ]
+    return {
+        "admin": ["Admin", "Read", "Write", "List", "Tagging"],
+        "ingest": [*read_all, f"Write:{landing}", write("raw"), write("ingest_meta")],
+        "dbt": [f"Read:{bucket}", f"List:{bucket}", *(write(d) for d in dbt_databases)],
+        "analyst": read_all,
+    }
 
 
 class SeaweedFS:
     name = "seaweedfs"
     marker = "weed"
-
-    def private_tmp(self) -> bool:
-        """A private /tmp hides everything under /tmp, so not for a checkout or state there."""
-        if _under_tmp(self.root) or _under_tmp(weed_binary(self.layout)):
-            return False
-        return private_tmp_supported()
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -62,21 +83,24 @@ class SeaweedFS:
     def pid(self) -> int | None:
         return read_pid(self.pid_file, self.marker)
 
-    def write_s3_config(self, access_key: str, secret_key: str) -> Path:
+    def write_s3_config(self, secrets_values: dict[str, str]) -> Path:
+        """SeaweedFS's identity file (mode 600): the admin and the least-privilege identities."""
+        identities = []
+        for name, actions in identity_actions(self.layout.config).items():
+            key_id, secret = s3_keys(secrets_values, name)
+            identities.append(
+                {
+                    "name": name,
+                    "credentials": [{"accessKey": key_id, "secretKey": secret}],
+                    "actions": actions,
+                }
+            )
         path = self.root / "s3.json"
-        identity = {
-            "name": "dap",
-            "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
-            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-        }
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump({"identities": [identity]}, handle)
+        write_private(path, json.dumps({"identities": identities}))
+        write_s3_credentials(self.layout, secrets_values)
         return path
 
     def command(self, s3_config: Path) -> list[str]:
-        tmp = self.root / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
         (self.root / "data").mkdir(parents=True, exist_ok=True)
         weed = [
             str(weed_binary(self.layout)),
@@ -97,18 +121,6 @@ class SeaweedFS:
             f"-s3.localSocket={self.root / 's3.sock'}",
             *(f"-{name}.port={port}" for name, port in internal_ports().items()),
         ]
-        if self.private_tmp():
-            return [
-                "unshare",
-                "--mount",
-                "--propagation",
-                "private",
-                "sh",
-                "-c",
-                'mount --bind "$0" /tmp && exec "$@"',
-                str(tmp),
-                *weed,
-            ]
         return weed
 
     def healthy(self, client: object) -> bool:
@@ -118,7 +130,7 @@ class SeaweedFS:
                 client.create_bucket(Bucket=bucket)  # type: ignore[attr-defined]
         return all(client.head_bucket(Bucket=b) is not None for b in BUCKETS)  # type: ignore[attr-defined]
 
-    def start(self, env: dict[str, str], client: object) -> float:
+    def start(self, env: dict[str, str], secrets_values: dict[str, str], client: object) -> float:
         started = time.monotonic()
         pid = self.pid()
         if pid is None:
@@ -128,7 +140,7 @@ class SeaweedFS:
                         f"port {port} is taken by another process",
                         hint="stop it (or choose another S3 port with DAP_S3_PORT)",
                     )
-            s3_config = self.write_s3_config(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
+            s3_config = self.write_s3_config(secrets_values)
             # Its identities come from s3.json only: weed would also turn AWS_* variables into an
             # extra admin identity (and log the key id).
             env = {k: v for k, v in env.items() if not k.startswith("AWS_") and k != "DAP_METASTORE_PASSWORD"}
@@ -146,17 +158,24 @@ class SeaweedFS:
             self.log_file,
             alive=lambda: pid_alive(pid),
         )
+        self.ensure_warehouse_root(client)
         return time.monotonic() - started
+
+    def ensure_warehouse_root(self, client: Any) -> None:
+        """The warehouse root as a folder: a Spark process creating the metastore's default
+        database would otherwise create it, which no identity but the admin may."""
+        root = self.layout.config.warehouse_uri.split("://", 1)[1].partition("/")[2]
+        bucket = self.layout.config.warehouse_bucket
+        if root and not client.list_objects_v2(Bucket=bucket, Prefix=root + "/", MaxKeys=1).get("KeyCount"):
+            client.put_object(Bucket=bucket, Key=root + "/", Body=b"")
 
     def stop(self) -> None:
         pid = self.pid()
         if pid is not None:
             stop_pid(pid, timeout=30)
         self.pid_file.unlink(missing_ok=True)
-        if not self.private_tmp():  # then weed left its gRPC sockets in /tmp: remove ours
-            grpc = {**internal_ports(), "s3": self.port}
-            for kind, port in grpc.items():
-                Path(f"/tmp/seaweedfs-{kind}-grpc-{port + 10000}.sock").unlink(missing_ok=True)  # noqa: S108
+        for socket_path in grpc_socket_paths(self.port):
+            socket_path.unlink(missing_ok=True)
 
     def kill(self) -> None:
         pid = self.pid()

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import os
+import secrets
 import shutil
 import time
 from pathlib import Path
 
-from dap_platform.install import spark_home
-from dap_platform.layout import Layout
+from dap_platform.install import THRIFT_AUTH_CLASS, THRIFT_AUTH_JAR, spark_home
+from dap_platform.layout import SQL_USERS, Layout, sql_password
 from dap_platform.proc import PlatformError, pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
+from ingest.platform_conf import s3_profile_env
 from ingest.settings import load_settings
 from ingest.spark_session import spark_conf
 
 log = logging.getLogger(__name__)
 
 MAIN_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
+PBKDF2_ITERATIONS = 20_000
+S3_IDENTITY = "dbt"  # the Thrift Server writes the modelled databases, reads the rest
+
+
+def password_line(user: str, password: str) -> str:
+    """One line of the users file read by ``dap.platform.PasswordFileAuthenticator`` (no password in it)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, PBKDF2_ITERATIONS)
+    b64 = base64.b64encode
+    return f"{user}:{PBKDF2_ITERATIONS}:{b64(salt).decode()}:{b64(digest).decode()}"
 
 
 class ThriftServer:
@@ -29,6 +44,7 @@ class ThriftServer:
         self.root = layout.thrift
         self.log_file = layout.logs / "thrift-server.log"
         self.pid_file = layout.run / "thrift.pid"
+        self.users_file = self.root / "users"
 
     def pid(self) -> int | None:
         return read_pid(self.pid_file, self.marker)
@@ -38,15 +54,29 @@ class ThriftServer:
         settings = load_settings(
             profile="platform",
             state_dir=self.root,
-            spark_master=_env("DAP_THRIFT_MASTER", "local[2]"),
+            spark_master=_env("DAP_THRIFT_MASTER", self.layout.config.spark_master_url),
             driver_memory=_env("DAP_THRIFT_DRIVER_MEMORY", "2g"),
         )
         conf = spark_conf(settings)
         conf["spark.app.name"] = "dap-thrift-server"
+        if "spark.executorEnv.AWS_PROFILE" in conf:
+            conf["spark.executorEnv.AWS_PROFILE"] = S3_IDENTITY
         conf["spark.driver.extraJavaOptions"] = f"-Djava.io.tmpdir={settings.scratch_dir} -XX:-UsePerfData"
         conf["spark.sql.hive.thriftServer.singleSession"] = "false"
         conf["spark.cleaner.periodicGC.interval"] = "5min"
+        auth_jar = str(self.layout.jars / THRIFT_AUTH_JAR)
+        conf["spark.driver.extraClassPath"] = ":".join(
+            p for p in (conf.get("spark.driver.extraClassPath", ""), auth_jar) if p
+        )
         return conf
+
+    def write_users_file(self) -> None:
+        """The SQL users and their password hashes (mode 600), from the generated dev secrets."""
+        lines = [password_line(user, sql_password(self.layout, user)) for user in SQL_USERS]
+        fd = os.open(self.users_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        os.chmod(self.users_file, 0o600)
 
     def write_properties(self) -> Path:
         path = self.root / "spark-thrift.conf"
@@ -74,14 +104,25 @@ class ThriftServer:
             "hive.server2.transport.mode=binary",
             "--hiveconf",
             "hive.server2.enable.doAs=false",
+            # A user name and password for every connection (dap.platform.PasswordFileAuthenticator).
+            "--hiveconf",
+            "hive.server2.authentication=CUSTOM",
+            "--hiveconf",
+            f"hive.server2.custom.authentication.class={THRIFT_AUTH_CLASS}",
             "--hiveconf",
             f"hive.server2.logging.operation.log.location={operation_logs}",
         ]
 
-    def query(self, sql: str) -> list[tuple[object, ...]]:
+    def query(self, sql: str, user: str = "dbt") -> list[tuple[object, ...]]:
         from pyhive import hive
 
-        connection = hive.connect(host=self.host, port=self.port, username="platformctl")
+        connection = hive.connect(
+            host=self.host,
+            port=self.port,
+            username=user,
+            auth="CUSTOM",
+            password=sql_password(self.layout, user),
+        )
         try:
             cursor = connection.cursor()
             cursor.execute(sql)
@@ -105,7 +146,16 @@ class ThriftServer:
             shutil.rmtree(scratch, ignore_errors=True)  # a killed server's leftovers
             scratch.mkdir(parents=True)
             (self.root / "conf").mkdir(exist_ok=True)
-            env = {**env, "SPARK_CONF_DIR": str(self.root / "conf"), "SPARK_LOG_DIR": str(self.layout.logs)}
+            self.write_users_file()
+            env = {k: v for k, v in env.items() if not k.startswith("DAP_SQL_")}  # it checks hashes only
+            env.update(
+                {
+                    **s3_profile_env(self.layout.config, S3_IDENTITY),
+                    "SPARK_CONF_DIR": str(self.root / "conf"),
+                    "SPARK_LOG_DIR": str(self.layout.logs),
+                    "DAP_THRIFT_USERS_FILE": str(self.users_file),
+                }
+            )
             pid = spawn(
                 self.command(self.write_properties()),
                 log_file=self.log_file,
@@ -130,6 +180,4 @@ class ThriftServer:
 
 
 def _env(name: str, default: str) -> str:
-    import os
-
     return os.environ.get(name) or default

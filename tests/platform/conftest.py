@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,18 +23,52 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CTL = [sys.executable, str(ROOT / "platform" / "platformctl.py")]
 TEST_DIR = ROOT / ".state" / "platform-test"
-TEST_ENV = {
-    "DAP_PLATFORM_DIR": str(TEST_DIR),
-    "DAP_PLATFORM_JARS_DIR": str(ROOT / ".state" / "platform" / "jars"),  # shared with the dev platform
-    "DAP_PG_PORT": "15433",
-    "DAP_S3_PORT": "8334",
-    "DAP_SEAWEEDFS_PORT_OFFSET": "1",
-    "DAP_THRIFT_PORT": "10001",
-    "DBT_THRIFT_PORT": "10001",
-    "DAP_KAFKA_PORT": "19192",
-    "DAP_KAFKA_CONTROLLER_PORT": "19193",
-}
-SECRET_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DAP_METASTORE_PASSWORD")
+# DAP_TEST_PORT_SHIFT moves every port of the test platforms, so two checkouts (a CI clone and a
+# developer's worktree) can run the platform tests at the same time.
+PORT_SHIFT = int(os.environ.get("DAP_TEST_PORT_SHIFT") or 0)
+
+
+def platform_env(platform_dir: Path, shift: int) -> dict[str, str]:
+    """Settings of a test platform: its own state dir and ports (shifted from the defaults)."""
+    thrift = str(10001 + shift)
+    return {
+        "DAP_PLATFORM_DIR": str(platform_dir),
+        "DAP_PLATFORM_JARS_DIR": str(ROOT / ".state" / "platform" / "jars"),  # shared with the dev platform
+        "DAP_PG_PORT": str(15433 + shift),
+        "DAP_S3_PORT": str(8334 + shift),
+        "DAP_SEAWEEDFS_PORT_OFFSET": str(1 + shift),
+        "DAP_THRIFT_PORT": thrift,
+        "DBT_THRIFT_PORT": thrift,
+        "DAP_SPARK_MASTER_PORT": str(7078 + shift),
+        "DAP_SPARK_UI_PORT": str(8280 + shift),  # worker N's UI at +N
+        "DAP_KAFKA_PORT": str(19192 + shift),
+        "DAP_KAFKA_CONTROLLER_PORT": str(19193 + shift),
+    }
+
+
+TEST_ENV = platform_env(TEST_DIR, PORT_SHIFT)
+SECRET_NAMES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "DAP_METASTORE_PASSWORD",
+    "DAP_SQL_DBT_PASSWORD",
+    "DAP_SQL_ANALYST_PASSWORD",
+)
+
+
+# Settings of the caller's environment that would point the tests elsewhere.
+CALLER_SETTINGS = (
+    "DAP_PROFILE",
+    "DAP_S3_ENDPOINT",
+    "DAP_WAREHOUSE_URI",
+    "DAP_METASTORE_URIS",
+    "DAP_SPARK_MASTER",
+    "DAP_THRIFT_MASTER",
+    "DAP_S3_IDENTITY",
+    "AWS_PROFILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CREDENTIAL_PROFILES_FILE",
+)
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -73,10 +108,20 @@ class Platform:
     def secrets(self) -> dict[str, str]:
         return read_env_file(TEST_DIR / "secrets.env")
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
+    def connect(self, user: str = "analyst", password: str | None = None) -> Any:
+        """A PyHive connection to the Thrift Server as ``user`` (default: its generated password)."""
         from pyhive import hive
 
-        connection = hive.connect(host="127.0.0.1", port=int(self.env["DAP_THRIFT_PORT"]), username="pytest")
+        return hive.connect(
+            host="127.0.0.1",
+            port=int(self.env["DAP_THRIFT_PORT"]),
+            username=user,
+            auth="CUSTOM",
+            password=self.secrets[f"DAP_SQL_{user.upper()}_PASSWORD"] if password is None else password,
+        )
+
+    def query(self, sql: str, user: str = "analyst") -> list[tuple[Any, ...]]:
+        connection = self.connect(user)
         try:
             cursor = connection.cursor()
             cursor.execute(sql)  # synchronous: returns when the statement has finished
@@ -85,6 +130,13 @@ class Platform:
             return list(cursor.fetchall())
         finally:
             connection.close()
+
+    def cluster(self) -> dict[str, Any]:
+        """The Spark master's JSON status: workers (cores used), active applications."""
+        url = f"http://127.0.0.1:{self.env['DAP_SPARK_UI_PORT']}/json/"
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback
+            result: dict[str, Any] = json.load(response)
+            return result
 
     def s3(self) -> Any:
         import boto3
@@ -136,11 +188,17 @@ class Platform:
         )
 
 
-@pytest.fixture(scope="module")
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that stop the shared platform run after every other test that uses it."""
+    last = [item for item in items if item.name == "test_platform_down_leaves_nothing_running"]
+    items[:] = [item for item in items if item not in last] + last
+
+
+@pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     state = tmp_path_factory.mktemp("platform-client-state")
     env = {**os.environ, **TEST_ENV, "DAP_STATE_DIR": str(state)}
-    for name in (*SECRET_NAMES, "DAP_PROFILE", "DAP_S3_ENDPOINT", "DAP_WAREHOUSE_URI", "DAP_METASTORE_URIS"):
+    for name in (*SECRET_NAMES, *CALLER_SETTINGS):
         env.pop(name, None)  # the test platform's own generated secrets and defaults only
     handle = Platform(env)
     handle.ctl("down", check=False)  # leftovers of an interrupted earlier run
@@ -152,6 +210,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         handle.ctl("down", check=False)  # `up` stops what it started; this is for a timeout
         raise
     handle.startup = json.loads(result.stdout.strip().splitlines()[-1])
+    handle.env["DBT_THRIFT_PASSWORD"] = handle.secrets["DAP_SQL_DBT_PASSWORD"]  # dbt's thrift target
     handle.startup["wall"] = time.monotonic() - started
     try:
         yield handle

@@ -16,10 +16,11 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.platform.conftest import ROOT, SECRET_NAMES, TEST_DIR, Platform
+from tests.platform.conftest import ROOT, SECRET_NAMES, TEST_DIR, TEST_ENV, Platform
 
 pytestmark = [pytest.mark.platform, pytest.mark.slow]
 BIN = Path(sys.executable).parent
@@ -29,14 +30,14 @@ import json
 from ingest.settings import load_settings
 from ingest.spark_session import build_spark
 spark = build_spark(load_settings(), "platform-test")
-spark.sql("CREATE DATABASE IF NOT EXISTS plat_test")
+spark.sql("CREATE DATABASE IF NOT EXISTS analytics_plat_test")
 df = spark.range(0, 1000).selectExpr("id", "cast(id % 3 as string) as part", "id * 2 as doubled")
 for _ in range(2):  # the second overwrite is the one SeaweedFS's empty folders used to break
-    df.write.mode("overwrite").format("parquet").partitionBy("part").saveAsTable("plat_test.numbers")
-spark.sql("INSERT OVERWRITE TABLE plat_test.numbers PARTITION (part) "
-          "SELECT id, id * 2 AS doubled, part FROM plat_test.numbers WHERE part = '1'")
-row = spark.sql("SELECT count(*) AS n, sum(doubled) AS s FROM plat_test.numbers").first()
-location = [r.data_type for r in spark.sql("DESCRIBE TABLE EXTENDED plat_test.numbers").collect()
+    df.write.mode("overwrite").format("parquet").partitionBy("part").saveAsTable("analytics_plat_test.numbers")
+spark.sql("INSERT OVERWRITE TABLE analytics_plat_test.numbers PARTITION (part) "
+          "SELECT id, id * 2 AS doubled, part FROM analytics_plat_test.numbers WHERE part = '1'")
+row = spark.sql("SELECT count(*) AS n, sum(doubled) AS s FROM analytics_plat_test.numbers").first()
+location = [r.data_type for r in spark.sql("DESCRIBE TABLE EXTENDED analytics_plat_test.numbers").collect()
             if r.col_name == "Location"][0]
 print("RESULT " + json.dumps({"n": row.n, "s": row.s, "location": location}))
 spark.stop()
@@ -95,7 +96,19 @@ def test_platform_up_is_healthy_idempotent_and_loopback_only(platform: Platform)
     assert addresses, "no listening sockets found for the platform processes"
     assert all(a.startswith(("127.0.0.1:", "::1:")) for a in addresses), addresses
     ports = {int(a.rsplit(":", 1)[1]) for a in addresses}
-    assert {15433, 8334, 10001} <= ports
+    wanted = ("DAP_PG_PORT", "DAP_S3_PORT", "DAP_THRIFT_PORT", "DAP_SPARK_MASTER_PORT", "DAP_SPARK_UI_PORT")
+    assert {int(TEST_ENV[name]) for name in wanted} <= ports
+    # The standalone cluster: a master and two workers, their cores free for applications.
+    assert [name for name in status if name.startswith("spark-")] == [
+        "spark-master",
+        "spark-worker-1",
+        "spark-worker-2",
+    ]
+    cluster = platform.cluster()
+    assert [w["state"] for w in cluster["workers"]] == ["ALIVE", "ALIVE"]
+    assert [app["name"] for app in cluster["activeapps"]] == [
+        "dap-thrift-server"
+    ]  # the Thrift Server runs on it
 
 
 def test_secrets_are_generated_private_and_never_logged(platform: Platform) -> None:
@@ -108,7 +121,7 @@ def test_secrets_are_generated_private_and_never_logged(platform: Platform) -> N
     ]
     for path in [*texts, *TEST_DIR.glob("logs/*")]:
         if (
-            path.name in ("secrets.env", "s3.json")
+            path.name in ("secrets.env", "s3.json", "s3-credentials")
             or "data" in path.parts
             or path.stat().st_size > 50_000_000
         ):
@@ -124,37 +137,125 @@ def test_secrets_are_generated_private_and_never_logged(platform: Platform) -> N
 
 
 def test_spark_writes_s3a_tables_into_the_postgres_metastore(platform: Platform) -> None:
-    result = platform.run_python(SPARK_JOB)
+    # A modelled database (analytics*): the dbt identity's to write, as the Thrift Server does.
+    result = platform.run_python(SPARK_JOB, DAP_S3_IDENTITY="dbt")
     assert result.returncode == 0, result.stderr[-4000:]
     out = json.loads(result.stdout.split("RESULT ", 1)[1].splitlines()[0])
     assert (out["n"], out["s"]) == EXPECTED
-    assert out["location"] == "s3a://warehouse/hive/plat_test.db/numbers"
-    keys = platform.keys("warehouse", "hive/plat_test.db/numbers/")
+    assert out["location"] == "s3a://warehouse/hive/analytics_plat_test.db/numbers"
+    keys = platform.keys("warehouse", "hive/analytics_plat_test.db/numbers/")
     assert sorted({k.split("/")[3] for k in keys}) == ["part=0", "part=1", "part=2"]
     assert not [k for k in keys if "_temporary" in k or ".spark-staging" in k]
     assert platform.psql(
-        'SELECT "TBL_NAME" FROM "TBLS" JOIN "DBS" USING ("DB_ID") WHERE "NAME" = \'plat_test\''
+        'SELECT "TBL_NAME" FROM "TBLS" JOIN "DBS" USING ("DB_ID") WHERE "NAME" = \'analytics_plat_test\''
     ) == ("numbers")
     assert platform.psql('SELECT count(*) FROM "PARTITIONS"') == "3"
 
 
 def test_pyhive_reads_the_same_tables_through_the_thrift_server(platform: Platform) -> None:
-    assert platform.query("SELECT count(*), sum(doubled) FROM plat_test.numbers") == [EXPECTED]
-    assert platform.query("SELECT part, count(*) FROM plat_test.numbers GROUP BY part ORDER BY part") == [
+    assert platform.query("SELECT count(*), sum(doubled) FROM analytics_plat_test.numbers") == [EXPECTED]
+    assert platform.query(
+        "SELECT part, count(*) FROM analytics_plat_test.numbers GROUP BY part ORDER BY part"
+    ) == [
         ("0", 334),
         ("1", 333),
         ("2", 333),
     ]
 
 
+def test_the_thrift_server_asks_for_a_user_and_password(platform: Platform) -> None:
+    from pyhive import hive
+
+    port = int(platform.env["DAP_THRIFT_PORT"])
+    attempts = {
+        "wrong password": lambda: platform.connect("analyst", "not-the-password"),
+        "empty password": lambda: platform.connect("analyst", ""),
+        "unknown user": lambda: platform.connect("nobody", platform.secrets["DAP_SQL_ANALYST_PASSWORD"]),
+        "another user's password": lambda: platform.connect(
+            "analyst", platform.secrets["DAP_SQL_DBT_PASSWORD"]
+        ),
+        "no password": lambda: hive.connect(host="127.0.0.1", port=port, username="analyst"),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises(Exception, match="Error validating the login") as refused:
+            attempt().close()
+        assert refused.value is not None, what
+    assert platform.query("SELECT current_user()", user="dbt") == [("dbt",)]
+    assert platform.query("SELECT current_user()", user="analyst") == [("analyst",)]
+    users = TEST_DIR / "thrift" / "users"
+    assert stat.S_IMODE(users.stat().st_mode) == 0o600
+    assert platform.secrets["DAP_SQL_ANALYST_PASSWORD"] not in users.read_text()
+
+
+def _s3_as(platform: Platform, identity: str) -> Any:
+    import boto3
+
+    prefix = f"DAP_S3_{identity.upper()}_"
+    return boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{platform.env['DAP_S3_PORT']}",
+        region_name="us-east-1",
+        aws_access_key_id=platform.secrets[prefix + "ACCESS_KEY_ID"],
+        aws_secret_access_key=platform.secrets[prefix + "SECRET_ACCESS_KEY"],
+    )
+
+
+def _allowed(call: Any) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        call()
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "AccessDenied", error.response
+        return False
+    return True
+
+
+def test_s3_identities_have_least_privilege(platform: Platform) -> None:
+    credentials = TEST_DIR / "s3-credentials"
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    table = "hive/analytics_plat_test.db/numbers/"
+    existing = platform.keys("warehouse", table)[0]
+    analyst, ingest, dbt = (_s3_as(platform, name) for name in ("analyst", "ingest", "dbt"))
+    # The analyst reads and lists, and can neither write nor delete anywhere.
+    assert analyst.get_object(Bucket="warehouse", Key=existing)["ContentLength"] > 0
+    assert analyst.list_objects_v2(Bucket="warehouse", Prefix=table)["KeyCount"] > 0
+    for bucket, key in (
+        ("warehouse", table + "x.parquet"),
+        ("landing", "camera/x.jsonl"),
+        ("warehouse", "hive/raw.db/x"),
+    ):
+        assert not _allowed(lambda b=bucket, k=key: analyst.put_object(Bucket=b, Key=k, Body=b"x"))
+    assert not _allowed(lambda: analyst.delete_object(Bucket="warehouse", Key=existing))
+    bulk = analyst.delete_objects(Bucket="warehouse", Delete={"Objects": [{"Key": existing}]})
+    assert not bulk.get("Deleted") and bulk["Errors"][0]["Code"] == "AccessDenied", bulk  # per key
+    assert not _allowed(
+        lambda: analyst.copy_object(
+            Bucket="warehouse", Key=table + "copy", CopySource=f"warehouse/{existing}"
+        )
+    )
+    assert platform.keys("warehouse", table).count(existing) == 1  # still there
+    # ingest writes landing, raw and ingest_meta, not the modelled databases; dbt the reverse.
+    assert _allowed(lambda: ingest.put_object(Bucket="landing", Key="probe/x", Body=b"x"))
+    assert _allowed(lambda: ingest.put_object(Bucket="warehouse", Key="hive/raw.db/probe/x", Body=b"x"))
+    assert _allowed(lambda: ingest.delete_object(Bucket="warehouse", Key="hive/raw.db/probe/x"))
+    assert not _allowed(lambda: ingest.put_object(Bucket="warehouse", Key="hive/marts.db/probe/x", Body=b"x"))
+    assert not _allowed(lambda: ingest.delete_object(Bucket="warehouse", Key=existing))
+    assert _allowed(lambda: dbt.put_object(Bucket="warehouse", Key="hive/marts.db/probe/x", Body=b"x"))
+    assert _allowed(lambda: dbt.delete_object(Bucket="warehouse", Key="hive/marts.db/probe/x"))
+    assert not _allowed(lambda: dbt.put_object(Bucket="warehouse", Key="hive/raw.db/probe/x", Body=b"x"))
+    assert not _allowed(lambda: dbt.put_object(Bucket="landing", Key="probe/y", Body=b"x"))
+    platform.s3().delete_object(Bucket="landing", Key="probe/x")
+
+
 def test_sigkill_thrift_server_mid_write_then_restart_keeps_every_table(platform: Platform) -> None:
-    big = "hive/plat_test.db/big/"
+    big = "hive/analytics_plat_test.db/big/"
     errors: list[BaseException] = []
 
     def long_ctas() -> None:
         try:
             platform.query(
-                "CREATE TABLE plat_test.big USING parquet AS "
+                "CREATE TABLE analytics_plat_test.big USING parquet AS "
                 "SELECT id, sha2(cast(id AS string), 256) AS h FROM range(0, 40000000, 1, 24)"
             )
         except BaseException as error:  # noqa: BLE001 - the kill is expected to break it
@@ -173,10 +274,13 @@ def test_sigkill_thrift_server_mid_write_then_restart_keeps_every_table(platform
     assert platform.keys("warehouse", big), "the killed write should have left its debris"
 
     restart = platform.ctl("start", "thrift")
-    assert "removed the debris of an aborted write: s3a://warehouse/hive/plat_test.db/big/" in restart.stderr
-    assert platform.query("SELECT count(*), sum(doubled) FROM plat_test.numbers") == [EXPECTED]
-    platform.query("CREATE TABLE plat_test.big USING parquet AS SELECT id FROM range(0, 10)")
-    assert platform.query("SELECT count(*) FROM plat_test.big") == [(10,)]
+    assert (
+        "removed the debris of an aborted write: s3a://warehouse/hive/analytics_plat_test.db/big/"
+        in restart.stderr
+    )
+    assert platform.query("SELECT count(*), sum(doubled) FROM analytics_plat_test.numbers") == [EXPECTED]
+    platform.query("CREATE TABLE analytics_plat_test.big USING parquet AS SELECT id FROM range(0, 10)")
+    assert platform.query("SELECT count(*) FROM analytics_plat_test.big") == [(10,)]
 
 
 def test_restarting_postgres_and_seaweedfs_loses_nothing(platform: Platform) -> None:
@@ -186,9 +290,12 @@ def test_restarting_postgres_and_seaweedfs_loses_nothing(platform: Platform) -> 
     assert all(item["healthy"] for item in platform.status().values())
     assert sorted(platform.keys("warehouse", "hive/")) == before_keys
     # The running Thrift Server reconnects to both (the metastore pool and s3a retry).
-    assert platform.query("SELECT count(*), sum(doubled) FROM plat_test.numbers") == [EXPECTED]
-    assert platform.query("SELECT count(*) FROM plat_test.big") == [(10,)]
-    assert sorted(row[1] for row in platform.query("SHOW TABLES IN plat_test")) == ["big", "numbers"]
+    assert platform.query("SELECT count(*), sum(doubled) FROM analytics_plat_test.numbers") == [EXPECTED]
+    assert platform.query("SELECT count(*) FROM analytics_plat_test.big") == [(10,)]
+    assert sorted(row[1] for row in platform.query("SHOW TABLES IN analytics_plat_test")) == [
+        "big",
+        "numbers",
+    ]
 
 
 def test_landing_discovery_on_s3(platform: Platform, tmp_path: Path) -> None:
@@ -346,6 +453,58 @@ def test_two_concurrent_runs_land_every_file_exactly_once(platform: Platform, tm
     assert platform.query("SELECT count(*) FROM raw.conc WHERE added = 'late'") == [(25,)]
 
 
+def _ingest_cores(platform: Platform) -> int:
+    return sum(app["cores"] for app in platform.cluster()["activeapps"] if app["name"].startswith("ingest"))
+
+
+def test_sigkill_a_worker_during_an_ingest_run_gives_one_clean_result(
+    platform: Platform, tmp_path: Path
+) -> None:
+    """A worker (and its executors) SIGKILLed while an ingest run has tasks on it: the run
+    completes through task retry on the other worker, or fails clearly and the rerun gives
+    exactly one copy of every row."""
+    local = tmp_path / "landing"
+    files, rows = 12, 6000
+    for number in range(files):
+        day = f"2026-03-0{1 + number % 3}"
+        folder = local / "wk" / day
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = (
+            json.dumps(
+                {"id": f"{number}-{n}", "ts": f"{day}T09:00:00Z", "payload": {"n": n, "text": "x" * 40}}
+            )
+            for n in range(rows)
+        )
+        (folder / f"part-{number}.jsonl").write_text("\n".join(lines) + "\n")
+    platform.ctl("upload", str(local), "s3a://landing")
+    config = tmp_path / "wk.yml"
+    config.write_text(
+        "landing: s3a://landing\nsources:\n  wk: {path: wk, table: raw.wk, format: json, partition: {column: ts}}\n"
+    )
+    run = _ingest(platform, "run", "-c", str(config), "--json")
+    deadline = time.monotonic() + 300
+    while _ingest_cores(platform) < 2 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.5)  # the application has its two executors, one on each worker
+    assert run.poll() is None, "the ingest run ended before it had its executors"
+    time.sleep(3)  # into the run's jobs
+    platform.ctl("kill", "spark-worker-1")
+    stdout, stderr = run.communicate(timeout=900)
+    outcome = "completed through task retry" if run.returncode == 0 else f"failed (exit {run.returncode})"
+    print(f"\nworker SIGKILLed mid-run: the run {outcome}")
+    if run.returncode != 0:
+        assert "error" in (stdout + stderr).lower(), stderr[-3000:]  # a clear error, then one clean rerun
+        print((stdout + stderr)[-1500:])
+        rerun = _ingest(platform, "run", "-c", str(config), "--json")
+        stdout, stderr = rerun.communicate(timeout=900)
+        assert rerun.returncode == 0, stderr[-3000:]
+    assert platform.query("SELECT count(*), count(DISTINCT id) FROM raw.wk") == [(files * rows, files * rows)]
+    assert platform.query(
+        "SELECT count(*), count(DISTINCT file_uri) FROM ingest_meta.files WHERE table_name = 'raw.wk'"
+    ) == [(files, files)]
+    platform.ctl("start", "spark-worker-1")
+    assert all(item["healthy"] for item in platform.status().values())
+
+
 def test_dbt_build_survives_a_sigkilled_thrift_server(
     platform: Platform, landed: dict[str, object], tmp_path: Path
 ) -> None:
@@ -410,22 +569,47 @@ def _iceberg_tables(platform: Platform) -> list[str]:
 
 
 def _table_checksums(platform: Platform, tables: list[str]) -> dict[str, tuple[int, int]]:
-    """Rows and an order-independent hash of every value, per table."""
-    result = {}
-    for table in tables:
-        ((rows, checksum),) = platform.query(
-            f"SELECT count(*), coalesce(sum(cast(xxhash64(to_json(struct(*))) AS decimal(38, 0))), 0) FROM {table}"
-        )
-        result[table] = (int(rows), int(checksum))
-    return result
+    """Rows and an order-independent hash of every value, per table (one query for all)."""
+    union = " UNION ALL ".join(
+        f"SELECT '{table}' AS t, count(*) AS n, "
+        f"coalesce(sum(cast(xxhash64(to_json(struct(*))) AS decimal(38, 0))), 0) AS h FROM {table}"
+        for table in tables
+    )
+    return {str(t): (int(n), int(h)) for t, n, h in platform.query(union)}
+
+
+_SNAPSHOT: dict[str, tuple[int, int]] = {}  # every Iceberg table's checksum, for the next test
+
+
+def test_compute_down_then_a_new_cluster_reads_every_table_back_identical(
+    platform: Platform, landed: dict[str, object]
+) -> None:
+    tables = _iceberg_tables(platform)
+    assert {"raw.camera_events", "ingest_meta.files", SESSIONS_MART} <= set(tables)
+    before = _table_checksums(platform, tables)
+    old = platform.status()
+    started = time.monotonic()
+    platform.ctl("compute-down")
+    down = platform.status()
+    compute = ["spark-master", "spark-worker-1", "spark-worker-2", "thrift"]
+    assert not any(down[name]["running"] for name in compute), down
+    assert down["postgres"]["healthy"] and down["seaweedfs"]["healthy"]  # storage and metastore stay
+    platform.ctl("compute-up")
+    print(f"\ncompute down + up: {time.monotonic() - started:.0f}s")
+    new = platform.status()
+    assert all(item["healthy"] for item in new.values()), new
+    assert all(new[name]["pid"] != old[name]["pid"] for name in compute)  # new JVMs, not the old ones
+    assert _table_checksums(platform, tables) == before
+    _SNAPSHOT.update(before)
 
 
 def test_catalog_rebuild_after_the_metastore_database_is_lost(
     platform: Platform, landed: dict[str, object]
 ) -> None:
-    tables = _iceberg_tables(platform)
+    # The previous test's snapshot when it ran (nothing wrote since), else a fresh one.
+    tables = sorted(_SNAPSHOT) or _iceberg_tables(platform)
     assert {"raw.camera_events", "raw.app_events", "ingest_meta.files"} <= set(tables)
-    before = _table_checksums(platform, tables)
+    before = dict(_SNAPSHOT) or _table_checksums(platform, tables)
     platform.ctl("stop", "thrift")
     platform.psql("DROP DATABASE metastore WITH (FORCE)", database="postgres")
     platform.ctl("up")  # a new, empty metastore database and schema; the Thrift Server again
@@ -459,7 +643,11 @@ def test_platform_down_leaves_nothing_running(platform: Platform) -> None:
     assert listening_addresses(pids) == set()
     leftovers = subprocess.run(["pgrep", "-f", str(TEST_DIR)], capture_output=True, text=True).stdout.split()
     assert leftovers == [], leftovers
-    grpc_ports = {8334 + 10000, *(port + 1 + 10000 for port in (9333, 9340, 8888, 23646))}
+    offset = int(TEST_ENV["DAP_SEAWEEDFS_PORT_OFFSET"])
+    grpc_ports = {
+        int(TEST_ENV["DAP_S3_PORT"]) + 10000,
+        *(port + offset + 10000 for port in (9333, 9340, 8888, 23646)),
+    }
     assert not [
         p for p in Path("/tmp").glob("seaweedfs-*-grpc-*.sock") if int(p.stem.rsplit("-", 1)[1]) in grpc_ports
     ]

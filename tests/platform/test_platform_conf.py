@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import InputError
+from ingest.errors import ConfigError, InputError
 from ingest.landing_s3 import S3Pattern
-from ingest.platform_conf import export_dev_secrets, load_platform_config, platform_spark_conf
+from ingest.platform_conf import (
+    S3_PROFILE_VARS,
+    export_dev_secrets,
+    load_platform_config,
+    platform_spark_conf,
+)
 from ingest.settings import load_settings
 
 PLATFORM_VARS = (
@@ -27,6 +32,10 @@ PLATFORM_VARS = (
     "DAP_METASTORE_PASSWORD",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
+    "AWS_PROFILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CREDENTIAL_PROFILES_FILE",
+    "DAP_S3_IDENTITY",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
     "DAP_PROFILE",
@@ -74,18 +83,29 @@ def test_dev_secrets_are_exported_only_for_the_local_endpoint(
     platform_dir = clean_env / "platform"
     platform_dir.mkdir()
     (platform_dir / "secrets.env").write_text(
-        "AWS_ACCESS_KEY_ID=dapkey\nAWS_SECRET_ACCESS_KEY=s3cr3t\nOTHER=x\n"
+        "AWS_ACCESS_KEY_ID=dapkey\nAWS_SECRET_ACCESS_KEY=s3cr3t\nDAP_METASTORE_PASSWORD=pw\nOTHER=x\n"
     )
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "from-the-chain")
+    (platform_dir / "s3-credentials").write_text("[ingest]\naws_access_key_id = k\n")
     exported = export_dev_secrets(load_platform_config())
-    import os
-
-    assert exported == ["AWS_ACCESS_KEY_ID"]  # names only; an existing variable wins
-    assert os.environ["AWS_ACCESS_KEY_ID"] == "dapkey"
-    assert os.environ["AWS_SECRET_ACCESS_KEY"] == "from-the-chain"
+    # names only; the admin keys are platformctl's: ingest gets its identity's profile
+    assert exported == ["DAP_METASTORE_PASSWORD", *S3_PROFILE_VARS]
+    assert os.environ["AWS_PROFILE"] == "ingest"
+    assert os.environ["AWS_SHARED_CREDENTIALS_FILE"] == str(platform_dir / "s3-credentials")
+    assert "AWS_ACCESS_KEY_ID" not in os.environ
     assert "OTHER" not in os.environ
+    conf = platform_spark_conf(load_settings(profile="platform", spark_master="spark://127.0.0.1:7077"))
+    assert conf["spark.executorEnv.AWS_PROFILE"] == "ingest"  # executors in worker JVMs: same identity
+    assert not any("s3cr3t" in value or "dapkey" in value for value in conf.values())
+    for name in S3_PROFILE_VARS:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("DAP_S3_IDENTITY", "analyst")
+    export_dev_secrets(load_platform_config())
+    assert os.environ["AWS_PROFILE"] == "analyst"
+    monkeypatch.setenv("DAP_S3_IDENTITY", "root")
+    monkeypatch.delenv("AWS_PROFILE")
+    with pytest.raises(ConfigError, match="DAP_S3_IDENTITY"):
+        export_dev_secrets(load_platform_config())
     monkeypatch.setenv("DAP_S3_ENDPOINT", "aws")
-    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     assert export_dev_secrets(load_platform_config()) == []
 
 

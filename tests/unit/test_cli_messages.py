@@ -154,7 +154,8 @@ def test_option_range_error_has_no_library_prefix(tmp_path: Path) -> None:
         (
             "DAP_SPARK_MASTER",
             "locale[2]",
-            "allowed: local, local[N], local[*], spark://HOST:PORT, yarn, k8s://URL (default local[2])",
+            "allowed: local, local[N], local[*], spark://HOST:PORT, yarn, k8s://URL (default local[2]; "
+            "DAP_PROFILE=platform: the local platform's cluster)",
         ),
     ],
 )
