@@ -95,7 +95,7 @@ lint-dbt: venv  ## dbt-score over the parsed project (descriptions, primary-key 
 
 test: venv jars browser lint  ## the whole test suite (unit, Spark integration, dbt end to end, docs site in Chromium, platform)
 
-	$(BIN)/python -m pytest tests -n $(TEST_WORKERS) --dist loadgroup --durations=25
+	$(BIN)/python -m pytest tests -n $(TEST_WORKERS) --dist loadscope --durations=25
 
 DLT_VENV := $(STATE)/bench-dlt
 

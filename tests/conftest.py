@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,21 +39,33 @@ def require_realdata(*paths: Path) -> None:
 
 
 # Test directories whose files share one session-scoped service (a platform, a broker, one
-# end-to-end pipeline run): run as one group on one xdist worker, so the service starts once.
+# end-to-end pipeline run): their tests run on one xdist worker, so the service starts once.
 SHARED_SERVICE_DIRS = ("e2e", "platform", "stream")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """``make test`` runs two xdist workers with ``--dist loadgroup``: one group per file (its
-    module fixtures are built once), one per shared-service directory."""
-    for item in items:
-        try:
-            path = Path(str(item.path)).relative_to(ROOT / "tests")
-        except ValueError:  # a test file outside tests/ (a pytest run given other paths)
-            continue
-        group = path.parts[0] if path.parts[0] in SHARED_SERVICE_DIRS else str(path)
-        item.add_marker(pytest.mark.xdist_group(group))
+def test_scope(nodeid: str) -> str:
+    """The unit of work ``make test`` gives one xdist worker: a shared-service directory
+    (``tests/e2e``), or else a test file (its module fixtures are built once)."""
+    path = nodeid.split("::", 1)[0]
+    parts = path.split("/")
+    if len(parts) > 2 and parts[0] == "tests" and parts[1] in SHARED_SERVICE_DIRS:
+        return "/".join(parts[:2])
+    return path
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadscope`` with the scopes of ``test_scope``. (xdist's ``loadgroup`` marks do
+    not work with pytest 9: it renames ``item._nodeid``, which pytest 9 no longer reads.)"""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ServiceScopeScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return test_scope(nodeid)
+
+    return ServiceScopeScheduling(config, log)
 
 
 @pytest.hookimpl(tryfirst=True)
