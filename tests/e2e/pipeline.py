@@ -5,6 +5,9 @@
 1. ``ingest generate`` + ``ingest run``, then ``dbt build --target local``.
    The first ingest also carries one extra drone boot without a time sync (``E2E_BOOT``): its
    only flight is dated by the upload time, ``STALE_DAY``, a day no generated flight has.
+   One camera landing day (``STREAMED_DAY``) is not in the batch: before the build, its lines are
+   posted to the real collector (``ingest collect``), carried by a real Kafka broker and landed
+   by ``ingest stream --available-now``, so the marts' ground-truth checks cover streamed rows.
 2. A drifted app file with an attribute nobody has seen (``properties.campaign_code``) and a
    late time sync for ``E2E_BOOT`` are ingested together; one ``dbt run`` of the staged view,
    the app fact and the drone chain brings the new column in and moves the boot's flight to
@@ -22,9 +25,11 @@ that need more (the docs site) run their own steps on ``Pipeline.env`` afterward
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -45,6 +50,7 @@ E2E_DRONE = "DRN-003"
 E2E_BOOT = "DRN-003-e2e"
 STALE_DAY = "2026-01-12"
 SYNCED_DAY = "2026-01-10"
+STREAMED_DAY = "2026-01-08"  # the camera landing day that arrives over HTTP -> Kafka, not as files
 
 # The marts' columns the ground truth lists, in its order (one definition, the generator's).
 SESSION_COLUMNS = list(ground_truth.SESSION_COLUMNS)
@@ -65,7 +71,18 @@ class Pipeline:
     files_before_drift: dict[str, dict[str, tuple[int, int]]]
     files_after_drift: dict[str, dict[str, tuple[int, int]]]
     files_after_reprocess: dict[str, dict[str, tuple[int, int]]]
+    streamed: Streamed
     warehouse: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """The camera day that went through collector -> Kafka -> ``ingest stream``."""
+
+    records: int  # JSON-object lines of the day's files, counted here with json.loads
+    other_lines: int  # non-blank lines that are not a JSON object
+    posted: dict[str, int]  # the collector's answers, summed: accepted / dead-lettered lines
+    stream: dict[str, Any]  # ``ingest stream --json``
 
 
 def run(args: list[str], env: dict[str, str], timeout: int = 1500) -> subprocess.CompletedProcess[str]:
@@ -162,6 +179,85 @@ def _write_drift_file(landing: Path) -> int:
     return len(events)
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _hold_back_streamed_day(landing: Path, held: Path) -> list[Path]:
+    """Move the camera files of STREAMED_DAY out of the landing: they arrive by stream instead."""
+    day = landing / "camera" / STREAMED_DAY
+    files = sorted(day.iterdir())
+    assert files, f"the sample has no camera files for {STREAMED_DAY}"
+    held.mkdir(parents=True)
+    for path in files:
+        path.rename(held / path.name)
+    day.rmdir()
+    return sorted(held.iterdir())
+
+
+def _stream_day(state: Path, files: list[Path], env: dict[str, str]) -> Streamed:
+    """Post the held-back files' lines as devices would, then land them with ``ingest stream``."""
+    import yaml
+
+    from ingest.broker import Broker, load_broker_settings
+    from tests.stream.collector_process import Collector
+
+    config = yaml.safe_load((ROOT / "ingest.yml").read_text(encoding="utf-8"))
+    kafka = load_broker_settings(
+        state_dir=state, root=state / "kafka", port=_free_port(), controller_port=_free_port()
+    )
+    config["sources"]["camera"]["stream"] = {"kind": "kafka", "bootstrap_servers": kafka.bootstrap}
+    stream_config = state / "ingest-stream.yml"
+    stream_config.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+    lines = [line.removesuffix("\r") for path in files for line in _text(path).split("\n") if line.strip()]
+    records = sum(1 for line in lines if _is_object(line))
+    broker = Broker(kafka)
+    broker.start()
+    try:
+        collector = Collector(stream_config, kafka, state / "collector", _free_port())
+        (state / "collector").mkdir()
+        collector.start()
+        posted: dict[str, int] = {}
+        try:
+            for start in range(0, len(lines), 200):  # a device's batch of lines per POST
+                body = "".join(line + "\n" for line in lines[start : start + 200]).encode()
+                answer = collector.post("camera", body, {"Content-Type": "application/x-ndjson"})
+                assert answer.status_code == 200, answer.text
+                for key, value in answer.json().items():
+                    if isinstance(value, int):
+                        posted[key] = posted.get(key, 0) + value
+        finally:
+            collector.stop()
+        streamed = ingest(
+            "stream",
+            "--config",
+            str(stream_config),
+            "--source",
+            "camera",
+            "--available-now",
+            "--json",
+            env=env,
+        )
+    finally:
+        broker.stop()
+    report = json.loads(streamed.stdout[streamed.stdout.index("{") :])
+    return Streamed(records, len(lines) - records, posted, report)
+
+
+def _text(path: Path) -> str:
+    return (gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()).decode("utf-8")
+
+
+def _is_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
 def build_pipeline(state: Path) -> Pipeline:
     """Every step above, in ``state``; raises with the failing step's output tail."""
     landing = state / "landing"
@@ -177,7 +273,9 @@ def build_pipeline(state: Path) -> Pipeline:
     }
     ingest("generate", "--landing", str(landing), env=env)
     _write_unsynced_boot(landing)
+    held_back = _hold_back_streamed_day(landing, state / "streamed-day")
     first_ingest = ingest("run", "--config", "ingest.yml", env=env)
+    streamed = _stream_day(state, held_back, env)
     console = [sys.executable, "-m", "ingest.dbt_console", "build", "--target", "local", "--threads", "1"]
     build = run(console, env)
     build_results = json.loads((state / "dbt-target" / "run_results.json").read_text())["results"]
@@ -217,6 +315,7 @@ def build_pipeline(state: Path) -> Pipeline:
         files_before_drift=files_before_drift,
         files_after_drift=files_after_drift,
         files_after_reprocess=files_after_reprocess,
+        streamed=streamed,
         warehouse=json.loads(out.read_text()),
     )
 
@@ -261,6 +360,14 @@ def read_warehouse(out: str) -> None:
             "select cast(event_date as string) as event_date, count(distinct app_event_id) as events "
             "from staging.stg_app__events group by 1"
         ),
+        "camera_rows_by_origin": rows(
+            "select case when _source_file like 'kafka://%' then 'kafka' else 'file' end as origin, "
+            "cast(to_date(event_ts) as string) as day, count(*) as n from raw.camera_events group by 1, 2"
+        ),
+        "camera_quarantined_from_kafka": rows(
+            "select count(*) as n from ingest_meta.quarantine "
+            "where table_name = 'raw.camera_events' and file_uri like 'kafka://%'"
+        )[0]["n"],
         "new_column_values": rows(
             f"select cast(event_date as string) as event_date, {NEW_COLUMN} as value, count(*) as n "
             f"from marts.fct_app_events where {NEW_COLUMN} is not null group by 1, 2"

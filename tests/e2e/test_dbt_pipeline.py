@@ -43,6 +43,7 @@ from tests.e2e.pipeline import (
     REPROCESS_DAY,
     SESSION_COLUMNS,
     STALE_DAY,
+    STREAMED_DAY,
     SYNCED_DAY,
     Pipeline,
 )
@@ -99,6 +100,26 @@ def test_recording_sessions_match_ground_truth(pipeline: Pipeline) -> None:
     actual = sorted(_as_csv_row(row, SESSION_COLUMNS) for row in pipeline.warehouse["sessions"])
     assert len(actual) == len(expected)
     assert actual == expected
+
+
+def test_a_day_streamed_through_kafka_lands_like_the_batch_days(pipeline: Pipeline) -> None:
+    """STREAMED_DAY's camera lines went collector -> Kafka -> ``ingest stream``: every record is
+    in the raw table (as many rows as the files had JSON objects, counted here), every other line
+    in quarantine; the sessions test above checks the marts built from them."""
+    streamed = pipeline.streamed
+    assert streamed.records > 0
+    assert (
+        streamed.posted["accepted"] + streamed.posted["dead_lettered"]
+        == streamed.records + streamed.other_lines
+    )
+    assert streamed.stream["ok"] is True
+    by_origin: dict[str, int] = {}
+    for row in pipeline.warehouse["camera_rows_by_origin"]:
+        by_origin[row["origin"]] = by_origin.get(row["origin"], 0) + row["n"]
+    assert by_origin["kafka"] == streamed.records
+    assert pipeline.warehouse["camera_quarantined_from_kafka"] == streamed.other_lines
+    streamed_days = {r["day"] for r in pipeline.warehouse["camera_rows_by_origin"] if r["origin"] == "kafka"}
+    assert STREAMED_DAY in streamed_days
 
 
 def test_flights_match_ground_truth(pipeline: Pipeline) -> None:

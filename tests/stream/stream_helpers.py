@@ -33,6 +33,13 @@ def table_rows(spark: Any, table: str, order_by: str = "_source_file, _source_li
     return [r.asDict() for r in spark.sql(f"select * from {table} order by {order_by}").collect()]
 
 
+def refresh_meta(spark: Any) -> None:
+    """A stream commits from its own (cloned) session: this one's Iceberg catalog may hold an
+    older snapshot of the meta tables until its cache expires (30 s)."""
+    for name in ("quarantine", "schema_changes"):
+        spark.sql(f"REFRESH TABLE ingest_meta.{name}")
+
+
 class Running:
     def __init__(self) -> None:
         self.batches: list[BatchReport] = []

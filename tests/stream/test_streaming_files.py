@@ -16,7 +16,7 @@ from ingest.formats.record_count import InputCount
 from ingest.landing import LandingFile
 from ingest.tables.commit import StreamBatch
 
-from .stream_helpers import running_stream, source_config, table_rows, wait_for
+from .stream_helpers import refresh_meta, running_stream, source_config, table_rows, wait_for
 
 pytestmark = pytest.mark.spark
 
@@ -62,6 +62,7 @@ def test_new_key_mid_stream_is_a_new_column_and_bad_lines_are_quarantined(spark:
         ("b.jsonl", 1): ("b0", "2.1"),
     }
     assert {str(r["event_date"]) for r in rows} == {"2026-01-05", "2026-01-06"}
+    refresh_meta(spark)
     changes = spark.sql(
         f"select column_name, change, ddl from ingest_meta.schema_changes where table_name = '{table}'"
     ).collect()

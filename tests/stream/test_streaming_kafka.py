@@ -24,7 +24,7 @@ from tests.conftest import JARS_DIR, ROOT
 
 from .collector_process import Collector
 from .conftest import free_port
-from .stream_helpers import running_stream, source_config, table_rows, wait_for
+from .stream_helpers import refresh_meta, running_stream, source_config, table_rows, wait_for
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -61,6 +61,7 @@ def test_new_key_mid_stream_bad_messages_and_dead_letters(spark: Any, broker: Br
         )
         wait_for(lambda: len(table_rows(spark, table)) == 5, "the message with a new key")
     assert stream.report is not None and stream.report.ok
+    refresh_meta(spark)
 
     rows = table_rows(spark, table, order_by="id")
     assert [(r["id"], r["dev_serial"], r["fw"]) for r in rows] == [
