@@ -176,6 +176,14 @@ def mirrored_files(spark: SparkSession, table_name: str) -> dict[str, CommittedF
     return found
 
 
+def run_mirrored(spark: SparkSession, table_name: str, run_id: str) -> bool:
+    """Does ``ingest_meta.files`` hold rows of ``run_id`` for ``table_name``?"""
+    rows = spark.table(table("files")).where(
+        (F.col("table_name") == table_name) & (F.col("run_id") == run_id)
+    )
+    return bool(rows.limit(1).count())
+
+
 def file_rows(source: str, table_name: str, files: dict[str, CommittedFile]) -> list[dict[str, Any]]:
     """``ingest_meta.files`` rows for committed files."""
     return [

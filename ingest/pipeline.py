@@ -653,12 +653,18 @@ def _write_and_commit(
         for frame in persisted:
             frame.unpersist()
     committed_at = meta.now()
-    if inputs.landing:
+    # The manifest: landing files, and a Kafka micro-batch's partitions (uri kafka://topic/partition,
+    # fingerprint its offset range), so readers reconcile streamed rows like files. A replayed
+    # micro-batch (killed after its commit, before this) writes the rows the crash left out.
+    mirrored = done
+    if not inputs.landing and not done and not meta.run_mirrored(spark, source.table, run_id):
+        mirrored = entries
+    if mirrored:
         meta.append(
             spark,
             "files",
             meta.file_rows(
-                source.name, source.table, {e.uri: CommittedFile(e, run_id, committed_at) for e in done}
+                source.name, source.table, {e.uri: CommittedFile(e, run_id, committed_at) for e in mirrored}
             ),
         )
     fault.hit("after_manifest")

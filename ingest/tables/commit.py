@@ -25,7 +25,8 @@ also carries the micro-batch's key (``dap.stream-batch``: query id and batch id)
 micro-batch's commit the table's summaries are checked for that key under the same lock: a batch
 Spark replays after a crash between the table commit and its checkpoint commit adds nothing. A
 Kafka micro-batch has no landing files: its topic partitions (offset ranges and per-partition
-counts) go to ``dap.kafka-offsets`` instead of ``dap.files``, so they never count as files.
+counts) go to ``dap.kafka-offsets`` instead of ``dap.files``, so they never count as files (the
+manifest ``ingest_meta.files`` still gets a row per partition and micro-batch, for readers).
 """
 
 from __future__ import annotations

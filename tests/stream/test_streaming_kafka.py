@@ -98,7 +98,11 @@ spark = build_spark(load_settings(), "dump")
 table = sys.argv[1]
 rows = spark.sql(f"select marker, seq, _source_file, _source_line from {table}").collect()
 q = spark.sql(f"select count(*) from ingest_meta.quarantine where table_name = '{table}'").first()[0]
-print(json.dumps({"rows": [list(r) for r in rows], "quarantined": q}))
+manifest = spark.sql(
+    "select file_uri, sum(rows_written) from (select distinct file_uri, fingerprint, run_id, rows_written "
+    f"from ingest_meta.files where table_name = '{table}') group by file_uri"
+).collect()
+print(json.dumps({"rows": [list(r) for r in rows], "quarantined": q, "manifest": dict(manifest)}))
 """
 
 
@@ -185,6 +189,12 @@ def test_sigkill_mid_batch_and_restart_loses_and_duplicates_nothing(broker: Brok
     provenance = [(f, line) for _m, _s, f, line in result["rows"]]
     assert len(set(provenance)) == len(provenance)  # one row per Kafka message
     assert result["quarantined"] == 0
+    # The manifest (what dbt's reconciles_with_ingest_log reads) has every partition's rows, even
+    # for a micro-batch killed between its commit and its manifest rows.
+    per_partition: dict[str, int] = {}
+    for _m, _s, uri, _l in result["rows"]:
+        per_partition[uri] = per_partition.get(uri, 0) + 1
+    assert result["manifest"] == per_partition
 
 
 _peeked: dict[int, str] = {}
