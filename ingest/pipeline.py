@@ -236,16 +236,28 @@ def routed_batches(
 def infer_in_landing_order(
     spark: SparkSession, records: DataFrame, files: list[LandingFile]
 ) -> tuple[T.StructType, dict[Path, T.DataType]]:
-    """Infer per landing day and merge in order, so the first day fixes types; see ``schema_merge``."""
+    """Infer per landing day and merge in order, so the first day fixes types; see ``schema_merge``.
+
+    One inference job for all days, not one per day: each record is wrapped as
+    ``{"<day>": <record>}`` (like ``wrap_by_route``), so the inferred schema holds one struct per
+    day. Only records that start as an object are wrapped; the others are quarantined and shape
+    no schema (a bare array or string would turn the day's struct into a string).
+    """
     days: dict[str, list[str]] = {}
     for item in sorted(files, key=lambda f: (f.landing_date is None, f.landing_date or date.min, f.uri)):
         days.setdefault(str(item.landing_date), []).append(item.uri)
     if len(days) == 1:
         return merge_in_order([infer_json_schema(spark, records)])
-    schemas = [
-        infer_json_schema(spark, records.where(F.col("_source_file").isin(uris))) for uris in days.values()
-    ]
-    return merge_in_order(schemas)
+    keys = [(uri, f"d{index}") for index, uris in enumerate(days.values()) for uri in uris]
+    day_of_file = F.broadcast(spark.createDataFrame(keys, "_source_file string, _day string"))
+    wrapped = (
+        records.join(day_of_file, "_source_file")
+        .where(F.regexp_replace("_raw", r"^[\s\x{FEFF}]+", "").startswith("{"))
+        .withColumn("_raw", F.concat(F.lit('{"'), F.col("_day"), F.lit('":'), F.col("_raw"), F.lit("}")))
+    )
+    by_day = {field.name: field.dataType for field in infer_json_schema(spark, wrapped).fields}
+    schemas = [by_day[f"d{index}"] for index in range(len(days)) if f"d{index}" in by_day]
+    return merge_in_order([s for s in schemas if isinstance(s, T.StructType)])
 
 
 def current_schema(spark: SparkSession, table: str) -> T.StructType | None:
@@ -581,16 +593,21 @@ def _write_and_commit(
     }
     try:
         counts: dict[tuple[str, str], int] = {}
-        for row in rows[main.table].groupBy(OUTCOME, "_source_file").count().collect():
-            counts[(row[OUTCOME], row["_source_file"])] = row["count"]
+        report.rows_rescued = 0
+        # One job: records per (outcome, file), and how many good ones carry rescued data.
+        per_file = rows[main.table].groupBy(OUTCOME, "_source_file")
+        for row in per_file.agg(
+            F.count(F.lit(1)).alias("n"), F.count(RESCUE_COLUMN).alias("rescued")
+        ).collect():
+            counts[(row[OUTCOME], row["_source_file"])] = row["n"]
+            if row[OUTCOME] == "ok":
+                report.rows_rescued += row["rescued"]
         for target in targets[1:]:  # routed children hold records of their own (ULog messages)
             if target.counted:
                 ok = rows[target.table].where(F.col(OUTCOME) == "ok")
                 for row in ok.groupBy("_source_file").count().collect():
                     key = ("ok", row["_source_file"])
                     counts[key] = counts.get(key, 0) + row["count"]
-        good = rows[main.table].where(F.col(OUTCOME) == "ok")
-        report.rows_rescued = good.where(F.col(RESCUE_COLUMN).isNotNull()).count()
         for target in targets:
             discarded = contracts.discarded_value_counts(target.plan, target.parsed, target.values)
             if discarded:
