@@ -155,11 +155,17 @@ def main() -> None:
         stream.send_signal(signal.SIGTERM)
         stream.wait(180)
     finally:
-        for process in (stream, collector):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                process.wait(60)
-        broker.stop()
+        try:
+            for process in (stream, collector):
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+                    try:
+                        process.wait(60)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
+        finally:
+            broker.stop()
 
     dump = subprocess.run(
         [sys.executable, "-c", DUMP], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600

@@ -44,6 +44,7 @@ from ingest.cli_options import (
 from ingest.cli_stream import broker_app, collect
 from ingest.config import TABLE_RULE, SourceConfig, describe_errors, is_table_name, load_config
 from ingest.errors import ConfigError, IngestError
+from ingest.naming import quote_string
 from ingest.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -513,7 +514,7 @@ def _print_stream_report(report: StreamReport) -> None:
             out.print(escape(f"{s.table}: added " + ", ".join(s.columns_added)), highlight=False)
         if s.rows_quarantined:
             out.print(
-                f"  select file_uri, line, reason, raw from ingest_meta.quarantine where source = '{s.source}'"
+                f"  select file_uri, line, reason, raw from ingest_meta.quarantine where source = {quote_string(s.source)}"
                 f" and run_id like 'stream-%' order by quarantined_at desc",
                 markup=False,
                 highlight=False,

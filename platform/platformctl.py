@@ -7,7 +7,7 @@ real-time path.
     platformctl.py compute-down | compute-up   stop / start only the Spark cluster and the Thrift Server
     platformctl.py start|stop|kill|restart postgres|seaweedfs|spark-master|spark-worker-N|thrift|kafka
     platformctl.py recover            clean the debris of killed writes out of the warehouse
-    platformctl.py reset              stop and delete all platform data (keeps jars and secrets)
+    platformctl.py reset              stop and delete the platform data (keeps jars, secrets, the Kafka data)
     platformctl.py upload DIR URI     upload a local directory to S3 (e.g. the sample landing data)
     platformctl.py env                the non-secret settings to export for ingest and dbt
     platformctl.py exec -- CMD...     run CMD with those settings and dbt's SQL password (for dbt)
@@ -244,8 +244,7 @@ class Platform:
             layout.thrift,
             layout.logs,
             layout.run,
-            self.kafka.settings.root,
-        ):
+        ):  # not the Kafka broker's data: `make stream-up` shares it (stream checkpoints point into it)
             shutil.rmtree(path, ignore_errors=True)
         log.info("platform data deleted under %s", layout.root)
 

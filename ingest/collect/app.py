@@ -38,6 +38,9 @@ from ingest.collect.tokens import Tokens
 log = logging.getLogger(__name__)
 
 GZIP_TYPES = ("application/gzip", "application/x-gzip")
+# One line is one Kafka message: librdkafka's default message.max.bytes (1,000,000) less room for
+# the headers the collector adds.
+MAX_MESSAGE_BYTES = 990_000
 SHOWN_DEAD_LETTERS = 100  # the response lists this many dead letters; the count is complete
 
 
@@ -145,6 +148,13 @@ def create_app(
         if isinstance(body, Response):
             return body
         events, dead = split_body(body, options.key_fields)
+        too_large = next((item for item in (*events, *dead) if len(item.value) > MAX_MESSAGE_BYTES), None)
+        if too_large is not None:  # Kafka would refuse it on every retry: a 4xx, not a 503
+            return _error(
+                413,
+                f"line {too_large.line} is {len(too_large.value)} bytes; one event may be at most "
+                f"{MAX_MESSAGE_BYTES} bytes (a Kafka message); nothing of this batch is accepted",
+            )
         request_id = uuid.uuid4().hex
         common = [
             ("dap-source", source.encode()),

@@ -64,7 +64,7 @@
             and (
                 cut_intervals.{{ end_column }} is null
                 or cut_intervals.{{ end_column }} >= cut_new_events.window_start
-                or cut_intervals.end_reason in ('{{ open_reasons | join("', '") }}')
+                or cut_intervals.end_reason in ({% for reason in open_reasons %}{{ string_literal(reason) }}{{ ", " if not loop.last }}{% endfor %})
             )
         group by cut_new_events.cut_partition
     )

@@ -6,5 +6,5 @@
 -#}
 {% macro _metastore_comment(description, max_length=256) -%}
     {%- set text = _metastore_comment_text(description, max_length) -%}
-    {{ return("'" ~ text | replace('\\', '\\\\') | replace("'", "\\'") ~ "'") }}
+    {{ return(string_literal(text)) }}
 {%- endmacro %}

@@ -55,6 +55,11 @@ def test_413_for_a_body_over_the_limit_and_a_gzip_bomb(collector: Collector) -> 
     response = collector.post("c_cam", bomb, {"Content-Encoding": "gzip"})
     assert response.status_code == 413
     assert "decompresses to more than" in response.json()["error"]
+    # One line over Kafka's message size would fail on every retry: 413 names it, not a 503.
+    huge_line = b'{"ok": 1}\n{"pad": "' + b"x" * 995_000 + b'"}\n'
+    response = collector.post("c_cam", gzip.compress(huge_line), {"Content-Encoding": "gzip"})
+    assert response.status_code == 413
+    assert response.json()["error"].startswith("line 2 is 995011 bytes")
 
 
 def test_json_lines_are_in_the_topic_exactly_as_sent(collector: Collector, broker_settings) -> None:  # type: ignore[no-untyped-def]
