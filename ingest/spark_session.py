@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ingest.settings import Settings
 from ingest.sources.kafka_jars import KAFKA_JARS
 from ingest.tables.catalog import ICEBERG_RUNTIME_JAR, ensure_lock_schema, iceberg_jar, iceberg_spark_conf
+from ingest.tables.lock import start_lock_housekeeping
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -93,4 +94,5 @@ def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
     spark = builder.enableHiveSupport().getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     ensure_lock_schema(spark)
+    start_lock_housekeeping(spark)
     return spark

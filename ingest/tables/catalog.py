@@ -60,9 +60,17 @@ def iceberg_spark_conf() -> dict[str, str]:
         "spark.sql.extensions": "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
         "spark.sql.catalog.spark_catalog": "org.apache.iceberg.spark.SparkSessionCatalog",
         "spark.sql.catalog.spark_catalog.type": "hive",
-        # A process killed while it holds a commit lock blocks other writers at most this long.
+        # A lock whose holder stopped heartbeating (a killed process) expires after this long:
+        # Hive's TxnHandler.performTimeOuts, which only a standalone metastore's housekeeping
+        # calls, so every process that embeds the metastore calls it itself (``lock``'s
+        # ``start_lock_housekeeping``; the Thrift Server: platform/java MetastoreLockHousekeeper).
         "spark.hadoop.hive.txn.timeout": "120",
-        "spark.sql.catalog.spark_catalog.lock.acquire-timeout-ms": str(10 * 60 * 1000),
+        # Iceberg's Hive commit lock (MetastoreLock) reads these from the Hadoop conf, not from
+        # catalog properties (the catalog's ``lock.acquire-timeout-ms`` is for lock-impl catalogs).
+        # Heartbeat well within hive.txn.timeout (the default, 4 min, would let a live commit's
+        # lock expire); wait for a held lock longer than a dead holder's lock takes to expire.
+        "spark.hadoop.iceberg.hive.lock-heartbeat-interval-ms": str(30 * 1000),
+        "spark.hadoop.iceberg.hive.lock-timeout-ms": str(10 * 60 * 1000),
     }
 
 

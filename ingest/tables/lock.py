@@ -5,7 +5,9 @@ Iceberg makes each commit atomic, but "which files are already in this table?" f
 step before either commits. The lock is the metastore's own (``HIVE_LOCKS``, the mechanism
 Iceberg uses for its commits), taken on a name derived from the table rather than on the table
 itself so Iceberg's commit lock inside the critical section does not wait for us. A holder that
-dies stops heartbeating and its lock expires after ``hive.txn.timeout`` (see ``catalog``).
+dies stops heartbeating and its lock expires after ``hive.txn.timeout`` (see ``catalog``), once
+some process calls the metastore's lock housekeeping: with the metastore embedded in the driver,
+:func:`start_lock_housekeeping` (every ingest session) and the Thrift Server's listener do.
 """
 
 from __future__ import annotations
@@ -43,6 +45,41 @@ def _client(spark: SparkSession) -> Any:
         conf = hive.conf.HiveConf(hadoop_conf(spark), hive.conf.HiveConf._java_lang_class)
         _clients[key] = hive.metastore.HiveMetaStoreClient(conf)
     return _clients[key]
+
+
+HOUSEKEEPING_SECONDS = 30.0
+_housekeepers: dict[int, threading.Thread] = {}
+
+
+def start_lock_housekeeping(spark: SparkSession) -> None:
+    """Expire dead processes' metastore locks every ``HOUSEKEEPING_SECONDS`` (a daemon thread).
+
+    Hive 2.3's ``TxnHandler`` deletes locks not heartbeated for ``hive.txn.timeout`` only in
+    ``performTimeOuts``, which a standalone metastore server's housekeeping thread calls; with the
+    metastore embedded in this driver nobody does, and a process killed while it held a lock (an
+    Iceberg commit, ``commit_lock``) would block that table's commits for good. Nothing to do when
+    ``hive.metastore.uris`` names a remote metastore (it runs its own housekeeping).
+    """
+    key = id(spark)
+    if key in _housekeepers:
+        return
+    hive = jvm(spark).org.apache.hadoop.hive
+    conf = hive.conf.HiveConf(hadoop_conf(spark), hive.conf.HiveConf._java_lang_class)
+    if (conf.get("hive.metastore.uris") or "").strip():
+        return
+    store = hive.metastore.txn.TxnUtils.getTxnStore(conf)
+
+    def housekeeping() -> None:
+        while True:
+            time.sleep(HOUSEKEEPING_SECONDS)
+            try:
+                store.performTimeOuts()
+            except Exception as exc:  # the session is gone (py4j) or one round failed: keep trying
+                log.debug("expiring dead metastore locks failed: %s", exc)
+
+    thread = threading.Thread(target=housekeeping, name="metastore-lock-housekeeping", daemon=True)
+    thread.start()
+    _housekeepers[key] = thread
 
 
 @contextmanager

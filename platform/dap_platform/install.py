@@ -33,6 +33,9 @@ PRUNING_FS_SOURCE = JAVA_SOURCES / "PruningS3AFileSystem.java"
 THRIFT_AUTH_SOURCE = JAVA_SOURCES / "PasswordFileAuthenticator.java"
 THRIFT_AUTH_JAR = "dap-thrift-auth.jar"
 THRIFT_AUTH_CLASS = "dap.platform.PasswordFileAuthenticator"
+LOCK_HOUSEKEEPER_SOURCE = JAVA_SOURCES / "MetastoreLockHousekeeper.java"
+LOCK_HOUSEKEEPER_JAR = "dap-lock-housekeeper.jar"
+LOCK_HOUSEKEEPER_CLASS = "dap.platform.MetastoreLockHousekeeper"
 
 
 def sha256(path: Path) -> str:
@@ -153,6 +156,25 @@ def ensure_thrift_auth_jar(layout: Layout, spark_jars: Path) -> None:
     )
 
 
+def ensure_lock_housekeeper_jar(layout: Layout, spark_jars: Path) -> None:
+    """The Thrift Server's expiry of dead processes' metastore locks (a Spark listener, platform/java)."""
+    names = (
+        "spark-core_*.jar",
+        "spark-common-utils_*.jar",
+        "scala-library-*.jar",
+        "hive-common-*.jar",
+        "hive-metastore-*.jar",
+        "hadoop-client-api-*.jar",
+        "slf4j-api-*.jar",
+    )
+    build_jar(
+        layout,
+        LOCK_HOUSEKEEPER_JAR,
+        LOCK_HOUSEKEEPER_SOURCE,
+        [jar for name in names for jar in sorted(spark_jars.glob(name))],
+    )
+
+
 def ensure_pyhive_compat() -> None:
     """Install the PyHive fix for Spark 3.5 (see dap_platform/pyhive_compat.py) into this venv."""
     import sysconfig
@@ -182,6 +204,7 @@ def install_all(layout: Layout) -> None:
     ensure_kafka_broker_jars(load_broker_settings().jars_dir)
     ensure_pruning_fs_jar(layout, spark_home() / "jars", maven_jars)
     ensure_thrift_auth_jar(layout, spark_home() / "jars")
+    ensure_lock_housekeeper_jar(layout, spark_home() / "jars")
     ensure_pyhive_compat()
     if not shutil.which("java"):
         raise PlatformError("java not found", hint="apt-get install openjdk-17-jdk-headless")

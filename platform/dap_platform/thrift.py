@@ -11,7 +11,13 @@ import shutil
 import time
 from pathlib import Path
 
-from dap_platform.install import THRIFT_AUTH_CLASS, THRIFT_AUTH_JAR, spark_home
+from dap_platform.install import (
+    LOCK_HOUSEKEEPER_CLASS,
+    LOCK_HOUSEKEEPER_JAR,
+    THRIFT_AUTH_CLASS,
+    THRIFT_AUTH_JAR,
+    spark_home,
+)
 from dap_platform.layout import SQL_USERS, Layout, sql_password
 from dap_platform.proc import PlatformError, pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
 from ingest.platform_conf import s3_profile_env
@@ -65,9 +71,13 @@ class ThriftServer:
         conf["spark.sql.hive.thriftServer.singleSession"] = "false"
         conf["spark.cleaner.periodicGC.interval"] = "5min"
         auth_jar = str(self.layout.jars / THRIFT_AUTH_JAR)
+        housekeeper_jar = str(self.layout.jars / LOCK_HOUSEKEEPER_JAR)
         conf["spark.driver.extraClassPath"] = ":".join(
-            p for p in (conf.get("spark.driver.extraClassPath", ""), auth_jar) if p
+            p for p in (conf.get("spark.driver.extraClassPath", ""), auth_jar, housekeeper_jar) if p
         )
+        # The metastore is embedded in this server: nothing else expires the HIVE_LOCKS locks of
+        # a killed process (one killed mid-commit would block its table's commits for good).
+        conf["spark.extraListeners"] = LOCK_HOUSEKEEPER_CLASS
         return conf
 
     def write_users_file(self) -> None:

@@ -532,6 +532,10 @@ def test_dbt_build_survives_a_sigkilled_thrift_server(
     build.stdout.close()
     assert done >= 3 and build.returncode != 0
     assert platform.status()["thrift"]["running"] is False
+    # The kill lands mid-commit only by chance; make sure the rerun meets what such a kill leaves
+    # (as the seed firmware_releases' persist_docs commit once did): the dead server's Iceberg
+    # commit lock, acquired and no longer heartbeated, on a table the rerun writes early.
+    _plant_a_dead_commit_lock(platform, "seeds", "firmware_releases")
     platform.ctl("start", "thrift")
     assert _raw_counts(platform) == raw_before
     rerun = subprocess.run(
@@ -544,6 +548,7 @@ def test_dbt_build_survives_a_sigkilled_thrift_server(
         check=False,
     )
     assert rerun.returncode == 0, rerun.stdout[-5000:]
+    assert _dead_locks(platform) == [], "the dead server's metastore locks never expired"
     docs = subprocess.run(
         _dbt(platform, tmp_path, "docs", "generate"),
         env=platform.env,
@@ -555,6 +560,26 @@ def test_dbt_build_survives_a_sigkilled_thrift_server(
     )
     assert docs.returncode == 0, docs.stdout[-3000:]
     assert (tmp_path / "dbt-target" / "catalog.json").exists()
+
+
+def _plant_a_dead_commit_lock(platform: Platform, database: str, table: str) -> None:
+    """The HIVE_LOCKS row of an Iceberg commit whose process died: exclusive, acquired, last heartbeat now."""
+    platform.psql(
+        "BEGIN; INSERT INTO hive_locks (hl_lock_ext_id, hl_lock_int_id, hl_txnid, hl_db, hl_table,"
+        " hl_lock_state, hl_lock_type, hl_last_heartbeat, hl_acquired_at, hl_user, hl_host,"
+        " hl_heartbeat_count, hl_agent_info)"
+        f" SELECT nl_next, 1, 0, '{database}', '{table}', 'a', 'e',"
+        " (extract(epoch FROM now()) * 1000)::bigint, (extract(epoch FROM now()) * 1000)::bigint,"
+        " 'dap-test', 'killed-thrift-server', 1, 'dap-test' FROM next_lock_id;"
+        " UPDATE next_lock_id SET nl_next = nl_next + 1; COMMIT;"
+    )
+
+
+def _dead_locks(platform: Platform) -> list[str]:
+    rows = platform.psql(
+        "SELECT hl_db || '.' || hl_table FROM hive_locks WHERE hl_host = 'killed-thrift-server'"
+    )
+    return rows.splitlines()
 
 
 def _iceberg_tables(platform: Platform) -> list[str]:
