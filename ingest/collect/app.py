@@ -148,11 +148,12 @@ def create_app(
         if isinstance(body, Response):
             return body
         events, dead = split_body(body, options.key_fields)
-        too_large = next((item for item in (*events, *dead) if len(item.value) > MAX_MESSAGE_BYTES), None)
+        sizes = [(e.line, len(e.value)) for e in events] + [(d.line, len(d.value)) for d in dead]
+        too_large = next(((line, size) for line, size in sizes if size > MAX_MESSAGE_BYTES), None)
         if too_large is not None:  # Kafka would refuse it on every retry: a 4xx, not a 503
             return _error(
                 413,
-                f"line {too_large.line} is {len(too_large.value)} bytes; one event may be at most "
+                f"line {too_large[0]} is {too_large[1]} bytes; one event may be at most "
                 f"{MAX_MESSAGE_BYTES} bytes (a Kafka message); nothing of this batch is accepted",
             )
         request_id = uuid.uuid4().hex
