@@ -191,6 +191,14 @@ class StreamRunner:
         if source.stream.kind == "kafka":
             stream = StreamBatch(query_id, batch_id, landing_files=False)
             messages = batch_records(frame, source)
+            # A trigger with no new message (the query's first one): no table work, nothing to log.
+            if not messages.partitions:
+                messages.records.unpersist()
+                return BatchReport(
+                    source=source.name, batch_id=batch_id, run_id=run_id, rows_read=0, rows_written=0,
+                    rows_quarantined=0, columns_added=[], seconds=time.monotonic() - started,
+                    latency=None, replayed=False,
+                )  # fmt: skip
             oldest = messages.oldest
             inputs = pipeline.Inputs(messages.partitions, messages.counted, stream)
             report = pipeline.ingest_records(
@@ -231,7 +239,7 @@ class StreamRunner:
             columns_added=[c for r in reports for c in r.columns_added],
             seconds=time.monotonic() - started,
             latency=done - oldest if oldest is not None else None,
-            replayed=bool(reports) and all(r.status == "noop" for r in reports),
+            replayed=any(r.rows_read for r in reports) and all(r.status == "noop" for r in reports),
         )
 
     def wait(self, stop: threading.Event, poll_seconds: float = 0.5) -> StreamReport:
