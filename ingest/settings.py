@@ -77,6 +77,9 @@ class Settings:
     spark_master: str = "local[2]"
     shuffle_partitions: int = 4
     driver_memory: str = "4g"
+    # Extra options for Spark's JVMs (driver; executors on a cluster). The test suite sets
+    # -XX:TieredStopAtLevel=1: short runs on small data spend much of their CPU in the JIT.
+    jvm_options: str = ""
 
     @property
     def warehouse_dir(self) -> str:
@@ -134,6 +137,7 @@ def load_settings(**overrides: object) -> Settings:
             _MEMORY,
             "a number with a unit k, m, g or t, e.g. 512m or 4g (default 4g)",
         ),
+        "jvm_options": lambda: _env("DAP_JVM_OPTIONS", ""),
     }
     values: dict[str, object] = {k: v for k, v in overrides.items() if v is not None}
     for key, read in readers.items():

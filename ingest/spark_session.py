@@ -42,8 +42,8 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.driver.extraJavaOptions": (
             f"-Djava.io.tmpdir={scratch} -Dderby.system.home={settings.state_dir} "
             f"-Dderby.stream.error.file={settings.state_dir / 'derby.log'} "
-            f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
-        ),
+            f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} {settings.jvm_options}"
+        ).strip(),
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": settings.warehouse_dir,
         # JSON keys that differ only by case must stay distinct columns (see ingest.naming).
@@ -66,6 +66,10 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         from ingest.platform_conf import platform_spark_conf
 
         conf.update(platform_spark_conf(settings))
+        if settings.jvm_options:
+            conf["spark.executor.extraJavaOptions"] = " ".join(
+                p for p in (conf.get("spark.executor.extraJavaOptions", ""), settings.jvm_options) if p
+            )
         # On the class path, not in spark.jars: the Thrift Server's session threads do not see
         # jars added at run time (NoClassDefFoundError for Iceberg classes).
         for key in ("spark.driver.extraClassPath", "spark.executor.extraClassPath"):

@@ -15,6 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # The pinned jars `make jars` fetched; every test's state dir is new, the jar cache is shared.
 JARS_DIR = os.environ.get("DAP_JARS_DIR") or str(ROOT / ".state" / "jars")
 os.environ["DAP_JARS_DIR"] = JARS_DIR
+# Test runs are short and their data small: a JVM with only the C1 compiler and the serial GC
+# spends far less CPU starting up and compiling (about a third less time per CLI run, on 2 cores).
+# Every Spark JVM the tests start gets it: in-process sessions, CLI runs, dbt, the Thrift Server.
+JVM_OPTIONS = os.environ.setdefault("DAP_JVM_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
 # Real-world files shared between checkouts (see each dataset's SOURCE.txt); another copy can be
 # named with DAP_REALDATA_DIR.
 REALDATA = Path(os.environ.get("DAP_REALDATA_DIR") or ROOT.parent / "shared" / "realdata")
@@ -94,12 +98,24 @@ def landing(tmp_path: Path) -> Path:
     return path
 
 
+def cli_env(state_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a CLI process the tests start: hermetic (no ``DAP_*`` of the caller),
+    with its own state dir, the shared jar cache and the tests' JVM options."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
+    return {
+        **inherited,
+        "DAP_STATE_DIR": str(state_dir),
+        "DAP_JARS_DIR": JARS_DIR,
+        "DAP_JVM_OPTIONS": JVM_OPTIONS,
+        **extra,
+    }
+
+
 def ingest_cli(
     *args: str, state_dir: Path, env: dict[str, str] | None = None, timeout: int = 600
 ) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a fresh process (its own JVM and Derby metastore under ``state_dir``)."""
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}  # hermetic
-    full_env = {**inherited, "DAP_STATE_DIR": str(state_dir), "DAP_JARS_DIR": JARS_DIR, **(env or {})}
+    full_env = cli_env(state_dir, **(env or {}))
     return subprocess.run(
         [sys.executable, "-m", "ingest", *args],
         cwd=ROOT,

@@ -67,7 +67,9 @@ class ThriftServer:
         conf["spark.app.name"] = "dap-thrift-server"
         if "spark.executorEnv.AWS_PROFILE" in conf:
             conf["spark.executorEnv.AWS_PROFILE"] = S3_IDENTITY
-        conf["spark.driver.extraJavaOptions"] = f"-Djava.io.tmpdir={settings.scratch_dir} -XX:-UsePerfData"
+        conf["spark.driver.extraJavaOptions"] = (
+            f"-Djava.io.tmpdir={settings.scratch_dir} -XX:-UsePerfData {settings.jvm_options}"
+        ).strip()
         conf["spark.sql.hive.thriftServer.singleSession"] = "false"
         conf["spark.cleaner.periodicGC.interval"] = "5min"
         auth_jar = str(self.layout.jars / THRIFT_AUTH_JAR)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 
 from ingest.config import load_config
-from tests.conftest import JARS_DIR, ROOT
+from tests.conftest import ROOT, cli_env
 from tests.pull.conftest import landed, write_config
 from tests.pull.servers import FTP_USER, start_ftp
 
@@ -24,8 +23,7 @@ LINES = 400  # ~37 KB a file: a few seconds each at the throttled speed
 
 
 def _pull(config: Path, state: Path, password: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
-    env.update(DAP_STATE_DIR=str(state), DAP_JARS_DIR=JARS_DIR, FTP_USER=FTP_USER, FTP_PASSWORD=password)
+    env = cli_env(state, FTP_USER=FTP_USER, FTP_PASSWORD=password)
     return subprocess.Popen(
         [sys.executable, "-m", "ingest", "pull", "--config", str(config), "--json"],
         cwd=ROOT,

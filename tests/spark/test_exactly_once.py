@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import JARS_DIR, ROOT, ingest_cli
+from tests.conftest import ROOT, cli_env, ingest_cli
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -48,17 +47,12 @@ print(json.dumps(out, default=str))
 """
 
 
-def _env(state: Path) -> dict[str, str]:
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
-    return {**inherited, "DAP_STATE_DIR": str(state), "DAP_JARS_DIR": JARS_DIR}
-
-
 def _dump(state: Path, tables: dict[str, list[str]]) -> dict[str, list[list[object]] | None]:
     """Every row of ``tables`` (selected columns), read through the catalog in a fresh JVM."""
     result = subprocess.run(
         [sys.executable, "-c", DUMP, json.dumps(tables)],
         cwd=ROOT,
-        env=_env(state),
+        env=cli_env(state),
         capture_output=True,
         text=True,
         timeout=600,
@@ -156,7 +150,7 @@ def test_sigkill_during_compaction_changes_nothing(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "ingest", "compact", "--table", "raw.ev"],
         cwd=ROOT,
-        env=_env(state),
+        env=cli_env(state),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

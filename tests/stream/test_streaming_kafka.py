@@ -20,7 +20,7 @@ import pytest
 from confluent_kafka import Producer
 
 from ingest.broker import Broker, deadletter_topic, ensure_source_topics, events_topic
-from tests.conftest import JARS_DIR, ROOT
+from tests.conftest import ROOT, cli_env
 
 from .collector_process import Collector
 from .conftest import free_port
@@ -106,16 +106,11 @@ print(json.dumps({"rows": [list(r) for r in rows], "quarantined": q, "manifest":
 """
 
 
-def _env(state: Path) -> dict[str, str]:
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
-    return {**inherited, "DAP_STATE_DIR": str(state), "DAP_JARS_DIR": JARS_DIR}
-
-
 def _stream_cli(config: Path, state: Path, *args: str, **env: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "ingest", "stream", "-c", str(config), "--trigger-seconds", "1", *args],
         cwd=ROOT,
-        env={**_env(state), **env},
+        env={**cli_env(state), **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -176,7 +171,7 @@ def test_sigkill_mid_batch_and_restart_loses_and_duplicates_nothing(broker: Brok
     dump = subprocess.run(
         [sys.executable, "-c", DUMP, "raw.kc"],
         cwd=ROOT,
-        env=_env(state),
+        env=cli_env(state),
         capture_output=True,
         text=True,
         timeout=300,

@@ -70,3 +70,17 @@ def test_local_profile_passes_the_same_jvm_options_as_ingest(tmp_path: Path) -> 
             assert log_config(dbt[name]) == log_config(value)
         else:
             assert dbt[name] == value, name
+
+
+def test_dap_jvm_options_reach_the_jvm_of_ingest_and_of_dbt(tmp_path: Path) -> None:
+    extra = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+    dbt = local_parameters(
+        {"DBT_PROFILES_DIR": str(ROOT / "profiles"), "DAP_STATE_DIR": str(tmp_path), "DAP_JVM_OPTIONS": extra}
+    )["spark.driver.extraJavaOptions"].split()
+    ingest = spark_conf(Settings(state_dir=tmp_path, jvm_options=extra))[
+        "spark.driver.extraJavaOptions"
+    ].split()
+    for option in extra.split():
+        assert option in dbt and option in ingest
+    without = spark_conf(Settings(state_dir=tmp_path))["spark.driver.extraJavaOptions"]
+    assert "-XX:" not in without and without == without.strip()
