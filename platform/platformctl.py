@@ -337,8 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s platformctl %(message)s", datefmt="%H:%M:%S")
     for noisy in ("botocore", "boto3", "pyhive", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    platform = Platform()
     try:
+        platform = Platform()  # resolves DAP_* settings: a bad one is a ConfigError (exit 2)
         if args.command == "up":
             timings = platform.up()
             print(json.dumps({k: round(v, 1) for k, v in timings.items()}))

@@ -1,0 +1,125 @@
+"""What a user sees when a setting of the real-time path or the platform is wrong: one paragraph
+(what, where, what to do) and the documented exit code, never a traceback. No broker, collector,
+platform service or Spark is started: each error is raised before any of them would be.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from ingest.cli import app
+from ingest.errors import ConfigError
+from tests.conftest import ROOT
+
+TERMINAL = {"COLUMNS": "200", "NO_COLOR": "1"}
+
+
+@pytest.fixture(autouse=True)
+def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("DAP_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DAP_STATE_DIR", str(tmp_path / "state"))
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(app, list(args), env={**TERMINAL, **(env or {})})
+
+
+def json_config(tmp_path: Path, source: str = "cam") -> Path:
+    path = tmp_path / "ingest.yml"
+    path.write_text(f"landing: {tmp_path}\nsources:\n  {source}: {{table: raw.cam, format: json}}\n")
+    return path
+
+
+# -- ingest collect: its port -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["70000", "0", "http"])
+def test_collector_port_from_the_environment_out_of_range(tmp_path: Path, value: str) -> None:
+    result = invoke("collect", "-c", str(json_config(tmp_path)), env={"DAP_COLLECTOR_PORT": value})
+    assert result.exit_code == 2, result.output
+    assert (
+        f"error: environment variable DAP_COLLECTOR_PORT={value!r} is not valid; allowed: a whole number "
+        "from 1 to 65535 (default 8090)"
+    ) in result.stderr
+    assert "where: environment variable DAP_COLLECTOR_PORT" in result.stderr
+    assert "what to do: set DAP_COLLECTOR_PORT to one of the allowed values" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("value", "bound"), [("70000", "less than or equal to 65535"), ("0", "greater")])
+def test_collector_port_option_out_of_range(tmp_path: Path, value: str, bound: str) -> None:
+    result = invoke("collect", "-c", str(json_config(tmp_path)), "--port", value)
+    assert result.exit_code == 2
+    assert f"Invalid value for '--port': Input should be {bound}" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name", ["DAP_KAFKA_PORT", "DAP_KAFKA_CONTROLLER_PORT"])
+def test_broker_port_out_of_range_names_the_variable(name: str) -> None:
+    result = invoke("broker", "status", env={name: "99999"})
+    assert result.exit_code == 2
+    assert (
+        f"error: environment variable {name}='99999' is not valid; allowed: a whole number from 1 to 65535"
+    ) in result.stderr
+    assert f"where: environment variable {name}" in result.stderr
+
+
+# -- the platform's DAP_* settings --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"),
+    [
+        ("DAP_PG_PORT", "5432x", "a whole number from 1 to 65535 (default 15432)"),
+        ("DAP_S3_PORT", "70000", "a whole number from 1 to 65535 (default 8333)"),
+        ("DAP_THRIFT_PORT", "ten", "a whole number from 1 to 65535 (default 10000)"),
+        ("DAP_SPARK_MASTER_PORT", "7077.0", "a whole number from 1 to 65535 (default 7077)"),
+        ("DAP_SPARK_UI_PORT", "-1", "a whole number from 1 to 65535 (default 8180)"),
+        ("DAP_SPARK_WORKERS", "two", "a whole number >= 1 (default 2)"),
+        ("DAP_SPARK_WORKER_CORES", "0", "a whole number >= 1 (default 2)"),
+        (
+            "DAP_SPARK_WORKER_MEMORY",
+            "2 GB",
+            "a number with a unit k, m, g or t, e.g. 512m or 4g (default 2g)",
+        ),
+    ],
+)
+def test_platformctl_names_a_bad_setting_instead_of_a_traceback(name: str, value: str, allowed: str) -> None:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "platform" / "platformctl.py"), "status"],
+        env={**inherited, "DAP_STATE_DIR": os.environ["DAP_STATE_DIR"], name: value},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"environment variable {name}={value!r} is not valid; allowed: {allowed}" in result.stderr
+    assert f"where: environment variable {name}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DAP_SPARK_CORES_MAX", "all"), ("DAP_EXECUTOR_CORES", "1.5"), ("DAP_EXECUTOR_MEMORY", "1 gig")],
+)
+def test_cluster_settings_are_checked_before_spark_starts(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    from ingest.platform_conf import platform_spark_conf
+    from ingest.settings import load_settings
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        platform_spark_conf(load_settings(profile="platform", spark_master="spark://127.0.0.1:7077"))
+    assert info.value.exit_code == 2
+    assert info.value.where == f"environment variable {name}"
