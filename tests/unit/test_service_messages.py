@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from ingest.cli import app
+from ingest.collect.tokens import load_tokens, read_file
 from ingest.errors import ConfigError
 from tests.conftest import ROOT
 
@@ -123,3 +125,63 @@ def test_cluster_settings_are_checked_before_spark_starts(
         platform_spark_conf(load_settings(profile="platform", spark_master="spark://127.0.0.1:7077"))
     assert info.value.exit_code == 2
     assert info.value.where == f"environment variable {name}"
+
+
+# -- ingest collect: the tokens file ------------------------------------------------------------
+
+
+def test_tokens_file_that_is_not_utf8_names_the_file_and_line(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens"
+    tokens.write_bytes(b"# fleets\ndefault caf\xe9-0123456789abcdef\n")
+    tokens.chmod(0o600)
+    result = invoke(
+        "collect", "-c", str(json_config(tmp_path)), env={"DAP_COLLECTOR_TOKENS_FILE": str(tokens)}
+    )
+    assert result.exit_code == 2, result.output
+    assert "error: the tokens file is not UTF-8 text (byte 21: invalid continuation byte)" in result.stderr
+    assert f"where: {tokens}, line 2" in result.stderr
+    assert "what to do: write it as UTF-8 '<fleet> <token>' lines" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_tokens_file_that_is_a_directory_is_a_config_error(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens"
+    tokens.mkdir(mode=0o700)
+    with pytest.raises(ConfigError) as info:
+        read_file(tokens)
+    assert info.value.what == "cannot read the tokens file: Is a directory"
+    assert info.value.where == str(tokens)
+
+
+def test_tokens_file_generated_by_two_processes_at_once_is_one_file_with_one_token(tmp_path: Path) -> None:
+    path = tmp_path / "collector" / "tokens"
+    results: list[tuple[dict[str, str], bool]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def collector() -> None:
+        start.wait()
+        try:
+            found, generated = load_tokens(path, generate=True)
+            results.append((found.by_fleet, generated))
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=collector) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(generated for _tokens, generated in results) == 1  # one wrote it, the others read it
+    assert len({tuple(found.items()) for found, _generated in results}) == 1  # the same token for all
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["tokens"]  # no temporary file left
+
+
+def test_tokens_file_that_exists_is_never_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "tokens"
+    first, generated = load_tokens(path, generate=True)
+    assert generated
+    again, generated = load_tokens(path, generate=True)
+    assert not generated and again.by_fleet == first.by_fleet
