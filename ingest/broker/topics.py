@@ -12,12 +12,12 @@ Naming (the stream job subscribes to exactly these):
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from ingest.broker.settings import BrokerSettings
+from ingest.config import SOURCE_RULE, is_source_name
 from ingest.errors import ConfigError, ServiceError
 
 log = logging.getLogger(__name__)
@@ -25,15 +25,14 @@ log = logging.getLogger(__name__)
 PREFIX = "dap"
 EVENTS = "events"
 DEADLETTER = "deadletter"
-# Kafka allows [a-zA-Z0-9._-]; a '.' in a source name would make names ambiguous.
-_SOURCE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 _HOUR_MS = 3_600_000
 
 
 def _check(source: str) -> str:
-    if not _SOURCE.match(source):
+    """The config checks every source's name when it is read (``ingest.config``): one rule."""
+    if not is_source_name(source):
         raise ConfigError(
-            f"source name {source!r} cannot name a Kafka topic: use letters, digits, '_' and '-'",
+            f"{SOURCE_RULE}, got {source!r}",
             where=f"sources.{source}",
             hint="rename the source in the config",
         )

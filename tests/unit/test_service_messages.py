@@ -5,11 +5,15 @@ platform service or Spark is started: each error is raised before any of them wo
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from types import ModuleType
+from typing import NoReturn
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -38,6 +42,10 @@ def json_config(tmp_path: Path, source: str = "cam") -> Path:
     path = tmp_path / "ingest.yml"
     path.write_text(f"landing: {tmp_path}\nsources:\n  {source}: {{table: raw.cam, format: json}}\n")
     return path
+
+
+def refuse(*_args: object, **_kwargs: object) -> NoReturn:
+    raise AssertionError("nothing may be started for this error")
 
 
 # -- ingest collect: its port -------------------------------------------------------------------
@@ -185,3 +193,37 @@ def test_tokens_file_that_exists_is_never_replaced(tmp_path: Path) -> None:
     assert generated
     again, generated = load_tokens(path, generate=True)
     assert not generated and again.by_fleet == first.by_fleet
+
+
+# -- platformctl up: the config is checked before any service starts ----------------------------
+
+
+def _platformctl(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """platform/platformctl.py, imported with everything that would start or install refused."""
+    monkeypatch.setattr(sys, "path", list(sys.path))  # platformctl adds platform/ to it
+    spec = importlib.util.spec_from_file_location(
+        "platformctl_under_test", ROOT / "platform" / "platformctl.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "install_all", refuse)
+    monkeypatch.setattr(module.Layout, "create", refuse)
+    monkeypatch.setattr(module.Platform, "_start_all", refuse)
+    return module
+
+
+def test_platformctl_up_names_a_source_whose_name_cannot_name_a_topic(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = json_config(tmp_path, source="cam.v2")
+    monkeypatch.setenv("DAP_CONFIG", str(config))
+    monkeypatch.setenv("DAP_PLATFORM_DIR", str(tmp_path / "platform"))
+    platformctl = _platformctl(monkeypatch)
+    with caplog.at_level(logging.ERROR, logger="platformctl"):
+        assert platformctl.main(["up"]) == 2
+    assert (
+        "invalid config: sources.cam.v2.name: source name must be 1-200 of [A-Za-z0-9_-] (letters, digits, "
+        "'_', '-'; no '.'); rename the source, got 'cam.v2'"
+    ) in caplog.text
+    assert f"where: {config}" in caplog.text
