@@ -18,6 +18,7 @@ from typing import NoReturn
 import pytest
 from typer.testing import CliRunner, Result
 
+from ingest.broker import topics
 from ingest.cli import app
 from ingest.collect.tokens import load_tokens, read_file
 from ingest.errors import ConfigError
@@ -227,3 +228,30 @@ def test_platformctl_up_names_a_source_whose_name_cannot_name_a_topic(
         "'_', '-'; no '.'); rename the source, got 'cam.v2'"
     ) in caplog.text
     assert f"where: {config}" in caplog.text
+
+
+# -- ingest broker status -----------------------------------------------------------------------
+
+
+def test_broker_status_when_the_topics_cannot_be_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local broker answers, but the cluster DAP_KAFKA_BOOTSTRAP names does not."""
+    from confluent_kafka import KafkaError, KafkaException
+
+    from ingest.broker import Broker, BrokerStatus
+
+    def healthy(self: Broker) -> BrokerStatus:
+        return BrokerStatus(4242, True, "127.0.0.1:19092", self.settings.log_file)
+
+    class Unreachable:
+        def list_topics(self, timeout: float) -> NoReturn:
+            raise KafkaException(KafkaError(KafkaError._TRANSPORT, "Local: Broker transport failure"))
+
+    monkeypatch.setattr(Broker, "status", healthy)
+    monkeypatch.setattr(topics, "admin_client", lambda _bootstrap: Unreachable())
+    result = invoke("broker", "status", env={"DAP_KAFKA_BOOTSTRAP": "kafka.example:9092"})
+    assert result.exit_code == 5, result.output
+    assert "error: the Kafka broker at kafka.example:9092 did not answer:" in result.stderr
+    assert "where: DAP_KAFKA_BOOTSTRAP" in result.stderr
+    assert "what to do: start it with `make stream-up`" in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""  # no half-printed report
