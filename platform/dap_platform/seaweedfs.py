@@ -11,8 +11,9 @@ from typing import Any
 
 from dap_platform.install import weed_binary
 from dap_platform.layout import BUCKETS, Layout, s3_keys, write_private, write_s3_credentials
-from dap_platform.proc import PlatformError, pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
+from dap_platform.proc import PlatformError
 from ingest.platform_conf import PlatformConfig
+from ingest.services.process import pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
 from ingest.settings import _env_int
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ class SeaweedFS:
                 pid_file=self.pid_file,
                 env=env,
                 cwd=self.root,
-            )
+            ).pid
         wait_until(
             lambda: port_open(self.port) and self.healthy(client),
             90,
