@@ -25,9 +25,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
+
+from ingest.broker import Broker, ensure_source_topics, load_broker_settings
+from ingest.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,13 +62,152 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _landed(stream_log: Path) -> int:
+@dataclass(frozen=True)
+class Services:
+    """What the load loop and the report need of the running benchmark services."""
+
+    env: dict[str, str]  # the stream's (and the table dump's) environment
+    url: str  # the collector's events endpoint for the source "bench"
+    token: str
+    stream: subprocess.Popen[bytes]
+    stream_log: Path
+    logs: Path
+
+
+def spawn(cmd: list[str], env: dict[str, str], log: BinaryIO) -> subprocess.Popen[bytes]:
+    """``cmd`` in its own process, output to ``log``."""
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """SIGTERM, then SIGKILL after ``timeout`` seconds; nothing if it has ended."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def services(work: Path, trigger: float) -> Iterator[Services]:
+    """Start the broker, the collector and ``ingest stream`` under ``work``; stop all of them on the
+    way out, whatever fails where. Each stop is registered as soon as its process can exist (the
+    broker's before ``start``, which may leave it running when it times out), and they run newest
+    first, each one even when an earlier one fails."""
+    with ExitStack() as stack:
+        settings = load_broker_settings(
+            state_dir=work, root=work / "kafka", port=free_port(), controller_port=free_port()
+        )
+        broker = Broker(settings)
+        stack.callback(broker.stop)
+        broker.start()
+        config = work / "ingest.yml"
+        config.write_text(
+            f"landing: {work / 'landing'}\nsources:\n  bench:\n    path: bench\n    table: raw.bench\n"
+            f"    format: json\n    stream: {{kind: kafka, bootstrap_servers: '{settings.bootstrap}'}}\n"
+        )
+        ensure_source_topics(settings, load_config(config).sources)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
+        env.update(
+            DAP_STATE_DIR=str(work / "state"),
+            DAP_JARS_DIR=os.environ.get("DAP_JARS_DIR", str(ROOT / ".state" / "jars")),
+            DAP_KAFKA_PORT=str(settings.port),
+            DAP_KAFKA_CONTROLLER_PORT=str(settings.controller_port),
+        )
+        token, port = secrets.token_urlsafe(32), free_port()
+        logs = work / "logs"
+        logs.mkdir()
+        collector = spawn(
+            [sys.executable, "-m", "ingest", "collect", "-c", str(config)],
+            {**env, "DAP_COLLECTOR_PORT": str(port), "DAP_COLLECTOR_TOKENS": f"bench={token}"},
+            stack.enter_context((logs / "collector.log").open("wb")),
+        )
+        stack.callback(stop, collector)
+        stream_log = logs / "stream.log"
+        stream = spawn(
+            [sys.executable, "-m", "ingest", "stream", "-c", str(config), "--trigger-seconds", str(trigger)],
+            env,
+            stack.enter_context(stream_log.open("wb")),
+        )
+        stack.callback(stop, stream)
+        wait_until_serving(port, stream, stream_log)
+        yield Services(env, f"http://127.0.0.1:{port}/v1/events/bench", token, stream, stream_log, logs)
+
+
+def wait_until_serving(port: int, stream: subprocess.Popen[bytes], stream_log: Path) -> None:
+    """The collector answers /healthz and the stream's query has started (or SystemExit)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    while "streaming bench" not in stream_log.read_text(errors="replace"):
+        if stream.poll() is not None or time.monotonic() > deadline + 120:
+            raise SystemExit(f"the stream did not start:\n{stream_log.read_text()[-2000:]}")
+        time.sleep(0.5)
+
+
+def landed(stream_log: Path) -> int:
     """Events the stream's progress lines say it has read so far."""
     return sum(
         int(line.split(": ", 1)[1].split(" read", 1)[0])
         for line in stream_log.read_text(errors="replace").splitlines()
         if line.startswith("bench batch ")
     )
+
+
+def warm_up(running: Services, events: int) -> None:
+    """Not measured: a long-running stream creates its table (dynamic DDL) and warms its JVM once.
+    ``events`` events (negative seq) are posted and must land before the clock starts."""
+    body = "".join(
+        json.dumps({"seq": -1 - i, "sent_at": time.time(), "device_id": f"d{i % 50}"}) + "\n"
+        for i in range(events)
+    )
+    sent = time.monotonic()
+    headers = {"Authorization": f"Bearer {running.token}"}
+    if httpx.post(running.url, content=body.encode(), headers=headers, timeout=30).status_code != 200:
+        raise SystemExit("the collector refused the warm-up events")
+    while landed(running.stream_log) < events:
+        if running.stream.poll() is not None or time.monotonic() > sent + 300:
+            raise SystemExit(f"the warm-up events never landed:\n{running.stream_log.read_text()[-2000:]}")
+        time.sleep(0.2)
+    print(f"warm-up: {events} events landed {time.monotonic() - sent:.1f} s after their POST (table created)")
+
+
+def post_and_drain(running: Services, rate: int, seconds: int, drain: int) -> int:
+    """Post ``rate`` events/s for ``seconds``, wait until the stream has landed every acknowledged
+    one (at most ``drain`` seconds), then stop the stream. Returns the events acknowledged."""
+    per_post = max(1, rate // 10)
+    accepted = 0
+    seq = 0
+    started = time.monotonic()
+    with httpx.Client(headers={"Authorization": f"Bearer {running.token}"}, timeout=30) as client:
+        for tick in range(seconds * 10):
+            due = started + tick * 0.1
+            if (wait := due - time.monotonic()) > 0:
+                time.sleep(wait)
+            now = time.time()
+            body = "".join(
+                json.dumps({"seq": seq + i, "sent_at": now, "device_id": f"d{(seq + i) % 50}"}) + "\n"
+                for i in range(per_post)
+            )
+            response = client.post(running.url, content=body.encode())
+            if response.status_code == 200:
+                accepted += per_post
+            seq += per_post
+    posting = time.monotonic() - started
+    print(f"posted {seq} events in {posting:.1f} s ({seq / posting:,.0f}/s), {accepted} acknowledged")
+
+    drain_until = time.monotonic() + drain
+    while time.monotonic() < drain_until and landed(running.stream_log) < accepted + per_post:
+        time.sleep(1)  # per_post: the warm-up's events
+    running.stream.send_signal(signal.SIGTERM)
+    running.stream.wait(180)
+    return accepted
 
 
 def main() -> None:
@@ -72,126 +218,22 @@ def main() -> None:
     parser.add_argument("--drain", type=int, default=180, help="seconds to wait for the last events")
     args = parser.parse_args()
 
-    from ingest.broker import Broker, ensure_source_topics, load_broker_settings
-    from ingest.config import load_config
-
     work = Path(tempfile.mkdtemp(prefix="dap-stream-bench-"))
-    settings = load_broker_settings(
-        state_dir=work, root=work / "kafka", port=free_port(), controller_port=free_port()
-    )
-    broker = Broker(settings)
-    broker.start()
-    config = work / "ingest.yml"
-    config.write_text(
-        f"landing: {work / 'landing'}\nsources:\n  bench:\n    path: bench\n    table: raw.bench\n"
-        f"    format: json\n    stream: {{kind: kafka, bootstrap_servers: '{settings.bootstrap}'}}\n"
-    )
-    ensure_source_topics(settings, load_config(config).sources)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
-    env.update(
-        DAP_STATE_DIR=str(work / "state"),
-        DAP_JARS_DIR=os.environ.get("DAP_JARS_DIR", str(ROOT / ".state" / "jars")),
-        DAP_KAFKA_PORT=str(settings.port),
-        DAP_KAFKA_CONTROLLER_PORT=str(settings.controller_port),
-    )
-    token, port = secrets.token_urlsafe(32), free_port()
-    collector_env = {**env, "DAP_COLLECTOR_PORT": str(port), "DAP_COLLECTOR_TOKENS": f"bench={token}"}
-    logs = work / "logs"
-    logs.mkdir()
-    collector = subprocess.Popen(
-        [sys.executable, "-m", "ingest", "collect", "-c", str(config)],
-        cwd=ROOT,
-        env=collector_env,
-        stdout=(logs / "collector.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    stream_log = logs / "stream.log"
-    stream = subprocess.Popen(
-        [sys.executable, "-m", "ingest", "stream", "-c", str(config), "--trigger-seconds", str(args.trigger)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=stream_log.open("wb"),
-    )
-    url = f"http://127.0.0.1:{port}/v1/events/bench"
-    headers = {"Authorization": f"Bearer {token}"}
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        while "streaming bench" not in stream_log.read_text(errors="replace"):
-            if stream.poll() is not None or time.monotonic() > deadline + 120:
-                raise SystemExit(f"the stream did not start:\n{stream_log.read_text()[-2000:]}")
-            time.sleep(0.5)
-        # Warm-up, not measured: a long-running stream creates its table (dynamic DDL) and warms its
-        # JVM once. A few events (negative seq) go first; the measurement starts once they landed.
-        per_post = max(1, args.rate // 10)
-        warm_body = "".join(
-            json.dumps({"seq": -1 - i, "sent_at": time.time(), "device_id": f"d{i % 50}"}) + "\n"
-            for i in range(per_post)
-        )
-        warm_sent = time.monotonic()
-        if httpx.post(url, content=warm_body.encode(), headers=headers, timeout=30).status_code != 200:
-            raise SystemExit("the collector refused the warm-up events")
-        while _landed(stream_log) < per_post:
-            if stream.poll() is not None or time.monotonic() > warm_sent + 300:
-                raise SystemExit(f"the warm-up events never landed:\n{stream_log.read_text()[-2000:]}")
-            time.sleep(0.2)
-        print(
-            f"warm-up: {per_post} events landed {time.monotonic() - warm_sent:.1f} s after their POST (table created)"
-        )
-
-        accepted = 0
-        seq = 0
-        started = time.monotonic()
-        with httpx.Client(headers=headers, timeout=30) as client:
-            for tick in range(args.seconds * 10):
-                due = started + tick * 0.1
-                if (wait := due - time.monotonic()) > 0:
-                    time.sleep(wait)
-                now = time.time()
-                body = "".join(
-                    json.dumps({"seq": seq + i, "sent_at": now, "device_id": f"d{(seq + i) % 50}"}) + "\n"
-                    for i in range(per_post)
-                )
-                response = client.post(url, content=body.encode())
-                if response.status_code == 200:
-                    accepted += per_post
-                seq += per_post
-        posting = time.monotonic() - started
-        print(f"posted {seq} events in {posting:.1f} s ({seq / posting:,.0f}/s), {accepted} acknowledged")
-
-        drain_until = time.monotonic() + args.drain
-        while time.monotonic() < drain_until and _landed(stream_log) < accepted + per_post:
-            time.sleep(1)
-        stream.send_signal(signal.SIGTERM)
-        stream.wait(180)
-    finally:
-        try:
-            for process in (stream, collector):
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-                    try:
-                        process.wait(60)
-                    except subprocess.TimeoutExpired:
-                        process.kill()
-                        process.wait()
-        finally:
-            broker.stop()
+    with services(work, args.trigger) as running:
+        warm_up(running, max(1, args.rate // 10))
+        accepted = post_and_drain(running, args.rate, args.seconds, args.drain)
 
     dump = subprocess.run(
-        [sys.executable, "-c", DUMP], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", DUMP], cwd=ROOT, env=running.env, capture_output=True, text=True, timeout=600
     )
     if dump.returncode != 0:
         raise SystemExit(dump.stderr[-3000:])
     pairs = [(sent, at) for seq, sent, at in json.loads(dump.stdout.strip().splitlines()[-1]) if seq >= 0]
     latencies = [at - sent for sent, at in pairs]
     span = max(at for _s, at in pairs) - min(sent for sent, _a in pairs)
-    batches = [line for line in stream_log.read_text().splitlines() if line.startswith("bench batch ")]
+    batches = [
+        line for line in running.stream_log.read_text().splitlines() if line.startswith("bench batch ")
+    ]
     print(
         f"{len(pairs)} of {accepted} acknowledged events in raw.bench ({len(batches)} micro-batches with warm-up)"
     )
@@ -200,7 +242,7 @@ def main() -> None:
         f"max {max(latencies):.1f} s (trigger {args.trigger:g} s)"
     )
     print(f"sustained: {len(pairs) / span:,.0f} events/s landed from first send to last commit")
-    print(f"logs: {logs}")
+    print(f"logs: {running.logs}")
 
 
 if __name__ == "__main__":

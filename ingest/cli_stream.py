@@ -93,9 +93,9 @@ def broker_status(state_dir: StateOpt = None, as_json: JsonOpt = False) -> None:
     try:
         settings = load_broker_settings(state_dir=state_dir)
         status = Broker(settings).status()
+        topics = list_topics(settings.bootstrap) if status.healthy else {}
     except IngestError as exc:
         raise _fail(exc) from None
-    topics = list_topics(settings.bootstrap) if status.healthy else {}
     if as_json:
         data = {
             "pid": status.pid,

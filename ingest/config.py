@@ -3,7 +3,7 @@
 ```yaml
 landing: ${DAP_LANDING}            # base for relative source paths; an unset ${VAR} is an error
 sources:
-  camera:
+  camera:                          # source name: letters, digits, _ and - (no .)
     path: camera                   # dir, glob, or s3a:// prefix (relative to landing), or a list of them
     table: raw.camera_events
     format: json                   # json (lines, documents, arrays; .gz too) | csv | gpmf | ulog
@@ -51,11 +51,21 @@ from ingest.schema_plan import SchemaPolicy
 
 _TABLE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 TABLE_RULE = "table must be 'database.table' in lowercase [a-z0-9_]"
+# A source's name is part of its Kafka topics' names (dap.events.<source>, where a '.' would make
+# them ambiguous), of its stream checkpoint's path and of its streaming query's name: one rule for
+# every source, checked when the config is read, so no command gets halfway before it fails.
+_SOURCE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+SOURCE_RULE = "source name must be 1-200 of [A-Za-z0-9_-] (letters, digits, '_', '-'; no '.')"
 
 
 def is_table_name(value: str) -> bool:
     """Does ``value`` name a table as ingest creates them (``database.table``, lowercase)?"""
     return bool(_TABLE.match(value))
+
+
+def is_source_name(value: str) -> bool:
+    """Can ``value`` name a source (and so its topics and its checkpoint directory)?"""
+    return bool(_SOURCE.match(value))
 
 
 class _Strict(BaseModel):
@@ -132,6 +142,13 @@ class SourceConfig(_Strict):
     types: dict[str, str] = Field(default_factory=dict)
     pull: PullConfig | None = None  # fetch files into `path` first (`ingest pull`, `ingest run --pull`)
     stream: StreamConfig = StreamConfig()  # how `ingest stream` reads it (default: new files under `path`)
+
+    @field_validator("name")
+    @classmethod
+    def _source_name(cls, value: str) -> str:
+        if not is_source_name(value):
+            raise ValueError(f"{SOURCE_RULE}; rename the source, got {value!r}")
+        return value
 
     @field_validator("types")
     @classmethod

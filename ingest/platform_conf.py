@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import ConfigError
-from ingest.settings import Settings
+from ingest.settings import Settings, _env, _env_int, _env_memory, _env_port
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +63,6 @@ S3_PROFILE_VARS = ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CREDENTIAL_PROFILES_FILE"
 HADOOP_AWS_JARS = ("hadoop-aws-3.3.4.jar", "aws-java-sdk-bundle-1.12.262.jar")
 PRUNING_FS_JAR = "dap-s3a-pruning.jar"
 PRUNING_FS_CLASS = "dap.platform.PruningS3AFileSystem"
-
-
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name)
-    return value if value else default
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -143,8 +138,8 @@ def default_platform_dir(state_dir: Path | None = None) -> Path:
 
 def load_platform_config(state_dir: Path | None = None) -> PlatformConfig:
     """Resolve the platform settings from the environment (see the module docstring)."""
-    pg_port = int(_env("DAP_PG_PORT", "15432"))
-    s3_port = int(_env("DAP_S3_PORT", "8333"))
+    pg_port = _env_port("DAP_PG_PORT", 15432)
+    s3_port = _env_port("DAP_S3_PORT", 8333)
     endpoint_setting = _env("DAP_S3_ENDPOINT", f"http://127.0.0.1:{s3_port}")
     on_aws = endpoint_setting.lower() == "aws"
     return PlatformConfig(
@@ -152,7 +147,7 @@ def load_platform_config(state_dir: Path | None = None) -> PlatformConfig:
         pg_port=pg_port,
         s3_port=s3_port,
         thrift_host=_env("DAP_THRIFT_HOST", "127.0.0.1"),
-        thrift_port=int(_env("DAP_THRIFT_PORT", "10000")),
+        thrift_port=_env_port("DAP_THRIFT_PORT", 10000),
         s3_endpoint=None if on_aws else endpoint_setting.rstrip("/"),
         s3_path_style=_flag("DAP_S3_PATH_STYLE", not on_aws),
         s3_region=_env("AWS_REGION", _env("AWS_DEFAULT_REGION", "us-east-1")),
@@ -163,11 +158,11 @@ def load_platform_config(state_dir: Path | None = None) -> PlatformConfig:
         metastore_user=_env("DAP_METASTORE_USER", "hive"),
         metastore_jdbc_driver=_env("DAP_METASTORE_JDBC_DRIVER", "org.postgresql.Driver"),
         jdbc_driver_jar=_env("DAP_JDBC_DRIVER_JAR", "/usr/share/java/postgresql.jar"),
-        spark_master_port=int(_env("DAP_SPARK_MASTER_PORT", "7077")),
-        spark_ui_port=int(_env("DAP_SPARK_UI_PORT", "8180")),
-        spark_workers=int(_env("DAP_SPARK_WORKERS", "2")),
-        spark_worker_cores=int(_env("DAP_SPARK_WORKER_CORES", "2")),
-        spark_worker_memory=_env("DAP_SPARK_WORKER_MEMORY", "2g"),
+        spark_master_port=_env_port("DAP_SPARK_MASTER_PORT", 7077),
+        spark_ui_port=_env_port("DAP_SPARK_UI_PORT", 8180),
+        spark_workers=_env_int("DAP_SPARK_WORKERS", 2),
+        spark_worker_cores=_env_int("DAP_SPARK_WORKER_CORES", 2),
+        spark_worker_memory=_env_memory("DAP_SPARK_WORKER_MEMORY", "2g"),
     )
 
 
@@ -333,9 +328,9 @@ def platform_spark_conf(settings: Settings) -> dict[str, str]:
         # A standalone cluster: each application takes at most DAP_SPARK_CORES_MAX cores, one per
         # executor (so two applications - the Thrift Server and an ingest run - share the workers,
         # and an application's executors are spread over the workers).
-        conf["spark.cores.max"] = _env("DAP_SPARK_CORES_MAX", "2")
-        conf["spark.executor.cores"] = _env("DAP_EXECUTOR_CORES", "1")
-        conf["spark.executor.memory"] = _env("DAP_EXECUTOR_MEMORY", "1g")
+        conf["spark.cores.max"] = str(_env_int("DAP_SPARK_CORES_MAX", 2))
+        conf["spark.executor.cores"] = str(_env_int("DAP_EXECUTOR_CORES", 1))
+        conf["spark.executor.memory"] = _env_memory("DAP_EXECUTOR_MEMORY", "1g")
         # A lost executor's tasks run again elsewhere; a job fails only after 4 attempts of a task.
         conf["spark.task.maxFailures"] = "4"
     for key, value in {**hadoop_s3a_conf(config, scratch), **hive_metastore_conf(config, scratch)}.items():

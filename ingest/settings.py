@@ -49,14 +49,15 @@ def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def _env_int(name: str, default: int, *, minimum: int = 1) -> int:
+def _env_int(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
     text = _env(name, str(default))
     try:
         value = int(text.strip())
     except ValueError:
         value = minimum - 1
-    if value < minimum:
-        raise _bad_env(name, text, f"a whole number >= {minimum} (default {default})")
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+        raise _bad_env(name, text, f"a whole number {bounds} (default {default})")
     return value
 
 
@@ -65,6 +66,18 @@ def _env_match(name: str, default: str, pattern: re.Pattern[str], allowed: str) 
     if not pattern.match(value):
         raise _bad_env(name, value, allowed)
     return value
+
+
+def _env_port(name: str, default: int) -> int:
+    """A TCP port: a whole number from 1 to 65535, else a ConfigError naming the variable."""
+    return _env_int(name, default, maximum=65535)
+
+
+def _env_memory(name: str, default: str) -> str:
+    """A JVM memory size as Spark takes it (``512m``, ``4g``), else a ConfigError naming the variable."""
+    return _env_match(
+        name, default, _MEMORY, f"a number with a unit k, m, g or t, e.g. 512m or 4g (default {default})"
+    )
 
 
 @dataclass(frozen=True)
@@ -110,7 +123,7 @@ class Settings:
 
 def _default_master(profile: object) -> str:
     if profile == "platform":
-        return f"spark://127.0.0.1:{_env_int('DAP_SPARK_MASTER_PORT', 7077)}"
+        return f"spark://127.0.0.1:{_env_port('DAP_SPARK_MASTER_PORT', 7077)}"
     return "local[2]"
 
 
@@ -131,12 +144,7 @@ def load_settings(**overrides: object) -> Settings:
             "DAP_PROFILE=platform: the local platform's cluster)",
         ),
         "shuffle_partitions": lambda: _env_int("DAP_SHUFFLE_PARTITIONS", 4),
-        "driver_memory": lambda: _env_match(
-            "DAP_DRIVER_MEMORY",
-            "4g",
-            _MEMORY,
-            "a number with a unit k, m, g or t, e.g. 512m or 4g (default 4g)",
-        ),
+        "driver_memory": lambda: _env_memory("DAP_DRIVER_MEMORY", "4g"),
         "jvm_options": lambda: _env("DAP_JVM_OPTIONS", ""),
     }
     values: dict[str, object] = {k: v for k, v in overrides.items() if v is not None}

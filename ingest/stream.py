@@ -39,6 +39,7 @@ from ingest.config import SourceConfig
 from ingest.errors import IngestError, StateError
 from ingest.faults import FaultPoint
 from ingest.sources.kafka import batch_records, kafka_stream
+from ingest.sources.kafka_offsets import read_planned_ranges
 from ingest.sources.landing_stream import batch_files, file_stream, refreshed, wait_until_settled
 from ingest.tables.commit import StreamBatch
 
@@ -190,7 +191,8 @@ class StreamRunner:
         report = pipeline.SourceReport(source.name, source.table)
         if source.stream.kind == "kafka":
             stream = StreamBatch(query_id, batch_id, landing_files=False)
-            messages = batch_records(frame, source)
+            planned = read_planned_ranges(checkpoint, batch_id)
+            messages = batch_records(frame, source, planned, checkpoint)
             # A trigger with no new message (the query's first one): no table work, nothing to log.
             if not messages.partitions:
                 messages.records.unpersist()

@@ -54,7 +54,7 @@ from dap_platform.spark_cluster import SparkMaster, SparkWorker  # noqa: E402
 from dap_platform.thrift import ThriftServer  # noqa: E402
 
 from ingest.broker import Broker, ensure_source_topics, load_broker_settings  # noqa: E402
-from ingest.config import load_config  # noqa: E402
+from ingest.config import SourceConfig, load_config  # noqa: E402
 from ingest.errors import IngestError  # noqa: E402
 from ingest.platform_conf import load_platform_config  # noqa: E402
 
@@ -163,13 +163,18 @@ class Platform:
         log.info("%s is up (%.1fs)", name, took)
         return took
 
+    def sources(self) -> list[SourceConfig]:
+        """The sources of ``$DAP_CONFIG`` (none without the file); a bad config is a ConfigError."""
+        if not self.config_file.is_file():
+            return []
+        return load_config(self.config_file, os.environ.get("DAP_LANDING") or "unused").sources
+
     def create_topics(self) -> None:
         """The topics of the config's JSON sources (the collector creates them too when it starts)."""
         if not self.config_file.is_file():
             log.info("no %s: no topics created", self.config_file)
             return
-        sources = load_config(self.config_file, os.environ.get("DAP_LANDING") or "unused").sources
-        ensure_source_topics(self.kafka.settings, sources)  # logs each topic it creates
+        ensure_source_topics(self.kafka.settings, self.sources())  # logs each topic it creates
 
     def worker(self, name: str) -> SparkWorker:
         for worker in self.workers:
@@ -204,6 +209,7 @@ class Platform:
 
     def up(self) -> dict[str, float]:
         started = time.monotonic()
+        self.sources()  # the config's errors before any service starts, not after all of them
         self.layout.create()
         install_all(self.layout)
         timings = {"install": time.monotonic() - started}
@@ -337,8 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s platformctl %(message)s", datefmt="%H:%M:%S")
     for noisy in ("botocore", "boto3", "pyhive", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    platform = Platform()
     try:
+        platform = Platform()  # resolves DAP_* settings: a bad one is a ConfigError (exit 2)
         if args.command == "up":
             timings = platform.up()
             print(json.dumps({k: round(v, 1) for k, v in timings.items()}))

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -29,6 +27,7 @@ from pathlib import Path
 
 from ingest.broker.settings import HOST, BrokerSettings
 from ingest.errors import ServiceError
+from ingest.services.process import pid_alive, port_open, read_pid, spawn, stop_pid, tail
 
 log = logging.getLogger(__name__)
 
@@ -65,34 +64,6 @@ class BrokerStatus:
     @property
     def running(self) -> bool:
         return self.pid is not None
-
-
-def tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-def port_open(port: int, host: str = HOST, timeout: float = 0.5) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is not alive
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def new_cluster_id() -> str:
@@ -206,13 +177,7 @@ class Broker:
     # -- lifecycle -----------------------------------------------------------------------------
     def pid(self) -> int | None:
         """The running broker's pid (from the pid file, checked against /proc), else None."""
-        try:
-            pid = int(self.settings.pid_file.read_text().strip())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except (OSError, ValueError):
-            return None
-        marker = f"{MAIN_CLASS} {self.settings.server_properties}"
-        return pid if marker in cmdline and _alive(pid) else None
+        return read_pid(self.settings.pid_file, f"{MAIN_CLASS} {self.settings.server_properties}")
 
     def start(self) -> float:
         """Start the broker unless it runs; wait until it answers. Returns the seconds it took."""
@@ -230,18 +195,15 @@ class Broker:
                     )
             self._write_config()
             self._format()
-            with open(s.log_file, "ab") as out:
-                process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                    [*self._java(), MAIN_CLASS, str(s.server_properties)],
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    cwd=s.root,
-                    start_new_session=True,  # its own process group: stop() signals all of it
-                )
-            self._process = process  # keep the handle: no ResourceWarning while it runs
-            pid = process.pid
-            s.pid_file.write_text(f"{pid}\n")
+            # Its own process group: stop() signals all of it. The handle is kept: no
+            # ResourceWarning while it runs.
+            self._process = spawn(
+                [*self._java(), MAIN_CLASS, str(s.server_properties)],
+                log_file=s.log_file,
+                pid_file=s.pid_file,
+                cwd=s.root,
+            )
+            pid = self._process.pid
             log.info("Kafka broker starting (pid %d), log %s", pid, s.log_file)
         self._wait_ready(pid, started)
         return time.monotonic() - started
@@ -249,7 +211,7 @@ class Broker:
     def _wait_ready(self, pid: int, started: float) -> None:
         s = self.settings
         while True:
-            if not _alive(pid):
+            if not pid_alive(pid):
                 s.pid_file.unlink(missing_ok=True)
                 raise ServiceError(
                     "the Kafka broker exited while starting",
@@ -280,35 +242,17 @@ class Broker:
 
     def stop(self, timeout: float = 30.0) -> None:
         """Controlled shutdown (SIGTERM), then SIGKILL after ``timeout`` seconds. Idempotent."""
-        pid = self.pid()
-        if pid is not None:
-            self._signal_and_wait(pid, signal.SIGTERM, timeout)
-        self.settings.pid_file.unlink(missing_ok=True)
+        self._end(signal.SIGTERM, timeout)
 
     def kill(self) -> None:
         """SIGKILL, as a crash (tests)."""
+        self._end(signal.SIGKILL, 10)
+
+    def _end(self, sig: int, timeout: float) -> None:
         pid = self.pid()
         if pid is not None:
-            self._signal_and_wait(pid, signal.SIGKILL, 10)
+            stop_pid(pid, timeout, sig, name="the Kafka broker")
         self.settings.pid_file.unlink(missing_ok=True)
-
-    def _signal_and_wait(self, pid: int, sig: int, timeout: float) -> None:
-        for current, wait in ((sig, timeout), (signal.SIGKILL, 10.0)):
-            try:
-                os.killpg(pid, current)
-            except ProcessLookupError:
-                return
-            except PermissionError:
-                os.kill(pid, current)
-            deadline = time.monotonic() + wait
-            while time.monotonic() < deadline:
-                if not _alive(pid):
-                    return
-                time.sleep(0.1)
-            if current == signal.SIGKILL:
-                break
-            log.warning("Kafka broker (pid %d) did not stop within %.0fs: SIGKILL", pid, timeout)
-        raise ServiceError(f"the Kafka broker (pid {pid}) did not stop", hint=f"kill -9 {pid}")
 
     def status(self) -> BrokerStatus:
         pid = self.pid()

@@ -21,8 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.errors import ConfigError
-from ingest.settings import _env, _env_int, _env_match, load_settings
+from ingest.settings import _env, _env_int, _env_match, _env_port, load_settings
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 19092
@@ -76,17 +75,6 @@ class BrokerSettings:
         return self.bootstrap == f"{HOST}:{self.port}"
 
 
-def _port(name: str, default: int) -> int:
-    port = _env_int(name, default)
-    if port > 65535:
-        raise ConfigError(
-            f"environment variable {name}={port} is not a TCP port",
-            where=f"environment variable {name}",
-            hint=f"set {name} to a free port between 1024 and 65535, or unset it (default {default})",
-        )
-    return port
-
-
 def load_broker_settings(
     state_dir: Path | None = None,
     *,
@@ -97,13 +85,13 @@ def load_broker_settings(
     """Resolve the broker's settings from ``DAP_KAFKA_*`` (a bad value is a ConfigError, exit 2);
     the keyword arguments win over the environment (tests: a temp dir and free ports)."""
     settings = load_settings(state_dir=state_dir)
-    port = port or _port("DAP_KAFKA_PORT", DEFAULT_PORT)
+    port = port or _env_port("DAP_KAFKA_PORT", DEFAULT_PORT)
     jars = os.environ.get("DAP_KAFKA_JARS_DIR") or str(settings.jars_dir / "kafka-broker")
     return BrokerSettings(
         root=(root or Path(_env("DAP_KAFKA_DIR", str(settings.state_dir / "kafka")))).resolve(),
         jars_dir=Path(jars).resolve(),
         port=port,
-        controller_port=controller_port or _port("DAP_KAFKA_CONTROLLER_PORT", DEFAULT_CONTROLLER_PORT),
+        controller_port=controller_port or _env_port("DAP_KAFKA_CONTROLLER_PORT", DEFAULT_CONTROLLER_PORT),
         bootstrap=_env_match(
             "DAP_KAFKA_BOOTSTRAP",
             f"{HOST}:{port}",

@@ -12,12 +12,12 @@ Naming (the stream job subscribes to exactly these):
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from ingest.broker.settings import BrokerSettings
+from ingest.config import SOURCE_RULE, is_source_name
 from ingest.errors import ConfigError, ServiceError
 
 log = logging.getLogger(__name__)
@@ -25,15 +25,14 @@ log = logging.getLogger(__name__)
 PREFIX = "dap"
 EVENTS = "events"
 DEADLETTER = "deadletter"
-# Kafka allows [a-zA-Z0-9._-]; a '.' in a source name would make names ambiguous.
-_SOURCE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 _HOUR_MS = 3_600_000
 
 
 def _check(source: str) -> str:
-    if not _SOURCE.match(source):
+    """The config checks every source's name when it is read (``ingest.config``): one rule."""
+    if not is_source_name(source):
         raise ConfigError(
-            f"source name {source!r} cannot name a Kafka topic: use letters, digits, '_' and '-'",
+            f"{SOURCE_RULE}, got {source!r}",
             where=f"sources.{source}",
             hint="rename the source in the config",
         )
@@ -76,6 +75,14 @@ def topic_specs(sources: Iterable[str], settings: BrokerSettings) -> list[TopicS
     return specs
 
 
+def _no_answer(bootstrap: str, error: Exception) -> ServiceError:
+    return ServiceError(
+        f"the Kafka broker at {bootstrap} did not answer: {error}",
+        where="DAP_KAFKA_BOOTSTRAP (default the local broker, 127.0.0.1:$DAP_KAFKA_PORT)",
+        hint="start it with `make stream-up` (or `ingest broker start`), or check DAP_KAFKA_BOOTSTRAP",
+    )
+
+
 def admin_client(bootstrap: str) -> Any:
     """A confluent-kafka AdminClient whose librdkafka log goes to this module's logger."""
     from confluent_kafka.admin import AdminClient
@@ -104,10 +111,7 @@ def ensure_topics(bootstrap: str, specs: list[TopicSpec], timeout: float = 30.0)
     try:
         existing = admin.list_topics(timeout=timeout).topics
     except KafkaException as error:
-        raise ServiceError(
-            f"the Kafka broker at {bootstrap} did not answer: {error}",
-            hint="start it with `make stream-up` (or `ingest broker start`)",
-        ) from None
+        raise _no_answer(bootstrap, error) from None
     wanted = [spec for spec in specs if spec.name not in existing]
     created = []
     if wanted:
@@ -162,8 +166,13 @@ def ensure_topics(bootstrap: str, specs: list[TopicSpec], timeout: float = 30.0)
 
 
 def list_topics(bootstrap: str, timeout: float = 5.0) -> dict[str, int]:
-    """Topic name -> partition count (internal topics left out)."""
-    metadata = admin_client(bootstrap).list_topics(timeout=timeout)
+    """Topic name -> partition count (internal topics left out); a ServiceError if no answer."""
+    from confluent_kafka import KafkaException
+
+    try:
+        metadata = admin_client(bootstrap).list_topics(timeout=timeout)
+    except KafkaException as error:
+        raise _no_answer(bootstrap, error) from None
     return {
         name: len(topic.partitions)
         for name, topic in sorted(metadata.topics.items())

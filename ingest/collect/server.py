@@ -27,7 +27,7 @@ from ingest.collect.app import CollectorOptions, create_app
 from ingest.collect.tokens import load_tokens
 from ingest.config import SourceConfig
 from ingest.errors import ConfigError, ServiceError
-from ingest.settings import _env, _env_int
+from ingest.settings import _env, _env_int, _env_port
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def load_collector_settings(
     fields = _env("DAP_COLLECTOR_KEY_FIELDS", "device_id,device.id,device.serial,drone.serial,device_serial")
     return CollectorSettings(
         host=host or _env("DAP_COLLECTOR_HOST", "127.0.0.1"),
-        port=port or _env_int("DAP_COLLECTOR_PORT", DEFAULT_PORT),
+        port=port or _env_port("DAP_COLLECTOR_PORT", DEFAULT_PORT),
         tokens_file=Path(
             _env("DAP_COLLECTOR_TOKENS_FILE", str(state_dir / "collector" / "tokens"))
         ).resolve(),

@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import stat
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,8 +83,24 @@ def read_file(path: Path) -> Tokens:
             where=str(path),
             hint=f"chmod 600 {path}",
         )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        bad_line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            f"the tokens file is not UTF-8 text (byte {error.start + 1}: {error.reason})",
+            where=f"{path}, line {bad_line}",
+            hint="write it as UTF-8 '<fleet> <token>' lines, or delete it and run `ingest collect` "
+            "to generate a new one",
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"cannot read the tokens file: {error.strerror}",
+            where=str(path),
+            hint="make it a file readable by this user (mode 600), or point DAP_COLLECTOR_TOKENS_FILE elsewhere",
+        ) from None
     tokens: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         parts = line.split()
@@ -101,15 +118,45 @@ def read_file(path: Path) -> Tokens:
     return Tokens(tokens)
 
 
-def generate_file(path: Path, fleet: str = "default") -> None:
-    """A new tokens file (mode 600) with one random token for ``fleet``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(
-            "# Collector bearer tokens, one fleet per line: <fleet> <token>. Generated; keep private.\n"
-        )
-        handle.write(f"{fleet} {secrets.token_urlsafe(32)}\n")
+def _cannot_create(path: Path, error: OSError) -> ConfigError:
+    return ConfigError(
+        f"cannot create the tokens file: {error.strerror}",
+        where=str(path),
+        hint="create it by hand ('<fleet> <token>' lines, mode 600), point "
+        "DAP_COLLECTOR_TOKENS_FILE at a writable place, or set DAP_COLLECTOR_TOKENS",
+    )
+
+
+def generate_file(path: Path, fleet: str = "default") -> bool:
+    """A new tokens file (mode 600) with one random token for ``fleet``; False if it exists.
+
+    Atomic: the token is written to a temporary file (mode 600) beside it, which is then
+    hard-linked to ``path``. The link appears whole or not at all, and fails when ``path``
+    exists, so of two collectors that start at once the first one's file is kept and both
+    read that token (neither sees a half-written file, nor replaces a token already handed out).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise _cannot_create(path, error) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(
+                "# Collector bearer tokens, one fleet per line: <fleet> <token>. Generated; keep private.\n"
+            )
+            handle.write(f"{fleet} {secrets.token_urlsafe(32)}\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            return False
+        except OSError as error:
+            raise _cannot_create(path, error) from None
+        return True
+    finally:
+        os.unlink(temp)
 
 
 def load_tokens(path: Path, *, generate: bool = False) -> tuple[Tokens, bool]:
@@ -126,6 +173,5 @@ def load_tokens(path: Path, *, generate: bool = False) -> tuple[Tokens, bool]:
                 where=str(path),
                 hint="run `ingest collect` once to generate it, or set DAP_COLLECTOR_TOKENS",
             )
-        generate_file(path)
-        generated = True
+        generated = generate_file(path)  # False: another process generated it first
     return read_file(path), generated

@@ -9,16 +9,19 @@ Provenance is Kafka's own: a row's ``_source_file`` is ``kafka://<topic>/<partit
 ``_source_line`` the message's offset, so a quarantined message, or any row, leads back to the
 exact message. A message whose value is empty or NULL is a bad record like a non-JSON one.
 
-Per micro-batch, the messages of each topic partition are counted before anything parses them
-(the count check of ``ingest.reconcile``), and the offset range of each partition is recorded
-in the commit (``dap.kafka-offsets``). Spark's Kafka source keeps the offsets of each
-micro-batch in the query's checkpoint, so a replayed batch has the same messages; the commit key
-(query id, batch id) makes the replay add nothing to a table that already holds it.
+Per micro-batch, the messages of each topic partition are checked against the offset range Spark
+planned for it (``ingest.sources.kafka_offsets``) before anything parses them; that planned count,
+not a count of the DataFrame, is what the rows written + quarantined must add up to (the count
+check of ``ingest.reconcile``), and each partition's range is recorded in the commit
+(``dap.kafka-offsets``). Spark's Kafka source keeps the offsets of each micro-batch in the query's
+checkpoint, so a replayed batch has the same messages; the commit key (query id, batch id) makes
+the replay add nothing to a table that already holds it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -26,9 +29,11 @@ from pyspark.sql import functions as F
 
 from ingest.broker import deadletter_topic, events_topic, load_broker_settings
 from ingest.config import SourceConfig
+from ingest.errors import DataError
 from ingest.formats.record_count import InputCount
 from ingest.landing import LandingFile
 from ingest.pipeline import REJECTED
+from ingest.sources.kafka_offsets import OffsetRange, SeenOffsets, check_read
 
 ERROR_HEADER = "dap-error"  # the collector's reason on a dead letter
 
@@ -57,10 +62,6 @@ def kafka_stream(spark: SparkSession, source: SourceConfig) -> DataFrame:
     return reader.load().select("topic", "partition", "offset", "timestamp", "value", "headers")
 
 
-def partition_uri(topic: str, partition: int) -> str:
-    return f"kafka://{topic}/{partition}"
-
-
 @dataclass
 class KafkaBatch:
     """One micro-batch's messages as records, with what was counted before parsing."""
@@ -68,12 +69,15 @@ class KafkaBatch:
     records: (
         DataFrame  # _source_file, _source_line, _raw, _kafka_timestamp (persisted: released with the batch)
     )
-    partitions: list[LandingFile]  # one per topic partition: uri, message count, offset range
-    counted: InputCount
+    partitions: list[LandingFile]  # one per topic partition: uri, planned message count and offset range
+    counted: InputCount  # the planned message count per partition (not a count of ``records``)
     oldest: float | None  # the oldest message's Kafka timestamp (seconds since the epoch)
 
 
-def batch_records(messages: DataFrame, source: SourceConfig) -> KafkaBatch:
+def batch_records(
+    messages: DataFrame, source: SourceConfig, planned: list[OffsetRange], checkpoint: Path
+) -> KafkaBatch:
+    """The micro-batch's messages as records, after checking they are exactly ``planned``."""
     _events, dead = topics(source)
     error = F.filter("headers", lambda h: h["key"] == F.lit(ERROR_HEADER))[0]["value"].cast("string")
     records = messages.select(
@@ -92,16 +96,20 @@ def batch_records(messages: DataFrame, source: SourceConfig) -> KafkaBatch:
         records.groupBy("_source_file")
         .agg(
             F.count(F.lit(1)).alias("n"),
+            F.count_distinct("_source_line").alias("distinct"),
             F.min("_source_line").alias("first"),
             F.max("_source_line").alias("last"),
             F.min("_kafka_timestamp").alias("oldest"),
         )
         .collect()
     )
-    partitions = [
-        LandingFile(s["_source_file"], s["n"], f"offsets:{s['first']}-{s['last']}")
-        for s in sorted(stats, key=lambda s: str(s["_source_file"]))
-    ]
+    seen = {str(s["_source_file"]): SeenOffsets(s["n"], s["distinct"], s["first"], s["last"]) for s in stats}
+    try:
+        check_read(planned, seen, checkpoint)
+    except DataError:
+        records.unpersist()
+        raise
+    partitions = [LandingFile(r.uri, r.messages, r.fingerprint) for r in planned]
     oldest = min((s["oldest"].timestamp() for s in stats if s["oldest"] is not None), default=None)
-    counted = InputCount({p.uri: p.size for p in partitions}, {})
+    counted = InputCount({r.uri: r.messages for r in planned}, {})
     return KafkaBatch(records, partitions, counted, oldest)

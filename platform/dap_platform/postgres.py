@@ -16,7 +16,8 @@ from pathlib import Path
 
 from dap_platform.install import postgres_bin, spark_home
 from dap_platform.layout import PROJECT_ROOT, Layout
-from dap_platform.proc import PlatformError, port_open, run, wait_until
+from dap_platform.proc import PlatformError, run
+from ingest.services.process import port_open, wait_until
 
 log = logging.getLogger(__name__)
 

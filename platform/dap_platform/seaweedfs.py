@@ -11,8 +11,10 @@ from typing import Any
 
 from dap_platform.install import weed_binary
 from dap_platform.layout import BUCKETS, Layout, s3_keys, write_private, write_s3_credentials
-from dap_platform.proc import PlatformError, pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
+from dap_platform.proc import PlatformError
 from ingest.platform_conf import PlatformConfig
+from ingest.services.process import pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
+from ingest.settings import _env_int
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +26,9 @@ DBT_DATABASES = "staging,intermediate,marts,seeds,analytics*"
 
 
 def internal_ports() -> dict[str, int]:
-    offset = int(os.environ.get("DAP_SEAWEEDFS_PORT_OFFSET") or 0)
+    # Each listener's gRPC port (+10000) must stay a TCP port too.
+    highest = 65535 - 10000 - max(BASE_PORTS.values())
+    offset = _env_int("DAP_SEAWEEDFS_PORT_OFFSET", 0, minimum=0, maximum=highest)
     return {name: port + offset for name, port in BASE_PORTS.items()}
 
 
@@ -150,7 +154,7 @@ class SeaweedFS:
                 pid_file=self.pid_file,
                 env=env,
                 cwd=self.root,
-            )
+            ).pid
         wait_until(
             lambda: port_open(self.port) and self.healthy(client),
             90,

@@ -19,7 +19,8 @@ from typing import Any
 
 from dap_platform.install import spark_home
 from dap_platform.layout import Layout
-from dap_platform.proc import PlatformError, pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
+from dap_platform.proc import PlatformError
+from ingest.services.process import pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class SparkMaster:
                 pid_file=self.pid_file,
                 env=_daemon_env(self.layout, env, self.root),
                 cwd=self.root,
-            )
+            ).pid
         wait_until(self.healthy, 90, "Spark master", self.log_file, alive=lambda: pid_alive(pid))
         return time.monotonic() - started
 
@@ -180,7 +181,7 @@ class SparkWorker:
             ]
             pid = spawn(
                 command, log_file=self.log_file, pid_file=self.pid_file, env=worker_env, cwd=self.root
-            )
+            ).pid
         wait_until(
             self.healthy, 90, f"Spark worker {self.number}", self.log_file, alive=lambda: pid_alive(pid)
         )

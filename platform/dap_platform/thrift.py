@@ -19,8 +19,9 @@ from dap_platform.install import (
     spark_home,
 )
 from dap_platform.layout import SQL_USERS, Layout, sql_password
-from dap_platform.proc import PlatformError, pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
+from dap_platform.proc import PlatformError
 from ingest.platform_conf import s3_profile_env
+from ingest.services.process import pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
 from ingest.settings import load_settings
 from ingest.spark_session import spark_conf
 
@@ -174,7 +175,7 @@ class ThriftServer:
                 pid_file=self.pid_file,
                 env=env,
                 cwd=self.root,
-            )
+            ).pid
         wait_until(self.healthy, 240, "Spark Thrift Server", self.log_file, alive=lambda: pid_alive(pid))
         return time.monotonic() - started
 

@@ -171,6 +171,28 @@ def test_validation_error_names_the_source_not_its_index(tmp_path: Path) -> None
     assert "sources.second.table" in config_error(path).what
 
 
+@pytest.mark.parametrize("name", ["cam.v2", "cam/v2", "..", "cam v2", "x" * 201])
+def test_source_name_must_fit_a_topic_and_a_directory_whatever_the_format(tmp_path: Path, name: str) -> None:
+    path = write(
+        tmp_path,
+        f"""
+        sources:
+          ok: {{path: /x, table: raw.ok, format: json}}
+          '{name}': {{path: /y, table: raw.shop, format: csv}}
+        """,
+    )
+    assert config_error(path).what == (
+        f"invalid config: sources.{name}.name: source name must be 1-200 of [A-Za-z0-9_-] (letters, digits, "
+        f"'_', '-'; no '.'); rename the source, got {name!r}"
+    )
+
+
+@pytest.mark.parametrize("name", ["cam", "Cam_2", "shop-eu", "x" * 200])
+def test_source_names_of_letters_digits_underscores_and_dashes_are_fine(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path, f"sources:\n  '{name}': {{path: /x, table: raw.ev, format: json}}\n")
+    assert [s.name for s in load_config(path).sources] == [name]
+
+
 def test_invalid_yaml_names_file_line_and_column(tmp_path: Path) -> None:
     path = write(tmp_path, "sources:\n  ev: {path: /x\n  table: raw.ev\n")
     error = config_error(path)

@@ -1,0 +1,257 @@
+"""What a user sees when a setting of the real-time path or the platform is wrong: one paragraph
+(what, where, what to do) and the documented exit code, never a traceback. No broker, collector,
+platform service or Spark is started: each error is raised before any of them would be.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import ModuleType
+from typing import NoReturn
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from ingest.broker import topics
+from ingest.cli import app
+from ingest.collect.tokens import load_tokens, read_file
+from ingest.errors import ConfigError
+from tests.conftest import ROOT
+
+TERMINAL = {"COLUMNS": "200", "NO_COLOR": "1"}
+
+
+@pytest.fixture(autouse=True)
+def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("DAP_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DAP_STATE_DIR", str(tmp_path / "state"))
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(app, list(args), env={**TERMINAL, **(env or {})})
+
+
+def json_config(tmp_path: Path, source: str = "cam") -> Path:
+    path = tmp_path / "ingest.yml"
+    path.write_text(f"landing: {tmp_path}\nsources:\n  {source}: {{table: raw.cam, format: json}}\n")
+    return path
+
+
+def refuse(*_args: object, **_kwargs: object) -> NoReturn:
+    raise AssertionError("nothing may be started for this error")
+
+
+# -- ingest collect: its port -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["70000", "0", "http"])
+def test_collector_port_from_the_environment_out_of_range(tmp_path: Path, value: str) -> None:
+    result = invoke("collect", "-c", str(json_config(tmp_path)), env={"DAP_COLLECTOR_PORT": value})
+    assert result.exit_code == 2, result.output
+    assert (
+        f"error: environment variable DAP_COLLECTOR_PORT={value!r} is not valid; allowed: a whole number "
+        "from 1 to 65535 (default 8090)"
+    ) in result.stderr
+    assert "where: environment variable DAP_COLLECTOR_PORT" in result.stderr
+    assert "what to do: set DAP_COLLECTOR_PORT to one of the allowed values" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("value", "bound"), [("70000", "less than or equal to 65535"), ("0", "greater")])
+def test_collector_port_option_out_of_range(tmp_path: Path, value: str, bound: str) -> None:
+    result = invoke("collect", "-c", str(json_config(tmp_path)), "--port", value)
+    assert result.exit_code == 2
+    assert f"Invalid value for '--port': Input should be {bound}" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name", ["DAP_KAFKA_PORT", "DAP_KAFKA_CONTROLLER_PORT"])
+def test_broker_port_out_of_range_names_the_variable(name: str) -> None:
+    result = invoke("broker", "status", env={name: "99999"})
+    assert result.exit_code == 2
+    assert (
+        f"error: environment variable {name}='99999' is not valid; allowed: a whole number from 1 to 65535"
+    ) in result.stderr
+    assert f"where: environment variable {name}" in result.stderr
+
+
+# -- the platform's DAP_* settings --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"),
+    [
+        ("DAP_PG_PORT", "5432x", "a whole number from 1 to 65535 (default 15432)"),
+        ("DAP_S3_PORT", "70000", "a whole number from 1 to 65535 (default 8333)"),
+        ("DAP_THRIFT_PORT", "ten", "a whole number from 1 to 65535 (default 10000)"),
+        ("DAP_SPARK_MASTER_PORT", "7077.0", "a whole number from 1 to 65535 (default 7077)"),
+        ("DAP_SPARK_UI_PORT", "-1", "a whole number from 1 to 65535 (default 8180)"),
+        ("DAP_SPARK_WORKERS", "two", "a whole number >= 1 (default 2)"),
+        ("DAP_SPARK_WORKER_CORES", "0", "a whole number >= 1 (default 2)"),
+        (
+            "DAP_SPARK_WORKER_MEMORY",
+            "2 GB",
+            "a number with a unit k, m, g or t, e.g. 512m or 4g (default 2g)",
+        ),
+    ],
+)
+def test_platformctl_names_a_bad_setting_instead_of_a_traceback(name: str, value: str, allowed: str) -> None:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "platform" / "platformctl.py"), "status"],
+        env={**inherited, "DAP_STATE_DIR": os.environ["DAP_STATE_DIR"], name: value},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"environment variable {name}={value!r} is not valid; allowed: {allowed}" in result.stderr
+    assert f"where: environment variable {name}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DAP_SPARK_CORES_MAX", "all"), ("DAP_EXECUTOR_CORES", "1.5"), ("DAP_EXECUTOR_MEMORY", "1 gig")],
+)
+def test_cluster_settings_are_checked_before_spark_starts(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    from ingest.platform_conf import platform_spark_conf
+    from ingest.settings import load_settings
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        platform_spark_conf(load_settings(profile="platform", spark_master="spark://127.0.0.1:7077"))
+    assert info.value.exit_code == 2
+    assert info.value.where == f"environment variable {name}"
+
+
+# -- ingest collect: the tokens file ------------------------------------------------------------
+
+
+def test_tokens_file_that_is_not_utf8_names_the_file_and_line(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens"
+    tokens.write_bytes(b"# fleets\ndefault caf\xe9-0123456789abcdef\n")
+    tokens.chmod(0o600)
+    result = invoke(
+        "collect", "-c", str(json_config(tmp_path)), env={"DAP_COLLECTOR_TOKENS_FILE": str(tokens)}
+    )
+    assert result.exit_code == 2, result.output
+    assert "error: the tokens file is not UTF-8 text (byte 21: invalid continuation byte)" in result.stderr
+    assert f"where: {tokens}, line 2" in result.stderr
+    assert "what to do: write it as UTF-8 '<fleet> <token>' lines" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_tokens_file_that_is_a_directory_is_a_config_error(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens"
+    tokens.mkdir(mode=0o700)
+    with pytest.raises(ConfigError) as info:
+        read_file(tokens)
+    assert info.value.what == "cannot read the tokens file: Is a directory"
+    assert info.value.where == str(tokens)
+
+
+def test_tokens_file_generated_by_two_processes_at_once_is_one_file_with_one_token(tmp_path: Path) -> None:
+    path = tmp_path / "collector" / "tokens"
+    results: list[tuple[dict[str, str], bool]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def collector() -> None:
+        start.wait()
+        try:
+            found, generated = load_tokens(path, generate=True)
+            results.append((found.by_fleet, generated))
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=collector) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(generated for _tokens, generated in results) == 1  # one wrote it, the others read it
+    assert len({tuple(found.items()) for found, _generated in results}) == 1  # the same token for all
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["tokens"]  # no temporary file left
+
+
+def test_tokens_file_that_exists_is_never_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "tokens"
+    first, generated = load_tokens(path, generate=True)
+    assert generated
+    again, generated = load_tokens(path, generate=True)
+    assert not generated and again.by_fleet == first.by_fleet
+
+
+# -- platformctl up: the config is checked before any service starts ----------------------------
+
+
+def _platformctl(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """platform/platformctl.py, imported with everything that would start or install refused."""
+    monkeypatch.setattr(sys, "path", list(sys.path))  # platformctl adds platform/ to it
+    spec = importlib.util.spec_from_file_location(
+        "platformctl_under_test", ROOT / "platform" / "platformctl.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "install_all", refuse)
+    monkeypatch.setattr(module.Layout, "create", refuse)
+    monkeypatch.setattr(module.Platform, "_start_all", refuse)
+    return module
+
+
+def test_platformctl_up_names_a_source_whose_name_cannot_name_a_topic(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = json_config(tmp_path, source="cam.v2")
+    monkeypatch.setenv("DAP_CONFIG", str(config))
+    monkeypatch.setenv("DAP_PLATFORM_DIR", str(tmp_path / "platform"))
+    platformctl = _platformctl(monkeypatch)
+    with caplog.at_level(logging.ERROR, logger="platformctl"):
+        assert platformctl.main(["up"]) == 2
+    assert (
+        "invalid config: sources.cam.v2.name: source name must be 1-200 of [A-Za-z0-9_-] (letters, digits, "
+        "'_', '-'; no '.'); rename the source, got 'cam.v2'"
+    ) in caplog.text
+    assert f"where: {config}" in caplog.text
+
+
+# -- ingest broker status -----------------------------------------------------------------------
+
+
+def test_broker_status_when_the_topics_cannot_be_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local broker answers, but the cluster DAP_KAFKA_BOOTSTRAP names does not."""
+    from confluent_kafka import KafkaError, KafkaException
+
+    from ingest.broker import Broker, BrokerStatus
+
+    def healthy(self: Broker) -> BrokerStatus:
+        return BrokerStatus(4242, True, "127.0.0.1:19092", self.settings.log_file)
+
+    class Unreachable:
+        def list_topics(self, timeout: float) -> NoReturn:
+            raise KafkaException(KafkaError(KafkaError._TRANSPORT, "Local: Broker transport failure"))
+
+    monkeypatch.setattr(Broker, "status", healthy)
+    monkeypatch.setattr(topics, "admin_client", lambda _bootstrap: Unreachable())
+    result = invoke("broker", "status", env={"DAP_KAFKA_BOOTSTRAP": "kafka.example:9092"})
+    assert result.exit_code == 5, result.output
+    assert "error: the Kafka broker at kafka.example:9092 did not answer:" in result.stderr
+    assert "where: DAP_KAFKA_BOOTSTRAP" in result.stderr
+    assert "what to do: start it with `make stream-up`" in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""  # no half-printed report
