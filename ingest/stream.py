@@ -241,7 +241,8 @@ class StreamRunner:
             columns_added=[c for r in reports for c in r.columns_added],
             seconds=time.monotonic() - started,
             latency=done - oldest if oldest is not None else None,
-            replayed=any(r.rows_read for r in reports) and all(r.status == "noop" for r in reports),
+            # An empty Kafka batch returned above, so a batch here has input: all noop is a replay.
+            replayed=bool(reports) and all(r.status == "noop" for r in reports),
         )
 
     def wait(self, stop: threading.Event, poll_seconds: float = 0.5) -> StreamReport:
