@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ingest.broker.process import Broker, BrokerStatus
+from ingest.broker.process import Broker, BrokerStatus, port_open
 from ingest.broker.settings import BrokerSettings, load_broker_settings
 from ingest.broker.topics import (
     TopicSpec,
@@ -24,6 +24,7 @@ from ingest.broker.topics import (
     topic_specs,
 )
 from ingest.config import SourceConfig
+from ingest.errors import ServiceError
 
 __all__ = [
     "Broker",
@@ -48,4 +49,9 @@ def stream_sources(sources: Iterable[SourceConfig]) -> list[SourceConfig]:
 def ensure_source_topics(settings: BrokerSettings, sources: Iterable[SourceConfig]) -> list[str]:
     """Create each JSON source's events and dead-letter topics if missing; returns those created."""
     names = [source.name for source in stream_sources(sources)]
+    if settings.is_local and not port_open(settings.port):  # fail at once, not after a timeout
+        raise ServiceError(
+            f"the Kafka broker at {settings.bootstrap} did not answer (nothing listens there)",
+            hint="start it with `make stream-up` (or `ingest broker start`)",
+        )
     return ensure_topics(settings.bootstrap, topic_specs(names, settings))

@@ -102,7 +102,7 @@ def ensure_topics(bootstrap: str, specs: list[TopicSpec], timeout: float = 30.0)
 
     admin = admin_client(bootstrap)
     try:
-        existing = admin.list_topics(timeout=timeout).topics
+        existing = admin.list_topics(timeout=min(timeout, 10.0)).topics
     except KafkaException as error:
         raise ServiceError(
             f"the Kafka broker at {bootstrap} did not answer: {error}",
