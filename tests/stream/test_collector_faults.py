@@ -21,6 +21,8 @@ from .collector_process import Collector, write_config
 from .conftest import free_port
 from .kafka_helpers import read_topic
 
+pytestmark = pytest.mark.kafka
+
 
 @pytest.fixture(scope="module")
 def fault_collector(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collector]:
