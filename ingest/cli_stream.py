@@ -8,6 +8,7 @@ where and what to do (no traceback), exit codes 0 success, 2 bad config or optio
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -66,6 +67,7 @@ def broker_start(
     out.print(
         f"Kafka broker up on {broker_settings.bootstrap} ({took:.1f}s); log {broker_settings.log_file}",
         markup=False,
+        soft_wrap=True,
     )
     if created:
         out.print("created topics: " + ", ".join(created), markup=False, soft_wrap=True)
@@ -133,6 +135,11 @@ def collect(
     goes to Kafka (dap.events.<source>, or dap.deadletter.<source> when it is not a JSON object)."""
     from ingest.broker import load_broker_settings
     from ingest.collect.server import load_collector_settings, serve
+
+    # librdkafka's warnings are transient (a coordinator still loading, a reconnect): shown with -v;
+    # its errors (the broker unreachable) always, once a minute at most (ingest.collect.producer).
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        logging.getLogger("ingest.collect.librdkafka").setLevel(logging.ERROR)
 
     def announce(message: str) -> None:
         console.print(escape(message), soft_wrap=True, highlight=False)

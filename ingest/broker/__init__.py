@@ -24,6 +24,8 @@ from ingest.broker.topics import (
     topic_specs,
 )
 from ingest.config import SourceConfig
+from ingest.errors import ServiceError
+from ingest.services.process import port_open
 
 __all__ = [
     "Broker",
@@ -48,4 +50,9 @@ def stream_sources(sources: Iterable[SourceConfig]) -> list[SourceConfig]:
 def ensure_source_topics(settings: BrokerSettings, sources: Iterable[SourceConfig]) -> list[str]:
     """Create each JSON source's events and dead-letter topics if missing; returns those created."""
     names = [source.name for source in stream_sources(sources)]
+    if settings.is_local and not port_open(settings.port):  # fail at once, not after a timeout
+        raise ServiceError(
+            f"the Kafka broker at {settings.bootstrap} did not answer (nothing listens there)",
+            hint="start it with `make stream-up` (or `ingest broker start`)",
+        )
     return ensure_topics(settings.bootstrap, topic_specs(names, settings))

@@ -22,6 +22,14 @@ from ingest.errors import ConfigError, ServiceError
 
 log = logging.getLogger(__name__)
 
+# Message headers the collector sets (values UTF-8); the stream job reads them by these names.
+HEADER_SOURCE = "dap-source"  # the source name
+HEADER_RECEIVED_AT = "dap-received-at"  # ISO 8601 UTC with milliseconds, e.g. 2026-12-01T08:10:00.123+00:00
+HEADER_REQUEST_ID = "dap-request-id"  # the POST's request id (32 hex), also in its response
+HEADER_FLEET = "dap-fleet"  # the fleet whose token posted it
+HEADER_ERROR = "dap-error"  # dead letters only: why the line is not an event
+HEADER_LINE = "dap-line"  # dead letters only: 1-based line number in the request body
+
 PREFIX = "dap"
 EVENTS = "events"
 DEADLETTER = "deadletter"
@@ -109,7 +117,7 @@ def ensure_topics(bootstrap: str, specs: list[TopicSpec], timeout: float = 30.0)
 
     admin = admin_client(bootstrap)
     try:
-        existing = admin.list_topics(timeout=timeout).topics
+        existing = admin.list_topics(timeout=min(timeout, 10.0)).topics
     except KafkaException as error:
         raise _no_answer(bootstrap, error) from None
     wanted = [spec for spec in specs if spec.name not in existing]

@@ -30,7 +30,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ingest.broker.topics import deadletter_topic, events_topic
+from ingest.broker.topics import (
+    HEADER_ERROR,
+    HEADER_FLEET,
+    HEADER_LINE,
+    HEADER_RECEIVED_AT,
+    HEADER_REQUEST_ID,
+    HEADER_SOURCE,
+    deadletter_topic,
+    events_topic,
+)
 from ingest.collect.lines import BadGzip, BodyTooLarge, gunzip, split_body
 from ingest.collect.producer import BrokerUnavailable, EventProducer, Message
 from ingest.collect.tokens import Tokens
@@ -158,10 +167,10 @@ def create_app(
             )
         request_id = uuid.uuid4().hex
         common = [
-            ("dap-source", source.encode()),
-            ("dap-received-at", datetime.now(UTC).isoformat(timespec="milliseconds").encode()),
-            ("dap-request-id", request_id.encode()),
-            ("dap-fleet", fleet.encode()),
+            (HEADER_SOURCE, source.encode()),
+            (HEADER_RECEIVED_AT, datetime.now(UTC).isoformat(timespec="milliseconds").encode()),
+            (HEADER_REQUEST_ID, request_id.encode()),
+            (HEADER_FLEET, fleet.encode()),
         ]
         topic, dead_topic = events_topic(source), deadletter_topic(source)
         messages = [Message(topic, e.value, e.key, common) for e in events]
@@ -170,7 +179,7 @@ def create_app(
                 dead_topic,
                 d.value,
                 None,
-                [*common, ("dap-error", d.reason.encode()), ("dap-line", str(d.line).encode())],
+                [*common, (HEADER_ERROR, d.reason.encode()), (HEADER_LINE, str(d.line).encode())],
             )
             for d in dead
         ]

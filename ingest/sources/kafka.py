@@ -28,14 +28,13 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ingest.broker import deadletter_topic, events_topic, load_broker_settings
+from ingest.broker.topics import HEADER_ERROR
 from ingest.config import SourceConfig
 from ingest.errors import DataError
 from ingest.formats.record_count import InputCount
 from ingest.landing import LandingFile
 from ingest.pipeline import REJECTED
 from ingest.sources.kafka_offsets import OffsetRange, SeenOffsets, check_read
-
-ERROR_HEADER = "dap-error"  # the collector's reason on a dead letter
 
 
 def bootstrap_servers(source: SourceConfig) -> str:
@@ -79,7 +78,7 @@ def batch_records(
 ) -> KafkaBatch:
     """The micro-batch's messages as records, after checking they are exactly ``planned``."""
     _events, dead = topics(source)
-    error = F.filter("headers", lambda h: h["key"] == F.lit(ERROR_HEADER))[0]["value"].cast("string")
+    error = F.filter("headers", lambda h: h["key"] == F.lit(HEADER_ERROR))[0]["value"].cast("string")
     records = messages.select(
         F.concat(F.lit("kafka://"), F.col("topic"), F.lit("/"), F.col("partition").cast("string")).alias(
             "_source_file"

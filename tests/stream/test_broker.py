@@ -23,6 +23,8 @@ from ingest.errors import ConfigError, ServiceError
 
 from .conftest import free_port
 
+pytestmark = pytest.mark.kafka
+
 
 def _listening(pid: int) -> set[str]:
     out = subprocess.run(["ss", "-Htlnp"], capture_output=True, text=True, check=True).stdout
@@ -79,3 +81,17 @@ def test_a_taken_port_and_missing_jars_are_clear_errors(tmp_path: Path, broker: 
     no_jars = type(no_jars)(**{**no_jars.__dict__, "jars_dir": tmp_path / "nothing"})
     with pytest.raises(ServiceError, match="make jars"):
         Broker(no_jars).start()
+
+
+def test_the_broker_jars_never_reach_spark(broker: Broker) -> None:
+    """Spark (Scala 2.12) gets named jars from DAP_JARS_DIR; the broker's (Scala 2.13, kafka-clients
+    4.x) sit in their own directory and are named nowhere in Spark's settings."""
+    from ingest.settings import load_settings
+    from ingest.spark_session import spark_conf
+
+    settings = load_settings()
+    assert broker.settings.jars_dir != settings.jars_dir
+    assert any(broker.settings.jars_dir.glob("kafka_2.13-*.jar"))
+    assert not any(settings.jars_dir.glob("kafka_2.13-*.jar"))
+    values = " ".join(spark_conf(settings).values())
+    assert "kafka-broker" not in values and "_2.13" not in values

@@ -8,9 +8,12 @@ import json
 import uuid
 
 import httpx
+import pytest
 
 from .collector_process import Collector
 from .kafka_helpers import read_topic
+
+pytestmark = pytest.mark.kafka
 
 
 def _lines(n: int, marker: str) -> list[bytes]:
