@@ -3,8 +3,9 @@
 
 Everything real, on 127.0.0.1 in a temp dir: the pinned KRaft broker (``ingest.broker``), the
 collector (``ingest collect``) and ``ingest stream`` (5 s trigger by default) in their own
-processes. Warm-up first, not measured: a long-running stream creates its table and warms its JVM
-once, so a few events are posted and must land before the clock starts. Then a bounded loop posts ``--rate`` events/s for ``--seconds`` (one POST of rate/10 events
+processes. Not measured: a first POST that creates the table (its cold-start time is printed), then
+``--warmup-seconds`` at the full rate while the stream's JIT warms up (a long-running stream is
+past both). Then a bounded loop posts ``--rate`` events/s for ``--seconds`` (one POST of rate/10 events
 every 0.1 s, each event carrying its send time); then the stream is stopped with SIGTERM once every
 acknowledged event is in the table (or after ``--drain`` seconds), and one Spark session reads the
 table: an event is visible at the commit time of the snapshot that added it (``dap.run-id`` of its
@@ -160,30 +161,32 @@ def landed(stream_log: Path) -> int:
     )
 
 
-def warm_up(running: Services, events: int) -> None:
-    """Not measured: a long-running stream creates its table (dynamic DDL) and warms its JVM once.
-    ``events`` events (negative seq) are posted and must land before the clock starts."""
+def create_table(running: Services, events: int) -> None:
+    """Cold start, not measured: ``events`` events (the lowest negative seqs) create the table
+    (dynamic DDL) and must land before anything else is posted."""
     body = "".join(
-        json.dumps({"seq": -1 - i, "sent_at": time.time(), "device_id": f"d{i % 50}"}) + "\n"
+        json.dumps({"seq": -(10**9) + i, "sent_at": time.time(), "device_id": f"d{i % 50}"}) + "\n"
         for i in range(events)
     )
     sent = time.monotonic()
     headers = {"Authorization": f"Bearer {running.token}"}
     if httpx.post(running.url, content=body.encode(), headers=headers, timeout=30).status_code != 200:
-        raise SystemExit("the collector refused the warm-up events")
+        raise SystemExit("the collector refused the first events")
     while landed(running.stream_log) < events:
         if running.stream.poll() is not None or time.monotonic() > sent + 300:
-            raise SystemExit(f"the warm-up events never landed:\n{running.stream_log.read_text()[-2000:]}")
+            raise SystemExit(f"the first events never landed:\n{running.stream_log.read_text()[-2000:]}")
         time.sleep(0.2)
-    print(f"warm-up: {events} events landed {time.monotonic() - sent:.1f} s after their POST (table created)")
+    print(
+        f"cold start: the first {events} events landed {time.monotonic() - sent:.1f} s after their POST (table created)"
+    )
 
 
-def post_and_drain(running: Services, rate: int, seconds: int, drain: int) -> int:
-    """Post ``rate`` events/s for ``seconds``, wait until the stream has landed every acknowledged
-    one (at most ``drain`` seconds), then stop the stream. Returns the events acknowledged."""
+def post_at_rate(running: Services, rate: int, seconds: int, first_seq: int) -> tuple[int, int]:
+    """Post ``rate`` events/s for ``seconds`` (one POST every 0.1 s), seqs from ``first_seq`` on;
+    returns (events posted, events acknowledged)."""
     per_post = max(1, rate // 10)
     accepted = 0
-    seq = 0
+    seq = first_seq
     started = time.monotonic()
     with httpx.Client(headers={"Authorization": f"Bearer {running.token}"}, timeout=30) as client:
         for tick in range(seconds * 10):
@@ -200,14 +203,18 @@ def post_and_drain(running: Services, rate: int, seconds: int, drain: int) -> in
                 accepted += per_post
             seq += per_post
     posting = time.monotonic() - started
-    print(f"posted {seq} events in {posting:.1f} s ({seq / posting:,.0f}/s), {accepted} acknowledged")
+    posted = seq - first_seq
+    print(f"posted {posted} events in {posting:.1f} s ({posted / posting:,.0f}/s), {accepted} acknowledged")
+    return posted, accepted
 
-    drain_until = time.monotonic() + drain
-    while time.monotonic() < drain_until and landed(running.stream_log) < accepted + per_post:
-        time.sleep(1)  # per_post: the warm-up's events
+
+def drain(running: Services, expected: int, seconds: int) -> None:
+    """Wait until the stream has landed ``expected`` events (at most ``seconds``), then stop it."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until and landed(running.stream_log) < expected:
+        time.sleep(1)
     running.stream.send_signal(signal.SIGTERM)
     running.stream.wait(180)
-    return accepted
 
 
 def main() -> None:
@@ -216,12 +223,25 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60, help="how long to post")
     parser.add_argument("--trigger", type=float, default=5.0, help="the stream's trigger interval")
     parser.add_argument("--drain", type=int, default=180, help="seconds to wait for the last events")
+    parser.add_argument(
+        "--warmup-seconds",
+        type=int,
+        default=20,
+        help="seconds of posting at --rate before the measured ones (not measured: the stream's JIT warms up)",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="dap-stream-bench-"))
     with services(work, args.trigger) as running:
-        warm_up(running, max(1, args.rate // 10))
-        accepted = post_and_drain(running, args.rate, args.seconds, args.drain)
+        first = max(1, args.rate // 10)
+        create_table(running, first)
+        print(f"warm-up: {args.warmup_seconds} s at {args.rate:,}/s, not measured")
+        _posted, warm = post_at_rate(
+            running, args.rate, args.warmup_seconds, -(args.rate * args.warmup_seconds)
+        )
+        print(f"measured: {args.seconds} s at {args.rate:,}/s")
+        _posted, accepted = post_at_rate(running, args.rate, args.seconds, 0)
+        drain(running, first + warm + accepted, args.drain)
 
     dump = subprocess.run(
         [sys.executable, "-c", DUMP], cwd=ROOT, env=running.env, capture_output=True, text=True, timeout=600
@@ -235,7 +255,7 @@ def main() -> None:
         line for line in running.stream_log.read_text().splitlines() if line.startswith("bench batch ")
     ]
     print(
-        f"{len(pairs)} of {accepted} acknowledged events in raw.bench ({len(batches)} micro-batches with warm-up)"
+        f"{len(pairs)} of {accepted} acknowledged events in raw.bench ({len(batches)} micro-batches, warm-up included)"
     )
     print(
         f"latency send -> visible: p50 {percentile(latencies, 0.5):.1f} s, p95 {percentile(latencies, 0.95):.1f} s, "
