@@ -68,6 +68,14 @@ def _env_match(name: str, default: str, pattern: re.Pattern[str], allowed: str) 
     return value
 
 
+def _env_jvm_options(name: str) -> str:
+    """Extra JVM options; the heap is Spark's to set (it refuses -Xmx/-Xms in extraJavaOptions)."""
+    value = _env(name, "").strip()
+    if any(option.startswith(("-Xmx", "-Xms")) for option in value.split()):
+        raise _bad_env(name, value, "JVM options other than -Xmx/-Xms (set the heap with DAP_DRIVER_MEMORY)")
+    return value
+
+
 def _env_port(name: str, default: int) -> int:
     """A TCP port: a whole number from 1 to 65535, else a ConfigError naming the variable."""
     return _env_int(name, default, maximum=65535)
@@ -145,7 +153,7 @@ def load_settings(**overrides: object) -> Settings:
         ),
         "shuffle_partitions": lambda: _env_int("DAP_SHUFFLE_PARTITIONS", 4),
         "driver_memory": lambda: _env_memory("DAP_DRIVER_MEMORY", "4g"),
-        "jvm_options": lambda: _env("DAP_JVM_OPTIONS", ""),
+        "jvm_options": lambda: _env_jvm_options("DAP_JVM_OPTIONS"),
     }
     values: dict[str, object] = {k: v for k, v in overrides.items() if v is not None}
     for key, read in readers.items():

@@ -148,13 +148,12 @@ def generate_file(path: Path, fleet: str = "default") -> bool:
             handle.write(f"{fleet} {secrets.token_urlsafe(32)}\n")
             handle.flush()
             os.fsync(handle.fileno())
-        try:
-            os.link(temp, path)
-        except FileExistsError:
-            return False
-        except OSError as error:
-            raise _cannot_create(path, error) from None
+        os.link(temp, path)
         return True
+    except FileExistsError:
+        return False
+    except OSError as error:  # a full disk, an I/O error, a file system without hard links
+        raise _cannot_create(path, error) from None
     finally:
         os.unlink(temp)
 

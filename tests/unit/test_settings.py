@@ -41,6 +41,7 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ("DAP_SPARK_MASTER", "spark://host:7077", "spark_master", "spark://host:7077"),
         ("DAP_SPARK_MASTER", "yarn", "spark_master", "yarn"),
         ("DAP_PROFILE", "platform", "profile", "platform"),
+        ("DAP_JVM_OPTIONS", " -XX:TieredStopAtLevel=1 ", "jvm_options", "-XX:TieredStopAtLevel=1"),
     ],
 )
 def test_valid_values_are_used(
@@ -61,6 +62,7 @@ def test_valid_values_are_used(
         ("DAP_DRIVER_MEMORY", "garbage"),
         ("DAP_SPARK_MASTER", "local[two]"),
         ("DAP_PROFILE", "Local"),
+        ("DAP_JVM_OPTIONS", "-XX:+UseSerialGC -Xmx8g"),  # Spark refuses it: the heap is DAP_DRIVER_MEMORY
     ],
 )
 def test_invalid_values_are_config_errors_naming_the_variable(
