@@ -91,7 +91,7 @@ class Case:
         return self.run([sys.executable, "-m", "ingest", "run", "--config", "ingest.yml"], spark=True)
 
     def dbt_build(self) -> float:
-        return self.run([str(BIN / "dbt"), "build", "--target", "local", "--threads", "1"], spark=True)
+        return self.run([str(BIN / "dbt"), "build", "--target", "local"], spark=True)
 
 
 def _generate(into: Path, days: int, scale: float) -> None:
