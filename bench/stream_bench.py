@@ -21,7 +21,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,9 @@ from ingest.broker import Broker, ensure_source_topics, load_broker_settings
 from ingest.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from measure import free_port, percentile  # noqa: E402
 
 DUMP = """
 import json, sys
@@ -50,17 +52,6 @@ rows = spark.sql(
 ).collect()
 print(json.dumps([[r.seq, r.sent_at, r.at] for r in rows]))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 @dataclass(frozen=True)

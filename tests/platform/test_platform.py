@@ -453,8 +453,10 @@ def test_two_concurrent_runs_land_every_file_exactly_once(platform: Platform, tm
     assert platform.query("SELECT count(*) FROM raw.conc WHERE added = 'late'") == [(25,)]
 
 
-def _ingest_cores(platform: Platform) -> int:
-    return sum(app["cores"] for app in platform.cluster()["activeapps"] if app["name"].startswith("ingest"))
+def _app_cores(platform: Platform, name_prefix: str) -> int:
+    """Executor cores the cluster master has granted the running applications named so."""
+    apps = platform.cluster()["activeapps"]
+    return sum(app["cores"] for app in apps if app["name"].startswith(name_prefix))
 
 
 def test_sigkill_a_worker_during_an_ingest_run_gives_one_clean_result(
@@ -483,7 +485,7 @@ def test_sigkill_a_worker_during_an_ingest_run_gives_one_clean_result(
     )
     run = _ingest(platform, "run", "-c", str(config), "--json")
     deadline = time.monotonic() + 300
-    while _ingest_cores(platform) < 2 and run.poll() is None and time.monotonic() < deadline:
+    while _app_cores(platform, "ingest") < 2 and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.5)  # the application has its two executors, one on each worker
     assert run.poll() is None, "the ingest run ended before it had its executors"
     time.sleep(3)  # into the run's jobs
@@ -566,10 +568,6 @@ def test_dbt_build_survives_a_sigkilled_thrift_server(
     assert (tmp_path / "dbt-target" / "catalog.json").exists()
 
 
-def _thrift_cores(platform: Platform) -> int:
-    return sum(app["cores"] for app in platform.cluster()["activeapps"] if app["name"] == "dap-thrift-server")
-
-
 def test_sigkill_a_worker_during_dbt_build_gives_one_clean_result(
     platform: Platform, landed: dict[str, object], tmp_path: Path
 ) -> None:
@@ -583,9 +581,9 @@ def test_sigkill_a_worker_during_dbt_build_gives_one_clean_result(
     assert SESSIONS_MART in modelled  # built, clean, by the previous test
     clean = _table_checksums(platform, modelled)
     deadline = time.monotonic() + 120
-    while _thrift_cores(platform) < 2 and time.monotonic() < deadline:
+    while _app_cores(platform, "dap-thrift-server") < 2 and time.monotonic() < deadline:
         time.sleep(0.5)  # the Thrift Server has an executor on each worker
-    assert _thrift_cores(platform) >= 2, platform.cluster()["activeapps"]
+    assert _app_cores(platform, "dap-thrift-server") >= 2, platform.cluster()["activeapps"]
     writes_only = ("--exclude", "resource_type:test", "resource_type:unit_test")
     build = subprocess.Popen(
         _dbt(platform, tmp_path, "build", *writes_only),
