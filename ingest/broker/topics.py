@@ -186,3 +186,30 @@ def list_topics(bootstrap: str, timeout: float = 5.0) -> dict[str, int]:
         for name, topic in sorted(metadata.topics.items())
         if not name.startswith("__")
     }
+
+
+def compacted_topics(bootstrap: str, names: Iterable[str], timeout: float = 10.0) -> dict[str, str]:
+    """Topic -> its ``cleanup.policy``, for the topics among ``names`` that exist and are compacted
+    (Kafka keeps only the last message per key: the offsets left have gaps). A ServiceError if the
+    broker does not answer."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import ConfigResource  # type: ignore[attr-defined]  # re-exported
+
+    admin = admin_client(bootstrap)
+    try:
+        existing = admin.list_topics(timeout=timeout).topics
+    except KafkaException as error:
+        raise _no_answer(bootstrap, error) from None
+    resources = [ConfigResource(ConfigResource.Type.TOPIC, name) for name in names if name in existing]
+    if not resources:
+        return {}
+    compacted = {}
+    for resource, future in admin.describe_configs(resources, request_timeout=timeout).items():
+        try:
+            entries = future.result()
+        except KafkaException as error:
+            raise _no_answer(bootstrap, error) from None
+        policy = entries["cleanup.policy"].value if "cleanup.policy" in entries else "delete"
+        if "compact" in (policy or "").split(","):
+            compacted[resource.name] = policy
+    return compacted

@@ -28,9 +28,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ingest.broker import deadletter_topic, events_topic, load_broker_settings
-from ingest.broker.topics import HEADER_ERROR
+from ingest.broker.topics import HEADER_ERROR, compacted_topics
 from ingest.config import SourceConfig
-from ingest.errors import DataError
+from ingest.errors import ConfigError, DataError
 from ingest.formats.record_count import InputCount
 from ingest.landing import LandingFile
 from ingest.pipeline import REJECTED
@@ -45,6 +45,21 @@ def bootstrap_servers(source: SourceConfig) -> str:
 def topics(source: SourceConfig) -> tuple[str, str]:
     """(events topic, dead-letter topic) of the source."""
     return source.stream.topic or events_topic(source.name), deadletter_topic(source.name)
+
+
+def refuse_compacted_topic(source: SourceConfig) -> None:
+    """A ConfigError (before any Spark work) when the source's events topic is compacted: the
+    count check holds a micro-batch to every offset Spark planned, and compaction leaves gaps."""
+    events, _dead = topics(source)
+    policy = compacted_topics(bootstrap_servers(source), [events]).get(events)
+    if policy:
+        raise ConfigError(
+            f"source {source.name}: topic {events} is compacted (cleanup.policy={policy}); ingest checks "
+            "that each micro-batch holds every offset Spark planned, and compaction removes offsets",
+            where=f"sources.{source.name}.stream.topic",
+            hint="read a topic with cleanup.policy=delete (Kafka's default), or leave stream.topic out "
+            "to read the collector's topic",
+        )
 
 
 def kafka_stream(spark: SparkSession, source: SourceConfig) -> DataFrame:

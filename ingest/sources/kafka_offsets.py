@@ -12,7 +12,8 @@ the first batch the initial offsets the Kafka source keeps in ``sources/0/0``. S
 partition a micro-batch holds ``until - start`` messages, offsets ``start`` to ``until - 1``:
 the topics ingest reads are written by the collector's producer, which is idempotent and not
 transactional (no control records take offsets), and they are not compacted (no offset goes
-missing while its neighbours stay), so their offsets are contiguous.
+missing while its neighbours stay; ``ingest stream`` refuses a compacted ``stream.topic`` at
+start), so their offsets are contiguous.
 
 The check, per partition: the messages read are exactly the planned offsets (as many, none twice,
 the first and the last planned ones), and the pipeline then reconciles rows written + quarantined

@@ -95,3 +95,37 @@ def test_the_broker_jars_never_reach_spark(broker: Broker) -> None:
     assert not any(settings.jars_dir.glob("kafka_2.13-*.jar"))
     values = " ".join(spark_conf(settings).values())
     assert "kafka-broker" not in values and "_2.13" not in values
+
+
+def test_a_compacted_stream_topic_is_refused_before_any_spark_work(broker: Broker, tmp_path: Path) -> None:
+    """Compaction removes offsets, so the per-micro-batch check (every planned offset read) would
+    fail every batch: ``ingest stream`` refuses such a ``stream.topic`` at start, exit 2."""
+    from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]
+
+    from ingest.broker.topics import compacted_topics
+    from tests.conftest import ingest_cli
+
+    bootstrap = broker.settings.bootstrap
+    admin = admin_client(bootstrap)
+    futures = admin.create_topics(
+        [NewTopic("t.compacted", 1, 1, config={"cleanup.policy": "compact,delete"})]
+    )
+    futures["t.compacted"].result(30)
+    ensure_source_topics(
+        broker.settings, [SourceConfig(name="t_plain", path="p", table="raw.p", format="json")]
+    )
+    assert compacted_topics(bootstrap, ["t.compacted", events_topic("t_plain"), "t.missing"]) == {
+        "t.compacted": "compact,delete"
+    }
+
+    config = tmp_path / "ingest.yml"
+    config.write_text(
+        f"landing: {tmp_path / 'landing'}\nsources:\n  cam:\n    path: cam\n    table: raw.cam\n"
+        f"    format: json\n    stream: {{kind: kafka, topic: t.compacted, bootstrap_servers: '{bootstrap}'}}\n",
+        encoding="utf-8",
+    )
+    result = ingest_cli("stream", "-c", str(config), "--available-now", state_dir=tmp_path / "state")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "topic t.compacted is compacted (cleanup.policy=compact,delete)" in result.stderr
+    assert "sources.cam.stream.topic" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "state" / "metastore_db").exists()  # refused before Spark started
