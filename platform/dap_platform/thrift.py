@@ -66,8 +66,10 @@ class ThriftServer:
         )
         conf = spark_conf(settings)
         conf["spark.app.name"] = "dap-thrift-server"
-        if "spark.executorEnv.AWS_PROFILE" in conf:
-            conf["spark.executorEnv.AWS_PROFILE"] = S3_IDENTITY
+        # Its executors (in the workers' JVMs, whose environment holds no S3 identity) use the
+        # server's own, whatever AWS settings the caller of platformctl has exported.
+        executor_s3 = {**s3_profile_env(self.layout.config, S3_IDENTITY), "AWS_EC2_METADATA_DISABLED": "true"}
+        conf.update({f"spark.executorEnv.{key}": value for key, value in executor_s3.items()})
         conf["spark.driver.extraJavaOptions"] = (
             f"-Djava.io.tmpdir={settings.scratch_dir} -XX:-UsePerfData {settings.jvm_options}"
         ).strip()

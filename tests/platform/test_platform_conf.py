@@ -160,3 +160,22 @@ def test_s3_pattern_listing_prefix() -> None:
         S3Pattern.parse("s3a:///camera")
     with pytest.raises(InputError):
         S3Pattern.parse("/local/camera")
+
+
+def test_thrift_executors_get_the_servers_s3_identity_whatever_the_caller_exported(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user with their own AWS keys exported runs ``platformctl up``: the Thrift Server's
+    executors (in the workers' JVMs, whose environment has no S3 identity) still get its own."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "platform"))
+    from dap_platform.layout import Layout
+    from dap_platform.thrift import S3_IDENTITY, ThriftServer
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "the-users-own-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "the-users-own-secret")
+    config = load_platform_config(clean_env)
+    conf = ThriftServer(Layout(config)).properties()
+    assert conf["spark.executorEnv.AWS_PROFILE"] == S3_IDENTITY
+    assert conf["spark.executorEnv.AWS_SHARED_CREDENTIALS_FILE"] == str(config.s3_credentials_file)
+    assert conf["spark.executorEnv.AWS_EC2_METADATA_DISABLED"] == "true"
+    assert not any("the-users-own" in value for value in conf.values())
