@@ -8,15 +8,29 @@
     the last run, where a scalar subquery would scan the whole table on every reference. At
     parse time, and in unit tests (where `this` is a fixture, not a table), it stays the
     equivalent subquery. An empty table gives 1970-01-01.
+
+    The watermark is set back by the var `ingest_commit_lag_minutes`. Ingest stamps a batch's
+    `_ingested_at` when it starts writing and commits later, so when two writers share a table
+    (the stream beside a batch run, two concurrent runs) a commit can become visible after
+    rows with a newer stamp: without the margin, a run between the two would skip it for good.
+    Rows read again are harmless: every incremental model recomputes what they touch and
+    merges or replaces by key.
 -#}
 {% macro incremental_watermark(column='_last_ingested_at', relation=none) -%}
     {%- set relation = relation if relation is not none else this -%}
     {%- set epoch = "timestamp '1970-01-01 00:00:00'" -%}
+    {%- set lag_minutes = var('ingest_commit_lag_minutes') -%}
+    {%- if lag_minutes is not number or lag_minutes < 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "var ingest_commit_lag_minutes must be a number of minutes >= 0, got " ~ lag_minutes
+        ) }}
+    {%- endif -%}
+    {%- set lag = " - interval " ~ lag_minutes ~ " minutes" -%}
     {%- if not execute or relation is string -%}
-        {{ return("(select coalesce(max(" ~ column ~ "), " ~ epoch ~ ") from " ~ relation ~ ")") }}
+        {{ return("((select coalesce(max(" ~ column ~ "), " ~ epoch ~ ") from " ~ relation ~ ")" ~ lag ~ ")") }}
     {%- endif -%}
     {%- set newest = run_query(
         "select cast(max(" ~ column ~ ") as string) from " ~ relation
     ).columns[0].values()[0] -%}
-    {{ return(epoch if newest is none else "timestamp '" ~ newest ~ "'") }}
+    {{ return(epoch if newest is none else "(timestamp '" ~ newest ~ "'" ~ lag ~ ")") }}
 {%- endmacro %}
