@@ -200,9 +200,6 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     env = {**os.environ, **TEST_ENV, "DAP_STATE_DIR": str(state)}
     for name in (*SECRET_NAMES, *CALLER_SETTINGS):
         env.pop(name, None)  # the test platform's own generated secrets and defaults only
-    # The services are long-running JVMs (a Thrift Server builds the whole dbt project): they run
-    # with the production JIT, not the C1-only option that speeds up the suite's short processes.
-    env["DAP_JVM_OPTIONS"] = ""
     handle = Platform(env)
     handle.ctl("down", check=False)  # leftovers of an interrupted earlier run
     shutil.rmtree(TEST_DIR, ignore_errors=True)
