@@ -20,9 +20,9 @@
     {%- set relation = relation if relation is not none else this -%}
     {%- set epoch = "timestamp '1970-01-01 00:00:00'" -%}
     {%- set lag_minutes = var('ingest_commit_lag_minutes') -%}
-    {%- if lag_minutes is not number or lag_minutes < 0 -%}
+    {%- if lag_minutes is not integer or lag_minutes is boolean or lag_minutes < 0 -%}
         {{ exceptions.raise_compiler_error(
-            "var ingest_commit_lag_minutes must be a number of minutes >= 0, got " ~ lag_minutes
+            "var ingest_commit_lag_minutes must be a whole number of minutes >= 0, got " ~ lag_minutes
         ) }}
     {%- endif -%}
     {%- set lag = " - interval " ~ lag_minutes ~ " minutes" -%}
