@@ -417,12 +417,13 @@ def stream(
     try:
         settings = load_settings(state_dir=state_dir)
         sources = load_config(config, landing).select(source)
-        if any(s.stream.kind == "kafka" for s in sources):
+        kafka_sources = [s for s in sources if s.stream.kind == "kafka"]
+        if kafka_sources:
             from ingest.sources.kafka import refuse_compacted_topic
             from ingest.sources.kafka_jars import require_kafka_jars
 
             require_kafka_jars(settings.jars_dir)
-            for kafka_source in (s for s in sources if s.stream.kind == "kafka"):
+            for kafka_source in kafka_sources:
                 refuse_compacted_topic(kafka_source)
         report = _stream(
             sources, settings, stop, trigger_seconds=trigger_seconds, available_now=available_now

@@ -195,15 +195,12 @@ def compacted_topics(bootstrap: str, names: Iterable[str], timeout: float = 10.0
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import ConfigResource  # type: ignore[attr-defined]  # re-exported
 
-    admin = admin_client(bootstrap)
-    try:
-        existing = admin.list_topics(timeout=timeout).topics
-    except KafkaException as error:
-        raise _no_answer(bootstrap, error) from None
+    existing = list_topics(bootstrap, timeout)
     resources = [ConfigResource(ConfigResource.Type.TOPIC, name) for name in names if name in existing]
     if not resources:
         return {}
     compacted = {}
+    admin = admin_client(bootstrap)  # kept alive until the answers are in
     for resource, future in admin.describe_configs(resources, request_timeout=timeout).items():
         try:
             entries = future.result()
