@@ -222,28 +222,30 @@ def committed_files(
     return {**in_table, **mirrored}
 
 
-def column_map(spark: SparkSession, table_name: str) -> dict[Path, str]:
-    """original key path -> column, first mapping wins (a crash can repeat a row)."""
+def column_maps(spark: SparkSession, table_names: list[str]) -> dict[str, dict[Path, str]]:
+    """Per table: original key path -> column, first mapping wins (a crash can repeat a row).
+
+    One query for a source's main and child tables.
+    """
     rows = (
         spark.table(table("column_map"))
-        .where(F.col("table_name") == table_name)
+        .where(F.col("table_name").isin(table_names))
         .orderBy("first_seen_at", "column_name")
-        .select("path_json", "column_name")
+        .select("table_name", "path_json", "column_name")
         .collect()
     )
-    mapping: dict[Path, str] = {}
+    mappings: dict[str, dict[Path, str]] = {name: {} for name in table_names}
     for row in rows:
-        path = tuple(json.loads(row.path_json))
-        mapping.setdefault(path, row.column_name)
-    return mapping
+        mappings[row.table_name].setdefault(tuple(json.loads(row.path_json)), row.column_name)
+    return mappings
 
 
-def logged_changes(spark: SparkSession, table_name: str) -> set[tuple[str, str, str]]:
-    """(column, change, data type) already logged: a column may widen more than once."""
+def logged_changes(spark: SparkSession, table_names: list[str]) -> set[tuple[str, str, str, str]]:
+    """(table, column, change, data type) already logged: a column may widen more than once."""
     rows = (
         spark.table(table("schema_changes"))
-        .where(F.col("table_name") == table_name)
-        .select("column_name", "change", "data_type")
+        .where(F.col("table_name").isin(table_names))
+        .select("table_name", "column_name", "change", "data_type")
         .collect()
     )
-    return {(r.column_name, r.change, r.data_type) for r in rows}
+    return {(r.table_name, r.column_name, r.change, r.data_type) for r in rows}

@@ -266,12 +266,14 @@ def current_schema(spark: SparkSession, table: str) -> T.StructType | None:
     return spark.table(quote_table(table)).schema
 
 
-def plan_source(spark: SparkSession, source: SourceConfig, fields: list[FlatField]) -> TablePlan:
+def plan_source(
+    spark: SparkSession, source: SourceConfig, fields: list[FlatField], column_map: dict[Path, str]
+) -> TablePlan:
     return plan_table(
         source.table,
         apply_type_hints(fields, source.type_hints),
         current=current_schema(spark, source.table),
-        column_map=meta.column_map(spark, source.table),
+        column_map=column_map,
         policy=source.schema_policy,
     )
 
@@ -365,8 +367,8 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
         empty = spark.createDataFrame(
             [], "_source_file string, _source_line bigint, _raw string, _bad_reason string"
         )
-        return [Target(source.table, plan_source(spark, source, []), empty, {}, is_child=False)]
-    main_plan = plan_source(spark, source, batch.fields)
+        mapping = meta.column_maps(spark, [source.table])[source.table]
+        return [Target(source.table, plan_source(spark, source, [], mapping), empty, {}, is_child=False)]
     parent_date = event_date_column(
         batch.values, source.partition.key_path, source.partition.fallback, meta.now().date()
     )
@@ -380,13 +382,15 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
             replace(child, parsed=child.parsed.join(F.broadcast(parent_dates), "_source_file", "left"))
             for child in batch.routed
         ]
+    mappings = meta.column_maps(spark, [source.table] + [child.table for child in children + routed])
+    main_plan = plan_source(spark, source, batch.fields, mappings[source.table])
 
     def child_plan(child: ChildBatch) -> TablePlan:
         return plan_table(
             child.table,
             child.fields,
             current=current_schema(spark, child.table),
-            column_map=meta.column_map(spark, child.table),
+            column_map=mappings[child.table],
             policy=source.schema_policy,
             child=True,
         )
@@ -594,14 +598,23 @@ def _write_and_commit(
     try:
         counts: dict[tuple[str, str], int] = {}
         report.rows_rescued = 0
-        # One job: records per (outcome, file), and how many good ones carry rescued data.
+        # One job: records per (outcome, file), how many good ones carry rescued data, and which
+        # files give the main table's new (or widened) columns a value, for the schema-change log.
+        located = _columns_to_locate(main.plan)
         per_file = rows[main.table].groupBy(OUTCOME, "_source_file")
+        first_seen: dict[str, dict[str, str]] = {main.table: {}}
         for row in per_file.agg(
-            F.count(F.lit(1)).alias("n"), F.count(RESCUE_COLUMN).alias("rescued")
+            F.count(F.lit(1)).alias("n"),
+            F.count(RESCUE_COLUMN).alias("rescued"),
+            *[F.count(F.col(quote_identifier(c))).alias(f"_seen{i}") for i, c in enumerate(located)],
         ).collect():
             counts[(row[OUTCOME], row["_source_file"])] = row["n"]
             if row[OUTCOME] == "ok":
                 report.rows_rescued += row["rescued"]
+                for i, column in enumerate(located):
+                    if row[f"_seen{i}"]:
+                        seen = first_seen[main.table]
+                        seen[column] = min(seen.get(column, row["_source_file"]), row["_source_file"])
         for target in targets[1:]:  # routed children hold records of their own (ULog messages)
             if target.counted:
                 ok = rows[target.table].where(F.col(OUTCOME) == "ok")
@@ -624,8 +637,14 @@ def _write_and_commit(
             )
 
         progress(source.name, "ddl", "logging schema changes and applying DDL")
-        for target in targets:
-            _log_and_apply_ddl(spark, target.plan, _table_rows(rows[target.table]), run_id, ingested_at)
+        for target in targets[1:]:
+            first_seen[target.table] = _first_seen(
+                _table_rows(rows[target.table]), _columns_to_locate(target.plan)
+            )
+        plans = [t.plan for t in targets]
+        _log_schema_changes(spark, plans, first_seen, run_id, ingested_at)
+        for plan in plans:
+            _apply_ddl(spark, plan)
         fault.hit("after_ddl")
 
         progress(source.name, "commit", f"committing {len(new_files)} file(s)")
@@ -773,8 +792,13 @@ def _quarantine_rows(
     )
 
 
+def _columns_to_locate(plan: TablePlan) -> list[str]:
+    """The columns whose first file the schema-change log records: new ones and widened ones."""
+    return [c.column for c in plan.new_mappings if c.is_new_column] + [f.name for f in plan.widened]
+
+
 def _first_seen(rows: DataFrame, columns: list[str]) -> dict[str, str]:
-    """The first file (in file order) where each new column has a value."""
+    """The first file (in file order) where each of ``columns`` has a value."""
     if not columns:
         return {}
     row = rows.agg(
@@ -783,21 +807,18 @@ def _first_seen(rows: DataFrame, columns: list[str]) -> dict[str, str]:
             for c in columns
         ]
     ).first()
-    return {c: row[c] for c in columns} if row else {}
+    return {c: row[c] for c in columns if row[c] is not None} if row else {}
 
 
-def _log_and_apply_ddl(
-    spark: SparkSession, plan: TablePlan, rows: DataFrame, run_id: str, at: datetime
+def _log_schema_changes(
+    spark: SparkSession,
+    plans: list[TablePlan],
+    first_seen: dict[str, dict[str, str]],
+    run_id: str,
+    at: datetime,
 ) -> None:
-    """Log the column map and schema changes, then apply the DDL under the table's commit lock.
-
-    Logged first: a crash between the log and the DDL leaves a logged change the next run applies
-    (it plans against the table, finds the column missing, and adds it).
-    """
-    if plan.exists and not plan.ddl and not plan.new_mappings:
-        return  # nothing to log or apply (most micro-batches): no metastore round trip, no lock
-    new_columns = [c.column for c in plan.new_mappings if c.is_new_column]
-    first = _first_seen(rows, new_columns + [f.name for f in plan.widened])
+    """Log the new column mappings and schema changes of a source's tables: one append to each
+    log for all of them (every append is an Iceberg commit), before any DDL is applied."""
     meta.append(
         spark,
         "column_map",
@@ -809,14 +830,17 @@ def _log_and_apply_ddl(
                 "path_json": json.dumps(list(c.field.path), ensure_ascii=False),
                 "data_type": c.table_type.simpleString(),
                 "first_run_id": run_id,
-                "first_source_file": first.get(c.column),
+                "first_source_file": first_seen[plan.table].get(c.column),
                 "first_seen_at": at,
             }
+            for plan in plans
             for c in plan.new_mappings
         ],
     )
-    logged = meta.logged_changes(spark, plan.table)
-    ddl_text = "\n".join(plan.ddl)
+    changed = [plan for plan in plans if plan.changes]
+    if not changed:
+        return
+    logged = meta.logged_changes(spark, [plan.table for plan in changed])
     meta.append(
         spark,
         "schema_changes",
@@ -828,14 +852,25 @@ def _log_and_apply_ddl(
                 "data_type": c.data_type,
                 "change": c.change,
                 "original_path": c.original_path,
-                "ddl": ddl_text,
-                "source_file": first.get(c.column),
+                "ddl": "\n".join(plan.ddl),
+                "source_file": first_seen[plan.table].get(c.column),
                 "changed_at": at,
             }
+            for plan in changed
             for c in plan.changes
-            if (c.column, c.change, c.data_type) not in logged
+            if (c.table, c.column, c.change, c.data_type) not in logged
         ],
     )
+
+
+def _apply_ddl(spark: SparkSession, plan: TablePlan) -> None:
+    """Apply a table's DDL under its commit lock, after the changes were logged.
+
+    Logged first: a crash between the log and the DDL leaves a logged change the next run applies
+    (it plans against the table, finds the column missing, and adds it).
+    """
+    if plan.exists and not plan.ddl and not plan.new_mappings:
+        return  # nothing to apply (most micro-batches): no metastore round trip, no lock
     database = plan.table.split(".", 1)[0]
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}")
     with commit_lock(spark, plan.table):  # a concurrent run may have added the same columns

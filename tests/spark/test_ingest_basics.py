@@ -304,6 +304,42 @@ def test_schema_drift_day_three_adds_a_column_and_old_days_read_null(spark: Any,
     assert "ALTER TABLE `basics`.`drift` ADD COLUMNS" in change.ddl
 
 
+def test_the_schema_logs_name_the_first_file_with_each_new_column_of_every_table(
+    spark: Any, tmp_path: Path
+) -> None:
+    """One run into a new table and its exploded child: each column is logged once in
+    ``schema_changes`` and ``column_map``, with the first file (in file order) holding a value."""
+    landing = tmp_path / "first_seen"
+    write(landing / "a.jsonl", jsonl({"id": "a1", "items": [{"k": 1}]}, {"id": "a2"}))
+    write(landing / "b.jsonl", jsonl({"id": "b1", "fw": "1.0", "items": [{"k": 2, "extra": "x"}]}))
+    write(landing / "c.jsonl", jsonl({"id": "c1", "fw": "1.1", "items": [{"extra": "y"}]}))
+    table, child = "basics.first_seen", "basics.first_seen__items"
+    ingest(spark, landing, table, arrays={"explode": ["items"]})
+
+    logged = spark.sql(
+        "select table_name, column_name, source_file from ingest_meta.schema_changes "
+        f"where table_name in ('{table}', '{child}') and change = 'add_column'"
+    ).collect()
+    keys = [(r.table_name, r.column_name) for r in logged]
+    assert len(keys) == len(set(keys))  # each column once
+    changes = {(r.table_name, r.column_name): Path(r.source_file).name for r in logged}
+    mapped = {
+        (r.table_name, r.column_name): Path(r.first_source_file).name
+        for r in spark.sql(
+            "select table_name, column_name, first_source_file from ingest_meta.column_map "
+            f"where table_name in ('{table}', '{child}')"
+        ).collect()
+    }
+    wanted = {
+        (table, "id"): "a.jsonl",
+        (table, "fw"): "b.jsonl",
+        (child, "k"): "a.jsonl",
+        (child, "extra"): "b.jsonl",
+    }
+    assert {key: changes.get(key) for key in wanted} == wanted
+    assert {key: mapped.get(key) for key in wanted} == wanted
+
+
 # ---------------------------------------------------------------------------------------------
 # manifest
 
