@@ -2,7 +2,8 @@
 (and ``broker`` and ``collect``, the real-time path, in ``ingest.cli_stream``).
 
 Only this module draws (rich progress and tables) and sets logging handlers. Exit codes:
-0 success, 1 a source failed, 2 bad config or option, 3 unreadable input, 4 bad state.
+0 success, 1 a source failed, 2 bad config or option, 3 unreadable input, 4 bad state, 5 a service
+could not be started or reached.
 Everything that comes from data (file names, table names, error text) is escaped before rich
 renders it, so square brackets are printed, not read as markup.
 """

@@ -15,10 +15,11 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 DISTRIBUTION = "device-analytics-ingest"
-HELP = """Land raw JSON and CSV files as flattened, partitioned Parquet tables, exactly once.
+HELP = """Land device data as flattened, partitioned Iceberg tables, exactly once.
 
-Each run reads the new files of the sources in a config file (ingest.yml), flattens nested keys
-into columns, adds the new columns to the tables, quarantines records it cannot parse and records
+Each run reads the new files of the sources in a config file (ingest.yml): JSON and CSV, GoPro
+and PX4 binary logs, files pulled from REST, FTP, SFTP or S3 (run --pull); ingest stream reads
+a Kafka topic or new landing files continuously. It flattens nested keys into columns, adds the new columns to the tables, quarantines records it cannot parse and records
 every file and schema change in the ingest_meta tables.
 
 Example: write the sample landing data, then ingest it into the raw tables
@@ -26,7 +27,8 @@ Example: write the sample landing data, then ingest it into the raw tables
     ingest generate --landing /tmp/landing
     DAP_LANDING=/tmp/landing ingest run --config ingest.yml
 
-Exit codes: 0 success, 1 a source failed, 2 bad config or option, 3 unreadable input, 4 bad state.
+Exit codes: 0 success, 1 a source failed, 2 bad config or option, 3 unreadable input, 4 bad state,
+5 a service (the Kafka broker, the collector's port) could not be started or reached.
 """
 
 # typer 0.29 validates option values with pydantic and shows pydantic's "Value error, " prefix in

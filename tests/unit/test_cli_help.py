@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 from ingest.cli import app
 
 TERMINAL = {"COLUMNS": "200", "NO_COLOR": "1"}
-COMMANDS = ["run", "pull", "plan", "load", "status", "compact", "rollback", "generate"]
+COMMANDS = ["run", "stream", "pull", "plan", "load", "status", "compact", "rollback", "collect", "generate"]
 
 
 def invoke(*args: str) -> Result:
@@ -21,13 +21,12 @@ def invoke(*args: str) -> Result:
 def test_top_level_help_says_what_the_tool_does_with_an_example() -> None:
     result = invoke("--help")
     assert result.exit_code == 0
-    assert (
-        "Land raw JSON and CSV files as flattened, partitioned Parquet tables, exactly once." in result.stdout
-    )
+    assert "Land device data as flattened, partitioned Iceberg tables, exactly once." in result.stdout
     assert "Example: write the sample landing data, then ingest it into the raw tables" in result.stdout
     assert "ingest generate --landing /tmp/landing" in result.stdout
     assert "DAP_LANDING=/tmp/landing ingest run --config ingest.yml" in result.stdout
     assert "Exit codes: 0 success, 1 a source failed, 2 bad config or option" in result.stdout
+    assert "5 a service (the Kafka broker, the collector's port)" in result.stdout
     assert "Only this module draws" not in result.stdout  # not the module's docstring
     for command in COMMANDS:
         assert f" {command} " in result.stdout
@@ -35,7 +34,7 @@ def test_top_level_help_says_what_the_tool_does_with_an_example() -> None:
 
 def test_no_arguments_shows_the_help() -> None:
     result = invoke()
-    assert "Usage:" in result.stdout and "Land raw JSON and CSV files" in result.stdout
+    assert "Usage:" in result.stdout and "Land device data" in result.stdout
 
 
 def test_version_comes_from_the_package_metadata() -> None:
