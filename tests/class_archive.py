@@ -67,8 +67,11 @@ for statement in (
     "SELECT count(*) FROM raw.ev__tags",
 ):
     spark.sql(statement).collect()
-# No spark.stop(): it kills the JVM, which writes the archive only when it exits by itself
-# (here, when this process ends).
+# The JVM writes the archive as it exits by itself, which it does when its stdin closes (not on
+# spark.stop(), which kills it). Close it and wait: the archive is whole when this process ends.
+jvm = spark.sparkContext._gateway.proc
+jvm.stdin.close()
+sys.exit(0 if jvm.wait(timeout=300) == 0 else 1)
 """
 
 
@@ -122,7 +125,7 @@ def ensure_archive(cache_dir: Path, jars_dir: Path, jvm_options: str, env: dict[
                     timeout=600,
                     check=False,
                 )
-            if result.returncode != 0 or not partial.exists():
+            if result.returncode != 0 or not partial.exists() or not partial.stat().st_size:
                 print(f"class archive not made (exit {result.returncode}); see {log}", file=sys.stderr)
                 return None
             partial.rename(archive)

@@ -35,7 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     from tests.class_archive import archive_options, ensure_archive
 
-    cache = Path(os.environ.get("DAP_STATE_DIR") or ROOT / ".state") / "cds"
+    cache = Path(os.environ.get("DAP_STATE_DIR") or ROOT / ".state").resolve() / "cds"
     archive = ensure_archive(cache, Path(JARS_DIR), options, dict(os.environ))
     if archive is not None:
         os.environ["DAP_JVM_OPTIONS"] = f"{options} {archive_options(archive)}"
