@@ -19,8 +19,9 @@ HELP = """Land device data as flattened, partitioned Iceberg tables, exactly onc
 
 Each run reads the new files of the sources in a config file (ingest.yml): JSON and CSV, GoPro
 and PX4 binary logs, files pulled from REST, FTP, SFTP or S3 (run --pull); ingest stream reads
-a Kafka topic or new landing files continuously. It flattens nested keys into columns, adds the new columns to the tables, quarantines records it cannot parse and records
-every file and schema change in the ingest_meta tables.
+a Kafka topic or new landing files continuously. It flattens nested keys into columns, adds the
+new columns to the tables, quarantines records it cannot parse and records every file and schema
+change in the ingest_meta tables.
 
 Example: write the sample landing data, then ingest it into the raw tables
 
