@@ -602,7 +602,8 @@ def _write_and_commit(
         # files give the main table's new (or widened) columns a value, for the schema-change log.
         located = _columns_to_locate(main.plan)
         per_file = rows[main.table].groupBy(OUTCOME, "_source_file")
-        first_seen: dict[str, dict[str, str]] = {main.table: {}}
+        seen: dict[str, str] = {}
+        first_seen = {main.table: seen}
         for row in per_file.agg(
             F.count(F.lit(1)).alias("n"),
             F.count(RESCUE_COLUMN).alias("rescued"),
@@ -613,7 +614,6 @@ def _write_and_commit(
                 report.rows_rescued += row["rescued"]
                 for i, column in enumerate(located):
                     if row[f"_seen{i}"]:
-                        seen = first_seen[main.table]
                         seen[column] = min(seen.get(column, row["_source_file"]), row["_source_file"])
         for target in targets[1:]:  # routed children hold records of their own (ULog messages)
             if target.counted:

@@ -12,7 +12,8 @@ fingerprint of both (the JDK's version, pyspark's jars, the pinned jars); it is 
 ``.state/cds`` and reused by later runs. A JVM with another class path (the platform's services
 and executors) cannot use it and goes on without it; ``-Xlog:cds*=off`` keeps the JVM from saying
 so on stdout, where a CLI's ``--json`` output goes. Making the archive costs one small ingest run
-(about 20 s); if it fails, the suite runs without it and says so in its header.
+(about a minute); if it fails, the suite runs without it, says so on stderr, and its header shows
+the JVM options without the archive.
 """
 
 from __future__ import annotations
