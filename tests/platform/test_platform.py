@@ -575,10 +575,10 @@ def test_sigkill_a_worker_during_dbt_build_gives_one_clean_result(
     completes through task retry, or fails clearly and the rerun succeeds; either way every model
     holds what a clean build of the same data holds (incremental models merged exactly once).
 
-    The build writes: it builds the models of the camera and drone chains (staging views, six
-    incremental models, two table marts). The data tests only read, and the previous test's full
-    build ran them on these tables; the other models are built the same ways (they would double
-    this test's time, for no other kind of write)."""
+    The build writes: it builds the models of the camera and drone chains (two staging views
+    and seven incremental models, the two marts among them). The data tests only read, and the
+    previous test's full build ran them on these tables; the other models are built the same
+    ways (they would double this test's time, for no other kind of write)."""
     modelled = [t for t in _iceberg_tables(platform) if t.split(".")[0] in ("marts", "intermediate")]
     assert SESSIONS_MART in modelled  # built, clean, by the previous test
     clean = _table_checksums(platform, modelled)
