@@ -117,8 +117,8 @@ def table_metadata(spark: SparkSession, table: str) -> dict[str, Any]:
     """The table's current Iceberg metadata (the metadata file's JSON), refreshed from the catalog.
 
     Read in the driver's JVM, in one call: a query of the ``snapshots`` and ``history`` metadata
-    tables is a Spark job, and a run checks its tables' commits several times per source
-    (0.3-0.5 s a query against milliseconds, measured on the suite's JVM options).
+    tables is a Spark job, and a run checks its tables' commits several times per source (about
+    0.7 s a query against 0.03 s, measured on a small table; bench/RESULTS.md).
     """
     name = quote_table(table)
     spark.sql(f"REFRESH TABLE {name}")  # the catalog caches tables: another process may have committed
