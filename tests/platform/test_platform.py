@@ -587,7 +587,7 @@ def test_sigkill_a_worker_during_dbt_build_gives_one_clean_result(
         time.sleep(0.5)  # the Thrift Server has an executor on each worker
     assert _app_cores(platform, "dap-thrift-server") >= 2, platform.cluster()["activeapps"]
     writes_only = (
-        *("--select", f"+{SESSIONS_MART.split('.')[1]}", "+fct_flights"),
+        *("--select", "+fct_recording_sessions", "+fct_flights"),  # the camera and drone chains
         *("--exclude", "resource_type:test", "resource_type:unit_test"),
     )
     build = subprocess.Popen(
