@@ -17,8 +17,10 @@
       * a close event with nothing open is ignored
 
     Output columns: the partition column, start_event_id, end_event_id, start_value, end_value
-    (values of `value_column`), end_reason, partition_last_value. `timeout_hours` needs a
-    timestamp `value_column`.
+    (values of `value_column`), end_reason, partition_last_value; with `carry_columns`, also
+    start_event and end_event: structs of those columns of the start and the end event (NULL
+    where there is none), so a caller needs no join back to the events for them. `timeout_hours`
+    needs a timestamp `value_column`.
 -#}
 {% macro pair_events(
     relation,
@@ -32,7 +34,8 @@
     close_types={},
     stop_reason='stopped',
     emit_orphan_stops=true,
-    timeout_hours=none
+    timeout_hours=none,
+    carry_columns=[]
 ) -%}
     {%- for name, argument in [('start_types', start_types), ('stop_types', stop_types), ('order_by', order_by)] -%}
         {%- if argument is string or argument | length == 0 -%}
@@ -44,6 +47,17 @@
     {%- if close_types is not mapping -%}
         {{ exceptions.raise_compiler_error(
             "pair_events: `close_types` maps an event type to its end_reason, got " ~ close_types
+        ) }}
+    {%- endif -%}
+    {%- if carry_columns is string -%}
+        {{ exceptions.raise_compiler_error(
+            "pair_events: `carry_columns` must be a list of column names, got " ~ carry_columns
+        ) }}
+    {%- endif -%}
+    {%- set both = start_types | select('in', stop_types) | list -%}
+    {%- if both -%}
+        {{ exceptions.raise_compiler_error(
+            "pair_events: an event type cannot both start and stop an interval: " ~ both | join(', ')
         ) }}
     {%- endif -%}
     {%- set relevant_types = start_types + stop_types + (close_types.keys() | list) -%}
@@ -61,6 +75,13 @@
             {% for expression in order_by %}
             {{ expression }} as pairing_order_{{ loop.index }},
             {% endfor %}
+            {% if carry_columns %}
+            named_struct(
+                {% for column in carry_columns %}
+                '{{ column }}', {{ column }}{{ "," if not loop.last }}
+                {% endfor %}
+            ) as pairing_carried,
+            {% endif %}
             max({{ value_column }}) over (partition by {{ partition_by }}) as partition_last_value
         from {{ relation }}
     ),
@@ -77,6 +98,9 @@
             lead(pairing_event_type) over pairing_window as next_event_type,
             lead(pairing_event_id) over pairing_window as next_event_id,
             lead(pairing_value) over pairing_window as next_value,
+            {% if carry_columns %}
+            lead(pairing_carried) over pairing_window as next_carried,
+            {% endif %}
             lag(pairing_event_type) over pairing_window as previous_event_type
         from pairing_relevant_events
         window pairing_window as (
@@ -88,13 +112,18 @@
         )
     ),
 
-    pairing_from_starts as (
+    {# One select over the neighbours for both kinds of row (a start's interval, an orphan
+        stop): Spark inlines a CTE at every place it is read when it builds a model, so a second
+        reader would copy the whole chain above, and the caller's, into the plan again. #}
+    {%- set is_start = "pairing_event_type in (" ~ start_list ~ ")" %}
+    pairing_intervals as (
         select
             {{ partition_by }},
-            pairing_event_id as start_event_id,
-            next_event_id as end_event_id,
-            pairing_value as start_value,
+            case when {{ is_start }} then pairing_event_id end as start_event_id,
+            case when {{ is_start }} then next_event_id else pairing_event_id end as end_event_id,
+            case when {{ is_start }} then pairing_value end as start_value,
             case
+                when not {{ is_start }} then pairing_value
                 when next_event_type is not null then next_value
                 {% if timeout_hours is not none %}
                 when
@@ -104,6 +133,7 @@
                 {% endif %}
             end as end_value,
             case
+                when not {{ is_start }} then 'orphan_stop'
                 when next_event_type in ({{ start_list }}) then 'restarted'
                 when next_event_type in ({{ stop_list }}) then '{{ stop_reason }}'
                 {% for close_type, reason in close_types.items() %}
@@ -117,33 +147,23 @@
                 {% endif %}
                 else 'open'
             end as end_reason,
-            partition_last_value
-        from pairing_neighbours
-        where pairing_event_type in ({{ start_list }})
-    ){% if emit_orphan_stops %},
-
-    pairing_orphan_stops as (
-        select
-            {{ partition_by }},
-            cast(null as string) as start_event_id,
-            pairing_event_id as end_event_id,
-            null as start_value,
-            pairing_value as end_value,
-            'orphan_stop' as end_reason,
-            partition_last_value
+            partition_last_value{% if carry_columns %},
+            case when {{ is_start }} then pairing_carried end as start_event,
+            case when {{ is_start }} then next_carried else pairing_carried end as end_event
+            {%- endif %}
         from pairing_neighbours
         where
-            pairing_event_type in ({{ stop_list }})
-            and (
-                previous_event_type is null
-                or previous_event_type not in ({{ start_list }})
+            {{ is_start }}
+            {% if emit_orphan_stops %}
+            or (
+                pairing_event_type in ({{ stop_list }})
+                and (
+                    previous_event_type is null
+                    or previous_event_type not in ({{ start_list }})
+                )
             )
+            {% endif %}
     )
-    {% endif %}
 
-    select * from pairing_from_starts
-    {% if emit_orphan_stops %}
-    union all
-    select * from pairing_orphan_stops
-    {% endif %}
+    select * from pairing_intervals
 {%- endmacro %}

@@ -49,31 +49,40 @@
         group by cut_events.{{ partition_by }}
     ),
 
-    cut_open_intervals as (
+    {# cut_new_events is read once (a left join, then one aggregate): Spark inlines a CTE
+        wherever it is read when it builds a model, and a second reader doubles the plan. #}
+    cut_open_starts as (
         select
             cut_new_events.cut_partition,
-            min(named_struct(
+            cut_new_events.window_start,
+            case when cut_intervals.{{ partition_by }} is not null then named_struct(
                 'started_at', cut_intervals.{{ start_column }},
                 'start_event_id', cut_intervals.{{ start_id_column }}
-            )) as first_open
-        from {{ intervals }} as cut_intervals
-        inner join cut_new_events
-            on cut_intervals.{{ partition_by }} = cut_new_events.cut_partition
-        where
-            cut_intervals.{{ start_column }} < cut_new_events.window_start
-            and (
-                cut_intervals.{{ end_column }} is null
-                or cut_intervals.{{ end_column }} >= cut_new_events.window_start
-                or cut_intervals.end_reason in ({% for reason in open_reasons %}{{ string_literal(reason) }}{{ ", " if not loop.last }}{% endfor %})
-            )
-        group by cut_new_events.cut_partition
+            ) end as open_start
+        from cut_new_events
+        left join {{ intervals }} as cut_intervals
+            on
+                cut_intervals.{{ partition_by }} = cut_new_events.cut_partition
+                and cut_intervals.{{ start_column }} < cut_new_events.window_start
+                and (
+                    cut_intervals.{{ end_column }} is null
+                    or cut_intervals.{{ end_column }} >= cut_new_events.window_start
+                    or cut_intervals.end_reason in ({% for reason in open_reasons %}{{ string_literal(reason) }}{{ ", " if not loop.last }}{% endfor %})
+                )
+    ),
+
+    cut_first_open as (
+        select
+            cut_partition,
+            window_start,
+            min(open_start) as first_open
+        from cut_open_starts
+        group by cut_partition, window_start
     )
 
     select
-        cut_new_events.cut_partition as {{ partition_by }},
-        coalesce(cut_open_intervals.first_open.started_at, cut_new_events.window_start) as cut_at,
-        coalesce(cut_open_intervals.first_open.start_event_id, '') as cut_event_id
-    from cut_new_events
-    left join cut_open_intervals
-        on cut_new_events.cut_partition = cut_open_intervals.cut_partition
+        cut_partition as {{ partition_by }},
+        coalesce(first_open.started_at, window_start) as cut_at,
+        coalesce(first_open.start_event_id, '') as cut_event_id
+    from cut_first_open
 {%- endmacro %}

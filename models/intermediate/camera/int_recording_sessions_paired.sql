@@ -20,6 +20,11 @@
     'record_resolution', 'record_fps', 'device_last_event_at', '_ingested_at',
     '_last_ingested_at',
 ] %}
+{#- The columns of a session's start and end events it takes, carried through the pairing. #}
+{%- set carried = [
+    'device_model', 'firmware_version', 'record_mode', 'record_resolution', 'record_fps',
+    '_ingested_at', 'device_last_ingested_at',
+] %}
 
 with
 
@@ -61,9 +66,19 @@ events as (
 ),
 {%- endif %}
 
+{# Every CTE below is read once: Spark inlines a CTE wherever it is read when it builds a
+    model, so a second reader of `events` (a join back for the start's and end's columns) would
+    copy its whole plan, the cuts included, into the statement again. #}
+events_with_watermark as (
+    select
+        *,
+        max(_last_ingested_at) over (partition by device_serial) as device_last_ingested_at
+    from events
+),
+
 paired as (
     {{ pair_events(
-        relation='events',
+        relation='events_with_watermark',
         partition_by='device_serial',
         order_by=['event_at', 'camera_event_id'],
         event_type_column='event_type',
@@ -75,15 +90,8 @@ paired as (
         stop_reason='stopped',
         emit_orphan_stops=true,
         timeout_hours=var('session_timeout_hours'),
+        carry_columns=carried,
     ) }}
-),
-
-device_watermarks as (
-    select
-        device_serial,
-        max(_last_ingested_at) as last_ingested_at
-    from events
-    group by device_serial
 ),
 
 sessions as (
@@ -103,21 +111,17 @@ sessions as (
             (unix_millis(paired.end_value) - unix_millis(paired.start_value)) / 1000
             as decimal(12, 3)
         ) as duration_s,
-        coalesce(start_events.device_model, end_events.device_model) as device_model,
-        coalesce(start_events.firmware_version, end_events.firmware_version) as firmware_version,
-        start_events.record_mode,
-        start_events.record_resolution,
-        start_events.record_fps,
+        coalesce(paired.start_event.device_model, paired.end_event.device_model) as device_model,
+        coalesce(paired.start_event.firmware_version, paired.end_event.firmware_version) as firmware_version,
+        paired.start_event.record_mode,
+        paired.start_event.record_resolution,
+        paired.start_event.record_fps,
         paired.partition_last_value as device_last_event_at,
-        greatest(start_events._ingested_at, end_events._ingested_at) as _ingested_at,
-        device_watermarks.last_ingested_at as _last_ingested_at
+        greatest(paired.start_event._ingested_at, paired.end_event._ingested_at) as _ingested_at,
+        coalesce(
+            paired.start_event.device_last_ingested_at, paired.end_event.device_last_ingested_at
+        ) as _last_ingested_at
     from paired
-    left join events as start_events
-        on paired.start_event_id = start_events.camera_event_id
-    left join events as end_events
-        on paired.end_event_id = end_events.camera_event_id
-    left join device_watermarks
-        on paired.device_serial = device_watermarks.device_serial
 ),
 
 {% if is_incremental() -%}
@@ -162,26 +166,45 @@ sessions_to_write as (
     from kept_sessions
 ),
 
-affected_dates as (
-    select session_date from sessions_to_write
+{# A replaced date that is left with no session still gets one row, all NULL but its
+    session_date, so the partition is overwritten (emptied); sessions_to_write is read once. #}
+rows_and_emptied_dates as (
+    select
+        {%- for column in session_columns %}
+        {{ column }},
+        {%- endfor %}
+        session_date,
+        true as is_session
+    from sessions_to_write
 
-    union
+    union all
 
-    select existing_sessions.session_date
+    select distinct
+        {%- for column in session_columns %}
+        null as {{ column }},
+        {%- endfor %}
+        existing_sessions.session_date,
+        false as is_session
     from existing_sessions
     cross join replace_from
     where existing_sessions.session_date >= replace_from.session_date
 ),
 
+rows_by_date as (
+    select
+        *,
+        bool_or(is_session) over (partition by session_date) as date_has_session
+    from rows_and_emptied_dates
+),
+
 final as (
     select
         {%- for column in session_columns %}
-        sessions_to_write.{{ column }},
+        {{ column }},
         {%- endfor %}
-        affected_dates.session_date
-    from affected_dates
-    left join sessions_to_write
-        on affected_dates.session_date = sessions_to_write.session_date
+        session_date
+    from rows_by_date
+    where is_session or not date_has_session
 )
 {%- else -%}
 final as (
