@@ -248,8 +248,6 @@ def hadoop_s3a_conf(config: PlatformConfig, scratch_dir: Path) -> dict[str, str]
     if config.s3_endpoint is not None:
         conf["fs.s3a.endpoint"] = config.s3_endpoint
         conf["fs.s3a.connection.ssl.enabled"] = str(config.s3_endpoint.startswith("https")).lower()
-    # The local platform: keys from the environment only (no instance-metadata probing).
-    # Elsewhere the SDK's full default chain: environment, web identity, profile, container/instance role.
     # The local platform: keys from the environment, else the identity's profile in the generated
     # credentials file (AWS_CREDENTIAL_PROFILES_FILE + AWS_PROFILE); no instance-metadata probing.
     # Elsewhere the SDK's full default chain: environment, web identity, profile, container/instance role.
