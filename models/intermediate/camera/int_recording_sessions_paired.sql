@@ -66,9 +66,9 @@ events as (
 ),
 {%- endif %}
 
-{# Every CTE below is read once: Spark inlines a CTE wherever it is read when it builds a
-    model, so a second reader of `events` (a join back for the start's and end's columns) would
-    copy its whole plan, the cuts included, into the statement again. #}
+{# `events` is read once (the pairing carries the start's and end's columns, the watermark is
+    a window): Spark inlines a CTE wherever it is read when it builds a model, so each extra
+    reader would copy the events' whole plan, the cuts included, into the statement again. #}
 events_with_watermark as (
     select
         *,
