@@ -3,8 +3,8 @@
     Iceberg, see macros/incremental/get_insert_overwrite_sql.sql). Only the cameras with new
     events are re-paired, each from its cut (macros/incremental/pairing_cuts.sql), which gives
     what pairing the whole history gives. Every date from the earliest cut on is replaced: the
-    re-paired sessions, the other sessions of those dates kept as they were, and a date spine
-    left-joined so a date left with no session is emptied (see _camera__models.yml).
+    re-paired sessions, the other sessions of those dates kept as they were, and one all-NULL
+    row for a date left with no session, so it is emptied (see _camera__models.yml).
 -#}
 {{ config(
     materialized='incremental',
@@ -21,10 +21,8 @@
     '_last_ingested_at',
 ] %}
 {#- The columns of a session's start and end events it takes, carried through the pairing. #}
-{%- set carried = [
-    'device_model', 'firmware_version', 'record_mode', 'record_resolution', 'record_fps',
-    '_ingested_at', 'device_last_ingested_at',
-] %}
+{%- set carried = ['device_model', 'firmware_version', 'record_mode', 'record_resolution', 'record_fps',
+    '_ingested_at', 'device_last_ingested_at'] %}
 
 with
 
@@ -148,41 +146,27 @@ kept_sessions as (
         )
 ),
 
-sessions_to_write as (
+{# The rows to write: the re-paired sessions, the kept ones, and for a replaced date left with
+    no session one row, all NULL but its session_date, so the partition is overwritten (emptied). #}
+rows_and_emptied_dates as (
     select
-        {%- for column in session_columns %}
-        {{ column }},
-        {%- endfor %}
-        session_date
+        {{ session_columns | join(',\n        ') }},
+        session_date,
+        true as is_session
     from sessions
 
     union all
 
     select
-        {%- for column in session_columns %}
-        {{ column }},
-        {%- endfor %}
-        session_date
-    from kept_sessions
-),
-
-{# A replaced date that is left with no session still gets one row, all NULL but its
-    session_date, so the partition is overwritten (emptied); sessions_to_write is read once. #}
-rows_and_emptied_dates as (
-    select
-        {%- for column in session_columns %}
-        {{ column }},
-        {%- endfor %}
+        {{ session_columns | join(',\n        ') }},
         session_date,
         true as is_session
-    from sessions_to_write
+    from kept_sessions
 
     union all
 
     select distinct
-        {%- for column in session_columns %}
-        null as {{ column }},
-        {%- endfor %}
+        null as {{ session_columns | join(',\n        null as ') }},
         existing_sessions.session_date,
         false as is_session
     from existing_sessions
@@ -199,9 +183,7 @@ rows_by_date as (
 
 final as (
     select
-        {%- for column in session_columns %}
-        {{ column }},
-        {%- endfor %}
+        {{ session_columns | join(',\n        ') }},
         session_date
     from rows_by_date
     where is_session or not date_has_session
