@@ -101,7 +101,8 @@
             {% if carry_columns %}
             lead(pairing_carried) over pairing_window as next_carried,
             {% endif %}
-            lag(pairing_event_type) over pairing_window as previous_event_type
+            lag(pairing_event_type) over pairing_window as previous_event_type,
+            pairing_event_type in ({{ start_list }}) as pairing_is_start
         from pairing_relevant_events
         window pairing_window as (
             partition by {{ partition_by }}
@@ -115,15 +116,14 @@
     {# One select over the neighbours for both kinds of row (a start's interval, an orphan
         stop): Spark inlines a CTE at every place it is read when it builds a model, so a second
         reader would copy the whole chain above, and the caller's, into the plan again. #}
-    {%- set is_start = "pairing_event_type in (" ~ start_list ~ ")" %}
     pairing_intervals as (
         select
             {{ partition_by }},
-            case when {{ is_start }} then pairing_event_id end as start_event_id,
-            case when {{ is_start }} then next_event_id else pairing_event_id end as end_event_id,
-            case when {{ is_start }} then pairing_value end as start_value,
+            case when pairing_is_start then pairing_event_id end as start_event_id,
+            case when pairing_is_start then next_event_id else pairing_event_id end as end_event_id,
+            case when pairing_is_start then pairing_value end as start_value,
             case
-                when not {{ is_start }} then pairing_value
+                when not pairing_is_start then pairing_value
                 when next_event_type is not null then next_value
                 {% if timeout_hours is not none %}
                 when
@@ -133,7 +133,7 @@
                 {% endif %}
             end as end_value,
             case
-                when not {{ is_start }} then 'orphan_stop'
+                when not pairing_is_start then 'orphan_stop'
                 when next_event_type in ({{ start_list }}) then 'restarted'
                 when next_event_type in ({{ stop_list }}) then '{{ stop_reason }}'
                 {% for close_type, reason in close_types.items() %}
@@ -148,12 +148,12 @@
                 else 'open'
             end as end_reason,
             partition_last_value{% if carry_columns %},
-            case when {{ is_start }} then pairing_carried end as start_event,
-            case when {{ is_start }} then next_carried else pairing_carried end as end_event
+            case when pairing_is_start then pairing_carried end as start_event,
+            case when pairing_is_start then next_carried else pairing_carried end as end_event
             {%- endif %}
         from pairing_neighbours
         where
-            {{ is_start }}
+            pairing_is_start
             {% if emit_orphan_stops %}
             or (
                 pairing_event_type in ({{ stop_list }})
