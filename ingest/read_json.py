@@ -33,9 +33,37 @@ from ingest.storage import jvm
 RECORD_COLUMNS = ("_source_file", "_source_line", "_raw")
 
 
+# What ``\s`` matches in a Java regex: the whitespace JSON allows and a few more.
+_WHITESPACE = " \t\n\x0b\f\r"
+
+
+def _edge_is_blank(text: Column, at_start: bool = True, at_end: bool = True) -> Column:
+    """Does ``text`` start (or end) with whitespace? Byte comparisons, no copy of the text."""
+    found = F.lit(False)
+    for char in _WHITESPACE:
+        found = found | (text.startswith(char) if at_start else F.lit(False))
+        found = found | (text.endswith(char) if at_end else F.lit(False))
+    return found
+
+
 def _strip(text: Column) -> Column:
-    """Remove leading and trailing whitespace of any kind (``trim`` only removes spaces)."""
-    return F.regexp_replace(text, r"^\s+|\s+$", "")
+    """Remove leading and trailing whitespace of any kind (``trim`` only removes spaces).
+
+    ``text`` should be a column, not an expression: the tests read it a dozen times. Most records
+    have no whitespace at their ends, and ``btrim`` with a set of characters allocates two
+    arrays as long as the text, so it only runs on those that do.
+    """
+    return F.when(_edge_is_blank(text), F.btrim(text, F.lit(_WHITESPACE))).otherwise(text)
+
+
+def _is_blank(text: Column) -> Column:
+    """Is ``text`` empty or only whitespace? (A column, read seven times.)"""
+    return (text == "") | (_edge_is_blank(text, at_end=False) & (F.btrim(text, F.lit(_WHITESPACE)) == ""))
+
+
+def _without_bom(text: Column) -> Column:
+    """The text without a leading byte order mark (one U+FEFF)."""
+    return F.when(text.startswith("\ufeff"), F.substring(text, 2, 1 << 30)).otherwise(text)
 
 
 def source_file_column() -> Column:
@@ -60,14 +88,14 @@ def read_json_records(spark: SparkSession, uris: list[str]) -> DataFrame:
             F.regexp_replace("value", "\r$", "").alias("value"),
         )
     )
-    whole, first_lines = _plan_splits(lines)
+    whole, first_lines = _plan_splits(spark, lines)
     records = lines.join(
         F.broadcast(spark.createDataFrame(first_lines, _FIRST_LINES)), ["_source_file", "_block"]
     )
     line = (F.col("_id") - F.col("_first_id") + F.col("_first_line")).cast("int")
-    text = F.when(line == 1, F.regexp_replace("value", r"^\x{FEFF}", "")).otherwise(F.col("value"))
+    text = F.when(line == 1, _without_bom(F.col("value"))).otherwise(F.col("value"))
     by_line = records.select("_source_file", line.alias("_source_line"), text.alias("_raw"))
-    by_line = by_line.where(_strip(F.col("_raw")) != "")
+    by_line = by_line.where(~_is_blank(F.col("_raw")))
     wanted = set(whole)
     whole_uris = [uri for uri in uris if uri in wanted]
     return by_line.unionByName(_read_whole_files(spark, whole_uris)) if whole_uris else by_line
@@ -76,25 +104,32 @@ def read_json_records(spark: SparkSession, uris: list[str]) -> DataFrame:
 _FIRST_LINES = "_source_file string, _block bigint, _first_id bigint, _first_line bigint"
 
 
-def _plan_splits(lines: DataFrame) -> tuple[list[str], list[tuple[str, int, int, int]]]:
+def _plan_splits(spark: SparkSession, lines: DataFrame) -> tuple[list[str], list[tuple[str, int, int, int]]]:
     """Files to read whole, and for every other file's splits: (file, split start, the split's
-    first row id, the file line of that row). One aggregate job; one row per split reaches the
-    driver."""
-    blank = _strip(F.regexp_replace("value", r"^\x{FEFF}", "")) == ""
-    stats = lines.groupBy("_source_file", "_block").agg(
-        F.count(F.lit(1)).alias("rows"),
-        F.min("_id").alias("first_id"),
-        F.min_by("value", F.when(~blank, F.col("_id"))).alias("head"),
+    first row id, the file line of that row). Two jobs, one row per split reaching the driver:
+    an aggregate per split, then the split's first non-blank line, fetched by its row id, tells
+    a document from JSON lines. (Taking that line in the aggregate puts text in its buffer, which
+    makes Spark sort every line instead of hashing.)"""
+    blank = _is_blank(F.col("_text"))
+    splits = (
+        lines.withColumn("_text", _without_bom(F.col("value")))
+        .groupBy("_source_file", "_block")
+        .agg(
+            F.count(F.lit(1)).alias("rows"),
+            F.min("_id").alias("first_id"),
+            F.min(F.when(~blank, F.col("_id"))).alias("head_id"),
+        )
+        .collect()
     )
-    head = F.regexp_replace("head", r"^[\s\x{FEFF}]+", "")
-    starts_document = head.startswith("[") | (head.startswith("{") & F.get_json_object("head", "$").isNull())
-    splits = stats.select(
-        "_source_file",
-        "_block",
-        "rows",
-        "first_id",
-        F.when(F.col("head").isNotNull(), starts_document).alias("doc"),
-    ).collect()
+    head_ids = [(split["head_id"],) for split in splits if split["head_id"] is not None]
+    starts_document: dict[int, bool] = {}
+    if head_ids:
+        heads = lines.join(F.broadcast(spark.createDataFrame(head_ids, "_id bigint")), "_id")
+        head = F.regexp_replace("value", r"^[\s\x{FEFF}]+", "")
+        is_document = head.startswith("[") | (head.startswith("{") & F.get_json_object("value", "$").isNull())
+        starts_document = {
+            row["_id"]: row["doc"] for row in heads.select("_id", is_document.alias("doc")).collect()
+        }
     by_file: dict[str, list[Any]] = {}
     for split in splits:
         by_file.setdefault(split["_source_file"], []).append(split)
@@ -102,7 +137,8 @@ def _plan_splits(lines: DataFrame) -> tuple[list[str], list[tuple[str, int, int,
     first_lines: list[tuple[str, int, int, int]] = []
     for uri, parts in by_file.items():
         parts.sort(key=lambda part: part["_block"])
-        if next((part["doc"] for part in parts if part["doc"] is not None), False):
+        head_id = next((part["head_id"] for part in parts if part["head_id"] is not None), None)
+        if head_id is not None and starts_document[head_id]:
             whole.append(uri)
             continue
         line = 1
@@ -116,7 +152,7 @@ def _read_whole_files(spark: SparkSession, uris: list[str]) -> DataFrame:
     """Array documents and pretty-printed objects: one row per file, split by the file's shape."""
     files = spark.read.text(uris, wholetext=True).select(
         source_file_column().alias("_source_file"),
-        F.regexp_replace("value", r"^\x{FEFF}", "").alias("value"),
+        _without_bom(F.col("value")).alias("value"),
     )
     body = F.regexp_replace("value", r"^\s+", "")
     first_line = F.substring_index(body, "\n", 1)
@@ -131,7 +167,7 @@ def _read_whole_files(spark: SparkSession, uris: list[str]) -> DataFrame:
         .otherwise(F.split("value", r"\r?\n"))
     )
     exploded = files.select("_source_file", F.posexplode(records).alias("pos", "_raw"))
-    return exploded.where(_strip(F.col("_raw")) != "").select(
+    return exploded.where(~_is_blank(F.col("_raw"))).select(
         "_source_file",
         (F.col("pos") + 1).cast("int").alias("_source_line"),
         "_raw",
@@ -192,17 +228,28 @@ _ESCAPE = r"\\."
 _STRING_LITERAL = r'"[^"]*"'
 
 
-def _has_trailing_text(raw: Column, closer: str = "}") -> Column:
-    bare = _strip(F.regexp_replace(F.regexp_replace(raw, _ESCAPE, ""), _STRING_LITERAL, '""'))
+def _bare_json(stripped: Column) -> Column:
+    """The stripped text with escapes removed and string literals blanked (see above)."""
+    return F.regexp_replace(F.regexp_replace(stripped, _ESCAPE, ""), _STRING_LITERAL, '""')
 
-    def count(char: str) -> Column:
-        return F.length(bare) - F.length(F.replace(bare, F.lit(char), F.lit("")))
+
+def _has_trailing_text(raw: Column, closer: str = "}") -> Column:
+    return _bare_has_trailing_text(_bare_json(F.btrim(raw, F.lit(_WHITESPACE))), closer)
+
+
+def _bare_has_trailing_text(bare: Column, closer: str = "}") -> Column:
+    """``bare`` as ``_bare_json`` returns it; read up to seven times, so a column."""
+
+    def without(char: str) -> Column:
+        # Two brackets balance when removing either leaves as many bytes (both are one byte;
+        # a byte length is stored, a character length is counted).
+        return F.octet_length(F.replace(bare, F.lit(char), F.lit("")))
 
     return (
-        bare.rlike(r"[}\]]\s*[^\s,}\]]")
-        | ~bare.endswith(closer)
-        | (count("{") != count("}"))
-        | (count("[") != count("]"))
+        ~bare.endswith(closer)
+        | (without("{") != without("}"))
+        | (without("[") != without("]"))
+        | bare.rlike(r"[}\]]\s*[^\s,}\]]")
     )
 
 
@@ -221,7 +268,12 @@ def parse_json_records(records: DataFrame, schema: T.StructType) -> DataFrame:
             },
         ),
     )
-    trimmed = _strip(F.col("_raw"))
+    # The texts the reasons test are columns of their own, computed once per record: Spark
+    # shares no expression between the branches of a CASE WHEN (or an OR), and the reasons read
+    # the bare text six times.
+    parsed = parsed.withColumn("_trimmed", _strip(F.col("_raw")))
+    parsed = parsed.withColumn("_bare", _bare_json(F.col("_trimmed")))
+    trimmed = F.col("_trimmed")
     reason = (
         F.when(F.col("_raw").contains("\ufffd"), F.lit("invalid UTF-8 bytes in the record"))
         .when(
@@ -233,6 +285,8 @@ def parse_json_records(records: DataFrame, schema: T.StructType) -> DataFrame:
         .when(~trimmed.startswith("{"), F.lit("not a JSON object"))
         .when(F.col("_data._corrupt_record").isNotNull(), F.lit("malformed JSON"))
         .when(F.col("_data").isNull(), F.lit("malformed JSON"))
-        .when(_has_trailing_text(F.col("_raw")), F.lit("malformed JSON: text after the end of the object"))
+        .when(
+            _bare_has_trailing_text(F.col("_bare")), F.lit("malformed JSON: text after the end of the object")
+        )
     )
-    return parsed.withColumn("_bad_reason", reason)
+    return parsed.withColumn("_bad_reason", reason).drop("_trimmed", "_bare")
