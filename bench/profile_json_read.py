@@ -65,7 +65,7 @@ def main() -> None:
     text = spark.read.option("lineSep", "\n").text(uris)
     timed("text scan alone (the floor of any pass)", lambda: run_noop(text), results)
     timed("split plan (a scan + one aggregate + the heads)", lambda: _plan_splits(spark, text.select(
-        F.input_file_name().alias("_source_file"),
+        F.input_file_name().alias("_file_uri"),
         F.col("_metadata.file_block_start").alias("_block"),
         F.monotonically_increasing_id().alias("_id"),
         "value",

@@ -32,7 +32,7 @@ from ingest.landing import LandingFile, changed, discover, unsettled
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
 from ingest.read_binary import BinaryFormat, read_binary_records, wrap_by_route
 from ingest.read_csv import read_csv_records
-from ingest.read_json import infer_json_schema, parse_json_records, read_json_records
+from ingest.read_json import infer_json_schema, parse_json_records, read_json_records, starts_as_object
 from ingest.reconcile import ReconcileError, reconcile
 from ingest.schema_hints import apply_type_hints
 from ingest.schema_merge import merge_in_order
@@ -252,7 +252,7 @@ def infer_in_landing_order(
     day_of_file = F.broadcast(spark.createDataFrame(keys, "_source_file string, _day string"))
     wrapped = (
         records.join(day_of_file, "_source_file")
-        .where(F.regexp_replace("_raw", r"^[\s\x{FEFF}]+", "").startswith("{"))
+        .where(starts_as_object(F.col("_raw")))
         .withColumn("_raw", F.concat(F.lit('{"'), F.col("_day"), F.lit('":'), F.col("_raw"), F.lit("}")))
     )
     by_day = {field.name: field.dataType for field in infer_json_schema(spark, wrapped).fields}

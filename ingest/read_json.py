@@ -66,31 +66,44 @@ def _without_bom(text: Column) -> Column:
     return F.when(text.startswith("\ufeff"), F.substring(text, 2, 1 << 30)).otherwise(text)
 
 
-def source_file_column() -> Column:
+def starts_as_object(text: Column) -> Column:
+    """Is the first character after any whitespace and byte order marks a ``{``? (A column.)"""
+    padded = _edge_is_blank(text, at_end=False) | text.startswith("\ufeff")
+    return text.startswith("{") | (padded & F.regexp_replace(text, r"^[\s\x{FEFF}]+", "").startswith("{"))
+
+
+def source_file_column(file_uri: Column | None = None) -> Column:
     """The file a row came from, as the user wrote it: a local path or an s3a:// URI.
 
-    ``input_file_name()`` is a percent-encoded URI; '+' is protected before decoding because
-    URL decoding would turn it into a space.
+    ``input_file_name()`` (or ``file_uri``, its value) is a percent-encoded URI; '+' is protected
+    before decoding because URL decoding would turn it into a space.
     """
-    decoded = F.url_decode(F.replace(F.input_file_name(), F.lit("+"), F.lit("%2B")))
+    uri = F.input_file_name() if file_uri is None else file_uri
+    decoded = F.url_decode(F.replace(uri, F.lit("+"), F.lit("%2B")))
     return F.regexp_replace(decoded, r"^file:(//)?", "")
 
 
 def read_json_records(spark: SparkSession, uris: list[str]) -> DataFrame:
     """One row per record: ``_source_file``, ``_source_line`` (int), ``_raw`` (string)."""
-    lines = (
+    # Decoding and re-encoding a line turns bytes that are not UTF-8 into U+FFFD, which the
+    # quarantine's "invalid UTF-8" reason looks for.
+    decoded = (
         spark.read.option("lineSep", "\n")
         .text(uris)
         .select(
-            source_file_column().alias("_source_file"),
+            F.input_file_name().alias("_file_uri"),  # decoded once per split, not per line
             F.col("_metadata.file_block_start").alias("_block"),
             F.monotonically_increasing_id().alias("_id"),
-            F.regexp_replace("value", "\r$", "").alias("value"),
+            F.encode("value", "UTF-8").cast("string").alias("value"),
         )
+    )
+    value = F.col("value")
+    lines = decoded.withColumn(  # a CRLF line without its CR
+        "value", F.when(value.endswith("\r"), value.substr(F.lit(1), F.length(value) - 1)).otherwise(value)
     )
     whole, first_lines = _plan_splits(spark, lines)
     records = lines.join(
-        F.broadcast(spark.createDataFrame(first_lines, _FIRST_LINES)), ["_source_file", "_block"]
+        F.broadcast(spark.createDataFrame(first_lines, _FIRST_LINES)), ["_file_uri", "_block"]
     )
     line = (F.col("_id") - F.col("_first_id") + F.col("_first_line")).cast("int")
     text = F.when(line == 1, _without_bom(F.col("value"))).otherwise(F.col("value"))
@@ -101,24 +114,27 @@ def read_json_records(spark: SparkSession, uris: list[str]) -> DataFrame:
     return by_line.unionByName(_read_whole_files(spark, whole_uris)) if whole_uris else by_line
 
 
-_FIRST_LINES = "_source_file string, _block bigint, _first_id bigint, _first_line bigint"
+_FIRST_LINES = "_file_uri string, _block bigint, _source_file string, _first_id bigint, _first_line bigint"
 
 
-def _plan_splits(spark: SparkSession, lines: DataFrame) -> tuple[list[str], list[tuple[str, int, int, int]]]:
-    """Files to read whole, and for every other file's splits: (file, split start, the split's
-    first row id, the file line of that row). Two jobs, one row per split reaching the driver:
+def _plan_splits(
+    spark: SparkSession, lines: DataFrame
+) -> tuple[list[str], list[tuple[str, int, str, int, int]]]:
+    """Files to read whole, and for every other file's splits: (file URI, split start, file, the
+    split's first row id, the file line of that row). Two jobs, one row per split reaching the driver:
     an aggregate per split, then the split's first non-blank line, fetched by its row id, tells
     a document from JSON lines. (Taking that line in the aggregate puts text in its buffer, which
     makes Spark sort every line instead of hashing.)"""
     blank = _is_blank(F.col("_text"))
     splits = (
         lines.withColumn("_text", _without_bom(F.col("value")))
-        .groupBy("_source_file", "_block")
+        .groupBy("_file_uri", "_block")
         .agg(
             F.count(F.lit(1)).alias("rows"),
             F.min("_id").alias("first_id"),
             F.min(F.when(~blank, F.col("_id"))).alias("head_id"),
         )
+        .withColumn("_source_file", source_file_column(F.col("_file_uri")))
         .collect()
     )
     head_ids = [(split["head_id"],) for split in splits if split["head_id"] is not None]
@@ -134,7 +150,7 @@ def _plan_splits(spark: SparkSession, lines: DataFrame) -> tuple[list[str], list
     for split in splits:
         by_file.setdefault(split["_source_file"], []).append(split)
     whole: list[str] = []
-    first_lines: list[tuple[str, int, int, int]] = []
+    first_lines: list[tuple[str, int, str, int, int]] = []
     for uri, parts in by_file.items():
         parts.sort(key=lambda part: part["_block"])
         head_id = next((part["head_id"] for part in parts if part["head_id"] is not None), None)
@@ -143,7 +159,7 @@ def _plan_splits(spark: SparkSession, lines: DataFrame) -> tuple[list[str], list
             continue
         line = 1
         for part in parts:
-            first_lines.append((uri, part["_block"], part["first_id"], line))
+            first_lines.append((part["_file_uri"], part["_block"], uri, part["first_id"], line))
             line += part["rows"]
     return whole, first_lines
 
