@@ -20,6 +20,8 @@ Spark splits the array, so a string could not be told from an object.
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
 from typing import Any
 
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -39,17 +41,15 @@ _WHITESPACE = " \t\n\x0b\f\r"
 
 def _edge_is_blank(text: Column, at_start: bool = True, at_end: bool = True) -> Column:
     """Does ``text`` start (or end) with whitespace? Byte comparisons, no copy of the text."""
-    found = F.lit(False)
-    for char in _WHITESPACE:
-        found = found | (text.startswith(char) if at_start else F.lit(False))
-        found = found | (text.endswith(char) if at_end else F.lit(False))
-    return found
+    starts = [text.startswith(char) for char in _WHITESPACE] if at_start else []
+    ends = [text.endswith(char) for char in _WHITESPACE] if at_end else []
+    return reduce(operator.or_, [*starts, *ends])
 
 
 def _strip(text: Column) -> Column:
     """Remove leading and trailing whitespace of any kind (``trim`` only removes spaces).
 
-    ``text`` should be a column, not an expression: the tests read it a dozen times. Most records
+    ``text`` should be a column, not an expression: the edge checks read it twelve times. Most records
     have no whitespace at their ends, and ``btrim`` with a set of characters allocates two
     arrays as long as the text, so it only runs on those that do.
     """
@@ -254,7 +254,7 @@ def _has_trailing_text(raw: Column, closer: str = "}") -> Column:
 
 
 def _bare_has_trailing_text(bare: Column, closer: str = "}") -> Column:
-    """``bare`` as ``_bare_json`` returns it; read up to seven times, so a column."""
+    """``bare`` as ``_bare_json`` returns it; read up to six times, so a column."""
 
     def without(char: str) -> Column:
         # Two brackets balance when removing either leaves as many bytes (both are one byte;

@@ -154,6 +154,8 @@ def bad_input(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
         "blank.jsonl": b"\n  \n\n",
         "good.jsonl": jsonl({"id": "g1", "v": 7}, {"id": "g2", "v": 8}).encode(),
         "two_per_line.jsonl": b'{"id": "t1", "v": 9}{"id": "t2", "v": 10}\n',
+        # text after the object that an escape-removing check could mistake for an escape
+        "backslash_after.jsonl": b'{"id": "k1", "v": 11}\\ \n',
     }
     for name, data in files.items():
         write(landing / name, data)
@@ -165,6 +167,7 @@ def test_bad_records_are_quarantined_with_file_line_and_reason(spark: Any, bad_i
     table = bad_input["table"]
     found = [q for q in quarantine(spark, table) if q[0] != "two_per_line.jsonl"]
     assert [(name, line) for name, line, _reason, _raw in found] == [
+        ("backslash_after.jsonl", 1),
         ("blank.jsonl", None),
         ("empty.jsonl", None),
         ("mixed.jsonl", 2),
@@ -180,6 +183,7 @@ def test_bad_records_are_quarantined_with_file_line_and_reason(spark: Any, bad_i
     assert "not a JSON object" in reasons[("mixed.jsonl", 6)]
     assert "UTF-8" in reasons[("mixed.jsonl", 7)]
     assert "malformed" in reasons[("mixed.jsonl", 8)]
+    assert reasons[("backslash_after.jsonl", 1)] == "malformed JSON: text after the end of the object"
     raws = {(name, line): raw for name, line, _reason, raw in found}
     assert raws[("mixed.jsonl", 2)] == '{"id": "m2", "v": '  # the raw text is kept for repair
     assert raws[("mixed.jsonl", 8)] == "{id: m5}"
