@@ -57,7 +57,7 @@ def _strip(text: Column) -> Column:
 
 
 def _is_blank(text: Column) -> Column:
-    """Is ``text`` empty or only whitespace? (A column, read seven times.)"""
+    """Is ``text`` empty or only whitespace? (A column, read eight times.)"""
     return (text == "") | (_edge_is_blank(text, at_end=False) & (F.btrim(text, F.lit(_WHITESPACE)) == ""))
 
 
@@ -66,10 +66,15 @@ def _without_bom(text: Column) -> Column:
     return F.when(text.startswith("\ufeff"), F.substring(text, 2, 1 << 30)).otherwise(text)
 
 
+def _without_padding(text: Column) -> Column:
+    """The text without its leading whitespace and byte order marks."""
+    return F.regexp_replace(text, r"^[\s\x{FEFF}]+", "")
+
+
 def starts_as_object(text: Column) -> Column:
     """Is the first character after any whitespace and byte order marks a ``{``? (A column.)"""
     padded = _edge_is_blank(text, at_end=False) | text.startswith("\ufeff")
-    return text.startswith("{") | (padded & F.regexp_replace(text, r"^[\s\x{FEFF}]+", "").startswith("{"))
+    return text.startswith("{") | (padded & _without_padding(text).startswith("{"))
 
 
 def source_file_column(file_uri: Column | None = None) -> Column:
@@ -141,7 +146,7 @@ def _plan_splits(
     starts_document: dict[int, bool] = {}
     if head_ids:
         heads = lines.join(F.broadcast(spark.createDataFrame(head_ids, "_id bigint")), "_id")
-        head = F.regexp_replace("value", r"^[\s\x{FEFF}]+", "")
+        head = _without_padding(F.col("value"))
         is_document = head.startswith("[") | (head.startswith("{") & F.get_json_object("value", "$").isNull())
         starts_document = {
             row["_id"]: row["doc"] for row in heads.select("_id", is_document.alias("doc")).collect()
