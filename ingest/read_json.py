@@ -231,10 +231,14 @@ def infer_json_schema(spark: SparkSession, records: DataFrame) -> T.StructType:
 def find_empty_values(records: DataFrame) -> list[str]:
     """Distinct ``[path, kind]`` texts of the empty values in ``records`` (one Spark job).
 
-    Only records whose text can hold an empty value reach the Python parser.
+    Only records whose text can hold an empty value reach the Python parser, and when there are
+    none, no Python worker starts: a Python UDF starts one per task even for a task with no rows
+    (about 5 ms of task each; 26 of a 5,000-file read's 109 s went to this job, with no candidate).
     """
     scan = F.udf(empty_value_paths, T.ArrayType(T.StringType()))
     candidates = records.where(F.col("_raw").rlike(MAY_HOLD_EMPTY))
+    if candidates.isEmpty():
+        return []
     found = candidates.select(F.explode(scan("_raw")).alias("found")).distinct().collect()
     return sorted(row["found"] for row in found)
 

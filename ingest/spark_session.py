@@ -37,6 +37,9 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
         "spark.sql.adaptive.enabled": "true",
+        # Spark lists the files it is given in a job of one task per file above 32 files (10,000
+        # tasks at most): 29 s of task overhead for 5,000 files. A few tasks list them as well.
+        "spark.sql.sources.parallelPartitionDiscovery.parallelism": "8",
         "spark.driver.memory": settings.driver_memory,
         "spark.local.dir": str(scratch),
         "spark.driver.extraJavaOptions": (
@@ -76,6 +79,9 @@ def spark_conf(settings: Settings) -> dict[str, str]:
             conf[key] = ":".join(p for p in (iceberg, *kafka, conf.get(key, "")) if p)
     else:
         conf["spark.jars"] = ",".join([iceberg, *kafka])
+        # Opening a local file costs far less than reading the 4 MB Spark assumes: pack small
+        # files into fewer tasks (5,000 files of 8 KB: 40 tasks, not 157; the read 66 -> 57 s).
+        conf["spark.sql.files.openCostInBytes"] = str(1024 * 1024)
     return conf
 
 
