@@ -244,7 +244,18 @@ def find_empty_values(records: DataFrame) -> list[str]:
 
 
 # Spark's JSON parser stops at the end of the first value and ignores what follows
-# ('{"a":1} #', '{}}'). With string literals blanked out, valid JSON never has anything but
+# ('{"a":1} #', '{}}'). Two checks find such text.
+#
+# The fast one, for almost every record: Jackson (``json_array_length``) reads the text as the
+# only element of an array. After a complete value inside an array, Jackson accepts only ',' or
+# ']' (anything else fails, giving NULL). So '[' + t + ']' holding exactly one element means t's
+# first value is followed by nothing or by ']'; '[' + t + ',1]' holding exactly two rules out
+# the ']'. Both together: nothing follows the value. Two Jackson passes cost less than the
+# exact check's three regexes: 1.9-2.0 s against 3.0-3.1 s for W1's 200,000 records.
+#
+# The exact one, for the records the fast check does not clear (text after the object, but also
+# values Jackson's shared factory rejects and Spark's parser accepts, such as NaN): with string
+# literals blanked out, valid JSON never has anything but
 # ',', '}' or ']' after a closing bracket, ends with '}', and has as many '{' as '}'.
 # Escapes are removed first, then string literals: two regexes without alternation, which the
 # JVM runs iteratively (an alternation inside a repetition recurses per character and overflows
@@ -256,6 +267,14 @@ _STRING_LITERAL = r'"[^"]*"'
 def _bare_json(stripped: Column) -> Column:
     """The stripped text with escapes removed and string literals blanked (see above)."""
     return F.regexp_replace(F.regexp_replace(stripped, _ESCAPE, ""), _STRING_LITERAL, '""')
+
+
+def _ends_after_first_value(trimmed: Column) -> Column:
+    """True only if nothing follows the first JSON value of ``trimmed`` (see above); False or
+    NULL leaves the question to the exact check."""
+    alone = F.json_array_length(F.concat(F.lit("["), trimmed, F.lit("]")))
+    with_one_more = F.json_array_length(F.concat(F.lit("["), trimmed, F.lit(",1]")))
+    return (alone == 1) & (with_one_more == 2)
 
 
 def _has_trailing_text(raw: Column, closer: str = "}") -> Column:
@@ -295,10 +314,12 @@ def parse_json_records(records: DataFrame, schema: T.StructType) -> DataFrame:
     )
     # The texts the reasons test are columns of their own, computed once per record: Spark
     # shares no expression between the branches of a CASE WHEN (or an OR), and the reasons read
-    # the bare text six times.
+    # the bare text six times. The bare text (three regex passes) is built only for the records
+    # the fast trailing-text check does not clear.
     parsed = parsed.withColumn("_trimmed", _strip(F.col("_raw")))
-    parsed = parsed.withColumn("_bare", _bare_json(F.col("_trimmed")))
     trimmed = F.col("_trimmed")
+    parsed = parsed.withColumn("_ends", F.coalesce(_ends_after_first_value(trimmed), F.lit(False)))
+    parsed = parsed.withColumn("_bare", F.when(~F.col("_ends"), _bare_json(trimmed)))
     reason = (
         F.when(F.col("_raw").contains("\ufffd"), F.lit("invalid UTF-8 bytes in the record"))
         .when(
@@ -311,7 +332,8 @@ def parse_json_records(records: DataFrame, schema: T.StructType) -> DataFrame:
         .when(F.col("_data._corrupt_record").isNotNull(), F.lit("malformed JSON"))
         .when(F.col("_data").isNull(), F.lit("malformed JSON"))
         .when(
-            _bare_has_trailing_text(F.col("_bare")), F.lit("malformed JSON: text after the end of the object")
+            ~F.col("_ends") & _bare_has_trailing_text(F.col("_bare")),
+            F.lit("malformed JSON: text after the end of the object"),
         )
     )
-    return parsed.withColumn("_bad_reason", reason).drop("_trimmed", "_bare")
+    return parsed.withColumn("_bad_reason", reason).drop("_trimmed", "_ends", "_bare")

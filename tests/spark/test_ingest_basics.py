@@ -156,6 +156,18 @@ def bad_input(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
         "two_per_line.jsonl": b'{"id": "t1", "v": 9}{"id": "t2", "v": 10}\n',
         # text after the object that an escape-removing check could mistake for an escape
         "backslash_after.jsonl": b'{"id": "k1", "v": 11}\\ \n',
+        # closers after the object, which a check that stops at the first ']' would pass; then
+        # brackets inside strings and a NaN (Spark's parser takes it, Jackson's shared one not)
+        "closers_after.jsonl": b"\n".join(
+            [
+                b'{"id": "c1", "v": 12}]',
+                b'{"id": "c2", "v": 13}] }',
+                b'{"id": "c3", "v": 14},1]{}',
+                b'{"id": "c4", "v": 15, "s": "]},[{"}',
+                b'{"id": "c5", "v": 16, "f": NaN}',
+            ]
+        )
+        + b"\n",
     }
     for name, data in files.items():
         write(landing / name, data)
@@ -169,6 +181,9 @@ def test_bad_records_are_quarantined_with_file_line_and_reason(spark: Any, bad_i
     assert [(name, line) for name, line, _reason, _raw in found] == [
         ("backslash_after.jsonl", 1),
         ("blank.jsonl", None),
+        ("closers_after.jsonl", 1),
+        ("closers_after.jsonl", 2),
+        ("closers_after.jsonl", 3),
         ("empty.jsonl", None),
         ("mixed.jsonl", 2),
         ("mixed.jsonl", 5),
@@ -184,6 +199,8 @@ def test_bad_records_are_quarantined_with_file_line_and_reason(spark: Any, bad_i
     assert "UTF-8" in reasons[("mixed.jsonl", 7)]
     assert "malformed" in reasons[("mixed.jsonl", 8)]
     assert reasons[("backslash_after.jsonl", 1)] == "malformed JSON: text after the end of the object"
+    for line in (1, 2, 3):
+        assert reasons[("closers_after.jsonl", line)] == "malformed JSON: text after the end of the object"
     raws = {(name, line): raw for name, line, _reason, raw in found}
     assert raws[("mixed.jsonl", 2)] == '{"id": "m2", "v": '  # the raw text is kept for repair
     assert raws[("mixed.jsonl", 8)] == "{id: m5}"
@@ -193,6 +210,10 @@ def test_bad_records_are_quarantined_with_file_line_and_reason(spark: Any, bad_i
         ("mixed.jsonl", 1, "m1"),
         ("mixed.jsonl", 4, "m3"),
         ("mixed.jsonl", 9, "m6"),
+    ]
+    assert [x for x in landed if x[0] == "closers_after.jsonl"] == [
+        ("closers_after.jsonl", 4, "c4"),
+        ("closers_after.jsonl", 5, "c5"),
     ]
 
 
