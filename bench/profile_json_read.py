@@ -16,8 +16,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -37,8 +37,10 @@ from ingest.read_json import (  # noqa: E402
 from ingest.settings import load_settings  # noqa: E402
 from ingest.spark_session import build_spark  # noqa: E402
 
+Result = TypeVar("Result")
 
-def timed(label: str, work: Callable[[], object], results: list[tuple[str, float]]) -> object:
+
+def timed(label: str, work: Callable[[], Result], results: list[tuple[str, float]]) -> Result:
     started = time.perf_counter()
     value = work()
     seconds = time.perf_counter() - started
@@ -70,8 +72,11 @@ def main() -> None:
         F.monotonically_increasing_id().alias("_id"),
         "value",
     )), results)  # fmt: skip
-    records = read_json_records(spark, uris).persist(StorageLevel.MEMORY_AND_DISK)
-    timed("records: split plan + scan + line numbers + cache", records.count, results)
+    records = timed(
+        "records: lines cache + split plan + line numbers + records cache",
+        lambda: read_json_records(spark, uris),
+        results,
+    )
     timed("cached records, read back", lambda: run_noop(records), results)
     schema = timed(
         "schema inference (Spark's JSON inference)", lambda: infer_json_schema(spark, records), results
@@ -80,8 +85,7 @@ def main() -> None:
         records.where(F.col("_raw").rlike(MAY_HOLD_EMPTY))
     ), results)  # fmt: skip
     timed("  of which the empty-value scan (Python UDF)", lambda: find_empty_values(records), results)
-    assert schema is not None
-    parsed = parse_json_records(records, schema)  # type: ignore[arg-type]
+    parsed = parse_json_records(records, schema)
     timed("parse (from_json) alone", lambda: run_noop(parsed.select("_data")), results)
     timed(
         "trailing-text check alone",

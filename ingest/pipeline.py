@@ -150,8 +150,8 @@ def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFil
     if source.format in ("gpmf", "ulog"):
         return read_binary_batch(spark, source, [f for f in files if f.size > 0])
     if source.format == "json":
-        # Read the files once; the per-day inference and the parse both scan this cache.
-        records = read_json_records(spark, uris).persist(StorageLevel.MEMORY_AND_DISK)
+        # Cached: the per-day inference and the parse both scan it; released with the batch.
+        records = read_json_records(spark, uris)
         return json_batch(spark, source, records, [f for f in files if f.size > 0])
     frame, _empty, names = read_csv_records(spark, uris, source.csv)
     if frame is None:
