@@ -112,25 +112,32 @@ def read_json_records(spark: SparkSession, uris: list[str]) -> DataFrame:
     value = F.col("value")
     lines = decoded.withColumn(  # a CRLF line without its CR
         "value", F.when(value.endswith("\r"), value.substr(F.lit(1), F.length(value) - 1)).otherwise(value)
-    )
-    lines = lines.persist(StorageLevel.MEMORY_AND_DISK)
+    ).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        whole, first_lines = _plan_splits(spark, lines)
-        numbered = lines.join(
-            F.broadcast(spark.createDataFrame(first_lines, _FIRST_LINES)), ["_file_uri", "_block"]
-        )
-        line = (F.col("_id") - F.col("_first_id") + F.col("_first_line")).cast("int")
-        text = F.when(line == 1, _without_bom(F.col("value"))).otherwise(F.col("value"))
-        by_line = numbered.select("_source_file", line.alias("_source_line"), text.alias("_raw"))
-        by_line = by_line.where(~_is_blank(F.col("_raw")))
-        wanted = set(whole)
-        whole_uris = [uri for uri in uris if uri in wanted]
-        records = by_line.unionByName(_read_whole_files(spark, whole_uris)) if whole_uris else by_line
-        records = records.persist(StorageLevel.MEMORY_AND_DISK)
-        records.count()  # builds the records' cache from the lines' cache, before it is dropped
+        records = _records(spark, lines, uris).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            records.count()  # builds the records' cache from the lines' cache, before it is dropped
+        except Exception:
+            records.unpersist()
+            raise
         return records
     finally:
         lines.unpersist()
+
+
+def _records(spark: SparkSession, lines: DataFrame, uris: list[str]) -> DataFrame:
+    """The records of ``lines`` with their file lines, and those of the files read whole."""
+    whole, first_lines = _plan_splits(spark, lines)
+    numbered = lines.join(
+        F.broadcast(spark.createDataFrame(first_lines, _FIRST_LINES)), ["_file_uri", "_block"]
+    )
+    line = (F.col("_id") - F.col("_first_id") + F.col("_first_line")).cast("int")
+    text = F.when(line == 1, _without_bom(F.col("value"))).otherwise(F.col("value"))
+    by_line = numbered.select("_source_file", line.alias("_source_line"), text.alias("_raw"))
+    by_line = by_line.where(~_is_blank(F.col("_raw")))
+    wanted = set(whole)
+    whole_uris = [uri for uri in uris if uri in wanted]
+    return by_line.unionByName(_read_whole_files(spark, whole_uris)) if whole_uris else by_line
 
 
 _FIRST_LINES = "_file_uri string, _block bigint, _source_file string, _first_id bigint, _first_line bigint"
