@@ -16,6 +16,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from ingest.local_rows import local_frame
 from ingest.naming import Path, quote_table
 from ingest.tables.catalog import table_properties
 from ingest.tables.commit import (
@@ -135,10 +136,15 @@ def append(spark: SparkSession, name: str, rows: list[dict[str, Any]] | DataFram
     """Append rows in one Iceberg commit."""
     if isinstance(rows, list) and not rows:
         return
-    frame = rows if isinstance(rows, DataFrame) else spark.createDataFrame(rows, SCHEMAS[name])
+    frame = rows if isinstance(rows, DataFrame) else local_frame(spark, rows, SCHEMAS[name])
     frame.select(*[F.col(f.name).cast(f.dataType) for f in SCHEMAS[name].fields]).coalesce(1).writeTo(
         table(name)
     ).append()
+
+
+def _nulls_first(at: datetime | None) -> tuple[bool, datetime]:
+    """A sort key that orders like Spark's ascending sort: nulls first."""
+    return (at is not None, at or datetime.min)
 
 
 def now() -> datetime:
@@ -164,11 +170,9 @@ def log_run(spark: SparkSession, run_id: str, command: str, status: RunStatus, d
 
 def mirrored_files(spark: SparkSession, table_name: str) -> dict[str, CommittedFile]:
     """file uri -> its commit, as ``ingest_meta.files`` records it for ``table_name``."""
-    rows = (
-        spark.table(table("files")).where(F.col("table_name") == table_name).orderBy("committed_at").collect()
-    )
+    rows = spark.table(table("files")).where(F.col("table_name") == table_name).collect()
     found: dict[str, CommittedFile] = {}
-    for r in rows:
+    for r in sorted(rows, key=lambda r: _nulls_first(r.committed_at)):  # the driver sorts: no shuffle jobs
         entry = FileEntry(
             r.file_uri, r.size, r.fingerprint, r.rows_read, r.rows_written, r.rows_quarantined, r.status
         )
@@ -230,12 +234,11 @@ def column_maps(spark: SparkSession, table_names: list[str]) -> dict[str, dict[P
     rows = (
         spark.table(table("column_map"))
         .where(F.col("table_name").isin(table_names))
-        .orderBy("first_seen_at", "column_name")
-        .select("table_name", "path_json", "column_name")
+        .select("table_name", "path_json", "column_name", "first_seen_at")
         .collect()
     )
     mappings: dict[str, dict[Path, str]] = {name: {} for name in table_names}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (_nulls_first(r.first_seen_at), r.column_name)):
         mappings[row.table_name].setdefault(tuple(json.loads(row.path_json)), row.column_name)
     return mappings
 

@@ -29,6 +29,7 @@ from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema
 from ingest.formats.record_count import CsvGrammar, InputCount, count_input
 from ingest.landing import LandingFile, changed, discover, unsettled
+from ingest.local_rows import local_frame
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
 from ingest.read_binary import BinaryFormat, read_binary_records, wrap_by_route
 from ingest.read_csv import read_csv_records
@@ -233,6 +234,11 @@ def routed_batches(
     return children
 
 
+_DAY_OF_FILE = T.StructType(
+    [T.StructField("_source_file", T.StringType()), T.StructField("_day", T.StringType())]
+)
+
+
 def infer_in_landing_order(
     spark: SparkSession, records: DataFrame, files: list[LandingFile]
 ) -> tuple[T.StructType, dict[Path, T.DataType]]:
@@ -249,7 +255,7 @@ def infer_in_landing_order(
     if len(days) == 1:
         return merge_in_order([infer_json_schema(spark, records)])
     keys = [(uri, f"d{index}") for index, uris in enumerate(days.values()) for uri in uris]
-    day_of_file = F.broadcast(spark.createDataFrame(keys, "_source_file string, _day string"))
+    day_of_file = F.broadcast(local_frame(spark, keys, _DAY_OF_FILE))
     wrapped = (
         records.join(day_of_file, "_source_file")
         .where(starts_as_object(F.col("_raw")))
@@ -755,6 +761,16 @@ def _table_rows(rows: DataFrame) -> DataFrame:
     return rows.where(F.col(OUTCOME) == "ok").drop(OUTCOME, "_raw", "_bad_reason")
 
 
+_WHOLE_FILE_QUARANTINE = T.StructType(
+    [
+        T.StructField("file_uri", T.StringType()),
+        T.StructField("line", T.LongType()),
+        T.StructField("raw", T.StringType()),
+        T.StructField("reason", T.StringType()),
+    ]
+)
+
+
 def _quarantine_rows(
     spark: SparkSession,
     source: SourceConfig,
@@ -777,9 +793,7 @@ def _quarantine_rows(
         if f.status == "unreadable"
     ]
     if empty:
-        bad = bad.unionByName(
-            spark.createDataFrame(empty, "file_uri string, line bigint, raw string, reason string")
-        )
+        bad = bad.unionByName(local_frame(spark, empty, _WHOLE_FILE_QUARANTINE))
     return bad.select(
         F.lit(run_id).alias("run_id"),
         F.lit(source.name).alias("source"),

@@ -30,6 +30,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ingest.empty_values import MAY_HOLD_EMPTY, add_empty_values, empty_value_paths
+from ingest.local_rows import local_frame
 from ingest.schema_merge import dedupe_fields
 from ingest.storage import jvm
 
@@ -128,9 +129,7 @@ def read_json_records(spark: SparkSession, uris: list[str]) -> DataFrame:
 def _records(spark: SparkSession, lines: DataFrame, uris: list[str]) -> DataFrame:
     """The records of ``lines`` with their file lines, and those of the files read whole."""
     whole, first_lines = _plan_splits(spark, lines)
-    numbered = lines.join(
-        F.broadcast(spark.createDataFrame(first_lines, _FIRST_LINES)), ["_file_uri", "_block"]
-    )
+    numbered = lines.join(F.broadcast(local_frame(spark, first_lines, _FIRST_LINES)), ["_file_uri", "_block"])
     line = (F.col("_id") - F.col("_first_id") + F.col("_first_line")).cast("int")
     text = F.when(line == 1, _without_bom(F.col("value"))).otherwise(F.col("value"))
     by_line = numbered.select("_source_file", line.alias("_source_line"), text.alias("_raw"))
@@ -140,7 +139,16 @@ def _records(spark: SparkSession, lines: DataFrame, uris: list[str]) -> DataFram
     return by_line.unionByName(_read_whole_files(spark, whole_uris)) if whole_uris else by_line
 
 
-_FIRST_LINES = "_file_uri string, _block bigint, _source_file string, _first_id bigint, _first_line bigint"
+_FIRST_LINES = T.StructType(
+    [
+        T.StructField("_file_uri", T.StringType()),
+        T.StructField("_block", T.LongType()),
+        T.StructField("_source_file", T.StringType()),
+        T.StructField("_first_id", T.LongType()),
+        T.StructField("_first_line", T.LongType()),
+    ]
+)
+_ROW_IDS = T.StructType([T.StructField("_id", T.LongType())])
 
 
 def _plan_splits(
@@ -166,7 +174,7 @@ def _plan_splits(
     head_ids = [(split["head_id"],) for split in splits if split["head_id"] is not None]
     starts_document: dict[int, bool] = {}
     if head_ids:
-        heads = lines.join(F.broadcast(spark.createDataFrame(head_ids, "_id bigint")), "_id")
+        heads = lines.join(F.broadcast(local_frame(spark, head_ids, _ROW_IDS)), "_id")
         head = _without_padding(F.col("value"))
         is_document = head.startswith("[") | (head.startswith("{") & F.get_json_object("value", "$").isNull())
         starts_document = {
