@@ -2,10 +2,10 @@
 
 ``spark.createDataFrame(rows)`` parallelizes pickled rows, so the job that later reads them runs
 a Python worker to hand them to the JVM: on an idle machine a one-row ``ingest_meta`` append
-took 0.40 s that way and 0.22 s from a local relation (bench/RESULTS.md, session 27), and a
-small run makes about ten such frames. Here the rows cross to the driver's JVM in one py4j call,
-as JSON lines, and become a local relation that Spark's JSON reader parses with the schema, in
-the JVM. The rows' values never become SQL text.
+took 0.33-0.38 s that way and 0.20-0.23 s from a local relation (bench/RESULTS.md, session
+27), and a small run makes about ten such frames. Here the rows cross to the driver's JVM in
+one py4j call, as JSON lines, and become a local relation that Spark's JSON reader parses with
+the schema, in the JVM. The rows' values never become SQL text.
 """
 
 from __future__ import annotations
