@@ -357,7 +357,12 @@ def read_warehouse(out: str) -> None:
         ),
         "described": {
             relation: rows(f"describe table extended {relation}")
-            for relation in ("marts.fct_flights", "staging.stg_drone__telemetry")
+            for relation in (
+                "marts.fct_flights",  # incremental
+                "marts.dim_devices",  # table
+                "seeds.country_regions",
+                "staging.stg_drone__telemetry",  # view
+            )
         },
         "staged_columns": spark.table("staging.stg_app__events").columns,
         "fact_columns": spark.table("marts.fct_app_events").columns,
