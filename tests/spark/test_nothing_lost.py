@@ -65,6 +65,26 @@ def test_empty_strings_arrays_objects_and_the_empty_key_land_as_values(spark: An
     assert_counts_reconcile(report, "json")
 
 
+def test_empty_arrays_and_objects_with_whitespace_inside_land_as_values(spark: Any, tmp_path: Path) -> None:
+    # No record holds a compact "", [] or {}: the cheap substring check finds none, and only
+    # the whitespace between the brackets (JSON allows space, tab and CR there) marks them.
+    lines = [
+        '{"id": 1, "tags": [ ], "meta": {\t}, "deep": {"x": [\r]}}',
+        '{"id": 2, "tags": [  \t], "meta": { }, "deep": {"x": [1, 2]}}',
+    ]
+    path = write(tmp_path / "spaced" / "s.jsonl", "".join(line + "\n" for line in lines))
+    table = "lost.spaced_empties"
+    report = ingest(spark, path, table)
+    assert report.sources[0].rows_written == 2 and report.sources[0].rows_quarantined == 0
+    mapping = column_map(spark, table)
+    landed = {r["id"]: r for r in rows(spark, table)}
+    assert [json.loads(landed[i][mapping[("tags",)]]) for i in (1, 2)] == [[], []]
+    assert [json.loads(landed[i][mapping[("meta",)]]) for i in (1, 2)] == [{}, {}]
+    assert [json.loads(landed[i][mapping[("deep", "x")]]) for i in (1, 2)] == [[], [1, 2]]
+    assert all(r["_rescued_data"] is None for r in landed.values())
+    assert_counts_reconcile(report, "json")
+
+
 def test_a_big_day_one_integer_keeps_its_digits_when_a_later_day_has_a_double(
     spark: Any, tmp_path: Path
 ) -> None:
