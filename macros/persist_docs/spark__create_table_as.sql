@@ -15,8 +15,9 @@
     same time in one shared session do not collide.
 -#}
 {% macro spark__create_table_as(temporary, relation, compiled_code, language='sql') -%}
+    {%- set described = model.columns.values() | selectattr('description') | list if model.columns else [] -%}
     {%- if language == 'sql' and not temporary and execute
-          and config.persist_column_docs() and model.columns -%}
+          and config.persist_column_docs() and described -%}
         {%- set commented = adapter.quote('dbt_commented__' ~ relation.schema ~ '__' ~ relation.identifier) -%}
         {%- set bind_comments -%}
             create or replace temporary view {{ commented }} (
