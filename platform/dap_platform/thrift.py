@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 MAIN_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 PBKDF2_ITERATIONS = 20_000
+# Statements the server runs at once (more wait in its queue of 100).
+STATEMENT_THREADS = 8
 S3_IDENTITY = "dbt"  # the Thrift Server writes the modelled databases, reads the rest
 
 
@@ -126,6 +128,14 @@ class ThriftServer:
             f"hive.server2.custom.authentication.class={THRIFT_AUTH_CLASS}",
             "--hiveconf",
             f"hive.server2.logging.operation.log.location={operation_logs}",
+            # Statements run on a pool of threads, each with its own metastore connection state
+            # (a RawStore, built from a freshly parsed HiveConf). Hive's defaults (100 threads, idle
+            # ones ended after 10 s) start a new thread, so a new RawStore, for nearly every
+            # statement: a fixed pool of long-lived threads builds each once.
+            "--hiveconf",
+            f"hive.server2.async.exec.threads={STATEMENT_THREADS}",
+            "--hiveconf",
+            "hive.server2.async.exec.keepalive.time=3600",
         ]
 
     def query(self, sql: str, user: str = "dbt") -> list[tuple[object, ...]]:
