@@ -519,7 +519,7 @@ def test_dbt_build_survives_a_sigkilled_thrift_server(
     raw_before = _raw_counts(platform)
     # Every model, seed and data test, on the platform's storage and metastore. dbt's unit tests
     # are left to the end-to-end build (tests/e2e): they read only their fixtures, never a table,
-    # so the same Spark gives the same answer here, at a fifth of this build's SQL time.
+    # so the same Spark gives the same answer here (they were a fifth of this build's SQL time).
     full_build = ("build", "--exclude", "resource_type:unit_test")
     build = subprocess.Popen(
         _dbt(platform, tmp_path, *full_build),
