@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,6 +186,38 @@ class Platform:
             timeout=timeout,
             check=False,
         )
+
+
+# Lines of the Thrift Server's log that every closed client connection writes: noise, not a cause.
+_LOG_NOISE = ("Thrift error occurred during processing of message", "Unable to access pipeout files")
+
+
+def service_log_errors(name: str, limit: int = 40) -> str:
+    """The last ``limit`` ERROR lines (with the line after each: the exception) of a test platform
+    service's log, for the report of a failed test: the server's side of what the client saw."""
+    path = TEST_DIR / "logs" / f"{name}.log"
+    if not path.exists():
+        return f"(no log at {path})"
+    lines = path.read_text(errors="replace").splitlines()
+    picked = [
+        f"{line}\n    {lines[i + 1] if i + 1 < len(lines) else ''}"
+        for i, line in enumerate(lines)
+        if " ERROR " in line and not any(noise in line for noise in _LOG_NOISE)
+    ]
+    return "\n".join(picked[-limit:]) or "(no errors logged)"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed platform test's report carries the errors the services logged, so a failure seen
+    only in CI can be diagnosed from its output alone."""
+    report = yield
+    if report.failed and "platform" in getattr(item, "fixturenames", ()):
+        for name in ("thrift-server", "spark-master"):
+            report.sections.append((f"{name} log errors", service_log_errors(name)))
+    return report
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
