@@ -45,7 +45,6 @@ class Job:
 class EventLog:
     jobs: list[Job]
     app_started_ms: int
-    app_ended_ms: int
 
     @property
     def before_first_job(self) -> float:
@@ -68,18 +67,16 @@ def call_site(stage_name: str, root: Path = ROOT) -> str:
 
 
 def read_event_log(path: Path, root: Path = ROOT) -> EventLog:
-    """Jobs (with the call site of the action that started each) and the application's span."""
+    """Jobs (with the call site of the action that started each) and when the application started."""
     started: dict[int, tuple[int, str]] = {}
     ended: dict[int, int] = {}
-    app_started = app_ended = 0
+    app_started = 0
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             event = json.loads(line)
             kind = event["Event"]
             if kind == "SparkListenerApplicationStart":
                 app_started = event["Timestamp"]
-            elif kind == "SparkListenerApplicationEnd":
-                app_ended = event["Timestamp"]
             elif kind == "SparkListenerJobStart":
                 # The action's call site: Spark's job property when set, else the name of the job's
                 # result stage (the highest id; the lower ones may be skipped stages of earlier jobs).
@@ -92,8 +89,7 @@ def read_event_log(path: Path, root: Path = ROOT) -> EventLog:
             elif kind == "SparkListenerJobEnd":
                 ended[event["Job ID"]] = event["Completion Time"]
     jobs = [Job(job_id, site, at, ended.get(job_id, at)) for job_id, (at, site) in sorted(started.items())]
-    last = max((j.ended_ms for j in jobs), default=app_started)
-    return EventLog(jobs, app_started, app_ended or last)
+    return EventLog(jobs, app_started)
 
 
 def by_site(jobs: list[Job]) -> list[tuple[str, int, float]]:

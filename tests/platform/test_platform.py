@@ -365,6 +365,19 @@ def _dbt(platform: Platform, tmp_path: Path, *args: str) -> list[str]:
     ]
 
 
+def _read_until_models_created(build: subprocess.Popen[str], models: int = 3) -> tuple[list[str], bool]:
+    """A running dbt's output lines up to its ``models``-th created model, and whether it got that
+    far (False: the build ended first). The rest of its output is left unread."""
+    assert build.stdout is not None
+    output, created = [], 0
+    for line in build.stdout:
+        output.append(line)
+        created += " OK created " in line
+        if created >= models:
+            return output, True
+    return output, False
+
+
 def _raw_counts(platform: Platform) -> dict[str, int]:
     return {name: platform.query(f"SELECT count(*) FROM {table}")[0][0] for name, table in RAW_TABLES.items()}
 
@@ -529,17 +542,12 @@ def test_dbt_build_survives_a_sigkilled_thrift_server(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    done = 0
-    output: list[str] = []
-    assert build.stdout is not None
-    for line in build.stdout:  # kill the compute once a few models are built
-        output.append(line)
-        done += " OK created " in line
-        if done >= 3:
-            platform.ctl("kill", "thrift")
-            break
+    output, reached = _read_until_models_created(build)  # kill the compute once a few are built
+    if reached:
+        platform.ctl("kill", "thrift")
     # The build reports its first failed node, then the operator stops it: each remaining node
     # would wait out dbt's connect retries (3 x 10 s) before failing too, which is not the point.
+    assert build.stdout is not None
     watchdog = threading.Timer(90, build.terminate)
     watchdog.start()
     failed = next((line for line in build.stdout if re.search(r"\d+ of \d+ ERROR ", line)), "")
@@ -547,7 +555,7 @@ def test_dbt_build_survives_a_sigkilled_thrift_server(
     build.terminate()
     build.wait(30)
     build.stdout.close()
-    assert done >= 3, "dbt build ended before the Thrift Server was killed:\n" + "".join(output)[-5000:]
+    assert reached, "dbt build ended before the Thrift Server was killed:\n" + "".join(output)[-5000:]
     assert build.returncode != 0
     assert failed, "the build never reported a failed node after the Thrift Server was killed"
     assert platform.status()["thrift"]["running"] is False
@@ -611,16 +619,10 @@ def test_sigkill_a_worker_during_dbt_build_gives_one_clean_result(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    assert build.stdout is not None
-    killed = False
-    output: list[str] = []
     try:
-        for line in build.stdout:  # into the tables, past the staging views
-            output.append(line)
-            if sum(" OK created " in seen for seen in output) >= 3:
-                platform.ctl("kill", "spark-worker-1")
-                killed = True
-                break
+        output, killed = _read_until_models_created(build)  # into the tables, past the staging views
+        if killed:
+            platform.ctl("kill", "spark-worker-1")
         rest, _ = build.communicate(timeout=900)
         text = "".join(output) + rest
         assert killed, f"dbt build ended before the worker was killed:\n{text[-3000:]}"
