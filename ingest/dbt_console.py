@@ -16,6 +16,8 @@ from typing import Any
 
 from dbt.cli.main import dbtRunner
 
+from ingest import class_archive
+
 
 class Console:
     """Receives every dbt event; prints progress, warnings and the tally."""
@@ -67,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     words = [a for a in args if not a.startswith("-")]
     command = " ".join(words[:2] if words[:1] == ["source"] else words[:1]) or "dbt"
     console = Console(command)
+    class_archive.export_for_dbt()
     print(f"dbt {' '.join(args)}", flush=True)
     result = dbtRunner(callbacks=[console.on_event]).invoke(["--quiet", *args])
     print(console.summary(result.success), flush=True)

@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
+from ingest import class_archive
+
 log = logging.getLogger(__name__)
 
 LINEAGE_MARKER = "raw_column_lineage: "
@@ -148,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     target = args[args.index("--target") + 1] if "--target" in args else "local"
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    class_archive.export_for_dbt()
     target_path = Path(os.environ.get("DBT_TARGET_PATH", "target"))
     # run-operation first: it rewrites manifest.json too, without the compiled code docs generate adds
     lineage = parse_lineage(

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingest import class_archive
 from ingest.settings import Settings
 from ingest.sources.kafka_jars import KAFKA_JARS
 from ingest.tables.catalog import ICEBERG_RUNTIME_JAR, ensure_lock_schema, iceberg_jar, iceberg_spark_conf
@@ -96,8 +97,12 @@ def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if settings.spark_master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # bind the driver to loopback only
+    conf = spark_conf(settings)
+    archive = class_archive.driver_options(settings)  # Spark's classes, already parsed: a faster start
+    if archive:
+        conf["spark.driver.extraJavaOptions"] += f" {archive}"
     builder = SparkSession.builder
-    for key, value in spark_conf(settings).items():
+    for key, value in conf.items():
         builder = builder.config(key, value)
     builder = builder.config("spark.app.name", app_name)
     log.info("starting Spark (%s profile, state in %s)", settings.profile, settings.state_dir)

@@ -18,7 +18,7 @@ os.environ["DAP_JARS_DIR"] = JARS_DIR
 # Test runs are short and their data small: a JVM with only the C1 compiler and the serial GC
 # spends far less CPU starting up and compiling (about a third less time per CLI run, on 2 cores).
 # Every Spark JVM the tests start gets it: in-process sessions, CLI runs, dbt, the Thrift Server.
-# ``pytest_configure`` adds the class archive (tests/class_archive.py) to it.
+# ``pytest_configure`` adds the class archive (ingest/class_archive.py) to it.
 os.environ.setdefault("DAP_JVM_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
 # Real-world files shared between checkouts (see each dataset's SOURCE.txt); another copy can be
 # named with DAP_REALDATA_DIR.
@@ -27,16 +27,14 @@ REALDATA = Path(os.environ.get("DAP_REALDATA_DIR") or ROOT.parent / "shared" / "
 
 def pytest_configure(config: pytest.Config) -> None:
     """Once per run, in the controller (xdist workers inherit its environment): map the class
-    archive into every Spark JVM the tests start. ``DAP_TEST_CLASS_ARCHIVE=0`` runs without it."""
-    options = os.environ["DAP_JVM_OPTIONS"]
-    if hasattr(config, "workerinput") or "SharedArchiveFile" in options:
-        return
-    if os.environ.get("DAP_TEST_CLASS_ARCHIVE", "1") == "0":
-        return
-    from tests.class_archive import archive_options, ensure_archive
+    archive (ingest.class_archive; made here if ``make class-archive`` has not) into every Spark
+    JVM the tests start. ``DAP_CLASS_ARCHIVE=0`` runs without it."""
+    from ingest.class_archive import archive_options, enabled, ensure_archive
 
-    cache = Path(os.environ.get("DAP_STATE_DIR") or ROOT / ".state").resolve() / "cds"
-    archive = ensure_archive(cache, Path(JARS_DIR), options, dict(os.environ))
+    options = os.environ["DAP_JVM_OPTIONS"]
+    if hasattr(config, "workerinput") or not enabled(options):
+        return
+    archive = ensure_archive(Path(JARS_DIR), options, dict(os.environ))
     if archive is not None:
         os.environ["DAP_JVM_OPTIONS"] = f"{options} {archive_options(archive)}"
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ingest_cli
+from ingest import class_archive
+from tests.conftest import JARS_DIR, ingest_cli
 from tests.spark.helpers import columns, ingest, rows
 
 pytestmark = pytest.mark.spark
@@ -401,11 +403,21 @@ def test_cli_plan_writes_nothing_then_load_json_reports_the_run(tmp_path: Path) 
     assert "nothing was written" in plan.stderr
     assert not (state / "warehouse" / "cli.db").exists()  # no table, no data
 
+    # This run's JVM options name no archive, so the CLI maps the class archive itself (as every
+    # user's run does); the JVM's class-loading log says where each class came from.
+    suite_options = [
+        o for o in os.environ["DAP_JVM_OPTIONS"].split() if "cds" not in o and "SharedArchive" not in o
+    ]
+    classes_log = tmp_path / "class-load.log"
     load = ingest_cli(
-        "load", str(path), "--table", "cli.events", "--format", "json", "--json", state_dir=state
-    )
+        "load", str(path), "--table", "cli.events", "--format", "json", "--json", state_dir=state,
+        env={"DAP_JVM_OPTIONS": " ".join([*suite_options, f"-Xlog:class+load=info:file={classes_log}"])},
+    )  # fmt: skip
     assert load.returncode == 0, load.stderr[-3000:]
-    report = json.loads(load.stdout)
+    report = json.loads(load.stdout)  # nothing of the archive's on stdout
+    if class_archive.enabled("") and class_archive.archive_path(Path(JARS_DIR)).is_file():
+        from_archive = classes_log.read_text().count("source: shared objects file (top)")
+        assert from_archive > 5000, f"{from_archive} classes came from the class archive"
     assert report["ok"] is True
     (source,) = report["sources"]
     assert (source["status"], source["table"]) == ("ingested", "cli.events")

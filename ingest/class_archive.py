@@ -1,19 +1,23 @@
-"""A class-data-sharing archive for the suite's Spark JVMs (JDK 17 dynamic AppCDS).
+"""A class-data-sharing archive of Spark's classes for the driver JVMs (JDK 17 dynamic AppCDS).
 
-``make test`` is CPU-bound, and each of its Spark JVMs (in-process sessions, CLI runs, dbt in
-session mode: about 200) spends seconds loading, parsing and verifying the same classes of Spark,
-Hive's metastore client, DataNucleus and Iceberg. One JVM run with ``-XX:ArchiveClassesAtExit``
-writes the classes it loaded, already parsed and verified, into an archive; a JVM started with
-``-XX:SharedArchiveFile`` maps them instead. Measured on 2 cores: a Spark start plus its first
-metastore call took 12.4 s without the archive and 5.9 s with it (bench/RESULTS.md).
+Every Spark JVM (an ``ingest`` command, dbt in session mode, a test's session) spends seconds
+loading, parsing and verifying the same classes of Spark, Hive's metastore client, DataNucleus
+and Iceberg. One JVM run with ``-XX:ArchiveClassesAtExit`` writes the classes it loaded, already
+parsed and verified, into an archive; a JVM started with ``-XX:SharedArchiveFile`` maps them
+instead. Measured alone on 2 cores: ``ingest status`` 23.0 -> 17.4 s, a run with nothing new
+23.1 -> 17.2 s; in the suite a Spark start plus its first metastore call 12.4 -> 5.9 s
+(bench/RESULTS.md).
 
 An archive holds only for the JDK and the class path it was made with, so its file name carries a
-fingerprint of both (the JDK's version, pyspark's jars, the pinned jars); it is made once under
-``.state/cds`` and reused by later runs. A JVM with another class path (the platform's services
-and executors) cannot use it and goes on without it; ``-Xlog:cds*=off`` keeps the JVM from saying
-so on stdout, where a CLI's ``--json`` output goes. Making the archive costs one small ingest run
-(about a minute); if it fails, the suite runs without it, says so on stderr, and its header shows
-the JVM options without the archive.
+fingerprint of both (the JDK's version, pyspark's jars, the pinned jars). ``make class-archive``
+(``python -m ingest.class_archive``; ``make run`` and ``make test`` depend on it) makes it once,
+under ``cds/`` beside the jars dir (``.state/cds``), by running a small ingest and the statement
+kinds dbt sends: about a minute. The driver JVMs of the embedded profile map it when it is there
+(``build_spark``, and dbt through ``ingest.dbt_console`` and ``ingest.dbt_docs``); without it they
+start as before. A JVM whose class path differs (the platform's services and executors) could not
+use it and is not given it. ``-Xlog:cds*=off`` keeps the JVM quiet about it on stdout, where a
+CLI's ``--json`` output goes. ``DAP_CLASS_ARCHIVE=0`` turns it off; JVM options that already name
+an archive (``DAP_JVM_OPTIONS``) are left as they are.
 """
 
 from __future__ import annotations
@@ -25,7 +29,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ingest.settings import Settings
 
 # What the archiving JVM does: start Spark with the Hive metastore, ingest a JSON and a CSV
 # source into Iceberg tables, and run the statement kinds dbt's models and tests send. Every
@@ -81,6 +90,28 @@ def archive_options(archive: Path) -> str:
     return f"-XX:SharedArchiveFile={archive} -Xlog:cds*=off"
 
 
+def enabled(jvm_options: str) -> bool:
+    """Should this process give its Spark JVMs the archive? Not when turned off, and not when the
+    options already name an archive (the test suite's, or one a user made)."""
+    if os.environ.get("DAP_CLASS_ARCHIVE", "1").strip() == "0":
+        return False
+    return "SharedArchiveFile" not in jvm_options and "ArchiveClassesAtExit" not in jvm_options
+
+
+def archive_path(jars_dir: Path) -> Path:
+    """Where the archive for this JDK and class path is, or would be made: ``cds/`` beside the jars."""
+    return jars_dir.parent / "cds" / f"spark-{fingerprint(jars_dir)}.jsa"
+
+
+def driver_options(settings: Settings) -> str:
+    """The options that map the archive into this profile's driver JVM, or "" when there is none
+    (not made yet, turned off, or the platform profile, whose driver has another class path)."""
+    if settings.profile != "local" or not enabled(settings.jvm_options):
+        return ""
+    archive = archive_path(settings.jars_dir)
+    return archive_options(archive) if archive.is_file() else ""
+
+
 def fingerprint(jars_dir: Path) -> str:
     """The JDK and the class path an archive is valid for, as a short hash."""
     import pyspark
@@ -96,13 +127,23 @@ def fingerprint(jars_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def ensure_archive(cache_dir: Path, jars_dir: Path, jvm_options: str, env: dict[str, str]) -> Path | None:
-    """The archive for this JDK and class path under ``cache_dir``: made (once, under a lock) if missing.
+def export_for_dbt() -> None:
+    """Give dbt's session-mode JVM the archive: profiles.yml passes ``DAP_JVM_OPTIONS`` to it."""
+    from ingest.settings import load_settings
+
+    options = driver_options(load_settings())
+    if options:
+        os.environ["DAP_JVM_OPTIONS"] = f"{os.environ.get('DAP_JVM_OPTIONS', '')} {options}".strip()
+
+
+def ensure_archive(jars_dir: Path, jvm_options: str, env: dict[str, str]) -> Path | None:
+    """The archive for this JDK and class path: made (once, under a lock) if missing.
 
     Returns None, with the reason on stderr, if the archiving run fails.
     """
+    archive = archive_path(jars_dir)
+    cache_dir = archive.parent
     cache_dir.mkdir(parents=True, exist_ok=True)
-    archive = cache_dir / f"spark-{fingerprint(jars_dir)}.jsa"
     with (cache_dir / ".lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if archive.exists():
@@ -114,7 +155,7 @@ def ensure_archive(cache_dir: Path, jars_dir: Path, jvm_options: str, env: dict[
             with log.open("w") as out:
                 result = subprocess.run(
                     [sys.executable, "-c", _WORKLOAD, str(work / "landing")],
-                    cwd=Path(__file__).resolve().parents[1],
+                    cwd=work,
                     env={
                         **env,
                         "DAP_STATE_DIR": str(work / "state"),
@@ -134,3 +175,33 @@ def ensure_archive(cache_dir: Path, jars_dir: Path, jvm_options: str, env: dict[
         finally:
             partial.unlink(missing_ok=True)
             shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> int:
+    """``make class-archive``: make the archive if it is missing; say where it is. Exit 0 either
+    way: without an archive every JVM still starts, only slower."""
+    from ingest.settings import load_settings
+
+    settings = load_settings()
+    archive = archive_path(settings.jars_dir)
+    if archive.is_file():
+        print(f"class archive: {archive}")
+        return 0
+    if not enabled(settings.jvm_options):
+        print("class archive: turned off (DAP_CLASS_ARCHIVE=0 or DAP_JVM_OPTIONS names one)")
+        return 0
+    print(
+        "making the class archive of Spark's classes (once per JDK and class path, about a minute) ...",
+        flush=True,
+    )
+    started = time.perf_counter()
+    made = ensure_archive(settings.jars_dir, settings.jvm_options, dict(os.environ))
+    if made is not None:
+        print(
+            f"class archive: {made} ({made.stat().st_size / 2**20:.0f} MiB, {time.perf_counter() - started:.0f} s)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
