@@ -4,9 +4,9 @@ Every Spark JVM (an ``ingest`` command, dbt in session mode, a test's session) s
 loading, parsing and verifying the same classes of Spark, Hive's metastore client, DataNucleus
 and Iceberg. One JVM run with ``-XX:ArchiveClassesAtExit`` writes the classes it loaded, already
 parsed and verified, into an archive; a JVM started with ``-XX:SharedArchiveFile`` maps them
-instead. Measured alone on 2 cores: ``ingest status`` 23.0 -> 17.4 s, a run with nothing new
-23.1 -> 17.2 s; in the suite a Spark start plus its first metastore call 12.4 -> 5.9 s
-(bench/RESULTS.md).
+instead. Measured alone on 2 cores (bench/class_archive_bench.py, bench/RESULTS.md): ``ingest
+status`` 26.7 -> 20.0 s (median of three), ``dbt source freshness`` 28.9 -> 21.8 s; in the suite
+a Spark start plus its first metastore call 12.4 -> 5.9 s.
 
 An archive holds only for the JDK and the class path it was made with, so its file name carries a
 fingerprint of both (the JDK's version, pyspark's jars, the pinned jars). ``make class-archive``
@@ -129,9 +129,13 @@ def fingerprint(jars_dir: Path) -> str:
 
 def export_for_dbt() -> None:
     """Give dbt's session-mode JVM the archive: profiles.yml passes ``DAP_JVM_OPTIONS`` to it."""
+    from ingest.errors import ConfigError
     from ingest.settings import load_settings
 
-    options = driver_options(load_settings())
+    try:
+        options = driver_options(load_settings())
+    except ConfigError:  # a bad DAP_* setting: dbt starts as before, and ingest reports it
+        return
     if options:
         os.environ["DAP_JVM_OPTIONS"] = f"{os.environ.get('DAP_JVM_OPTIONS', '')} {options}".strip()
 
