@@ -83,7 +83,8 @@ run: generate ingest dbt-build docs  ## the whole pipeline end to end, source fr
 	@# A stale source past warn_after is a WARN and dbt exits 0, so the run goes on; past
 	@# error_after (a week without data) dbt exits 1 and the run stops here.
 	$(BIN)/python -m ingest.dbt_console source freshness --target local
-	$(DBT) run-operation print_pipeline_summary --target local --quiet || true
+	DAP_JVM_OPTIONS="$$($(BIN)/python -m ingest.class_archive --jvm-options)" \
+		$(DBT) run-operation print_pipeline_summary --target local --quiet || true
 
 lint: venv  ## ruff (lint + format check), mypy strict, sqlfluff, dbt-score (dbt conventions)
 	$(BIN)/ruff check ingest tests bench platform dbt_score_rules

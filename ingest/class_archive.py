@@ -183,10 +183,19 @@ def ensure_archive(jars_dir: Path, jvm_options: str, env: dict[str, str]) -> Pat
 
 def main() -> int:
     """``make class-archive``: make the archive if it is missing; say where it is. Exit 0 either
-    way: without an archive every JVM still starts, only slower."""
+    way: without an archive every JVM still starts, only slower. With ``--jvm-options``, print
+    ``DAP_JVM_OPTIONS`` with the archive added, for a dbt the Makefile runs directly."""
+    from ingest.errors import ConfigError
     from ingest.settings import load_settings
 
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except ConfigError as exc:  # the same error stops `ingest` before any JVM starts
+        print(f"class archive: not used ({exc.render()})", file=sys.stderr)
+        return 0
+    if sys.argv[1:] == ["--jvm-options"]:
+        print(" ".join(o for o in (settings.jvm_options, driver_options(settings)) if o))
+        return 0
     archive = archive_path(settings.jars_dir)
     if archive.is_file():
         print(f"class archive: {archive}")

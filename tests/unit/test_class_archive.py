@@ -60,3 +60,20 @@ def test_no_archive_where_it_cannot_or_must_not_apply(
     _made(jars)
     settings = Settings(profile=profile, state_dir=jars.parent, jvm_options=jvm_options)  # type: ignore[arg-type]
     assert class_archive.driver_options(settings) == ""
+
+
+def test_jvm_options_for_a_dbt_the_makefile_runs_directly_keep_the_users_and_add_the_archive(
+    jars: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DAP_JARS_DIR", str(jars))
+    monkeypatch.setenv("DAP_JVM_OPTIONS", "-XX:+UseSerialGC")
+    monkeypatch.delenv("DAP_CLASS_ARCHIVE", raising=False)
+    monkeypatch.delenv("DAP_PROFILE", raising=False)
+    monkeypatch.setattr("sys.argv", ["class_archive", "--jvm-options"])
+    archive = _made(jars)
+    assert class_archive.main() == 0
+    assert capsys.readouterr().out.split() == [
+        "-XX:+UseSerialGC",
+        f"-XX:SharedArchiveFile={archive}",
+        "-Xlog:cds*=off",
+    ]
