@@ -127,17 +127,21 @@ def fingerprint(jars_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def with_archive(settings: Settings) -> str:
+    """``DAP_JVM_OPTIONS`` for a dbt session-mode JVM (profiles.yml passes them on): the user's
+    options, plus the archive's where ``driver_options`` gives it."""
+    return " ".join(o for o in (settings.jvm_options, driver_options(settings)) if o)
+
+
 def export_for_dbt() -> None:
-    """Give dbt's session-mode JVM the archive: profiles.yml passes ``DAP_JVM_OPTIONS`` to it."""
+    """Give the dbt this process runs (``ingest.dbt_console``, ``ingest.dbt_docs``) the archive."""
     from ingest.errors import ConfigError
     from ingest.settings import load_settings
 
     try:
-        options = driver_options(load_settings())
+        os.environ["DAP_JVM_OPTIONS"] = with_archive(load_settings())
     except ConfigError:  # a bad DAP_* setting: dbt starts as before, and ingest reports it
         return
-    if options:
-        os.environ["DAP_JVM_OPTIONS"] = f"{os.environ.get('DAP_JVM_OPTIONS', '')} {options}".strip()
 
 
 def ensure_archive(jars_dir: Path, jvm_options: str, env: dict[str, str]) -> Path | None:
@@ -194,7 +198,7 @@ def main() -> int:
         print(f"class archive: not used ({exc.render()})", file=sys.stderr)
         return 0
     if sys.argv[1:] == ["--jvm-options"]:
-        print(" ".join(o for o in (settings.jvm_options, driver_options(settings)) if o))
+        print(with_archive(settings))
         return 0
     archive = archive_path(settings.jars_dir)
     if archive.is_file():
