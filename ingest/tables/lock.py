@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 LOCK_DATABASE = "ingest_meta"
 HEARTBEAT_SECONDS = 30.0
 _clients: dict[int, Any] = {}
+_clients_guard = threading.Lock()
 
 
 def lock_name(table: str) -> str:
@@ -39,12 +40,22 @@ def lock_name(table: str) -> str:
 
 
 def _client(spark: SparkSession) -> Any:
+    """The session's metastore client for locks, shared by every thread of the process.
+
+    Synchronized (Hive's own proxy, one call at a time): a ``HiveMetaStoreClient`` is not
+    thread-safe, and it is used at once by each lock's heartbeat thread and by every thread that
+    commits (``ingest stream`` runs one micro-batch thread per source). Against a metastore
+    service (``hive.metastore.uris``) two threads on one unsynchronized client interleave their
+    calls on one socket and hang (four threads locking at once did, every time).
+    """
     key = id(spark)
-    if key not in _clients:
-        hive = jvm(spark).org.apache.hadoop.hive
-        conf = hive.conf.HiveConf(hadoop_conf(spark), hive.conf.HiveConf._java_lang_class)
-        _clients[key] = hive.metastore.HiveMetaStoreClient(conf)
-    return _clients[key]
+    with _clients_guard:
+        if key not in _clients:
+            hive = jvm(spark).org.apache.hadoop.hive
+            conf = hive.conf.HiveConf(hadoop_conf(spark), hive.conf.HiveConf._java_lang_class)
+            client = hive.metastore.HiveMetaStoreClient(conf)
+            _clients[key] = hive.metastore.HiveMetaStoreClient.newSynchronizedClient(client)
+        return _clients[key]
 
 
 HOUSEKEEPING_SECONDS = 30.0
