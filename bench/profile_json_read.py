@@ -74,7 +74,7 @@ def main() -> None:
     )), results)  # fmt: skip
     records = timed(
         "records: lines cache + split plan + line numbers + records cache",
-        lambda: read_json_records(spark, uris),
+        lambda: read_json_records(spark, uris).frame,
         results,
     )
     timed("cached records, read back", lambda: run_noop(records), results)

@@ -153,7 +153,13 @@ def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFil
     if source.format == "json":
         # Cached: the per-day inference and the parse both scan it; released with the batch.
         records = read_json_records(spark, uris)
-        return json_batch(spark, source, records, [f for f in files if f.size > 0])
+        return json_batch(
+            spark,
+            source,
+            records.frame,
+            [f for f in files if f.size > 0],
+            empty_candidates=records.empty_candidates,
+        )
     frame, _empty, names = read_csv_records(spark, uris, source.csv)
     if frame is None:
         return None
@@ -165,14 +171,20 @@ def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFil
 
 
 def json_batch(
-    spark: SparkSession, source: SourceConfig, records: DataFrame, files: list[LandingFile]
+    spark: SparkSession,
+    source: SourceConfig,
+    records: DataFrame,
+    files: list[LandingFile],
+    *,
+    empty_candidates: bool | None = None,
 ) -> Batch:
     """JSON records (``_source_file``, ``_source_line``, ``_raw``; persisted by the caller, released
     with the batch): infer, parse, flatten. Files' records or a Kafka micro-batch's messages (a
-    record with a ``_rejected`` reason is quarantined with it and does not shape the schema)."""
+    record with a ``_rejected`` reason is quarantined with it and does not shape the schema).
+    ``empty_candidates``: can any record hold an empty value, if known (``read_json_records``)."""
     rejected = REJECTED in records.columns
     accepted = records.where(F.col(REJECTED).isNull()) if rejected else records
-    schema, first_types = infer_in_landing_order(spark, accepted, files)
+    schema, first_types = infer_in_landing_order(spark, accepted, files, empty_candidates)
     parsed = parse_json_records(records, schema)
     if rejected:
         parsed = parsed.withColumn("_bad_reason", F.coalesce(F.col(REJECTED), F.col("_bad_reason")))
@@ -240,7 +252,7 @@ _DAY_OF_FILE = T.StructType(
 
 
 def infer_in_landing_order(
-    spark: SparkSession, records: DataFrame, files: list[LandingFile]
+    spark: SparkSession, records: DataFrame, files: list[LandingFile], empty_candidates: bool | None = None
 ) -> tuple[T.StructType, dict[Path, T.DataType]]:
     """Infer per landing day and merge in order, so the first day fixes types; see ``schema_merge``.
 
@@ -253,7 +265,7 @@ def infer_in_landing_order(
     for item in sorted(files, key=lambda f: (f.landing_date is None, f.landing_date or date.min, f.uri)):
         days.setdefault(str(item.landing_date), []).append(item.uri)
     if len(days) == 1:
-        return merge_in_order([infer_json_schema(spark, records)])
+        return merge_in_order([infer_json_schema(spark, records, empty_candidates)])
     keys = [(uri, f"d{index}") for index, uris in enumerate(days.values()) for uri in uris]
     day_of_file = F.broadcast(local_frame(spark, keys, _DAY_OF_FILE))
     wrapped = (
@@ -261,7 +273,10 @@ def infer_in_landing_order(
         .where(starts_as_object(F.col("_raw")))
         .withColumn("_raw", F.concat(F.lit('{"'), F.col("_day"), F.lit('":'), F.col("_raw"), F.lit("}")))
     )
-    by_day = {field.name: field.dataType for field in infer_json_schema(spark, wrapped).fields}
+    # Wrapping adds no empty value: what held none holds none wrapped.
+    by_day = {
+        field.name: field.dataType for field in infer_json_schema(spark, wrapped, empty_candidates).fields
+    }
     schemas = [by_day[f"d{index}"] for index in range(len(days)) if f"d{index}" in by_day]
     return merge_in_order([s for s in schemas if isinstance(s, T.StructType)])
 

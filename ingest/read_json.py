@@ -21,6 +21,7 @@ Spark splits the array, so a string could not be told from an object.
 from __future__ import annotations
 
 import operator
+from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
@@ -90,13 +91,23 @@ def source_file_column(file_uri: Column | None = None) -> Column:
     return F.regexp_replace(decoded, r"^file:(//)?", "")
 
 
-def read_json_records(spark: SparkSession, uris: list[str]) -> DataFrame:
+@dataclass(frozen=True)
+class JsonRecords:
+    """The records of JSON files, and what the job that cached them found out on the way."""
+
+    frame: DataFrame  # ``_source_file``, ``_source_line`` (int), ``_raw`` (string); cached
+    empty_candidates: bool  # can any record hold ``""``, ``[]`` or ``{}`` (``may_hold_empty``)?
+
+
+def read_json_records(spark: SparkSession, uris: list[str]) -> JsonRecords:
     """One row per record: ``_source_file``, ``_source_line`` (int), ``_raw`` (string), cached
     (``MEMORY_AND_DISK``, built before it returns; the caller unpersists it).
 
     The files are read once: their lines are cached for the split plan, the head fetch and the
     records, then dropped once the records' cache is built. (Reading 5,000 small files again
-    for each of the three cost 8 s a pass; W2 at a quarter size, bench/RESULTS.md.)
+    for each of the three cost 8 s a pass; W2 at a quarter size, bench/RESULTS.md.) The job that
+    builds the records' cache also tells whether any record can hold an empty value, so the
+    schema inference needs no job of its own to find out (``find_empty_values``).
     """
     # Decoding and re-encoding a line turns bytes that are not UTF-8 into U+FFFD, which the
     # quarantine's "invalid UTF-8" reason looks for.
@@ -117,11 +128,12 @@ def read_json_records(spark: SparkSession, uris: list[str]) -> DataFrame:
     try:
         records = _records(spark, lines, uris).persist(StorageLevel.MEMORY_AND_DISK)
         try:
-            records.count()  # builds the records' cache from the lines' cache, before it is dropped
+            # Builds the records' cache from the lines' cache, before it is dropped.
+            built = records.agg(F.max(may_hold_empty(F.col("_raw")).cast("int")).alias("empty")).first()
         except Exception:
             records.unpersist()
             raise
-        return records
+        return JsonRecords(records, bool(built and built["empty"]))
     finally:
         lines.unpersist()
 
@@ -239,7 +251,9 @@ def _array_of_objects(body: Column) -> Column:
     return F.when(only_objects & ~_has_trailing_text(body, closer="]"), texts)
 
 
-def infer_json_schema(spark: SparkSession, records: DataFrame) -> T.StructType:
+def infer_json_schema(
+    spark: SparkSession, records: DataFrame, empty_candidates: bool | None = None
+) -> T.StructType:
     """Infer one schema for all records (one Spark job over the text).
 
     All-null fields are dropped, so a field that was only ever null does not fix a column as
@@ -247,6 +261,7 @@ def infer_json_schema(spark: SparkSession, records: DataFrame) -> T.StructType:
     found by a second job over the records that can hold them and added back
     (see ``ingest.empty_values``). Uses ``DataFrameReader.json(Dataset[String])`` through the JVM: the Python API only
     accepts paths or RDDs, and an RDD would ship every line through a Python worker.
+    ``empty_candidates``: whether any of ``records`` can hold an empty value, if already known.
     """
     encoder = jvm(spark).org.apache.spark.sql.Encoders.STRING()
     strings = getattr(records.select("_raw")._jdf, "as")(encoder)
@@ -254,7 +269,7 @@ def infer_json_schema(spark: SparkSession, records: DataFrame) -> T.StructType:
     reader = java_session.read().option("dropFieldIfAllNull", "true").option("allowSingleQuotes", "false")
     inferred = DataFrame(reader.json(strings), spark)
     fields = [f for f in inferred.schema.fields if f.name != "_corrupt_record"]
-    return dedupe_fields(add_empty_values(T.StructType(fields), find_empty_values(records)))
+    return dedupe_fields(add_empty_values(T.StructType(fields), find_empty_values(records, empty_candidates)))
 
 
 def may_hold_empty(text: Column) -> Column:
@@ -273,14 +288,18 @@ def may_hold_empty(text: Column) -> Column:
     return holds_any(['""', "[]", "{}"]) | (spaced & text.rlike(MAY_HOLD_EMPTY))
 
 
-def find_empty_values(records: DataFrame) -> list[str]:
+def find_empty_values(records: DataFrame, known: bool | None = None) -> list[str]:
     """Distinct ``[path, kind]`` texts of the empty values in ``records`` (a check in the JVM,
     then one Spark job if any record can hold an empty value).
 
     Only records whose text can hold an empty value reach the Python parser, and when there are
     none, no Python worker starts: a Python UDF starts one in every task, even a task with no
     row to send (26 s of a 5,000-file read's 109 s went to this job, with no candidate).
+    ``known``: the check's answer for ``records`` (or a superset of them), if already known
+    (``read_json_records`` finds it while it caches them); ``False`` runs no job at all.
     """
+    if known is False:
+        return []
     scan = F.udf(empty_value_paths, T.ArrayType(T.StringType()))
     candidates = records.where(may_hold_empty(F.col("_raw")))
     if candidates.isEmpty():
