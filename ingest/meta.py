@@ -9,6 +9,7 @@ is authoritative). Readers dedupe where a crash can leave a repeated row.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -206,6 +207,46 @@ def file_rows(source: str, table_name: str, files: dict[str, CommittedFile]) -> 
         }
         for c in files.values()
     ]
+
+
+@dataclass
+class PendingManifest:
+    """A batch run's ``ingest_meta.files`` rows, written in one append (one Iceberg commit) when
+    the run ends rather than one per source.
+
+    Deferring is safe: a table's snapshot summaries are the authoritative record of its files, and
+    the next run repairs the mirror from them if this process dies first (``committed_files``).
+    """
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        self.rows += rows
+
+    def holds(self, table_name: str) -> bool:
+        return any(row["table_name"] == table_name for row in self.rows)
+
+    def write(self, spark: SparkSession) -> None:
+        """Append the rows, but none that another run's repair has mirrored in the meantime (a
+        concurrent run reads this run's commits from the snapshots and mirrors them itself)."""
+        if not self.rows:
+            return
+        key = F.struct("table_name", "file_uri", "run_id")
+        wanted = {(r["table_name"], r["file_uri"], r["run_id"]) for r in self.rows}
+        tables, runs = sorted({k[0] for k in wanted}), sorted({k[2] for k in wanted})
+        present = {
+            tuple(row["key"])
+            for row in spark.table(table("files"))
+            .where(F.col("table_name").isin(tables) & F.col("run_id").isin(runs))
+            .select(key.alias("key"))
+            .collect()
+        }
+        append(
+            spark,
+            "files",
+            [r for r in self.rows if (r["table_name"], r["file_uri"], r["run_id"]) not in present],
+        )
+        self.rows = []
 
 
 def committed_files(
