@@ -108,7 +108,7 @@ def _reason(exc: Exception) -> str:
     """The first line that names a Java exception (py4j's first line only names the call)."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     named = [line for line in lines if "Exception" in line or "Error" in line]
-    return (named or lines or [""])[-1 if len(named) > 1 else 0][:300]
+    return (named or lines or [""])[0][:300]
 
 
 def take_locks(spark: Any) -> dict[str, Any]:
