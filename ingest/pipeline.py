@@ -33,7 +33,13 @@ from ingest.local_rows import local_frame
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
 from ingest.read_binary import BinaryFormat, read_binary_records, wrap_by_route
 from ingest.read_csv import read_csv_records
-from ingest.read_json import infer_json_schema, parse_json_records, read_json_records, starts_as_object
+from ingest.read_json import (
+    EmptyCandidates,
+    infer_json_schema,
+    parse_json_records,
+    read_json_records,
+    starts_as_object,
+)
 from ingest.reconcile import ReconcileError, reconcile
 from ingest.schema_hints import apply_type_hints
 from ingest.schema_merge import merge_in_order
@@ -176,12 +182,12 @@ def json_batch(
     records: DataFrame,
     files: list[LandingFile],
     *,
-    empty_candidates: bool | None = None,
+    empty_candidates: EmptyCandidates | None = None,
 ) -> Batch:
     """JSON records (``_source_file``, ``_source_line``, ``_raw``; persisted by the caller, released
     with the batch): infer, parse, flatten. Files' records or a Kafka micro-batch's messages (a
     record with a ``_rejected`` reason is quarantined with it and does not shape the schema).
-    ``empty_candidates``: can any record hold an empty value, if known (``read_json_records``)."""
+    ``empty_candidates``: the records that can hold an empty value, if known (``read_json_records``)."""
     rejected = REJECTED in records.columns
     accepted = records.where(F.col(REJECTED).isNull()) if rejected else records
     schema, first_types = infer_in_landing_order(spark, accepted, files, empty_candidates)
@@ -252,7 +258,10 @@ _DAY_OF_FILE = T.StructType(
 
 
 def infer_in_landing_order(
-    spark: SparkSession, records: DataFrame, files: list[LandingFile], empty_candidates: bool | None = None
+    spark: SparkSession,
+    records: DataFrame,
+    files: list[LandingFile],
+    empty_candidates: EmptyCandidates | None = None,
 ) -> tuple[T.StructType, dict[Path, T.DataType]]:
     """Infer per landing day and merge in order, so the first day fixes types; see ``schema_merge``.
 

@@ -92,11 +92,19 @@ def source_file_column(file_uri: Column | None = None) -> Column:
 
 
 @dataclass(frozen=True)
+class EmptyCandidates:
+    """The records that can hold ``""``, ``[]`` or ``{}`` (``may_hold_empty``): how many, how long."""
+
+    records: int
+    chars: int  # their texts' length in characters, summed
+
+
+@dataclass(frozen=True)
 class JsonRecords:
     """The records of JSON files, and what the job that cached them found out on the way."""
 
     frame: DataFrame  # ``_source_file``, ``_source_line`` (int), ``_raw`` (string); cached
-    empty_candidates: bool  # can any record hold ``""``, ``[]`` or ``{}`` (``may_hold_empty``)?
+    empty_candidates: EmptyCandidates
 
 
 def read_json_records(spark: SparkSession, uris: list[str]) -> JsonRecords:
@@ -129,11 +137,11 @@ def read_json_records(spark: SparkSession, uris: list[str]) -> JsonRecords:
         records = _records(spark, lines, uris).persist(StorageLevel.MEMORY_AND_DISK)
         try:
             # Builds the records' cache from the lines' cache, before it is dropped.
-            built = records.agg(F.max(may_hold_empty(F.col("_raw")).cast("int")).alias("empty")).first()
+            empty_candidates = count_empty_candidates(records)
         except Exception:
             records.unpersist()
             raise
-        return JsonRecords(records, bool(built and built["empty"]))
+        return JsonRecords(records, empty_candidates)
     finally:
         lines.unpersist()
 
@@ -252,7 +260,7 @@ def _array_of_objects(body: Column) -> Column:
 
 
 def infer_json_schema(
-    spark: SparkSession, records: DataFrame, empty_candidates: bool | None = None
+    spark: SparkSession, records: DataFrame, empty_candidates: EmptyCandidates | None = None
 ) -> T.StructType:
     """Infer one schema for all records (one Spark job over the text).
 
@@ -261,7 +269,8 @@ def infer_json_schema(
     found by a second job over the records that can hold them and added back
     (see ``ingest.empty_values``). Uses ``DataFrameReader.json(Dataset[String])`` through the JVM: the Python API only
     accepts paths or RDDs, and an RDD would ship every line through a Python worker.
-    ``empty_candidates``: whether any of ``records`` can hold an empty value, if already known.
+    ``empty_candidates``: the records that can hold an empty value, if already known
+    (see ``find_empty_values``).
     """
     encoder = jvm(spark).org.apache.spark.sql.Encoders.STRING()
     strings = getattr(records.select("_raw")._jdf, "as")(encoder)
@@ -288,22 +297,46 @@ def may_hold_empty(text: Column) -> Column:
     return holds_any(['""', "[]", "{}"]) | (spaced & text.rlike(MAY_HOLD_EMPTY))
 
 
-def find_empty_values(records: DataFrame, known: bool | None = None) -> list[str]:
-    """Distinct ``[path, kind]`` texts of the empty values in ``records`` (a check in the JVM,
-    then one Spark job if any record can hold an empty value).
+# Up to this many characters of candidate records are scanned on the driver, in one job that
+# collects them, instead of in a Python UDF job: the UDF starts a Python worker in every task and
+# ships a pickled function, about 1 s a source even on a small source (the sample's seven
+# sources spent 9.9 s of 91 s finding empty values; bench/RESULTS.md, session 33). 16 Mi
+# characters are at most a few hundred MB of Python strings on a driver with 4 GB of heap.
+DRIVER_SCAN_CHARS = 16 * 1024 * 1024
 
-    Only records whose text can hold an empty value reach the Python parser, and when there are
-    none, no Python worker starts: a Python UDF starts one in every task, even a task with no
-    row to send (26 s of a 5,000-file read's 109 s went to this job, with no candidate).
-    ``known``: the check's answer for ``records`` (or a superset of them), if already known
-    (``read_json_records`` finds it while it caches them); ``False`` runs no job at all.
+
+def count_empty_candidates(records: DataFrame) -> EmptyCandidates:
+    """How many of ``records`` can hold an empty value, and how long they are: one aggregate."""
+    flagged = records.select(
+        may_hold_empty(F.col("_raw")).alias("candidate"), F.length("_raw").alias("chars")
+    )
+    (counted,) = flagged.agg(  # an aggregate without grouping: one row
+        F.count_if("candidate").alias("records"),
+        F.sum(F.when(F.col("candidate"), F.col("chars"))).alias("chars"),
+    ).collect()
+    return EmptyCandidates(counted["records"], counted["chars"] or 0)
+
+
+def find_empty_values(records: DataFrame, known: EmptyCandidates | None = None) -> list[str]:
+    """Distinct ``[path, kind]`` texts of the empty values in ``records``.
+
+    Only records whose text can hold an empty value are parsed (``may_hold_empty``, in the JVM).
+    ``known``: the candidates among ``records`` (or a superset of them, allowing a few characters
+    more per record, as when each is wrapped in a day's object), if already known
+    (``read_json_records`` counts them while it caches the records); else one aggregate counts
+    them. No candidate: no more jobs, and no Python worker starts (a UDF starts one in every
+    task, even a task with no row to send: 26 s of a 5,000-file read's 109 s went to that, with
+    no candidate). Up to ``DRIVER_SCAN_CHARS``: collected and parsed on the driver. More: one
+    Spark job parses them in a Python UDF.
     """
-    if known is False:
+    counted = known if known is not None else count_empty_candidates(records)
+    if counted.records == 0:
         return []
-    scan = F.udf(empty_value_paths, T.ArrayType(T.StringType()))
     candidates = records.where(may_hold_empty(F.col("_raw")))
-    if candidates.isEmpty():
-        return []
+    if counted.chars + 64 * counted.records <= DRIVER_SCAN_CHARS:
+        texts = (row["_raw"] for row in candidates.select("_raw").collect())
+        return sorted({found for text in texts for found in empty_value_paths(text)})
+    scan = F.udf(empty_value_paths, T.ArrayType(T.StringType()))
     found = candidates.select(F.explode(scan("_raw")).alias("found")).distinct().collect()
     return sorted(row["found"] for row in found)
 

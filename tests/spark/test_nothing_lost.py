@@ -85,6 +85,50 @@ def test_empty_arrays_and_objects_with_whitespace_inside_land_as_values(spark: A
     assert_counts_reconcile(report, "json")
 
 
+def test_the_driver_and_the_spark_job_find_the_same_empty_values(spark: Any, tmp_path: Path) -> None:
+    # Small inputs are scanned on the driver, large ones by a Spark job (read_json.DRIVER_SCAN_CHARS);
+    # the user's schema must not depend on which. Every kind of empty value, in and under arrays,
+    # with whitespace inside, and records that hold none or are not objects.
+    from ingest.read_json import EmptyCandidates, find_empty_values, read_json_records
+
+    lines = [
+        '{"id": 1, "a": "", "b": [], "c": {}, "": "k"}',
+        '{"id": 2, "list": [{"": 1}, {}, [""]], "deep": {"x": {"y": [ ]}}}',
+        '{"id": 3, "spaced": {\t}, "text": "not \\"\\" empty"}',
+        '{"id": 4, "n": 5}',
+        '["", []]',
+        '{"id": 5, "broken": ""',
+    ]
+    path = write(tmp_path / "kinds" / "k.jsonl", "".join(line + "\n" for line in lines))
+    records = read_json_records(spark, [path.as_uri()])
+    try:
+        counted = records.empty_candidates
+        # the counts come from the JVM's filter: every line but id 4 holds "", [] or {} as text
+        assert counted.records == 5 and counted.chars == sum(
+            len(line) for i, line in enumerate(lines) if i != 3
+        )
+        on_the_driver = find_empty_values(records.frame, counted)
+        too_big = EmptyCandidates(counted.records, 10**12)
+        in_a_spark_job = find_empty_values(records.frame, too_big)
+        unknown = find_empty_values(records.frame, None)
+        assert find_empty_values(records.frame, EmptyCandidates(0, 0)) == []
+    finally:
+        records.frame.unpersist()
+    assert on_the_driver == in_a_spark_job == unknown
+    found = {tuple(json.loads(item)[0]): json.loads(item)[1] for item in on_the_driver}
+    assert found == {
+        ("a",): "empty_string",
+        ("b",): "empty_array",
+        ("c",): "empty_object",
+        ("",): "text",
+        ("list", None, ""): "text",
+        ("list", None): "empty_object",
+        ("list", None, None): "empty_string",
+        ("deep", "x", "y"): "empty_array",
+        ("spaced",): "empty_object",
+    }
+
+
 def test_a_big_day_one_integer_keeps_its_digits_when_a_later_day_has_a_double(
     spark: Any, tmp_path: Path
 ) -> None:
