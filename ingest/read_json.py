@@ -266,8 +266,8 @@ def infer_json_schema(
 
     All-null fields are dropped, so a field that was only ever null does not fix a column as
     string; ``""``, ``[]``, ``{}`` and empty keys, which Spark's inference drops or misreads, are
-    found by a second job over the records that can hold them and added back
-    (see ``ingest.empty_values``). Uses ``DataFrameReader.json(Dataset[String])`` through the JVM: the Python API only
+    found among the records that can hold them and added back (``find_empty_values``,
+    ``ingest.empty_values``). Uses ``DataFrameReader.json(Dataset[String])`` through the JVM: the Python API only
     accepts paths or RDDs, and an RDD would ship every line through a Python worker.
     ``empty_candidates``: the records that can hold an empty value, if already known
     (see ``find_empty_values``).
@@ -301,7 +301,7 @@ def may_hold_empty(text: Column) -> Column:
 # collects them, instead of in a Python UDF job: the UDF starts a Python worker in every task and
 # ships a pickled function, about 1 s a source even on a small source (the sample's seven
 # sources spent 9.9 s of 91 s finding empty values; bench/RESULTS.md, session 33). 16 Mi
-# characters are at most a few hundred MB of Python strings on a driver with 4 GB of heap.
+# characters are at most 64 MB as Python strings (4 bytes a character at worst), 32 MB as Java's.
 DRIVER_SCAN_CHARS = 16 * 1024 * 1024
 
 
