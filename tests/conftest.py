@@ -17,9 +17,11 @@ JARS_DIR = os.environ.get("DAP_JARS_DIR") or str(ROOT / ".state" / "jars")
 os.environ["DAP_JARS_DIR"] = JARS_DIR
 # Test runs are short and their data small: a JVM with only the C1 compiler and the serial GC
 # spends far less CPU starting up and compiling (about a third less time per CLI run, on 2 cores).
-# Every Spark JVM the tests start gets it: in-process sessions, CLI runs, dbt, the Thrift Server.
+# Every Spark JVM the tests start gets it (CLI runs, dbt, the Thrift Server) but the in-process
+# session of the ``spark`` fixture below.
 # ``pytest_configure`` adds the class archive (ingest/class_archive.py) to it.
-os.environ.setdefault("DAP_JVM_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+C1_ONLY = "-XX:TieredStopAtLevel=1"
+os.environ.setdefault("DAP_JVM_OPTIONS", f"{C1_ONLY} -XX:+UseSerialGC")
 # Real-world files shared between checkouts (see each dataset's SOURCE.txt); another copy can be
 # named with DAP_REALDATA_DIR.
 REALDATA = Path(os.environ.get("DAP_REALDATA_DIR") or ROOT.parent / "shared" / "realdata")
@@ -124,7 +126,11 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from ingest.spark_session import build_spark
 
     state = tmp_path_factory.mktemp("spark-state")
-    session = build_spark(load_settings(state_dir=state, shuffle_partitions=2), "tests")
+    # This JVM lives as long as its worker (most of the suite), so the C2 compiler pays for
+    # itself, unlike in the short CLI runs: six Spark test files in one session took 318 s of
+    # the JVM's CPU (229 s wall) with C2 against 392 s (303 s) C1-only (bench/RESULTS.md, session 33).
+    options = os.environ["DAP_JVM_OPTIONS"].replace(C1_ONLY, "").strip()
+    session = build_spark(load_settings(state_dir=state, shuffle_partitions=2, jvm_options=options), "tests")
     yield session
     session.stop()
 
