@@ -6,7 +6,9 @@ test starts inherits it, so a CLI run's JVM names its test). At the end the CPU 
 role (what the process is: a pytest worker, a CLI's Python, a Spark driver's JVM, the Thrift
 Server, a Spark worker, an executor, PostgreSQL, Kafka...) and by test, then both tables are
 printed. A process that lives less than one interval may be missed, and a process's last
-interval before it exits is lost: the sums are a lower bound, close for long processes.
+interval before it exits is lost: the sums are a lower bound, close for long processes. A
+session-scoped fixture that copies the environment once (the platform's, the e2e pipeline's)
+passes its first test's name to every process it starts later: read those as the scope's.
 
     python bench/suite_cpu.py [--every 2] [--out cpu.jsonl] -- make test
 
