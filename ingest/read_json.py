@@ -303,6 +303,9 @@ def may_hold_empty(text: Column) -> Column:
 # sources spent 9.9 s of 91 s finding empty values; bench/RESULTS.md, session 33). 16 Mi
 # characters are at most 64 MB as Python strings (4 bytes a character at worst), 32 MB as Java's.
 DRIVER_SCAN_CHARS = 16 * 1024 * 1024
+# What a record may grow by between the count and the scan: infer_in_landing_order wraps each
+# in its landing day's object (``{"d12":...}``), and the count was taken before.
+_WRAPPER_CHARS = 64
 
 
 def count_empty_candidates(records: DataFrame) -> EmptyCandidates:
@@ -333,7 +336,7 @@ def find_empty_values(records: DataFrame, known: EmptyCandidates | None = None) 
     if counted.records == 0:
         return []
     candidates = records.where(may_hold_empty(F.col("_raw")))
-    if counted.chars + 64 * counted.records <= DRIVER_SCAN_CHARS:
+    if counted.chars + _WRAPPER_CHARS * counted.records <= DRIVER_SCAN_CHARS:
         texts = (row["_raw"] for row in candidates.select("_raw").collect())
         return sorted({found for text in texts for found in empty_value_paths(text)})
     scan = F.udf(empty_value_paths, T.ArrayType(T.StringType()))
