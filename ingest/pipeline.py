@@ -35,6 +35,7 @@ from ingest.read_binary import BinaryFormat, read_binary_records, wrap_by_route
 from ingest.read_csv import read_csv_records
 from ingest.read_json import (
     EmptyCandidates,
+    JsonFile,
     infer_json_schema,
     parse_json_records,
     read_json_records,
@@ -158,7 +159,7 @@ def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFil
         return read_binary_batch(spark, source, [f for f in files if f.size > 0])
     if source.format == "json":
         # Cached: the per-day inference and the parse both scan it; released with the batch.
-        records = read_json_records(spark, uris)
+        records = read_json_records(spark, [JsonFile(f.uri, f.size) for f in files if f.size > 0])
         return json_batch(
             spark,
             source,

@@ -1,13 +1,15 @@
 """Read JSON landing files into one record per row, keeping the source file and line.
 
-JSON lines (the default) are read as lines (Spark's text source, ``lineSep`` LF), so a file is a
-stream: it may be larger than memory or than a Java string (2 GB), and a large file is split
-across tasks. ``_source_line`` is the 1-based line in the file: the scan numbers rows with
-``monotonically_increasing_id`` (consecutive within a task's split), and one small aggregate per
-split (rows, first id) gives each split its first line. Blank lines are skipped but counted.
+A file that Spark would read in one task anyway (no larger than a split, and at most
+``WHOLE_FILE_BYTES``, or ``WHOLE_GZIP_BYTES`` gzipped) is read whole (``wholetext``, one row per
+file) and split into its lines in the same task: ``_source_line`` is the line's position in the
+file. Larger files are read as lines (Spark's text source, ``lineSep`` LF), so such a file is a
+stream: it may be larger than memory or than a Java string (2 GB), and it is split across tasks.
+There ``_source_line`` comes from ``monotonically_increasing_id`` (consecutive within a task's
+split) and one small aggregate per split (rows, first id), which gives each split its first
+line. Either way, blank lines are skipped but counted.
 
-Files whose first non-blank line shows a whole-file document are read whole instead
-(``wholetext``, one row per file):
+Files whose first non-blank line shows a whole-file document are read whole whatever their size:
 - a JSON array document (``[{...}, {...}]``, REST exports): one record per element; the line is the
   1-based element index;
 - a single pretty-printed JSON object: one record, line 1.
@@ -107,16 +109,66 @@ class JsonRecords:
     empty_candidates: EmptyCandidates
 
 
-def read_json_records(spark: SparkSession, uris: list[str]) -> JsonRecords:
+# The largest file read whole (as stored): its text is one string in a task's memory, and its
+# lines are a second copy. Reading small files whole saves the line path's three extra jobs (the
+# lines' cache, the split plan and the head fetch) and the split rows' trip through the driver:
+# building a tiny source's records 1.45 -> 0.55 s in a warm session, 125,000 events in 5,000
+# files 9.0 -> 5.9 s (bench/RESULTS.md, session 34).
+WHOLE_FILE_BYTES = 16 * 1024 * 1024
+# A gzipped file is decompressed whole too: JSON lines compress 10 to 20 times.
+WHOLE_GZIP_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class JsonFile:
+    """A file to read: its URI (or local path) and its size in bytes as stored."""
+
+    uri: str
+    size: int
+
+
+def reads_whole(file: JsonFile, split_bytes: int) -> bool:
+    """Is ``file`` read whole? When it is small, and no larger than a split
+    (``spark.sql.files.maxPartitionBytes``): Spark would give it to one task anyway."""
+    limit = WHOLE_GZIP_BYTES if file.uri.endswith(".gz") else WHOLE_FILE_BYTES
+    return file.size <= min(limit, split_bytes)
+
+
+def read_json_records(spark: SparkSession, files: list[JsonFile]) -> JsonRecords:
     """One row per record: ``_source_file``, ``_source_line`` (int), ``_raw`` (string), cached
     (``MEMORY_AND_DISK``, built before it returns; the caller unpersists it).
 
-    The files are read once: their lines are cached for the split plan, the head fetch and the
-    records, then dropped once the records' cache is built. (Reading 5,000 small files again
-    for each of the three cost 8 s a pass; W2 at a quarter size, bench/RESULTS.md.) The job that
-    builds the records' cache also tells whether any record can hold an empty value, so the
-    schema inference needs no job of its own to find out (``find_empty_values``).
+    The files are read once. Small files are read whole (``reads_whole``); the lines of the others
+    are cached for the split plan, the head fetch and the records, then dropped once the records'
+    cache is built (one `count`). (Reading 5,000 small files again for each of the three cost 8 s
+    a pass; W2 at a quarter size, bench/RESULTS.md.) The job that builds the records' cache also
+    tells whether any record can hold an empty value, so the schema inference needs no job of its
+    own to find out (``find_empty_values``).
     """
+    split_bytes = int(spark._jsparkSession.sessionState().conf().filesMaxPartitionBytes())
+    whole = [f.uri for f in files if reads_whole(f, split_bytes)]
+    read_whole = set(whole)
+    streamed = [f.uri for f in files if f.uri not in read_whole]
+    parts = [_read_whole_files(spark, whole)] if whole else []
+    lines = _read_lines(spark, streamed).persist(StorageLevel.MEMORY_AND_DISK) if streamed else None
+    try:
+        if lines is not None:
+            parts.append(_records(spark, lines, streamed))
+        records = reduce(DataFrame.unionByName, parts).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            # Builds the records' cache (from the lines' cache, before it is dropped).
+            empty_candidates = count_empty_candidates(records)
+        except Exception:
+            records.unpersist()
+            raise
+        return JsonRecords(records, empty_candidates)
+    finally:
+        if lines is not None:
+            lines.unpersist()
+
+
+def _read_lines(spark: SparkSession, uris: list[str]) -> DataFrame:
+    """The files' lines: ``_file_uri``, ``_block`` (the split's start), ``_id``, ``value``."""
     # Decoding and re-encoding a line turns bytes that are not UTF-8 into U+FFFD, which the
     # quarantine's "invalid UTF-8" reason looks for.
     decoded = (
@@ -130,20 +182,9 @@ def read_json_records(spark: SparkSession, uris: list[str]) -> JsonRecords:
         )
     )
     value = F.col("value")
-    lines = decoded.withColumn(  # a CRLF line without its CR
+    return decoded.withColumn(  # a CRLF line without its CR
         "value", F.when(value.endswith("\r"), value.substr(F.lit(1), F.length(value) - 1)).otherwise(value)
-    ).persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        records = _records(spark, lines, uris).persist(StorageLevel.MEMORY_AND_DISK)
-        try:
-            # Builds the records' cache from the lines' cache, before it is dropped.
-            empty_candidates = count_empty_candidates(records)
-        except Exception:
-            records.unpersist()
-            raise
-        return JsonRecords(records, empty_candidates)
-    finally:
-        lines.unpersist()
+    )
 
 
 def _records(spark: SparkSession, lines: DataFrame, uris: list[str]) -> DataFrame:
@@ -219,7 +260,11 @@ def _plan_splits(
 
 
 def _read_whole_files(spark: SparkSession, uris: list[str]) -> DataFrame:
-    """Array documents and pretty-printed objects: one row per file, split by the file's shape."""
+    """Small files, array documents and pretty-printed objects: one row per file, split by the
+    file's shape (JSON lines into lines, an array into its elements, an object is one record).
+
+    Splitting a text turns bytes that are not UTF-8 into U+FFFD (it passes through a Java
+    string), as ``_read_lines`` does, for the quarantine's "invalid UTF-8" reason."""
     files = spark.read.text(uris, wholetext=True).select(
         source_file_column().alias("_source_file"),
         _without_bom(F.col("value")).alias("value"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,26 @@ def ingest(spark: Any, path: Path | str, table: str, fmt: str = "json", **option
     report = pipeline.run(spark, [source], command="test")
     assert report.ok, [s.error for s in report.sources]
     return report
+
+
+@contextmanager
+def splits_of(spark: Any, size: int | None) -> Iterator[None]:
+    """Read files in splits of ``size`` bytes (``None``: as configured). A file larger than a
+    split is read as a stream of lines, across tasks (``ingest.read_json``); a smaller one whole."""
+    if size is None:
+        yield
+        return
+    old = spark.conf.get("spark.sql.files.maxPartitionBytes")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", str(size))
+    try:
+        yield
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", old)
+
+
+# The two ways JSON files are read: whole (small files, the usual case) and as lines (a file
+# larger than a split; 16-byte splits make every test file but the tiniest one such a file).
+READ_PATHS = {"whole": None, "as_lines": 16}
 
 
 def rows(spark: Any, table: str, order_by: str = "_source_file, _source_line") -> list[dict[str, Any]]:

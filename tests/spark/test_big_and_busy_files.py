@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ingest import pipeline
-from tests.spark.helpers import ingest, rows
+from tests.spark.helpers import ingest, rows, splits_of
 
 pytestmark = pytest.mark.spark
 
@@ -23,10 +23,8 @@ pytestmark = pytest.mark.spark
 @pytest.fixture
 def small_splits(spark: Any) -> Iterator[None]:
     """Splits of 64 KiB, so a file of a few MB is read by many tasks, as a 3 GB file is at 128 MB."""
-    old = spark.conf.get("spark.sql.files.maxPartitionBytes")
-    spark.conf.set("spark.sql.files.maxPartitionBytes", str(64 * 1024))
-    yield
-    spark.conf.set("spark.sql.files.maxPartitionBytes", old)
+    with splits_of(spark, 64 * 1024):
+        yield
 
 
 def test_a_json_lines_file_split_across_tasks_keeps_every_record_and_its_line(

@@ -14,7 +14,7 @@ import pytest
 
 from ingest import class_archive
 from tests.conftest import JARS_DIR, ingest_cli
-from tests.spark.helpers import columns, ingest, rows
+from tests.spark.helpers import READ_PATHS, columns, ingest, rows, splits_of
 
 pytestmark = pytest.mark.spark
 
@@ -47,7 +47,10 @@ def quarantine(spark: Any, table: str) -> list[tuple[str, int | None, str, str |
 # file shapes
 
 
-def test_json_lines_gzip_pretty_object_and_array_document_in_one_batch(spark: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("read_as", READ_PATHS)
+def test_json_lines_gzip_pretty_object_and_array_document_in_one_batch(
+    spark: Any, tmp_path: Path, read_as: str
+) -> None:
     landing = tmp_path / "shapes"
     write(
         landing / "lines.jsonl",
@@ -60,8 +63,9 @@ def test_json_lines_gzip_pretty_object_and_array_document_in_one_batch(spark: An
     write(landing / "array.json", json.dumps(array, indent=4))
     write(landing / "array.json.gz", json.dumps([{"id": "ga1", "n": 20}]), gz=True)
 
-    table = "basics.shapes"
-    report = ingest(spark, landing, table)
+    table = f"basics.shapes_{read_as}"
+    with splits_of(spark, READ_PATHS[read_as]):
+        report = ingest(spark, landing, table)
     counts = {name: (f.rows_read, f.rows_written, f.rows_quarantined) for name, f in by_file(report).items()}
     assert counts == {
         "lines.jsonl": (3, 3, 0),
@@ -91,8 +95,9 @@ def test_json_lines_gzip_pretty_object_and_array_document_in_one_batch(spark: An
     assert quarantine(spark, table) == []
 
 
+@pytest.mark.parametrize("read_as", READ_PATHS)
 def test_array_documents_that_are_not_arrays_of_objects_are_quarantined_whole(
-    spark: Any, tmp_path: Path
+    spark: Any, tmp_path: Path, read_as: str
 ) -> None:
     landing = tmp_path / "arrays"
     bad = {
@@ -106,8 +111,9 @@ def test_array_documents_that_are_not_arrays_of_objects_are_quarantined_whole(
     write(landing / "bom.json", b'\xef\xbb\xbf[{"id": "b1"}]\n')  # a byte order mark is not text
     write(landing / "bom_lines.jsonl", b'\xef\xbb\xbf{"id": "b2"}\n{"id": "b3"}\n')
 
-    table = "basics.arrays"
-    report = ingest(spark, landing, table)
+    table = f"basics.arrays_{read_as}"
+    with splits_of(spark, READ_PATHS[read_as]):
+        report = ingest(spark, landing, table)
     assert sorted(r["id"] for r in rows(spark, table)) == ["b1", "b2", "b3"]
     held = quarantine(spark, table)
     assert [(name, raw) for name, _line, _reason, raw in held] == sorted(bad.items())
@@ -147,8 +153,10 @@ def _independent_counts(data: bytes) -> tuple[int, int]:
     return records, good
 
 
-@pytest.fixture(scope="module")
-def bad_input(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+@pytest.fixture(scope="module", params=READ_PATHS)
+def bad_input(
+    spark: Any, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> dict[str, Any]:
     landing = tmp_path_factory.mktemp("bad_input")
     files = {
         "mixed.jsonl": b"\n".join(MIXED_LINES) + b"\n",
@@ -173,8 +181,9 @@ def bad_input(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     }
     for name, data in files.items():
         write(landing / name, data)
-    table = "basics.bad_input"
-    return {"table": table, "files": files, "report": ingest(spark, landing, table)}
+    table = f"basics.bad_input_{request.param}"
+    with splits_of(spark, READ_PATHS[request.param]):
+        return {"table": table, "files": files, "report": ingest(spark, landing, table)}
 
 
 def test_bad_records_are_quarantined_with_file_line_and_reason(spark: Any, bad_input: dict[str, Any]) -> None:
