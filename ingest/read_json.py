@@ -269,7 +269,11 @@ def _read_whole_files(spark: SparkSession, uris: list[str]) -> DataFrame:
         source_file_column().alias("_source_file"),
         _without_bom(F.col("value")).alias("value"),
     )
-    body = F.regexp_replace("value", r"^\s+", "")
+    value = F.col("value")
+    # Copies of a whole file's text are what this costs: the regex copies only a padded text,
+    # and a one-character delimiter takes Java's split without a regex (W1's 1,000,000 records:
+    # 11 s against 14-17 s with both regexes on every file).
+    body = F.when(_edge_is_blank(value, at_end=False), F.regexp_replace(value, r"^\s+", "")).otherwise(value)
     first_line = F.substring_index(body, "\n", 1)
     is_document = (
         body.startswith("{")
@@ -279,9 +283,13 @@ def _read_whole_files(spark: SparkSession, uris: list[str]) -> DataFrame:
     records = (
         F.when(body.startswith("["), F.coalesce(_array_of_objects(body), F.array("value")))
         .when(is_document, F.array("value"))
-        .otherwise(F.split("value", r"\r?\n"))
+        .otherwise(F.split("value", "\n"))
     )
     exploded = files.select("_source_file", F.posexplode(records).alias("pos", "_raw"))
+    raw = F.col("_raw")
+    exploded = exploded.withColumn(  # a CRLF line without its CR, as in _read_lines
+        "_raw", F.when(raw.endswith("\r"), raw.substr(F.lit(1), F.length(raw) - 1)).otherwise(raw)
+    )
     return exploded.where(~_is_blank(F.col("_raw"))).select(
         "_source_file",
         (F.col("pos") + 1).cast("int").alias("_source_line"),

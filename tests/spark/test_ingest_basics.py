@@ -164,6 +164,8 @@ def bad_input(
         "blank.jsonl": b"\n  \n\n",
         "good.jsonl": jsonl({"id": "g1", "v": 7}, {"id": "g2", "v": 8}).encode(),
         "two_per_line.jsonl": b'{"id": "t1", "v": 9}{"id": "t2", "v": 10}\n',
+        # Windows line ends, the last one a bare CR: the CR is not part of a record's text
+        "crlf.jsonl": b'{"id": "r1", "v": 17}\r\n{"id": "r2", "v": \r\n{"id": "r3", "v": 18}\r',
         # text after the object that an escape-removing check could mistake for an escape
         "backslash_after.jsonl": b'{"id": "k1", "v": 11}\\ \n',
         # closers after the object, which a check that stops at the first ']' would pass; then
@@ -195,6 +197,7 @@ def test_bad_records_are_quarantined_with_file_line_and_reason(spark: Any, bad_i
         ("closers_after.jsonl", 1),
         ("closers_after.jsonl", 2),
         ("closers_after.jsonl", 3),
+        ("crlf.jsonl", 2),
         ("empty.jsonl", None),
         ("mixed.jsonl", 2),
         ("mixed.jsonl", 5),
@@ -215,6 +218,7 @@ def test_bad_records_are_quarantined_with_file_line_and_reason(spark: Any, bad_i
     raws = {(name, line): raw for name, line, _reason, raw in found}
     assert raws[("mixed.jsonl", 2)] == '{"id": "m2", "v": '  # the raw text is kept for repair
     assert raws[("mixed.jsonl", 8)] == "{id: m5}"
+    assert raws[("crlf.jsonl", 2)] == '{"id": "r2", "v": '
     # good records of the same file are not held back by the bad ones
     landed = [(Path(r["_source_file"]).name, r["_source_line"], r["id"]) for r in rows(spark, table)]
     assert [x for x in landed if x[0] == "mixed.jsonl"] == [
@@ -222,6 +226,7 @@ def test_bad_records_are_quarantined_with_file_line_and_reason(spark: Any, bad_i
         ("mixed.jsonl", 4, "m3"),
         ("mixed.jsonl", 9, "m6"),
     ]
+    assert [x for x in landed if x[0] == "crlf.jsonl"] == [("crlf.jsonl", 1, "r1"), ("crlf.jsonl", 3, "r3")]
     assert [x for x in landed if x[0] == "closers_after.jsonl"] == [
         ("closers_after.jsonl", 4, "c4"),
         ("closers_after.jsonl", 5, "c5"),
