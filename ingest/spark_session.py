@@ -81,8 +81,10 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     else:
         conf["spark.jars"] = ",".join([iceberg, *kafka])
         # Opening a local file costs far less than reading the 4 MB Spark assumes: pack small
-        # files into fewer tasks (5,000 files of 8 KB: 40 tasks, not 157; the read 66 -> 57 s).
-        conf["spark.sql.files.openCostInBytes"] = str(1024 * 1024)
+        # files into fewer tasks. 5,000 files of 8 KB: 40 tasks at 1 MB, not 157 (the read
+        # 66 -> 57 s); 20,000 files of 2.5 KB: 20 tasks at 128 KB, not 157, and every job over
+        # the cached records has as many (W2's run 99-107 s -> 77-99 s; bench/RESULTS.md).
+        conf["spark.sql.files.openCostInBytes"] = str(128 * 1024)
     return conf
 
 
