@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from workload import write_workload  # noqa: E402
 
+from ingest.landing import LandingFile  # noqa: E402
 from ingest.read_json import (  # noqa: E402
-    JsonFile,
     _has_trailing_text,
     _plan_splits,
     find_empty_values,
@@ -75,7 +75,9 @@ def main() -> None:
     )), results)  # fmt: skip
     records = timed(
         "records: read (whole, or as lines) into the records cache",
-        lambda: read_json_records(spark, [JsonFile(uri, Path(uri).stat().st_size) for uri in uris]).frame,
+        lambda: (
+            read_json_records(spark, [LandingFile(uri, Path(uri).stat().st_size, "") for uri in uris]).frame
+        ),
         results,
     )
     timed("cached records, read back", lambda: run_noop(records), results)

@@ -35,7 +35,6 @@ from ingest.read_binary import BinaryFormat, read_binary_records, wrap_by_route
 from ingest.read_csv import read_csv_records
 from ingest.read_json import (
     EmptyCandidates,
-    JsonFile,
     infer_json_schema,
     parse_json_records,
     read_json_records,
@@ -152,22 +151,16 @@ class Batch:
 
 
 def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFile]) -> Batch | None:
-    uris = [f.uri for f in files if f.size > 0]
-    if not uris:
+    nonempty = [f for f in files if f.size > 0]
+    if not nonempty:
         return None
     if source.format in ("gpmf", "ulog"):
-        return read_binary_batch(spark, source, [f for f in files if f.size > 0])
+        return read_binary_batch(spark, source, nonempty)
     if source.format == "json":
         # Cached: the per-day inference and the parse both scan it; released with the batch.
-        records = read_json_records(spark, [JsonFile(f.uri, f.size) for f in files if f.size > 0])
-        return json_batch(
-            spark,
-            source,
-            records.frame,
-            [f for f in files if f.size > 0],
-            empty_candidates=records.empty_candidates,
-        )
-    frame, _empty, names = read_csv_records(spark, uris, source.csv)
+        records = read_json_records(spark, nonempty)
+        return json_batch(spark, source, records.frame, nonempty, empty_candidates=records.empty_candidates)
+    frame, _empty, names = read_csv_records(spark, [f.uri for f in nonempty], source.csv)
     if frame is None:
         return None
     frame = frame.persist(StorageLevel.MEMORY_AND_DISK)  # scanned by type inference, then the write

@@ -33,6 +33,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ingest.empty_values import MAY_HOLD_EMPTY, add_empty_values, empty_value_paths
+from ingest.landing import LandingFile
 from ingest.local_rows import local_frame
 from ingest.schema_merge import dedupe_fields
 from ingest.storage import jvm
@@ -119,22 +120,14 @@ WHOLE_FILE_BYTES = 16 * 1024 * 1024
 WHOLE_GZIP_BYTES = 2 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class JsonFile:
-    """A file to read: its URI (or local path) and its size in bytes as stored."""
-
-    uri: str
-    size: int
-
-
-def reads_whole(file: JsonFile, split_bytes: int) -> bool:
+def reads_whole(file: LandingFile, split_bytes: int) -> bool:
     """Is ``file`` read whole? When it is small, and no larger than a split
     (``spark.sql.files.maxPartitionBytes``): Spark would give it to one task anyway."""
     limit = WHOLE_GZIP_BYTES if file.uri.endswith(".gz") else WHOLE_FILE_BYTES
     return file.size <= min(limit, split_bytes)
 
 
-def read_json_records(spark: SparkSession, files: list[JsonFile]) -> JsonRecords:
+def read_json_records(spark: SparkSession, files: list[LandingFile]) -> JsonRecords:
     """One row per record: ``_source_file``, ``_source_line`` (int), ``_raw`` (string), cached
     (``MEMORY_AND_DISK``, built before it returns; the caller unpersists it).
 
@@ -181,10 +174,12 @@ def _read_lines(spark: SparkSession, uris: list[str]) -> DataFrame:
             F.encode("value", "UTF-8").cast("string").alias("value"),
         )
     )
-    value = F.col("value")
-    return decoded.withColumn(  # a CRLF line without its CR
-        "value", F.when(value.endswith("\r"), value.substr(F.lit(1), F.length(value) - 1)).otherwise(value)
-    )
+    return decoded.withColumn("value", _without_trailing_cr(F.col("value")))
+
+
+def _without_trailing_cr(line: Column) -> Column:
+    """A CRLF line without its CR (split at LF, as Spark's text source and ``split`` do)."""
+    return F.when(line.endswith("\r"), line.substr(F.lit(1), F.length(line) - 1)).otherwise(line)
 
 
 def _records(spark: SparkSession, lines: DataFrame, uris: list[str]) -> DataFrame:
@@ -286,10 +281,7 @@ def _read_whole_files(spark: SparkSession, uris: list[str]) -> DataFrame:
         .otherwise(F.split("value", "\n"))
     )
     exploded = files.select("_source_file", F.posexplode(records).alias("pos", "_raw"))
-    raw = F.col("_raw")
-    exploded = exploded.withColumn(  # a CRLF line without its CR, as in _read_lines
-        "_raw", F.when(raw.endswith("\r"), raw.substr(F.lit(1), F.length(raw) - 1)).otherwise(raw)
-    )
+    exploded = exploded.withColumn("_raw", _without_trailing_cr(F.col("_raw")))
     return exploded.where(~_is_blank(F.col("_raw"))).select(
         "_source_file",
         (F.col("pos") + 1).cast("int").alias("_source_line"),

@@ -89,7 +89,8 @@ def test_the_driver_and_the_spark_job_find_the_same_empty_values(spark: Any, tmp
     # Small inputs are scanned on the driver, large ones by a Spark job (read_json.DRIVER_SCAN_CHARS);
     # the user's schema must not depend on which. Every kind of empty value, in and under arrays,
     # with whitespace inside, and records that hold none or are not objects.
-    from ingest.read_json import EmptyCandidates, JsonFile, find_empty_values, read_json_records
+    from ingest.landing import LandingFile
+    from ingest.read_json import EmptyCandidates, find_empty_values, read_json_records
 
     lines = [
         '{"id": 1, "a": "", "b": [], "c": {}, "": "k"}',
@@ -100,7 +101,7 @@ def test_the_driver_and_the_spark_job_find_the_same_empty_values(spark: Any, tmp
         '{"id": 5, "broken": ""',
     ]
     path = write(tmp_path / "kinds" / "k.jsonl", "".join(line + "\n" for line in lines))
-    records = read_json_records(spark, [JsonFile(path.as_uri(), path.stat().st_size)])
+    records = read_json_records(spark, [LandingFile(path.as_uri(), path.stat().st_size, "")])
     try:
         counted = records.empty_candidates
         # the counts come from the JVM's filter: every line but id 4 holds "", [] or {} as text
