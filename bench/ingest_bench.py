@@ -11,6 +11,13 @@ interpreter start is in every time, and the peak RSS is that process tree's alon
   (bench/dlt_load.py, in its own venv from bench/dlt-constraints.txt; 2 normalize workers,
   rotated writer files: the best settings found on this machine).
 Printed per engine: wall time, rows/s, peak RSS of the process tree, output files per partition.
+With ``--s3`` (needs the local platform, ``make platform-up``), W1 also runs a fourth time:
+- ``s3``:    W1 uploaded to the SeaweedFS landing (``s3a://landing/bench-<id>/w1``, not timed),
+  then ``ingest run --json`` in the platform profile into ``raw.bench_w1_<id>`` in the S3
+  warehouse (PostgreSQL metastore, the platform's Spark cluster); its peak RSS adds the
+  executors the cluster started for it. The table is dropped with its files afterwards, and the
+  upload deleted; the run's rows in ``ingest_meta`` stay, as for any run.
+and ``W1 s3/local R`` (its time over ``ours``) is printed just before the ratio lines.
 The last four lines are the ratios of wall times, for scripts:
 
     W1 ours/floor R
@@ -21,6 +28,7 @@ The last four lines are the ratios of wall times, for scripts:
     python bench/ingest_bench.py                                  # full size (1M / 200, 500k in 20k files)
     python bench/ingest_bench.py --events 100000 --files 50 --small-files 2000 --small-events 50000
     python bench/ingest_bench.py --quick                          # the line above
+    python bench/ingest_bench.py --s3                             # and W1 from S3 into S3 (platform)
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +52,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
+STATE = Path(os.environ.get("DAP_STATE_DIR", ROOT / ".state"))
 sys.path.insert(0, str(BENCH))
 
 from workload import write_small_files, write_workload  # noqa: E402
@@ -80,11 +91,13 @@ class Result:
 
 
 class PeakRss:
-    """Samples the summed RSS of a process and all its descendants every 100 ms."""
+    """Samples the summed RSS of a process and all its descendants every 100 ms, plus that of the
+    other processes ``also`` picks (the executors a Spark cluster starts for it)."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, also: Callable[[psutil.Process], bool] | None = None) -> None:
         self.peak = 0
         self._root = psutil.Process(pid)
+        self._also = also
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -95,11 +108,19 @@ class PeakRss:
                 tree = [self._root, *self._root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 return
+            if self._also is not None:
+                tree += [p for p in psutil.process_iter() if p.pid != self._root.pid and self._picked(p)]
             total = 0
             for process in tree:
                 with contextlib.suppress(psutil.NoSuchProcess):  # it ended between the two calls
                     total += process.memory_info().rss
             self.peak = max(self.peak, total)
+
+    def _picked(self, process: psutil.Process) -> bool:
+        try:
+            return self._also is not None and self._also(process)
+        except psutil.Error:  # ended, or not ours to read
+            return False
 
     def stop(self) -> int:
         self._stop.set()
@@ -107,12 +128,17 @@ class PeakRss:
         return self.peak
 
 
-def measure(argv: list[str], env: dict[str, str], log: Path) -> tuple[float, int, dict[str, object]]:
+def measure(
+    argv: list[str],
+    env: dict[str, str],
+    log: Path,
+    also: Callable[[psutil.Process], bool] | None = None,
+) -> tuple[float, int, dict[str, object]]:
     """Run one engine; return its wall time, peak RSS and the JSON object its stdout ends with."""
     started = time.perf_counter()
     with log.open("w") as err:
         process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
-        rss = PeakRss(process.pid)
+        rss = PeakRss(process.pid, also)
         stdout, _ = process.communicate()
     seconds = time.perf_counter() - started
     peak = rss.stop()
@@ -129,10 +155,21 @@ def measure(argv: list[str], env: dict[str, str], log: Path) -> tuple[float, int
 def file_layout(data_dir: Path) -> tuple[int, float, int]:
     """(partitions, average and max Parquet files per ``event_date=`` partition) under ``data_dir``;
     for an unpartitioned output, (0, 0, files)."""
-    counts = [len(list(p.glob("*.parquet"))) for p in data_dir.rglob("event_date=*") if p.is_dir()]
-    if counts:
+    return layout_of([str(p.relative_to(data_dir)) for p in data_dir.rglob("*.parquet")])
+
+
+def layout_of(parquet_files: list[str]) -> tuple[int, float, int]:
+    """``file_layout`` of Parquet file paths (relative, or S3 keys): grouped by the
+    ``event_date=`` folder they are in."""
+    per_partition: dict[str, int] = {}
+    for path in parquet_files:
+        folder = next((part for part in path.split("/") if part.startswith("event_date=")), None)
+        if folder is not None:
+            per_partition[folder] = per_partition.get(folder, 0) + 1
+    if per_partition:
+        counts = list(per_partition.values())
         return len(counts), sum(counts) / len(counts), max(counts)
-    return 0, 0.0, sum(1 for _ in data_dir.rglob("*.parquet"))
+    return 0, 0.0, len(parquet_files)
 
 
 def run_floor(name: str, landing: Path, work: Path, env: dict[str, str]) -> Result:
@@ -144,23 +181,118 @@ def run_floor(name: str, landing: Path, work: Path, env: dict[str, str]) -> Resu
     return Result("floor", seconds, int(report["rows"]), peak, *file_layout(out))  # type: ignore[call-overload]
 
 
-def run_ours(name: str, landing: Path, work: Path, env: dict[str, str]) -> Result:
-    state = work / f"{name}-ours-state"
-    config = work / f"{name}-ingest.yml"
-    config.write_text(
-        f"landing: {landing.parent}\n"
-        f"sources:\n  {name}:\n    path: {landing.name}\n    table: bench.{name}\n"
+def ingest_config(path: Path, landing: str, source: str, table: str) -> Path:
+    """A one-source ``ingest.yml``: every file under ``landing/source`` into ``table``."""
+    path.write_text(
+        f"landing: {landing}\n"
+        f"sources:\n  {source}:\n    path: {source}\n    table: {table}\n"
         "    format: json\n    partition: {column: event_ts}\n"
     )
+    return path
+
+
+def ingest_run(
+    engine: str,
+    config: Path,
+    env: dict[str, str],
+    log: Path,
+    also: Callable[[psutil.Process], bool] | None = None,
+) -> tuple[float, int, int]:
+    """``ingest run --json`` of ``config``: wall seconds, peak RSS, rows written. Prints its steps."""
     argv = [str(Path(sys.executable).parent / "ingest"), "run", "--config", str(config), "--json"]
-    seconds, peak, report = measure(argv, {**env, "DAP_STATE_DIR": str(state)}, work / f"{name}-ours.log")
+    seconds, peak, report = measure(argv, env, log, also)
     sources = report["sources"]
     assert isinstance(sources, list)
     rows = sum(int(source["rows_written"]) for source in sources)
     steps = report.get("seconds_per_step") or {}
     assert isinstance(steps, dict)
-    print("  ours, seconds per step: " + ", ".join(f"{k} {v:.1f}" for k, v in steps.items()))
+    print(f"  {engine}, seconds per step: " + ", ".join(f"{k} {v:.1f}" for k, v in steps.items()))
+    return seconds, peak, rows
+
+
+def run_ours(name: str, landing: Path, work: Path, env: dict[str, str]) -> Result:
+    state = work / f"{name}-ours-state"
+    config = ingest_config(work / f"{name}-ingest.yml", str(landing.parent), landing.name, f"bench.{name}")
+    seconds, peak, rows = ingest_run(
+        "ours", config, {**env, "DAP_STATE_DIR": str(state)}, work / f"{name}-ours.log"
+    )
     return Result("ours", seconds, rows, peak, *file_layout(state / "warehouse" / "bench.db" / name))
+
+
+def run_s3(name: str, landing: Path, work: Path, env: dict[str, str]) -> Result:
+    """``ours`` on the local platform: from the SeaweedFS landing into the S3 warehouse."""
+    run_id = uuid.uuid4().hex[:8]
+    prefix, table = f"bench-{run_id}", f"raw.bench_{name}_{run_id}"  # ingest may write only raw.*
+    platform_env = {
+        **env,
+        "DAP_PROFILE": "platform",
+        "DAP_STATE_DIR": str(work / f"{name}-s3-state"),
+        "DAP_PLATFORM_DIR": os.environ.get("DAP_PLATFORM_DIR", str(STATE / "platform")),
+    }
+    uploaded = f"s3a://landing/{prefix}"
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "platform" / "platformctl.py"),
+            "upload",
+            str(landing),
+            f"{uploaded}/{name}",
+        ],
+        env=platform_env,
+        check=True,
+    )
+    print(f"  (uploaded in {time.perf_counter() - started:.1f} s, not timed)", flush=True)
+    config = ingest_config(work / f"{name}-s3.yml", uploaded, name, table)
+    since = time.time()
+
+    def executor(process: psutil.Process) -> bool:  # what the cluster's workers start for this run
+        return process.create_time() >= since and "CoarseGrainedExecutorBackend" in " ".join(
+            process.cmdline()
+        )
+
+    try:
+        seconds, peak, rows = ingest_run("s3", config, platform_env, work / f"{name}-s3.log", executor)
+    finally:
+        data_files = drop_s3_run(platform_env, table, uploaded)
+    return Result("s3", seconds, rows, peak, *layout_of(data_files))
+
+
+DROP = """
+import json, sys
+from ingest.landing_s3 import iter_objects, s3_client
+from ingest.settings import load_settings
+from ingest.spark_session import build_spark
+table, landing = sys.argv[1:]
+spark = build_spark(load_settings(), "bench cleanup")
+files = []
+if spark.catalog.tableExists(table):
+    files = [r.file_path for r in spark.sql(f"SELECT file_path FROM {table}.files").collect()]
+    spark.sql(f"DROP TABLE {table} PURGE")
+bucket, prefix = landing.split("://", 1)[1].split("/", 1)
+client = s3_client()
+for item in iter_objects(client, bucket, prefix + "/"):
+    client.delete_object(Bucket=bucket, Key=item["Key"])
+print(json.dumps(files))
+"""
+
+
+def drop_s3_run(env: dict[str, str], table: str, landing: str) -> list[str]:
+    """The data files of ``table`` (as Iceberg lists them), then the table dropped with its files
+    and the upload under ``landing`` deleted: the platform keeps no benchmark data. A failure is
+    reported, not raised (the timing stands)."""
+    result = subprocess.run(
+        [sys.executable, "-c", DROP, table, landing],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        print(f"  WARNING: could not drop {table} or delete {landing}:\n{result.stderr[-1500:]}")
+        return []
+    return list(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
 def run_dlt(name: str, landing: Path, work: Path, env: dict[str, str], python: Path) -> Result:
@@ -182,9 +314,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="W1 100k events / 50 files, W2 50k in 2k files")
     parser.add_argument("--work", type=Path, default=BENCH / ".work")
     parser.add_argument(
+        "--s3",
+        action="store_true",
+        help="W1 also from the S3 landing into the S3 warehouse (make platform-up)",
+    )
+    parser.add_argument(
         "--dlt-python",
         type=Path,
-        default=Path(os.environ.get("DAP_STATE_DIR", ROOT / ".state")) / "bench-dlt" / "bin" / "python",
+        default=STATE / "bench-dlt" / "bin" / "python",
         help="the python of the dlt venv (make bench-dlt)",
     )
     args = parser.parse_args()
@@ -214,14 +351,19 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
     env["DAP_JARS_DIR"] = os.environ.get("DAP_JARS_DIR", str(ROOT / ".state" / "jars"))
     ratios: list[str] = []
+    s3_ratio = ""
     for name, landing in (("w1", w1), ("w2", w2)):
         print(f"\n== {name.upper()}")
         results: dict[str, Result] = {}
-        for engine in ("floor", "ours", "dlt"):
+        engines = ("floor", "ours", "dlt", "s3") if args.s3 and name == "w1" else ("floor", "ours", "dlt")
+        for engine in engines:
             if engine == "floor":
                 result = run_floor(name, landing, args.work, env)
             elif engine == "ours":
                 result = run_ours(name, landing, args.work, env)
+            elif engine == "s3":
+                result = run_s3(name, landing, args.work, env)
+                s3_ratio = f"{name.upper()} s3/local {result.seconds / results['ours'].seconds:.2f}"
             else:
                 result = run_dlt(name, landing, args.work, env, args.dlt_python)
             results[engine] = result
@@ -232,6 +374,8 @@ def main() -> None:
         ratios.append(f"{name.upper()} ours/floor {results['ours'].seconds / results['floor'].seconds:.2f}")
         ratios.append(f"{name.upper()} ours/dlt {results['ours'].seconds / results['dlt'].seconds:.2f}")
     print()
+    if s3_ratio:
+        print(s3_ratio)
     # Fixed order for scripts: both ours/floor lines, then both ours/dlt lines.
     for line in sorted(ratios, key=lambda line: ("dlt" in line, line)):
         print(line)
