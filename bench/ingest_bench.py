@@ -219,16 +219,41 @@ def run_ours(name: str, landing: Path, work: Path, env: dict[str, str]) -> Resul
     return Result("ours", seconds, rows, peak, *file_layout(state / "warehouse" / "bench.db" / name))
 
 
+def platform_env(env: dict[str, str], state: Path) -> dict[str, str]:
+    """``env`` in the platform profile, with its own state dir, pointed at the local platform."""
+    return {
+        **env,
+        "DAP_PROFILE": "platform",
+        "DAP_STATE_DIR": str(state),
+        "DAP_PLATFORM_DIR": os.environ.get("DAP_PLATFORM_DIR", str(STATE / "platform")),
+    }
+
+
+def require_platform(env: dict[str, str]) -> None:
+    """Exit with what to do unless every service of the local platform is up and healthy."""
+    status = subprocess.run(
+        [sys.executable, str(ROOT / "platform" / "platformctl.py"), "status", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        services = json.loads(status.stdout)
+    except json.JSONDecodeError:
+        services = {}
+    down = sorted(name for name, item in services.items() if not item.get("healthy"))
+    if status.returncode != 0 or not services or down:
+        sys.exit(
+            f"bench: --s3 needs the local platform up (down: {', '.join(down) or 'all'}); run `make platform-up`"
+        )
+
+
 def run_s3(name: str, landing: Path, work: Path, env: dict[str, str]) -> Result:
     """``ours`` on the local platform: from the SeaweedFS landing into the S3 warehouse."""
     run_id = uuid.uuid4().hex[:8]
     prefix, table = f"bench-{run_id}", f"raw.bench_{name}_{run_id}"  # ingest may write only raw.*
-    platform_env = {
-        **env,
-        "DAP_PROFILE": "platform",
-        "DAP_STATE_DIR": str(work / f"{name}-s3-state"),
-        "DAP_PLATFORM_DIR": os.environ.get("DAP_PLATFORM_DIR", str(STATE / "platform")),
-    }
+    on_platform = platform_env(env, work / f"{name}-s3-state")
     uploaded = f"s3a://landing/{prefix}"
     started = time.perf_counter()
     subprocess.run(
@@ -239,7 +264,7 @@ def run_s3(name: str, landing: Path, work: Path, env: dict[str, str]) -> Result:
             str(landing),
             f"{uploaded}/{name}",
         ],
-        env=platform_env,
+        env=on_platform,
         check=True,
     )
     print(f"  (uploaded in {time.perf_counter() - started:.1f} s, not timed)", flush=True)
@@ -252,9 +277,9 @@ def run_s3(name: str, landing: Path, work: Path, env: dict[str, str]) -> Result:
         )
 
     try:
-        seconds, peak, rows = ingest_run("s3", config, platform_env, work / f"{name}-s3.log", executor)
+        seconds, peak, rows = ingest_run("s3", config, on_platform, work / f"{name}-s3.log", executor)
     finally:
-        data_files = drop_s3_run(platform_env, table, uploaded)
+        data_files = drop_s3_run(on_platform, table, uploaded)
     return Result("s3", seconds, rows, peak, *layout_of(data_files))
 
 
@@ -330,6 +355,11 @@ def main() -> None:
     if not args.dlt_python.exists():
         sys.exit(f"bench: no dlt venv at {args.dlt_python}; run `make bench-dlt` (or pass --dlt-python)")
 
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
+    env["DAP_JARS_DIR"] = os.environ.get("DAP_JARS_DIR", str(ROOT / ".state" / "jars"))
+    if args.s3:
+        require_platform(platform_env(env, args.work / "s3-state"))
+
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     print(
@@ -348,8 +378,6 @@ def main() -> None:
     write_small_files(w2, files=args.small_files, events_per_file=per_file)
     print(f"generated in {time.perf_counter() - started:.1f} s")
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
-    env["DAP_JARS_DIR"] = os.environ.get("DAP_JARS_DIR", str(ROOT / ".state" / "jars"))
     ratios: list[str] = []
     s3_ratio = ""
     for name, landing in (("w1", w1), ("w2", w2)):
