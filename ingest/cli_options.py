@@ -45,13 +45,36 @@ def _parse_args(parse: Callable[[Any, list[str]], list[str]], ctx: Any, args: li
         raise
 
 
+def unwrapped(text: str | None) -> str | None:
+    """Help text with each paragraph on one line, for the terminal to wrap at its own width.
+
+    Typer's help keeps the line breaks of the source, so paragraphs written at 100 columns came
+    out ragged in an 80-column terminal. A paragraph with an indented line (an example) keeps
+    its lines.
+    """
+    if not text:
+        return text
+    paragraphs = text.strip("\n").split("\n\n")
+    return "\n\n".join(
+        p if any(line[:1].isspace() for line in p.splitlines()) else " ".join(p.split()) for p in paragraphs
+    )
+
+
 class Command(TyperCommand):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = unwrapped(self.help)
+
     # ctx is Any: typer types it with its vendored click's Context
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return _parse_args(super().parse_args, ctx, args)
 
 
 class Group(TyperGroup):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = unwrapped(self.help)
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return _parse_args(super().parse_args, ctx, args)
 

@@ -9,6 +9,7 @@ import typer
 from typer.testing import CliRunner, Result
 
 from ingest.cli import app
+from ingest.cli_options import unwrapped
 
 TERMINAL = {"COLUMNS": "200", "NO_COLOR": "1"}
 COMMANDS = ["run", "stream", "pull", "plan", "load", "status", "compact", "rollback", "collect", "generate"]
@@ -60,3 +61,19 @@ def test_every_option_and_argument_has_help(command: str) -> None:
 def test_format_is_a_closed_choice(command: str) -> None:
     result = invoke(command, "--help")
     assert "<json|csv|gpmf|ulog>" in result.stdout
+
+
+def test_help_paragraphs_wrap_at_the_terminal_not_at_the_source_lines() -> None:
+    """The help's source is wrapped at 100 columns; shown as written, an 80-column terminal wrapped
+    it again into ragged lines. Each paragraph is one line for the terminal to wrap."""
+    top = invoke("--help").stdout  # 200 columns: each paragraph on one line
+    assert "JSON and CSV, GoPro and PX4 binary logs" in top
+    assert "4 bad state, 5 a service (the Kafka broker, the collector's port) could not be" in top
+    stream = invoke("stream", "--help").stdout
+    assert "(new columns, quarantine, one commit per table), exactly once" in stream
+
+
+def test_an_indented_example_keeps_its_lines() -> None:
+    text = "Run it.\nThen look.\n\n    ingest run\n    ingest status\n\nDone."
+    assert unwrapped(text) == "Run it. Then look.\n\n    ingest run\n    ingest status\n\nDone."
+    assert unwrapped(None) is None
