@@ -53,6 +53,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 STATE = Path(os.environ.get("DAP_STATE_DIR", ROOT / ".state"))
+PLATFORMCTL = ROOT / "platform" / "platformctl.py"
 sys.path.insert(0, str(BENCH))
 
 from workload import write_small_files, write_workload  # noqa: E402
@@ -237,7 +238,7 @@ NOT_NEEDED = ("thrift", "kafka")
 def require_platform(env: dict[str, str]) -> None:
     """Exit with what to do unless the platform's storage, metastore and cluster are up and healthy."""
     status = subprocess.run(
-        [sys.executable, str(ROOT / "platform" / "platformctl.py"), "status", "--json"],
+        [sys.executable, str(PLATFORMCTL), "status", "--json"],
         env=env,
         capture_output=True,
         text=True,
@@ -262,13 +263,7 @@ def run_s3(name: str, landing: Path, work: Path, env: dict[str, str]) -> Result:
     uploaded = f"s3a://landing/{prefix}"
     started = time.perf_counter()
     subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "platform" / "platformctl.py"),
-            "upload",
-            str(landing),
-            f"{uploaded}/{name}",
-        ],
+        [sys.executable, str(PLATFORMCTL), "upload", str(landing), f"{uploaded}/{name}"],
         env=on_platform,
         check=True,
     )
@@ -388,8 +383,7 @@ def main() -> None:
     for name, landing in (("w1", w1), ("w2", w2)):
         print(f"\n== {name.upper()}")
         results: dict[str, Result] = {}
-        engines = ("floor", "ours", "dlt", "s3") if args.s3 and name == "w1" else ("floor", "ours", "dlt")
-        for engine in engines:
+        for engine in ("floor", "ours", "dlt", *(("s3",) if args.s3 and name == "w1" else ())):
             if engine == "floor":
                 result = run_floor(name, landing, args.work, env)
             elif engine == "ours":
