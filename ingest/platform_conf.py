@@ -25,10 +25,11 @@ match the local platform started by ``make platform-up`` (``platform/platformctl
 ``DAP_SPARK_MASTER_PORT``       the local standalone cluster's master (default 7077); the platform
                                 profile's default ``spark.master`` is ``spark://127.0.0.1:<port>``
 ``DAP_SPARK_UI_PORT``           the master's web UI (default 8180; worker N at +N)
-``DAP_SPARK_WORKERS``           workers (default 2), each ``DAP_SPARK_WORKER_CORES`` (2) cores and
-                                ``DAP_SPARK_WORKER_MEMORY`` (2g) for executors
-``DAP_SPARK_CORES_MAX``         cores per application on a standalone cluster (default 2), one per
-                                executor (``DAP_EXECUTOR_CORES``), ``DAP_EXECUTOR_MEMORY`` (1g) each
+``DAP_SPARK_WORKERS``           workers (default 2), each ``DAP_SPARK_WORKER_CORES`` (4) cores and
+                                ``DAP_SPARK_WORKER_MEMORY`` (4g) for executors
+``DAP_SPARK_CORES_MAX``         cores per application on a standalone cluster (default 2), in
+                                executors of ``DAP_EXECUTOR_CORES`` (2) cores and
+                                ``DAP_EXECUTOR_MEMORY`` (2g): one executor per application
 ``DAP_S3_IDENTITY``             the local platform's S3 identity for this process: ingest (default),
                                 dbt or analyst (see docs/platform.md)
 ==============================  ==============================================================
@@ -91,8 +92,11 @@ class PlatformConfig:
     spark_master_port: int = 7077
     spark_ui_port: int = 8180
     spark_workers: int = 2
-    spark_worker_cores: int = 2
-    spark_worker_memory: str = "2g"
+    # Room for two applications' executors (DAP_EXECUTOR_CORES, _MEMORY) on each worker, so the
+    # Thrift Server and two ingest runs hold executors at once, and an application whose worker
+    # is lost gets a new executor on the other one.
+    spark_worker_cores: int = 4
+    spark_worker_memory: str = "4g"
 
     @property
     def spark_master_url(self) -> str:
@@ -161,8 +165,8 @@ def load_platform_config(state_dir: Path | None = None) -> PlatformConfig:
         spark_master_port=_env_port("DAP_SPARK_MASTER_PORT", 7077),
         spark_ui_port=_env_port("DAP_SPARK_UI_PORT", 8180),
         spark_workers=_env_int("DAP_SPARK_WORKERS", 2),
-        spark_worker_cores=_env_int("DAP_SPARK_WORKER_CORES", 2),
-        spark_worker_memory=_env_memory("DAP_SPARK_WORKER_MEMORY", "2g"),
+        spark_worker_cores=_env_int("DAP_SPARK_WORKER_CORES", 4),
+        spark_worker_memory=_env_memory("DAP_SPARK_WORKER_MEMORY", "4g"),
     )
 
 
@@ -323,12 +327,14 @@ def platform_spark_conf(settings: Settings) -> dict[str, str]:
         conf["spark.driver.bindAddress"] = "127.0.0.1"
         conf["spark.driver.host"] = "127.0.0.1"
     if settings.spark_master.startswith("spark://"):
-        # A standalone cluster: each application takes at most DAP_SPARK_CORES_MAX cores, one per
-        # executor (so two applications - the Thrift Server and an ingest run - share the workers,
-        # and an application's executors are spread over the workers).
+        # A standalone cluster: each application takes at most DAP_SPARK_CORES_MAX cores, so the
+        # Thrift Server and ingest runs share the workers. By default in one executor: every
+        # executor JVM loads the same classes and JIT-compiles the same code, so on one machine
+        # a second one repeats that work (W1 from S3: 59-62 s in one two-core executor, 72-74 s
+        # in two one-core ones; bench/RESULTS.md, session 36).
         conf["spark.cores.max"] = str(_env_int("DAP_SPARK_CORES_MAX", 2))
-        conf["spark.executor.cores"] = str(_env_int("DAP_EXECUTOR_CORES", 1))
-        conf["spark.executor.memory"] = _env_memory("DAP_EXECUTOR_MEMORY", "1g")
+        conf["spark.executor.cores"] = str(_env_int("DAP_EXECUTOR_CORES", 2))
+        conf["spark.executor.memory"] = _env_memory("DAP_EXECUTOR_MEMORY", "2g")
         # A lost executor's tasks run again elsewhere; a job fails only after 4 attempts of a task.
         conf["spark.task.maxFailures"] = "4"
     for key, value in {**hadoop_s3a_conf(config, scratch), **hive_metastore_conf(config, scratch)}.items():

@@ -138,6 +138,18 @@ class Platform:
             result: dict[str, Any] = json.load(response)
             return result
 
+    def worker_running(self, app_prefix: str) -> str:
+        """The service name (``spark-worker-N``) of a worker running an executor of the active
+        application named so: the one to kill to take the application's compute away."""
+        ui_port = int(self.env["DAP_SPARK_UI_PORT"])
+        for number in range(1, len(self.cluster()["workers"]) + 1):
+            url = f"http://127.0.0.1:{ui_port + number}/json/"  # worker N's web UI
+            with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback
+                executors = json.load(response)["executors"]
+            if any(e["appdesc"]["name"].startswith(app_prefix) for e in executors):
+                return f"spark-worker-{number}"
+        raise AssertionError(f"no worker runs an executor of {app_prefix!r}: {self.cluster()['activeapps']}")
+
     def s3(self) -> Any:
         import boto3
 

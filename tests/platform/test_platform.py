@@ -481,9 +481,9 @@ def _app_cores(platform: Platform, name_prefix: str) -> int:
 def test_sigkill_a_worker_during_an_ingest_run_gives_one_clean_result(
     platform: Platform, tmp_path: Path
 ) -> None:
-    """A worker (and its executors) SIGKILLed while an ingest run has tasks on it: the run
-    completes through task retry on the other worker, or fails clearly and the rerun gives
-    exactly one copy of every row."""
+    """The worker running an ingest run's executor SIGKILLed mid-run (the executor dies with it):
+    the run completes through task retry in a new executor on the other worker, or fails clearly
+    and the rerun gives exactly one copy of every row."""
     local = tmp_path / "landing"
     files, rows = 12, 6000
     for number in range(files):
@@ -505,10 +505,11 @@ def test_sigkill_a_worker_during_an_ingest_run_gives_one_clean_result(
     run = _ingest(platform, "run", "-c", str(config), "--json")
     deadline = time.monotonic() + 300
     while _app_cores(platform, "ingest") < 2 and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.5)  # the application has its two executors, one on each worker
+        time.sleep(0.5)  # the application has its executor's cores
     assert run.poll() is None, "the ingest run ended before it had its executors"
     time.sleep(3)  # into the run's jobs
-    platform.ctl("kill", "spark-worker-1")
+    worker = platform.worker_running("ingest")  # its tasks must go elsewhere
+    platform.ctl("kill", worker)
     stdout, stderr = run.communicate(timeout=900)
     outcome = "completed through task retry" if run.returncode == 0 else f"failed (exit {run.returncode})"
     print(f"\nworker SIGKILLed mid-run: the run {outcome}")
@@ -522,7 +523,7 @@ def test_sigkill_a_worker_during_an_ingest_run_gives_one_clean_result(
     assert platform.query(
         "SELECT count(*), count(DISTINCT file_uri) FROM ingest_meta.files WHERE table_name = 'raw.wk'"
     ) == [(files, files)]
-    platform.ctl("start", "spark-worker-1")
+    platform.ctl("start", worker)
     assert all(item["healthy"] for item in platform.status().values())
 
 
@@ -592,7 +593,7 @@ def test_dbt_build_survives_a_sigkilled_thrift_server(
 def test_sigkill_a_worker_during_dbt_build_gives_one_clean_result(
     platform: Platform, landed: dict[str, object], tmp_path: Path
 ) -> None:
-    """A worker (and the Thrift Server's executor on it) SIGKILLed during `dbt build`: the build
+    """The worker running the Thrift Server's executor SIGKILLed during `dbt build`: the build
     completes through task retry, or fails clearly and the rerun succeeds; either way every model
     holds what a clean build of the same data holds (incremental models merged exactly once).
 
@@ -605,8 +606,9 @@ def test_sigkill_a_worker_during_dbt_build_gives_one_clean_result(
     clean = _table_checksums(platform, modelled)
     deadline = time.monotonic() + 120
     while _app_cores(platform, "dap-thrift-server") < 2 and time.monotonic() < deadline:
-        time.sleep(0.5)  # the Thrift Server has an executor on each worker
+        time.sleep(0.5)  # the Thrift Server has its executor's cores
     assert _app_cores(platform, "dap-thrift-server") >= 2, platform.cluster()["activeapps"]
+    worker = platform.worker_running("dap-thrift-server")
     writes_only = (
         *("--select", "+fct_recording_sessions", "+fct_flights"),  # the camera and drone chains
         *("--exclude", "resource_type:test", "resource_type:unit_test"),
@@ -622,7 +624,7 @@ def test_sigkill_a_worker_during_dbt_build_gives_one_clean_result(
     try:
         output, killed = _read_until_models_created(build)  # into the tables, past the staging views
         if killed:
-            platform.ctl("kill", "spark-worker-1")
+            platform.ctl("kill", worker)
         rest, _ = build.communicate(timeout=900)
         text = "".join(output) + rest
         assert killed, f"dbt build ended before the worker was killed:\n{text[-3000:]}"
@@ -639,7 +641,7 @@ def test_sigkill_a_worker_during_dbt_build_gives_one_clean_result(
             assert rerun.returncode == 0, rerun.stdout[-5000:]
         assert _table_checksums(platform, modelled) == clean
     finally:  # the later tests need the whole cluster
-        platform.ctl("start", "spark-worker-1", check=False)
+        platform.ctl("start", worker, check=False)
     assert all(item["healthy"] for item in platform.status().values())
 
 

@@ -95,11 +95,11 @@ def test_broker_port_out_of_range_names_the_variable(name: str) -> None:
         ("DAP_SPARK_MASTER_PORT", "7077.0", "a whole number from 1 to 65535 (default 7077)"),
         ("DAP_SPARK_UI_PORT", "-1", "a whole number from 1 to 65535 (default 8180)"),
         ("DAP_SPARK_WORKERS", "two", "a whole number >= 1 (default 2)"),
-        ("DAP_SPARK_WORKER_CORES", "0", "a whole number >= 1 (default 2)"),
+        ("DAP_SPARK_WORKER_CORES", "0", "a whole number >= 1 (default 4)"),
         (
             "DAP_SPARK_WORKER_MEMORY",
             "2 GB",
-            "a number with a unit k, m, g or t, e.g. 512m or 4g (default 2g)",
+            "a number with a unit k, m, g or t, e.g. 512m or 4g (default 4g)",
         ),
     ],
 )
