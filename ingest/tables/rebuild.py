@@ -3,8 +3,9 @@
 An Iceberg table is fully described by its metadata file in storage; the metastore only points at
 the current one. After the metastore database is lost, each ``<warehouse>/<db>.db/<table>/metadata``
 folder's newest ``NNNNN-<uuid>.metadata.json`` is registered under ``<db>.<table>``
-(Iceberg's ``register_table``). Tables still registered are left alone. Views (dbt staging) are
-not in storage: ``dbt build`` recreates them.
+(Iceberg's ``register_table``). Tables still registered are left alone. A folder whose name
+cannot name a database or table (a copy such as ``events-old`` or ``events.bak``) is skipped with
+a warning naming it. Views (dbt staging) are not in storage: ``dbt build`` recreates them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from ingest.storage import Storage
 
 log = logging.getLogger(__name__)
 _METADATA = re.compile(r"^(\d+)-[0-9a-f-]+\.metadata\.json$")
+# What the Hive metastore holds as a database or table name (it lowercases names, and Spark names
+# a table's folder after its name): a folder named otherwise (a copy like `events-old` or
+# `events.bak`) is no table of the catalog, and registering it would fail the rebuild part way.
+_CATALOG_NAME = re.compile(r"[a-z0-9_]+")
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,14 @@ def latest_metadata(names: list[str]) -> str | None:
     return max(versions)[1] if versions else None
 
 
+def table_identifier(database: str, folder: str) -> str | None:
+    """``database``.``folder`` as a quoted Spark identifier, or None when either part cannot name
+    a metastore database or table (plain Python, unit-tested)."""
+    if not (_CATALOG_NAME.fullmatch(database) and _CATALOG_NAME.fullmatch(folder)):
+        return None
+    return f"{quote_identifier(database)}.{quote_identifier(folder)}"
+
+
 def rebuild_catalog(spark: SparkSession, warehouse: str | None = None) -> list[RegisteredTable]:
     storage = Storage(spark)
     root = (warehouse or str(spark.conf.get("spark.sql.warehouse.dir"))).rstrip("/")
@@ -43,6 +56,9 @@ def rebuild_catalog(spark: SparkSession, warehouse: str | None = None) -> list[R
         if not (db_dir.is_dir and db_dir.name.endswith(".db")):
             continue
         database = db_dir.name[: -len(".db")]
+        if not _CATALOG_NAME.fullmatch(database):
+            log.warning("skipped %s: %r cannot name a database (only [a-z0-9_])", db_dir.path, database)
+            continue
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}")
         for table_dir in storage.list(db_dir.path):
             metadata = (
@@ -51,14 +67,22 @@ def rebuild_catalog(spark: SparkSession, warehouse: str | None = None) -> list[R
             newest = latest_metadata(metadata)
             if newest is None:
                 continue
+            identifier = table_identifier(database, table_dir.name)
+            if identifier is None:
+                log.warning(
+                    "skipped %s: %r cannot name a table (only [a-z0-9_]); rename the folder to register it",
+                    table_dir.path,
+                    table_dir.name,
+                )
+                continue
             table = f"{database}.{table_dir.name}"
             path = f"{table_dir.path}/metadata/{newest}"
-            if spark.catalog.tableExists(table):
+            if spark.catalog.tableExists(identifier):
                 results.append(RegisteredTable(table, path, "already registered"))
                 continue
             spark.sql(
                 "CALL spark_catalog.system.register_table("
-                f"table => {quote_string(table)}, metadata_file => {quote_string(path)})"
+                f"table => {quote_string(identifier)}, metadata_file => {quote_string(path)})"
             )
             log.info("registered %s from %s", table, path)
             results.append(RegisteredTable(table, path, "registered"))

@@ -58,9 +58,7 @@
                 {%- if partition_type == 'date' -%}
                     {%- do literals.append("date'" ~ value ~ "'") -%}
                 {%- elif partition_type in ('string', 'int', 'bigint', 'smallint', 'tinyint') -%}
-                    {%- do literals.append(
-                        "'" ~ value | replace("'", "\\'") ~ "'" if partition_type == 'string' else value
-                    ) -%}
+                    {%- do literals.append(string_literal(value) if partition_type == 'string' else value) -%}
                 {%- else -%}
                     {{ exceptions.raise_compiler_error(
                         "insert_overwrite on Iceberg: partition column " ~ partition_column ~ " of "

@@ -18,11 +18,34 @@ from dap_platform.install import postgres_bin, spark_home
 from dap_platform.layout import PROJECT_ROOT, Layout
 from dap_platform.proc import PlatformError, run
 from ingest.services.process import port_open, wait_until
+from ingest.settings import _bad_env
 
 log = logging.getLogger(__name__)
 
 DATABASE = "metastore"
 HIVE_SCHEMA_VERSION = "2.3.0"  # Spark 3.5's built-in Hive client is 2.3.9
+# The metastore role as PostgreSQL keeps it: an unquoted name is folded to lowercase (`Hive` would
+# create the role hive, and the metastore's login as Hive would fail), and a name is at most 63
+# bytes (NAMEDATALEN). The SQL quotes it all the same, so a keyword such as `user` works too.
+_ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+ROLE_RULE = "a PostgreSQL role name: a lowercase letter or '_', then up to 62 of [a-z0-9_] (default 'hive')"
+
+
+def checked_role(user: str) -> str:
+    """``user`` if it can be the local metastore's role (``DAP_METASTORE_USER``), else a ConfigError."""
+    if not _ROLE.fullmatch(user):
+        raise _bad_env("DAP_METASTORE_USER", user, ROLE_RULE)
+    return user
+
+
+def quote_ident(name: str) -> str:
+    """A PostgreSQL identifier, quoted: kept as written, never read as a keyword."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """A PostgreSQL string literal (standard_conforming_strings: only quotes are doubled)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def scram_verifier(password: str, iterations: int = 4096) -> str:
@@ -194,16 +217,15 @@ class Postgres:
     # -- metastore ---------------------------------------------------------------------------
     def ensure_metastore(self, user: str, password: str) -> None:
         """Role and database for the metastore (password synced from the dev secrets), then the schema."""
-        if not user.replace("_", "").isalnum():
-            raise PlatformError(f"invalid metastore user name {user!r}", where="DAP_METASTORE_USER")
+        role = quote_ident(checked_role(user))
         verifier = scram_verifier(password)
         self.psql(
-            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{user}') "
-            f"THEN CREATE ROLE {user} LOGIN; END IF; END $$;\n"
-            f"ALTER ROLE {user} LOGIN PASSWORD '{verifier}';\n"
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {quote_literal(user)}) "
+            f"THEN CREATE ROLE {role} LOGIN; END IF; END $$;\n"
+            f"ALTER ROLE {role} LOGIN PASSWORD '{verifier}';\n"
         )
         if not self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"):
-            self.psql(f"CREATE DATABASE {DATABASE} OWNER {user} ENCODING 'UTF8';")
+            self.psql(f"CREATE DATABASE {DATABASE} OWNER {role} ENCODING 'UTF8';")
         if not self.psql("SELECT 1 FROM information_schema.tables WHERE table_name = 'TBLS'", DATABASE):
             self.create_schema(user, password)
         if not self.psql("SELECT 1 FROM information_schema.tables WHERE table_name = 'hive_locks'", DATABASE):
@@ -214,7 +236,7 @@ class Postgres:
         log.info("creating the Hive metastore lock tables")
         sql = (PROJECT_ROOT / "platform" / "sql" / "hive-txn-locks.postgres.sql").read_text()
         tables = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", sql)
-        owners = "".join(f"ALTER TABLE {t} OWNER TO {user};\n" for t in tables)
+        owners = "".join(f"ALTER TABLE {t} OWNER TO {quote_ident(user)};\n" for t in tables)
         self.psql(f"BEGIN;\n{sql}\n{owners}COMMIT;\n", DATABASE)
 
     def create_schema(self, user: str, password: str) -> None:
@@ -266,7 +288,7 @@ class Postgres:
         self.psql(
             'CREATE TABLE IF NOT EXISTS "SEQUENCE_TABLE" ("SEQUENCE_NAME" varchar(255) NOT NULL, '
             '"NEXT_VAL" bigint NOT NULL, CONSTRAINT "SEQUENCE_TABLE_PK" PRIMARY KEY ("SEQUENCE_NAME"));\n'
-            f'ALTER TABLE "SEQUENCE_TABLE" OWNER TO {user};\n'
+            f'ALTER TABLE "SEQUENCE_TABLE" OWNER TO {quote_ident(user)};\n'
             'INSERT INTO "VERSION" ("VER_ID", "SCHEMA_VERSION", "VERSION_COMMENT") '
             f"SELECT 1, '{HIVE_SCHEMA_VERSION}', 'Hive release version {HIVE_SCHEMA_VERSION}' "
             'WHERE NOT EXISTS (SELECT FROM "VERSION");\n',
