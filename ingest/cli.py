@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
 import time
@@ -658,11 +659,28 @@ def _check_table(table: str | None) -> None:
         raise ConfigError(f"--table: {TABLE_RULE}, got {table!r}", hint="e.g. --table raw.camera_events")
 
 
+# A whole number of days, hours or minutes in ASCII digits (str.isdigit also takes '²', which
+# int() refuses), at most 100 years: checked in full before compact does any work, so a value
+# too large for a date cannot fail after rewrite_data_files has committed.
+_DURATION = re.compile(r"([0-9]{1,12})([dhm])")
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60}
+MAX_RETENTION_DAYS = 36500
+
+
 def _duration(text: str) -> timedelta:
-    units = {"d": "days", "h": "hours", "m": "minutes"}
-    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():
-        raise ConfigError(f"--expire-older-than: invalid duration {text!r}", hint="e.g. 7d, 12h or 30m")
-    return timedelta(**{units[text[-1]]: int(text[:-1])})
+    match = _DURATION.fullmatch(text)
+    if match is None:
+        raise ConfigError(
+            f"--expire-older-than: invalid duration {text!r}",
+            hint="a whole number of days, hours or minutes, e.g. 7d, 12h or 30m",
+        )
+    seconds = int(match[1]) * _UNIT_SECONDS[match[2]]
+    if seconds > MAX_RETENTION_DAYS * _UNIT_SECONDS["d"]:
+        raise ConfigError(
+            f"--expire-older-than: {text!r} is longer than {MAX_RETENTION_DAYS}d (100 years)",
+            hint="e.g. 7d, 12h or 30m; to keep every snapshot, leave --expire-older-than out",
+        )
+    return timedelta(seconds=seconds)
 
 
 @app.command(cls=Command)

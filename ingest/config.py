@@ -40,7 +40,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pyspark.sql.types import DataType
 
 from ingest.errors import ConfigError
@@ -94,6 +102,13 @@ class ArraysConfig(_Strict):
         return frozenset(tuple(p.split(".")) for p in self.explode)
 
 
+_CSV_CHAR_EXAMPLES = {
+    "delimiter": "e.g. ',', ';', '|' or a tab, written \"\\t\"",
+    "quote": "e.g. '\"' or \"'\"",
+    "escape": "e.g. '\"' (a quote doubled inside quotes) or a backslash",
+}
+
+
 class CsvOptions(_Strict):
     delimiter: str = ","
     quote: str = '"'
@@ -101,6 +116,26 @@ class CsvOptions(_Strict):
     encoding: str = "UTF-8"
     null_values: list[str] = Field(default_factory=lambda: [""])
     header: Literal["auto", "first_line"] = "auto"
+
+    # One character each: Spark's reader takes a longer `sep`, but the header sniffer (Python's
+    # csv module) and the record counter (ingest.formats.record_count) split on one character, and
+    # Spark takes one `quote` / `escape` character. An empty quote (Spark: "no quoting") is not
+    # supported: the sniffer and the counter always honour a quote character.
+    @field_validator("delimiter", "quote", "escape")
+    @classmethod
+    def _one_character(cls, value: str, info: ValidationInfo) -> str:
+        if len(value) != 1 or value in "\r\n":
+            examples = _CSV_CHAR_EXAMPLES[str(info.field_name)]
+            raise ValueError(
+                f"must be exactly one character other than a line break ({examples}), got {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> CsvOptions:
+        if self.delimiter == self.quote:
+            raise ValueError(f"delimiter and quote must differ, both are {self.delimiter!r}")
+        return self
 
 
 class UlogOptions(_Strict):
@@ -292,14 +327,45 @@ def _expand_pull(value: Any, *, config: Path, setting: str) -> Any:
     return value
 
 
-def load_config(path: Path, landing_override: str | None = None) -> IngestConfig:
-    """Read and validate a config file; relative source paths resolve against ``landing``."""
+def _read_text(path: Path) -> str:
+    """The config file's text; a path that is not a readable UTF-8 file is a ConfigError."""
     try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
             f"config file not found: {path}", where=str(path), hint="pass --config PATH"
         ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"config path is a directory, not a file: {path}",
+            where=str(path),
+            hint="pass the YAML file itself, e.g. --config ingest.yml",
+        ) from None
+    except PermissionError:
+        raise ConfigError(
+            f"config file cannot be read (permission denied): {path}",
+            where=str(path),
+            hint="make it readable by the user running ingest, or pass another --config",
+        ) from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"config file is not UTF-8 text: byte 0x{exc.object[exc.start]:02x} cannot be decoded",
+            where=f"{path}, line {line}",
+            hint="save the file as UTF-8",
+        ) from None
+    except OSError as exc:  # anything else the OS refuses (an I/O error, a name too long)
+        raise ConfigError(
+            f"cannot read the config file: {exc.strerror or exc}",
+            where=str(path),
+            hint="check the path given to --config",
+        ) from None
+
+
+def load_config(path: Path, landing_override: str | None = None) -> IngestConfig:
+    """Read and validate a config file; relative source paths resolve against ``landing``."""
+    try:
+        raw: Any = yaml.safe_load(_read_text(path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)

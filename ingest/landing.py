@@ -50,8 +50,19 @@ def sha256_of(path: str) -> str:
 
 
 def _local_file(absolute: str) -> LandingFile:
-    stat = os.stat(absolute)
-    return LandingFile(absolute, stat.st_size, sha256_of(absolute), stat.st_mtime)
+    """The file's identity; gone (``FileNotFoundError``) is the caller's to handle, any other
+    refusal (permissions, an I/O error) is an ``InputError`` naming the file."""
+    try:
+        stat = os.stat(absolute)
+        return LandingFile(absolute, stat.st_size, sha256_of(absolute), stat.st_mtime)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise InputError(
+            f"cannot read landing file: {exc.strerror or exc}",
+            where=absolute,
+            hint="make it readable by the user running ingest, or move it out of the landing path",
+        ) from None
 
 
 def landing_file(uri: str, size: int, modified: float) -> LandingFile | None:
@@ -132,12 +143,54 @@ def discover(patterns: list[str], *, missing_ok: bool = False) -> list[LandingFi
             else:
                 items = _discover_local(pattern)
         except InputError:
-            if missing_ok:
-                continue
+            if missing_ok and (is_remote(pattern) or not os.path.lexists(pattern)):
+                continue  # not there yet; one that exists but cannot be read is still an error
             raise
         for item in items:
             found[item.uri] = item
     return [found[uri] for uri in sorted(found)]
+
+
+# A directory that cannot be listed is an error, not a warning: the files in it would be missed
+# without a trace, and a later run (once it is readable) would ingest them late, out of order.
+# As for a path that does not exist, "no new data" must not hide a broken landing zone.
+# Path.rglob and glob.glob skip such directories silently, so the listing checks them itself.
+
+
+def _unlistable(directory: str, exc: OSError) -> InputError:
+    return InputError(
+        f"cannot list landing directory: {exc.strerror or exc}",
+        where=directory,
+        hint="make it readable and searchable (r-x) by the user running ingest, "
+        "or move it out of the landing path",
+    )
+
+
+def _check_listable(directory: str) -> None:
+    try:
+        with os.scandir(directory):
+            pass
+    except OSError as exc:
+        raise _unlistable(directory, exc) from None
+
+
+def _skipped_dir(directory: str) -> bool:
+    """A directory whose files ingest never lists (``_pulls/``, ``_tmp/``): not checked either."""
+    return any(part.startswith("_") for part in Path(directory).parts)
+
+
+def _walk(root: str) -> list[str]:
+    """Every file under ``root`` (symlinked files too, not symlinked directories, as rglob), except
+    under ``_``-prefixed directories; a directory that cannot be listed is an ``InputError``."""
+
+    def refuse(exc: OSError) -> None:
+        raise _unlistable(exc.filename or root, exc)
+
+    files = []
+    for directory, subdirs, names in os.walk(root, onerror=refuse):
+        subdirs[:] = [d for d in subdirs if not d.startswith("_")]  # their files are skipped anyway
+        files += [p for name in names if os.path.isfile(p := os.path.join(directory, name))]
+    return files
 
 
 def _discover_local(pattern: str) -> list[LandingFile]:
@@ -146,8 +199,11 @@ def _discover_local(pattern: str) -> list[LandingFile]:
         absolute = os.path.abspath(pattern)
         return [_local_file(absolute)]
     if path.is_dir():
-        candidates = [str(p) for p in path.rglob("*") if p.is_file()]
+        candidates = _walk(pattern)
     else:
+        for directory in glob.glob(os.path.dirname(pattern) or ".", recursive=True):
+            if os.path.isdir(directory) and not _skipped_dir(directory):
+                _check_listable(directory)
         candidates = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
         if not candidates and not glob.has_magic(pattern):
             raise InputError(

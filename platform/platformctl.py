@@ -10,7 +10,8 @@ real-time path.
     platformctl.py reset              stop and delete the platform data (keeps jars, secrets, the Kafka data)
     platformctl.py upload DIR URI     upload a local directory to S3 (e.g. the sample landing data)
     platformctl.py env                the non-secret settings to export for ingest and dbt
-    platformctl.py exec -- CMD...     run CMD with those settings and dbt's SQL password (for dbt)
+    platformctl.py exec -- CMD...     run CMD with those settings and dbt's SQL password (for dbt);
+                                      exit 127 if CMD is not found, 126 if it cannot run
     platformctl.py conf               the platform profile's Spark settings (spark-defaults format)
 
 Run it with the project's venv Python (``make platform-up`` does). All state lives under
@@ -31,7 +32,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # dap_platform
@@ -46,7 +47,7 @@ from dap_platform.layout import (  # noqa: E402
     service_env,
     sql_password,
 )
-from dap_platform.postgres import Postgres  # noqa: E402
+from dap_platform.postgres import Postgres, checked_role  # noqa: E402
 from dap_platform.proc import PlatformError  # noqa: E402
 from dap_platform.recovery import recover_warehouse  # noqa: E402
 from dap_platform.seaweedfs import SeaweedFS  # noqa: E402
@@ -98,6 +99,7 @@ class Platform:
         state_dir = Path(os.environ.get("DAP_STATE_DIR") or PROJECT_ROOT / ".state").resolve()
         config = load_platform_config(state_dir)
         os.environ["DAP_PLATFORM_DIR"] = str(config.platform_dir)  # children resolve the same dir
+        checked_role(config.metastore_user)  # before any service starts, as the other DAP_* settings
         self.layout = Layout(config)
         self.postgres = Postgres(self.layout)
         self.seaweedfs = SeaweedFS(self.layout)
@@ -318,6 +320,37 @@ class Platform:
         }
 
 
+class ExecError(IngestError):
+    """``exec``'s command could not be started: exit 127 when it is not found, 126 when it
+    cannot run (as env(1) and the shells), so neither is mistaken for the command's own status."""
+
+    def __init__(self, what: str, *, where: str, hint: str, exit_code: int) -> None:
+        super().__init__(what, where=where, hint=hint)
+        self.exit_code = exit_code
+
+
+def _exec(cmd: list[str], env: dict[str, str]) -> NoReturn:
+    """Replace this process with ``cmd`` (found on ``env``'s PATH); returns only by raising."""
+    where = f"PATH={env.get('PATH', os.defpath)}" if "/" not in cmd[0] else cmd[0]
+    try:
+        os.execvpe(cmd[0], cmd, env)  # noqa: S606 - the user's own command
+    except FileNotFoundError:
+        raise ExecError(
+            f"exec: command not found: {cmd[0]}",
+            where=where,
+            hint="check its spelling, e.g. platformctl exec -- dbt build --target thrift "
+            "(dbt is in the project's .venv/bin: activate it or give the path)",
+            exit_code=127,
+        ) from None
+    except OSError as exc:  # found, but not executable (permissions, not a program)
+        raise ExecError(
+            f"exec: cannot run {cmd[0]}: {exc.strerror or exc}",
+            where=where,
+            hint="give a program that this user may execute (chmod +x, or name the interpreter first)",
+            exit_code=126,
+        ) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="platformctl", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -398,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
                 "DBT_THRIFT_USER": "dbt",
                 "DBT_THRIFT_PASSWORD": sql_password(platform.layout, "dbt"),
             }
-            os.execvpe(cmd[0], cmd, env)  # noqa: S606 - the user's own command
+            _exec(cmd, env)
         elif args.command == "env":
             for key, value in platform.exports().items():
                 print(f"export {key}={value}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -80,6 +80,33 @@ def _repair_manifest(spark: SparkSession, table: str) -> None:
     meta.committed_files(spark, found[0].source if found else table, table)
 
 
+def expiry_cutoff(now: datetime, older_than: timedelta) -> str:
+    """``now - older_than`` as the text of a ``TIMESTAMP`` literal (snapshots and orphan files
+    older than it go); a retention that reaches before year 1 is a ConfigError."""
+    try:
+        return (now - older_than).strftime("%Y-%m-%d %H:%M:%S")
+    except OverflowError:
+        raise ConfigError(
+            f"--expire-older-than: {older_than.days} days reach before year 1",
+            hint="e.g. 7d, 12h or 30m; to keep every snapshot, leave --expire-older-than out",
+        ) from None
+
+
+def changed_by_compaction(table: str, before: TableFingerprint, after: TableFingerprint) -> StateError:
+    """The rewrite committed, but the values differ: the table is to be restored to the snapshot
+    before it (``ingest rollback`` undoes an ingest run, not a compaction)."""
+    return StateError(
+        f"compaction changed {table}: {before.rows} rows (checksum {before.checksum}) became "
+        f"{after.rows} rows (checksum {after.checksum})",
+        where=table,
+        hint=(
+            f"find the snapshot before the compaction (below the newest 'replace') with "
+            f"`ingest status --table {table}`, then restore it from a Spark SQL client: "
+            f"CALL {CATALOG}.system.rollback_to_snapshot({quote_string(table)}, <snapshot_id>)"
+        ),
+    )
+
+
 def compact_table(
     spark: SparkSession,
     table: str,
@@ -91,6 +118,8 @@ def compact_table(
     """Compact ``table``; with ``expire_older_than``, also expire snapshots and remove orphans."""
     if not spark.catalog.tableExists(table):
         raise ConfigError(f"table not found: {table}", hint="see `ingest status` for the tables")
+    # Before any work: a retention that cannot be a date must not fail after the rewrite committed.
+    cutoff = expiry_cutoff(meta.now(), expire_older_than) if expire_older_than is not None else None
     before = fingerprint(spark, table)
     files_before = data_file_count(spark, table)
     rewrite = _call(
@@ -104,17 +133,11 @@ def compact_table(
     )
     after = fingerprint(spark, table)
     if after != before:
-        raise StateError(
-            f"compaction changed {table}: {before.rows} rows (checksum {before.checksum}) became "
-            f"{after.rows} rows (checksum {after.checksum})",
-            where=table,
-            hint=f"roll back with `ingest rollback --table {table} --snapshot <id before compaction>`",
-        )
+        raise changed_by_compaction(table, before, after)
     expired = orphans = 0
-    if expire_older_than is not None:
+    if cutoff is not None:
         if not table.startswith(meta.META_DB + "."):
             _repair_manifest(spark, table)
-        cutoff = (meta.now() - expire_older_than).strftime("%Y-%m-%d %H:%M:%S")
         result = _call(
             spark,
             "expire_snapshots",

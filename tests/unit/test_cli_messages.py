@@ -328,3 +328,30 @@ def test_compact_with_a_bad_table_name_fails_before_spark_starts() -> None:
         in result.stderr
     )
     assert "what to do: e.g. --table raw.camera_events" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1000000000d", "error: --expire-older-than: '1000000000d' is longer than 36500d (100 years)"),
+        ("99999999d", "error: --expire-older-than: '99999999d' is longer than 36500d (100 years)"),
+        ("36501d", "error: --expire-older-than: '36501d' is longer than 36500d (100 years)"),
+        ("\u00b2d", "error: --expire-older-than: invalid duration '\u00b2d'"),  # '²'.isdigit() is True
+        ("\u0667d", "error: --expire-older-than: invalid duration '\u0667d'"),  # Arabic-Indic 7
+        ("7 d", "error: --expire-older-than: invalid duration '7 d'"),
+        ("7w", "error: --expire-older-than: invalid duration '7w'"),
+        ("1" * 5000 + "d", "error: --expire-older-than: invalid duration '1111"),  # int() refuses 4300+
+    ],
+)
+def test_compact_checks_the_whole_retention_before_spark_starts(value: str, message: str) -> None:
+    result = invoke("compact", "--table", "raw.cam", "--expire-older-than", value)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "what to do: " in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_compact_retention_at_the_bound_is_accepted() -> None:
+    assert cli._duration("36500d").days == 36500
+    assert cli._duration("12h").total_seconds() == 12 * 3600
+    assert cli._duration("30m").total_seconds() == 30 * 60

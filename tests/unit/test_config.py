@@ -100,6 +100,35 @@ def test_missing_file_names_the_file_and_what_to_do(tmp_path: Path) -> None:
     assert error.hint and "--config" in error.hint
 
 
+def test_a_directory_as_config_names_it_and_asks_for_the_file(tmp_path: Path) -> None:
+    error = config_error(tmp_path)  # `ingest run --config .`
+    assert error.what == f"config path is a directory, not a file: {tmp_path}"
+    assert error.hint == "pass the YAML file itself, e.g. --config ingest.yml"
+
+
+def test_an_unreadable_config_names_the_file_and_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "sources: {}\n")
+
+    def denied(self: Path, *_args: object, **_kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied", str(self))  # root reads a chmod 000 file
+
+    monkeypatch.setattr(Path, "read_text", denied)
+    error = config_error(path)
+    assert error.what == f"config file cannot be read (permission denied): {path}"
+    assert error.hint == "make it readable by the user running ingest, or pass another --config"
+
+
+def test_a_config_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yml"
+    path.write_bytes("sources:\n  caf\u00e9: {table: raw.cafe, format: json}\n".encode("latin-1"))
+    error = config_error(path)
+    assert error.what == "config file is not UTF-8 text: byte 0xe9 cannot be decoded"
+    assert error.where == f"{path}, line 2"
+    assert error.hint == "save the file as UTF-8"
+
+
 @pytest.mark.parametrize(
     "table",
     [
@@ -150,6 +179,43 @@ def test_unknown_nested_key_is_rejected_with_its_path(tmp_path: Path) -> None:
 def test_invalid_values_name_the_setting(tmp_path: Path, body: str, setting: str) -> None:
     path = write(tmp_path, f"sources:\n  ev: {{path: /x, table: raw.ev, {body}}}\n")
     assert setting in config_error(path).what
+
+
+@pytest.mark.parametrize(
+    ("csv", "setting", "shown"),
+    [
+        ('{delimiter: "||"}', "sources.ev.csv.delimiter", "got '||'"),
+        ('{delimiter: ""}', "sources.ev.csv.delimiter", "got ''"),
+        ('{delimiter: "\\n"}', "sources.ev.csv.delimiter", "got '\\n'"),
+        ('{quote: ""}', "sources.ev.csv.quote", "got ''"),
+        ("{quote: \"''\"}", "sources.ev.csv.quote", "got \"''\""),
+        ('{escape: "\\\\\\\\"}', "sources.ev.csv.escape", "got '\\\\\\\\'"),
+    ],
+)
+def test_csv_delimiter_quote_and_escape_are_one_character(
+    tmp_path: Path, csv: str, setting: str, shown: str
+) -> None:
+    path = write(tmp_path, f"sources:\n  ev: {{path: /x, table: raw.ev, format: csv, csv: {csv}}}\n")
+    what = config_error(path).what
+    assert f"{setting}: must be exactly one character other than a line break (e.g. " in what
+    assert what.endswith(shown)
+
+
+def test_csv_delimiter_and_quote_must_differ(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        'sources:\n  ev: {path: /x, table: raw.ev, format: csv, csv: {delimiter: "\'", quote: "\'"}}\n',
+    )
+    assert 'sources.ev.csv: delimiter and quote must differ, both are "\'"' in config_error(path).what
+
+
+def test_a_tab_delimiter_and_a_single_quote_are_accepted(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        'sources:\n  ev: {path: /x, table: raw.ev, format: csv, csv: {delimiter: "\\t", quote: "\'"}}\n',
+    )
+    (source,) = load_config(path).sources
+    assert (source.csv.delimiter, source.csv.quote) == ("\t", "'")
 
 
 def test_missing_required_settings_are_listed(tmp_path: Path) -> None:

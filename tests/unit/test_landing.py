@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from ingest import landing
 from ingest.errors import InputError
 from ingest.landing import discover
 
@@ -41,3 +44,67 @@ def test_one_missing_path_among_several_is_an_error_naming_it(tmp_path: Path) ->
         discover([str(a), str(tmp_path / "typo.json")])
     assert info.value.where == str(tmp_path / "typo.json")
     assert discover([str(tmp_path / "nothing-*.json")]) == []  # a glob may match nothing
+
+
+# -- unreadable files and directories (root reads through chmod 000: the refusal is simulated) --
+
+
+def _refuse_listing(monkeypatch: pytest.MonkeyPatch, refused: Path) -> None:
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if os.path.abspath(path) == str(refused):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_an_unreadable_landing_file_is_an_input_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    touch(tmp_path / "a.json")
+    locked = touch(tmp_path / "b.json")
+    real_open = open
+
+    def refusing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(file) == str(locked):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(landing, "open", refusing_open, raising=False)  # what sha256_of opens
+    with pytest.raises(InputError) as info:
+        discover([str(tmp_path)])
+    assert info.value.exit_code == 3
+    assert info.value.what == "cannot read landing file: Permission denied"
+    assert info.value.where == str(locked)
+    assert (
+        info.value.hint == "make it readable by the user running ingest, or move it out of the landing path"
+    )
+
+
+@pytest.mark.parametrize("pattern", ["ev", "ev/*/*.json", "ev/**/*.json"])
+def test_a_landing_directory_that_cannot_be_listed_is_an_input_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pattern: str
+) -> None:
+    touch(tmp_path / "ev" / "2026-01-01" / "a.json")
+    touch(tmp_path / "ev" / "2026-01-02" / "b.json")
+    _refuse_listing(monkeypatch, tmp_path / "ev" / "2026-01-02")
+    # missing_ok (a pulled source's one directory, which the first pull creates): it exists, so
+    # the error is not "not there yet"
+    for missing_ok in (False, True) if pattern == "ev" else (False,):
+        with pytest.raises(InputError) as info:
+            discover([str(tmp_path / pattern)], missing_ok=missing_ok)
+        assert info.value.exit_code == 3
+        assert info.value.what == "cannot list landing directory: Permission denied"
+        assert info.value.where == str(tmp_path / "ev" / "2026-01-02")
+
+
+def test_an_unlistable_directory_whose_files_are_never_taken_is_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = touch(tmp_path / "ev" / "2026-01-01" / "a.json")
+    touch(tmp_path / "ev" / "_pulls" / "x.json.part")
+    _refuse_listing(monkeypatch, tmp_path / "ev" / "_pulls")
+    assert [f.uri for f in discover([str(tmp_path / "ev")])] == [str(a)]
+    assert [f.uri for f in discover([str(tmp_path / "ev" / "*" / "*.json")])] == [str(a)]
