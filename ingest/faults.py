@@ -20,3 +20,8 @@ class FaultPoint:
         if self.target == point:
             log.warning("fault injection: killing the process at %s", point)
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+def from_environment() -> FaultPoint:
+    """The point ``DAP_FAULT`` names, for code the CLI's ``FaultPoint`` does not reach."""
+    return FaultPoint(os.environ.get("DAP_FAULT"))

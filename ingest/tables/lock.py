@@ -7,7 +7,9 @@ Iceberg uses for its commits), taken on a name derived from the table rather tha
 itself so Iceberg's commit lock inside the critical section does not wait for us. A holder that
 dies stops heartbeating and its lock expires after ``hive.txn.timeout`` (see ``catalog``), once
 some process calls the metastore's lock housekeeping: with the metastore embedded in the driver,
-:func:`start_lock_housekeeping` (every ingest session) and the Thrift Server's listener do.
+:func:`start_lock_housekeeping` (every ingest session) and the Thrift Server's listener do. A run
+waiting for a lock whose holder was a process of the same machine that no longer runs releases
+it at once (``lock_holder``).
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
+from ingest import faults
 from ingest.errors import StateError
 from ingest.storage import hadoop_conf, jvm
+from ingest.tables.lock_holder import LockHolder, holder_is_gone, parse_holder, this_process
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,27 @@ def _client(spark: SparkSession) -> Any:
             client = hive.metastore.HiveMetaStoreClient(conf)
             _clients[key] = hive.metastore.HiveMetaStoreClient.newSynchronizedClient(client)
         return _clients[key]
+
+
+def _release_if_holder_is_gone(
+    spark: SparkSession, client: Any, table: str, waiting: int, me: LockHolder
+) -> None:
+    """Release the locks ahead of ``waiting`` whose holder is a process of this machine that no
+    longer runs (``lock_holder``), instead of waiting up to ``hive.txn.timeout`` for them."""
+    api = jvm(spark).org.apache.hadoop.hive.metastore.api
+    query = api.ShowLocksRequest()
+    query.setDbname(LOCK_DATABASE)
+    query.setTablename(lock_name(table))
+    for row in client.showLocks(query).getLocks():
+        holder = parse_holder(row.getAgentInfo(), row.getHostname())
+        if row.getLockid() == waiting or holder is None or not holder_is_gone(holder, me):
+            continue
+        client.unlock(row.getLockid())
+        log.warning(
+            "released the commit lock of %s held by process %d, which no longer runs (killed mid-commit)",
+            table,
+            holder.pid,
+        )
 
 
 HOUSEKEEPING_SECONDS = 30.0
@@ -103,6 +128,9 @@ def commit_lock(spark: SparkSession, table: str, timeout_seconds: float = 900.0)
     components = jvm(spark).java.util.ArrayList()
     components.add(component)
     request = api.LockRequest(components, getpass.getuser(), socket.gethostname())
+    me = this_process()
+    if me is not None:
+        request.setAgentInfo(me.agent_info())  # lets a waiter see that this process is gone
     response = client.lock(request)
     lock_id = response.getLockid()
     deadline = time.monotonic() + timeout_seconds
@@ -118,8 +146,11 @@ def commit_lock(spark: SparkSession, table: str, timeout_seconds: float = 900.0)
         if not waited:
             log.warning("waiting for another run's commit to %s to finish", table)
             waited = True
+        if me is not None:
+            _release_if_holder_is_gone(spark, client, table, lock_id, me)
         time.sleep(1.0)
         response = client.checkLock(lock_id)
+    faults.from_environment().hit("holding_commit_lock")  # the tests' SIGKILL with the lock held
     stop = threading.Event()
 
     def heartbeat() -> None:
