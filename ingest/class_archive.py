@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingest.settings import jvm_option
+
 if TYPE_CHECKING:
     from ingest.settings import Settings
 
@@ -87,7 +89,7 @@ sys.exit(0 if jvm.wait(timeout=300) == 0 else 1)
 
 def archive_options(archive: Path) -> str:
     """The JVM options that map ``archive`` (silently skipped where the class path differs)."""
-    return f"-XX:SharedArchiveFile={archive} -Xlog:cds*=off"
+    return f"{jvm_option('-XX:SharedArchiveFile', archive)} -Xlog:cds*=off"
 
 
 def enabled(jvm_options: str) -> bool:
@@ -168,7 +170,7 @@ def ensure_archive(jars_dir: Path, jvm_options: str, env: dict[str, str]) -> Pat
                         **env,
                         "DAP_STATE_DIR": str(work / "state"),
                         "DAP_JARS_DIR": str(jars_dir),
-                        "DAP_JVM_OPTIONS": f"{jvm_options} -XX:ArchiveClassesAtExit={partial}",
+                        "DAP_JVM_OPTIONS": f"{jvm_options} {jvm_option('-XX:ArchiveClassesAtExit', partial)}",
                     },
                     stdout=out,  # the archiving JVM lists every class it cannot archive
                     stderr=subprocess.STDOUT,

@@ -76,6 +76,14 @@ def _env_jvm_options(name: str) -> str:
     return value
 
 
+def jvm_option(option: str, value: object) -> str:
+    """``option=value`` for ``spark.*.extraJavaOptions``, the value double-quoted: Spark's launcher
+    splits those options at whitespace outside quotes, so a path with a space (a state dir under
+    "My Projects") would become two arguments and the JVM would not start."""
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'{option}="{escaped}"'
+
+
 def _env_port(name: str, default: int) -> int:
     """A TCP port: a whole number from 1 to 65535, else a ConfigError naming the variable."""
     return _env_int(name, default, maximum=65535)

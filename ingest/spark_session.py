@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest import class_archive
-from ingest.settings import Settings
+from ingest.settings import Settings, jvm_option
 from ingest.sources.kafka_jars import KAFKA_JARS
 from ingest.tables.catalog import ICEBERG_RUNTIME_JAR, ensure_lock_schema, iceberg_jar, iceberg_spark_conf
 from ingest.tables.lock import start_lock_housekeeping
@@ -43,11 +43,17 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.sql.sources.parallelPartitionDiscovery.parallelism": "8",
         "spark.driver.memory": settings.driver_memory,
         "spark.local.dir": str(scratch),
-        "spark.driver.extraJavaOptions": (
-            f"-Djava.io.tmpdir={scratch} -Dderby.system.home={settings.state_dir} "
-            f"-Dderby.stream.error.file={settings.state_dir / 'derby.log'} "
-            f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} {settings.jvm_options}"
-        ).strip(),
+        "spark.driver.extraJavaOptions": " ".join(
+            option
+            for option in (
+                jvm_option("-Djava.io.tmpdir", scratch),
+                jvm_option("-Dderby.system.home", settings.state_dir),
+                jvm_option("-Dderby.stream.error.file", settings.state_dir / "derby.log"),
+                jvm_option("-Dlog4j2.configurationFile", LOG_CONFIG.as_uri()),
+                settings.jvm_options,
+            )
+            if option
+        ),
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": settings.warehouse_dir,
         # JSON keys that differ only by case must stay distinct columns (see ingest.naming).

@@ -22,7 +22,7 @@ from dap_platform.layout import SQL_USERS, Layout, sql_password
 from dap_platform.proc import PlatformError
 from ingest.platform_conf import s3_profile_env
 from ingest.services.process import pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
-from ingest.settings import load_settings
+from ingest.settings import jvm_option, load_settings
 from ingest.spark_session import spark_conf
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class ThriftServer:
         executor_s3 = {**s3_profile_env(self.layout.config, S3_IDENTITY), "AWS_EC2_METADATA_DISABLED": "true"}
         conf.update({f"spark.executorEnv.{key}": value for key, value in executor_s3.items()})
         conf["spark.driver.extraJavaOptions"] = (
-            f"-Djava.io.tmpdir={settings.scratch_dir} -XX:-UsePerfData {settings.jvm_options}"
+            f"{jvm_option('-Djava.io.tmpdir', settings.scratch_dir)} -XX:-UsePerfData {settings.jvm_options}"
         ).strip()
         conf["spark.sql.hive.thriftServer.singleSession"] = "false"
         conf["spark.cleaner.periodicGC.interval"] = "5min"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ def test_the_embedded_driver_maps_the_archive_once_it_is_made(
     settings = Settings(state_dir=jars.parent)
     assert class_archive.driver_options(settings) == ""  # not made yet: the JVM starts as before
     archive = _made(jars)
-    assert class_archive.driver_options(settings) == f"-XX:SharedArchiveFile={archive} -Xlog:cds*=off"
+    assert class_archive.driver_options(settings) == f'-XX:SharedArchiveFile="{archive}" -Xlog:cds*=off'
 
 
 @pytest.mark.parametrize(
@@ -72,7 +73,7 @@ def test_jvm_options_for_a_dbt_the_makefile_runs_directly_keep_the_users_and_add
     monkeypatch.setattr("sys.argv", ["class_archive", "--jvm-options"])
     archive = _made(jars)
     assert class_archive.main() == 0
-    assert capsys.readouterr().out.split() == [
+    assert shlex.split(capsys.readouterr().out) == [  # as Spark's launcher splits them
         "-XX:+UseSerialGC",
         f"-XX:SharedArchiveFile={archive}",
         "-Xlog:cds*=off",

@@ -5,6 +5,7 @@ renderer; no Spark, no dbt run."""
 from __future__ import annotations
 
 import contextvars
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,10 @@ def local_parameters(env: dict[str, str]) -> dict[str, Any]:
 
 
 def java_options(text: str) -> dict[str, str]:
-    """``-Dname=value`` options of an extraJavaOptions string, by name."""
-    return dict(option[2:].split("=", 1) for option in text.split() if option.startswith("-D"))
+    """``-Dname=value`` options of an extraJavaOptions string, by name, split as Spark's launcher
+    splits them (``CommandBuilderUtils.parseOptionString``: whitespace outside quotes, and inside
+    double quotes a backslash escapes the next character, as in a POSIX shell)."""
+    return dict(option[2:].split("=", 1) for option in shlex.split(text) if option.startswith("-D"))
 
 
 def log_config(value: str) -> Path:
@@ -70,6 +73,23 @@ def test_local_profile_passes_the_same_jvm_options_as_ingest(tmp_path: Path) -> 
             assert log_config(dbt[name]) == log_config(value)
         else:
             assert dbt[name] == value, name
+
+
+def test_a_state_dir_with_spaces_reaches_the_jvm_as_one_path(tmp_path: Path) -> None:
+    state = tmp_path / "My Projects" / "dap state"
+    dbt = java_options(
+        local_parameters({"DBT_PROFILES_DIR": str(ROOT / "profiles"), "DAP_STATE_DIR": str(state)})[
+            "spark.driver.extraJavaOptions"
+        ]
+    )
+    ingest = java_options(spark_conf(Settings(state_dir=state))["spark.driver.extraJavaOptions"])
+    for options in (dbt, ingest):
+        assert options["derby.system.home"] == str(state)
+        assert options["derby.stream.error.file"] == str(state / "derby.log")
+    odd = tmp_path / 'a "quoted" \\ dir'  # ingest's own options escape quotes and backslashes too
+    assert java_options(spark_conf(Settings(state_dir=odd))["spark.driver.extraJavaOptions"])[
+        "derby.system.home"
+    ] == str(odd)
 
 
 def test_dap_jvm_options_reach_the_jvm_of_ingest_and_of_dbt(tmp_path: Path) -> None:
