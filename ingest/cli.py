@@ -169,7 +169,7 @@ def _execute(
             _print_pull_report(pulled)
         _print_report(report)
     if not report.ok or (pulled is not None and not pulled.ok):
-        raise typer.Exit(1)
+        raise typer.Exit(report.exit_code or 1)  # 3: a source's input could not be read
 
 
 def _pull(sources: list[SourceConfig], settings: Settings, *, explicit: bool) -> PullReport:

@@ -30,7 +30,8 @@ class ConfigError(IngestError):
 
 
 class InputError(IngestError):
-    """A landing path cannot be read at all (terminal until the path is fixed)."""
+    """A landing path cannot be read at all: that source fails (exit 3) until the path is fixed;
+    the other sources of the run still run."""
 
     exit_code = 3
 

@@ -24,7 +24,7 @@ from pyspark.sql import types as T
 
 from ingest import contracts, meta
 from ingest.config import SourceConfig
-from ingest.errors import DataError, IngestError
+from ingest.errors import DataError, IngestError, InputError
 from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema
 from ingest.formats.record_count import CsvGrammar, InputCount, count_input
@@ -94,6 +94,7 @@ class SourceReport:
     ddl: list[str] = field(default_factory=list)
     rows_rescued: int = 0
     error: str | None = None
+    exit_code: int = 0  # of a failed source: 3 its input could not be read, 1 anything else
 
     @property
     def rows_read(self) -> int:
@@ -117,6 +118,12 @@ class RunReport:
     @property
     def ok(self) -> bool:
         return all(s.status != "failed" for s in self.sources)
+
+    @property
+    def exit_code(self) -> int:
+        """The CLI's exit code: 0 if no source failed, 3 if a source's input could not be read
+        (a wrong path), else 1."""
+        return max((s.exit_code for s in self.sources if s.status == "failed"), default=0)
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -962,18 +969,24 @@ def run(
                     spark, source, run_id, dry_run=dry_run, progress=progress, fault=fault, manifest=manifest
                 )
             )
-        except DataError as exc:  # counts do not balance, a schema contract: nothing of it committed
+        except (DataError, InputError) as exc:
+            # Counts that do not balance, a schema contract, a landing path that is not there:
+            # nothing of this source is committed, and the other sources still run.
             log.error("%s", exc.render())
-            failed = SourceReport(source.name, source.table, status="failed", error=exc.what)
+            failed = SourceReport(
+                source.name, source.table, status="failed", error=exc.what, exit_code=exc.exit_code
+            )
             report.sources.append(failed)
-        except IngestError as exc:  # terminal for the whole run (bad path, bad state)
+        except IngestError as exc:  # terminal for the whole run (bad state)
             if not dry_run:
                 manifest.write(spark)
                 meta.log_run(spark, run_id, command, "failed", {"error": exc.render()})
             raise
         except Exception as exc:  # one source failing must not hide the others' results
             log.exception("source %s failed", source.name)
-            failed = SourceReport(source.name, source.table, status="failed", error=str(exc).splitlines()[0])
+            failed = SourceReport(
+                source.name, source.table, status="failed", error=str(exc).splitlines()[0], exit_code=1
+            )
             report.sources.append(failed)
         progress(source.name, "done", report.sources[-1].status)
     if not dry_run:

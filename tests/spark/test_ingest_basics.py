@@ -444,6 +444,28 @@ def test_cli_plan_writes_nothing_then_load_json_reports_the_run(tmp_path: Path) 
     assert list((state / "warehouse" / "cli.db" / "events" / "data").glob("event_date=*/*.parquet"))
 
 
+@pytest.mark.slow
+def test_cli_run_with_a_wrong_landing_path_exits_3_and_the_other_sources_still_land(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    write(landing / "shop" / "2026-01-02" / "orders.jsonl", jsonl({"id": 1}, {"id": 2}))
+    config = write(
+        tmp_path / "ingest.yml",
+        f"landing: {landing}\nsources:\n"
+        "  camera: {path: camra, table: raw.camera, format: json}\n"  # a typo, listed first
+        "  shop: {path: shop, table: raw.shop, format: json}\n",
+    )
+    result = ingest_cli("run", "--config", str(config), state_dir=tmp_path / "state")
+    assert result.returncode == 3, result.stderr[-3000:]
+    assert "landing path does not exist" in result.stderr
+    assert flat(str(landing / "camra")) in flat(result.stderr)
+    assert "Traceback" not in result.stderr
+    # The run went on to the next source and ended with its summary, as any run does.
+    summary = flat(result.stdout)
+    assert flat("failed: landing path does not exist") in summary
+    assert flat("2 records read = 2 written + 0 quarantined") in summary
+    assert list((tmp_path / "state" / "warehouse" / "raw.db" / "shop" / "data").rglob("*.parquet"))
+
+
 def test_cli_missing_config_exits_2_naming_the_file(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-sources.yml"
     result = ingest_cli("run", "--config", str(missing), state_dir=tmp_path / "state")
