@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, get_args
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
@@ -12,8 +12,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from ingest import meta
-from ingest.errors import ConfigError
+from ingest.tables.catalog import require_iceberg_table
 from ingest.tables.snapshots import recent_snapshots
+
+# "last runs": each run once, by the status it ended with, and each rollback. Every RunStatus but
+# "started", which a run writes first and its outcome (succeeded, failed, noop) follows.
+LAST_RUN_STATUSES: tuple[str, ...] = tuple(s for s in get_args(meta.RunStatus) if s != "started")
 
 
 def collect_status(spark: SparkSession, table: str | None = None) -> dict[str, Any]:
@@ -40,9 +44,12 @@ def collect_status(spark: SparkSession, table: str | None = None) -> dict[str, A
     runs = [
         r.asDict()
         for r in spark.table(meta.table("runs"))
-        .where(F.col("status").isin("succeeded", "failed", "noop", "aborted"))
+        .where(F.col("status").isin(*LAST_RUN_STATUSES))
         .orderBy(F.col("event_at").desc())
-        .select("run_id", "command", "status", "event_at")
+        # a rollback undoes one run in one table (and its child tables): its row names the table
+        .select(
+            "run_id", "command", "status", "event_at", F.get_json_object("detail", "$.table").alias("table")
+        )
         .limit(10)
         .collect()
     ]
@@ -62,10 +69,7 @@ def collect_status(spark: SparkSession, table: str | None = None) -> dict[str, A
         "quarantined_records": quarantined,
     }
     if table is not None:
-        if not spark.catalog.tableExists(table):
-            raise ConfigError(
-                f"table not found: {table}", where="--table", hint="see `ingest status` for the tables"
-            )
+        require_iceberg_table(spark, table, where="--table")
         data["snapshots"] = [asdict(s) for s in recent_snapshots(spark, table)]
     return data
 

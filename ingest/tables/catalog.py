@@ -16,7 +16,8 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from ingest.errors import StateError
+from ingest.errors import ConfigError, StateError
+from ingest.naming import quote_table
 from ingest.storage import hadoop_conf, jvm
 
 log = logging.getLogger(__name__)
@@ -96,3 +97,21 @@ def ensure_lock_schema(spark: SparkSession) -> None:
             ) from exc
     marker.write_text("lock tables created by ingest.tables.catalog\n")
     log.info("created the metastore lock tables")
+
+
+def require_iceberg_table(spark: SparkSession, table: str, *, where: str | None = None) -> None:
+    """``table`` exists and is an Iceberg table, else a ConfigError: compaction, snapshots and
+    rollback read its Iceberg metadata tables, which a dbt view or a plain Parquet table lacks."""
+    hint = "see `ingest status` for the tables ingest writes"
+    if not spark.catalog.tableExists(table):
+        raise ConfigError(f"table not found: {table}", where=where, hint=hint)
+    described = {
+        row.col_name: row.data_type
+        for row in spark.sql(f"DESCRIBE TABLE EXTENDED {quote_table(table)}").collect()
+    }
+    provider = (described.get("Provider") or "").strip()
+    if provider.lower() != "iceberg":
+        kind = "a view" if described.get("Type") == "VIEW" else f"a {provider or 'non-Iceberg'} table"
+        raise ConfigError(
+            f"{table} is {kind}, not an Iceberg table: it has no snapshots", where=where, hint=hint
+        )

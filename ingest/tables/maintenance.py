@@ -26,6 +26,7 @@ from pyspark.sql import functions as F
 from ingest import meta
 from ingest.errors import ConfigError, StateError
 from ingest.naming import quote_identifier, quote_string, quote_table
+from ingest.tables.catalog import require_iceberg_table
 
 log = logging.getLogger(__name__)
 CATALOG = "spark_catalog"
@@ -116,8 +117,7 @@ def compact_table(
     target_file_size_mb: int = 128,
 ) -> CompactionReport:
     """Compact ``table``; with ``expire_older_than``, also expire snapshots and remove orphans."""
-    if not spark.catalog.tableExists(table):
-        raise ConfigError(f"table not found: {table}", hint="see `ingest status` for the tables")
+    require_iceberg_table(spark, table, where="--table")
     # Before any work: a retention that cannot be a date must not fail after the rewrite committed.
     cutoff = expiry_cutoff(meta.now(), expire_older_than) if expire_older_than is not None else None
     before = fingerprint(spark, table)

@@ -27,6 +27,7 @@ from pyspark.sql import functions as F
 from ingest import meta
 from ingest.errors import ConfigError, StateError
 from ingest.naming import quote_string, quote_table
+from ingest.tables.catalog import require_iceberg_table
 from ingest.tables.commit import FILES_KEY, ROLLED_BACK_KEY, RUN_KEY, current_summaries, decode_files
 from ingest.tables.lock import commit_lock
 
@@ -128,8 +129,7 @@ def _undo_in_table(
 
 
 def rollback_run(spark: SparkSession, table: str, run_id: str) -> list[RollbackReport]:
-    if not spark.catalog.tableExists(table):
-        raise ConfigError(f"table not found: {table}", hint="see `ingest status` for the tables")
+    require_iceberg_table(spark, table, where="--table")
     runs = {s.get(RUN_KEY) for _at, s in current_summaries(spark, table)}
     if run_id not in runs:
         raise ConfigError(

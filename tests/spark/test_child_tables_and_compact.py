@@ -110,3 +110,37 @@ def test_rollback_undoes_one_run_and_its_files_become_new(spark: Any, landing: P
     removed = {r.table: (r.method, r.rows_removed) for r in rollback_run(spark, "undo.events", latest)}
     assert removed["undo.events"] == ("rollback_to_snapshot", 5)
     assert spark.table("undo.events").count() == 10
+
+    from ingest.status import collect_status
+
+    status = collect_status(spark, "undo.events")  # what `ingest status --table undo.events` shows
+    rollbacks = [(r["run_id"], r["table"]) for r in status["runs"] if r["status"] == "rolled_back"]
+    assert rollbacks[:2] == [(latest, "undo.events"), (middle, "undo.events")]  # newest first
+    # four appends (three runs and the one after the first rollback) and the first rollback's delete
+    assert len(status["snapshots"]) >= 5
+    assert "delete" in {snapshot["operation"] for snapshot in status["snapshots"]}
+
+
+def test_compact_and_rollback_name_a_table_that_is_not_iceberg(spark: Any) -> None:
+    """A dbt staging view or a plain Parquet table has no snapshots: a clear error (exit 2), not
+    Spark's AnalysisException on ``<table>.files`` with a traceback."""
+    from ingest.errors import ConfigError
+    from ingest.tables.maintenance import compact_table
+    from ingest.tables.snapshots import rollback_run
+
+    spark.sql("CREATE DATABASE IF NOT EXISTS not_iceberg")
+    spark.sql("CREATE OR REPLACE VIEW not_iceberg.stg AS SELECT 1 AS id")
+    spark.sql("CREATE TABLE IF NOT EXISTS not_iceberg.plain (id INT) USING parquet")
+    cases = [
+        (compact_table, "not_iceberg.stg", "not_iceberg.stg is a view, not an Iceberg table"),
+        (compact_table, "not_iceberg.plain", "not_iceberg.plain is a parquet table, not an Iceberg table"),
+        (compact_table, "not_iceberg.gone", "table not found: not_iceberg.gone"),
+    ]
+    for call, table, what in cases:
+        with pytest.raises(ConfigError) as info:
+            call(spark, table)
+        assert info.value.what.startswith(what), info.value.what
+        assert info.value.exit_code == 2 and info.value.where == "--table"
+    with pytest.raises(ConfigError) as info:
+        rollback_run(spark, "not_iceberg.stg", "20260101T000000Z-abcdef")
+    assert info.value.what.startswith("not_iceberg.stg is a view, not an Iceberg table")
