@@ -560,10 +560,7 @@ def pull(
 
 @app.command(cls=Command)
 def plan(
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", "-c", help="sources YAML (default ingest.yml, unless PATHS are given)"),
-    ] = None,
+    config: ConfigOpt = Path("ingest.yml"),
     paths: Annotated[
         list[str] | None,
         typer.Argument(help="ad-hoc files instead of a config (as for load; needs --table)"),
@@ -581,10 +578,8 @@ def plan(
     """Print the DDL and schema changes a run (or load) would make; write nothing."""
     try:
         settings = load_settings(state_dir=state_dir)
-        if paths:
-            sources = [_adhoc_source(paths, table, fmt)]
-        else:
-            sources = load_config(config or Path("ingest.yml"), landing).select(source)
+        # PATHS instead of a config: then --config (and DAP_CONFIG) is not read
+        sources = [_adhoc_source(paths, table, fmt)] if paths else load_config(config, landing).select(source)
         _execute(sources, dry_run=True, as_json=as_json, settings=settings, command="plan")
     except IngestError as exc:
         raise _fail(exc) from None
@@ -801,8 +796,19 @@ def generate(
     as_json: JsonOpt = False,
 ) -> None:
     """Write the deterministic sample landing data and its ground truth."""
-    from ingest.sample import generate as write_sample
+    import math
 
+    from ingest.sample import generate as write_sample
+    from ingest.sample.binary import BINARY_SOURCES
+    from ingest.sample.generator import REMOTE_SOURCES
+
+    if not math.isfinite(scale) or scale <= 0:
+        raise _fail(
+            ConfigError(
+                f"--scale: must be a finite number > 0, got {scale!r}",
+                hint="e.g. --scale 0.5 for half the events per day, --scale 2 for twice as many",
+            )
+        )
     remote_dirs = {}
     for item in remote or []:
         name, _, directory = item.partition("=")
@@ -810,6 +816,13 @@ def generate(
             raise _fail(
                 ConfigError(
                     f"--remote: expected SOURCE=DIR, got {item!r}", hint="e.g. --remote shop=/srv/ftp/shop"
+                )
+            )
+        if name not in REMOTE_SOURCES:
+            raise _fail(
+                ConfigError(
+                    f"--remote: SOURCE must be one of {', '.join(REMOTE_SOURCES)}, got {name!r}",
+                    hint=f"the binary logs ({', '.join(BINARY_SOURCES)}) always land under --landing",
                 )
             )
         remote_dirs[name] = Path(directory)

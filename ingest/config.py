@@ -32,6 +32,7 @@ sources:
 
 from __future__ import annotations
 
+import codecs
 import glob
 import os
 import re
@@ -129,6 +130,18 @@ class CsvOptions(_Strict):
             raise ValueError(
                 f"must be exactly one character other than a line break ({examples}), got {value!r}"
             )
+        return value
+
+    # The header sniffer and the record counter decode with Python's codecs, Spark's reader with
+    # the JVM's charsets: a name Python does not know would fail only inside a run.
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+            b"a".decode(value, errors="replace")  # LookupError too for a bytes codec (base64)
+        except LookupError:
+            raise ValueError(f"must be a text encoding such as UTF-8 or ISO-8859-1, got {value!r}") from None
         return value
 
     @model_validator(mode="after")

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import ConfigError
-from ingest.settings import Settings, _env, _env_int, _env_memory, _env_port
+from ingest.settings import Settings, _bad_env, _env, _env_int, _env_memory, _env_port
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,18 @@ PRUNING_FS_JAR = "dap-s3a-pruning.jar"
 PRUNING_FS_CLASS = "dap.platform.PruningS3AFileSystem"
 
 
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+
 def _flag(name: str, default: bool) -> bool:
-    return _env(name, "true" if default else "false").strip().lower() in ("1", "true", "yes", "on")
+    """A yes/no setting: true/false, 1/0, yes/no or on/off in any case; any other value (a typo
+    such as ``ture``) is a ConfigError, never silently false."""
+    text = _env(name, "true" if default else "false")
+    value = text.strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise _bad_env(name, text, f"true or false (or 1/0, yes/no, on/off; default {str(default).lower()})")
+    return value in _TRUE
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ the topics of the JSON sources of ``$DAP_CONFIG`` (default ``ingest.yml``).
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import os
@@ -56,7 +57,7 @@ from dap_platform.thrift import ThriftServer  # noqa: E402
 
 from ingest.broker import Broker, ensure_source_topics, load_broker_settings  # noqa: E402
 from ingest.config import SourceConfig, load_config  # noqa: E402
-from ingest.errors import IngestError  # noqa: E402
+from ingest.errors import ConfigError, IngestError  # noqa: E402
 from ingest.platform_conf import load_platform_config  # noqa: E402
 
 log = logging.getLogger("platformctl")
@@ -193,8 +194,14 @@ class Platform:
         log.info("%s was sent SIGKILL", name)
 
     def service(self, name: str) -> Service:
+        """The service called ``name``; another name is a usage error (exit 2), not a failed start."""
         if name not in self.services:
-            raise PlatformError(f"no such service: {name}", hint=f"one of: {', '.join(self.services)}")
+            close = difflib.get_close_matches(name, self.services, n=1)
+            raise ConfigError(
+                f"no such service: {name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                where="SERVICE argument",
+                hint=f"name one of: {', '.join(self.services)}",
+            )
         return self.services[name]
 
     def compute_down(self) -> None:

@@ -27,6 +27,9 @@ from ingest.sample.spec import SOURCES, SampleSpec
 logger = logging.getLogger(__name__)
 
 GROUND_TRUTH_DIR = "_ground_truth"
+# The sources whose files `remote` can send to a server's directory: the line sources. The binary
+# logs (BINARY_SOURCES) always land under the landing dir.
+REMOTE_SOURCES: tuple[str, ...] = SOURCES
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,17 @@ def generate(
     Same arguments, same bytes. Files of an earlier run with other arguments are not removed;
     generate into an empty directory to get exactly one data set.
 
-    ``remote`` maps a source to a directory a server shares (the sample's pulled sources): its
-    files go to `<dir>/<yyyy-mm-dd>/<file>` instead, dated midnight UTC of their folder's day, so
-    writing them again leaves size and mtime as they were and a pull sees nothing new.
+    ``remote`` maps a source (one of REMOTE_SOURCES) to a directory a server shares (the sample's
+    pulled sources): its files go to `<dir>/<yyyy-mm-dd>/<file>` instead, dated midnight UTC of
+    their folder's day, so writing them again leaves size and mtime as they were and a pull sees
+    nothing new; another name is a ValueError.
     """
     spec = SampleSpec(seed, days, start_date, cameras, drones, users, contacts, scale)
+    unknown = sorted(set(remote) - set(REMOTE_SOURCES))
+    if unknown:
+        raise ValueError(
+            f"sample generator: `remote` takes the sources {', '.join(REMOTE_SOURCES)}, got {', '.join(unknown)}"
+        )
     landing_dir = Path(landing_dir)
     files = build_landing(spec)
     landed = parse_landing(files)

@@ -125,6 +125,20 @@ def test_plan_with_paths_and_no_table_says_what_to_add(tmp_path: Path) -> None:
     assert "what to do: e.g. --table raw.my_events" in result.stderr
 
 
+def test_plan_reads_the_config_named_by_dap_config_as_run_does(tmp_path: Path) -> None:
+    path = tmp_path / "from-env.yml"
+    for command in ("run", "plan"):
+        result = invoke(command, env={"DAP_CONFIG": str(path)})
+        assert result.exit_code == 2
+        assert f"error: config file not found: {path}" in result.stderr
+
+
+def test_plan_with_paths_reads_no_config_even_with_dap_config_set(tmp_path: Path) -> None:
+    result = invoke("plan", str(tmp_path), env={"DAP_CONFIG": str(tmp_path / "missing.yml")})
+    assert result.exit_code == 2
+    assert "error: --table DB.TABLE is required with file paths" in result.stderr
+
+
 def test_unknown_format_is_rejected_by_the_option_with_the_choices(tmp_path: Path) -> None:
     result = invoke("load", str(tmp_path), "--table", "raw.x", "--format", "xml")
     assert result.exit_code == 2
@@ -137,6 +151,29 @@ def test_option_range_error_has_no_library_prefix(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "Invalid value for '--days': Input should be greater than or equal to 1" in result.stderr
     assert "Value error" not in result.stderr
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.parametrize("scale", ["0", "-1", "nan", "inf"])
+def test_generate_with_a_scale_that_is_not_a_positive_number_names_the_option(
+    tmp_path: Path, scale: str
+) -> None:
+    result = invoke("generate", "--landing", str(tmp_path), "--scale", scale)
+    assert result.exit_code == 2
+    assert f"error: --scale: must be a finite number > 0, got {float(scale)!r}" in result.stderr
+    assert "Traceback" not in result.output
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.parametrize("source", ["nosuch", "gopro"])
+def test_generate_remote_takes_only_the_line_sources(tmp_path: Path, source: str) -> None:
+    result = invoke("generate", "--landing", str(tmp_path / "landing"), "--remote", f"{source}={tmp_path}/r")
+    assert result.exit_code == 2
+    assert (
+        f"error: --remote: SOURCE must be one of camera, drone, app, shop, crm, got '{source}'"
+        in result.stderr
+    )
+    assert "what to do: the binary logs (gopro, px4) always land under --landing" in result.stderr
     assert not any(tmp_path.iterdir())  # nothing written
 
 

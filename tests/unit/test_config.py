@@ -382,3 +382,23 @@ def test_discard_row_is_refused_for_ulog_sources() -> None:
     }
     with pytest.raises(ValidationError, match="discard_row is not supported for format ulog"):
         IngestConfig(sources=[source])
+
+
+@pytest.mark.parametrize("encoding", ["utf-99", "base64"])
+def test_csv_encoding_must_be_a_known_text_encoding(tmp_path: Path, encoding: str) -> None:
+    path = write(
+        tmp_path, f"sources:\n  ev: {{path: /x, table: raw.ev, format: csv, csv: {{encoding: {encoding}}}}}\n"
+    )
+    assert (
+        f"sources.ev.csv.encoding: must be a text encoding such as UTF-8 or ISO-8859-1, got '{encoding}'"
+        in config_error(path).what
+    )
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "ISO-8859-1", "windows-1252", "UTF-16LE"])
+def test_csv_encodings_python_and_spark_both_know_are_accepted(tmp_path: Path, encoding: str) -> None:
+    path = write(
+        tmp_path, f"sources:\n  ev: {{path: /x, table: raw.ev, format: csv, csv: {{encoding: {encoding}}}}}\n"
+    )
+    (source,) = load_config(path).sources
+    assert source.csv.encoding == encoding  # kept as written: Spark's reader takes the JVM's name

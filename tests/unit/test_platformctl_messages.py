@@ -67,6 +67,21 @@ def test_a_command_that_cannot_run_exits_126(
     assert "exec: cannot run dbt: Permission denied" in caplog.text
 
 
+@pytest.mark.parametrize("verb", ["start", "stop", "kill", "restart"])
+def test_a_service_name_that_is_not_one_is_a_usage_error_listing_the_names(
+    platformctl: ModuleType, caplog: pytest.LogCaptureFixture, verb: str
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="platformctl"):
+        assert platformctl.main([verb, "thirft"]) == 2
+    assert "no such service: 'thirft' (did you mean 'thrift'?)" in caplog.text
+    assert "where: SERVICE argument" in caplog.text
+    assert (
+        "what to do: name one of: postgres, seaweedfs, spark-master, spark-worker-1, spark-worker-2, "
+        "thrift, kafka"
+    ) in caplog.text
+    assert "Traceback" not in caplog.text
+
+
 # -- DAP_METASTORE_USER: the local metastore's PostgreSQL role ------------------------------------
 
 

@@ -603,3 +603,12 @@ def test_invalid_arguments_are_rejected(tmp_path: Path, kwargs: dict[str, Any]) 
     with pytest.raises(ValueError, match="sample generator"):
         generate(tmp_path, **kwargs)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("source", ["nosuch", "gopro"])
+def test_remote_for_a_source_it_cannot_move_is_rejected(tmp_path: Path, source: str) -> None:
+    with pytest.raises(
+        ValueError, match=f"`remote` takes the sources camera, drone, app, shop, crm, got {source}"
+    ):
+        generate(tmp_path, remote={source: tmp_path / "remote"})
+    assert not list(tmp_path.iterdir())

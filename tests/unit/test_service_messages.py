@@ -136,6 +136,40 @@ def test_cluster_settings_are_checked_before_spark_starts(
     assert info.value.where == f"environment variable {name}"
 
 
+@pytest.mark.parametrize("name", ["DAP_S3_PATH_STYLE", "DAP_S3_PRUNE_EMPTY_FOLDERS"])
+@pytest.mark.parametrize("value", ["ture", "2", "enabled"])
+def test_a_yes_no_setting_that_is_neither_lists_the_allowed_values(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    from ingest.platform_conf import load_platform_config
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        load_platform_config()
+    assert info.value.exit_code == 2
+    assert info.value.what == (
+        f"environment variable {name}={value!r} is not valid; "
+        "allowed: true or false (or 1/0, yes/no, on/off; default true)"
+    )
+    assert info.value.where == f"environment variable {name}"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("TRUE", True), ("1", True), ("yes", True), (" on ", True)]
+    + [("false", False), ("False", False), ("0", False), ("no", False), ("off", False)],
+)
+def test_yes_no_settings_take_the_spellings_they_always_took(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: bool
+) -> None:
+    from ingest.platform_conf import load_platform_config
+
+    monkeypatch.setenv("DAP_S3_PATH_STYLE", value)
+    monkeypatch.setenv("DAP_S3_PRUNE_EMPTY_FOLDERS", value)
+    config = load_platform_config()
+    assert (config.s3_path_style, config.prune_empty_folders) == (expected, expected)
+
+
 # -- ingest collect: the tokens file ------------------------------------------------------------
 
 
