@@ -375,19 +375,47 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
+def setting_line(text: str, setting: tuple[str, ...]) -> int | None:
+    """The line (1-based) of ``setting`` (``("sources", "camera", "colour")``) in the YAML
+    ``text``: of its key, or of the deepest enclosing key that is there (a missing setting is
+    reported at its source). None if not even the first key is there."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in setting:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        found = next(
+            ((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part), None
+        )
+        if found is None:
+            break
+        line = found[0].start_mark.line + 1
+        node = found[1]
+    return line
+
+
+def _at(path: Path, line: int | None) -> str:
+    return f"{path}, line {line}" if line else str(path)
+
+
 def load_config(path: Path, landing_override: str | None = None) -> IngestConfig:
     """Read and validate a config file; relative source paths resolve against ``landing``."""
+    text = _read_text(path)
     try:
-        raw: Any = yaml.safe_load(_read_text(path))
+        raw: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
         raise ConfigError(f"config is not valid YAML: {exc}", where=where) from None
     unknown = sorted(set(raw) - {"landing", "sources"}) if isinstance(raw, dict) else []
     if unknown:
+        line = setting_line(text, (str(unknown[0]),))
         raise ConfigError(
             f"unknown top-level key(s) in the config: {', '.join(map(str, unknown))}",
-            where=str(path),
+            where=_at(path, line),
             hint="the top level has only 'landing' and 'sources'",
         )
     if not isinstance(raw, dict) or not isinstance(raw.get("sources"), dict):
@@ -404,7 +432,7 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
         if body is not None and not isinstance(body, dict):
             raise ConfigError(
                 f"source {name!r} must be a mapping of settings, got {type(body).__name__}: {body!r}",
-                where=f"{path}, sources.{name}",
+                where=f"{_at(path, setting_line(text, ('sources', str(name))))}, sources.{name}",
                 hint="write e.g. `ev: {path: ev, table: raw.ev, format: json}`",
             )
         body = dict(body or {})
@@ -425,11 +453,14 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
     except ValidationError as exc:
         names = [str(body["name"]) for body in sources]
 
-        def locate(loc: tuple[int | str, ...]) -> str:
+        def setting_of(loc: tuple[int | str, ...]) -> tuple[str, ...]:
             if len(loc) > 1 and loc[0] == "sources" and isinstance(loc[1], int):
                 loc = ("sources", names[loc[1]], *loc[2:])
-            return ".".join(str(part) for part in loc)
+            return tuple(str(part) for part in loc)
 
+        line = setting_line(text, setting_of(exc.errors()[0]["loc"]))  # the first listed setting's
         raise ConfigError(
-            f"invalid config: {describe_errors(exc, locate)}", where=str(path), hint="fix the listed settings"
+            f"invalid config: {describe_errors(exc, lambda loc: '.'.join(setting_of(loc)))}",
+            where=_at(path, line),
+            hint="fix the listed settings",
         ) from None

@@ -402,3 +402,44 @@ def test_csv_encodings_python_and_spark_both_know_are_accepted(tmp_path: Path, e
     )
     (source,) = load_config(path).sources
     assert source.csv.encoding == encoding  # kept as written: Spark's reader takes the JVM's name
+
+
+# -- the line of the setting at fault (README: "the file, line and setting") -----------------------
+
+CAMERA = """\
+landing: /data
+sources:
+  camera:
+    path: camera
+    table: raw.camera
+    format: json
+"""
+
+
+@pytest.mark.parametrize(
+    ("shop", "line", "setting"),
+    [
+        # an unknown key: reported at its own line
+        ("  shop:\n    path: shop\n    table: raw.shop\n    format: json\n    colour: blue\n", 11, "colour"),
+        # a bad value in a nested block: at its key's line
+        ("  shop:\n    path: shop\n    table: raw.shop\n    format: csv\n    csv:\n      delimiter: '||'\n",
+         12, "sources.shop.csv.delimiter"),
+        # a setting that is missing: at its source's line
+        ("  shop:\n    path: shop\n    table: raw.shop\n", 7, "sources.shop.format"),
+    ],
+)  # fmt: skip
+def test_an_invalid_setting_is_reported_at_its_line(
+    tmp_path: Path, shop: str, line: int, setting: str
+) -> None:
+    error = config_error(write(tmp_path, CAMERA + shop))
+    assert error.where == f"{tmp_path / 'sources.yml'}, line {line}"
+    assert setting in error.what
+
+
+def test_an_unknown_top_level_key_and_a_source_that_is_no_mapping_are_reported_at_their_line(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, CAMERA + "landnig: /other\n")
+    assert config_error(path).where == f"{path}, line 7"
+    path = write(tmp_path, CAMERA + "  shop: 5\n")
+    assert config_error(path).where == f"{path}, line 7, sources.shop"
