@@ -4,21 +4,14 @@ service is started, no SQL reaches PostgreSQL; secrets are stand-ins."""
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
-import sys
 from pathlib import Path
 from types import ModuleType
-from typing import NoReturn
 
 import pytest
 
-from tests.conftest import ROOT
-
-
-def _refuse(*_args: object, **_kwargs: object) -> NoReturn:
-    raise AssertionError("nothing may be started or installed for this error")
+from tests.unit.platformctl_under_test import load_platformctl, refuse
 
 
 @pytest.fixture
@@ -31,16 +24,7 @@ def platformctl(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> ModuleType:
     monkeypatch.setenv("DAP_PLATFORM_DIR", str(tmp_path / "platform"))
     (tmp_path / "bin").mkdir()
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
-    monkeypatch.setattr(sys, "path", list(sys.path))  # platformctl adds platform/ to it
-    spec = importlib.util.spec_from_file_location(
-        "platformctl_exec_under_test", ROOT / "platform" / "platformctl.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    monkeypatch.setattr(module, "install_all", _refuse)
-    monkeypatch.setattr(module.Layout, "create", _refuse)
-    monkeypatch.setattr(module.Platform, "_start_all", _refuse)
+    module = load_platformctl(monkeypatch)
     monkeypatch.setattr(module, "sql_password", lambda _layout, _user: "not-a-secret")
     return module
 
@@ -90,7 +74,7 @@ def test_a_metastore_role_postgresql_would_fold_or_refuse_is_named_before_anythi
     platformctl: ModuleType, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, user: str
 ) -> None:
     monkeypatch.setenv("DAP_METASTORE_USER", user)
-    monkeypatch.setattr(platformctl.Postgres, "start", _refuse)
+    monkeypatch.setattr(platformctl.Postgres, "start", refuse)
     with caplog.at_level(logging.ERROR, logger="platformctl"):
         assert platformctl.main(["up"]) == 2
     assert (

@@ -5,14 +5,12 @@ platform service or Spark is started: each error is raised before any of them wo
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
-from types import ModuleType
 from typing import NoReturn
 
 import pytest
@@ -23,6 +21,7 @@ from ingest.cli import app
 from ingest.collect.tokens import load_tokens, read_file
 from ingest.errors import ConfigError
 from tests.conftest import ROOT
+from tests.unit.platformctl_under_test import load_platformctl
 
 TERMINAL = {"COLUMNS": "200", "NO_COLOR": "1"}
 
@@ -43,10 +42,6 @@ def json_config(tmp_path: Path, source: str = "cam") -> Path:
     path = tmp_path / "ingest.yml"
     path.write_text(f"landing: {tmp_path}\nsources:\n  {source}: {{table: raw.cam, format: json}}\n")
     return path
-
-
-def refuse(*_args: object, **_kwargs: object) -> NoReturn:
-    raise AssertionError("nothing may be started for this error")
 
 
 # -- ingest collect: its port -------------------------------------------------------------------
@@ -233,28 +228,13 @@ def test_tokens_file_that_exists_is_never_replaced(tmp_path: Path) -> None:
 # -- platformctl up: the config is checked before any service starts ----------------------------
 
 
-def _platformctl(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    """platform/platformctl.py, imported with everything that would start or install refused."""
-    monkeypatch.setattr(sys, "path", list(sys.path))  # platformctl adds platform/ to it
-    spec = importlib.util.spec_from_file_location(
-        "platformctl_under_test", ROOT / "platform" / "platformctl.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    monkeypatch.setattr(module, "install_all", refuse)
-    monkeypatch.setattr(module.Layout, "create", refuse)
-    monkeypatch.setattr(module.Platform, "_start_all", refuse)
-    return module
-
-
 def test_platformctl_up_names_a_source_whose_name_cannot_name_a_topic(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     config = json_config(tmp_path, source="cam.v2")
     monkeypatch.setenv("DAP_CONFIG", str(config))
     monkeypatch.setenv("DAP_PLATFORM_DIR", str(tmp_path / "platform"))
-    platformctl = _platformctl(monkeypatch)
+    platformctl = load_platformctl(monkeypatch)
     with caplog.at_level(logging.ERROR, logger="platformctl"):
         assert platformctl.main(["up"]) == 2
     assert (
