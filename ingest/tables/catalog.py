@@ -55,6 +55,14 @@ def iceberg_jar(jars_dir: Path) -> Path:
     return jar
 
 
+# A dead holder's lock (a killed run, a killed Thrift Server) blocks its table for up to
+# LOCK_TIMEOUT_SECONDS plus one housekeeping round. Live holders heartbeat four times within it,
+# so a heartbeat delayed by a GC pause or a metastore restart of under 45 s costs nothing.
+LOCK_TIMEOUT_SECONDS = 60
+LOCK_HEARTBEAT_SECONDS = 15
+LOCK_HOUSEKEEPING_SECONDS = 15
+
+
 def iceberg_spark_conf() -> dict[str, str]:
     """Session-catalog settings (pure)."""
     return {
@@ -65,12 +73,12 @@ def iceberg_spark_conf() -> dict[str, str]:
         # Hive's TxnHandler.performTimeOuts, which only a standalone metastore's housekeeping
         # calls, so every process that embeds the metastore calls it itself (``lock``'s
         # ``start_lock_housekeeping``; the Thrift Server: platform/java MetastoreLockHousekeeper).
-        "spark.hadoop.hive.txn.timeout": "120",
+        "spark.hadoop.hive.txn.timeout": str(LOCK_TIMEOUT_SECONDS),
         # Iceberg's Hive commit lock (MetastoreLock) reads these from the Hadoop conf, not from
         # catalog properties (the catalog's ``lock.acquire-timeout-ms`` is for lock-impl catalogs).
         # Heartbeat well within hive.txn.timeout (the default, 4 min, would let a live commit's
         # lock expire); wait for a held lock longer than a dead holder's lock takes to expire.
-        "spark.hadoop.iceberg.hive.lock-heartbeat-interval-ms": str(30 * 1000),
+        "spark.hadoop.iceberg.hive.lock-heartbeat-interval-ms": str(LOCK_HEARTBEAT_SECONDS * 1000),
         "spark.hadoop.iceberg.hive.lock-timeout-ms": str(10 * 60 * 1000),
     }
 

@@ -29,12 +29,13 @@ from pyspark.sql import SparkSession
 from ingest import faults
 from ingest.errors import StateError
 from ingest.storage import hadoop_conf, jvm
+from ingest.tables.catalog import LOCK_HEARTBEAT_SECONDS, LOCK_HOUSEKEEPING_SECONDS
 from ingest.tables.lock_holder import LockHolder, holder_is_gone, parse_holder, this_process
 
 log = logging.getLogger(__name__)
 
 LOCK_DATABASE = "ingest_meta"
-HEARTBEAT_SECONDS = 30.0
+HEARTBEAT_SECONDS = float(LOCK_HEARTBEAT_SECONDS)
 _clients: dict[int, Any] = {}
 _clients_guard = threading.Lock()
 
@@ -83,7 +84,7 @@ def _release_if_holder_is_gone(
         )
 
 
-HOUSEKEEPING_SECONDS = 30.0
+HOUSEKEEPING_SECONDS = float(LOCK_HOUSEKEEPING_SECONDS)
 _housekeepers: dict[int, threading.Thread] = {}
 
 

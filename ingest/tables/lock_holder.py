@@ -1,7 +1,7 @@
 """Who holds a commit lock, and whether that process is gone (plain Python, unit-tested).
 
 A metastore lock outlives a holder that is killed (SIGKILL, the OOM killer, a lost container):
-the metastore deletes it only once it has not been heartbeated for ``hive.txn.timeout`` (120 s),
+the metastore deletes it only once it has not been heartbeated for ``hive.txn.timeout`` (60 s),
 and every commit to the table waits until then. A lock taken by ``commit_lock`` carries its
 holder's identity in ``HIVE_LOCKS.HL_AGENT_INFO``; a process waiting for it can then tell, on
 the same machine, that the holder no longer runs, and release the lock at once.

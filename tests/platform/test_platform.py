@@ -647,15 +647,15 @@ def test_sigkill_a_worker_during_dbt_build_gives_one_clean_result(
 
 def _plant_a_dead_commit_lock(platform: Platform, database: str, table: str) -> None:
     """The HIVE_LOCKS row of an Iceberg commit whose process died: exclusive, acquired, heartbeated
-    last 100 s ago (the dead server would have heartbeated up to the kill). It outlives the restart
-    and still blocks the rerun, but ``hive.txn.timeout`` (120 s) is reached within 20 s, not 2 min."""
+    last 40 s ago (the dead server would have heartbeated up to the kill). It outlives the restart
+    and still blocks the rerun, but ``hive.txn.timeout`` (60 s) is reached within 20 s, not 1 min."""
     platform.psql(
         "BEGIN; INSERT INTO hive_locks (hl_lock_ext_id, hl_lock_int_id, hl_txnid, hl_db, hl_table,"
         " hl_lock_state, hl_lock_type, hl_last_heartbeat, hl_acquired_at, hl_user, hl_host,"
         " hl_heartbeat_count, hl_agent_info)"
         f" SELECT nl_next, 1, 0, '{database}', '{table}', 'a', 'e',"
-        " (extract(epoch FROM now() - interval '100 seconds') * 1000)::bigint,"
-        " (extract(epoch FROM now() - interval '100 seconds') * 1000)::bigint,"
+        " (extract(epoch FROM now() - interval '40 seconds') * 1000)::bigint,"
+        " (extract(epoch FROM now() - interval '40 seconds') * 1000)::bigint,"
         " 'dap-test', 'killed-thrift-server', 1, 'dap-test' FROM next_lock_id;"
         " UPDATE next_lock_id SET nl_next = nl_next + 1; COMMIT;"
     )

@@ -125,7 +125,7 @@ def test_sigkill_at_every_commit_step_then_rerun_equals_one_clean_run(tmp_path: 
         assert result.returncode == -signal.SIGKILL, (point, result.returncode, result.stderr[-2000:])
         stderr[point] = result.stderr
     # The run after the one killed holding a lock took that lock at once (the metastore would
-    # have kept it for hive.txn.timeout, 120 s): it saw that the lock's process no longer runs.
+    # have kept it for hive.txn.timeout, 60 s): it saw that the lock's process no longer runs.
     assert "released the commit lock of raw.ev" in stderr["after_ddl"], stderr["after_ddl"][-2000:]
 
     result = ingest_cli("run", "-c", str(config), "--json", state_dir=state)

@@ -20,7 +20,7 @@ import scala.Tuple2;
  * only a standalone metastore server's housekeeping thread calls: with the metastore embedded in
  * the driver (the Thrift Server, ingest) nobody does, so the lock stays forever and every later
  * commit to that table waits out {@code iceberg.hive.lock-timeout-ms} and fails. This listener
- * (set in {@code spark.extraListeners}) does that housekeeping every 30 s. Nothing is done when {@code hive.metastore.uris} names a remote metastore.
+ * (set in {@code spark.extraListeners}) does that housekeeping every 15 s. Nothing is done when {@code hive.metastore.uris} names a remote metastore.
  */
 public final class MetastoreLockHousekeeper extends SparkFirehoseListener {
   private static final Logger LOG = LoggerFactory.getLogger(MetastoreLockHousekeeper.class);
@@ -38,7 +38,7 @@ public final class MetastoreLockHousekeeper extends SparkFirehoseListener {
       LOG.info("remote metastore {}: it expires dead locks itself", uris);
       return;
     }
-    long period = 30L;
+    long period = 15L; // LOCK_HOUSEKEEPING_SECONDS in ingest/tables/catalog.py
     ScheduledExecutorService executor =
         Executors.newSingleThreadScheduledExecutor(
             task -> {
