@@ -100,8 +100,8 @@ lint-dbt: venv  ## dbt-score over the parsed project (descriptions, primary-key 
 	$(BIN)/dbt-score lint --manifest $(STATE)/dbt-lint/manifest.json
 
 test: venv jars browser  ## the whole test suite (unit, Spark integration, dbt end to end, docs site in Chromium, platform)
-	@# The class archive (one JVM) and lint (mypy, sqlfluff) side by side: on 2 cores about 30 s
-	@# sooner than one after the other. Each one's output is shown whole when it ends.
+	@# The class archive (one JVM) and lint (mypy, sqlfluff) side by side: on 2 cores 83 s against
+	@# 96 s one after the other. Each one's output is shown whole when it ends.
 	@$(MAKE) --no-print-directory -j2 --output-sync=target class-archive lint
 	$(BIN)/python -m pytest tests -n $(TEST_WORKERS) --dist loadscope --durations=25
 
