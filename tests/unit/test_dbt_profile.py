@@ -16,6 +16,7 @@ from dbt_common.context import set_invocation_context
 
 from ingest.settings import Settings
 from ingest.spark_session import LOG_CONFIG, spark_conf
+from ingest.tables.catalog import LOCK_HOUSEKEEPING_SECONDS, iceberg_spark_conf
 from tests.conftest import ROOT
 
 
@@ -104,3 +105,16 @@ def test_dap_jvm_options_reach_the_jvm_of_ingest_and_of_dbt(tmp_path: Path) -> N
         assert option in dbt and option in ingest
     without = spark_conf(Settings(state_dir=tmp_path))["spark.driver.extraJavaOptions"]
     assert "-XX:" not in without and without == without.strip()
+
+
+def test_dbt_sessions_and_the_thrift_server_use_ingest_lock_timings(tmp_path: Path) -> None:
+    """A dead holder's lock expires after the same time whoever took it: ingest's sessions, dbt's
+    session-mode JVM and the Thrift Server's housekeeper read the values of ``catalog``."""
+    parameters = local_parameters(
+        {"DBT_PROFILES_DIR": str(ROOT / "profiles"), "DAP_STATE_DIR": str(tmp_path)}
+    )
+    conf = iceberg_spark_conf()
+    for key in ("spark.hadoop.hive.txn.timeout", "spark.hadoop.iceberg.hive.lock-heartbeat-interval-ms"):
+        assert str(parameters[key]) == conf[key], key
+    housekeeper = ROOT / "platform" / "java" / "dap" / "platform" / "MetastoreLockHousekeeper.java"
+    assert f"long period = {LOCK_HOUSEKEEPING_SECONDS}L;" in housekeeper.read_text(encoding="utf-8")
