@@ -10,7 +10,6 @@ renders it, so square brackets are printed, not read as markup.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
@@ -42,6 +41,7 @@ from ingest.cli_options import (
     TableOpt,
     VerboseOpt,
     package_version,
+    print_json,
 )
 from ingest.cli_stream import broker_app, collect
 from ingest.config import TABLE_RULE, SourceConfig, describe_errors, is_table_name, load_config
@@ -163,7 +163,7 @@ def _execute(
         data = {**report.to_dict(), "seconds_per_step": clock.seconds}
         if pulled is not None:
             data = {"pull": pulled.to_dict(), **data, "ok": report.ok and pulled.ok}
-        out.print_json(json.dumps(data, default=str))
+        print_json(data)
     else:
         if pulled is not None:
             _print_pull_report(pulled)
@@ -433,7 +433,7 @@ def stream(
     except IngestError as exc:
         raise _fail(exc) from None
     if as_json:
-        out.print_json(json.dumps(report.to_dict(), default=str))
+        print_json(report.to_dict())
     else:
         _print_stream_report(report)
     if not report.ok:
@@ -544,7 +544,7 @@ def pull(
     except IngestError as exc:
         raise _fail(exc) from None
     if as_json:
-        out.print_json(json.dumps(report.to_dict(), default=str))
+        print_json(report.to_dict())
     else:
         _print_pull_report(report)
         pulled = sum(len(s.files) for s in report.sources)
@@ -644,7 +644,7 @@ def status(
     except IngestError as exc:
         raise _fail(exc) from None
     if as_json:
-        out.print_json(json.dumps(data, default=str))
+        print_json(data)
     else:
         render_status(out, data)
 
@@ -706,7 +706,7 @@ def compact(
     except IngestError as exc:
         raise _fail(exc) from None
     if as_json:
-        out.print_json(json.dumps(result.to_dict(), default=str))
+        print_json(result.to_dict())
         return
     summary = (
         f"{table}: {result.files_before} -> {result.files_after} data files "
@@ -734,7 +734,7 @@ def rollback(
     except IngestError as exc:
         raise _fail(exc) from None
     if as_json:
-        out.print_json(json.dumps([asdict(r) for r in reports], default=str))
+        print_json([asdict(r) for r in reports])
         return
     for r in reports:
         out.print(f"{r.table}: removed {r.rows_removed} row(s) of run {r.run_id} ({r.method})", markup=False)
@@ -768,7 +768,7 @@ def catalog_rebuild(
     except IngestError as exc:
         raise _fail(exc) from None
     if as_json:
-        out.print_json(json.dumps([asdict(r) for r in results], default=str))
+        print_json([asdict(r) for r in results])
         return
     registered = [r for r in results if r.action == "registered"]
     for r in registered:
@@ -830,7 +830,7 @@ def generate(
         landing, seed=seed, days=days, start_date=start.date(), scale=scale, remote=remote_dirs
     )
     if as_json:
-        out.print_json(json.dumps(report.to_dict(), default=str))
+        print_json(report.to_dict())
     else:
         table = Table(title=escape(f"sample landing data in {landing} (seed {seed}, {days} days)"))
         for header in ("source", "files", "lines", "planted bad lines", "distinct events"):

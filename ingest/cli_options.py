@@ -1,10 +1,13 @@
-"""What the command line accepts: its help text, options, closed choices and version.
+"""What the command line accepts: its help text, options, closed choices and version; and what
+``--json`` prints.
 
 The commands themselves, and everything they draw, are in ``ingest.cli``.
 """
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable
 from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
@@ -86,6 +89,15 @@ SourcesOpt = Annotated[
     list[str] | None, typer.Option("--source", "-s", help="only this source (repeat for more); default: all")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print a machine-readable report on stdout")]
+
+
+def print_json(data: object) -> None:
+    """The ``--json`` report: indented JSON on stdout, for scripts. Plain ``json.dumps``, not
+    rich's highlighting printer: a run of 20,000 files took 10 s to print its report with it."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
 # No envvar here: DAP_LANDING reaches a run through the config (`landing: ${DAP_LANDING}`), so a
 # config that names its landing explicitly is never overridden by a stray environment variable.
 LandingOpt = Annotated[

@@ -7,7 +7,6 @@ where and what to do (no traceback), exit codes 0 success, 2 bad config or optio
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ingest.cli_options import Command, Group, JsonOpt, SourcesOpt, StateOpt
+from ingest.cli_options import Command, Group, JsonOpt, SourcesOpt, StateOpt, print_json
 from ingest.config import SourceConfig, load_config
 from ingest.errors import IngestError
 from ingest.settings import Settings, load_settings
@@ -107,7 +106,7 @@ def broker_status(state_dir: StateOpt = None, as_json: JsonOpt = False) -> None:
             "log": str(status.log_file),
             "topics": topics,
         }
-        out.print_json(json.dumps(data))
+        print_json(data)
     else:
         state = "healthy" if status.healthy else ("running, not answering" if status.running else "down")
         out.print(f"kafka      {state:22} {status.address:18} pid {status.pid or '-'}", markup=False)
