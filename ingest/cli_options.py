@@ -93,7 +93,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print a machine-readable 
 
 def print_json(data: object) -> None:
     """The ``--json`` report: indented JSON on stdout, for scripts. Plain ``json.dumps``, not
-    rich's highlighting printer: a run of 20,000 files took 10 s to print its report with it."""
+    rich's highlighting printer, which took 5 s to print the report of a run of 20,000 files."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
 
