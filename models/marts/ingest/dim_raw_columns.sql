@@ -52,31 +52,34 @@ column_additions as (
     group by raw_table_name, column_name
 ),
 
+-- Inline tables, not unions of one-row selects: Spark plans a union of ~100 selects as ~100
+-- scans, three times per build (the schema, the commented view, the table): 9 s for this model.
+-- Each starts with a row of nulls, filtered out, so the table is valid with no row from the loop.
 staging_models as (
-    {%- for raw_table_name, model_name in staging_models.items() %}
     select
-        '{{ raw_table_name }}' as raw_table_name,
-        '{{ model_name }}' as staging_model
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+        raw_table_name,
+        staging_model
+    from values
+        (cast(null as string), cast(null as string))
+        {%- for raw_table_name, model_name in staging_models.items() %},
+        ({{ string_literal(raw_table_name) }}, {{ string_literal(model_name) }})
+        {%- endfor %}
+            as staging_models (raw_table_name, staging_model)
+    where raw_table_name is not null
 ),
 
 staged_columns as (
-    {% for raw_table_name, model_name, column_name in staged_columns %}
     select
-        '{{ raw_table_name }}' as raw_table_name,
-        '{{ model_name }}' as staging_model,
-        '{{ column_name }}' as column_name
-    {% if not loop.last %}union all{% endif %}
-    {% else %}
-    select
-        cast(null as string) as raw_table_name,
-        cast(null as string) as staging_model,
-        cast(null as string) as column_name
-    where false
-    {% endfor %}
+        raw_table_name,
+        staging_model,
+        column_name
+    from values
+        (cast(null as string), cast(null as string), cast(null as string))
+        {%- for raw_table_name, model_name, column_name in staged_columns %},
+        ({{ string_literal(raw_table_name) }}, {{ string_literal(model_name) }}, {{ string_literal(column_name) }})
+        {%- endfor %}
+            as staged_columns (raw_table_name, staging_model, column_name)
+    where raw_table_name is not null
 ),
 
 final as (
