@@ -99,7 +99,10 @@ class EmptyCandidates:
     """The records that can hold ``""``, ``[]`` or ``{}`` (``may_hold_empty``): how many, how long."""
 
     records: int
-    chars: int  # their texts' length in characters, summed
+    # Their texts' length in UTF-8 bytes, summed: at least their length in characters. A byte
+    # length is stored with the text; a character count walks it (``length`` over W1's
+    # 1,000,000 records cost 3 s of its read, bench/RESULTS.md, session 38).
+    bytes: int
 
 
 @dataclass(frozen=True)
@@ -342,46 +345,47 @@ def may_hold_empty(text: Column) -> Column:
     return holds_any(['""', "[]", "{}"]) | (spaced & text.rlike(MAY_HOLD_EMPTY))
 
 
-# Up to this many characters of candidate records are scanned on the driver, in one job that
+# Up to this many UTF-8 bytes of candidate records are scanned on the driver, in one job that
 # collects them, instead of in a Python UDF job: the UDF starts a Python worker in every task and
 # ships a pickled function, about 1 s a source even on a small source (the sample's seven
-# sources spent 9.9 s of 91 s finding empty values; bench/RESULTS.md, session 33). 16 Mi
-# characters are at most 64 MB as Python strings (4 bytes a character at worst), 32 MB as Java's.
-DRIVER_SCAN_CHARS = 16 * 1024 * 1024
+# sources spent 9.9 s of 91 s finding empty values; bench/RESULTS.md, session 33). 16 MiB of
+# UTF-8 are at most 16 Mi characters: 64 MB as Python strings (4 bytes a character at worst),
+# 32 MB as Java's.
+DRIVER_SCAN_BYTES = 16 * 1024 * 1024
 # What a record may grow by between the count and the scan: infer_in_landing_order wraps each
 # in its landing day's object (``{"d12":...}``), and the count was taken before.
-_WRAPPER_CHARS = 64
+_WRAPPER_BYTES = 64
 
 
 def count_empty_candidates(records: DataFrame) -> EmptyCandidates:
-    """How many of ``records`` can hold an empty value, and how long they are: one aggregate."""
+    """How many of ``records`` can hold an empty value, and their size in bytes: one aggregate."""
     flagged = records.select(
-        may_hold_empty(F.col("_raw")).alias("candidate"), F.length("_raw").alias("chars")
+        may_hold_empty(F.col("_raw")).alias("candidate"), F.octet_length("_raw").alias("bytes")
     )
     (counted,) = flagged.agg(  # an aggregate without grouping: one row
         F.count_if("candidate").alias("records"),
-        F.sum(F.when(F.col("candidate"), F.col("chars"))).alias("chars"),
+        F.sum(F.when(F.col("candidate"), F.col("bytes"))).alias("bytes"),
     ).collect()
-    return EmptyCandidates(counted["records"], counted["chars"] or 0)
+    return EmptyCandidates(counted["records"], counted["bytes"] or 0)
 
 
 def find_empty_values(records: DataFrame, known: EmptyCandidates | None = None) -> list[str]:
     """Distinct ``[path, kind]`` texts of the empty values in ``records``.
 
     Only records whose text can hold an empty value are parsed (``may_hold_empty``, in the JVM).
-    ``known``: the candidates among ``records`` (or a superset of them, allowing a few characters
+    ``known``: the candidates among ``records`` (or a superset of them, allowing a few bytes
     more per record, as when each is wrapped in a day's object), if already known
     (``read_json_records`` counts them while it caches the records); else one aggregate counts
     them. No candidate: no more jobs, and no Python worker starts (a UDF starts one in every
     task, even a task with no row to send: 26 s of a 5,000-file read's 109 s went to that, with
-    no candidate). Up to ``DRIVER_SCAN_CHARS``: collected and parsed on the driver. More: one
+    no candidate). Up to ``DRIVER_SCAN_BYTES``: collected and parsed on the driver. More: one
     Spark job parses them in a Python UDF.
     """
     counted = known if known is not None else count_empty_candidates(records)
     if counted.records == 0:
         return []
     candidates = records.where(may_hold_empty(F.col("_raw")))
-    if counted.chars + _WRAPPER_CHARS * counted.records <= DRIVER_SCAN_CHARS:
+    if counted.bytes + _WRAPPER_BYTES * counted.records <= DRIVER_SCAN_BYTES:
         texts = (row["_raw"] for row in candidates.select("_raw").collect())
         return sorted({found for text in texts for found in empty_value_paths(text)})
     scan = F.udf(empty_value_paths, T.ArrayType(T.StringType()))

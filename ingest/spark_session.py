@@ -38,6 +38,11 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
         "spark.sql.adaptive.enabled": "true",
+        # Ingest caches its records and its rows (each is read by several jobs) and drops them at
+        # the end of the source. Compressing the columnar cache is CPU for memory the driver
+        # has: W1's rows cache took 12.4 s compressed, 9.4 s not (bench/RESULTS.md, session 38).
+        # Beyond memory, the caches spill to disk (MEMORY_AND_DISK).
+        "spark.sql.inMemoryColumnarStorage.compressed": "false",
         # Spark lists the files it is given in a job of one task per file above 32 files (10,000
         # tasks at most): 29 s of task overhead for 5,000 files. A few tasks list them as well.
         "spark.sql.sources.parallelPartitionDiscovery.parallelism": "8",

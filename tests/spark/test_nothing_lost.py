@@ -86,7 +86,7 @@ def test_empty_arrays_and_objects_with_whitespace_inside_land_as_values(spark: A
 
 
 def test_the_driver_and_the_spark_job_find_the_same_empty_values(spark: Any, tmp_path: Path) -> None:
-    # Small inputs are scanned on the driver, large ones by a Spark job (read_json.DRIVER_SCAN_CHARS);
+    # Small inputs are scanned on the driver, large ones by a Spark job (read_json.DRIVER_SCAN_BYTES);
     # the user's schema must not depend on which. Every kind of empty value, in and under arrays,
     # with whitespace inside, and records that hold none or are not objects.
     from ingest.landing import LandingFile
@@ -95,7 +95,7 @@ def test_the_driver_and_the_spark_job_find_the_same_empty_values(spark: Any, tmp
     lines = [
         '{"id": 1, "a": "", "b": [], "c": {}, "": "k"}',
         '{"id": 2, "list": [{"": 1}, {}, [""]], "deep": {"x": {"y": [ ]}}}',
-        '{"id": 3, "spaced": {\t}, "text": "not \\"\\" empty"}',
+        '{"id": 3, "spaced": {\t}, "text": "not \\"\\" émpty"}',  # 'é': two bytes
         '{"id": 4, "n": 5}',
         '["", []]',
         '{"id": 5, "broken": ""',
@@ -105,8 +105,8 @@ def test_the_driver_and_the_spark_job_find_the_same_empty_values(spark: Any, tmp
     try:
         counted = records.empty_candidates
         # the counts come from the JVM's filter: every line but id 4 holds "", [] or {} as text
-        assert counted.records == 5 and counted.chars == sum(
-            len(line) for i, line in enumerate(lines) if i != 3
+        assert counted.records == 5 and counted.bytes == sum(
+            len(line.encode()) for i, line in enumerate(lines) if i != 3
         )
         on_the_driver = find_empty_values(records.frame, counted)
         too_big = EmptyCandidates(counted.records, 10**12)
