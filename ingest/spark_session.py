@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
+
+
+# A JVM option that picks the garbage collector (-XX:+UseSerialGC, -XX:+UseG1GC, ...).
+_PICKS_COLLECTOR = re.compile(r"-XX:\+Use\w+GC\b")
+
+
+def _collector(settings: Settings) -> str:
+    """The parallel (throughput) collector for a local driver, unless ``jvm_options`` pick one.
+
+    The local driver runs every task: a batch job on a few cores, where the JVM's default (G1)
+    pays for short pauses it does not need. W1 alone, alternating: 39.9-44.0 s with the parallel
+    collector, 44.1-50.0 s with G1 (bench/RESULTS.md, session 38). A second collector option
+    would stop the JVM ("multiple garbage collectors selected"), so one named in
+    ``DAP_JVM_OPTIONS`` (the suite's serial collector) replaces this one.
+    """
+    if not settings.spark_master.startswith("local") or _PICKS_COLLECTOR.search(settings.jvm_options):
+        return ""
+    return "-XX:+UseParallelGC"
 
 
 def spark_conf(settings: Settings) -> dict[str, str]:
@@ -55,6 +74,7 @@ def spark_conf(settings: Settings) -> dict[str, str]:
                 jvm_option("-Dderby.system.home", settings.state_dir),
                 jvm_option("-Dderby.stream.error.file", settings.state_dir / "derby.log"),
                 jvm_option("-Dlog4j2.configurationFile", LOG_CONFIG.as_uri()),
+                _collector(settings),
                 settings.jvm_options,
             )
             if option

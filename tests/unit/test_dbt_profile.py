@@ -103,8 +103,25 @@ def test_dap_jvm_options_reach_the_jvm_of_ingest_and_of_dbt(tmp_path: Path) -> N
     ].split()
     for option in extra.split():
         assert option in dbt and option in ingest
+    # The suite's collector replaces ingest's default one: two would stop the JVM.
+    assert "-XX:+UseParallelGC" not in ingest
     without = spark_conf(Settings(state_dir=tmp_path))["spark.driver.extraJavaOptions"]
-    assert "-XX:" not in without and without == without.strip()
+    assert [o for o in without.split() if o.startswith("-XX:")] == ["-XX:+UseParallelGC"]
+    assert without == without.strip()
+
+
+def test_only_a_local_driver_gets_the_parallel_collector(tmp_path: Path) -> None:
+    """The local driver runs every task (a batch job on a few cores); on a cluster it does not."""
+    options = {
+        master: spark_conf(Settings(state_dir=tmp_path, spark_master=master))["spark.driver.extraJavaOptions"]
+        for master in ("local[2]", "local[*]", "spark://127.0.0.1:7077")
+    }
+    assert "-XX:+UseParallelGC" in options["local[2]"].split()
+    assert "-XX:+UseParallelGC" in options["local[*]"].split()
+    assert "GC" not in options["spark://127.0.0.1:7077"]
+    chosen = spark_conf(Settings(state_dir=tmp_path, jvm_options="-Xss4m -XX:+UseG1GC"))
+    assert chosen["spark.driver.extraJavaOptions"].split().count("-XX:+UseG1GC") == 1
+    assert "ParallelGC" not in chosen["spark.driver.extraJavaOptions"]
 
 
 def test_dbt_sessions_and_the_thrift_server_use_ingest_lock_timings(tmp_path: Path) -> None:
