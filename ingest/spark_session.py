@@ -37,9 +37,9 @@ def _collector(settings: Settings) -> str:
 
     The local driver runs every task: a batch job on a few cores, where the JVM's default (G1)
     pays for short pauses it does not need. W1 alone, alternating: 39.9-44.0 s with the parallel
-    collector, 44.1-50.0 s with G1 (bench/RESULTS.md, session 38). A second collector option
-    would stop the JVM ("multiple garbage collectors selected"), so one named in
-    ``DAP_JVM_OPTIONS`` (the suite's serial collector) replaces this one.
+    collector (one run 51.7 s), 44.1-50.0 s with G1 (bench/RESULTS.md, session 38). A second
+    collector option would stop the JVM ("multiple garbage collectors selected"), so one named
+    in ``DAP_JVM_OPTIONS`` (the suite's serial collector) replaces this one.
     """
     if not settings.spark_master.startswith("local") or _PICKS_COLLECTOR.search(settings.jvm_options):
         return ""
@@ -57,11 +57,6 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
         "spark.sql.adaptive.enabled": "true",
-        # Ingest caches its records and its rows (each is read by several jobs) and drops them at
-        # the end of the source. Compressing the columnar cache is CPU for memory the driver
-        # has: W1's rows cache took 12.4 s compressed, 9.4 s not (bench/RESULTS.md, session 38).
-        # Beyond memory, the caches spill to disk (MEMORY_AND_DISK).
-        "spark.sql.inMemoryColumnarStorage.compressed": "false",
         # Spark lists the files it is given in a job of one task per file above 32 files (10,000
         # tasks at most): 29 s of task overhead for 5,000 files. A few tasks list them as well.
         "spark.sql.sources.parallelPartitionDiscovery.parallelism": "8",
@@ -116,6 +111,12 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         # 66 -> 57 s); 20,000 files of 2.5 KB: 20 tasks at 128 KB, not 157, and every job over
         # the cached records has as many (W2's run 99-107 s -> 77-99 s; bench/RESULTS.md).
         conf["spark.sql.files.openCostInBytes"] = str(128 * 1024)
+        # Ingest caches its records and its rows (each is read by several jobs) and drops them at
+        # the end of the source. Compressing the columnar cache is CPU for memory the local
+        # driver has: W1's rows cache took 12.4 s compressed, 9.4 s not (bench/RESULTS.md,
+        # session 38). Beyond memory, the caches spill to disk (MEMORY_AND_DISK). A cluster's
+        # executors have less memory per core (2g for 2 cores on the platform): they compress.
+        conf["spark.sql.inMemoryColumnarStorage.compressed"] = "false"
     return conf
 
 

@@ -110,6 +110,14 @@ def test_dap_jvm_options_reach_the_jvm_of_ingest_and_of_dbt(tmp_path: Path) -> N
     assert without == without.strip()
 
 
+def test_only_the_embedded_profile_keeps_its_caches_uncompressed(tmp_path: Path) -> None:
+    """The local driver has the memory; a cluster's executors have less per core."""
+    key = "spark.sql.inMemoryColumnarStorage.compressed"
+    assert spark_conf(Settings(state_dir=tmp_path))[key] == "false"
+    cluster = Settings(state_dir=tmp_path, profile="platform", spark_master="spark://127.0.0.1:7077")
+    assert key not in spark_conf(cluster)  # Spark's default: compressed
+
+
 def test_only_a_local_driver_gets_the_parallel_collector(tmp_path: Path) -> None:
     """The local driver runs every task (a batch job on a few cores); on a cluster it does not."""
     options = {
