@@ -103,11 +103,23 @@ def test_dap_jvm_options_reach_the_jvm_of_ingest_and_of_dbt(tmp_path: Path) -> N
     ].split()
     for option in extra.split():
         assert option in dbt and option in ingest
-    # The suite's collector replaces ingest's default one: two would stop the JVM.
-    assert "-XX:+UseParallelGC" not in ingest
+    # The suite's collector replaces the default one: two would stop the JVM.
+    assert "-XX:+UseParallelGC" not in ingest and "-XX:+UseParallelGC" not in dbt
     without = spark_conf(Settings(state_dir=tmp_path))["spark.driver.extraJavaOptions"]
     assert [o for o in without.split() if o.startswith("-XX:")] == ["-XX:+UseParallelGC"]
     assert without == without.strip()
+    dbt_without = local_parameters(
+        {"DBT_PROFILES_DIR": str(ROOT / "profiles"), "DAP_STATE_DIR": str(tmp_path)}
+    )["spark.driver.extraJavaOptions"].split()
+    assert [o for o in dbt_without if o.startswith("-XX:")] == ["-XX:+UseParallelGC"]
+    only_jit = local_parameters(
+        {
+            "DBT_PROFILES_DIR": str(ROOT / "profiles"),
+            "DAP_STATE_DIR": str(tmp_path),
+            "DAP_JVM_OPTIONS": "-XX:TieredStopAtLevel=1",  # picks no collector
+        }
+    )["spark.driver.extraJavaOptions"].split()
+    assert [o for o in only_jit if o.startswith("-XX:")] == ["-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1"]
 
 
 def test_only_the_embedded_profile_keeps_its_caches_uncompressed(tmp_path: Path) -> None:
