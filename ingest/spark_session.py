@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,10 +27,6 @@ log = logging.getLogger(__name__)
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 
 
-# A JVM option that picks the garbage collector (-XX:+UseSerialGC, -XX:+UseG1GC, ...).
-_PICKS_COLLECTOR = re.compile(r"-XX:\+Use\w+GC\b")
-
-
 def _collector(settings: Settings) -> str:
     """The parallel (throughput) collector for a local driver, unless ``jvm_options`` pick one.
 
@@ -41,7 +36,10 @@ def _collector(settings: Settings) -> str:
     collector option would stop the JVM ("multiple garbage collectors selected"), so one named
     in ``DAP_JVM_OPTIONS`` (the suite's serial collector) replaces this one.
     """
-    if not settings.spark_master.startswith("local") or _PICKS_COLLECTOR.search(settings.jvm_options):
+    # An option that picks one: -XX:+UseSerialGC, -XX:+UseG1GC... (profiles/profiles.yml, the
+    # dbt session's options, tests the same way).
+    picks = any(o.startswith("-XX:+Use") and o.endswith("GC") for o in settings.jvm_options.split())
+    if not settings.spark_master.startswith("local") or picks:
         return ""
     return "-XX:+UseParallelGC"
 
