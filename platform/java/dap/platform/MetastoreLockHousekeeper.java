@@ -54,7 +54,12 @@ public final class MetastoreLockHousekeeper extends SparkFirehoseListener {
             LOG.warn("expiring dead metastore locks failed: {}", e.toString());
           }
         },
-        period,
+        // The first round runs at once, while the server starts (and PostgreSQL is up, as the
+        // server's start needs it): it initialises Hive's TxnHandler, which keeps a failed first
+        // initialisation for the JVM's life (its pool set, its SQL generator null, every later
+        // lock an NPE). A first round 15 s later once met a PostgreSQL restart and broke the
+        // Thrift Server's locks for good.
+        0L,
         period,
         TimeUnit.SECONDS);
     LOG.info("expiring metastore locks idle longer than hive.txn.timeout, every {} s", period);
