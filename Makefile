@@ -49,7 +49,12 @@ $(KAFKA_JARS): jars/kafka-broker.lock jars/fetch.sh
 	jars/fetch.sh --lock jars/kafka-broker.lock $(KAFKA_JARS_DIR)
 	@touch $@
 
-jars: $(JARS) $(KAFKA_JARS)  ## fetch the pinned jars (Iceberg, s3a; the Kafka broker) from Maven Central, verify their sha256
+# Ingest's own SQL functions (ingest/java), compiled against pyspark's jars with the JDK's javac.
+FUNCTIONS_JAR := $(JARS_DIR)/dap-ingest-functions.jar
+$(FUNCTIONS_JAR): $(wildcard ingest/java/dap/ingest/*.java) ingest/jvm_functions.py | $(BIN)/ingest
+	$(BIN)/python -m ingest.jvm_functions --build $(JARS_DIR)
+
+jars: $(JARS) $(KAFKA_JARS) $(FUNCTIONS_JAR)  ## fetch the pinned jars (Iceberg, s3a; the Kafka broker) from Maven Central, verify their sha256; build ingest's functions jar
 
 # Spark's classes parsed once into a JDK class-data-sharing archive (.state/cds): every later
 # Spark JVM (ingest, dbt, the tests') starts about 6 s sooner. Made once per JDK and class path.

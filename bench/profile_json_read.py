@@ -25,13 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from workload import write_workload  # noqa: E402
 
+from ingest.jvm_functions import may_hold_empty, text_after_first_value  # noqa: E402
 from ingest.landing import LandingFile  # noqa: E402
 from ingest.read_json import (  # noqa: E402
-    _has_trailing_text,
     _plan_splits,
     find_empty_values,
     infer_json_schema,
-    may_hold_empty,
     parse_json_records,
     read_json_records,
 )
@@ -92,7 +91,7 @@ def main() -> None:
     timed("parse (from_json) alone", lambda: run_noop(parsed.select("_data")), results)
     timed(
         "trailing-text check alone",
-        lambda: run_noop(records.select(_has_trailing_text(F.col("_raw")))),
+        lambda: run_noop(records.select(text_after_first_value(F.col("_raw")))),
         results,
     )
     timed("parse + every bad-record reason", lambda: run_noop(parsed.select("_data", "_bad_reason")), results)

@@ -32,7 +32,8 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ingest.empty_values import MAY_HOLD_EMPTY, add_empty_values, empty_value_paths
+from ingest.empty_values import add_empty_values, empty_value_paths
+from ingest.jvm_functions import may_hold_empty, text_after_first_value
 from ingest.landing import LandingFile
 from ingest.local_rows import local_frame
 from ingest.schema_merge import dedupe_fields
@@ -304,7 +305,7 @@ def _array_of_objects(body: Column) -> Column:
     texts = F.from_json(wrapped, "a array<string>").getField("a")
     maps = F.from_json(wrapped, "a array<map<string,string>>").getField("a")
     only_objects = maps.isNotNull() & ~F.exists(maps, lambda element: element.isNull())
-    return F.when(only_objects & ~_has_trailing_text(body, closer="]"), texts)
+    return F.when(only_objects & ~text_after_first_value(body), texts)
 
 
 def infer_json_schema(
@@ -327,22 +328,6 @@ def infer_json_schema(
     inferred = DataFrame(reader.json(strings), spark)
     fields = [f for f in inferred.schema.fields if f.name != "_corrupt_record"]
     return dedupe_fields(add_empty_values(T.StructType(fields), find_empty_values(records, empty_candidates)))
-
-
-def may_hold_empty(text: Column) -> Column:
-    """``text rlike MAY_HOLD_EMPTY``, with the regex run only on the texts that need it.
-
-    The regex tries its three branches at every character: filtering W1's 1,000,000 cached
-    records with it took 8.2-9.9 s, with this 4.6-6.3 s (bench/RESULTS.md). The compact forms
-    (``""``, ``[]``, ``{}``) are substrings; a form with whitespace inside has a bracket followed
-    by whitespace, so only texts holding such a pair reach the regex. Same answer for every text.
-    """
-
-    def holds_any(needles: list[str]) -> Column:
-        return reduce(operator.or_, (text.contains(needle) for needle in needles))
-
-    spaced = holds_any([bracket + space for bracket in "[{" for space in _WHITESPACE])
-    return holds_any(['""', "[]", "{}"]) | (spaced & text.rlike(MAY_HOLD_EMPTY))
 
 
 # Up to this many UTF-8 bytes of candidate records are scanned on the driver, in one job that
@@ -393,60 +378,6 @@ def find_empty_values(records: DataFrame, known: EmptyCandidates | None = None) 
     return sorted(row["found"] for row in found)
 
 
-# Spark's JSON parser stops at the end of the first value and ignores what follows
-# ('{"a":1} #', '{}}'). Two checks find such text.
-#
-# The fast one, for almost every record: Jackson (``json_array_length``) reads the text as the
-# only element of an array. After a complete value inside an array, Jackson accepts only ',' or
-# ']' (anything else fails, giving NULL). So '[' + t + ']' holding exactly one element means t's
-# first value is followed by nothing or by ']'; '[' + t + ',1]' holding exactly two rules out
-# the ']'. Both together: nothing follows the value. Two Jackson passes cost less than the
-# exact check's three regexes: 1.9-2.0 s against 3.0-3.1 s for W1's 200,000 records.
-#
-# The exact one, for the records the fast check does not clear (text after the object, but also
-# values Jackson's shared factory rejects and Spark's parser accepts, such as NaN): with string
-# literals blanked out, valid JSON never has anything but
-# ',', '}' or ']' after a closing bracket, ends with '}', and has as many '{' as '}'.
-# Escapes are removed first, then string literals: two regexes without alternation, which the
-# JVM runs iteratively (an alternation inside a repetition recurses per character and overflows
-# the stack on long strings).
-_ESCAPE = r"\\."
-_STRING_LITERAL = r'"[^"]*"'
-
-
-def _bare_json(stripped: Column) -> Column:
-    """The stripped text with escapes removed and string literals blanked (see above)."""
-    return F.regexp_replace(F.regexp_replace(stripped, _ESCAPE, ""), _STRING_LITERAL, '""')
-
-
-def _ends_after_first_value(trimmed: Column) -> Column:
-    """True only if nothing follows the first JSON value of ``trimmed`` (see above); False or
-    NULL leaves the question to the exact check."""
-    alone = F.json_array_length(F.concat(F.lit("["), trimmed, F.lit("]")))
-    with_one_more = F.json_array_length(F.concat(F.lit("["), trimmed, F.lit(",1]")))
-    return (alone == 1) & (with_one_more == 2)
-
-
-def _has_trailing_text(raw: Column, closer: str = "}") -> Column:
-    return _bare_has_trailing_text(_bare_json(F.btrim(raw, F.lit(_WHITESPACE))), closer)
-
-
-def _bare_has_trailing_text(bare: Column, closer: str = "}") -> Column:
-    """``bare`` as ``_bare_json`` returns it; read up to six times, so a column."""
-
-    def without(char: str) -> Column:
-        # Two brackets balance when removing either leaves as many bytes (both are one byte;
-        # a byte length is stored, a character length is counted).
-        return F.octet_length(F.replace(bare, F.lit(char), F.lit("")))
-
-    return (
-        ~bare.endswith(closer)
-        | (without("{") != without("}"))
-        | (without("[") != without("]"))
-        | bare.rlike(r"[}\]]\s*[^\s,}\]]")
-    )
-
-
 def parse_json_records(records: DataFrame, schema: T.StructType) -> DataFrame:
     """Add ``_data`` (the parsed struct) and ``_bad_reason`` (NULL for good records)."""
     with_corrupt = T.StructType([*schema.fields, T.StructField("_corrupt_record", T.StringType())])
@@ -462,14 +393,10 @@ def parse_json_records(records: DataFrame, schema: T.StructType) -> DataFrame:
             },
         ),
     )
-    # The texts the reasons test are columns of their own, computed once per record: Spark
-    # shares no expression between the branches of a CASE WHEN (or an OR), and the reasons read
-    # the bare text six times. The bare text (three regex passes) is built only for the records
-    # the fast trailing-text check does not clear.
+    # The stripped text is a column of its own, computed once per record: Spark shares no
+    # expression between the branches of a CASE WHEN.
     parsed = parsed.withColumn("_trimmed", _strip(F.col("_raw")))
     trimmed = F.col("_trimmed")
-    parsed = parsed.withColumn("_ends", F.coalesce(_ends_after_first_value(trimmed), F.lit(False)))
-    parsed = parsed.withColumn("_bare", F.when(~F.col("_ends"), _bare_json(trimmed)))
     reason = (
         F.when(F.col("_raw").contains("\ufffd"), F.lit("invalid UTF-8 bytes in the record"))
         .when(
@@ -481,9 +408,10 @@ def parse_json_records(records: DataFrame, schema: T.StructType) -> DataFrame:
         .when(~trimmed.startswith("{"), F.lit("not a JSON object"))
         .when(F.col("_data._corrupt_record").isNotNull(), F.lit("malformed JSON"))
         .when(F.col("_data").isNull(), F.lit("malformed JSON"))
+        # Spark's parser stops at the end of the first value and ignores what follows
+        # ('{"a":1} #', '{}}'): such a record is not what it looks like.
         .when(
-            ~F.col("_ends") & _bare_has_trailing_text(F.col("_bare")),
-            F.lit("malformed JSON: text after the end of the object"),
+            text_after_first_value(F.col("_raw")), F.lit("malformed JSON: text after the end of the object")
         )
     )
-    return parsed.withColumn("_bad_reason", reason).drop("_trimmed", "_ends", "_bare")
+    return parsed.withColumn("_bad_reason", reason).drop("_trimmed")

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest import class_archive
+from ingest import class_archive, jvm_functions
 from ingest.settings import Settings, jvm_option
 from ingest.sources.kafka_jars import KAFKA_JARS
 from ingest.tables.catalog import ICEBERG_RUNTIME_JAR, ensure_lock_schema, iceberg_jar, iceberg_spark_conf
@@ -88,6 +88,7 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     }
     conf.update(iceberg_spark_conf())
     iceberg = str(settings.jars_dir / ICEBERG_RUNTIME_JAR)
+    functions = str(settings.jars_dir / jvm_functions.JAR)  # ingest's own SQL functions
     # Spark's Kafka source (``ingest stream``), when `make jars` has fetched it.
     kafka = [str(settings.jars_dir / jar) for jar in KAFKA_JARS if (settings.jars_dir / jar).is_file()]
     if settings.profile == "platform":
@@ -101,9 +102,9 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         # On the class path, not in spark.jars: the Thrift Server's session threads do not see
         # jars added at run time (NoClassDefFoundError for Iceberg classes).
         for key in ("spark.driver.extraClassPath", "spark.executor.extraClassPath"):
-            conf[key] = ":".join(p for p in (iceberg, *kafka, conf.get(key, "")) if p)
+            conf[key] = ":".join(p for p in (iceberg, functions, *kafka, conf.get(key, "")) if p)
     else:
-        conf["spark.jars"] = ",".join([iceberg, *kafka])
+        conf["spark.jars"] = ",".join([iceberg, functions, *kafka])
         # Opening a local file costs far less than reading the 4 MB Spark assumes: pack small
         # files into fewer tasks. 5,000 files of 8 KB: 40 tasks at 1 MB, not 157 (the read
         # 66 -> 57 s); 20,000 files of 2.5 KB: 20 tasks at 128 KB, not 157, and every job over
@@ -122,7 +123,8 @@ def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
     """Start (or reuse) the Spark session for ``settings``."""
     from pyspark.sql import SparkSession
 
-    iceberg_jar(settings.jars_dir)  # a clear error before the JVM starts
+    iceberg_jar(settings.jars_dir)  # clear errors before the JVM starts
+    jvm_functions.functions_jar(settings.jars_dir)
     settings.scratch_dir.mkdir(parents=True, exist_ok=True)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     # The JVM writes derby.log into its working dir unless told otherwise; keep it in state.
@@ -140,6 +142,7 @@ def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
     log.info("starting Spark (%s profile, state in %s)", settings.profile, settings.state_dir)
     spark = builder.enableHiveSupport().getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    jvm_functions.register(spark)
     ensure_lock_schema(spark)
     start_lock_housekeeping(spark)
     return spark

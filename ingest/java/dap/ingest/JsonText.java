@@ -1,0 +1,112 @@
+package dap.ingest;
+
+import org.apache.spark.sql.api.java.UDF1;
+
+/**
+ * Two questions about a JSON record's text that Spark has no single expression for, each answered
+ * in one pass over the record's UTF-8 bytes (ingest/read_json.py registers them as SQL functions).
+ *
+ * <p>Both only look for ASCII characters: in UTF-8 no byte of a multi-byte character is below
+ * 0x80, so scanning bytes finds exactly the characters a scan of the decoded text would. The
+ * whitespace is Java's regex {@code \s}: space, tab, LF, vertical tab, form feed, CR.
+ */
+public final class JsonText {
+
+  private JsonText() {}
+
+  static boolean isWhitespace(byte b) {
+    return b == ' ' || b == '\t' || b == '\n' || b == 0x0b || b == '\f' || b == '\r';
+  }
+
+  /**
+   * Does the text contain {@code ""}, or a {@code [} or <code>{</code> followed by nothing but
+   * whitespace up to its closing bracket? The same answer as the regex
+   * <code>""|\[\s*\]|\{\s*\}</code> (ingest/empty_values.py MAY_HOLD_EMPTY), without trying three
+   * branches at every character.
+   */
+  public static boolean mayHoldEmpty(byte[] text) {
+    int n = text.length;
+    for (int i = 0; i < n - 1; i++) {
+      byte b = text[i];
+      if (b == '"') {
+        if (text[i + 1] == '"') {
+          return true;
+        }
+      } else if (b == '[' || b == '{') {
+        byte closer = b == '[' ? (byte) ']' : (byte) '}';
+        int j = i + 1;
+        while (j < n && isWhitespace(text[j])) {
+          j++;
+        }
+        if (j < n && text[j] == closer) {
+          return true;
+        }
+        i = j - 1; // the whitespace just skipped holds no bracket or quote
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Is there anything but whitespace after the end of the text's first JSON object or array?
+   *
+   * <p>Spark's JSON parser stops at the end of the first value and ignores what follows
+   * (<code>{"a":1} #</code>, <code>{}}</code>): this finds such text. The first value ends where
+   * its opening bracket is balanced, counting brackets outside string literals only (a backslash
+   * escapes the next byte inside one). False when the text does not start (after whitespace) with
+   * a bracket, or when its first value never ends: the parser reports those itself.
+   */
+  public static boolean textAfterFirstValue(byte[] text) {
+    int n = text.length;
+    int i = 0;
+    while (i < n && isWhitespace(text[i])) {
+      i++;
+    }
+    if (i == n || (text[i] != '{' && text[i] != '[')) {
+      return false;
+    }
+    int depth = 0;
+    boolean inString = false;
+    for (; i < n; i++) {
+      byte b = text[i];
+      if (inString) {
+        if (b == '\\') {
+          i++;
+        } else if (b == '"') {
+          inString = false;
+        }
+      } else if (b == '"') {
+        inString = true;
+      } else if (b == '{' || b == '[') {
+        depth++;
+      } else if (b == '}' || b == ']') {
+        depth--;
+        if (depth == 0) {
+          for (int j = i + 1; j < n; j++) {
+            if (!isWhitespace(text[j])) {
+              return true;
+            }
+          }
+          return false;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** SQL {@code dap_may_hold_empty(binary)}: {@link #mayHoldEmpty}; NULL stays NULL. */
+  public static final class MayHoldEmpty implements UDF1<byte[], Boolean> {
+    @Override
+    public Boolean call(byte[] text) {
+      return text == null ? null : mayHoldEmpty(text);
+    }
+  }
+
+  /** SQL {@code dap_text_after_first_value(binary)}: {@link #textAfterFirstValue}; NULL stays NULL. */
+  public static final class TextAfterFirstValue implements UDF1<byte[], Boolean> {
+    @Override
+    public Boolean call(byte[] text) {
+      return text == null ? null : textAfterFirstValue(text);
+    }
+  }
+}

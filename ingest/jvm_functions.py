@@ -1,0 +1,148 @@
+"""Ingest's own SQL functions, written in Java (``ingest/java``), for checks no Spark expression
+does in one pass over a record.
+
+``make jars`` compiles them into ``<jars dir>/dap-ingest-functions.jar`` (``python -m
+ingest.jvm_functions --build DIR``); ``build_spark`` puts the jar on the driver's (and on a
+cluster, the executors') class path and registers the functions in the session. They read a
+record's UTF-8 bytes (``CAST(text AS BINARY)``, a copy of the bytes Spark stores, not a decoded
+Java string):
+
+- ``dap_may_hold_empty``: the text contains ``""``, or ``[]`` / ``{}`` with only whitespace inside
+  (``MAY_HOLD_EMPTY``). W1's 1,000,000 records: fifteen ``contains`` and a regex took 3.1 s of a
+  warm session (bench/RESULTS.md, session 38).
+- ``dap_text_after_first_value``: something other than whitespace follows the first JSON object
+  or array (Spark's parser stops there and ignores the rest). Two Jackson passes and, for the
+  records they did not clear, three regexes did this before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ingest.errors import StateError
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, SparkSession
+
+JAR = "dap-ingest-functions.jar"
+SOURCES = Path(__file__).with_name("java")
+_CLASS = "dap.ingest.JsonText"
+# SQL name -> the UDF1 class (a nested class of JsonText) that answers it.
+FUNCTIONS = {
+    "dap_may_hold_empty": f"{_CLASS}$MayHoldEmpty",
+    "dap_text_after_first_value": f"{_CLASS}$TextAfterFirstValue",
+}
+
+
+def functions_jar(jars_dir: Path) -> Path:
+    """The built jar, or a clear error saying how to build it."""
+    jar = jars_dir / JAR
+    if not jar.is_file():
+        raise StateError(
+            f"ingest's SQL functions jar is missing: {jar}",
+            where="the jars dir (DAP_JARS_DIR, default <state dir>/jars)",
+            hint="run `make jars` (compiles ingest/java with the JDK's javac)",
+        )
+    return jar
+
+
+def register(spark: SparkSession) -> None:
+    """Make the functions callable in ``spark`` (their jar is on its class path)."""
+    from pyspark.sql import types as T
+
+    for name, java_class in FUNCTIONS.items():
+        spark.udf.registerJavaFunction(name, java_class, T.BooleanType())
+
+
+def may_hold_empty(text: Column) -> Column:
+    """``text RLIKE MAY_HOLD_EMPTY`` (ingest.empty_values), in one pass over its bytes."""
+    from pyspark.sql import functions as F
+
+    return F.call_function("dap_may_hold_empty", text.cast("binary"))
+
+
+def text_after_first_value(text: Column) -> Column:
+    """Does anything but whitespace follow the end of the first JSON object or array in ``text``?
+    False when ``text`` does not start with one, or it never ends (the parser reports those)."""
+    from pyspark.sql import functions as F
+
+    return F.call_function("dap_text_after_first_value", text.cast("binary"))
+
+
+def _sources() -> list[Path]:
+    return sorted(SOURCES.rglob("*.java"))
+
+
+def sources_digest() -> str:
+    digest = hashlib.sha256()
+    for source in _sources():
+        digest.update(source.relative_to(SOURCES).as_posix().encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
+def build(jars_dir: Path) -> Path:
+    """Compile ``ingest/java`` against pyspark's jars into ``jars_dir/JAR``, unless the jar there
+    was built from the same sources (its ``.sha256`` stamp). Entries carry a fixed date, so the
+    same sources give the same bytes (the class archive's fingerprint reads the jars' sizes)."""
+    import pyspark
+
+    jar = jars_dir / JAR
+    stamp = jars_dir / f"{JAR}.sha256"
+    digest = sources_digest()
+    if jar.is_file() and stamp.is_file() and stamp.read_text().strip() == digest:
+        return jar
+    if shutil.which("javac") is None:
+        raise StateError(
+            "javac is not on PATH: ingest's SQL functions (ingest/java) are compiled with the JDK's javac",
+            where="the JDK (Java 17 runs Spark; its javac compiles these)",
+            hint="install a JDK, e.g. `apt-get install openjdk-17-jdk-headless`",
+        )
+    jars_dir.mkdir(parents=True, exist_ok=True)
+    spark_jars = Path(pyspark.__file__).parent / "jars"
+    with tempfile.TemporaryDirectory() as classes:
+        subprocess.run(
+            ["javac", "--release", "8", "-nowarn", "-Xlint:none", "-d", classes]
+            + ["-cp", str(spark_jars / "*"), *map(str, _sources())],
+            check=True,
+        )
+        partial = jars_dir / f".{JAR}.partial"
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(
+                zipfile.ZipInfo("META-INF/MANIFEST.MF", (2026, 1, 1, 0, 0, 0)), "Manifest-Version: 1.0\n\n"
+            )
+            for path in sorted(Path(classes).rglob("*.class")):
+                entry = zipfile.ZipInfo(path.relative_to(classes).as_posix(), (2026, 1, 1, 0, 0, 0))
+                archive.writestr(entry, path.read_bytes(), zipfile.ZIP_DEFLATED)
+        partial.replace(jar)
+    stamp.write_text(digest + "\n")
+    return jar
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Compile ingest's SQL functions (ingest/java) into a jar.")
+    parser.add_argument("--build", type=Path, required=True, metavar="JARS_DIR", help="where the jar goes")
+    args = parser.parse_args(argv)
+    try:
+        jar = build(args.build)
+    except subprocess.CalledProcessError as error:
+        print(
+            f"jvm functions: javac failed (exit {error.returncode}); its messages are above", file=sys.stderr
+        )
+        return 1
+    except StateError as error:
+        print(f"jvm functions: {error}", file=sys.stderr)
+        return 1
+    print(f"jvm functions: {jar}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Ingest's functions jar: built reproducibly from ingest/java, on the embedded driver's class
+path, and a clear error before any JVM starts when it was never built. (What the functions
+answer is tested in Spark: tests/spark/test_jvm_functions.py.)"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ingest import jvm_functions
+from ingest.errors import StateError
+from ingest.settings import Settings
+from ingest.spark_session import build_spark, spark_conf
+from ingest.tables.catalog import ICEBERG_RUNTIME_JAR
+
+
+@pytest.mark.skipif(shutil.which("javac") is None, reason="needs the JDK's javac")
+def test_the_jar_is_built_once_and_the_same_bytes_every_time(tmp_path: Path) -> None:
+    first = jvm_functions.build(tmp_path / "a")
+    with zipfile.ZipFile(first) as jar:
+        names = set(jar.namelist())
+    for java_class in jvm_functions.FUNCTIONS.values():
+        assert java_class.replace(".", "/") + ".class" in names
+    built_at = first.stat().st_mtime_ns
+    assert jvm_functions.build(tmp_path / "a").stat().st_mtime_ns == built_at  # same sources: not rebuilt
+    second = jvm_functions.build(tmp_path / "b")
+    assert second.read_bytes() == first.read_bytes()  # the class archive's fingerprint reads jar sizes
+
+
+def test_the_embedded_driver_loads_the_jar_from_the_jars_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DAP_JARS_DIR", str(tmp_path / "jars"))
+    jars = spark_conf(Settings(state_dir=tmp_path))["spark.jars"].split(",")
+    assert str(tmp_path / "jars" / jvm_functions.JAR) in jars
+
+
+def test_a_missing_jar_says_to_run_make_jars_before_spark_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jars = tmp_path / "jars"
+    monkeypatch.setenv("DAP_JARS_DIR", str(jars))
+    jars.mkdir()
+    (jars / ICEBERG_RUNTIME_JAR).write_bytes(b"")  # the fetched jars are there, the built one not
+    with pytest.raises(StateError, match="make jars") as raised:
+        build_spark(Settings(state_dir=tmp_path / "state"))
+    assert jvm_functions.JAR in str(raised.value)
+    assert not (tmp_path / "state").exists()  # failed before doing anything
