@@ -26,7 +26,8 @@ from typing import Any, Literal
 from pyspark.sql.types import ArrayType, DataType, StringType, StructField, StructType
 
 EmptyKind = Literal["empty_string", "empty_array", "empty_object", "text"]
-# A cheap JVM-side filter: only records whose text matches can hold one of the values above.
+# Only records whose text matches can hold one of the values above. The filter runs in the JVM as
+# ``dap_may_hold_empty`` (ingest.jvm_functions), which gives this regex's answer in one pass.
 MAY_HOLD_EMPTY = r'""|\[\s*\]|\{\s*\}'
 
 
