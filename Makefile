@@ -51,7 +51,7 @@ $(KAFKA_JARS): jars/kafka-broker.lock jars/fetch.sh
 
 # Ingest's own SQL functions (ingest/java), compiled against pyspark's jars with the JDK's javac.
 FUNCTIONS_JAR := $(JARS_DIR)/dap-ingest-functions.jar
-$(FUNCTIONS_JAR): $(wildcard ingest/java/dap/ingest/*.java) ingest/jvm_functions.py | $(BIN)/ingest
+$(FUNCTIONS_JAR): $(wildcard ingest/java/dap/ingest/*.java) | $(BIN)/ingest
 	$(BIN)/python -m ingest.jvm_functions --build $(JARS_DIR)
 
 jars: $(JARS) $(KAFKA_JARS) $(FUNCTIONS_JAR)  ## fetch the pinned jars (Iceberg, s3a; the Kafka broker) from Maven Central, verify their sha256; build ingest's functions jar

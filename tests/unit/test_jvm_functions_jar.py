@@ -18,16 +18,23 @@ from ingest.tables.catalog import ICEBERG_RUNTIME_JAR
 
 
 @pytest.mark.skipif(shutil.which("javac") is None, reason="needs the JDK's javac")
-def test_the_jar_is_built_once_and_the_same_bytes_every_time(tmp_path: Path) -> None:
+def test_the_jar_is_built_once_and_the_same_bytes_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = jvm_functions.build(tmp_path / "a")
     with zipfile.ZipFile(first) as jar:
         names = set(jar.namelist())
     for java_class in jvm_functions.FUNCTIONS.values():
         assert java_class.replace(".", "/") + ".class" in names
-    built_at = first.stat().st_mtime_ns
-    assert jvm_functions.build(tmp_path / "a").stat().st_mtime_ns == built_at  # same sources: not rebuilt
     second = jvm_functions.build(tmp_path / "b")
     assert second.read_bytes() == first.read_bytes()  # the class archive's fingerprint reads jar sizes
+    built = first.read_bytes()
+    with monkeypatch.context() as without_javac:  # same sources: no compile (it would fail here)
+        without_javac.setattr(shutil, "which", lambda _name: None)
+        assert jvm_functions.build(tmp_path / "a").read_bytes() == built
+        (tmp_path / "a" / f"{jvm_functions.JAR}.sha256").write_text("other sources\n")
+        with pytest.raises(StateError, match="javac"):
+            jvm_functions.build(tmp_path / "a")
 
 
 def test_the_embedded_driver_loads_the_jar_from_the_jars_dir(
