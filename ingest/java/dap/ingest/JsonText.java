@@ -4,7 +4,7 @@ import org.apache.spark.sql.api.java.UDF1;
 
 /**
  * Two questions about a JSON record's text that Spark has no single expression for, each answered
- * in one pass over the record's UTF-8 bytes (ingest/read_json.py registers them as SQL functions).
+ * in one pass over the record's UTF-8 bytes (ingest/jvm_functions.py registers them as SQL functions).
  *
  * <p>Both only look for ASCII characters: in UTF-8 no byte of a multi-byte character is below
  * 0x80, so scanning bytes finds exactly the characters a scan of the decoded text would. The
