@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.errors import StateError
+from ingest.settings import required_jar
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, SparkSession
@@ -46,14 +47,12 @@ FUNCTIONS = {
 
 def functions_jar(jars_dir: Path) -> Path:
     """The built jar, or a clear error saying how to build it."""
-    jar = jars_dir / JAR
-    if not jar.is_file():
-        raise StateError(
-            f"ingest's SQL functions jar is missing: {jar}",
-            where="the jars dir (DAP_JARS_DIR, default <state dir>/jars)",
-            hint="run `make jars` (compiles ingest/java with the JDK's javac)",
-        )
-    return jar
+    return required_jar(
+        jars_dir,
+        JAR,
+        "ingest's SQL functions jar",
+        "run `make jars` (compiles ingest/java with the JDK's javac)",
+    )
 
 
 def register(spark: SparkSession) -> None:

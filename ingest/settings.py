@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ingest.errors import ConfigError
+from ingest.errors import ConfigError, StateError
 
 CHECKOUT_STATE = Path(__file__).resolve().parents[1] / ".state"  # the Makefile's default STATE
 Profile = Literal["local", "platform"]
@@ -171,3 +171,15 @@ def load_settings(**overrides: object) -> Settings:
     values["state_dir"] = state_dir
     values.setdefault("landing", _env("DAP_LANDING", str(state_dir / "landing")))
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def required_jar(jars_dir: Path, name: str, what: str, hint: str) -> Path:
+    """``jars_dir / name``, or a clear error (``what`` is missing; ``hint``) before any JVM starts."""
+    jar = jars_dir / name
+    if not jar.is_file():
+        raise StateError(
+            f"{what} is missing: {jar}",
+            where="the jars dir (DAP_JARS_DIR, default <state dir>/jars)",
+            hint=hint,
+        )
+    return jar

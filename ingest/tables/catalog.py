@@ -18,6 +18,7 @@ from pyspark.sql import SparkSession
 
 from ingest.errors import ConfigError, StateError
 from ingest.naming import quote_table
+from ingest.settings import required_jar
 from ingest.storage import hadoop_conf, jvm
 
 log = logging.getLogger(__name__)
@@ -45,14 +46,12 @@ def table_properties(*exact_columns: str) -> dict[str, str]:
 
 
 def iceberg_jar(jars_dir: Path) -> Path:
-    jar = jars_dir / ICEBERG_RUNTIME_JAR
-    if not jar.is_file():
-        raise StateError(
-            f"the Iceberg runtime jar is missing: {jar}",
-            where="the jars dir (DAP_JARS_DIR, default <state dir>/jars)",
-            hint="run `make jars` (fetches the pinned jars from Maven Central and checks their sums)",
-        )
-    return jar
+    return required_jar(
+        jars_dir,
+        ICEBERG_RUNTIME_JAR,
+        "the Iceberg runtime jar",
+        "run `make jars` (fetches the pinned jars from Maven Central and checks their sums)",
+    )
 
 
 # A dead holder's lock (a killed run, a killed Thrift Server) blocks its table for up to
