@@ -60,6 +60,15 @@ def iceberg_jar(jars_dir: Path) -> Path:
 LOCK_TIMEOUT_SECONDS = 60
 LOCK_HEARTBEAT_SECONDS = 15
 LOCK_HOUSEKEEPING_SECONDS = 15
+# Hive's TxnHandler (the lock tables) retries an operation on a new connection only for the SQL
+# errors this names; by default a connection that dies mid-statement (class 08: the socket broke;
+# 57P0x: PostgreSQL shut the session down: an administrator, a restart, a failover) fails the
+# statement, and a commit lock check that fails fails the commit. Iceberg retries a failed commit
+# to an existing table, but a new table's create fails (as TABLE_OR_VIEW_ALREADY_EXISTS).
+# TxnHandler matches each pattern against "<message> (SQLState=<state>, ErrorCode=<code>)"
+# (whole, messages span lines) and splits the list at commas not followed by a space. No
+# backslashes: the Thrift Server reads this from a properties file.
+LOCK_RETRYABLE_SQL_ERRORS = "(?s).*[(]SQLState=(08|57P0)[0-9A-Z]*, ErrorCode=-?[0-9]+[)]"
 
 
 def iceberg_spark_conf() -> dict[str, str]:
@@ -73,6 +82,7 @@ def iceberg_spark_conf() -> dict[str, str]:
         # calls, so every process that embeds the metastore calls it itself (``lock``'s
         # ``start_lock_housekeeping``; the Thrift Server: platform/java MetastoreLockHousekeeper).
         "spark.hadoop.hive.txn.timeout": str(LOCK_TIMEOUT_SECONDS),
+        "spark.hadoop.hive.txn.retryable.sqlex.regex": LOCK_RETRYABLE_SQL_ERRORS,
         # Iceberg's Hive commit lock (MetastoreLock) reads these from the Hadoop conf, not from
         # catalog properties (the catalog's ``lock.acquire-timeout-ms`` is for lock-impl catalogs).
         # Heartbeat well within hive.txn.timeout (the default, 4 min, would let a live commit's

@@ -166,7 +166,7 @@ class Platform:
         pages = self.s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
         return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
 
-    def psql(self, sql: str, database: str = "metastore") -> str:
+    def _psql_argv(self, database: str) -> list[str]:
         bin_dir = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
         argv = [
             str(bin_dir / "psql"),
@@ -179,12 +179,19 @@ class Platform:
             "-d",
             database,
             "-At",
-            "-c",
-            sql,
         ]
-        if os.geteuid() == 0:
-            argv = ["runuser", "-u", "postgres", "--", *argv]
+        return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+
+    def psql(self, sql: str, database: str = "metastore") -> str:
+        argv = [*self._psql_argv(database), "-c", sql]
         return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+
+    def psql_session(self, database: str = "metastore") -> subprocess.Popen[str]:
+        """An open psql session reading statements from its stdin (to hold a transaction open)."""
+        argv = [*self._psql_argv(database), "-v", "ON_ERROR_STOP=1"]
+        return subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
 
     def run_python(self, code: str, timeout: int = 600, **extra_env: str) -> subprocess.CompletedProcess[str]:
         """A fresh Python (and Spark JVM) with the platform profile selected."""

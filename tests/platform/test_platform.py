@@ -304,6 +304,68 @@ def test_restarting_postgres_and_seaweedfs_loses_nothing(platform: Platform) -> 
     ]
 
 
+def test_a_create_whose_metastore_connection_dies_while_it_waits_for_its_lock_succeeds(
+    platform: Platform,
+) -> None:
+    """The database connection under a new Iceberg table's commit lock check dies mid-statement (an
+    administrator, a failover, a connection pool closing it) while the commit waits for another
+    holder's lock: the metastore retries the check on a new connection and the CREATE succeeds.
+    Hive's TxnHandler calls such errors non-retryable unless hive.txn.retryable.sqlex.regex names
+    them; Iceberg retries a failed commit to an existing table, but not a create, which then fails
+    with TABLE_OR_VIEW_ALREADY_EXISTS (a seed's re-create in `dbt build` once failed so)."""
+    table = "analytics_plat_test.lock_retry"
+    _plant_a_commit_lock(platform, "analytics_plat_test", "lock_retry", host="live-holder", idle_seconds=0)
+    errors: list[BaseException] = []
+
+    def create() -> None:
+        try:
+            platform.query(
+                f"CREATE TABLE {table} USING iceberg AS SELECT id, doubled FROM analytics_plat_test.numbers"
+            )
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    writer = threading.Thread(target=create, daemon=True)
+    writer.start()
+    waiting_lock = (
+        "SELECT hl_lock_ext_id FROM hive_locks WHERE hl_table = 'lock_retry' AND hl_lock_state = 'w'"
+    )
+    deadline = time.monotonic() + 120
+    while not platform.psql(waiting_lock) and time.monotonic() < deadline:
+        assert writer.is_alive(), f"the CREATE ended before it waited for the held lock: {errors}"
+        time.sleep(0.2)
+    assert platform.psql(waiting_lock), "the CREATE's commit never waited for the held lock"
+    # Its next lock check blocks on this session's row lock; then that check's connection dies.
+    holder = platform.psql_session()
+    assert holder.stdin is not None
+    holder.stdin.write(
+        f"BEGIN;\nSELECT 1 FROM hive_locks WHERE hl_lock_ext_id = ({waiting_lock}) FOR UPDATE;\n"
+    )
+    holder.stdin.flush()
+    checking = (
+        "SELECT pid, query FROM pg_stat_activity WHERE datname = 'metastore'"
+        " AND wait_event_type = 'Lock' AND query ILIKE '%hive_locks%'"
+    )
+    try:
+        while not (blocked := platform.psql(checking)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert blocked, "the waiting commit never checked its lock again"
+        print(f"\nkilling the connection of: {blocked}")
+        assert platform.psql(f"SELECT pg_terminate_backend({blocked.split('|')[0]})") == "t"
+    finally:
+        holder.stdin.write("COMMIT;\n")
+        holder.stdin.close()
+        holder.wait(30)
+    platform.psql("DELETE FROM hive_locks WHERE hl_host = 'live-holder'")  # the holder's commit ends
+    writer.join(300)
+    assert not writer.is_alive(), "the CREATE never finished"
+    assert not errors, str(errors[0])[-3000:]
+    assert platform.query(f"SELECT count(*), count(DISTINCT id), sum(doubled) FROM {table}") == [
+        (EXPECTED[0], EXPECTED[0], EXPECTED[1])
+    ]
+    assert platform.psql("SELECT count(*) FROM hive_locks") == "0"  # its lock released, none orphaned
+
+
 def test_landing_discovery_on_s3(platform: Platform, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     for rel in (
@@ -649,14 +711,22 @@ def _plant_a_dead_commit_lock(platform: Platform, database: str, table: str) -> 
     """The HIVE_LOCKS row of an Iceberg commit whose process died: exclusive, acquired, heartbeated
     last 40 s ago (the dead server would have heartbeated up to the kill). It outlives the restart
     and still blocks the rerun, but ``hive.txn.timeout`` (60 s) is reached within 20 s, not 1 min."""
+    _plant_a_commit_lock(platform, database, table, host="killed-thrift-server", idle_seconds=40)
+
+
+def _plant_a_commit_lock(
+    platform: Platform, database: str, table: str, *, host: str, idle_seconds: int
+) -> None:
+    """An exclusive, acquired HIVE_LOCKS row on ``database.table``, last heartbeated
+    ``idle_seconds`` ago (it expires once that reaches ``hive.txn.timeout``)."""
     platform.psql(
         "BEGIN; INSERT INTO hive_locks (hl_lock_ext_id, hl_lock_int_id, hl_txnid, hl_db, hl_table,"
         " hl_lock_state, hl_lock_type, hl_last_heartbeat, hl_acquired_at, hl_user, hl_host,"
         " hl_heartbeat_count, hl_agent_info)"
         f" SELECT nl_next, 1, 0, '{database}', '{table}', 'a', 'e',"
-        " (extract(epoch FROM now() - interval '40 seconds') * 1000)::bigint,"
-        " (extract(epoch FROM now() - interval '40 seconds') * 1000)::bigint,"
-        " 'dap-test', 'killed-thrift-server', 1, 'dap-test' FROM next_lock_id;"
+        f" (extract(epoch FROM now() - interval '{idle_seconds} seconds') * 1000)::bigint,"
+        f" (extract(epoch FROM now() - interval '{idle_seconds} seconds') * 1000)::bigint,"
+        f" 'dap-test', '{host}', 1, 'dap-test' FROM next_lock_id;"
         " UPDATE next_lock_id SET nl_next = nl_next + 1; COMMIT;"
     )
 

@@ -5,6 +5,7 @@ renderer; no Spark, no dbt run."""
 from __future__ import annotations
 
 import contextvars
+import re
 import shlex
 from pathlib import Path
 from typing import Any
@@ -151,7 +152,35 @@ def test_dbt_sessions_and_the_thrift_server_use_ingest_lock_timings(tmp_path: Pa
         {"DBT_PROFILES_DIR": str(ROOT / "profiles"), "DAP_STATE_DIR": str(tmp_path)}
     )
     conf = iceberg_spark_conf()
-    for key in ("spark.hadoop.hive.txn.timeout", "spark.hadoop.iceberg.hive.lock-heartbeat-interval-ms"):
+    for key in (
+        "spark.hadoop.hive.txn.timeout",
+        "spark.hadoop.iceberg.hive.lock-heartbeat-interval-ms",
+        "spark.hadoop.hive.txn.retryable.sqlex.regex",
+    ):
         assert str(parameters[key]) == conf[key], key
     housekeeper = ROOT / "platform" / "java" / "dap" / "platform" / "MetastoreLockHousekeeper.java"
     assert f"long period = {LOCK_HOUSEKEEPING_SECONDS}L;" in housekeeper.read_text(encoding="utf-8")
+
+
+def _hive_retries(message: str, state: str, code: int = 0) -> bool:
+    """Whether Hive 2.3's TxnHandler.isRetryable would retry this SQLException by its pattern list:
+    split at commas not followed by whitespace, each matched against the whole described error."""
+    described = f"{message} (SQLState={state}, ErrorCode={code})"
+    patterns = re.split(r",(?=\S)", iceberg_spark_conf()["spark.hadoop.hive.txn.retryable.sqlex.regex"])
+    return any(re.fullmatch(pattern, described) for pattern in patterns)
+
+
+def test_the_lock_tables_retry_a_dead_metastore_connection_and_nothing_else() -> None:
+    # What the Thrift Server logged when its lock check's connection died (a kill, a closed socket).
+    killed = "FATAL: terminating connection due to administrator command\n  Where: while updating tuple"
+    assert _hive_retries(killed, "57P01")
+    assert _hive_retries("An I/O error occurred while sending to the backend.", "08006")
+    assert _hive_retries("This connection has been closed.", "08003")
+    assert _hive_retries("FATAL: the database system is shutting down", "57P03")
+    # A statement's own error is an answer, not a lost connection: retrying it would repeat it.
+    assert not _hive_retries(
+        'ERROR: duplicate key value violates unique constraint "hive_locks_pkey"', "23505"
+    )
+    assert not _hive_retries('ERROR: relation "hive_locks" does not exist', "42P01")
+    assert not _hive_retries("ERROR: canceling statement due to user request", "57014")
+    assert not _hive_retries("a message quoting (SQLState=08006, ErrorCode=0) in its text", "42601")
