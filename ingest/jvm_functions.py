@@ -20,16 +20,12 @@ W1's whole ``ingest run`` went from 39.1-39.2 s to 32.6-32.9 s (bench/RESULTS.md
 from __future__ import annotations
 
 import argparse
-import hashlib
-import shutil
-import subprocess
 import sys
-import tempfile
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.errors import StateError
+from ingest.java_jar import build_jar
 from ingest.settings import required_jar
 
 if TYPE_CHECKING:
@@ -78,53 +74,14 @@ def text_after_first_value(text: Column) -> Column:
     return F.call_function("dap_text_after_first_value", text.cast("binary"))
 
 
-def _sources() -> list[Path]:
-    return sorted(SOURCES.rglob("*.java"))
-
-
-def sources_digest() -> str:
-    digest = hashlib.sha256()
-    for source in _sources():
-        digest.update(source.relative_to(SOURCES).as_posix().encode() + b"\0" + source.read_bytes())
-    return digest.hexdigest()
-
-
 def build(jars_dir: Path) -> Path:
-    """Compile ``ingest/java`` against pyspark's jars into ``jars_dir/JAR``, unless the jar there
-    was built from the same sources (its ``.sha256`` stamp). Entries carry a fixed date, so the
-    same sources give the same bytes (the class archive's fingerprint reads the jars' sizes)."""
+    """Compile ``ingest/java`` against pyspark's jars into ``jars_dir/JAR`` (``ingest.java_jar``:
+    skipped while the sources are unchanged, the same bytes from the same sources)."""
     import pyspark
 
     jar = jars_dir / JAR
-    stamp = jars_dir / f"{JAR}.sha256"
-    digest = sources_digest()
-    if jar.is_file() and stamp.is_file() and stamp.read_text().strip() == digest:
-        jar.touch()  # up to date: newer than its sources, for make
-        return jar
-    if shutil.which("javac") is None:
-        raise StateError(
-            "javac is not on PATH: ingest's SQL functions (ingest/java) are compiled with the JDK's javac",
-            where="the JDK (Java 17 runs Spark; its javac compiles these)",
-            hint="install a JDK, e.g. `apt-get install openjdk-17-jdk-headless`",
-        )
-    jars_dir.mkdir(parents=True, exist_ok=True)
     spark_jars = Path(pyspark.__file__).parent / "jars"
-    with tempfile.TemporaryDirectory() as classes:
-        subprocess.run(
-            ["javac", "--release", "8", "-nowarn", "-Xlint:none", "-d", classes]
-            + ["-cp", str(spark_jars / "*"), *map(str, _sources())],
-            check=True,
-        )
-        partial = jars_dir / f".{JAR}.partial"
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(
-                zipfile.ZipInfo("META-INF/MANIFEST.MF", (2026, 1, 1, 0, 0, 0)), "Manifest-Version: 1.0\n\n"
-            )
-            for path in sorted(Path(classes).rglob("*.class")):
-                entry = zipfile.ZipInfo(path.relative_to(classes).as_posix(), (2026, 1, 1, 0, 0, 0))
-                archive.writestr(entry, path.read_bytes(), zipfile.ZIP_DEFLATED)
-        partial.replace(jar)
-    stamp.write_text(digest + "\n")
+    build_jar(jar, sorted(SOURCES.rglob("*.java")), [spark_jars / "*"], root=SOURCES)
     return jar
 
 
@@ -134,11 +91,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         jar = build(args.build)
-    except subprocess.CalledProcessError as error:
-        print(
-            f"jvm functions: javac failed (exit {error.returncode}); its messages are above", file=sys.stderr
-        )
-        return 1
     except StateError as error:
         print(f"jvm functions: {error}", file=sys.stderr)
         return 1

@@ -5,18 +5,17 @@ Every step checks first and does nothing when its result is already there (``up`
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
 import sys
-import tempfile
-import zipfile
 from pathlib import Path
 
 from dap_platform.layout import PROJECT_ROOT, Layout
 from dap_platform.proc import PlatformError, run
 from ingest.broker import load_broker_settings
+from ingest.errors import StateError
+from ingest.java_jar import build_jar as build_java_jar
 from ingest.platform_conf import HADOOP_AWS_JARS, PRUNING_FS_JAR
 from ingest.settings import load_settings
 
@@ -36,14 +35,6 @@ THRIFT_AUTH_CLASS = "dap.platform.PasswordFileAuthenticator"
 LOCK_HOUSEKEEPER_SOURCE = JAVA_SOURCES / "MetastoreLockHousekeeper.java"
 LOCK_HOUSEKEEPER_JAR = "dap-lock-housekeeper.jar"
 LOCK_HOUSEKEEPER_CLASS = "dap.platform.MetastoreLockHousekeeper"
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def ensure_apt_packages() -> None:
@@ -109,35 +100,14 @@ def ensure_kafka_broker_jars(jars_dir: Path) -> None:
 
 
 def build_jar(layout: Layout, jar_name: str, source: Path, class_path: list[Path]) -> Path:
-    """Compile one Java source (Java 8 bytecode) into ``<platform jars>/jar_name`` when it changed."""
+    """Compile one Java source (``platform/java``) into ``<platform jars>/jar_name`` when it changed."""
     jar = layout.jars / jar_name
-    stamp = layout.jars / f"{jar_name}.sha256"
-    source_hash = sha256(source)
-    if jar.is_file() and stamp.is_file() and stamp.read_text().strip() == source_hash:
-        return jar
-    with tempfile.TemporaryDirectory(dir=layout.cache) as build:
-        run(
-            [
-                "javac",
-                "--release",
-                "8",
-                "-nowarn",
-                "-Xlint:none",
-                "-d",
-                build,
-                "-cp",
-                ":".join(map(str, class_path)),
-                str(source),
-            ]
-        )
-        partial = layout.jars / f".{jar_name}.partial"
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n\n")
-            for path in sorted(Path(build).rglob("*.class")):
-                archive.write(path, path.relative_to(build).as_posix())
-        partial.replace(jar)
-    stamp.write_text(source_hash + "\n")
-    log.info("built %s", jar)
+    try:
+        built = build_java_jar(jar, [source], class_path, root=JAVA_SOURCES)
+    except StateError as error:  # platformctl's install failures are PlatformErrors (exit 5)
+        raise PlatformError(error.what, where=error.where, hint=error.hint) from error
+    if built:
+        log.info("built %s", jar)
     return jar
 
 

@@ -1,6 +1,6 @@
-"""Ingest's functions jar: built reproducibly from ingest/java, on the embedded driver's class
-path, and a clear error before any JVM starts when it was never built. (What the functions
-answer is tested in Spark: tests/spark/test_jvm_functions.py.)"""
+"""Ingest's functions jar: built reproducibly from ingest/java (ingest.java_jar), on the embedded
+driver's class path, and a clear error before any JVM starts when it was never built. (What the
+functions answer is tested in Spark: tests/spark/test_jvm_functions.py.)"""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from ingest import jvm_functions
 from ingest.errors import StateError
+from ingest.java_jar import build_jar
 from ingest.settings import Settings
 from ingest.spark_session import build_spark, spark_conf
 from ingest.tables.catalog import ICEBERG_RUNTIME_JAR
@@ -56,3 +57,16 @@ def test_a_missing_jar_says_to_run_make_jars_before_spark_starts(
         build_spark(Settings(state_dir=tmp_path / "state"))
     assert jvm_functions.JAR in str(raised.value)
     assert not (tmp_path / "state").exists()  # failed before doing anything
+
+
+@pytest.mark.skipif(shutil.which("javac") is None, reason="needs the JDK's javac")
+def test_a_compile_error_names_the_file_and_line_and_leaves_no_jar(tmp_path: Path) -> None:
+    root = tmp_path / "java"
+    (root / "dap").mkdir(parents=True)
+    source = root / "dap" / "Broken.java"
+    source.write_text('package dap;\npublic class Broken {\n  int f() { return "text"; }\n}\n')
+    jar = tmp_path / "jars" / "broken.jar"
+    with pytest.raises(StateError) as raised:
+        build_jar(jar, [source], [], root=root)
+    assert f"{source}:3: error: incompatible types" in str(raised.value)
+    assert not jar.exists() and not jar.with_name("broken.jar.sha256").exists()
