@@ -65,9 +65,9 @@ LOCK_HOUSEKEEPING_SECONDS = 15
 # 57P0x: PostgreSQL shut the session down: an administrator, a restart, a failover) fails the
 # statement, and a commit lock check that fails fails the commit. Iceberg retries a failed commit
 # to an existing table, but a new table's create fails (as TABLE_OR_VIEW_ALREADY_EXISTS).
-# TxnHandler matches each pattern against "<message> (SQLState=<state>, ErrorCode=<code>)"
-# (whole, messages span lines) and splits the list at commas not followed by a space. No
-# backslashes: the Thrift Server reads this from a properties file.
+# TxnHandler matches each pattern against the whole "<message> (SQLState=<state>,
+# ErrorCode=<code>)", whose message may span lines (hence (?s)), and splits the list at commas
+# not followed by a space. No backslashes: the Thrift Server reads this from a properties file.
 LOCK_RETRYABLE_SQL_ERRORS = "(?s).*[(]SQLState=(08|57P0)[0-9A-Z]*, ErrorCode=-?[0-9]+[)]"
 
 
