@@ -27,6 +27,19 @@ log = logging.getLogger(__name__)
 MASTER_CLASS = "org.apache.spark.deploy.master.Master"
 WORKER_CLASS = "org.apache.spark.deploy.worker.Worker"
 DAEMON_MEMORY = "512m"  # the master and worker daemons themselves (executors get their own JVMs)
+# The daemons only schedule and supervise: the serial collector suits their small heap, and C2's
+# compiling never pays off for them. The three daemons of `up` used 8.9 s of CPU in their first
+# 20 s with the JVM's defaults, 4.8-5.4 s with these (bench/RESULTS.md, session 40). Options in
+# the caller's SPARK_DAEMON_JAVA_OPTS come after these, so they win; a collector named there
+# replaces the serial one (a JVM given two stops: "multiple garbage collectors selected").
+DAEMON_GC = "-XX:+UseSerialGC"
+DAEMON_JIT = "-XX:TieredStopAtLevel=1"
+
+
+def daemon_java_options(caller: str | None) -> str:
+    """The daemons' JVM options: ours, then the caller's ``SPARK_DAEMON_JAVA_OPTS``."""
+    picks_collector = any(o.startswith("-XX:+Use") and o.endswith("GC") for o in (caller or "").split())
+    return " ".join(o for o in ("" if picks_collector else DAEMON_GC, DAEMON_JIT, caller) if o)
 
 
 def _daemon_env(layout: Layout, env: dict[str, str], root: Path) -> dict[str, str]:
@@ -41,6 +54,7 @@ def _daemon_env(layout: Layout, env: dict[str, str], root: Path) -> dict[str, st
         "SPARK_LOG_DIR": str(layout.logs),
         "SPARK_LOCAL_IP": "127.0.0.1",
         "SPARK_DAEMON_MEMORY": DAEMON_MEMORY,
+        "SPARK_DAEMON_JAVA_OPTS": daemon_java_options(env.get("SPARK_DAEMON_JAVA_OPTS")),
     }
 
 

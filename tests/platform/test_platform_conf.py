@@ -179,3 +179,17 @@ def test_thrift_executors_get_the_servers_s3_identity_whatever_the_caller_export
     assert conf["spark.executorEnv.AWS_SHARED_CREDENTIALS_FILE"] == str(config.s3_credentials_file)
     assert conf["spark.executorEnv.AWS_EC2_METADATA_DISABLED"] == "true"
     assert not any("the-users-own" in value for value in conf.values())
+
+
+def test_spark_daemons_get_the_serial_collector_and_c1_unless_the_caller_picks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "platform"))
+    from dap_platform.spark_cluster import daemon_java_options
+
+    assert daemon_java_options(None).split() == ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]
+    # The caller's options come last (the JVM takes the last of a repeated option) ...
+    assert daemon_java_options("-XX:TieredStopAtLevel=4").split()[-1] == "-XX:TieredStopAtLevel=4"
+    # ... and a collector they name replaces ours: a JVM given two collectors does not start.
+    chosen = daemon_java_options("-XX:+UseG1GC -Dx=1").split()
+    assert "-XX:+UseSerialGC" not in chosen and chosen.count("-XX:+UseG1GC") == 1
