@@ -84,6 +84,12 @@ def jvm_option(option: str, value: object) -> str:
     return f'{option}="{escaped}"'
 
 
+def picks_collector(jvm_options: str | None) -> bool:
+    """Do these JVM options name a garbage collector (``-XX:+UseSerialGC``, ``-XX:+UseG1GC``...)?
+    A JVM given two stops ("multiple garbage collectors selected"), so ours gives way to theirs."""
+    return any(o.startswith("-XX:+Use") and o.endswith("GC") for o in (jvm_options or "").split())
+
+
 def _env_port(name: str, default: int) -> int:
     """A TCP port: a whole number from 1 to 65535, else a ConfigError naming the variable."""
     return _env_int(name, default, maximum=65535)

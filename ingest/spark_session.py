@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest import class_archive, jvm_functions
-from ingest.settings import Settings, jvm_option
+from ingest.settings import Settings, jvm_option, picks_collector
 from ingest.sources.kafka_jars import KAFKA_JARS
 from ingest.tables.catalog import ICEBERG_RUNTIME_JAR, ensure_lock_schema, iceberg_jar, iceberg_spark_conf
 from ingest.tables.lock import start_lock_housekeeping
@@ -36,10 +36,8 @@ def _collector(settings: Settings) -> str:
     collector option would stop the JVM ("multiple garbage collectors selected"), so one named
     in ``DAP_JVM_OPTIONS`` (the suite's serial collector) replaces this one.
     """
-    # An option that picks one: -XX:+UseSerialGC, -XX:+UseG1GC... (profiles/profiles.yml, the
-    # dbt session's options, tests the same way).
-    picks = any(o.startswith("-XX:+Use") and o.endswith("GC") for o in settings.jvm_options.split())
-    if not settings.spark_master.startswith("local") or picks:
+    # profiles/profiles.yml tests the dbt session's options the same way, in Jinja.
+    if not settings.spark_master.startswith("local") or picks_collector(settings.jvm_options):
         return ""
     return "-XX:+UseParallelGC"
 

@@ -21,6 +21,7 @@ from dap_platform.install import spark_home
 from dap_platform.layout import Layout
 from dap_platform.proc import PlatformError
 from ingest.services.process import pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
+from ingest.settings import picks_collector
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +32,14 @@ DAEMON_MEMORY = "512m"  # the master and worker daemons themselves (executors ge
 # compiling never pays off for them. The three daemons of `up` used 8.9 s of CPU in their first
 # 20 s with the JVM's defaults, 4.8-5.4 s with these (bench/RESULTS.md, session 40). Options in
 # the caller's SPARK_DAEMON_JAVA_OPTS come after these, so they win; a collector named there
-# replaces the serial one (a JVM given two stops: "multiple garbage collectors selected").
+# replaces the serial one (``picks_collector``).
 DAEMON_GC = "-XX:+UseSerialGC"
 DAEMON_JIT = "-XX:TieredStopAtLevel=1"
 
 
 def daemon_java_options(caller: str | None) -> str:
     """The daemons' JVM options: ours, then the caller's ``SPARK_DAEMON_JAVA_OPTS``."""
-    picks_collector = any(o.startswith("-XX:+Use") and o.endswith("GC") for o in (caller or "").split())
-    return " ".join(o for o in ("" if picks_collector else DAEMON_GC, DAEMON_JIT, caller) if o)
+    return " ".join(o for o in ("" if picks_collector(caller) else DAEMON_GC, DAEMON_JIT, caller) if o)
 
 
 def _daemon_env(layout: Layout, env: dict[str, str], root: Path) -> dict[str, str]:
