@@ -40,6 +40,7 @@ from ingest.read_json import (
     read_json_records,
     starts_as_object,
 )
+from ingest.read_paths import BY_NAME, LandingDirectories, complete_directories
 from ingest.reconcile import ReconcileError, reconcile
 from ingest.schema_hints import apply_type_hints
 from ingest.schema_merge import merge_in_order
@@ -157,17 +158,24 @@ class Batch:
             self.cached.unpersist()
 
 
-def read_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFile]) -> Batch | None:
+def read_batch(
+    spark: SparkSession,
+    source: SourceConfig,
+    files: list[LandingFile],
+    directories: LandingDirectories = BY_NAME,
+) -> Batch | None:
+    """``files`` read, inferred and parsed; ``directories``: those the batch holds whole (Spark
+    lists a directory in one call, and names file by file; ``ingest.read_paths``)."""
     nonempty = [f for f in files if f.size > 0]
     if not nonempty:
         return None
     if source.format in ("gpmf", "ulog"):
-        return read_binary_batch(spark, source, nonempty)
+        return read_binary_batch(spark, source, nonempty, directories)
     if source.format == "json":
         # Cached: the per-day inference and the parse both scan it; released with the batch.
-        records = read_json_records(spark, nonempty)
+        records = read_json_records(spark, nonempty, directories)
         return json_batch(spark, source, records.frame, nonempty, empty_candidates=records.empty_candidates)
-    frame, _empty, names = read_csv_records(spark, [f.uri for f in nonempty], source.csv)
+    frame, _empty, names = read_csv_records(spark, [f.uri for f in nonempty], source.csv, directories)
     if frame is None:
         return None
     frame = frame.persist(StorageLevel.MEMORY_AND_DISK)  # scanned by type inference, then the write
@@ -202,14 +210,19 @@ def json_batch(
     return Batch(parsed, fields, flat_values_json(fields), arrays, cached=records)
 
 
-def read_binary_batch(spark: SparkSession, source: SourceConfig, files: list[LandingFile]) -> Batch:
+def read_binary_batch(
+    spark: SparkSession,
+    source: SourceConfig,
+    files: list[LandingFile],
+    directories: LandingDirectories = BY_NAME,
+) -> Batch:
     """GPMF samples / ULog logs for the source's table, ULog messages routed to one table per topic.
 
     Decoded in Spark tasks into JSON records (``ingest.read_binary``), then the JSON path: a
     file that could not be decoded is one bad record with the decoder's reason.
     """
     file_format: BinaryFormat = "gpmf" if source.format == "gpmf" else "ulog"
-    records = read_binary_records(spark, [f.uri for f in files], file_format, source.ulog.topics)
+    records = read_binary_records(spark, [f.uri for f in files], file_format, source.ulog.topics, directories)
     records = records.persist(StorageLevel.MEMORY_AND_DISK)
     own = records.where(F.col("_route").isNull()).drop("_route", "_position")
     schema, first_types = infer_in_landing_order(spark, own.where(F.col("_decode_error").isNull()), files)
@@ -495,7 +508,8 @@ def ingest_source(
         manifest.write(spark)  # an earlier source of this run wrote to the same table: mirror it first
     committed = meta.committed_files(spark, source.name, source.table, repair=not dry_run)
     new_files = []
-    for item in discover(source.patterns, missing_ok=source.pull is not None):
+    discovered = discover(source.patterns, missing_ok=source.pull is not None)
+    for item in discovered:
         known = committed.get(item.uri)
         if known is None:
             new_files.append(item)
@@ -510,6 +524,7 @@ def ingest_source(
         new_files = [f for f in new_files if f not in young]
     if not new_files:
         return report
+    whole = complete_directories([f.uri for f in discovered], [f.uri for f in new_files])
     return ingest_files(
         spark,
         source,
@@ -520,6 +535,7 @@ def ingest_source(
         progress=progress,
         fault=fault,
         manifest=manifest,
+        directories=LandingDirectories(whole),
     )
 
 
@@ -535,11 +551,13 @@ def ingest_files(
     fault: FaultPoint | None = None,
     stream: StreamBatch | None = None,
     manifest: meta.PendingManifest | None = None,
+    directories: LandingDirectories = BY_NAME,
 ) -> SourceReport:
-    """Count, read, plan and commit new landing files (a run's, or a file-stream micro-batch's)."""
+    """Count, read, plan and commit new landing files (a run's, or a file-stream micro-batch's;
+    ``directories``: those the files fill, see ``read_batch``)."""
     progress(source.name, "read", f"reading {len(files)} new file(s)")
     counted = _count_input(source, files)
-    batch = read_batch(spark, source, [f for f in files if f.uri not in counted.unreadable])
+    batch = read_batch(spark, source, [f for f in files if f.uri not in counted.unreadable], directories)
     inputs = Inputs(files, counted, stream, manifest)
     return ingest_batch(
         spark, source, run_id, batch, inputs, report, dry_run=dry_run, progress=progress, fault=fault

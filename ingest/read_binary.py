@@ -28,6 +28,7 @@ from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
 from ingest.read_json import source_file_column
+from ingest.read_paths import BY_NAME, LandingDirectories
 
 BinaryFormat = Literal["gpmf", "ulog"]
 RECORD_SCHEMA = "_source_file string, _source_line bigint, _position bigint, _route string, _raw string, _decode_error string"
@@ -70,14 +71,16 @@ def _decoder(file_format: BinaryFormat, topics: list[str]) -> Callable[[Row], It
 
 
 def read_binary_records(
-    spark: SparkSession, uris: list[str], file_format: BinaryFormat, topics: list[str] | None = None
+    spark: SparkSession,
+    uris: list[str],
+    file_format: BinaryFormat,
+    topics: list[str] | None = None,
+    directories: LandingDirectories = BY_NAME,
 ) -> DataFrame:
-    """One row per record of ``uris`` (see the module doc), decoded in the executors."""
-    files = (
-        spark.read.format("binaryFile")
-        .load(uris)
-        .select(source_file_column().alias("_source_file"), "content")
-    )
+    """One row per record of ``uris`` (see the module doc), decoded in the executors; ``directories``:
+    those the files fill, listed instead of naming their files (``ingest.read_paths``)."""
+    read = directories.read(spark.read.format("binaryFile").load, uris)
+    files = read.frame.select(source_file_column().alias("_source_file"), "content")
     decoded = files.rdd.flatMap(_decoder(file_format, list(topics or [])))
     return spark.createDataFrame(decoded, RECORD_SCHEMA)
 

@@ -30,6 +30,7 @@ from pyspark.sql import types as T
 from ingest.config import CsvOptions
 from ingest.errors import InputError
 from ingest.read_json import source_file_column
+from ingest.read_paths import BY_NAME, LandingDirectories
 from ingest.storage import hadoop_conf
 from ingest.storage import jvm as storage_jvm
 from ingest.transform import CSV_PREFIX
@@ -140,13 +141,14 @@ def read_head(spark: SparkSession, uri: str, limit: int = HEAD_BYTES, encoding: 
 
 
 def read_csv_records(
-    spark: SparkSession, uris: list[str], options: CsvOptions
+    spark: SparkSession, uris: list[str], options: CsvOptions, directories: LandingDirectories = BY_NAME
 ) -> tuple[DataFrame | None, list[str], list[str]]:
     """Read all files; return (rows, header-less files, every column name seen).
 
     Rows carry ``_source_file``, ``_source_line``, one text column per header name (original
     header text as the column name), ``_raw`` (the record text for bad rows) and
-    ``_bad_reason``.
+    ``_bad_reason``. ``directories``: those the files fill, listed instead of naming their files
+    (``ingest.read_paths``).
     """
     groups: dict[CsvHeader, list[str]] = defaultdict(list)
     empty: list[str] = []
@@ -159,7 +161,7 @@ def read_csv_records(
     frames: list[DataFrame] = []
     all_names: list[str] = []
     for header, files in sorted(groups.items(), key=lambda item: item[1][0]):
-        frames.append(_read_group(spark, header, files, options))
+        frames.append(_read_group(spark, header, files, options, directories))
         all_names.extend(n for n in header.names if n not in all_names)
     if not frames:
         return None, empty, all_names
@@ -169,13 +171,19 @@ def read_csv_records(
     return combined, empty, all_names
 
 
-def _read_group(spark: SparkSession, header: CsvHeader, files: list[str], options: CsvOptions) -> DataFrame:
+def _read_group(
+    spark: SparkSession,
+    header: CsvHeader,
+    files: list[str],
+    options: CsvOptions,
+    directories: LandingDirectories,
+) -> DataFrame:
     positional = [f"_c{i}" for i in range(len(header.names))]
     schema = T.StructType(
         [T.StructField(name, T.StringType()) for name in positional]
         + [T.StructField("_corrupt_record", T.StringType())]
     )
-    frame = (
+    reader = (
         spark.read.schema(schema)
         .option("header", "false")
         .option("multiLine", "true")
@@ -187,10 +195,9 @@ def _read_group(spark: SparkSession, header: CsvHeader, files: list[str], option
         .option("encoding", options.encoding)
         .option("lineSep", header.line_separator)
         .option("nullValue", "\u0000never\u0000")  # null tokens are applied later, per config
-        .csv(files)
-        .select(
-            "*", source_file_column().alias("_source_file"), F.monotonically_increasing_id().alias("_order")
-        )
+    )
+    frame = directories.read(reader.csv, files).frame.select(
+        "*", source_file_column().alias("_source_file"), F.monotonically_increasing_id().alias("_order")
     )
     # Within a file the reader returns records in order (multiLine files are not split).
     record_number = F.row_number().over(Window.partitionBy("_source_file").orderBy("_order"))

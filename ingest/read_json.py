@@ -36,6 +36,7 @@ from ingest.empty_values import add_empty_values, empty_value_paths
 from ingest.jvm_functions import may_hold_empty, text_after_first_value
 from ingest.landing import LandingFile
 from ingest.local_rows import local_frame
+from ingest.read_paths import BY_NAME, LandingDirectories
 from ingest.schema_merge import dedupe_fields
 from ingest.storage import jvm
 
@@ -131,7 +132,9 @@ def reads_whole(file: LandingFile, split_bytes: int) -> bool:
     return file.size <= min(limit, split_bytes)
 
 
-def read_json_records(spark: SparkSession, files: list[LandingFile]) -> JsonRecords:
+def read_json_records(
+    spark: SparkSession, files: list[LandingFile], directories: LandingDirectories = BY_NAME
+) -> JsonRecords:
     """One row per record: ``_source_file``, ``_source_line`` (int), ``_raw`` (string), cached
     (``MEMORY_AND_DISK``, built before it returns; the caller unpersists it).
 
@@ -140,14 +143,17 @@ def read_json_records(spark: SparkSession, files: list[LandingFile]) -> JsonReco
     cache is built (one `count`). (Reading 5,000 small files again for each of the three cost 8 s
     a pass; W2 at a quarter size, bench/RESULTS.md.) The job that builds the records' cache also
     tells whether any record can hold an empty value, so the schema inference needs no job of its
-    own to find out (``find_empty_values``).
+    own to find out (``find_empty_values``). ``directories``: those the files fill, listed instead
+    of naming their files (``ingest.read_paths``).
     """
     split_bytes = int(spark._jsparkSession.sessionState().conf().filesMaxPartitionBytes())
     whole = [f.uri for f in files if reads_whole(f, split_bytes)]
     read_whole = set(whole)
     streamed = [f.uri for f in files if f.uri not in read_whole]
-    parts = [_read_whole_files(spark, whole)] if whole else []
-    lines = _read_lines(spark, streamed).persist(StorageLevel.MEMORY_AND_DISK) if streamed else None
+    parts = [_read_whole_files(spark, whole, directories)] if whole else []
+    lines = (
+        _read_lines(spark, streamed, directories).persist(StorageLevel.MEMORY_AND_DISK) if streamed else None
+    )
     try:
         if lines is not None:
             parts.append(_records(spark, lines, streamed))
@@ -164,19 +170,15 @@ def read_json_records(spark: SparkSession, files: list[LandingFile]) -> JsonReco
             lines.unpersist()
 
 
-def _read_lines(spark: SparkSession, uris: list[str]) -> DataFrame:
+def _read_lines(spark: SparkSession, uris: list[str], directories: LandingDirectories = BY_NAME) -> DataFrame:
     """The files' lines: ``_file_uri``, ``_block`` (the split's start), ``_id``, ``value``."""
     # Decoding and re-encoding a line turns bytes that are not UTF-8 into U+FFFD, which the
     # quarantine's "invalid UTF-8" reason looks for.
-    decoded = (
-        spark.read.option("lineSep", "\n")
-        .text(uris)
-        .select(
-            F.input_file_name().alias("_file_uri"),  # decoded once per split, not per line
-            F.col("_metadata.file_block_start").alias("_block"),
-            F.monotonically_increasing_id().alias("_id"),
-            F.encode("value", "UTF-8").cast("string").alias("value"),
-        )
+    decoded = directories.read(lambda paths: spark.read.text(paths, lineSep="\n"), uris).frame.select(
+        F.input_file_name().alias("_file_uri"),  # decoded once per split, not per line
+        F.col("_metadata.file_block_start").alias("_block"),
+        F.monotonically_increasing_id().alias("_id"),
+        F.encode("value", "UTF-8").cast("string").alias("value"),
     )
     return decoded.withColumn("value", _without_trailing_cr(F.col("value")))
 
@@ -258,13 +260,15 @@ def _plan_splits(
     return whole, first_lines
 
 
-def _read_whole_files(spark: SparkSession, uris: list[str]) -> DataFrame:
+def _read_whole_files(
+    spark: SparkSession, uris: list[str], directories: LandingDirectories = BY_NAME
+) -> DataFrame:
     """Small files, array documents and pretty-printed objects: one row per file, split by the
     file's shape (JSON lines into lines, an array into its elements, an object is one record).
 
     Splitting a text turns bytes that are not UTF-8 into U+FFFD (it passes through a Java
     string), as ``_read_lines`` does, for the quarantine's "invalid UTF-8" reason."""
-    files = spark.read.text(uris, wholetext=True).select(
+    files = directories.read(lambda paths: spark.read.text(paths, wholetext=True), uris).frame.select(
         source_file_column().alias("_source_file"),
         _without_bom(F.col("value")).alias("value"),
     )

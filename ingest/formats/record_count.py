@@ -40,11 +40,12 @@ import codecs
 import gzip
 import json
 import re
+import threading
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import IO, Literal, NamedTuple
+from typing import IO, Any, Literal, NamedTuple
 
 from ingest.errors import InputError
 
@@ -62,15 +63,32 @@ class CsvGrammar:
     header: Literal["auto", "first_line"] = "auto"
 
 
-def open_raw(uri: str) -> IO[bytes]:
-    """A binary stream of a local path or an ``s3a://`` / ``s3://`` object (not decompressed)."""
-    if uri.startswith(("s3a://", "s3://")):
-        from ingest.landing_s3 import s3_client
+class RawOpener:
+    """Binary streams of local paths and ``s3a://`` / ``s3://`` objects (not decompressed), with
+    one S3 client for every object it opens. Making a client costs more than a small object's GET
+    (counting 2,000 objects of W2 on the local platform took 18.1 s with a client per object;
+    bench/RESULTS.md, session 41), and boto3's clients are thread-safe."""
 
+    def __init__(self) -> None:
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self, uri: str) -> IO[bytes]:
+        if not uri.startswith(("s3a://", "s3://")):
+            return open(uri, "rb")
+        with self._lock:
+            if self._client is None:
+                from ingest.landing_s3 import s3_client
+
+                self._client = s3_client()
         bucket, _, key = uri.split("://", 1)[1].partition("/")
-        body: IO[bytes] = s3_client().get_object(Bucket=bucket, Key=key)["Body"]
+        body: IO[bytes] = self._client.get_object(Bucket=bucket, Key=key)["Body"]
         return body  # botocore's StreamingBody: read(n) streams
-    return open(uri, "rb")
+
+
+def open_raw(uri: str) -> IO[bytes]:
+    """One file's binary stream (see ``RawOpener``; several files: share one opener)."""
+    return RawOpener()(uri)
 
 
 def _chunks(uri: str, opener: Opener, strip_bom: bool = False) -> Iterator[bytes]:
@@ -544,7 +562,7 @@ def count_input(
     csv: CsvGrammar | None = None,
     *,
     ulog_topics: frozenset[str] = frozenset(),
-    opener: Opener = open_raw,
+    opener: Opener | None = None,
     workers: int = 4,
 ) -> InputCount:
     """Records per file, counted from the raw bytes, several files at once.
@@ -554,6 +572,7 @@ def count_input(
     ``ulog_topics``: count only these topics' messages (empty: all).
     """
     grammar = csv or CsvGrammar()
+    opener = opener or RawOpener()  # one for all the files: one S3 client
 
     def count(uri: str) -> int:
         if file_format == "gpmf":
@@ -582,7 +601,7 @@ def count_records(
     csv: CsvGrammar | None = None,
     *,
     ulog_topics: frozenset[str] = frozenset(),
-    opener: Opener = open_raw,
+    opener: Opener | None = None,
     workers: int = 4,
 ) -> dict[str, int]:
     """``{file_uri: records}`` for every file, counted from its raw bytes.

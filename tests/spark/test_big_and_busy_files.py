@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from ingest import pipeline
-from tests.spark.helpers import ingest, rows, splits_of
+from ingest.read_paths import LandingDirectories, LandingRead
+from tests.spark.helpers import READ_PATHS, ingest, rows, splits_of
 
 pytestmark = pytest.mark.spark
 
@@ -143,3 +144,52 @@ def test_a_batch_of_only_a_truncated_gzip_quarantines_it(spark: Any, tmp_path: P
     ]
     held = spark.sql("select reason from ingest_meta.quarantine where table_name = 'busy.only_cut'").collect()
     assert [r.reason.startswith("cannot read the file to the end") for r in held] == [True]
+
+
+@pytest.mark.parametrize("split", READ_PATHS.values(), ids=READ_PATHS.keys())
+def test_a_directory_the_batch_fills_is_listed_once_and_a_file_landing_in_it_meanwhile_waits(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: int | None
+) -> None:
+    landing, table = tmp_path / "dirs", f"busy.dirs_{split or 'whole'}"
+    days = [landing / "2026-02-01 a+b", landing / "2026-02-02", landing / "2026-02-03"]
+    for day, numbers in zip(days, ((1, 2), (3, 4), (6, 7)), strict=True):
+        day.mkdir(parents=True)
+        for n in numbers:
+            (day / f"{n}.jsonl").write_text(f'{{"n": {n}}}\n{{"n": {n * 10}}}\n')
+    (days[2] / "6.jsonl").rename(landing / "6.jsonl")  # the third day lands later (below)
+    (days[2] / "7.jsonl").rename(landing / "7.jsonl")
+    given: list[list[str]] = []  # the paths each read of landing files gave Spark
+    real_read = LandingDirectories.read
+
+    def recording(self: LandingDirectories, load: Any, uris: list[str]) -> LandingRead:
+        read = real_read(self, load, uris)
+        given.append(read.paths)
+        return read
+
+    monkeypatch.setattr(LandingDirectories, "read", recording)
+    with splits_of(spark, split):
+        ingest(spark, landing / "2026-*" / "*.jsonl", table)
+    assert given == [[str(days[0]), str(days[1])]]  # two listings, not four files by name
+    assert sorted(r["n"] for r in rows(spark, table)) == [1, 2, 3, 4, 10, 20, 30, 40]
+
+    (landing / "6.jsonl").rename(days[2] / "6.jsonl")
+    (landing / "7.jsonl").rename(days[2] / "7.jsonl")
+    real_read_batch = pipeline.read_batch
+
+    def upload_then_read(*args: Any, **kwargs: Any) -> Any:
+        (days[2] / "8.jsonl").write_text('{"n": 8}\n')  # after discovery, before Spark lists
+        return real_read_batch(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_batch", upload_then_read)
+    given.clear()
+    with splits_of(spark, split):
+        second = ingest(spark, landing / "2026-*" / "*.jsonl", table)
+    # Spark's listing of the third day holds a file this run did not discover: read by name.
+    assert given == [[str(days[2] / "6.jsonl"), str(days[2] / "7.jsonl")]]
+    assert sorted(Path(f.file).name for f in second.sources[0].files) == ["6.jsonl", "7.jsonl"]
+
+    monkeypatch.setattr(pipeline, "read_batch", real_read_batch)
+    with splits_of(spark, split):
+        third = ingest(spark, landing / "2026-*" / "*.jsonl", table)
+    assert [Path(f.file).name for f in third.sources[0].files] == ["8.jsonl"]
+    assert sorted(r["n"] for r in rows(spark, table)) == [1, 2, 3, 4, 6, 7, 8, 10, 20, 30, 40, 60, 70]
