@@ -72,11 +72,11 @@ class LandingDirectories:
         directory recursively)."""
         count = Counter(parent(uri) for uri in uris)
         whole = {d for d, n in count.items() if n > 1 and self.files.get(d) == n}
-        for directory in count:  # its ancestors are listed recursively: they keep their names
-            ancestor = parent(directory)
-            while ancestor != directory and whole:
-                whole.discard(ancestor)
-                directory, ancestor = ancestor, parent(ancestor)
+        for child in count:  # a directory above another one is listed recursively: names
+            below, above = child, parent(child)
+            while whole and above != below:  # up to the root, whose parent is itself
+                whole.discard(above)
+                below, above = above, parent(above)
         return sorted(whole) + [uri for uri in uris if parent(uri) not in whole]
 
     def read(self, load: Callable[[list[str]], DataFrame], uris: list[str]) -> LandingRead:
