@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from py4j.protocol import Py4JJavaError
-from pyspark.errors import AnalysisException
+from pyspark.errors.exceptions.captured import CapturedException
 from pyspark.sql import DataFrame
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,9 @@ class LandingDirectories:
             try:
                 frame = load(paths)
                 listed = {landing_uri(uri) for uri in _input_files(frame)}
-            except (AnalysisException, Py4JJavaError) as exc:  # e.g. a subdirectory Spark cannot parse
+            # Whatever Spark makes of the folders (say, partition folders it cannot reconcile), the
+            # names are the way that worked before: a real fault raises again when they are read.
+            except (CapturedException, Py4JJavaError) as exc:
                 log.info(
                     "reading %d files by name: their directories cannot be read as such (%s)", len(uris), exc
                 )

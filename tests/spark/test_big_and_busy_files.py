@@ -193,3 +193,18 @@ def test_a_directory_the_batch_fills_is_listed_once_and_a_file_landing_in_it_mea
         third = ingest(spark, landing / "2026-*" / "*.jsonl", table)
     assert [Path(f.file).name for f in third.sources[0].files] == ["8.jsonl"]
     assert sorted(r["n"] for r in rows(spark, table)) == [1, 2, 3, 4, 6, 7, 8, 10, 20, 30, 40, 60, 70]
+
+
+def test_folders_spark_cannot_read_as_such_are_read_by_name(spark: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "day"
+    folder.mkdir()
+    uris = [str(folder / "1.jsonl"), str(folder / "2.jsonl")]
+    for n, uri in enumerate(uris):
+        Path(uri).write_text(f'{{"n": {n}}}\n')
+
+    def load(paths: list[str]) -> Any:  # Spark refuses the folder (here: it is gone by then)
+        return spark.read.text([str(tmp_path / "gone")] if paths == [str(folder)] else paths)
+
+    read = LandingDirectories({str(folder): 2}).read(load, uris)
+    assert read.paths == uris
+    assert sorted(r.value for r in read.frame.collect()) == ['{"n": 0}', '{"n": 1}']
