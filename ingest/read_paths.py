@@ -2,15 +2,15 @@
 where that reads exactly the same files.
 
 Spark checks and lists every path it is given, one by one, before its first task; a directory
-is one listing. 20,000 small files given by name cost 22.7-32.8 s before the first task on the
+is one listing. 20,000 small files given by name cost 22.7-34.8 s before the first task on the
 local platform's S3 (SeaweedFS on loopback; a remote object store is slower per request), and
-2.0-3.4 s on a local disk, against 2.2-2.4 s and 0.3 s for their ten directories
-(bench/RESULTS.md, session 41).
+2.6-5.0 s on a local disk, against 0.6-1.2 s and 0.4-0.7 s for their ten directories, the check
+below included (bench/RESULTS.md, session 41).
 
 A directory is read as a directory only when the batch holds every file discovery listed in it
 (``complete_directories``), and the read is checked afterwards: the files Spark's listing found
 must be exactly the batch's files. Anything else Spark would list there (a file uploaded after
-discovery, a file of another source's pattern, a subdirectory, a hidden or partial file that
+discovery, a file of another source's pattern, a subdirectory, a partial download that
 discovery skips) sends the whole read back to the files' names. So this only ever changes how
 the files are listed, never which files are read.
 """
