@@ -200,12 +200,12 @@ def _listed_etags(client: Any, bucket: str, prefix: str, wanted: set[str]) -> di
     while left and requests < len(left):
         page = client.list_objects_v2(**params)
         requests += 1
-        for item in page.get("Contents", []):
+        contents = page.get("Contents", [])
+        for item in contents:
             if item["Key"] in left:
                 found[item["Key"]] = str(item["ETag"]).strip('"')
                 left.discard(item["Key"])
-        keys = [item["Key"] for item in page.get("Contents", [])]
-        if not page.get("IsTruncated") or (keys and keys[-1] >= last):
+        if not page.get("IsTruncated") or (contents and contents[-1]["Key"] >= last):
             return found  # listed past the last wanted key: the ones left do not exist
         params["ContinuationToken"] = page["NextContinuationToken"]
     for key in sorted(left):

@@ -83,6 +83,7 @@ class LandingDirectories:
         """``load`` (a Spark read of the given paths) of exactly ``uris``: through their directories
         where ``paths`` names some and Spark's listing of them finds ``uris``, else by name."""
         paths = self.paths(uris)
+        batch = set(uris)
         if len(paths) < len(uris):
             try:
                 frame = load(paths)
@@ -94,14 +95,14 @@ class LandingDirectories:
                     "reading %d files by name: their directories cannot be read as such (%s)", len(uris), exc
                 )
             else:
-                if listed == set(uris):
+                if listed == batch:
                     log.debug("reading %d files through %d paths", len(uris), len(paths))
                     return LandingRead(frame, paths)
                 log.info(
                     "reading %d files by name: their directories list %d other file(s) and lack %d",
                     len(uris),
-                    len(listed - set(uris)),
-                    len(set(uris) - listed),
+                    len(listed - batch),
+                    len(batch - listed),
                 )
         return LandingRead(load(uris), uris)
 
