@@ -33,10 +33,14 @@ CHROMIUM ?= /usr/bin/chromium
 help:  ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
+# uv (pinned) installs the pinned set on both cores, bytecode compiled as pip would: 28 s against
+# pip's 37-39 s on 2 cores, the same packages and versions (bench/RESULTS.md, session 42).
+UV_VERSION := 0.9.13
 $(BIN)/ingest: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dbt,dev,platform,stream]'
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -c constraints.txt -e '.[dbt,dev,platform,stream]'
 	@touch $@
 
 venv: $(BIN)/ingest  ## create .venv with the pinned dependencies

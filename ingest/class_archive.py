@@ -170,7 +170,10 @@ def ensure_archive(jars_dir: Path, jvm_options: str, env: dict[str, str]) -> Pat
                         **env,
                         "DAP_STATE_DIR": str(work / "state"),
                         "DAP_JARS_DIR": str(jars_dir),
-                        "DAP_JVM_OPTIONS": f"{jvm_options} {jvm_option('-XX:ArchiveClassesAtExit', partial)}",
+                        # C1 only: the archive holds classes, not compiled code, so C2's work in
+                        # this short JVM is thrown away (46 -> 32 s of CPU, the same classes).
+                        "DAP_JVM_OPTIONS": f"{jvm_options} -XX:TieredStopAtLevel=1 "
+                        f"{jvm_option('-XX:ArchiveClassesAtExit', partial)}",
                     },
                     stdout=out,  # the archiving JVM lists every class it cannot archive
                     stderr=subprocess.STDOUT,
