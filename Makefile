@@ -117,7 +117,9 @@ test: browser  ## the whole test suite (lint, unit, Spark integration, dbt end t
 	@$(MAKE) --no-print-directory -j2 --output-sync=target venv $(JARS) $(KAFKA_JARS)
 	@$(MAKE) --no-print-directory jars
 	@mkdir -p $(STATE); echo "lint: running at idle priority beside the tests (output at the end)"; \
-	nice -n 19 $(MAKE) --no-print-directory lint >$(LINT_LOG) 2>&1 & lint=$$!; \
+	{ nice -n 19 $(MAKE) --no-print-directory lint; linted=$$?; \
+		echo "lint: exit $$linted after $$SECONDS s"; exit $$linted; \
+	} >$(LINT_LOG) 2>&1 & lint=$$!; \
 	trap 'kill $$lint 2>/dev/null' INT TERM; \
 	$(MAKE) --no-print-directory class-archive && \
 		$(BIN)/python -m pytest tests -n $(TEST_WORKERS) --dist loadscope --durations=25; tests=$$?; \
