@@ -82,8 +82,17 @@ class RawOpener:
 
                 self._client = s3_client()
         bucket, _, key = uri.split("://", 1)[1].partition("/")
-        body: IO[bytes] = self._client.get_object(Bucket=bucket, Key=key)["Body"]
+        try:
+            body: IO[bytes] = self._client.get_object(Bucket=bucket, Key=key)["Body"]
+        except self._client.exceptions.NoSuchKey:
+            raise FileNotFoundError(f"no such object: {uri}") from None  # as open() says of a file
         return body  # botocore's StreamingBody: read(n) streams
+
+
+def compressed(uri: str) -> bool:
+    """Is the file gzip (decompressed while counted)? Only such a file can end early by itself, as
+    a truncated gzip stream; a plain file ends where its bytes do."""
+    return uri.endswith(".gz")
 
 
 def open_raw(uri: str) -> IO[bytes]:
@@ -93,8 +102,15 @@ def open_raw(uri: str) -> IO[bytes]:
 
 def _chunks(uri: str, opener: Opener, strip_bom: bool = False) -> Iterator[bytes]:
     """The file's bytes in chunks, gunzipped; ``strip_bom``: without a UTF-8 byte order mark."""
-    raw = opener(uri)
-    stream: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=raw) if uri.endswith(".gz") else raw
+    try:
+        raw = opener(uri)
+    except OSError as exc:  # gone since it was listed: the run leaves it waiting (landing.changed)
+        raise InputError(
+            f"cannot open the file: {exc}",
+            where=uri,
+            hint="the file was moved or deleted after it was listed",
+        ) from None
+    stream: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=raw) if compressed(uri) else raw
     try:
         head = b""
         while strip_bom and len(head) < len(_BOM) and (more := stream.read(CHUNK)):

@@ -6,6 +6,7 @@ batch fills is listed once, and a file landing in it meanwhile waits too."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import time
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from ingest import pipeline
+from ingest.formats.record_count import RawOpener
 from ingest.read_paths import LandingDirectories, LandingRead
 from tests.spark.helpers import READ_PATHS, ingest, rows, splits_of
 
@@ -194,6 +196,61 @@ def test_a_directory_the_batch_fills_is_listed_once_and_a_file_landing_in_it_mea
         third = ingest(spark, landing / "2026-*" / "*.jsonl", table)
     assert [Path(f.file).name for f in third.sources[0].files] == ["8.jsonl"]
     assert sorted(r["n"] for r in rows(spark, table)) == [1, 2, 3, 4, 6, 7, 8, 10, 20, 30, 40, 60, 70]
+
+
+def test_a_plain_file_the_count_cannot_read_while_spark_reads_it_is_quarantined_whole_all_the_same(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plain file is counted beside Spark's read; one the count cannot read to the end (an I/O
+    error here) is left out of a second read and quarantined whole, as a truncated gzip is."""
+    landing = tmp_path / "beside"
+    landing.mkdir()
+    for n in (1, 2, 3):
+        (landing / f"{n}.jsonl").write_text(f'{{"n": {n}}}\n{{"n": {n * 10}}}\n')
+    real_open = RawOpener.__call__
+
+    class FailingRead(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            raise OSError("Input/output error")
+
+    def failing_on_two(self: RawOpener, uri: str) -> Any:
+        return FailingRead() if uri.endswith("2.jsonl") else real_open(self, uri)
+
+    monkeypatch.setattr(RawOpener, "__call__", failing_on_two)
+    report = ingest(spark, landing, "busy.beside")
+
+    files = {
+        Path(f.file).name: (f.rows_written, f.rows_quarantined, f.status) for f in report.sources[0].files
+    }
+    assert files == {
+        "1.jsonl": (2, 0, "ingested"),
+        "2.jsonl": (0, 1, "unreadable"),
+        "3.jsonl": (2, 0, "ingested"),
+    }
+    assert sorted(r["n"] for r in rows(spark, "busy.beside")) == [1, 3, 10, 30]
+
+
+def test_a_plain_file_gone_before_the_count_and_the_read_waits_while_the_rest_lands(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deleted after discovery: Spark's read fails on it and so does the count, so the batch is
+    read without it; the file is gone, so it waits (and the next run no longer finds it)."""
+    landing = tmp_path / "gone"
+    landing.mkdir()
+    for n in (1, 2):
+        (landing / f"{n}.jsonl").write_text(f'{{"n": {n}}}\n')
+    real_count = pipeline._count_input
+
+    def delete_then_count(source: Any, files: Any) -> Any:
+        (landing / "2.jsonl").unlink(missing_ok=True)  # before the plain files' count and the read
+        return real_count(source, files)
+
+    monkeypatch.setattr(pipeline, "_count_input", delete_then_count)
+    report = ingest(spark, landing, "busy.gone")
+
+    assert [Path(f.file).name for f in report.sources[0].files] == ["1.jsonl"]
+    assert [Path(uri).name for uri in report.sources[0].waiting] == ["2.jsonl"]
+    assert [r["n"] for r in rows(spark, "busy.gone")] == [1]
 
 
 def test_folders_spark_cannot_read_as_such_are_read_by_name(spark: Any, tmp_path: Path) -> None:
