@@ -24,6 +24,13 @@ from tests.spark.helpers import READ_PATHS, ingest, rows, splits_of
 pytestmark = pytest.mark.spark
 
 
+def outcomes(report: pipeline.RunReport) -> dict[str, tuple[int, int, str]]:
+    """File name -> (rows written, rows quarantined, status), as the run's report gives them."""
+    return {
+        Path(f.file).name: (f.rows_written, f.rows_quarantined, f.status) for f in report.sources[0].files
+    }
+
+
 @pytest.fixture
 def small_splits(spark: Any) -> Iterator[None]:
     """Splits of 64 KiB, so a file of a few MB is read by many tasks, as a 3 GB file is at 128 MB."""
@@ -73,9 +80,7 @@ def test_a_truncated_gzip_is_quarantined_whole_and_the_rest_of_the_batch_lands(
 
     report = ingest(spark, landing, "busy.gz")
 
-    files = {
-        Path(f.file).name: (f.rows_written, f.rows_quarantined, f.status) for f in report.sources[0].files
-    }
+    files = outcomes(report)
     assert files == {
         "good.jsonl.gz": (2_000, 0, "ingested"),
         "plain.jsonl": (1, 0, "ingested"),
@@ -219,9 +224,7 @@ def test_a_plain_file_the_count_cannot_read_while_spark_reads_it_is_quarantined_
     monkeypatch.setattr(RawOpener, "__call__", failing_on_two)
     report = ingest(spark, landing, "busy.beside")
 
-    files = {
-        Path(f.file).name: (f.rows_written, f.rows_quarantined, f.status) for f in report.sources[0].files
-    }
+    files = outcomes(report)
     assert files == {
         "1.jsonl": (2, 0, "ingested"),
         "2.jsonl": (0, 1, "unreadable"),
