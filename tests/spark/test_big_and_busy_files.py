@@ -1,7 +1,8 @@
 """Big, broken and busy files: a JSON-lines file read as a stream across several tasks keeps exact
 line numbers; a truncated gzip is quarantined whole while the rest of the batch lands; a file
-that is too young, or written to while the run reads it, waits for the next run; a folder the
-batch fills is listed once, and a file landing in it meanwhile waits too."""
+that is too young, written to while the run reads it, or deleted after discovery, waits for the
+next run; a plain file the count (beside Spark's read) cannot read is quarantined whole; a
+folder the batch fills is listed once, and a file landing in it meanwhile waits too."""
 
 from __future__ import annotations
 
