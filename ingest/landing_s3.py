@@ -166,9 +166,9 @@ def current_etags(uris: list[str], client: Any | None = None) -> dict[str, str]:
 
     Each folder's objects are listed (1,000 a request) over the range of keys the wanted ones
     span, instead of one HEAD per object: HEADs of 20,000 small files on the local platform took
-    about 20 s, the listing 1.1 s (bench/RESULTS.md, session 41). Once a folder's listing has cost as many requests
-    as HEADs of the keys it has not reached would, those are HEADed instead, so a few new files
-    in a folder of millions cost no more than before.
+    about 20 s, the listing 1.1 s (bench/RESULTS.md, session 41). Once a folder's listing has
+    cost as many requests as HEADs of the keys it has not reached would, those are HEADed
+    instead, so a few new files in a folder of millions cost no more than before.
     """
     client = client or s3_client()
     folders: dict[tuple[str, str], dict[str, str]] = {}  # (bucket, folder prefix) -> {key: uri}
