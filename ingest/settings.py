@@ -84,6 +84,28 @@ def jvm_option(option: str, value: object) -> str:
     return f'{option}="{escaped}"'
 
 
+# JVM options that leave one JIT compiler: the JVM then reserves 48 MB for compiled code, not the
+# 240 MB it reserves for both. Spark compiles new classes for every query, so a JVM that runs
+# many (the Thrift Server under `dbt build`, a long local build) fills 48 MB: the platform tests'
+# C1-only Thrift Server did within 36 s, then ran with its compiler disabled, and the next thread
+# that needed code space got a VirtualMachineError ("Out of space in CodeCache for adapters"). In
+# a session close that left Hive's function registry "pending" for good, so every later close
+# (dbt's, at the end of each build) waited forever.
+_ONE_COMPILER = re.compile(r"^-XX:(TieredStopAtLevel=[0-3]|-TieredCompilation)$")
+CODE_CACHE = "-XX:ReservedCodeCacheSize=240m"
+
+
+def with_code_cache(jvm_options: str) -> str:
+    """``jvm_options``, plus the two-compiler code cache (``CODE_CACHE``) when they leave one
+    compiler and name no cache size: a reservation, committed only as code is compiled."""
+    options = jvm_options.split()
+    if any(_ONE_COMPILER.match(o) for o in options) and not any(
+        o.startswith("-XX:ReservedCodeCacheSize=") for o in options
+    ):
+        return f"{jvm_options} {CODE_CACHE}"
+    return jvm_options
+
+
 def picks_collector(jvm_options: str | None) -> bool:
     """Do these JVM options name a garbage collector (``-XX:+UseSerialGC``, ``-XX:+UseG1GC``...)?
     A JVM given two stops ("multiple garbage collectors selected"), so ours gives way to theirs."""
@@ -115,6 +137,11 @@ class Settings:
     # Extra options for Spark's JVMs (driver; executors on a cluster). The test suite sets
     # -XX:TieredStopAtLevel=1: short runs on small data spend much of their CPU in the JIT.
     jvm_options: str = ""
+
+    @property
+    def spark_jvm_options(self) -> str:
+        """``jvm_options`` as Spark's JVMs get them: with room for compiled code (``with_code_cache``)."""
+        return with_code_cache(self.jvm_options)
 
     @property
     def warehouse_dir(self) -> str:

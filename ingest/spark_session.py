@@ -66,7 +66,7 @@ def spark_conf(settings: Settings) -> dict[str, str]:
                 jvm_option("-Dderby.stream.error.file", settings.state_dir / "derby.log"),
                 jvm_option("-Dlog4j2.configurationFile", LOG_CONFIG.as_uri()),
                 _collector(settings),
-                settings.jvm_options,
+                settings.spark_jvm_options,
             )
             if option
         ),
@@ -95,7 +95,7 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         conf.update(platform_spark_conf(settings))
         if settings.jvm_options:
             conf["spark.executor.extraJavaOptions"] = " ".join(
-                p for p in (conf.get("spark.executor.extraJavaOptions", ""), settings.jvm_options) if p
+                p for p in (conf.get("spark.executor.extraJavaOptions", ""), settings.spark_jvm_options) if p
             )
         # On the class path, not in spark.jars: the Thrift Server's session threads do not see
         # jars added at run time (NoClassDefFoundError for Iceberg classes).

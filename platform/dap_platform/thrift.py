@@ -73,7 +73,7 @@ class ThriftServer:
         executor_s3 = {**s3_profile_env(self.layout.config, S3_IDENTITY), "AWS_EC2_METADATA_DISABLED": "true"}
         conf.update({f"spark.executorEnv.{key}": value for key, value in executor_s3.items()})
         conf["spark.driver.extraJavaOptions"] = (
-            f"{jvm_option('-Djava.io.tmpdir', settings.scratch_dir)} -XX:-UsePerfData {settings.jvm_options}"
+            f"{jvm_option('-Djava.io.tmpdir', settings.scratch_dir)} -XX:-UsePerfData {settings.spark_jvm_options}"
         ).strip()
         conf["spark.sql.hive.thriftServer.singleSession"] = "false"
         conf["spark.cleaner.periodicGC.interval"] = "5min"

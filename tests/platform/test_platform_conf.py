@@ -15,7 +15,7 @@ from ingest.platform_conf import (
     load_platform_config,
     platform_spark_conf,
 )
-from ingest.settings import load_settings
+from ingest.settings import CODE_CACHE, load_settings
 
 PLATFORM_VARS = (
     "DAP_PLATFORM_DIR",
@@ -179,6 +179,23 @@ def test_thrift_executors_get_the_servers_s3_identity_whatever_the_caller_export
     assert conf["spark.executorEnv.AWS_SHARED_CREDENTIALS_FILE"] == str(config.s3_credentials_file)
     assert conf["spark.executorEnv.AWS_EC2_METADATA_DISABLED"] == "true"
     assert not any("the-users-own" in value for value in conf.values())
+
+
+def test_a_c1_only_thrift_server_and_its_executors_get_room_for_compiled_code(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``DAP_JVM_OPTIONS=-XX:TieredStopAtLevel=1`` (as the README suggests for short runs) reaches
+    the Thrift Server too. With C1 alone its JVM reserves 48 MB for compiled code, which a
+    ``dbt build`` fills; it gets the 240 MB of both compilers."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "platform"))
+    from dap_platform.layout import Layout
+    from dap_platform.thrift import ThriftServer
+
+    monkeypatch.setenv("DAP_JVM_OPTIONS", "-XX:TieredStopAtLevel=1")
+    conf = ThriftServer(Layout(load_platform_config(clean_env))).properties()
+    for jvm in ("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions"):
+        options = conf[jvm].split()
+        assert "-XX:TieredStopAtLevel=1" in options and CODE_CACHE in options, (jvm, conf[jvm])
 
 
 def test_spark_daemons_get_the_serial_collector_and_c1_unless_the_caller_picks(

@@ -15,7 +15,7 @@ import yaml
 from dbt.config.renderer import ProfileRenderer
 from dbt_common.context import set_invocation_context
 
-from ingest.settings import Settings
+from ingest.settings import CODE_CACHE, Settings
 from ingest.spark_session import LOG_CONFIG, spark_conf
 from ingest.tables.catalog import LOCK_HOUSEKEEPING_SECONDS, iceberg_spark_conf
 from tests.conftest import ROOT
@@ -120,7 +120,54 @@ def test_dap_jvm_options_reach_the_jvm_of_ingest_and_of_dbt(tmp_path: Path) -> N
             "DAP_JVM_OPTIONS": "-XX:TieredStopAtLevel=1",  # picks no collector
         }
     )["spark.driver.extraJavaOptions"].split()
-    assert [o for o in only_jit if o.startswith("-XX:")] == ["-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1"]
+    assert [o for o in only_jit if o.startswith("-XX:")] == [
+        "-XX:+UseParallelGC",
+        "-XX:TieredStopAtLevel=1",
+        CODE_CACHE,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("jvm_options", "code_cache"),
+    [
+        ("-XX:TieredStopAtLevel=1", CODE_CACHE),  # C1 only: the JVM would reserve 48 MB
+        ("-XX:+UseSerialGC -XX:-TieredCompilation", CODE_CACHE),  # C2 only: 48 MB as well
+        ("-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=64m", "-XX:ReservedCodeCacheSize=64m"),  # theirs
+        ("-XX:TieredStopAtLevel=4", None),  # both compilers: the JVM's 240 MB
+        ("", None),
+    ],
+)
+def test_one_compiler_gets_the_code_cache_of_two_in_every_spark_jvm(
+    tmp_path: Path, jvm_options: str, code_cache: str | None
+) -> None:
+    """A JVM left with one JIT compiler reserves 48 MB for compiled code, and a Spark JVM that
+    runs many queries fills it (the Thrift Server's did in 36 s). Ingest's driver, a cluster's
+    executors, dbt's embedded session and the Thrift Server all get the cache both compilers get,
+    unless the options name a size."""
+    local = spark_conf(Settings(state_dir=tmp_path, jvm_options=jvm_options))
+    cluster = spark_conf(
+        Settings(
+            state_dir=tmp_path,
+            profile="platform",
+            spark_master="spark://127.0.0.1:7077",
+            jvm_options=jvm_options,
+        )
+    )
+    dbt = local_parameters(
+        {
+            "DBT_PROFILES_DIR": str(ROOT / "profiles"),
+            "DAP_STATE_DIR": str(tmp_path),
+            "DAP_JVM_OPTIONS": jvm_options,
+        }
+    )
+    jvms = {
+        "ingest": local["spark.driver.extraJavaOptions"],
+        "executor": cluster.get("spark.executor.extraJavaOptions", ""),
+        "dbt": dbt["spark.driver.extraJavaOptions"],
+    }
+    for jvm, options in jvms.items():
+        sizes = [o for o in options.split() if o.startswith("-XX:ReservedCodeCacheSize=")]
+        assert sizes == ([code_cache] if code_cache else []), (jvm, options)
 
 
 def test_only_the_embedded_profile_keeps_its_caches_uncompressed(tmp_path: Path) -> None:
