@@ -813,6 +813,17 @@ def test_pyhive_query_on_a_mart_matches_the_ground_truth(
     assert dict(rows) == by_reason
 
 
+def test_no_spark_jvm_of_the_platform_ran_out_of_code_space(platform: Platform) -> None:
+    """The Thrift Servers, their executors and the ingest runs' executors kept their JIT compiler
+    through every test above. A JVM whose code cache fills says so on its output, then runs new
+    code interpreted; the next thread that needs code space fails (once a session close, which
+    left every later close, dbt's at the end of each build, waiting forever)."""
+    outputs = [*TEST_DIR.glob("logs/thrift-server.log"), *TEST_DIR.glob("spark/*/work/*/*/stderr")]
+    assert len(outputs) > 1, "no Thrift Server log or executor output to read"
+    full = [str(path) for path in outputs if "CodeCache is full" in path.read_text(errors="replace")]
+    assert full == [], f"these JVMs filled their code cache: {full}"
+
+
 def test_platform_down_leaves_nothing_running(platform: Platform) -> None:
     pids = {int(item["pid"]) for item in platform.status().values() if item["pid"]}
     platform.ctl("down")
