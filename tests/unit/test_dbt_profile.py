@@ -142,8 +142,8 @@ def test_one_compiler_gets_the_code_cache_of_two_in_every_spark_jvm(
 ) -> None:
     """A JVM left with one JIT compiler reserves 48 MB for compiled code, and a Spark JVM that
     runs many queries fills it (the Thrift Server's did in 36 s). Ingest's driver, a cluster's
-    executors, dbt's embedded session and the Thrift Server all get the cache both compilers get,
-    unless the options name a size."""
+    executors and dbt's embedded session get the cache both compilers get, unless the options name
+    a size (the Thrift Server: tests/platform/test_platform_conf.py)."""
     local = spark_conf(Settings(state_dir=tmp_path, jvm_options=jvm_options))
     cluster = spark_conf(
         Settings(
