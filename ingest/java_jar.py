@@ -32,13 +32,16 @@ def sources_digest(sources: Sequence[Path], root: Path) -> str:
 
 def build_jar(jar: Path, sources: Sequence[Path], class_path: Sequence[Path | str], *, root: Path) -> bool:
     """Compile ``sources`` (under ``root``) against ``class_path`` into ``jar``, unless the jar was
-    built from the same sources. True when it compiled; an up-to-date jar is touched instead (newer
-    than its sources, for make). A missing ``javac`` or a compile error is a StateError that says
-    what to do."""
+    built from the same sources. True when it compiled; an up-to-date jar older than one of its
+    sources (a checkout rewrote it unchanged) is touched instead, so make sees it newer, and any
+    other is left as it is: a class archive made with the jar on its class path holds only while
+    the jar's time of change does (``ingest.class_archive``). A missing ``javac`` or a compile
+    error is a StateError that says what to do."""
     stamp = jar.with_name(f"{jar.name}.sha256")
     digest = sources_digest(sources, root)
     if jar.is_file() and stamp.is_file() and stamp.read_text().strip() == digest:
-        jar.touch()
+        if jar.stat().st_mtime_ns < max(source.stat().st_mtime_ns for source in sources):
+            jar.touch()
         return False
     if shutil.which("javac") is None:
         raise StateError(

@@ -9,6 +9,8 @@ PLATFORM_LANDING ?= s3a://landing
 
 platform-up: venv jars  ## start the platform (installs what is missing; idempotent)
 	$(PLATFORMCTL) up
+	@# The class archive of the platform driver's class path (once; ingest/class_archive.py).
+	DAP_PROFILE=platform $(BIN)/python -m ingest.class_archive
 
 platform-down:  ## stop every platform service (data stays under .state/platform)
 	@if [ -x $(BIN)/python ]; then $(PLATFORMCTL) down; else echo "no venv: nothing to stop"; fi

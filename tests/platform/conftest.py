@@ -245,6 +245,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = [item for item in items if item not in last] + last
 
 
+def use_platform_class_archive(handle: Platform) -> None:
+    """Give the platform's drivers their own class archive, as ``make platform-up`` does for a
+    user: the suite's options name the embedded driver's archive (tests/conftest.py), which the
+    platform driver's class path cannot use; without it ``build_spark`` picks the platform's."""
+    from ingest.class_archive import archive_options, archive_path
+
+    embedded = archive_options(archive_path(Path(handle.env["DAP_JARS_DIR"])))
+    handle.env["DAP_JVM_OPTIONS"] = handle.env["DAP_JVM_OPTIONS"].replace(embedded, "").strip()
+    made = subprocess.run(
+        [sys.executable, "-m", "ingest.class_archive"],
+        env={**handle.env, "DAP_PROFILE": "platform"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert made.returncode == 0 and "class archive: " in made.stdout, made.stdout + made.stderr
+
+
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     state = tmp_path_factory.mktemp("platform-client-state")
@@ -263,6 +283,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     handle.startup = json.loads(result.stdout.strip().splitlines()[-1])
     handle.env["DBT_THRIFT_PASSWORD"] = handle.secrets["DAP_SQL_DBT_PASSWORD"]  # dbt's thrift target
     handle.startup["wall"] = time.monotonic() - started
+    use_platform_class_archive(handle)
     try:
         yield handle
     finally:

@@ -152,6 +152,34 @@ def test_spark_writes_s3a_tables_into_the_postgres_metastore(platform: Platform)
     assert platform.psql('SELECT count(*) FROM "PARTITIONS"') == "3"
 
 
+def test_a_platform_driver_starts_from_the_class_archive_of_its_class_path(
+    platform: Platform, tmp_path: Path
+) -> None:
+    """The platform's driver has the pinned and the platform's jars before Spark's on its class
+    path, so the embedded driver's archive is of no use to it: it maps one made for that class
+    path (the fixture made it, as ``make platform-up`` does), with no option naming it."""
+    assert "SharedArchiveFile" not in platform.env["DAP_JVM_OPTIONS"]
+    log = tmp_path / "classes-%p.log"  # one file per JVM: the driver's and its executor's
+    options = f"{platform.env['DAP_JVM_OPTIONS']} -Xlog:class+load=info:file={log}"
+    result = subprocess.run(
+        [str(BIN / "ingest"), "status"],
+        env={**platform.env, "DAP_PROFILE": "platform", "DAP_JVM_OPTIONS": options},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    # The driver is the JVM spark-submit started (its executor loads Spark's SQL classes too).
+    logs = [path.read_text() for path in tmp_path.glob("classes-*.log")]
+    drivers = [text for text in logs if "] org.apache.spark.deploy.SparkSubmit source:" in text]
+    assert len(drivers) == 1, f"{len(drivers)} of {len(logs)} JVMs ran spark-submit"
+    source = re.search(r"\] org\.apache\.spark\.sql\.SparkSession source: (.*)$", drivers[0], re.M)
+    assert source and source.group(1) == "shared objects file (top)", source and source.group(1)
+    mapped = drivers[0].count("source: shared objects file (top)")
+    assert mapped > 5000, f"only {mapped} classes came from the archive"
+
+
 def test_pyhive_reads_the_same_tables_through_the_thrift_server(platform: Platform) -> None:
     assert platform.query("SELECT count(*), sum(doubled) FROM analytics_plat_test.numbers") == [EXPECTED]
     assert platform.query(
