@@ -308,6 +308,25 @@ def hive_metastore_conf(config: PlatformConfig, scratch_dir: Path) -> dict[str, 
     return conf
 
 
+def require_metastore_password(settings: Settings) -> None:
+    """Before the JVM starts: a driver that opens the metastore database itself (no
+    ``DAP_METASTORE_URIS``) needs its password. Without one every metastore call fails deep in
+    Hive, with pages of Java stack traces; the usual cause is a ``DAP_STATE_DIR`` whose platform
+    dir (``<state dir>/platform`` by default) is not the running platform's. Call it after
+    ``platform_spark_conf``, which exports the local platform's dev secrets when it finds them."""
+    config = load_platform_config(settings.state_dir)
+    if config.metastore_uris or os.environ.get("DAP_METASTORE_PASSWORD"):
+        return
+    raise ConfigError(
+        "no password for the metastore database: DAP_METASTORE_PASSWORD is not set, and there are no "
+        f"local platform secrets at {config.secrets_file}",
+        where="the platform profile (DAP_PROFILE=platform)",
+        hint="start the local platform (make platform-up); if it runs under another state dir, set "
+        "DAP_PLATFORM_DIR to its platform dir (default: <DAP_STATE_DIR>/platform); for your own "
+        "metastore, set DAP_METASTORE_PASSWORD or DAP_METASTORE_URIS",
+    )
+
+
 def platform_spark_conf(settings: Settings) -> dict[str, str]:
     """Spark settings layered over ``ingest.spark_session.spark_conf`` for the platform profile.
 

@@ -130,6 +130,10 @@ def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
     if settings.spark_master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # bind the driver to loopback only
     conf = spark_conf(settings)
+    if settings.profile == "platform":
+        from ingest.platform_conf import require_metastore_password
+
+        require_metastore_password(settings)
     archive = class_archive.driver_options(settings)  # Spark's classes, already parsed: a faster start
     if archive:
         conf["spark.driver.extraJavaOptions"] += f" {archive}"

@@ -114,6 +114,28 @@ def test_platformctl_names_a_bad_setting_instead_of_a_traceback(name: str, value
     assert result.stdout == ""
 
 
+def test_a_platform_run_without_the_metastore_password_says_where_the_secrets_were_looked_for(
+    tmp_path: Path,
+) -> None:
+    """A state dir whose platform dir is not the running platform's (the platform's secrets are
+    not there): one paragraph before any JVM starts, not Hive's retries and stack traces."""
+    env = {**os.environ, **TERMINAL, "DAP_PROFILE": "platform"}
+    result = subprocess.run(
+        [sys.executable, "-m", "ingest", "status"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.startswith("error: no password for the metastore database"), result.stderr[-3000:]
+    assert str(tmp_path / "state" / "platform" / "secrets.env") in result.stderr
+    assert "DAP_PLATFORM_DIR" in result.stderr and "make platform-up" in result.stderr
+    assert "Traceback" not in result.stderr and "Exception" not in result.stderr
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [("DAP_SPARK_CORES_MAX", "all"), ("DAP_EXECUTOR_CORES", "1.5"), ("DAP_EXECUTOR_MEMORY", "1 gig")],
