@@ -69,10 +69,18 @@ def _env_match(name: str, default: str, pattern: re.Pattern[str], allowed: str) 
 
 
 def _env_jvm_options(name: str) -> str:
-    """Extra JVM options; the heap is Spark's to set (it refuses -Xmx/-Xms in extraJavaOptions)."""
+    """Extra JVM options. Spark refuses two kinds in a JVM's extraJavaOptions, with a Java stack
+    trace once the JVM runs: the heap (-Xmx/-Xms) and its own settings (-Dspark.*)."""
     value = _env(name, "").strip()
-    if any(option.startswith(("-Xmx", "-Xms")) for option in value.split()):
+    options = value.split()
+    if any(option.startswith(("-Xmx", "-Xms")) for option in options):
         raise _bad_env(name, value, "JVM options other than -Xmx/-Xms (set the heap with DAP_DRIVER_MEMORY)")
+    if any(option.startswith("-Dspark.") for option in options):
+        raise _bad_env(
+            name,
+            value,
+            "JVM options other than Spark settings (-Dspark.*), which Spark refuses as JVM options",
+        )
     return value
 
 

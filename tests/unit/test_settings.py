@@ -63,6 +63,7 @@ def test_valid_values_are_used(
         ("DAP_SPARK_MASTER", "local[two]"),
         ("DAP_PROFILE", "Local"),
         ("DAP_JVM_OPTIONS", "-XX:+UseSerialGC -Xmx8g"),  # Spark refuses it: the heap is DAP_DRIVER_MEMORY
+        ("DAP_JVM_OPTIONS", "-Dspark.sql.shuffle.partitions=8"),  # Spark refuses its settings there
     ],
 )
 def test_invalid_values_are_config_errors_naming_the_variable(
