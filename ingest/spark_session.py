@@ -108,12 +108,13 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         # 66 -> 57 s); 20,000 files of 2.5 KB: 20 tasks at 128 KB, not 157, and every job over
         # the cached records has as many (W2's run 99-107 s -> 77-99 s; bench/RESULTS.md).
         conf["spark.sql.files.openCostInBytes"] = str(128 * 1024)
-        # Ingest caches its records and its rows (each is read by several jobs) and drops them at
-        # the end of the source. Compressing the columnar cache is CPU for memory the local
-        # driver has: W1's rows cache took 12.4 s compressed, 9.4 s not (bench/RESULTS.md,
-        # session 38). Beyond memory, the caches spill to disk (MEMORY_AND_DISK). A cluster's
-        # executors have less memory per core (2g for 2 cores on the platform): they compress.
-        conf["spark.sql.inMemoryColumnarStorage.compressed"] = "false"
+    # Ingest caches its records and its rows (each is read by several jobs) and drops them at the
+    # end of the source. Compressing the columnar cache is CPU for memory held a few seconds:
+    # W1's rows cache took 12.4 s compressed, 9.4 s not, on the local driver (bench/RESULTS.md,
+    # session 38); W1 from S3 on the platform's 2g executors 56-57 s against 52-53 s (session 44).
+    # Beyond memory, the caches spill to local disk (MEMORY_AND_DISK). The Thrift Server, whose
+    # cached tables live for hours, keeps Spark's default (platform/dap_platform/thrift.py).
+    conf["spark.sql.inMemoryColumnarStorage.compressed"] = "false"
     return conf
 
 

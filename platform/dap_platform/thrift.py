@@ -76,6 +76,8 @@ class ThriftServer:
             f"{jvm_option('-Djava.io.tmpdir', settings.scratch_dir)} -XX:-UsePerfData {settings.spark_jvm_options}"
         ).strip()
         conf["spark.sql.hive.thriftServer.singleSession"] = "false"
+        # ingest's short-lived caches skip compression; a server's cached tables live for hours.
+        conf.pop("spark.sql.inMemoryColumnarStorage.compressed", None)
         conf["spark.cleaner.periodicGC.interval"] = "5min"
         auth_jar = str(self.layout.jars / THRIFT_AUTH_JAR)
         housekeeper_jar = str(self.layout.jars / LOCK_HOUSEKEEPER_JAR)

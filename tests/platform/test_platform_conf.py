@@ -181,6 +181,19 @@ def test_thrift_executors_get_the_servers_s3_identity_whatever_the_caller_export
     assert not any("the-users-own" in value for value in conf.values())
 
 
+def test_the_thrift_servers_cached_tables_are_compressed(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SQL user's ``CACHE TABLE`` lives as long as the server: Spark's default (compressed),
+    not ingest's uncompressed caches of one source."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "platform"))
+    from dap_platform.layout import Layout
+    from dap_platform.thrift import ThriftServer
+
+    conf = ThriftServer(Layout(load_platform_config(clean_env))).properties()
+    assert "spark.sql.inMemoryColumnarStorage.compressed" not in conf
+
+
 def test_a_c1_only_thrift_server_and_its_executors_get_room_for_compiled_code(
     clean_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

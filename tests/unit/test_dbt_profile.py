@@ -170,12 +170,13 @@ def test_one_compiler_gets_the_code_cache_of_two_in_every_spark_jvm(
         assert sizes == ([code_cache] if code_cache else []), (jvm, options)
 
 
-def test_only_the_embedded_profile_keeps_its_caches_uncompressed(tmp_path: Path) -> None:
-    """The local driver has the memory; a cluster's executors have less per core."""
+def test_ingests_caches_are_uncompressed_on_both_profiles(tmp_path: Path) -> None:
+    """Ingest's caches live for one source; compressing them costs CPU on the local driver and
+    on a cluster's executors alike (the Thrift Server's: tests/platform/test_platform_conf.py)."""
     key = "spark.sql.inMemoryColumnarStorage.compressed"
     assert spark_conf(Settings(state_dir=tmp_path))[key] == "false"
     cluster = Settings(state_dir=tmp_path, profile="platform", spark_master="spark://127.0.0.1:7077")
-    assert key not in spark_conf(cluster)  # Spark's default: compressed
+    assert spark_conf(cluster)[key] == "false"
 
 
 def test_only_a_local_driver_gets_the_parallel_collector(tmp_path: Path) -> None:
