@@ -149,6 +149,19 @@ def driver_options(settings: Settings) -> str:
     return archive_options(archive) if archive.is_file() else ""
 
 
+def executor_options(settings: Settings) -> str:
+    """The options that map the platform driver's archive into its executors too, or "".
+
+    Only on the local platform's cluster: its workers run on this machine (the archive's path is
+    theirs too) and start executors with the platform driver's class path, entry for entry
+    (``dap_platform.spark_cluster``). A remote cluster's executors have neither.
+    """
+    host = settings.spark_master.removeprefix("spark://").rsplit(":", 1)[0]
+    if settings.profile != "platform" or host not in ("127.0.0.1", "localhost"):
+        return ""
+    return driver_options(settings)
+
+
 def fingerprint(jars_dir: Path, class_path: str = "") -> str:
     """The JDK and the class path an archive is valid for, as a short hash.
 

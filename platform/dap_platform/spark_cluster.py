@@ -14,7 +14,6 @@ import json
 import logging
 import time
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 from dap_platform.install import spark_home
@@ -42,15 +41,17 @@ def daemon_java_options(caller: str | None) -> str:
     return " ".join(o for o in ("" if picks_collector(caller) else DAEMON_GC, DAEMON_JIT, caller) if o)
 
 
-def _daemon_env(layout: Layout, env: dict[str, str], root: Path) -> dict[str, str]:
-    """A daemon's environment: loopback, its own dirs, no secret (executors inherit it)."""
+def _daemon_env(layout: Layout, env: dict[str, str]) -> dict[str, str]:
+    """A daemon's environment: loopback, the platform's log dir, no secret (executors inherit it)."""
     keep = {k: v for k, v in env.items() if not k.startswith(("AWS_", "DAP_SQL_", "DAP_S3_"))}
     keep.pop("DAP_METASTORE_PASSWORD", None)  # executors never talk to the metastore
-    (root / "conf").mkdir(parents=True, exist_ok=True)
     return {
         **keep,
         "SPARK_HOME": str(spark_home()),
-        "SPARK_CONF_DIR": str(root / "conf"),
+        # The conf dir an ingest driver has too (spark-submit's default: pyspark ships none), not
+        # one per daemon: the executors' class path is then the driver's, entry for entry, so
+        # they map the platform driver's class archive (ingest.class_archive).
+        "SPARK_CONF_DIR": str(spark_home() / "conf"),
         "SPARK_LOG_DIR": str(layout.logs),
         "SPARK_LOCAL_IP": "127.0.0.1",
         "SPARK_DAEMON_MEMORY": DAEMON_MEMORY,
@@ -111,7 +112,7 @@ class SparkMaster:
                 command,
                 log_file=self.log_file,
                 pid_file=self.pid_file,
-                env=_daemon_env(self.layout, env, self.root),
+                env=_daemon_env(self.layout, env),
                 cwd=self.root,
             ).pid
         wait_until(self.healthy, 90, "Spark master", self.log_file, alive=lambda: pid_alive(pid))
@@ -171,7 +172,7 @@ class SparkWorker:
             work = self.root / "work"
             work.mkdir(parents=True, exist_ok=True)
             (self.root / "local").mkdir(parents=True, exist_ok=True)
-            worker_env = _daemon_env(self.layout, env, self.root)
+            worker_env = _daemon_env(self.layout, env)
             worker_env["SPARK_WORKER_DIR"] = str(work)
             worker_env["SPARK_LOCAL_DIRS"] = str(self.root / "local")
             # A finished application's executor dirs (logs, fetched files) are removed after a day.

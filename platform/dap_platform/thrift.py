@@ -20,6 +20,7 @@ from dap_platform.install import (
 )
 from dap_platform.layout import SQL_USERS, Layout, sql_password
 from dap_platform.proc import PlatformError
+from ingest import class_archive
 from ingest.platform_conf import s3_profile_env
 from ingest.services.process import pid_alive, port_open, read_pid, spawn, stop_pid, wait_until
 from ingest.settings import jvm_option, load_settings
@@ -78,6 +79,13 @@ class ThriftServer:
         conf["spark.sql.hive.thriftServer.singleSession"] = "false"
         # ingest's short-lived caches skip compression; a server's cached tables live for hours.
         conf.pop("spark.sql.inMemoryColumnarStorage.compressed", None)
+        # Its executors start from the platform driver's class archive when there is one (the
+        # server's own class path has more jars, so it cannot).
+        executors = class_archive.executor_options(settings)
+        if executors:
+            conf["spark.executor.extraJavaOptions"] = (
+                f"{conf.get('spark.executor.extraJavaOptions', '')} {executors}".strip()
+            )
         conf["spark.cleaner.periodicGC.interval"] = "5min"
         auth_jar = str(self.layout.jars / THRIFT_AUTH_JAR)
         housekeeper_jar = str(self.layout.jars / LOCK_HOUSEKEEPER_JAR)

@@ -245,14 +245,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = [item for item in items if item not in last] + last
 
 
-def use_platform_class_archive(handle: Platform) -> None:
-    """Give the platform's drivers their own class archive, as ``make platform-up`` does for a
-    user: the suite's options name the embedded driver's archive (tests/conftest.py), which the
-    platform driver's class path cannot use; without it ``build_spark`` picks the platform's."""
+def without_the_embedded_class_archive(env: dict[str, str]) -> None:
+    """The suite's options name the embedded driver's class archive (tests/conftest.py), which
+    the platform's class path cannot use; without it ``build_spark`` and the Thrift Server pick
+    the platform driver's, as for a user."""
     from ingest.class_archive import archive_options, archive_path
 
-    embedded = archive_options(archive_path(Path(handle.env["DAP_JARS_DIR"])))
-    handle.env["DAP_JVM_OPTIONS"] = handle.env["DAP_JVM_OPTIONS"].replace(embedded, "").strip()
+    embedded = archive_options(archive_path(Path(env["DAP_JARS_DIR"])))
+    env["DAP_JVM_OPTIONS"] = env["DAP_JVM_OPTIONS"].replace(embedded, "").strip()
+
+
+def make_platform_class_archive(handle: Platform) -> None:
+    """The class archive of the platform driver's class path, made as ``make platform-up`` makes
+    it: every platform driver and executor the tests start from here on maps it."""
     made = subprocess.run(
         [sys.executable, "-m", "ingest.class_archive"],
         env={**handle.env, "DAP_PROFILE": "platform"},
@@ -271,6 +276,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     env = {**os.environ, **TEST_ENV, "DAP_STATE_DIR": str(state)}
     for name in (*SECRET_NAMES, *CALLER_SETTINGS):
         env.pop(name, None)  # the test platform's own generated secrets and defaults only
+    without_the_embedded_class_archive(env)
     handle = Platform(env)
     handle.ctl("down", check=False)  # leftovers of an interrupted earlier run
     shutil.rmtree(TEST_DIR, ignore_errors=True)
@@ -283,7 +289,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     handle.startup = json.loads(result.stdout.strip().splitlines()[-1])
     handle.env["DBT_THRIFT_PASSWORD"] = handle.secrets["DAP_SQL_DBT_PASSWORD"]  # dbt's thrift target
     handle.startup["wall"] = time.monotonic() - started
-    use_platform_class_archive(handle)
+    make_platform_class_archive(handle)
     try:
         yield handle
     finally:

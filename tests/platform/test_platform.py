@@ -152,12 +152,13 @@ def test_spark_writes_s3a_tables_into_the_postgres_metastore(platform: Platform)
     assert platform.psql('SELECT count(*) FROM "PARTITIONS"') == "3"
 
 
-def test_a_platform_driver_starts_from_the_class_archive_of_its_class_path(
+def test_a_platform_driver_and_its_executor_start_from_the_class_archive_of_its_class_path(
     platform: Platform, tmp_path: Path
 ) -> None:
     """The platform's driver has the pinned and the platform's jars before Spark's on its class
     path, so the embedded driver's archive is of no use to it: it maps one made for that class
-    path (the fixture made it, as ``make platform-up`` does), with no option naming it."""
+    path (the fixture made it, as ``make platform-up`` does), with no option naming it. The
+    local cluster's workers start executors with the same class path: they map it too."""
     assert "SharedArchiveFile" not in platform.env["DAP_JVM_OPTIONS"]
     log = tmp_path / "classes-%p.log"  # one file per JVM: the driver's and its executor's
     options = f"{platform.env['DAP_JVM_OPTIONS']} -Xlog:class+load=info:file={log}"
@@ -170,14 +171,21 @@ def test_a_platform_driver_starts_from_the_class_archive_of_its_class_path(
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    # The driver is the JVM spark-submit started (its executor loads Spark's SQL classes too).
     logs = [path.read_text() for path in tmp_path.glob("classes-*.log")]
-    drivers = [text for text in logs if "] org.apache.spark.deploy.SparkSubmit source:" in text]
-    assert len(drivers) == 1, f"{len(drivers)} of {len(logs)} JVMs ran spark-submit"
-    source = re.search(r"\] org\.apache\.spark\.sql\.SparkSession source: (.*)$", drivers[0], re.M)
-    assert source and source.group(1) == "shared objects file (top)", source and source.group(1)
-    mapped = drivers[0].count("source: shared objects file (top)")
-    assert mapped > 5000, f"only {mapped} classes came from the archive"
+    # The driver is the JVM spark-submit started; the executor, the one its worker started.
+    for main_class, at_least in (
+        ("deploy.SparkSubmit", 5000),
+        ("executor.CoarseGrainedExecutorBackend", 3000),
+    ):
+        jvms = [text for text in logs if f"] org.apache.spark.{main_class} source:" in text]
+        assert len(jvms) == 1, f"{len(jvms)} of {len(logs)} JVMs ran {main_class}"
+        source = re.search(r"\] org\.apache\.spark\.sql\.SparkSession source: (.*)$", jvms[0], re.M)
+        assert source and source.group(1) == "shared objects file (top)", (
+            main_class,
+            source and source.group(1),
+        )
+        mapped = jvms[0].count("source: shared objects file (top)")
+        assert mapped > at_least, f"{main_class}: only {mapped} classes came from the archive"
 
 
 def test_pyhive_reads_the_same_tables_through_the_thrift_server(platform: Platform) -> None:
@@ -839,6 +847,24 @@ def test_pyhive_query_on_a_mart_matches_the_ground_truth(
     by_reason = counts["recording_sessions"]["by_end_reason"]
     rows = platform.query(f"SELECT end_reason, count(*) FROM {SESSIONS_MART} GROUP BY end_reason")
     assert dict(rows) == by_reason
+
+
+def test_the_restarted_thrift_servers_executor_maps_the_class_archive(platform: Platform) -> None:
+    """The Thrift Server was restarted (the SIGKILL tests above) after the fixture made the
+    platform driver's class archive: its executor, with that driver's class path, maps it. A JVM
+    whose class path does not fit an archive unmaps it after the check at start."""
+    executors = []
+    for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+        except OSError:
+            continue
+        if "CoarseGrainedExecutorBackend" in command and cwd.startswith(str(TEST_DIR)):
+            executors.append(pid)
+    assert len(executors) == 1, f"executors of the test platform: {executors}"  # the Thrift Server's
+    maps = Path(f"/proc/{executors[0]}/maps").read_text()
+    assert re.search(r"/cds/spark-platform-[0-9a-f]{16}\.jsa$", maps, re.M), "no class archive mapped"
 
 
 def test_no_spark_jvm_of_the_platform_ran_out_of_code_space(platform: Platform) -> None:

@@ -56,7 +56,7 @@ def test_the_platform_driver_maps_the_archive_of_its_own_class_path(
     platform_jar.parent.mkdir(parents=True)
     platform_jar.write_bytes(b"jar")
     monkeypatch.setenv("DAP_PLATFORM_JARS_DIR", str(platform_jar.parent))
-    settings = Settings(profile="platform", state_dir=jars.parent)
+    settings = Settings(profile="platform", state_dir=jars.parent, spark_master="spark://127.0.0.1:7077")
     class_path = class_archive.driver_class_path(settings)
     assert str(jars / ICEBERG_RUNTIME_JAR) in class_path.split(":")  # the pinned jars first
     assert str(platform_jar) in class_path.split(":")
@@ -65,6 +65,12 @@ def test_the_platform_driver_maps_the_archive_of_its_own_class_path(
     archive = _made(jars, class_path)
     assert archive != class_archive.archive_path(jars)
     assert class_archive.driver_options(settings) == f'-XX:SharedArchiveFile="{archive}" -Xlog:cds*=off'
+    # The local platform's executors (this machine, the same class path) map it too; a remote
+    # cluster's executors have neither the file nor the class path.
+    assert class_archive.executor_options(settings) == class_archive.driver_options(settings)
+    for master in ("spark://10.0.0.7:7077", "yarn", "k8s://https://10.0.0.1:6443"):
+        remote = Settings(profile="platform", state_dir=jars.parent, spark_master=master)
+        assert class_archive.driver_options(remote) and class_archive.executor_options(remote) == ""
     # A jar of that class path rebuilt: the JVM would skip the archive, so another is made.
     platform_jar.write_bytes(b"rebuilt jar")
     assert class_archive.archive_path(jars, class_path) != archive
