@@ -21,8 +21,9 @@ The platform profile's driver puts the pinned jars and the platform's first on i
 embedded Spark whose driver has that class path (``DAP_PROFILE=platform python -m
 ingest.class_archive``; ``make platform-up`` runs it, and nothing is written to the platform). A
 platform ``ingest status`` then starts in 7.2-7.7 s instead of 9.4-9.7 s (bench/RESULTS.md,
-session 44). The platform's services and executors have other class paths and are not given
-one. ``-Xlog:cds*=off`` keeps the JVM quiet about it on stdout, where a CLI's ``--json`` output
+session 44). The local platform's executors have the same class path and map it too
+(``executor_options``); its services (the Thrift Server's driver, the master and the workers)
+have others and are not given one. ``-Xlog:cds*=off`` keeps the JVM quiet about it on stdout, where a CLI's ``--json`` output
 goes. ``DAP_CLASS_ARCHIVE=0`` turns it off; JVM options that already name
 an archive (``DAP_JVM_OPTIONS``) are left as they are.
 """
