@@ -360,14 +360,10 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
     env["DAP_JARS_DIR"] = os.environ.get("DAP_JARS_DIR", str(ROOT / ".state" / "jars"))
     if args.s3:
-        require_platform(platform_env(env, args.work / "s3-state"))
+        on_platform = platform_env(env, args.work / "s3-state")
+        require_platform(on_platform)
         # The platform driver's class archive, as `make platform-up` makes it (once; not timed).
-        subprocess.run(
-            [sys.executable, "-m", "ingest.class_archive"],
-            env=platform_env(env, args.work / "s3-state"),
-            cwd=ROOT,
-            check=True,
-        )
+        subprocess.run([sys.executable, "-m", "ingest.class_archive"], env=on_platform, cwd=ROOT, check=True)
 
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)

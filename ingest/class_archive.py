@@ -20,12 +20,14 @@ The platform profile's driver puts the pinned jars and the platform's first on i
 (``spark.driver.extraClassPath``), so it gets an archive of its own: the same workload, run on an
 embedded Spark whose driver has that class path (``DAP_PROFILE=platform python -m
 ingest.class_archive``; ``make platform-up`` runs it, and nothing is written to the platform). A
-platform ``ingest status`` then starts in 7.2-7.7 s instead of 9.4-9.7 s (bench/RESULTS.md,
-session 44). The local platform's executors have the same class path and map it too
+platform ``ingest status`` then takes 7.2-7.8 s instead of 9.4-10.1 s (bench/RESULTS.md, session
+44). The local platform's executors have the same class path and map it too
 (``executor_options``); its services (the Thrift Server's driver, the master and the workers)
-have others and are not given one. ``-Xlog:cds*=off`` keeps the JVM quiet about it on stdout, where a CLI's ``--json`` output
-goes. ``DAP_CLASS_ARCHIVE=0`` turns it off; JVM options that already name
-an archive (``DAP_JVM_OPTIONS``) are left as they are.
+have others and are not given one.
+
+``-Xlog:cds*=off`` keeps the JVM quiet about the archive on stdout, where a CLI's ``--json``
+output goes. ``DAP_CLASS_ARCHIVE=0`` turns it off; JVM options that already name an archive
+(``DAP_JVM_OPTIONS``) are left as they are.
 """
 
 from __future__ import annotations
@@ -148,6 +150,14 @@ def driver_options(settings: Settings) -> str:
         return ""
     archive = archive_path(settings.jars_dir, driver_class_path(settings))
     return archive_options(archive) if archive.is_file() else ""
+
+
+def add_executor_options(conf: dict[str, str], settings: Settings) -> None:
+    """Append ``executor_options`` to the executors' JVM options in ``conf`` (a Spark conf)."""
+    options = executor_options(settings)
+    if options:
+        key = "spark.executor.extraJavaOptions"
+        conf[key] = f"{conf.get(key, '')} {options}".strip()
 
 
 def executor_options(settings: Settings) -> str:

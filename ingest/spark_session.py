@@ -138,11 +138,7 @@ def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
     archive = class_archive.driver_options(settings)  # Spark's classes, already parsed: a faster start
     if archive:
         conf["spark.driver.extraJavaOptions"] += f" {archive}"
-    executors = class_archive.executor_options(settings)
-    if executors:
-        conf["spark.executor.extraJavaOptions"] = (
-            f"{conf.get('spark.executor.extraJavaOptions', '')} {executors}".strip()
-        )
+    class_archive.add_executor_options(conf, settings)  # the local platform's executors
     builder = SparkSession.builder
     for key, value in conf.items():
         builder = builder.config(key, value)

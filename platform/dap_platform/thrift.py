@@ -81,11 +81,7 @@ class ThriftServer:
         conf.pop("spark.sql.inMemoryColumnarStorage.compressed", None)
         # Its executors start from the platform driver's class archive when there is one (the
         # server's own class path has more jars, so it cannot).
-        executors = class_archive.executor_options(settings)
-        if executors:
-            conf["spark.executor.extraJavaOptions"] = (
-                f"{conf.get('spark.executor.extraJavaOptions', '')} {executors}".strip()
-            )
+        class_archive.add_executor_options(conf, settings)
         conf["spark.cleaner.periodicGC.interval"] = "5min"
         auth_jar = str(self.layout.jars / THRIFT_AUTH_JAR)
         housekeeper_jar = str(self.layout.jars / LOCK_HOUSEKEEPER_JAR)

@@ -289,8 +289,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     handle.startup = json.loads(result.stdout.strip().splitlines()[-1])
     handle.env["DBT_THRIFT_PASSWORD"] = handle.secrets["DAP_SQL_DBT_PASSWORD"]  # dbt's thrift target
     handle.startup["wall"] = time.monotonic() - started
-    make_platform_class_archive(handle)
     try:
+        make_platform_class_archive(handle)
         yield handle
     finally:
         handle.ctl("down", check=False)
