@@ -186,7 +186,7 @@ def test_generate_remote_takes_only_the_line_sources(tmp_path: Path, source: str
         (
             "DAP_DRIVER_MEMORY",
             "4gb",
-            "allowed: a number with a unit k, m, g or t, e.g. 512m or 4g (default 4g)",
+            "allowed: a number with a unit k, m, g or t, e.g. 512m or 4g (default 3g)",
         ),
         (
             "DAP_SPARK_MASTER",

@@ -232,3 +232,13 @@ def test_the_lock_tables_retry_a_dead_metastore_connection_and_nothing_else() ->
     assert not _hive_retries('ERROR: relation "hive_locks" does not exist', "42P01")
     assert not _hive_retries("ERROR: canceling statement due to user request", "57014")
     assert not _hive_retries("a message quoting (SQLState=08006, ErrorCode=0) in its text", "42601")
+
+
+def test_dbt_and_ingest_drivers_default_to_the_same_heap(tmp_path: Path) -> None:
+    """``DAP_DRIVER_MEMORY`` unset: dbt's embedded session gets ingest's default heap (which keeps
+    a W1 run's peak RSS under 4 GiB); set, both take it."""
+    assert (
+        local_parameters({})["spark.driver.memory"]
+        == spark_conf(Settings(state_dir=tmp_path))["spark.driver.memory"]
+    )
+    assert local_parameters({"DAP_DRIVER_MEMORY": "6g"})["spark.driver.memory"] == "6g"

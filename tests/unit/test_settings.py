@@ -25,7 +25,7 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "local",
         "local[2]",
         4,
-        "4g",
+        "3g",
     )
     assert settings.state_dir == tmp_path / ".state"
     assert settings.landing == str(tmp_path / ".state" / "landing")
