@@ -33,6 +33,7 @@ output goes. ``DAP_CLASS_ARCHIVE=0`` turns it off; JVM options that already name
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import re
@@ -173,6 +174,13 @@ def executor_options(settings: Settings) -> str:
     return driver_options(settings)
 
 
+@functools.lru_cache(maxsize=4)
+def _java_version(java: str) -> str:
+    """``java -version``, once per process: a platform driver's start asks for the fingerprint
+    twice (its own archive options and its executors')."""
+    return subprocess.run([java, "-version"], capture_output=True, text=True, check=True).stderr
+
+
 def fingerprint(jars_dir: Path, class_path: str = "") -> str:
     """The JDK and the class path an archive is valid for, as a short hash.
 
@@ -183,7 +191,7 @@ def fingerprint(jars_dir: Path, class_path: str = "") -> str:
     import pyspark
 
     java = Path(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
-    version = subprocess.run([str(java), "-version"], capture_output=True, text=True, check=True).stderr
+    version = _java_version(str(java))
     jars = sorted(Path(pyspark.__file__).parent.joinpath("jars").glob("*.jar")) + sorted(
         jars_dir.glob("*.jar")
     )
