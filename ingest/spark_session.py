@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest import class_archive, jvm_functions
+from ingest.errors import ConfigError
 from ingest.settings import Settings, jvm_option, picks_collector
 from ingest.sources.kafka_jars import KAFKA_JARS
 from ingest.tables.catalog import ICEBERG_RUNTIME_JAR, ensure_lock_schema, iceberg_jar, iceberg_spark_conf
@@ -118,6 +119,24 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     return conf
 
 
+def _get_or_create(builder: SparkSession.Builder, settings: Settings) -> SparkSession:
+    """``builder.getOrCreate()``; a JVM that exits before Spark starts is a ConfigError, not
+    pyspark's traceback. The JVM has already printed why (an unknown or refused option, no Java)."""
+    from pyspark.errors import PySparkRuntimeError
+
+    try:
+        return builder.getOrCreate()
+    except PySparkRuntimeError as exc:
+        if exc.getErrorClass() != "JAVA_GATEWAY_EXITED":
+            raise
+        options = settings.jvm_options or "(none)"
+        raise ConfigError(
+            "Spark's JVM exited before it started; the lines above are the JVM's own message",
+            where=f"DAP_JVM_OPTIONS: {options}; JAVA_HOME: {os.environ.get('JAVA_HOME') or '(not set)'}",
+            hint="fix or remove the JVM option it names in DAP_JVM_OPTIONS, or point JAVA_HOME at a JDK 17",
+        ) from None
+
+
 def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
     """Start (or reuse) the Spark session for ``settings``."""
     from pyspark.sql import SparkSession
@@ -144,7 +163,7 @@ def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
         builder = builder.config(key, value)
     builder = builder.config("spark.app.name", app_name)
     log.info("starting Spark (%s profile, state in %s)", settings.profile, settings.state_dir)
-    spark = builder.enableHiveSupport().getOrCreate()
+    spark = _get_or_create(builder.enableHiveSupport(), settings)
     spark.sparkContext.setLogLevel("ERROR")
     jvm_functions.register(spark)
     ensure_lock_schema(spark)

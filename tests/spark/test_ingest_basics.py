@@ -444,6 +444,18 @@ def test_cli_plan_writes_nothing_then_load_json_reports_the_run(tmp_path: Path) 
     assert list((state / "warehouse" / "cli.db" / "events" / "data").glob("event_date=*/*.parquet"))
 
 
+def test_a_jvm_option_the_jvm_refuses_is_a_config_error_not_a_traceback(tmp_path: Path) -> None:
+    """A JVM that exits before Spark starts: the JVM's own line, then what to fix (exit 2)."""
+    option = "-Xss1"  # meant -Xss1m: a stack size the JVM refuses (it ignores unknown -XX options)
+    result = ingest_cli("status", state_dir=tmp_path / "state", env={"DAP_JVM_OPTIONS": option})
+    assert result.returncode == 2, result.stderr[-3000:]
+    # The JVM's own message (it prints it on stdout), then ours.
+    assert "The Java thread stack size specified is too small" in result.stdout + result.stderr
+    assert flat("Spark's JVM exited before it started") in flat(result.stderr)
+    assert flat(f"DAP_JVM_OPTIONS: {option}") in flat(result.stderr)
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.slow
 def test_cli_run_with_a_wrong_landing_path_exits_3_and_the_other_sources_still_land(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
