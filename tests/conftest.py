@@ -21,7 +21,8 @@ os.environ["DAP_JARS_DIR"] = JARS_DIR
 # session of the ``spark`` fixture below.
 # ``pytest_configure`` adds the class archive (ingest/class_archive.py) to it.
 C1_ONLY = "-XX:TieredStopAtLevel=1"
-os.environ.setdefault("DAP_JVM_OPTIONS", f"{C1_ONLY} -XX:+UseSerialGC")
+SERIAL_GC = "-XX:+UseSerialGC"
+os.environ.setdefault("DAP_JVM_OPTIONS", f"{C1_ONLY} {SERIAL_GC}")
 # Real-world files shared between checkouts (see each dataset's SOURCE.txt); another copy can be
 # named with DAP_REALDATA_DIR.
 REALDATA = Path(os.environ.get("DAP_REALDATA_DIR") or ROOT.parent / "shared" / "realdata")
@@ -119,6 +120,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         require_realdata(*(mark.args or (REALDATA,)))
 
 
+def long_jvm_options(*, collector: bool = False) -> str:
+    """The suite's JVM options for a JVM that runs for minutes (the in-process session, the
+    end-to-end ``dbt build``): both JIT compilers, the class archive, and the suite's serial
+    collector only with ``collector`` (else the profile's default, the parallel one)."""
+    options = os.environ["DAP_JVM_OPTIONS"].replace(C1_ONLY, "")
+    if not collector:
+        options = options.replace(SERIAL_GC, "")
+    return options.strip()
+
+
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """``local[2]``, UI off, UTC, warehouse and Derby metastore in a session temp dir."""
@@ -129,8 +140,10 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     # This JVM lives as long as its worker (most of the suite), so the C2 compiler pays for
     # itself, unlike in the short CLI runs: six Spark test files in one session took 318 s of
     # the JVM's CPU (229 s wall) with C2 against 392 s (303 s) C1-only (bench/RESULTS.md, session 33).
-    options = os.environ["DAP_JVM_OPTIONS"].replace(C1_ONLY, "").strip()
-    session = build_spark(load_settings(state_dir=state, shuffle_partitions=2, jvm_options=options), "tests")
+    session = build_spark(
+        load_settings(state_dir=state, shuffle_partitions=2, jvm_options=long_jvm_options(collector=True)),
+        "tests",
+    )
     yield session
     session.stop()
 
