@@ -410,7 +410,8 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
         raise ConfigError(f"config is not valid YAML: {exc}", where=where) from None
-    unknown = sorted(set(raw) - {"landing", "sources"}) if isinstance(raw, dict) else []
+    # Keys as YAML read them (a number, a date, null): sorted by their text.
+    unknown = sorted(set(raw) - {"landing", "sources"}, key=str) if isinstance(raw, dict) else []
     if unknown:
         line = setting_line(text, (str(unknown[0]),))
         raise ConfigError(

@@ -21,6 +21,10 @@ CHECKOUT_STATE = Path(__file__).resolve().parents[1] / ".state"  # the Makefile'
 Profile = Literal["local", "platform"]
 
 
+# Spark takes a 32-bit count; far fewer than that is already more tasks than any cluster runs.
+MAX_SHUFFLE_PARTITIONS = 100_000
+
+
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name)
     return value if value else default
@@ -203,7 +207,10 @@ def load_settings(**overrides: object) -> Settings:
             "local, local[N], local[*], spark://HOST:PORT, yarn, k8s://URL (default local[2]; "
             "DAP_PROFILE=platform: the local platform's cluster)",
         ),
-        "shuffle_partitions": lambda: _env_int("DAP_SHUFFLE_PARTITIONS", 4),
+        "shuffle_partitions": lambda: _env_int(
+            "DAP_SHUFFLE_PARTITIONS",
+            4,
+        ),
         "driver_memory": lambda: _env_memory("DAP_DRIVER_MEMORY", Settings.driver_memory),
         "jvm_options": lambda: _env_jvm_options("DAP_JVM_OPTIONS"),
     }

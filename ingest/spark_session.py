@@ -119,6 +119,20 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     return conf
 
 
+def _make_state_dirs(settings: Settings) -> None:
+    """The state dir and Spark's scratch dir in it; one that cannot be made is a ConfigError."""
+    for path in (settings.state_dir, settings.scratch_dir):
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            why = "a file is in the way" if path.exists() else (exc.strerror or str(exc))
+            raise ConfigError(
+                f"cannot create the directory {path}: {why}",
+                where=f"the state dir (--state-dir or DAP_STATE_DIR): {settings.state_dir}",
+                hint="point DAP_STATE_DIR at a directory this user can write (default: .state here)",
+            ) from None
+
+
 def _get_or_create(builder: SparkSession.Builder, settings: Settings) -> SparkSession:
     """``builder.getOrCreate()``; a JVM that exits before Spark starts is a ConfigError, not
     pyspark's traceback. The JVM has already printed why (an unknown or refused option, no Java)."""
@@ -143,8 +157,7 @@ def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
 
     iceberg_jar(settings.jars_dir)  # clear errors before the JVM starts
     jvm_functions.functions_jar(settings.jars_dir)
-    settings.scratch_dir.mkdir(parents=True, exist_ok=True)
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    _make_state_dirs(settings)
     # The JVM writes derby.log into its working dir unless told otherwise; keep it in state.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if settings.spark_master.startswith("local"):

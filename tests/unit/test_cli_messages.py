@@ -180,8 +180,14 @@ def test_generate_remote_takes_only_the_line_sources(tmp_path: Path, source: str
 @pytest.mark.parametrize(
     ("name", "value", "allowed"),
     [
-        ("DAP_SHUFFLE_PARTITIONS", "four", "allowed: a whole number >= 1 (default 4)"),
-        ("DAP_SHUFFLE_PARTITIONS", "0", "allowed: a whole number >= 1 (default 4)"),
+        ("DAP_SHUFFLE_PARTITIONS", "four", "allowed: a whole number from 1 to 100000 (default 4)"),
+        ("DAP_SHUFFLE_PARTITIONS", "0", "allowed: a whole number from 1 to 100000 (default 4)"),
+        # Past Spark's 32-bit count: Spark's own error would be a Java stack trace.
+        (
+            "DAP_SHUFFLE_PARTITIONS",
+            "99999999999999999999",
+            "allowed: a whole number from 1 to 100000 (default 4)",
+        ),
         ("DAP_PROFILE", "x", "allowed: 'local' or 'platform' (default 'local')"),
         (
             "DAP_DRIVER_MEMORY",
@@ -205,6 +211,19 @@ def test_bad_environment_value_names_the_variable_and_the_allowed_values(
     assert f"where: environment variable {name}" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("kind", ["a file", "under /proc"])
+def test_a_state_dir_that_cannot_be_made_is_named_before_spark_starts(tmp_path: Path, kind: str) -> None:
+    state = tmp_path / "state" if kind == "a file" else Path("/proc/no-state-here")
+    if kind == "a file":
+        state.write_text("not a directory")
+    result = ingest_process("status", env={"DAP_STATE_DIR": str(state)})
+    assert result.returncode == 2, result.stderr
+    why = "a file is in the way" if kind == "a file" else "No such file or directory"
+    assert f"error: cannot create the directory {state}: {why}" in result.stderr
+    assert f"where: the state dir (--state-dir or DAP_STATE_DIR): {state}" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_bad_environment_value_is_reported_before_the_config_is_read(tmp_path: Path) -> None:

@@ -159,6 +159,13 @@ def test_unknown_key_in_a_source_is_rejected_by_name(tmp_path: Path) -> None:
     assert "Extra inputs are not permitted" in error.what
 
 
+def test_unknown_top_level_keys_of_mixed_types_are_all_named(tmp_path: Path) -> None:
+    """YAML reads `1:` as a number: the keys are named by their text, not sorted as values."""
+    path = write(tmp_path, "landing: /x\n1: foo\nbar: 2\nsources: {}\n")
+    error = config_error(path)
+    assert error.what == "unknown top-level key(s) in the config: 1, bar"
+
+
 def test_unknown_nested_key_is_rejected_with_its_path(tmp_path: Path) -> None:
     path = write(tmp_path, "sources:\n  ev: {path: /x, table: raw.ev, format: json, flatten: {depth: 2}}\n")
     error = config_error(path)
