@@ -207,10 +207,7 @@ def load_settings(**overrides: object) -> Settings:
             "local, local[N], local[*], spark://HOST:PORT, yarn, k8s://URL (default local[2]; "
             "DAP_PROFILE=platform: the local platform's cluster)",
         ),
-        "shuffle_partitions": lambda: _env_int(
-            "DAP_SHUFFLE_PARTITIONS",
-            4,
-        ),
+        "shuffle_partitions": lambda: _env_int("DAP_SHUFFLE_PARTITIONS", 4, maximum=MAX_SHUFFLE_PARTITIONS),
         "driver_memory": lambda: _env_memory("DAP_DRIVER_MEMORY", Settings.driver_memory),
         "jvm_options": lambda: _env_jvm_options("DAP_JVM_OPTIONS"),
     }
