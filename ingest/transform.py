@@ -116,6 +116,8 @@ def typed_text_value(path: Path, data_type: T.DataType, strip_separators: bool) 
 
 
 _TEXT_CHECKED = (T.StringType, T.DoubleType, T.DecimalType)
+# The types Spark casts to a date (its Cast.canCast, ANSI off); the text route handles strings.
+_DATE_SOURCES = (T.StringType, T.DateType, T.TimestampType, T.TimestampNTZType)
 
 
 def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tuple[Column, Column | None]:
@@ -151,6 +153,10 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
         )
         fits = source.isNull() | (cast.isNotNull() & same)
         return F.when(fits, cast), F.when(~fits, source)
+    if isinstance(plan.table_type, T.DateType) and not isinstance(plan.batch_type, _DATE_SOURCES):
+        # Spark has no cast from a number or a boolean to a date (the query would not even
+        # plan): no such value is a date, so each one is rescued as its text.
+        return F.lit(None).cast(plan.table_type), text
     cast = value.cast(plan.table_type)
     round_trip = cast.cast(plan.batch_type)
     fits = value.isNull() | (cast.isNotNull() & (round_trip == value))
