@@ -44,10 +44,12 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from ingest.errors import ConfigError
+from ingest.errors import ConfigError, ServiceError
 from ingest.settings import Settings, _bad_env, _env, _env_int, _env_memory, _env_port
 
 log = logging.getLogger(__name__)
@@ -325,6 +327,58 @@ def require_metastore_password(settings: Settings) -> None:
         "DAP_PLATFORM_DIR to its platform dir (default: <DAP_STATE_DIR>/platform); for your own "
         "metastore, set DAP_METASTORE_PASSWORD or DAP_METASTORE_URIS",
     )
+
+
+def _addresses(urls: str) -> list[tuple[str, int]]:
+    """(host, port) of each URL in a comma-separated list (``thrift://h:9083,thrift://h2:9083``,
+    ``spark://h1:7077,h2:7077``, ``jdbc:postgresql://h:5432/db``); those without a port are skipped."""
+    found = []
+    scheme = urls.removeprefix("jdbc:").split("://", 1)[0]
+    for part in urls.removeprefix("jdbc:").split(","):
+        url = urlsplit(part if "://" in part else f"{scheme}://{part}")
+        try:
+            port = url.port
+        except ValueError:
+            continue
+        if url.hostname and port:
+            found.append((url.hostname, port))
+    return found
+
+
+def _reachable(addresses: list[tuple[str, int]]) -> bool:
+    """True when one of ``addresses`` accepts a TCP connection within 3 s (or there is none)."""
+    for host, port in addresses:
+        try:
+            with socket.create_connection((host, port), timeout=3):
+                return True
+        except OSError:
+            continue
+    return not addresses
+
+
+def require_reachable_services(settings: Settings) -> None:
+    """Before the JVM starts: the metastore and the Spark master answer on their ports. A driver
+    started without them waits a minute for the metastore (Hive retries), then fails with Java
+    stack traces; a stopped platform is the usual cause."""
+    config = load_platform_config(settings.state_dir)
+    checks = [
+        (
+            "the metastore" if config.metastore_uris else "the metastore database",
+            config.metastore_uris or config.metastore_jdbc_url,
+            "DAP_METASTORE_URIS" if config.metastore_uris else "DAP_METASTORE_JDBC_URL",
+        ),
+    ]
+    if settings.spark_master.startswith("spark://"):
+        checks.append(("the Spark master", settings.spark_master, "DAP_SPARK_MASTER"))
+    for what, url, setting in checks:
+        master = setting == "DAP_SPARK_MASTER"  # the cluster alone can be down (compute-down)
+        if not _reachable(_addresses(url)):
+            raise ServiceError(
+                f"{what} is not reachable at {url}",
+                where=f"the platform profile (DAP_PROFILE=platform), {setting}",
+                hint=f"start the local platform ({'make platform-compute-up' if master else 'make platform-up'}); "
+                f"for your own platform, check {setting}",
+            )
 
 
 def platform_spark_conf(settings: Settings) -> dict[str, str]:

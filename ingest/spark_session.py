@@ -164,9 +164,10 @@ def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # bind the driver to loopback only
     conf = spark_conf(settings)
     if settings.profile == "platform":
-        from ingest.platform_conf import require_metastore_password
+        from ingest.platform_conf import require_metastore_password, require_reachable_services
 
         require_metastore_password(settings)
+        require_reachable_services(settings)
     archive = class_archive.driver_options(settings)  # Spark's classes, already parsed: a faster start
     if archive:
         conf["spark.driver.extraJavaOptions"] += f" {archive}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -133,6 +134,49 @@ def test_a_platform_run_without_the_metastore_password_says_where_the_secrets_we
     assert result.stderr.startswith("error: no password for the metastore database"), result.stderr[-3000:]
     assert str(tmp_path / "state" / "platform" / "secrets.env") in result.stderr
     assert "DAP_PLATFORM_DIR" in result.stderr and "make platform-up" in result.stderr
+    assert "Traceback" not in result.stderr and "Exception" not in result.stderr
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # closed again when the block ends: nothing listens
+
+
+@pytest.mark.parametrize("down", ["metastore database", "Spark master"])
+def test_a_platform_run_whose_services_are_down_says_so_before_the_jvm_starts(
+    tmp_path: Path, down: str
+) -> None:
+    """A stopped platform: exit 5 at once, not a minute of Hive retries and a Py4J stack trace."""
+    listening = socket.socket()  # the service that is up, when the other one is the one down
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    up = listening.getsockname()[1]
+    metastore = _closed_port() if down == "metastore database" else up
+    master = _closed_port() if down == "Spark master" else up
+    env = {
+        **os.environ,
+        **TERMINAL,
+        "DAP_PROFILE": "platform",
+        "DAP_METASTORE_PASSWORD": "not-used",
+        "DAP_METASTORE_JDBC_URL": f"jdbc:postgresql://127.0.0.1:{metastore}/metastore",
+        "DAP_SPARK_MASTER": f"spark://127.0.0.1:{master}",
+    }
+    with listening:
+        result = subprocess.run(
+            [sys.executable, "-m", "ingest", "status"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 5, result.stderr[-3000:]
+    port = metastore if down == "metastore database" else master
+    assert result.stderr.startswith(f"error: the {down} is not reachable at "), result.stderr[-3000:]
+    assert f"127.0.0.1:{port}" in result.stderr
+    assert "make platform-" in result.stderr
     assert "Traceback" not in result.stderr and "Exception" not in result.stderr
 
 
