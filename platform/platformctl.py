@@ -31,7 +31,8 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn, Protocol
 
@@ -132,9 +133,20 @@ class Platform:
         """A client with the dev credentials passed explicitly (this process's environment stays clean)."""
         import boto3
         from botocore.config import Config
+        from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
-        key_id, secret = s3_keys(ensure_dev_secrets(self.layout), "admin")
         config = self.layout.config
+        endpoint = config.s3_endpoint
+        if endpoint is not None and not (
+            is_valid_endpoint_url(endpoint) or is_valid_ipv6_endpoint_url(endpoint)
+        ):
+            raise ConfigError(
+                f"DAP_S3_ENDPOINT is not a URL: {endpoint!r}",
+                where="DAP_S3_ENDPOINT",
+                hint="give scheme, host and port, e.g. http://127.0.0.1:8333 (or `aws` for AWS's own), "
+                "or unset it for the local platform",
+            )
+        key_id, secret = s3_keys(ensure_dev_secrets(self.layout), "admin")
         return boto3.client(
             "s3",
             endpoint_url=config.s3_endpoint,
@@ -143,6 +155,22 @@ class Platform:
             aws_secret_access_key=secret,
             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"}),
         )
+
+    @contextmanager
+    def reaching_s3(self, what: str) -> Iterator[None]:
+        """S3 that does not answer or refuses (the platform is down, a bucket is missing): a
+        PlatformError (exit 5) naming the endpoint, not botocore's traceback."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except (BotoCoreError, ClientError) as exc:
+            raise PlatformError(
+                f"{what}: S3 at {self.layout.config.s3_endpoint or 'AWS'} failed: {exc}",
+                where=f"DAP_S3_ENDPOINT={self.layout.config.s3_endpoint or 'aws'}",
+                hint="is the platform up? platformctl status; start it with platformctl up "
+                f"(SeaweedFS's log: {self.seaweedfs.log_file})",
+            ) from None
 
     def start(self, name: str) -> float:
         if name == "kafka":  # no platform secrets: the broker listens on 127.0.0.1 without auth
@@ -264,9 +292,18 @@ class Platform:
         log.info("platform data deleted under %s", layout.root)
 
     def recover(self) -> None:
-        report = recover_warehouse(
-            self.s3(), self.layout.config.warehouse_uri, self.postgres.table_locations()
-        )
+        client = self.s3()  # the settings and the secrets first: a bad one is said before a service is
+        for name in ("postgres", "seaweedfs"):
+            if self.service(name).pid() is None:
+                raise PlatformError(
+                    f"recover: {name} is not running",
+                    where=str(self.service(name).log_file),
+                    hint="start the platform first: platformctl up (up runs recover itself)",
+                )
+        with self.reaching_s3("recover"):
+            report = recover_warehouse(
+                client, self.layout.config.warehouse_uri, self.postgres.table_locations()
+            )
         for path in report.removed_dirs:
             log.info("removed the debris of an aborted write: %s", path)
 
@@ -423,7 +460,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "upload":
             from ingest.landing_s3 import upload_dir
 
-            count = upload_dir(args.local_dir, args.uri, client=platform.s3())
+            client = platform.s3()
+            with platform.reaching_s3(f"upload to {args.uri}"):
+                count = upload_dir(args.local_dir, args.uri, client=client)
             print(f"uploaded {count} files to {args.uri}")
         elif args.command == "conf":
             for key, value in sorted(platform.spark_conf().items()):

@@ -54,6 +54,32 @@ def read_secret(source: str, setting: str, name: str) -> str:
     return value
 
 
+def _checked_url(value: str) -> str:
+    """``value`` when httpx can send a request to it (a host, a numeric port, closed brackets)."""
+    import httpx
+
+    try:
+        host = httpx.URL(value).host
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"not a valid URL ({exc}), got {value!r}") from None
+    if not host:
+        raise ValueError(f"the URL names no host, got {value!r}")
+    return value
+
+
+def _endpoint_url(value: str | None) -> str | None:
+    """An S3 endpoint as botocore accepts it: scheme, host and optionally a port."""
+    if value is None:
+        return None
+    from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
+
+    if not (is_valid_endpoint_url(value) or is_valid_ipv6_endpoint_url(value)):
+        raise ValueError(
+            f"endpoint must be a URL like https://s3.example.com or http://127.0.0.1:9000, got {value!r}"
+        )
+    return value
+
+
 class Backoff(_Strict):
     """Retries on 429, 5xx and connection errors: exponential, or as long as ``Retry-After`` says."""
 
@@ -129,7 +155,7 @@ class RestPull(_Strict):
     def _http(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"url must start with http:// or https://, got {value!r}")
-        return value
+        return _checked_url(value)
 
 
 Folders = Literal["pull_date", "remote"]
@@ -180,6 +206,7 @@ class S3Pull(_FilePull):
     path: str = ""  # key prefix
 
     _check = field_validator("access_key_env", "secret_key_env")(_env_name)
+    _check_endpoint = field_validator("endpoint")(_endpoint_url)
 
 
 PullConfig = Annotated[RestPull | FtpPull | SftpPull | S3Pull, Field(discriminator="kind")]

@@ -57,7 +57,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import PullError, StateError
+from ingest.errors import InputError, PullError, StateError
 from ingest.landing import PART_SUFFIX
 
 JOURNAL_DIR = "_pulls"
@@ -180,9 +180,20 @@ class LandingTarget(ABC):
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """One pull of a source at a time (on this machine)."""
-        self.parts_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.parts_dir / ".lock", "w") as handle:
+        """One pull of a source at a time (on this machine). A landing path that cannot hold a
+        directory (it, or a folder above it, is a file) is an InputError for this source."""
+        try:
+            self.parts_dir.mkdir(parents=True, exist_ok=True)
+            handle = open(self.parts_dir / ".lock", "w")  # noqa: SIM115 - closed by the with below
+        except OSError as exc:
+            raise InputError(
+                f"source {self.source!r}: cannot use the landing directory {self.root}: "
+                f"{exc.strerror or exc} ({exc.filename or self.parts_dir})",
+                where=self.root,
+                hint="point `landing:` (and the source's `path`) at a directory that can be created "
+                "and written, not at a file",
+            ) from None
+        with handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

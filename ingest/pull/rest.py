@@ -217,6 +217,12 @@ class RestPuller:
                 hint="the server is busy or failing; pull again later (the pull goes on from this page)",
                 retryable=True,
             ) from None
+        except httpx.InvalidURL as exc:  # e.g. a next link the server sent: not retried
+            raise PullError(
+                f"source {self.source!r}: cannot request {request.describe()}: {exc}",
+                where=f"sources.{self.source}.pull.url ({self.config.url})",
+                hint="fix the url of the pull block (scheme, host, a numeric port)",
+            ) from None
         except httpx.TransportError as exc:
             raise PullError(
                 f"GET {request.describe()} failed: {exc}",

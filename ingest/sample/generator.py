@@ -111,7 +111,7 @@ def generate(
     for file in files:
         if file.source in remote:
             path = Path(remote[file.source]) / file.rel_path.split("/", 1)[1]
-            write_bytes_atomic(path, file.payload())
+            write_bytes_atomic(path, file.payload(), setting=f"--remote {file.source}=DIR")
             midnight = datetime.combine(file.folder_date, time(), tzinfo=UTC).timestamp()
             os.utime(path, (midnight, midnight))
         else:

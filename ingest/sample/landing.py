@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from ingest.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class LandingFile:
@@ -47,10 +49,21 @@ class LandingFile:
         return gzip.compress(data, compresslevel=6, mtime=0) if self.compressed else data
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write via a hidden temp file and rename, so a reader never sees a half-written landing file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_bytes_atomic(path: Path, data: bytes, *, setting: str = "--landing") -> None:
+    """Write via a hidden temp file and rename, so a reader never sees a half-written landing file.
+
+    A path that cannot be written (a file where a folder must be, no such file system, no
+    permission, a full disk) is a ConfigError naming it and ``setting``, the option that chose it."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write the sample file {path}: {exc.strerror or exc}"
+            + (f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) else ""),
+            where=f"{setting} ({path})",
+            hint=f"give {setting} a directory that can be created and written (not a file, not under /proc)",
+        ) from None

@@ -7,6 +7,8 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ingest.errors import ConfigError
+
 SOURCES: tuple[str, ...] = ("camera", "drone", "app", "shop", "crm")
 CAMERA_MODELS: tuple[str, ...] = ("HERO11", "HERO12", "HERO13")
 DRONE_MODELS: tuple[str, ...] = ("AVATA2", "MAVIC3")
@@ -48,6 +50,19 @@ def drone_firmware(day_no: int) -> str:
     return "3.4.0" if day_no < 4 else "3.5.0"
 
 
+MAX_DAYS = 3660  # ten years: every file is built in memory before the first is written
+_OPTIONS = {"days": "--days", "start_date": "--start", "scale": "--scale"}  # the `generate` options
+
+
+class SampleArgumentError(ConfigError, ValueError):
+    """An argument of the sample generator is out of range (exit 2; still a ValueError for callers)."""
+
+
+def _bad(name: str, what: str, hint: str | None = None) -> SampleArgumentError:
+    where = f"option {_OPTIONS[name]} of `ingest generate`" if name in _OPTIONS else f"argument `{name}`"
+    return SampleArgumentError(f"sample generator: {what}", where=where, hint=hint)
+
+
 @dataclass(frozen=True)
 class SampleSpec:
     """Validated arguments of one `generate` call."""
@@ -65,13 +80,26 @@ class SampleSpec:
         for name in ("days", "cameras", "drones", "users", "contacts"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"sample generator: `{name}` must be an integer >= 1, got {value!r}")
+                raise _bad(name, f"`{name}` must be an integer >= 1, got {value!r}")
+        if self.days > MAX_DAYS:
+            raise _bad(
+                "days",
+                f"`days` must be at most {MAX_DAYS} (ten years), got {self.days}",
+                hint=f"generate at most {MAX_DAYS} days at a time; a later --start adds more",
+            )
         if self.cameras > 9999 or self.drones > 999 or self.users > 9999 or self.contacts > 9999:
-            raise ValueError("sample generator: at most 9999 cameras, 999 drones, 9999 users, 9999 contacts")
+            raise _bad("cameras", "at most 9999 cameras, 999 drones, 9999 users, 9999 contacts")
         if not isinstance(self.scale, int | float) or not math.isfinite(self.scale) or self.scale <= 0:
-            raise ValueError(f"sample generator: `scale` must be a finite number > 0, got {self.scale!r}")
+            raise _bad("scale", f"`scale` must be a finite number > 0, got {self.scale!r}")
         if not isinstance(self.start_date, date):
-            raise ValueError(f"sample generator: `start_date` must be a date, got {self.start_date!r}")
+            raise _bad("start_date", f"`start_date` must be a date, got {self.start_date!r}")
+        if (date.max - self.start_date).days < self.days - 1:
+            raise _bad(
+                "start_date",
+                f"{self.days} days from {self.start_date.isoformat()} go past the last date "
+                f"{date.max.isoformat()}",
+                hint="give an earlier --start or fewer --days",
+            )
 
     @property
     def dates(self) -> tuple[date, ...]:

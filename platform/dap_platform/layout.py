@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from dap_platform.proc import PlatformError
+from ingest.errors import ConfigError
 from ingest.platform_conf import S3_IDENTITIES, PlatformConfig, read_env_file
 
 BUCKETS = ("landing", "warehouse")
@@ -62,7 +64,26 @@ class Layout:
     def venv_bin(self) -> Path:
         return Path(sys.executable).parent
 
+    def check_root(self, *, must_exist: bool) -> None:
+        """A platform dir that is a file is a bad setting (exit 2); a missing one (``must_exist``)
+        means the platform was never set up (exit 5): either is said before anything uses it."""
+        root = self.root
+        if root.exists() and not root.is_dir():
+            raise ConfigError(
+                f"the platform dir is not a directory: {root}",
+                where=f"DAP_PLATFORM_DIR (or DAP_STATE_DIR/platform) = {root}",
+                hint="point DAP_PLATFORM_DIR at a directory, or unset it (default <project>/.state/platform)",
+            )
+        if must_exist and not root.is_dir():
+            raise PlatformError(
+                f"the platform is not set up: {root} does not exist",
+                where=f"DAP_PLATFORM_DIR={root}",
+                hint="start it first: make platform-up (or platformctl up); "
+                "set DAP_PLATFORM_DIR / DAP_STATE_DIR if it lives elsewhere",
+            )
+
     def create(self) -> None:
+        self.check_root(must_exist=False)
         for path in (self.root, self.logs, self.run, self.cache, self.jars, self.seaweedfs, self.thrift):
             path.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o755)  # the postgres user must traverse it to reach its data dir
@@ -73,6 +94,7 @@ class Layout:
 
 def ensure_dev_secrets(layout: Layout) -> dict[str, str]:
     """Generate the local dev secrets once (mode 600); return them. Never printed or logged."""
+    layout.check_root(must_exist=True)
     path = layout.secrets_file
     values = read_env_file(path)
     wanted: dict[str, Callable[[], str]] = {
