@@ -47,6 +47,7 @@ from ingest.cli_stream import broker_app, collect
 from ingest.config import TABLE_RULE, SourceConfig, describe_errors, is_table_name, load_config
 from ingest.errors import ConfigError, IngestError
 from ingest.naming import quote_string
+from ingest.sample.spec import MAX_DAYS
 from ingest.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -780,7 +781,10 @@ def catalog_rebuild(
 def generate(
     landing: Annotated[Path, typer.Option("--landing", envvar="DAP_LANDING", help="landing dir to write")],
     seed: Annotated[int, typer.Option(help="random seed: the same seed writes the same files")] = 42,
-    days: Annotated[int, typer.Option(min=1, help="number of landing days (one folder per day)")] = 7,
+    days: Annotated[
+        int,
+        typer.Option(min=1, max=MAX_DAYS, help="number of landing days (one folder per day)"),
+    ] = 7,
     start: Annotated[
         datetime,
         typer.Option(formats=["%Y-%m-%d"], show_default="2026-01-05", help="first landing day, yyyy-mm-dd"),
