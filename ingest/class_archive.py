@@ -214,13 +214,18 @@ def with_archive(settings: Settings) -> str:
 
 
 def export_for_dbt() -> None:
-    """Give the dbt this process runs (``ingest.dbt_console``, ``ingest.dbt_docs``) the archive."""
-    from ingest.errors import ConfigError
+    """Give the dbt this process runs (``ingest.dbt_console``, ``ingest.dbt_docs``) the archive.
+
+    A ``DAP_*`` setting that is not valid raises its ``ConfigError`` (exit 2): the caller reports
+    it before dbt starts, as ``ingest`` does, instead of a Spark JVM failing on it later. A JDK
+    that cannot say its version only costs the archive: dbt's Spark reports the JDK itself.
+    """
     from ingest.settings import load_settings
 
+    settings = load_settings()
     try:
-        os.environ["DAP_JVM_OPTIONS"] = with_archive(load_settings())
-    except ConfigError:  # a bad DAP_* setting: dbt starts as before, and ingest reports it
+        os.environ["DAP_JVM_OPTIONS"] = with_archive(settings)
+    except (OSError, subprocess.CalledProcessError):  # `java -version` failed: no fingerprint
         return
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from ingest import class_archive
+from ingest.errors import ConfigError, IngestError, print_error
 
 log = logging.getLogger(__name__)
 
@@ -145,12 +146,51 @@ def _dbt(args: list[str]) -> str:
     return result.stdout
 
 
+USAGE = "python -m ingest.dbt_docs [--target NAME]"
+
+
+def parse_target(args: list[str]) -> str:
+    """The dbt target of ``[--target NAME]`` (default ``local``); anything else is a ``ConfigError``."""
+    target = "local"
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg.startswith("--target="):
+            value: str | None = arg.partition("=")[2]
+        elif arg == "--target":
+            value = rest.pop(0) if rest and not rest[0].startswith("-") else None
+        else:
+            raise ConfigError(
+                f"unknown argument {arg!r}",
+                where=f"the command line: python -m ingest.dbt_docs {' '.join(args)}",
+                hint=f"usage: {USAGE}",
+            )
+        if not value:
+            raise ConfigError(
+                "option --target needs a value: the name of a dbt target",
+                where=f"the command line: python -m ingest.dbt_docs {' '.join(args)}",
+                hint=f"usage: {USAGE} (the targets are in profiles/profiles.yml: local, thrift)",
+            )
+        target = value
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m ingest.dbt_docs [--target NAME]``: generate the docs and annotate them."""
-    args = argv if argv is not None else sys.argv[1:]
-    target = args[args.index("--target") + 1] if "--target" in args else "local"
+    """``python -m ingest.dbt_docs [--target NAME]``: generate the docs and annotate them.
+
+    A wrong option or a ``DAP_*`` setting that is not valid: one paragraph on stderr, exit 2.
+    """
+    args = list(argv if argv is not None else sys.argv[1:])
+    if args in (["-h"], ["--help"]):
+        print(f"usage: {USAGE}\n\n{(__doc__ or '').strip()}")
+        return 0
+    try:
+        target = parse_target(args)
+        class_archive.export_for_dbt()
+    except IngestError as exc:
+        print_error(exc)
+        return exc.exit_code
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    class_archive.export_for_dbt()
     target_path = Path(os.environ.get("DBT_TARGET_PATH", "target"))
     # run-operation first: it rewrites manifest.json too, without the compiled code docs generate adds
     lineage = parse_lineage(

@@ -23,6 +23,15 @@ class IngestError(Exception):
         return "\n  ".join(parts)
 
 
+def print_error(exc: IngestError) -> None:
+    """``error: what`` and its where / what to do lines on stderr, as every entry point prints
+    them (soft wrap: no line breaks inserted into the message; pipes keep whole lines)."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(exc.render())}", soft_wrap=True)
+
+
 class ConfigError(IngestError):
     """The configuration file or a CLI option is invalid (terminal: fix the config)."""
 
