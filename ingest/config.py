@@ -272,7 +272,7 @@ class IngestConfig(_Strict):
                 f"unknown source(s): {', '.join(unknown)}",
                 hint=f"configured sources: {', '.join(known)}",
             )
-        return [known[n] for n in names]
+        return [known[n] for n in dict.fromkeys(names)]  # a source named twice runs once
 
 
 _VAR = re.compile(

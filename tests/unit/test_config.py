@@ -450,3 +450,12 @@ def test_an_unknown_top_level_key_and_a_source_that_is_no_mapping_are_reported_a
     assert config_error(path).where == f"{path}, line 7"
     path = write(tmp_path, CAMERA + "  shop: 5\n")
     assert config_error(path).where == f"{path}, line 7, sources.shop"
+
+
+def test_a_source_selected_twice_runs_once_in_the_order_first_named(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sources:\n  a: {path: /a, table: raw.a, format: json}\n  b: {path: /b, table: raw.b, format: json}\n",
+    )
+    config = load_config(path)
+    assert [s.name for s in config.select(["b", "a", "b"])] == ["b", "a"]
