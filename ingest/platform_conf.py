@@ -44,12 +44,12 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ingest.errors import ConfigError, ServiceError
+from ingest.services.process import port_open
 from ingest.settings import Settings, _bad_env, _env, _env_int, _env_memory, _env_port
 
 log = logging.getLogger(__name__)
@@ -347,13 +347,7 @@ def _addresses(urls: str) -> list[tuple[str, int]]:
 
 def _reachable(addresses: list[tuple[str, int]]) -> bool:
     """True when one of ``addresses`` accepts a TCP connection within 3 s (or there is none)."""
-    for host, port in addresses:
-        try:
-            with socket.create_connection((host, port), timeout=3):
-                return True
-        except OSError:
-            continue
-    return not addresses
+    return any(port_open(port, host, timeout=3) for host, port in addresses) or not addresses
 
 
 def require_reachable_services(settings: Settings) -> None:

@@ -115,21 +115,25 @@ def test_platformctl_names_a_bad_setting_instead_of_a_traceback(name: str, value
     assert result.stdout == ""
 
 
-def test_a_platform_run_without_the_metastore_password_says_where_the_secrets_were_looked_for(
-    tmp_path: Path,
-) -> None:
-    """A state dir whose platform dir is not the running platform's (the platform's secrets are
-    not there): one paragraph before any JVM starts, not Hive's retries and stack traces."""
-    env = {**os.environ, **TERMINAL, "DAP_PROFILE": "platform"}
-    result = subprocess.run(
+def _platform_status(**env: str) -> subprocess.CompletedProcess[str]:
+    """``ingest status`` on the platform profile in a fresh process, this test's state dir."""
+    return subprocess.run(
         [sys.executable, "-m", "ingest", "status"],
-        env=env,
+        env={**os.environ, **TERMINAL, "DAP_PROFILE": "platform", **env},
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_a_platform_run_without_the_metastore_password_says_where_the_secrets_were_looked_for(
+    tmp_path: Path,
+) -> None:
+    """A state dir whose platform dir is not the running platform's (the platform's secrets are
+    not there): one paragraph before any JVM starts, not Hive's retries and stack traces."""
+    result = _platform_status()
     assert result.returncode == 2, result.stderr[-3000:]
     assert result.stderr.startswith("error: no password for the metastore database"), result.stderr[-3000:]
     assert str(tmp_path / "state" / "platform" / "secrets.env") in result.stderr
@@ -154,23 +158,11 @@ def test_a_platform_run_whose_services_are_down_says_so_before_the_jvm_starts(
     up = listening.getsockname()[1]
     metastore = _closed_port() if down == "metastore database" else up
     master = _closed_port() if down == "Spark master" else up
-    env = {
-        **os.environ,
-        **TERMINAL,
-        "DAP_PROFILE": "platform",
-        "DAP_METASTORE_PASSWORD": "not-used",
-        "DAP_METASTORE_JDBC_URL": f"jdbc:postgresql://127.0.0.1:{metastore}/metastore",
-        "DAP_SPARK_MASTER": f"spark://127.0.0.1:{master}",
-    }
     with listening:
-        result = subprocess.run(
-            [sys.executable, "-m", "ingest", "status"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
+        result = _platform_status(
+            DAP_METASTORE_PASSWORD="not-used",
+            DAP_METASTORE_JDBC_URL=f"jdbc:postgresql://127.0.0.1:{metastore}/metastore",
+            DAP_SPARK_MASTER=f"spark://127.0.0.1:{master}",
         )
     assert result.returncode == 5, result.stderr[-3000:]
     port = metastore if down == "metastore database" else master
