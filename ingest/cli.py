@@ -170,7 +170,8 @@ def _execute(
             _print_pull_report(pulled)
         _print_report(report)
     if not report.ok or (pulled is not None and not pulled.ok):
-        raise typer.Exit(report.exit_code or 1)  # 3: a source's input could not be read
+        pull_code = pulled.exit_code if pulled is not None else 0
+        raise typer.Exit(max(report.exit_code, pull_code) or 1)  # 3: a source's input could not be read
 
 
 def _pull(sources: list[SourceConfig], settings: Settings, *, explicit: bool) -> PullReport:
@@ -556,7 +557,7 @@ def pull(
             highlight=False,
         )
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(report.exit_code or 1)
 
 
 @app.command(cls=Command)

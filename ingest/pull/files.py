@@ -61,6 +61,7 @@ class SourcePull:
     skipped: int = 0  # remote files (or pages) already landed and unchanged
     resumed: int = 0  # partial downloads continued
     error: str | None = None
+    exit_code: int = 0  # a failed pull's, as its error gives it (3: the landing cannot be written)
 
 
 def file_tag(item: RemoteFile) -> str:

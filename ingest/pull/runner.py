@@ -23,6 +23,12 @@ class PullReport:
     def ok(self) -> bool:
         return all(s.status != "failed" for s in self.sources)
 
+    @property
+    def exit_code(self) -> int:
+        """The CLI's exit code, as for ``ingest run``: 0 if no source failed, else the highest of
+        the failed sources' (3: a landing directory that cannot be written; 1: a remote refused)."""
+        return max((s.exit_code for s in self.sources if s.status == "failed"), default=0)
+
     def to_dict(self) -> dict[str, object]:
         return {"ok": self.ok, "sources": [asdict(s) for s in self.sources]}
 
@@ -92,5 +98,5 @@ def pull_sources(sources: list[SourceConfig], *, work_dir: Path, progress: Progr
             raise
         except IngestError as exc:
             log.debug("pull of %s failed", source.name, exc_info=True)
-            result.status, result.error = "failed", exc.render()
+            result.status, result.error, result.exit_code = "failed", exc.render(), exc.exit_code
     return report

@@ -7,6 +7,7 @@ points nowhere), no platform service is started, nothing reaches a real server.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -88,7 +89,9 @@ def test_a_landing_that_is_a_file_fails_the_source_naming_the_landing_path(tmp_p
         tmp_path, landing, '{kind: rest, url: "http://127.0.0.1:9/x", retry: {attempts: 1}}'
     )
     result = _ingest(tmp_path, "pull", "--config", str(config), "--json")
-    assert result.returncode == 1, _output(result)
+    assert result.returncode == 3, _output(result)  # as `ingest run` exits for a path it cannot use
+    (source,) = json.loads(result.stdout)["sources"]
+    assert (source["status"], source["exit_code"]) == ("failed", 3)
     out = _output(result)
     assert f"source 'orders': cannot use the landing directory {landing}/orders: Not a directory" in out
     assert "point `landing:`" in out
