@@ -85,6 +85,17 @@ class PartitionConfig(_Strict):
     column: str | None = None
     fallback: Literal["landing_date", "ingest_date"] = "landing_date"
 
+    @field_validator("column")
+    @classmethod
+    def _a_key_path(cls, value: str | None) -> str | None:
+        # An empty name (``column: ""``, ``a..b``) names no key: it would silently partition
+        # every record by the fallback date instead of the event time the user meant.
+        if value is not None and not all(value.split(".")):
+            raise ValueError(
+                f"must be a key path such as `ts` or `meta.event_ts` (no empty names), got {value!r}"
+            )
+        return value
+
     @property
     def key_path(self) -> KeyPath | None:
         return tuple(self.column.split(".")) if self.column else None
@@ -179,7 +190,7 @@ class SourceConfig(_Strict):
     table: str
     format: Literal["json", "csv", "gpmf", "ulog"]
     # Files modified less than this many seconds ago wait for the next run (still being written).
-    settle_seconds: float = Field(default=0, ge=0)
+    settle_seconds: float = Field(default=0, ge=0, allow_inf_nan=False)  # .inf: nothing would ever settle
     partition: PartitionConfig = PartitionConfig()
     flatten: FlattenConfig = FlattenConfig()
     arrays: ArraysConfig = ArraysConfig()
@@ -425,8 +436,16 @@ def load_config(path: Path, landing_override: str | None = None) -> IngestConfig
             where=str(path),
             hint="see README, section 'Config'",
         )
+    given_landing = raw.get("landing")
+    if given_landing is not None and not isinstance(given_landing, str) and not landing_override:
+        raise ConfigError(
+            f"landing must be one directory (a path or an s3a:// URI), got "
+            f"{type(given_landing).__name__}: {given_landing!r}",
+            where=_at(path, setting_line(text, ("landing",))),
+            hint="write e.g. `landing: ${DAP_LANDING}`; a source lists several paths in its own `path:`",
+        )
     landing = landing_override or _expand(
-        str(raw.get("landing") or ""), path=path, setting="landing", hint=", or pass --landing"
+        str(given_landing or ""), path=path, setting="landing", hint=", or pass --landing"
     )
     sources = []
     for name, body in raw["sources"].items():

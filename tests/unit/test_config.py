@@ -181,6 +181,10 @@ def test_unknown_nested_key_is_rejected_with_its_path(tmp_path: Path) -> None:
         ("format: json, max_files_per_partition: 0", "max_files_per_partition"),
         ("format: json, partition: {fallback: yesterday}", "partition.fallback"),
         ("format: csv, csv: {header: none}", "csv.header"),
+        ("format: json, settle_seconds: .inf", "settle_seconds"),
+        ("format: json, settle_seconds: .nan", "settle_seconds"),
+        ("format: json, partition: {column: ''}", "partition.column"),
+        ("format: json, partition: {column: meta..ts}", "partition.column"),
     ],
 )
 def test_invalid_values_name_the_setting(tmp_path: Path, body: str, setting: str) -> None:
@@ -459,3 +463,18 @@ def test_a_source_selected_twice_runs_once_in_the_order_first_named(tmp_path: Pa
     )
     config = load_config(path)
     assert [s.name for s in config.select(["b", "a", "b"])] == ["b", "a"]
+
+
+@pytest.mark.parametrize("landing", ["[/a, /b]", "{dir: /a}", "5"])
+def test_a_landing_that_is_not_one_path_is_a_config_error_at_its_line(tmp_path: Path, landing: str) -> None:
+    path = write(tmp_path, f"landing: {landing}\nsources:\n  ev: {{path: ev, table: raw.ev, format: json}}\n")
+    error = config_error(path)
+    assert "landing must be one directory" in error.what
+    assert error.where == f"{path}, line 1"
+
+
+def test_a_key_path_of_several_names_partitions_by_a_nested_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "sources:\n  ev: {path: /x, table: raw.ev, format: json, partition: {column: meta.ts}}\n"
+    )
+    assert load_config(path).sources[0].partition.key_path == ("meta", "ts")
