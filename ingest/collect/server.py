@@ -16,6 +16,7 @@ The broker: ``DAP_KAFKA_BOOTSTRAP`` / ``DAP_KAFKA_PORT`` (``ingest.broker.settin
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 from collections.abc import Callable
@@ -70,10 +71,20 @@ def _check_port(host: str, port: int) -> None:
         try:
             sock.bind((host, port))
         except OSError as error:
+            if isinstance(error, socket.gaierror) or error.errno == errno.EADDRNOTAVAIL:
+                # Not a port in use: the host is no address of this machine (or none at all).
+                raise ConfigError(
+                    f"the collector cannot listen on {host!r}: {error.strerror}",
+                    where="DAP_COLLECTOR_HOST (or --host)",
+                    hint="give an address of this machine: 127.0.0.1 (the default) keeps it on loopback",
+                ) from None
+            in_use = error.errno == errno.EADDRINUSE
             raise ServiceError(
                 f"the collector cannot listen on {host}:{port}: {error.strerror}",
                 where="DAP_COLLECTOR_HOST / DAP_COLLECTOR_PORT (or --host / --port)",
-                hint="stop what uses that port, or choose another with --port",
+                hint="stop what uses that port, or choose another with --port"
+                if in_use
+                else "choose another address or port (--host / --port)",
             ) from None
 
 

@@ -119,6 +119,16 @@ def test_cli_errors_are_messages_with_exit_codes(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         busy = _collect(tmp_path, config, DAP_COLLECTOR_PORT=str(taken.getsockname()[1]))
-    assert busy.returncode == 5 and "cannot listen" in busy.stderr
+    assert (
+        busy.returncode == 5 and "cannot listen" in busy.stderr and "stop what uses that port" in busy.stderr
+    )
+    for host in ("256.1.1.1", "192.0.2.1"):  # no address at all; an address this machine lacks
+        elsewhere = _collect(tmp_path, config, DAP_COLLECTOR_HOST=host)
+        assert elsewhere.returncode == 2, elsewhere.stderr
+        assert (
+            f"cannot listen on '{host}'" in elsewhere.stderr
+            and "an address of this machine" in elsewhere.stderr
+        )
+        assert "Traceback" not in elsewhere.stderr
     for result in (down, exposed, busy):
         assert "Traceback" not in result.stderr
