@@ -221,6 +221,24 @@ def load_settings(**overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+def make_state_dir(path: Path, state_dir: Path) -> None:
+    """Make ``path`` (the state dir or a dir in it); one that cannot be made is a ConfigError
+    naming it and the state dir, not an ``OSError`` traceback."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = "a file is in the way" if path.exists() or _file_above(path) else (exc.strerror or str(exc))
+        raise ConfigError(
+            f"cannot create the directory {path}: {why}",
+            where=f"the state dir (--state-dir or DAP_STATE_DIR): {state_dir}",
+            hint="point DAP_STATE_DIR at a directory this user can write (default: .state here)",
+        ) from None
+
+
+def _file_above(path: Path) -> bool:
+    return any(parent.is_file() for parent in path.parents)
+
+
 def required_jar(jars_dir: Path, name: str, what: str, hint: str) -> Path:
     """``jars_dir / name``, or a clear error (``what`` is missing; ``hint``) before any JVM starts."""
     jar = jars_dir / name

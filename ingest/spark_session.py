@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ingest import class_archive, jvm_functions
 from ingest.errors import ConfigError
-from ingest.settings import Settings, jvm_option, picks_collector
+from ingest.settings import Settings, jvm_option, make_state_dir, picks_collector
 from ingest.sources.kafka_jars import KAFKA_JARS
 from ingest.tables.catalog import ICEBERG_RUNTIME_JAR, ensure_lock_schema, iceberg_jar, iceberg_spark_conf
 from ingest.tables.lock import start_lock_housekeeping
@@ -122,15 +122,7 @@ def spark_conf(settings: Settings) -> dict[str, str]:
 def _make_state_dirs(settings: Settings) -> None:
     """The state dir and Spark's scratch dir in it; one that cannot be made is a ConfigError."""
     for path in (settings.state_dir, settings.scratch_dir):
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            why = "a file is in the way" if path.exists() else (exc.strerror or str(exc))
-            raise ConfigError(
-                f"cannot create the directory {path}: {why}",
-                where=f"the state dir (--state-dir or DAP_STATE_DIR): {settings.state_dir}",
-                hint="point DAP_STATE_DIR at a directory this user can write (default: .state here)",
-            ) from None
+        make_state_dir(path, settings.state_dir)
 
 
 def _get_or_create(builder: SparkSession.Builder, settings: Settings) -> SparkSession:

@@ -16,6 +16,7 @@ running broker by its pid file and returns at once. ``stop`` asks for a controll
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import shutil
 import signal
@@ -28,6 +29,7 @@ from pathlib import Path
 from ingest.broker.settings import HOST, BrokerSettings
 from ingest.errors import ServiceError
 from ingest.services.process import pid_alive, port_open, read_pid, spawn, stop_pid, tail
+from ingest.settings import make_state_dir
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +117,7 @@ class Broker:
 
     def _write_config(self) -> None:
         s = self.settings
-        s.root.mkdir(parents=True, exist_ok=True)
+        make_state_dir(s.root, s.root.parent)
         ignore = s.root / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# the local Kafka broker's data and logs\n*\n")
@@ -252,7 +254,9 @@ class Broker:
         pid = self.pid()
         if pid is not None:
             stop_pid(pid, timeout, sig, name="the Kafka broker")
-        self.settings.pid_file.unlink(missing_ok=True)
+        # NotADirectoryError: a file where the state dir should be holds no broker to stop.
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            self.settings.pid_file.unlink()
 
     def status(self) -> BrokerStatus:
         pid = self.pid()

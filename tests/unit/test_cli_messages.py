@@ -226,6 +226,21 @@ def test_a_state_dir_that_cannot_be_made_is_named_before_spark_starts(tmp_path: 
     assert "Traceback" not in result.stderr
 
 
+def test_the_broker_commands_name_a_state_dir_that_is_a_file(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.write_text("not a directory")
+    env = {"DAP_STATE_DIR": str(state), "DAP_KAFKA_PORT": "9", "DAP_KAFKA_CONTROLLER_PORT": "9"}  # closed
+    start = ingest_process("broker", "start", env=env)
+    assert start.returncode == 2, start.stderr
+    assert f"error: cannot create the directory {state / 'kafka'}: a file is in the way" in start.stderr
+    assert f"where: the state dir (--state-dir or DAP_STATE_DIR): {state}" in start.stderr
+    stop = ingest_process("broker", "stop", env=env)  # no broker can run there: nothing to stop
+    assert stop.returncode == 0, stop.stderr
+    assert stop.stdout.strip() == "Kafka broker was not running"
+    for result in (start, stop):
+        assert "Traceback" not in result.stderr
+
+
 def test_bad_environment_value_is_reported_before_the_config_is_read(tmp_path: Path) -> None:
     result = invoke("run", "--config", str(tmp_path / "missing.yml"), env={"DAP_SHUFFLE_PARTITIONS": "four"})
     assert result.exit_code == 2
