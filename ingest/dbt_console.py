@@ -130,12 +130,15 @@ def _log_file(args: list[str]) -> str:
     return os.path.join(log_path, "dbt.log")
 
 
-def dbt_error(command: str, args: list[str], exc: BaseException) -> IngestError:
-    """What stopped ``dbt COMMAND``, as one paragraph: dbt's own message, where, what to do.
-    A usage error is a ``ConfigError``; the others keep dbt's exit code for an error (2)."""
+def dbt_error(
+    command: str, args: list[str], exc: BaseException, program: str = "python -m ingest.dbt_console"
+) -> IngestError:
+    """What stopped ``dbt COMMAND`` (run as ``program args``), as one paragraph: dbt's own
+    message, where, what to do. A usage error is a ``ConfigError``; the others keep dbt's exit
+    code for an error (2)."""
     from dbt.cli.exceptions import DbtUsageException
 
-    line = " ".join(["python -m ingest.dbt_console", *args])
+    line = " ".join([program, *args])
     if isinstance(exc, DbtUsageException):
         return ConfigError(
             f"dbt: {exc}",

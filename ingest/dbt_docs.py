@@ -9,16 +9,18 @@
    raw column of the same name upstream: the docs site shows where it came from and when,
    before anyone writes YAML for it (``generate_raw_column_docs`` prints that YAML).
 
-dbt's own files are only added to: a column YAML describes is never changed. Step 3 is a pure
-function (``annotate``) over the three JSON documents.
+Steps 1 and 2 run in this process (``dbtRunner``), so on the local target they share one Spark
+session and one JVM start. dbt's own files are only added to: a column YAML describes is never
+changed. Step 3 is a pure function (``annotate``) over the three JSON documents.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -138,12 +140,31 @@ def annotate(
 
 
 def _dbt(args: list[str]) -> str:
-    dbt = Path(sys.executable).with_name("dbt")
-    result = subprocess.run([str(dbt), *args], capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
-        raise SystemExit(f"dbt {' '.join(args)} exited {result.returncode}")
-    return result.stdout
+    """Run one dbt command in this process and return what it printed on stdout.
+
+    In-process, the Spark session the first command starts (the local target's session mode)
+    serves the next one too: ``make docs`` starts one JVM, not one per dbt command. A failed
+    command's output goes to stderr; dbt's failure is exit 1, an error that stopped it exit 2.
+    """
+    from dbt.cli.main import dbtRunner
+
+    from ingest.dbt_console import dbt_error
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):  # the macro's print() and dbt's console lines
+        try:
+            result = dbtRunner().invoke(args)
+            exception = result.exception
+        except Exception as exc:  # dbtRunner returns what it catches; this is the net under it
+            result, exception = None, exc
+    if exception is not None:  # its message is in the error; dbt's copy on stdout is dropped
+        error = dbt_error(args[0], args, exception, program="dbt")
+        error.exit_code = 2  # dbt's exit code for an error, as ``ingest.dbt_console`` gives it
+        raise error
+    if result is None or not result.success:
+        sys.stderr.write(printed.getvalue()[-4000:])
+        raise SystemExit(f"dbt {' '.join(args)} failed (its output is above)")
+    return printed.getvalue()
 
 
 USAGE = "python -m ingest.dbt_docs [--target NAME]"
@@ -190,13 +211,19 @@ def main(argv: list[str] | None = None) -> int:
     except IngestError as exc:
         print_error(exc)
         return exc.exit_code
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # This module's lines only: py4j, in this process now, says INFO at every connection it closes.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    log.setLevel(logging.INFO)
     target_path = Path(os.environ.get("DBT_TARGET_PATH", "target"))
-    # run-operation first: it rewrites manifest.json too, without the compiled code docs generate adds
-    lineage = parse_lineage(
-        _dbt(["run-operation", "print_raw_column_lineage", "--target", target, "--quiet"])
-    )
-    _dbt(["docs", "generate", "--target", target, "--quiet"])
+    try:
+        # run-operation first: it rewrites manifest.json too, without the compiled code docs generate adds
+        lineage = parse_lineage(
+            _dbt(["run-operation", "print_raw_column_lineage", "--target", target, "--quiet"])
+        )
+        _dbt(["docs", "generate", "--target", target, "--quiet"])
+    except IngestError as exc:
+        print_error(exc)
+        return exc.exit_code
     manifest_path = target_path / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     catalog = json.loads((target_path / "catalog.json").read_text(encoding="utf-8"))
