@@ -18,9 +18,10 @@ The marts are Iceberg tables: a commit writes new data files under ``<table>/dat
 and leaves replaced ones on disk until snapshots expire, so the data files on disk per partition
 show exactly which partitions each step wrote to.
 
-Embedded Derby admits one JVM at a time, so every step is its own process, one after the other;
-the warehouse is read by a pyspark subprocess after dbt has exited (``read_warehouse``). Tests
-that need more (the docs site) run their own steps on ``Pipeline.env`` afterwards.
+Embedded Derby admits one JVM at a time, so every step is its own process, one after the other.
+Steps 2 and 3's dbt runs and the warehouse read share one process (``dbt_runs_then_read``): the
+read goes through the Spark session dbt started. Tests that need more (the docs site) run their
+own steps on ``Pipeline.env`` afterwards.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ from ingest.sample import ground_truth
 from tests.conftest import long_jvm_options
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 DRIFT_DAY = "2026-01-11"
 REPROCESS_DAY = "2026-01-07"
 NEW_COLUMN = "properties_campaign_code"
@@ -95,10 +95,6 @@ def run(args: list[str], env: dict[str, str], timeout: int = 1500) -> subprocess
         f"--- stdout (tail)\n{result.stdout[-6000:]}\n--- stderr (tail)\n{result.stderr[-3000:]}"
     )
     return result
-
-
-def dbt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return run([str(BIN / "dbt"), *args, "--target", "local"], env)
 
 
 def ingest(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -297,24 +293,20 @@ def build_pipeline(state: Path) -> Pipeline:
     # right, and it shows which partitions the new rows alone touch.
     exact = json.dumps({"ingest_commit_lag_minutes": 0})
     selected = ["stg_app__events", "fct_app_events", *drone_chain, "fct_flights"]
-    dbt("run", "-s", *selected, "--vars", exact, env=env)
-    files_after_drift = _partition_files(state)
-
     reprocess = json.dumps(
         {"reprocess_from": REPROCESS_DAY, "reprocess_to": REPROCESS_DAY, "ingest_commit_lag_minutes": 0}
     )
-    dbt("run", "-s", "fct_app_events", "--vars", reprocess, env=env)
-    files_after_reprocess = _partition_files(state)
-
-    out = state / "warehouse.json"
-    run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from tests.e2e.pipeline import read_warehouse; read_warehouse(sys.argv[1])",
-            str(out),
-        ],
-        env,
+    runs = [["run", "-s", *selected, "--vars", exact], ["run", "-s", "fct_app_events", "--vars", reprocess]]
+    out = state / "after-drift.json"
+    script = "import sys; from tests.e2e.pipeline import dbt_runs_then_read; dbt_runs_then_read(sys.argv[1], sys.argv[2])"
+    run([sys.executable, "-c", script, str(out), json.dumps(runs)], env)
+    after_drift = json.loads(out.read_text())
+    files_after_drift, files_after_reprocess = (
+        {
+            partition: {name: tuple(stat) for name, stat in files.items()}
+            for partition, files in listing.items()
+        }
+        for listing in after_drift["files_after"]
     )
     return Pipeline(
         state=state,
@@ -328,16 +320,36 @@ def build_pipeline(state: Path) -> Pipeline:
         files_after_drift=files_after_drift,
         files_after_reprocess=files_after_reprocess,
         streamed=streamed,
-        warehouse=json.loads(out.read_text()),
+        warehouse=after_drift["warehouse"],
     )
 
 
-def read_warehouse(out: str) -> None:
-    """Run in a subprocess after dbt exited: dump what the assertions need as JSON."""
-    from ingest.settings import load_settings
-    from ingest.spark_session import build_spark
+def dbt_runs_then_read(out: str, runs_json: str) -> None:
+    """Steps 2 and 3's dbt runs, then the warehouse read, in one subprocess and one JVM.
 
-    spark = build_spark(load_settings(), "dbt-e2e-read")
+    Each run is what ``dbt ARGS --target local`` runs (dbt's own runner); the fact's files on
+    disk are listed after each. The read then goes through the Spark session dbt started
+    (``getOrCreate``): the same catalog and warehouse, without a third JVM start. Writes
+    ``{"files_after": [listing per run], "warehouse": {what the assertions read}}`` to ``out``.
+    """
+    from dbt.cli.main import dbtRunner
+
+    state = Path(os.environ["DAP_STATE_DIR"])
+    files_after = []
+    for args in json.loads(runs_json):
+        result = dbtRunner().invoke([*args, "--target", "local"])
+        assert result.success, f"dbt {' '.join(args)} failed ({result.exception}); its output is above"
+        files_after.append(_partition_files(state))
+    from pyspark.sql import SparkSession
+
+    warehouse = read_warehouse(SparkSession.builder.getOrCreate())  # dbt's session, as it left it
+    Path(out).write_text(
+        json.dumps({"files_after": files_after, "warehouse": warehouse}, default=_json_value)
+    )
+
+
+def read_warehouse(spark: Any) -> dict[str, Any]:
+    """What the assertions need of the marts and raw tables, as JSON-ready rows."""
 
     def rows(sql: str) -> list[dict[str, Any]]:
         return [row.asDict() for row in spark.sql(sql).collect()]
@@ -391,7 +403,7 @@ def read_warehouse(out: str) -> None:
         ),
     }
     spark.stop()
-    Path(out).write_text(json.dumps(dump, default=_json_value), encoding="utf-8")
+    return dump
 
 
 def _json_value(value: object) -> object:

@@ -24,7 +24,7 @@ The marts are Iceberg tables: a commit writes new data files under
 data files on disk per partition show exactly which partitions each step wrote to.
 
 Embedded Derby admits one JVM at a time, so every step is its own process, one after the other;
-the warehouse is read by a pyspark subprocess after dbt has exited (``read_warehouse``).
+the warehouse is read after the last dbt run, in its process (``dbt_runs_then_read``).
 """
 
 from __future__ import annotations
