@@ -54,6 +54,7 @@ from pyspark.sql.types import DataType
 
 from ingest.errors import ConfigError
 from ingest.naming import Path as KeyPath
+from ingest.naming import normalize_key
 from ingest.pull.config import PullConfig
 from ingest.schema_hints import hint_path, parse_hint_type
 from ingest.schema_plan import SchemaPolicy
@@ -108,6 +109,27 @@ class FlattenConfig(_Strict):
 class ArraysConfig(_Strict):
     mode: Literal["json"] = "json"
     explode: list[str] = Field(default_factory=list)
+
+    @field_validator("explode")
+    @classmethod
+    def _distinct_child_tables(cls, paths: list[str]) -> list[str]:
+        # Each exploded array lands in the child table named after its path, normalised (lower
+        # case, [a-z0-9_]); two paths with one name would share a table and one array's
+        # elements would be skipped as already committed: refused here instead.
+        seen: dict[str, str] = {}
+        for path in paths:
+            if not all(path.split(".")):
+                raise ValueError(
+                    f"must be key paths such as `tags` or `payload.items` (no empty names), got {path!r}"
+                )
+            suffix = "__" + "__".join(normalize_key(key) for key in path.split("."))
+            if suffix in seen and seen[suffix] != path:
+                raise ValueError(
+                    f"{seen[suffix]!r} and {path!r} would both be exploded into the child table "
+                    f"<table>{suffix}; explode only one of them (the other stays a JSON column)"
+                )
+            seen[suffix] = path
+        return paths
 
     @property
     def explode_paths(self) -> frozenset[KeyPath]:

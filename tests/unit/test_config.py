@@ -185,6 +185,8 @@ def test_unknown_nested_key_is_rejected_with_its_path(tmp_path: Path) -> None:
         ("format: json, settle_seconds: .nan", "settle_seconds"),
         ("format: json, partition: {column: ''}", "partition.column"),
         ("format: json, partition: {column: meta..ts}", "partition.column"),
+        ("format: json, arrays: {explode: ['']}", "arrays.explode"),
+        ("format: json, arrays: {explode: [a..b]}", "arrays.explode"),
     ],
 )
 def test_invalid_values_name_the_setting(tmp_path: Path, body: str, setting: str) -> None:
@@ -478,3 +480,20 @@ def test_a_key_path_of_several_names_partitions_by_a_nested_key(tmp_path: Path) 
         tmp_path, "sources:\n  ev: {path: /x, table: raw.ev, format: json, partition: {column: meta.ts}}\n"
     )
     assert load_config(path).sources[0].partition.key_path == ("meta", "ts")
+
+
+def test_two_exploded_arrays_whose_child_tables_would_share_a_name_are_refused(tmp_path: Path) -> None:
+    """``tags`` and ``Tags`` both become ``<table>__tags``: one array's elements would be lost."""
+    path = write(
+        tmp_path, "sources:\n  ev: {path: /x, table: raw.ev, format: json, arrays: {explode: [tags, Tags]}}\n"
+    )
+    error = config_error(path)
+    assert "sources.ev.arrays.explode" in error.what
+    assert "'tags' and 'Tags' would both be exploded into the child table <table>__tags" in error.what
+
+
+def test_the_same_array_named_twice_is_one_child_table(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "sources:\n  ev: {path: /x, table: raw.ev, format: json, arrays: {explode: [a.b, a.b]}}\n"
+    )
+    assert load_config(path).sources[0].arrays.explode_paths == {("a", "b")}
