@@ -738,6 +738,9 @@ def rollback(
     if as_json:
         print_json([asdict(r) for r in reports])
         return
+    if not reports:
+        out.print(f"run {run_id} was already rolled back in {table}: nothing to do", markup=False)
+        return
     for r in reports:
         out.print(f"{r.table}: removed {r.rows_removed} row(s) of run {r.run_id} ({r.method})", markup=False)
     out.print(

@@ -16,6 +16,7 @@ next run repairs the mirror from the snapshots) and the rollback can simply be r
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -83,6 +84,31 @@ def _child_tables(spark: SparkSession, table: str) -> list[str]:
     )
 
 
+def _parent_table(spark: SparkSession, table: str) -> str | None:
+    """The main table whose exploded array ``table`` holds (``raw.ev`` for ``raw.ev__tags``), if
+    it is one: a shorter ``__`` prefix that lists it among its child tables, while ``table``
+    itself has no files of its own in ``ingest_meta.files`` (a main table named ``a__b`` has)."""
+    database, name = table.split(".", 1)
+    parts = name.split("__")
+    for end in range(1, len(parts)):
+        candidate = f"{database}.{'__'.join(parts[:end])}"
+        if spark.catalog.tableExists(candidate) and table in _child_tables(spark, candidate):
+            own_files = spark.table(meta.table("files")).where(F.col("table_name") == table).limit(1)
+            return None if own_files.count() else candidate
+    return None
+
+
+def _rolled_back(spark: SparkSession, table: str, run_id: str) -> bool:
+    """Has ``ingest rollback`` already undone ``run_id`` in ``table`` (the runs log says so)?"""
+    logged = (
+        spark.table(meta.table("runs"))
+        .where((F.col("run_id") == run_id) & (F.col("status") == "rolled_back"))
+        .select("detail")
+        .collect()
+    )
+    return any(json.loads(row.detail or "{}").get("table") == table for row in logged)
+
+
 def _undo_in_table(
     spark: SparkSession, table: str, run_id: str, rows_of_run: Column, *, shared: bool = False
 ) -> tuple[RollbackMethod, int]:
@@ -129,6 +155,8 @@ def _undo_in_table(
 
 
 def rollback_run(spark: SparkSession, table: str, run_id: str) -> list[RollbackReport]:
+    """Undo ``run_id`` in ``table`` (a main table), its child tables and its quarantine rows.
+    A run already rolled back there is left as it is: no report, no commit."""
     require_iceberg_table(spark, table, where="--table")
     runs = {s.get(RUN_KEY) for _at, s in current_summaries(spark, table)}
     if run_id not in runs:
@@ -137,6 +165,18 @@ def rollback_run(spark: SparkSession, table: str, run_id: str) -> list[RollbackR
             where="--run",
             hint=f"see `ingest status --table {table}` for the runs that committed to it",
         )
+    parent = _parent_table(spark, table)
+    if parent is not None:
+        # The run's files are listed under the main table: undoing the child alone would leave
+        # them listed as ingested, so no later run would bring the child's rows back.
+        raise ConfigError(
+            f"{table} is a child table of {parent}: a run is rolled back in its main table, "
+            "which undoes it in the child tables too",
+            where="--table",
+            hint=f"run `ingest rollback --table {parent} --run {run_id}`",
+        )
+    if _rolled_back(spark, table, run_id):
+        return []
     spark.sql(
         f"DELETE FROM {quote_table(meta.table('files'))} "
         f"WHERE table_name = {quote_string(table)} AND run_id = {quote_string(run_id)}"

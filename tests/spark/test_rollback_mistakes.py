@@ -1,0 +1,67 @@
+"""``ingest rollback`` given what a user may well give it: a child table, or a run rolled back already."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.errors import ConfigError
+from ingest.tables.snapshots import rollback_run
+from tests.spark.helpers import ingest
+
+pytestmark = pytest.mark.spark
+
+
+def _land(landing: Path, name: str, ids: range) -> None:
+    day = landing / "2026-03-04"
+    day.mkdir(exist_ok=True)
+    lines = [json.dumps({"id": i, "ts": "2026-03-04T00:00:00Z", "tags": [f"t{i}", f"u{i}"]}) for i in ids]
+    (day / name).write_text("\n".join(lines) + "\n")
+
+
+def test_a_child_table_is_rolled_back_through_its_main_table(spark: Any, landing: Path) -> None:
+    _land(landing, "a.jsonl", range(3))
+    run = ingest(spark, landing, "rb.parent", arrays={"explode": ["tags"]}).run_id
+
+    with pytest.raises(ConfigError) as refused:
+        rollback_run(spark, "rb.parent__tags", run)
+    assert "rb.parent__tags is a child table of rb.parent" in refused.value.what
+    assert f"ingest rollback --table rb.parent --run {run}" in (refused.value.hint or "")
+    assert spark.table("rb.parent__tags").count() == 6  # nothing undone
+
+    undone = {r.table: r.rows_removed for r in rollback_run(spark, "rb.parent", run)}
+    assert (undone["rb.parent"], undone["rb.parent__tags"]) == (3, 6)
+    again = ingest(spark, landing, "rb.parent", arrays={"explode": ["tags"]})  # the file is new again
+    assert (again.sources[0].rows_written, spark.table("rb.parent__tags").count()) == (3, 6)
+
+
+def test_a_main_table_whose_name_has_two_underscores_is_not_taken_for_a_child(
+    spark: Any, landing: Path
+) -> None:
+    _land(landing, "b.jsonl", range(2))
+    ingest(spark, landing, "rb.main")
+    run = ingest(spark, landing, "rb.main__copy").run_id  # a source of its own, named like a child
+    undone = {r.table: r.rows_removed for r in rollback_run(spark, "rb.main__copy", run)}
+    assert undone["rb.main__copy"] == 2
+    assert spark.table("rb.main").count() == 2
+
+
+def test_rolling_back_a_run_twice_changes_nothing_the_second_time(spark: Any, landing: Path) -> None:
+    _land(landing, "c.jsonl", range(4))
+    first = ingest(spark, landing, "rb.twice").run_id
+    _land(landing, "d.jsonl", range(10, 12))
+    ingest(spark, landing, "rb.twice")
+    assert {r.table: r.rows_removed for r in rollback_run(spark, "rb.twice", first)}["rb.twice"] == 4
+
+    snapshots = spark.sql("select count(*) as n from rb.twice.snapshots").first().n
+    logged = spark.table("ingest_meta.runs").where(f"run_id = '{first}' and status = 'rolled_back'").count()
+    assert rollback_run(spark, "rb.twice", first) == []
+    assert spark.sql("select count(*) as n from rb.twice.snapshots").first().n == snapshots  # no commit
+    assert (
+        spark.table("ingest_meta.runs").where(f"run_id = '{first}' and status = 'rolled_back'").count()
+        == logged
+    )
+    assert sorted(r.id for r in spark.table("rb.twice").collect()) == [10, 11]
