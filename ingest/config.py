@@ -61,6 +61,7 @@ from ingest.schema_plan import SchemaPolicy
 
 _TABLE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 TABLE_RULE = "table must be 'database.table' in lowercase [a-z0-9_]"
+BOOKKEEPING_DB = "ingest_meta"  # ingest.meta's tables (runs, files, quarantine...): never a source's target
 # A source's name is part of its Kafka topics' names (dap.events.<source>, where a '.' would make
 # them ambiguous), of its stream checkpoint's path and of its streaming query's name: one rule for
 # every source, checked when the config is read, so no command gets halfway before it fails.
@@ -288,6 +289,10 @@ class SourceConfig(_Strict):
     def _table_name(cls, value: str) -> str:
         if not is_table_name(value):
             raise ValueError(f"{TABLE_RULE}, got {value!r}")
+        if value.split(".")[0] == BOOKKEEPING_DB:
+            raise ValueError(
+                f"{BOOKKEEPING_DB} is ingest's own bookkeeping database; choose another, got {value!r}"
+            )
         return value
 
 

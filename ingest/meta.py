@@ -17,6 +17,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from ingest.config import BOOKKEEPING_DB
 from ingest.local_rows import local_frame
 from ingest.naming import Path, quote_table
 from ingest.tables.catalog import table_properties
@@ -29,7 +30,7 @@ from ingest.tables.commit import (
     table_exists,
 )
 
-META_DB = "ingest_meta"
+META_DB = BOOKKEEPING_DB
 
 S = T.StringType()
 L = T.LongType()

@@ -25,7 +25,7 @@ from pyspark.sql import types as T
 
 from ingest import contracts, meta
 from ingest.config import SourceConfig
-from ingest.errors import DataError, IngestError, InputError
+from ingest.errors import ConfigError, DataError, IngestError, InputError
 from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema
 from ingest.formats.record_count import CsvGrammar, InputCount, compressed, count_input
@@ -46,6 +46,7 @@ from ingest.reconcile import ReconcileError, reconcile
 from ingest.schema_hints import apply_type_hints
 from ingest.schema_merge import merge_in_order
 from ingest.schema_plan import RESCUE_COLUMN, TablePlan, add_columns_sql, plan_table, widen_column_sql
+from ingest.tables.catalog import require_iceberg_table
 from ingest.tables.commit import CommittedFile, FileEntry, FileStatus, StreamBatch, append
 from ingest.tables.lock import commit_lock
 from ingest.transform import (
@@ -505,6 +506,8 @@ def ingest_source(
 ) -> SourceReport:
     report = SourceReport(source.name, source.table)
     progress(source.name, "discover", f"listing {source.path}")
+    if spark.catalog.tableExists(source.table):  # a dbt view or a Parquet table there: say so (exit 2)
+        require_iceberg_table(spark, source.table, where=f"the table of source {source.name!r}")
     if manifest is not None and manifest.holds(source.table):
         manifest.write(spark)  # an earlier source of this run wrote to the same table: mirror it first
     committed = meta.committed_files(spark, source.name, source.table, repair=not dry_run)
@@ -1022,9 +1025,10 @@ def run(
                     spark, source, run_id, dry_run=dry_run, progress=progress, fault=fault, manifest=manifest
                 )
             )
-        except (DataError, InputError) as exc:
-            # Counts that do not balance, a schema contract, a landing path that is not there:
-            # nothing of this source is committed, and the other sources still run.
+        except (DataError, InputError, ConfigError) as exc:
+            # Counts that do not balance, a schema contract, a landing path that is not there, a
+            # table that is not ingest's to write: nothing of this source is committed, and the
+            # other sources still run.
             log.error("%s", exc.render())
             failed = SourceReport(
                 source.name, source.table, status="failed", error=exc.what, exit_code=exc.exit_code

@@ -541,3 +541,33 @@ def test_cli_load_takes_several_files_directories_and_globs_like_cp(tmp_path: Pa
     assert again.returncode == 3
     assert "landing path does not exist" in again.stderr
     assert flat(str(tmp_path / "missing.jsonl")) in flat(again.stderr)
+
+
+def test_a_target_that_is_a_view_or_a_parquet_table_fails_its_source_only(
+    spark: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A dbt view, or a plain Parquet table, where a source's table should be: that source fails
+    with exit 2 naming it (no traceback in the log), nothing is written there, the others land."""
+    from ingest import pipeline
+    from ingest.config import IngestConfig
+
+    spark.sql("CREATE DATABASE IF NOT EXISTS target")
+    spark.sql("CREATE OR REPLACE VIEW target.as_view AS SELECT 1 AS id")
+    spark.sql("CREATE TABLE IF NOT EXISTS target.as_parquet (id BIGINT) USING parquet")
+    path = write(tmp_path / "in" / "events.jsonl", jsonl({"id": 1}, {"id": 2}))
+    config = IngestConfig(
+        sources=[
+            {"name": name, "path": str(path), "table": f"target.{name}", "format": "json"}
+            for name in ("as_view", "as_parquet", "fresh")
+        ]
+    )
+    report = pipeline.run(spark, config.sources, command="test")
+    outcome = {s.source: (s.status, s.exit_code, s.error) for s in report.sources}
+    assert outcome["as_view"][:2] == ("failed", 2)
+    assert "target.as_view is a view, not an Iceberg table" in (outcome["as_view"][2] or "")
+    assert outcome["as_parquet"][:2] == ("failed", 2)
+    assert "target.as_parquet is a parquet table, not an Iceberg table" in (outcome["as_parquet"][2] or "")
+    assert outcome["fresh"][:2] == ("ingested", 0)
+    assert report.exit_code == 2
+    assert spark.table("target.as_parquet").count() == 0
+    assert "Traceback" not in caplog.text

@@ -497,3 +497,13 @@ def test_the_same_array_named_twice_is_one_child_table(tmp_path: Path) -> None:
         tmp_path, "sources:\n  ev: {path: /x, table: raw.ev, format: json, arrays: {explode: [a.b, a.b]}}\n"
     )
     assert load_config(path).sources[0].arrays.explode_paths == {("a", "b")}
+
+
+def test_a_table_in_ingests_own_bookkeeping_database_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "sources:\n  ev: {path: /x, table: ingest_meta.runs, format: json}\n")
+    error = config_error(path)
+    assert "sources.ev.table" in error.what
+    assert (
+        "ingest_meta is ingest's own bookkeeping database; choose another, got 'ingest_meta.runs'"
+        in error.what
+    )
