@@ -388,7 +388,8 @@ def stream(
             "--trigger-seconds",
             envvar="DAP_STREAM_TRIGGER_SECONDS",
             min=0.1,
-            help="start a micro-batch this often (seconds)",
+            max=86400.0,  # a day; Spark cannot parse inf or 1e16 seconds as an interval
+            help="start a micro-batch this often (seconds, at most a day)",
         ),
     ] = 5.0,
     available_now: Annotated[

@@ -61,6 +61,8 @@ from ingest.schema_plan import SchemaPolicy
 
 _TABLE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 TABLE_RULE = "table must be 'database.table' in lowercase [a-z0-9_]"
+# Kafka's bootstrap.servers: host:port[,host:port...] (stream.bootstrap_servers, DAP_KAFKA_BOOTSTRAP).
+BOOTSTRAP = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:[0-9]+(,[A-Za-z0-9.\-\[\]:]+:[0-9]+)*$")
 BOOKKEEPING_DB = "ingest_meta"  # ingest.meta's tables (runs, files, quarantine...): never a source's target
 # A source's name is part of its Kafka topics' names (dap.events.<source>, where a '.' would make
 # them ambiguous), of its stream checkpoint's path and of its streaming query's name: one rule for
@@ -198,6 +200,15 @@ class StreamConfig(_Strict):
     starting_offsets: Literal["earliest", "latest"] = "earliest"
     max_offsets_per_trigger: int | None = Field(default=None, ge=1)
     max_files_per_trigger: int = Field(default=1000, ge=1)
+
+    @field_validator("bootstrap_servers")
+    @classmethod
+    def _bootstrap(cls, value: str | None) -> str | None:
+        if value is not None and not BOOTSTRAP.match(value):  # "" too: it is not "use the default"
+            raise ValueError(
+                f"must be host:port[,host:port...] (leave it out for the local broker), got {value!r}"
+            )
+        return value
 
     @field_validator("topic")
     @classmethod

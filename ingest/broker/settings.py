@@ -21,13 +21,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.config import BOOTSTRAP
 from ingest.settings import _env, _env_int, _env_match, _env_port, load_settings
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 19092
 DEFAULT_CONTROLLER_PORT = 19093
 _HEAP = re.compile(r"^[1-9][0-9]*[mg]$", re.IGNORECASE)
-_BOOTSTRAP = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:[0-9]+(,[A-Za-z0-9.\-\[\]:]+:[0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def load_broker_settings(
         bootstrap=_env_match(
             "DAP_KAFKA_BOOTSTRAP",
             f"{HOST}:{port}",
-            _BOOTSTRAP,
+            BOOTSTRAP,
             f"host:port[,host:port...] (default {HOST}:{port}, the local broker)",
         ),
         heap=_env_match("DAP_KAFKA_HEAP", "512m", _HEAP, "a size like 512m or 1g (default 512m)"),

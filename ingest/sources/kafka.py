@@ -30,7 +30,7 @@ from pyspark.sql import functions as F
 from ingest.broker import deadletter_topic, events_topic, load_broker_settings
 from ingest.broker.topics import HEADER_ERROR, compacted_topics
 from ingest.config import SourceConfig
-from ingest.errors import ConfigError, DataError
+from ingest.errors import ConfigError, DataError, ServiceError
 from ingest.formats.record_count import InputCount
 from ingest.landing import LandingFile
 from ingest.pipeline import REJECTED
@@ -51,7 +51,17 @@ def refuse_compacted_topic(source: SourceConfig) -> None:
     """A ConfigError (before any Spark work) when the source's events topic is compacted: the
     count check holds a micro-batch to every offset Spark planned, and compaction leaves gaps."""
     events, _dead = topics(source)
-    policy = compacted_topics(bootstrap_servers(source), [events]).get(events)
+    address = bootstrap_servers(source)
+    try:
+        policy = compacted_topics(address, [events]).get(events)
+    except ServiceError as exc:
+        if not source.stream.bootstrap_servers:
+            raise  # the default broker: the error names DAP_KAFKA_BOOTSTRAP and how to start it
+        raise ServiceError(
+            exc.what,
+            where=f"sources.{source.name}.stream.bootstrap_servers: {address}",
+            hint="check the address and that those brokers run (this source does not use the local broker)",
+        ) from None
     if policy:
         raise ConfigError(
             f"source {source.name}: topic {events} is compacted (cleanup.policy={policy}); ingest checks "

@@ -129,3 +129,21 @@ def test_a_compacted_stream_topic_is_refused_before_any_spark_work(broker: Broke
     assert "topic t.compacted is compacted (cleanup.policy=compact,delete)" in result.stderr
     assert "sources.cam.stream.topic" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "state" / "metastore_db").exists()  # refused before Spark started
+
+
+def test_a_sources_own_unreachable_brokers_are_named_by_its_setting(tmp_path: Path) -> None:
+    """A source that names its own brokers (``stream.bootstrap_servers``), none answering: exit 5
+    naming that setting and address, not DAP_KAFKA_BOOTSTRAP and the local broker's start."""
+    from tests.conftest import ingest_cli
+
+    address = f"127.0.0.1:{free_port()}"  # nothing listens there
+    config = tmp_path / "ingest.yml"
+    config.write_text(
+        f"landing: {tmp_path / 'landing'}\nsources:\n"
+        f"  ev: {{path: ev, table: raw.ev, format: json, stream: {{kind: kafka, bootstrap_servers: '{address}'}}}}\n",
+        encoding="utf-8",
+    )
+    result = ingest_cli("stream", "-c", str(config), "--available-now", state_dir=tmp_path / "state")
+    assert result.returncode == 5, result.stderr[-2000:]
+    assert f"where: sources.ev.stream.bootstrap_servers: {address}" in result.stderr
+    assert "DAP_KAFKA_BOOTSTRAP" not in result.stderr and "Traceback" not in result.stderr

@@ -426,3 +426,12 @@ def test_compact_retention_at_the_bound_is_accepted() -> None:
     assert cli._duration("36500d").days == 36500
     assert cli._duration("12h").total_seconds() == 12 * 3600
     assert cli._duration("30m").total_seconds() == 30 * 60
+
+
+@pytest.mark.parametrize("seconds", ["inf", "1e16", "86401"])
+def test_a_trigger_interval_spark_cannot_take_is_refused_before_spark_starts(seconds: str) -> None:
+    """Spark parses the trigger as an interval: ``inf seconds`` or ``1e+16 seconds`` failed after
+    its start, with a traceback; at most a day is taken."""
+    result = invoke("stream", "--trigger-seconds", seconds)
+    assert result.exit_code == 2, result.output
+    assert "--trigger-seconds" in result.stderr and "86400" in result.stderr

@@ -186,6 +186,8 @@ def test_unknown_nested_key_is_rejected_with_its_path(tmp_path: Path) -> None:
         ("format: json, partition: {column: ''}", "partition.column"),
         ("format: json, partition: {column: meta..ts}", "partition.column"),
         ("format: json, arrays: {explode: ['']}", "arrays.explode"),
+        ("format: json, stream: {kind: kafka, bootstrap_servers: ''}", "stream.bootstrap_servers"),
+        ("format: json, stream: {kind: kafka, bootstrap_servers: no such host}", "stream.bootstrap_servers"),
         ("format: json, arrays: {explode: [a..b]}", "arrays.explode"),
     ],
 )
