@@ -195,7 +195,15 @@ def _walk(root: str) -> list[str]:
 
 def _discover_local(pattern: str) -> list[LandingFile]:
     path = Path(pattern)
-    if path.is_file():  # named explicitly (like cp): taken even if hidden or "_"-prefixed
+    if path.is_file():  # named explicitly (like cp)
+        if path.name.startswith((".", "_")):
+            # Spark's file index drops such names (metadata such as _SUCCESS, hidden files) even
+            # when given one by name: the read would miss the records the count found.
+            raise InputError(
+                f"cannot read {path.name}: Spark's file reader skips file names that start with '_' or '.'",
+                where=os.path.abspath(pattern),
+                hint="rename the file (or copy it to a name without the leading '_' or '.'), then run again",
+            )
         absolute = os.path.abspath(pattern)
         return [_local_file(absolute)]
     if path.is_dir():

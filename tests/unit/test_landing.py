@@ -32,9 +32,18 @@ def test_files_directories_and_globs_are_one_sorted_listing_without_duplicates(t
     assert [f.size for f in found] == [3, 3, 3]
 
 
-def test_a_file_named_explicitly_is_taken_even_if_its_name_starts_with_underscore(tmp_path: Path) -> None:
-    hidden = touch(tmp_path / "_export.json")
-    assert [f.uri for f in discover([str(hidden)])] == [str(hidden)]
+@pytest.mark.parametrize("name", ["_export.json", ".export.json"])
+def test_a_file_named_explicitly_whose_name_spark_skips_is_an_input_error(tmp_path: Path, name: str) -> None:
+    """Spark's file index drops ``_``- and ``.``-prefixed names even when given one by name: the
+    records would be counted and never read ("do not reconcile ... report it as a bug")."""
+    hidden = touch(tmp_path / name)
+    with pytest.raises(InputError) as info:
+        discover([str(hidden)])
+    assert info.value.exit_code == 3 and info.value.where == str(hidden)
+    assert (
+        f"cannot read {name}: Spark's file reader skips file names that start with '_' or '.'"
+        in info.value.what
+    )
     assert discover([str(tmp_path)]) == []  # inside a directory it is skipped, as before
 
 
