@@ -298,6 +298,11 @@ class _CsvScanner:
         self.filled_cells = 0
         self.head: list[int] = []  # filled cells of the first non-empty records
         self._specials: re.Pattern[str] | None = None
+        # The fast path's view of the field it is in (outside quotes): the text since the last
+        # delimiter or line end, carried over a chunk boundary; and whether a quote just closed
+        # at the end of the previous chunk (a doubled quote may straddle the boundary).
+        self.field_text = ""
+        self.closed_at_end = False
 
     def _end_record(self) -> None:
         if self.current_chars:
@@ -350,6 +355,7 @@ class _CsvScanner:
             start = 1
             self.current_chars += 1
         skip_at = -1  # the position of a character escaped inside quotes
+        closed_at = 0 if self.closed_at_end else -1  # just after the last closing quote
         for match in self._specials.finditer(text, start):
             position, char = match.start(), match.group()
             if position == skip_at:
@@ -359,14 +365,30 @@ class _CsvScanner:
                     self.records += 1
                 self.current_chars = 0
                 start = position + 1
+                self.field_text = ""
             elif char == self.g.quote:
-                self.in_quotes = not self.in_quotes
+                if self.in_quotes:
+                    self.in_quotes, closed_at = False, position + 1
+                elif position == closed_at or self._starts_field(text, position):
+                    self.in_quotes = True  # a field's opening quote, or the second of a doubled one
                 self.current_chars += 1
             elif char == self.g.escape and self.in_quotes:
                 skip_at = position + 1
                 self.escaped = skip_at == len(text)  # the escaped character is in the next chunk
         if text[start:].strip("\r"):
             self.current_chars += 1
+        self.closed_at_end = closed_at == len(text)
+        if not self.in_quotes:
+            boundary = max(text.rfind(self.g.delimiter), text.rfind("\n"))
+            self.field_text = text[boundary + 1 :] if boundary >= 0 else self.field_text + text
+
+    def _starts_field(self, text: str, position: int) -> bool:
+        """Is the quote at ``position`` (outside quotes) the first non-blank character of its
+        field? Only there does a quote open a quoted field; inside an unquoted value (``5"``,
+        ``x"y``) it is a plain character, for Spark's CSV parser and the CSV grammar alike."""
+        boundary = max(text.rfind(self.g.delimiter, 0, position), text.rfind("\n", 0, position))
+        before = text[boundary + 1 : position] if boundary >= 0 else self.field_text + text[:position]
+        return not before.strip()
 
     def _outside(self, char: str, delimiter: str, quote: str) -> None:
         if char == "\n":
@@ -378,8 +400,8 @@ class _CsvScanner:
             if char == delimiter:
                 self.filled_cells += 1 if self.cell_filled else 0
                 self.cell_filled = False
-            elif char == quote:
-                self.in_quotes = True
+            elif char == quote and not self.cell_filled:
+                self.in_quotes = True  # only as a field's first non-blank character (see _starts_field)
             elif not char.isspace():
                 self.cell_filled = True
 

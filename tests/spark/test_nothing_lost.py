@@ -214,3 +214,20 @@ def test_csv_crlf_in_quotes_rows_of_empty_fields_and_latin1_headers(spark: Any, 
     (row,) = rows(spark, "lost.csv_latin1")
     assert (row[latin_map["Prénom"]], row[latin_map["Ville"]]) == ("Zoë", "Liège")
     assert_counts_reconcile(report, "csv", CsvGrammar(delimiter=";", encoding="ISO-8859-1"))
+
+
+def test_csv_values_with_a_quote_inside_land_as_written(spark: Any, tmp_path: Path) -> None:
+    """``5" screen``: a quote inside an unquoted value is part of it (Spark's CSV parser and the
+    independent count agree); the count took it for an opening quote, and the source failed
+    with "records read do not reconcile"."""
+    landing = tmp_path / "inch"
+    write(landing / "inch.csv", 'id,item\n1,5" screen\n2,"a ""quoted"" one"\n3,x"y\n')
+    table = "lost.csv_inch"
+    report = ingest(spark, landing, table, "csv")
+    mapping = {p[0]: c for p, c in column_map(spark, table).items()}
+    assert [(r[mapping["id"]], r[mapping["item"]]) for r in rows(spark, table)] == [
+        (1, '5" screen'),
+        (2, 'a "quoted" one'),
+        (3, 'x"y'),
+    ]
+    assert_counts_reconcile(report, "csv")

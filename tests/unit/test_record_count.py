@@ -173,3 +173,23 @@ def test_a_corrupt_gzip_is_unreadable_not_a_crash(tmp_path: Path) -> None:
     counted = record_count.count_input([uri, good], "json")
     assert counted.records == {good: 1}
     assert list(counted.unreadable) == [uri]
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 64, 1 << 20])
+def test_a_quote_inside_an_unquoted_value_is_a_plain_character(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """``5"`` or ``x"y``: a quote opens a quoted field only as its first character (Spark's CSV
+    parser reads such values as they are); counted as a quote, it swallowed the next records."""
+    import csv
+    import io
+    import random
+
+    monkeypatch.setattr(record_count, "CHUNK", chunk)
+    rng = random.Random(chunk)
+    cells = ['5" screen', 'x"y', 'ab""c', '"quoted, with comma"', '"two\nlines ""here"""', "plain", ""]
+    lines = ["id,a,b"] + [f"{i},{rng.choice(cells)},{rng.choice(cells)}" for i in range(120)]
+    text = "\r\n".join(lines) + "\r\n"
+    uri = write(tmp_path / "q.csv", text.encode())
+    expected = sum(1 for _ in csv.reader(io.StringIO(text))) - 1  # the standard library's reading
+    assert count_records([uri], "csv") == {uri: expected} == {uri: 120}
