@@ -14,7 +14,8 @@ What counts as a record (the README's "Formats"):
   when it is valid JSON with only whitespace after it and every element is an object; any
   other array document is 1 (the reader quarantines the file whole);
 - a UTF-8 byte order mark at the start of a file is not content (a file of only a BOM is empty);
-- CSV: records by the CSV grammar (a newline inside quotes is inside the record), empty lines
+- CSV: records by the CSV grammar (a newline inside quotes is inside the record; a quote opens a
+  quoted value only as its first non-blank character, so ``5"`` is a plain value), empty lines
   skipped; the header and anything before it (title rows, blank rows) are not records. The
   header is the first record with more than half as many filled cells as the widest of the
   first 50 records (``header: auto``) or the first non-empty record (``first_line``).
