@@ -688,17 +688,22 @@ def compact(
         str | None,  # noqa: UP007
         typer.Option(
             "--expire-older-than",
-            help="also expire snapshots older than this (e.g. 7d, 12h) and remove unreferenced files as old",
+            help=(
+                "also expire snapshots older than this (e.g. 7d, 12h) and remove unreferenced files as old,"
+                " but at least 24h (younger ones may be a write in flight)"
+            ),
         ),
     ] = None,
     retain_last: Annotated[
-        int, typer.Option("--retain-last", min=1, help="snapshots always kept when expiring")
+        int,
+        # max: Iceberg's expire_snapshots takes a Java int (MAX_RETAIN_LAST in ingest.tables.maintenance)
+        typer.Option("--retain-last", min=1, max=2_147_483_647, help="snapshots always kept when expiring"),
     ] = 5,
     state_dir: StateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Merge a table's small files (Iceberg rewrite_data_files); every value is checked before and after."""
-    from ingest.tables.maintenance import compact_table
+    from ingest.tables.maintenance import ORPHAN_MIN_AGE, compact_table
 
     try:
         _check_table(table)
@@ -715,8 +720,10 @@ def compact(
         f"{table}: {result.files_before} -> {result.files_after} data files "
         f"({result.rewritten_files} rewritten into {result.added_files}), {result.rows} rows, every value unchanged"
     )
-    if expire:
+    if expire is not None:  # 0m too: a zero timedelta is falsy
         summary += f"; {result.snapshots_expired} snapshot(s) expired, {result.orphan_files_removed} orphan file(s) removed"
+        if expire < ORPHAN_MIN_AGE:
+            summary += " (only those older than 24h: younger ones may be a write in flight)"
     out.print(summary, markup=False, highlight=False)
 
 
@@ -760,26 +767,50 @@ app.command(cls=Command)(collect)
 def catalog_rebuild(
     warehouse: Annotated[
         str | None,  # noqa: UP007
-        typer.Option("--warehouse", help="warehouse root to scan (default: the configured one)"),
+        typer.Option(
+            "--warehouse",
+            help="warehouse root to scan, an existing directory (default: the configured one)",
+        ),
     ] = None,
     state_dir: StateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Register every Iceberg table found in the warehouse again (after the metastore was lost)."""
-    from ingest.tables.rebuild import rebuild_catalog
+    """Register every Iceberg table found in the warehouse again (after the metastore was lost).
+
+    A table whose metadata file cannot be read is skipped, the others are registered (exit 3)."""
+    from ingest.errors import InputError
+    from ingest.tables.rebuild import check_warehouse_option, rebuild_catalog
 
     try:
+        check_warehouse_option(warehouse)  # before Spark starts
         spark = _spark(load_settings(state_dir=state_dir), "ingest catalog rebuild")
         results = rebuild_catalog(spark, warehouse)
     except IngestError as exc:
         raise _fail(exc) from None
+    registered = [r for r in results if r.action == "registered"]
+    skipped = [r for r in results if r.action == "skipped"]
     if as_json:
         print_json([asdict(r) for r in results])
-        return
-    registered = [r for r in results if r.action == "registered"]
-    for r in registered:
-        out.print(f"registered {r.table}", markup=False)
-    out.print(f"{len(registered)} table(s) registered, {len(results) - len(registered)} already registered")
+    else:
+        for r in registered:
+            out.print(f"registered {r.table}", markup=False)
+        already = len(results) - len(registered) - len(skipped)
+        summary = f"{len(registered)} table(s) registered, {already} already registered"
+        out.print(summary + (f", {len(skipped)} skipped (see the warnings)" if skipped else ""))
+    if skipped:
+        # As a source whose input cannot be read (exit 3): the other tables are registered.
+        raise _fail(
+            InputError(
+                f"{len(skipped)} table(s) not registered, their metadata file could not be read: "
+                + ", ".join(r.table for r in skipped),
+                where=", ".join(r.metadata_file for r in skipped),
+                hint=(
+                    "each warning above gives the reason; repair the file, or move it out of its metadata "
+                    "folder to register the version before it (without that version's last commit), then "
+                    "run `ingest catalog rebuild` again (tables already registered are left alone)"
+                ),
+            )
+        )
 
 
 @app.command(cls=Command)

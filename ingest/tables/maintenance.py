@@ -6,7 +6,8 @@
   conflicts with, and retries around, a concurrent ingest commit instead of losing it.
 - ``expire_snapshots`` drops snapshots older than the retention the user sets (and the files
   only they reference); ``remove_orphan_files`` deletes files no snapshot references, older than
-  the same retention, so a write still in flight is never touched.
+  the same retention but at least 24 hours (``ORPHAN_MIN_AGE``), so a write still in flight is
+  never touched.
 
 Before and after, the table's rows are counted and hashed value by value (every column): a
 rewrite that changed any value fails the command. Before expiring, the ingest manifest mirror is
@@ -30,6 +31,11 @@ from ingest.tables.catalog import require_iceberg_table
 
 log = logging.getLogger(__name__)
 CATALOG = "spark_catalog"
+# Iceberg's remove_orphan_files refuses an older_than within the last 24 hours: a file that young
+# may belong to a write still in flight (another ingest, a compaction), not yet committed.
+ORPHAN_MIN_AGE = timedelta(hours=24)
+# expire_snapshots' retain_last is a Java int.
+MAX_RETAIN_LAST = 2_147_483_647
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,18 @@ def expiry_cutoff(now: datetime, older_than: timedelta) -> str:
         ) from None
 
 
+def orphan_min_age(expire_older_than: timedelta) -> timedelta:
+    """How old an unreferenced file must be for ``remove_orphan_files``: the snapshot retention,
+    but never less than ``ORPHAN_MIN_AGE``.
+
+    A shorter retention is still the user's to choose for snapshots (``12h``, ``30m``: expiring
+    them only drops history, and expire_snapshots deletes only files no kept snapshot needs). An
+    orphan younger than a day, though, may be a concurrent write's file about to be committed:
+    Iceberg refuses to remove those, and failing there would come after the rewrite and the expiry
+    had committed. So orphans wait for the next compaction after they are a day old."""
+    return max(expire_older_than, ORPHAN_MIN_AGE)
+
+
 def changed_by_compaction(table: str, before: TableFingerprint, after: TableFingerprint) -> StateError:
     """The rewrite committed, but the values differ: the table is to be restored to the snapshot
     before it (``ingest rollback`` undoes an ingest run, not a compaction)."""
@@ -118,8 +136,19 @@ def compact_table(
 ) -> CompactionReport:
     """Compact ``table``; with ``expire_older_than``, also expire snapshots and remove orphans."""
     require_iceberg_table(spark, table, where="--table")
+    if not 1 <= retain_last <= MAX_RETAIN_LAST:
+        raise ConfigError(
+            f"--retain-last: {retain_last} is not between 1 and {MAX_RETAIN_LAST}",
+            hint="the number of newest snapshots kept when expiring, e.g. --retain-last 5",
+        )
     # Before any work: a retention that cannot be a date must not fail after the rewrite committed.
-    cutoff = expiry_cutoff(meta.now(), expire_older_than) if expire_older_than is not None else None
+    cutoff = orphan_cutoff = None
+    if expire_older_than is not None:
+        now = meta.now()
+        cutoff = expiry_cutoff(now, expire_older_than)
+        # From the same `now`, before the rewrite: when remove_orphan_files checks it against
+        # its own clock, the cutoff is more than ORPHAN_MIN_AGE old.
+        orphan_cutoff = expiry_cutoff(now, orphan_min_age(expire_older_than))
     before = fingerprint(spark, table)
     files_before = data_file_count(spark, table)
     rewrite = _call(
@@ -135,7 +164,7 @@ def compact_table(
     if after != before:
         raise changed_by_compaction(table, before, after)
     expired = orphans = 0
-    if cutoff is not None:
+    if cutoff is not None and orphan_cutoff is not None:
         if not table.startswith(meta.META_DB + "."):
             _repair_manifest(spark, table)
         result = _call(
@@ -143,12 +172,12 @@ def compact_table(
             "expire_snapshots",
             table=quote_string(table),
             older_than=f"TIMESTAMP {quote_string(cutoff)}",
-            retain_last=str(max(1, retain_last)),
+            retain_last=str(retain_last),
         )
         expired = int(result.get("deleted_manifest_lists_count", 0) or 0)
         removed = spark.sql(
             f"CALL {CATALOG}.system.remove_orphan_files(table => {quote_string(table)}, "
-            f"older_than => TIMESTAMP {quote_string(cutoff)})"
+            f"older_than => TIMESTAMP {quote_string(orphan_cutoff)})"
         ).collect()
         orphans = len(removed)
     report = CompactionReport(

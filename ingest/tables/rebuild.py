@@ -5,7 +5,13 @@ the current one. After the metastore database is lost, each ``<warehouse>/<db>.d
 folder's newest ``NNNNN-<uuid>.metadata.json`` is registered under ``<db>.<table>``
 (Iceberg's ``register_table``). Tables still registered are left alone. A folder whose name
 cannot name a database or table (a copy such as ``events-old`` or ``events.bak``) is skipped with
-a warning naming it. Views (dbt staging) are not in storage: ``dbt build`` recreates them.
+a warning naming it. A table whose metadata file cannot be registered (damaged, not Iceberg
+metadata) is skipped with a warning naming the file and the reason, and the scan goes on: one bad
+table must not leave the tables after it unregistered. Views (dbt staging) are not in storage:
+``dbt build`` recreates them.
+
+A ``--warehouse`` given explicitly must be a directory on a file system Hadoop knows: a typo
+would otherwise scan nothing and report "0 table(s) registered" as if the warehouse were empty.
 """
 
 from __future__ import annotations
@@ -13,11 +19,16 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
 
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
+from ingest.errors import ConfigError
 from ingest.naming import quote_identifier, quote_string
-from ingest.storage import Storage
+from ingest.storage import Storage, hadoop_conf, jvm
 
 log = logging.getLogger(__name__)
 _METADATA = re.compile(r"^(\d+)-[0-9a-f-]+\.metadata\.json$")
@@ -25,13 +36,19 @@ _METADATA = re.compile(r"^(\d+)-[0-9a-f-]+\.metadata\.json$")
 # a table's folder after its name): a folder named otherwise (a copy like `events-old` or
 # `events.bak`) is no table of the catalog, and registering it would fail the rebuild part way.
 _CATALOG_NAME = re.compile(r"[a-z0-9_]+")
+_WAREHOUSE_HINT = (
+    "give the warehouse root that holds the <db>.db folders, e.g. --warehouse /data/warehouse or "
+    "--warehouse s3a://bucket/warehouse; leave --warehouse out to scan the configured one"
+)
+Action = Literal["registered", "already registered", "skipped"]
 
 
 @dataclass(frozen=True)
 class RegisteredTable:
     table: str
     metadata_file: str
-    action: str  # registered | already registered
+    action: Action
+    reason: str | None = None  # why a table was skipped (its metadata file could not be registered)
 
 
 def latest_metadata(names: list[str]) -> str | None:
@@ -48,9 +65,53 @@ def table_identifier(database: str, folder: str) -> str | None:
     return f"{quote_identifier(database)}.{quote_identifier(folder)}"
 
 
+def check_warehouse_option(warehouse: str | None) -> None:
+    """An empty ``--warehouse`` is a mistake (a variable that was not set), not "the default"."""
+    if warehouse is not None and not warehouse.strip():
+        raise ConfigError("--warehouse: the value is empty", where="--warehouse", hint=_WAREHOUSE_HINT)
+
+
+def _first_line(exc: Exception) -> str:
+    """The Java exception's own message (Py4JJavaError's text is py4j's frame plus the trace)."""
+    text = str(exc.java_exception.toString()) if isinstance(exc, Py4JJavaError) else str(exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def _check_warehouse(spark: SparkSession, root: str) -> None:
+    """``root`` is a directory on a file system Hadoop has (ConfigError naming it otherwise)."""
+    path = fs = None
+    try:
+        path = jvm(spark).org.apache.hadoop.fs.Path(root)
+        fs = path.getFileSystem(hadoop_conf(spark))
+        is_dir = bool(fs.getFileStatus(path).isDirectory())
+    except (Py4JJavaError, PySparkException) as exc:
+        java = str(exc.java_exception.getClass().getName()) if isinstance(exc, Py4JJavaError) else ""
+        if java == "org.apache.hadoop.fs.UnsupportedFileSystemException":
+            what = f"--warehouse: no file system for the scheme {urlsplit(root).scheme!r} of {root!r}"
+        elif java == "java.io.FileNotFoundException" and path is not None and fs is not None:
+            # a relative path is read from the working directory: say which one
+            resolved = "" if path.isAbsolute() else f" (here: {fs.makeQualified(path).toString()})"
+            what = f"--warehouse: {root!r}{resolved} does not exist"
+        elif path is None:  # Hadoop's Path refused the text (e.g. an invalid URI)
+            what = f"--warehouse: {root!r} is not a valid path: {_first_line(exc)}"
+        else:
+            raise
+        raise ConfigError(what, where="--warehouse", hint=_WAREHOUSE_HINT) from None
+    if not is_dir:
+        raise ConfigError(
+            f"--warehouse: {root!r} is a file, not a directory", where="--warehouse", hint=_WAREHOUSE_HINT
+        )
+
+
 def rebuild_catalog(spark: SparkSession, warehouse: str | None = None) -> list[RegisteredTable]:
+    check_warehouse_option(warehouse)
     storage = Storage(spark)
-    root = (warehouse or str(spark.conf.get("spark.sql.warehouse.dir"))).rstrip("/")
+    if warehouse is None:
+        # The configured warehouse may not exist yet (a new state dir): nothing to register.
+        root = str(spark.conf.get("spark.sql.warehouse.dir")).rstrip("/")
+    else:
+        root = warehouse.rstrip("/") or "/"
+        _check_warehouse(spark, root)
     results = []
     for db_dir in storage.list(root):
         if not (db_dir.is_dir and db_dir.name.endswith(".db")):
@@ -80,10 +141,18 @@ def rebuild_catalog(spark: SparkSession, warehouse: str | None = None) -> list[R
             if spark.catalog.tableExists(identifier):
                 results.append(RegisteredTable(table, path, "already registered"))
                 continue
-            spark.sql(
-                "CALL spark_catalog.system.register_table("
-                f"table => {quote_string(identifier)}, metadata_file => {quote_string(path)})"
-            )
+            try:
+                spark.sql(
+                    "CALL spark_catalog.system.register_table("
+                    f"table => {quote_string(identifier)}, metadata_file => {quote_string(path)})"
+                )
+            except (PySparkException, Py4JJavaError) as exc:
+                reason = _first_line(exc)
+                log.warning(
+                    "skipped %s: its metadata file %s could not be registered: %s", table, path, reason
+                )
+                results.append(RegisteredTable(table, path, "skipped", reason))
+                continue
             log.info("registered %s from %s", table, path)
             results.append(RegisteredTable(table, path, "registered"))
     return results

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import shutil
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +149,95 @@ def test_compact_and_rollback_name_a_table_that_is_not_iceberg(spark: Any) -> No
     with pytest.raises(ConfigError) as info:
         rollback_run(spark, "not_iceberg.stg", "20260101T000000Z-abcdef")
     assert info.value.what.startswith("not_iceberg.stg is a view, not an Iceberg table")
+
+
+def _local(uri: str) -> Path:
+    return Path(uri.removeprefix("file:"))
+
+
+def test_compact_with_a_retention_under_a_day_expires_snapshots_and_keeps_young_orphans(
+    spark: Any, landing: Path
+) -> None:
+    """`--expire-older-than 0m` (or 12h, 30m): snapshots are expired at that age; orphan files
+    only once a day old, Iceberg's floor for a write still in flight. Was Iceberg's
+    IllegalArgumentException ("interval less than 24 hours") after the rewrite and the expiry
+    had committed."""
+    from ingest.tables.maintenance import compact_table
+
+    day = landing / "2026-03-03"
+    day.mkdir()
+    for run in range(3):
+        (day / f"part-{run}.jsonl").write_text(json.dumps({"id": run, "ts": "2026-03-03T00:00:00Z"}) + "\n")
+        ingest(spark, landing, "compact.short")
+    location = spark.sql("DESCRIBE TABLE EXTENDED compact.short").where("col_name = 'Location'").first()[1]
+    data = _local(location) / "data"
+    young, old = data / "orphan-young.parquet", data / "orphan-old.parquet"
+    young.write_bytes(b"not committed yet")
+    old.write_bytes(b"left by a killed write")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    time.sleep(1.1)  # the cutoff is in whole seconds: the last run's snapshot is to be older than it
+
+    result = compact_table(spark, "compact.short", expire_older_than=timedelta(0), retain_last=1)
+
+    assert (result.files_before, result.files_after, result.rows) == (3, 1, 3)
+    assert result.snapshots_expired >= 1
+    assert spark.sql("select count(*) from compact.short.snapshots").first()[0] == 1
+    assert result.orphan_files_removed == 1
+    assert not old.exists() and young.exists()
+    assert sorted(r.id for r in spark.table("compact.short").collect()) == [0, 1, 2]
+
+
+def test_catalog_rebuild_refuses_a_warehouse_that_is_not_a_directory(spark: Any, tmp_path: Path) -> None:
+    """Was a Py4JJavaError (unknown scheme) or "0 table(s) registered" (a typo, a file)."""
+    from ingest.errors import ConfigError
+    from ingest.tables.rebuild import rebuild_catalog
+
+    a_file = tmp_path / "warehouse.txt"
+    a_file.write_text("")
+    cases = [
+        ("nosuchfs://x/y", "--warehouse: no file system for the scheme 'nosuchfs' of 'nosuchfs://x/y'"),
+        (str(tmp_path / "missing"), f"--warehouse: '{tmp_path}/missing' does not exist"),
+        (str(a_file), f"--warehouse: '{a_file}' is a file, not a directory"),
+        ("no_such_relative_wh", "--warehouse: 'no_such_relative_wh' (here: file:/"),
+    ]
+    for warehouse, what in cases:
+        with pytest.raises(ConfigError) as info:
+            rebuild_catalog(spark, warehouse)
+        assert info.value.what.startswith(what), info.value.what
+        assert info.value.exit_code == 2 and info.value.where == "--warehouse"
+    assert info.value.what.endswith("/no_such_relative_wh) does not exist")
+
+
+def test_catalog_rebuild_skips_a_table_whose_metadata_cannot_be_read(
+    spark: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A damaged metadata file (`{}`) was an IllegalArgumentException that stopped the scan: the
+    tables after it were not registered."""
+    from ingest.tables.rebuild import RegisteredTable, rebuild_catalog
+
+    spark.sql("CREATE DATABASE IF NOT EXISTS rebuild_src")
+    spark.sql("CREATE TABLE rebuild_src.ev (id INT) USING iceberg")
+    spark.sql("INSERT INTO rebuild_src.ev VALUES (1), (2), (3)")
+    location = spark.sql("DESCRIBE TABLE EXTENDED rebuild_src.ev").where("col_name = 'Location'").first()[1]
+    warehouse = tmp_path / "warehouse"
+    for name in ("a_ev", "z_ev"):  # scanned before and after the damaged one
+        shutil.copytree(_local(location), warehouse / "rebuilt.db" / name)
+    junk = warehouse / "rebuilt.db" / "junk" / "metadata" / "00001-0a1b.metadata.json"
+    junk.parent.mkdir(parents=True)
+    junk.write_text("{}")
+
+    with caplog.at_level(logging.WARNING, logger="ingest.tables.rebuild"):
+        results = rebuild_catalog(spark, str(warehouse))
+
+    by_table = {r.table: r for r in results}
+    assert [r.action for r in results] == ["registered", "skipped", "registered"]
+    assert by_table["rebuilt.junk"] == RegisteredTable(
+        "rebuilt.junk", f"file:{junk}", "skipped", "Cannot parse missing int: format-version"
+    )
+    assert [r.getMessage() for r in caplog.records] == [
+        f"skipped rebuilt.junk: its metadata file file:{junk} could not be registered: "
+        "Cannot parse missing int: format-version"
+    ]
+    assert spark.table("rebuilt.z_ev").count() == 3
+    assert not spark.catalog.tableExists("rebuilt.junk")
