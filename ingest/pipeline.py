@@ -46,7 +46,6 @@ from ingest.reconcile import ReconcileError, reconcile
 from ingest.schema_hints import apply_type_hints
 from ingest.schema_merge import merge_in_order
 from ingest.schema_plan import RESCUE_COLUMN, TablePlan, add_columns_sql, plan_table, widen_column_sql
-from ingest.tables.catalog import require_iceberg_table
 from ingest.tables.commit import CommittedFile, FileEntry, FileStatus, StreamBatch, append
 from ingest.tables.lock import commit_lock
 from ingest.transform import (
@@ -506,8 +505,6 @@ def ingest_source(
 ) -> SourceReport:
     report = SourceReport(source.name, source.table)
     progress(source.name, "discover", f"listing {source.path}")
-    if spark.catalog.tableExists(source.table):  # a dbt view or a Parquet table there: say so (exit 2)
-        require_iceberg_table(spark, source.table, where=f"the table of source {source.name!r}")
     if manifest is not None and manifest.holds(source.table):
         manifest.write(spark)  # an earlier source of this run wrote to the same table: mirror it first
     committed = meta.committed_files(spark, source.name, source.table, repair=not dry_run)

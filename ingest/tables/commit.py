@@ -39,11 +39,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
 
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ingest.naming import quote_table
 from ingest.storage import jvm
+from ingest.tables.catalog import require_iceberg_table
 from ingest.tables.lock import commit_lock
 
 log = logging.getLogger(__name__)
@@ -123,7 +126,13 @@ def table_metadata(spark: SparkSession, table: str) -> dict[str, Any]:
     name = quote_table(table)
     spark.sql(f"REFRESH TABLE {name}")  # the catalog caches tables: another process may have committed
     java = jvm(spark).org.apache.iceberg
-    loaded = java.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, name)
+    try:
+        loaded = java.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, name)
+    except (Py4JJavaError, PySparkException):
+        # A dbt view or a Parquet table where ingest expects its Iceberg table: a ConfigError
+        # saying so. Checked here, when loading fails, not before every load (50-115 ms each).
+        require_iceberg_table(spark, table)
+        raise
     text = java.TableMetadataParser.toJson(loaded.operations().current())
     return json.loads(text)  # type: ignore[no-any-return]
 
