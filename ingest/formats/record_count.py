@@ -299,10 +299,10 @@ class _CsvScanner:
         self.filled_cells = 0
         self.head: list[int] = []  # filled cells of the first non-empty records
         self._specials: re.Pattern[str] | None = None
-        # The fast path's view of the field it is in (outside quotes): the text since the last
-        # delimiter or line end, carried over a chunk boundary; and whether a quote just closed
-        # at the end of the previous chunk (a doubled quote may straddle the boundary).
-        self.field_text = ""
+        # The fast path's view of the field it is in (outside quotes): is it blank so far, carried
+        # over a chunk boundary; and whether a quote just closed at the end of the previous chunk
+        # (a doubled quote may straddle the boundary).
+        self.field_blank = True
         self.closed_at_end = False
 
     def _end_record(self) -> None:
@@ -366,7 +366,7 @@ class _CsvScanner:
                     self.records += 1
                 self.current_chars = 0
                 start = position + 1
-                self.field_text = ""
+                self.field_blank = True
             elif char == self.g.quote:
                 if self.in_quotes:
                     self.in_quotes, closed_at = False, position + 1
@@ -381,15 +381,16 @@ class _CsvScanner:
         self.closed_at_end = closed_at == len(text)
         if not self.in_quotes:
             boundary = max(text.rfind(self.g.delimiter), text.rfind("\n"))
-            self.field_text = text[boundary + 1 :] if boundary >= 0 else self.field_text + text
+            rest_blank = not text[boundary + 1 :].strip()
+            self.field_blank = rest_blank if boundary >= 0 else self.field_blank and rest_blank
 
     def _starts_field(self, text: str, position: int) -> bool:
         """Is the quote at ``position`` (outside quotes) the first non-blank character of its
         field? Only there does a quote open a quoted field; inside an unquoted value (``5"``,
         ``x"y``) it is a plain character, for Spark's CSV parser and the CSV grammar alike."""
         boundary = max(text.rfind(self.g.delimiter, 0, position), text.rfind("\n", 0, position))
-        before = text[boundary + 1 : position] if boundary >= 0 else self.field_text + text[:position]
-        return not before.strip()
+        blank_here = not text[boundary + 1 : position].strip()
+        return blank_here if boundary >= 0 else self.field_blank and blank_here
 
     def _outside(self, char: str, delimiter: str, quote: str) -> None:
         if char == "\n":

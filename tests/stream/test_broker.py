@@ -97,13 +97,26 @@ def test_the_broker_jars_never_reach_spark(broker: Broker) -> None:
     assert "kafka-broker" not in values and "_2.13" not in values
 
 
+def _stream_once(tmp_path: Path, source: str, kafka: str) -> subprocess.CompletedProcess[str]:
+    """``ingest stream --available-now`` (the real CLI) over one Kafka source, ``kafka`` being the
+    rest of its ``stream:`` block."""
+    from tests.conftest import ingest_cli
+
+    config = tmp_path / "ingest.yml"
+    config.write_text(
+        f"landing: {tmp_path / 'landing'}\nsources:\n"
+        f"  {source}: {{path: {source}, table: raw.{source}, format: json, stream: {{kind: kafka, {kafka}}}}}\n",
+        encoding="utf-8",
+    )
+    return ingest_cli("stream", "-c", str(config), "--available-now", state_dir=tmp_path / "state")
+
+
 def test_a_compacted_stream_topic_is_refused_before_any_spark_work(broker: Broker, tmp_path: Path) -> None:
     """Compaction removes offsets, so the per-micro-batch check (every planned offset read) would
     fail every batch: ``ingest stream`` refuses such a ``stream.topic`` at start, exit 2."""
     from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]
 
     from ingest.broker.topics import compacted_topics
-    from tests.conftest import ingest_cli
 
     bootstrap = broker.settings.bootstrap
     admin = admin_client(bootstrap)
@@ -118,13 +131,7 @@ def test_a_compacted_stream_topic_is_refused_before_any_spark_work(broker: Broke
         "t.compacted": "compact,delete"
     }
 
-    config = tmp_path / "ingest.yml"
-    config.write_text(
-        f"landing: {tmp_path / 'landing'}\nsources:\n  cam:\n    path: cam\n    table: raw.cam\n"
-        f"    format: json\n    stream: {{kind: kafka, topic: t.compacted, bootstrap_servers: '{bootstrap}'}}\n",
-        encoding="utf-8",
-    )
-    result = ingest_cli("stream", "-c", str(config), "--available-now", state_dir=tmp_path / "state")
+    result = _stream_once(tmp_path, "cam", f"topic: t.compacted, bootstrap_servers: '{bootstrap}'")
     assert result.returncode == 2, result.stderr[-2000:]
     assert "topic t.compacted is compacted (cleanup.policy=compact,delete)" in result.stderr
     assert "sources.cam.stream.topic" in result.stderr and "Traceback" not in result.stderr
@@ -134,16 +141,8 @@ def test_a_compacted_stream_topic_is_refused_before_any_spark_work(broker: Broke
 def test_a_sources_own_unreachable_brokers_are_named_by_its_setting(tmp_path: Path) -> None:
     """A source that names its own brokers (``stream.bootstrap_servers``), none answering: exit 5
     naming that setting and address, not DAP_KAFKA_BOOTSTRAP and the local broker's start."""
-    from tests.conftest import ingest_cli
-
     address = f"127.0.0.1:{free_port()}"  # nothing listens there
-    config = tmp_path / "ingest.yml"
-    config.write_text(
-        f"landing: {tmp_path / 'landing'}\nsources:\n"
-        f"  ev: {{path: ev, table: raw.ev, format: json, stream: {{kind: kafka, bootstrap_servers: '{address}'}}}}\n",
-        encoding="utf-8",
-    )
-    result = ingest_cli("stream", "-c", str(config), "--available-now", state_dir=tmp_path / "state")
+    result = _stream_once(tmp_path, "ev", f"bootstrap_servers: '{address}'")
     assert result.returncode == 5, result.stderr[-2000:]
     assert f"where: sources.ev.stream.bootstrap_servers: {address}" in result.stderr
     assert "DAP_KAFKA_BOOTSTRAP" not in result.stderr and "Traceback" not in result.stderr
