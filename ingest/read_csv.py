@@ -6,8 +6,10 @@ all-text schema; the groups are combined with ``unionByName``. Rows with the wro
 fields are kept whole in ``_raw`` and marked bad. A preamble before the header (title rows, blank
 rows) is detected and skipped; empty lines are skipped everywhere, but a row of empty fields
 (``,,``) is a record: it lands (NULLs), or is quarantined with a reason after the data. Each file's
-line separator (LF or CRLF) is sniffed and given to Spark, so a CRLF inside a quoted field is kept
-byte for byte; the head is decoded with ``csv.encoding`` like the rest.
+line ends are sniffed from its head (``LineEnds``) and its separator given to Spark, so a CRLF
+inside a quoted field is kept byte for byte; a file mixing CRLF and LF line ends is split at every
+LF, and a file with CR line ends only (old Mac exports) at every CR. The head is decoded with
+``csv.encoding`` like the rest.
 
 ``_source_line`` is the 1-based record number in the file, counting non-empty records (the header
 is record ``n``, the first data row ``n + 1``); it equals the line number unless the file has empty
@@ -19,11 +21,13 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -39,28 +43,53 @@ log = logging.getLogger(__name__)
 
 HEAD_BYTES = 64 * 1024
 _SNIFF_RECORDS = 50
+_BARE_CR = re.compile(r"\r(?!\n)")
+_CR_STAND_IN = "\ue000"  # a private-use character, for a bare CR while Python's csv reads the head
+
+
+class LineEnds(Enum):
+    """How a file's records end (outside quotes), sniffed from its head."""
+
+    LF = "lf"
+    CRLF = "crlf"
+    # Both: split at every LF, and the CR of a CRLF is cut from the record's last field. Spark
+    # splits at one separator; told CRLF, it would run two LF-ended records together.
+    MIXED = "mixed"
+    CR = "cr"  # no LF at all, records end at a bare CR: Excel's "CSV (Macintosh)"
+
+    @property
+    def separator(self) -> str:
+        """The ``lineSep`` Spark's reader is given."""
+        return {"lf": "\n", "crlf": "\r\n", "mixed": "\n", "cr": "\r"}[self.value]
 
 
 @dataclass(frozen=True)
 class CsvHeader:
     names: tuple[str, ...]  # original header texts, made unique ("a", "a#2")
     header_record: int  # 1-based record number of the header
-    line_separator: str = "\n"  # CRLF when the file's first record ends with CRLF
+    line_ends: LineEnds = LineEnds.LF
 
 
-def sniff_line_separator(head: str, quote: str = '"') -> str:
-    """CRLF if the first line end outside quotes is CRLF, else LF (plain Python).
+def sniff_line_ends(head: str, quote: str = '"') -> LineEnds:
+    """The line ends outside quotes in a file's head (plain Python): CRLF only, LF only, both, or
+    CR (no LF anywhere in the head: the independent count decides the same way). Every quote
+    toggles, as a first approximation of the grammar; the reconciliation with the independent
+    count catches a file the head misjudges.
 
     Spark's reader is given the file's separator explicitly: left to detect it, it turns a CRLF
     inside a quoted field into LF; told the separator, it keeps the field byte for byte.
     """
-    in_quotes = False
-    for index, char in enumerate(head):
-        if char == quote:
-            in_quotes = not in_quotes
-        elif char == "\n" and not in_quotes:
-            return "\r\n" if index > 0 and head[index - 1] == "\r" else "\n"
-    return "\n"
+    if "\n" not in head:
+        return LineEnds.CR if "\r" in head else LineEnds.LF
+    crlf = lf = False
+    for outside in head.split(quote)[::2]:  # the even pieces between quotes are outside them
+        crlf = crlf or "\r\n" in outside
+        lf = lf or "\n" in outside.replace("\r\n", "")
+    if crlf and lf:
+        return LineEnds.MIXED
+    if crlf:
+        return LineEnds.CRLF
+    return LineEnds.LF
 
 
 def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
@@ -70,11 +99,16 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     the first 50 records; records before it (titles, blank rows) are preamble. ``None`` for a
     file with no records.
     """
-    reader = csv.reader(io.StringIO(head), delimiter=options.delimiter, quotechar=options.quote)
+    line_ends = sniff_line_ends(head, options.quote)
+    if line_ends is LineEnds.CR:  # its lines end at CR: newline="" splits there too (csv's advice)
+        lines = io.StringIO(head, newline="")
+    else:  # a bare CR is a character to Spark's reader; Python's csv would stop at it
+        lines = io.StringIO(_BARE_CR.sub(_CR_STAND_IN, head), newline="\n")
+    reader = csv.reader(lines, delimiter=options.delimiter, quotechar=options.quote)
     records: list[list[str]] = []
     try:
         for row in reader:
-            records.append(row)
+            records.append([cell.replace(_CR_STAND_IN, "\r") for cell in row])
             if len(records) >= _SNIFF_RECORDS:
                 break
     except csv.Error:
@@ -104,9 +138,7 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
             name = f"{name}#{counter}"
         names.append(name)
     # Spark's reader skips empty lines, so the header's record number counts non-empty ones.
-    return CsvHeader(
-        tuple(names), sum(1 for row in records[: index + 1] if row), sniff_line_separator(head, options.quote)
-    )
+    return CsvHeader(tuple(names), sum(1 for row in records[: index + 1] if row), line_ends)
 
 
 def read_head(spark: SparkSession, uri: str, limit: int = HEAD_BYTES, encoding: str = "UTF-8") -> str:
@@ -193,12 +225,14 @@ def _read_group(
         .option("quote", options.quote)
         .option("escape", options.escape)
         .option("encoding", options.encoding)
-        .option("lineSep", header.line_separator)
+        .option("lineSep", header.line_ends.separator)
         .option("nullValue", "\u0000never\u0000")  # null tokens are applied later, per config
     )
     frame = directories.read(reader.csv, files).frame.select(
         "*", source_file_column().alias("_source_file"), F.monotonically_increasing_id().alias("_order")
     )
+    if header.line_ends is LineEnds.MIXED:
+        frame = _without_crlf_cr(frame, positional)
     # Within a file the reader returns records in order (multiLine files are not split).
     record_number = F.row_number().over(Window.partitionBy("_source_file").orderBy("_order"))
     frame = frame.withColumn("_source_line", record_number.cast("int")).where(
@@ -234,4 +268,33 @@ def _read_group(
         *renamed,
         raw.alias("_raw"),
         reason.alias("_bad_reason"),
+    )
+
+
+def _without_cr(value: Column) -> Column:
+    return F.when(value.endswith("\r"), value.substr(F.lit(1), F.length(value) - 1)).otherwise(value)
+
+
+def _without_crlf_cr(frame: DataFrame, positional: list[str]) -> DataFrame:
+    """A file with mixed line ends, read split at LF: the CR of each CRLF is cut from the end of
+    the record's last field (its last non-NULL one: a short row has fewer) and of a bad record's
+    text; a line of only CRLF is an empty line, skipped as Spark skips an empty LF line.
+
+    A quoted value that itself ends in CR at the end of its record loses that CR here (the only
+    value this mode cannot tell from a line end; a file with one kind of line end keeps it)."""
+    columns = [F.col(name) for name in positional]
+    cut = [
+        F.when(F.coalesce(*columns[index + 1 :]).isNull(), _without_cr(column)).otherwise(column)
+        if index + 1 < len(columns)
+        else _without_cr(column)
+        for index, column in enumerate(columns)
+    ]
+    # Spark reads a CR-only line as a short record: bad, its text empty or the CR
+    blank_line = (F.col(positional[0]) == "\r") & F.coalesce(F.col("_corrupt_record"), F.lit("")).isin(
+        "", "\r"
+    )
+    for column in columns[1:]:
+        blank_line = blank_line & column.isNull()
+    return frame.where(~blank_line).withColumns(
+        {**dict(zip(positional, cut, strict=True)), "_corrupt_record": _without_cr(F.col("_corrupt_record"))}
     )

@@ -14,7 +14,8 @@ What counts as a record (the README's "Formats"):
   when it is valid JSON with only whitespace after it and every element is an object; any
   other array document is 1 (the reader quarantines the file whole);
 - a UTF-8 byte order mark at the start of a file is not content (a file of only a BOM is empty);
-- CSV: records by the CSV grammar (a newline inside quotes is inside the record; a quote opens a
+- CSV: records by the CSV grammar (a record ends at LF or CRLF, or at CR in a file whose first
+  MiB has CR and no LF; a newline inside quotes is inside the record; a quote opens a
   quoted value only as its first non-blank character, so ``5"`` is a plain value), empty lines
   skipped; the header and anything before it (title rows, blank rows) are not records. The
   header is the first record with more than half as many filled cells as the widest of the
@@ -428,12 +429,13 @@ class _CsvScanner:
 def count_csv(uri: str, grammar: CsvGrammar, opener: Opener = open_raw) -> int:
     decoder = codecs.getincrementaldecoder(grammar.encoding)(errors="replace")
     scanner = _CsvScanner(grammar)
-    first = True
+    first, cr_ends = True, False
     for chunk in _chunks(uri, opener):
         text = decoder.decode(chunk)
         if first:
             text, first = text.lstrip("\ufeff"), False
-        scanner.feed(text)
+            cr_ends = "\n" not in text and "\r" in text  # CR line ends only (old Mac exports)
+        scanner.feed(text.replace("\r", "\n") if cr_ends else text)
     scanner.feed(decoder.decode(b"", final=True))
     scanner.finish()
     return max(scanner.records - scanner.header_records(), 0)

@@ -3,6 +3,8 @@ per-file counts that match an independent count of the input (``ingest.formats.r
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -214,6 +216,43 @@ def test_csv_crlf_in_quotes_rows_of_empty_fields_and_latin1_headers(spark: Any, 
     (row,) = rows(spark, "lost.csv_latin1")
     assert (row[latin_map["Prénom"]], row[latin_map["Ville"]]) == ("Zoë", "Liège")
     assert_counts_reconcile(report, "csv", CsvGrammar(delimiter=";", encoding="ISO-8859-1"))
+
+
+def test_csv_with_mixed_cr_only_or_bare_cr_line_ends_lands_every_value(spark: Any, tmp_path: Path) -> None:
+    """CRLF and LF in one file (files joined with ``cat``) ran two records into one, and the
+    source failed as "do not reconcile"; a file with CR line ends only (Excel's "CSV
+    (Macintosh)") and one with a bare CR in its header were taken for files without records, and
+    their rows were lost. The expected values come from Python's csv module (universal newlines),
+    not from the reader."""
+    landing = tmp_path / "ends"
+    texts = {
+        "mixed.csv": 'id,text\r\n1,"two\r\nlines"\r\n2,plain\n\r\n3, last \r\n4,"q"\n5,\r\n6,end\n',
+        "mac.csv": 'id,text\r1,"a\rb"\r\r2,c\r',
+    }
+    for name, text in texts.items():
+        write(landing / name, text)
+    write(landing / "bare_cr.csv", "id,te\rxt\n1,a\rb\n")  # a CR beside LFs is a character
+    table = "lost.csv_line_ends"
+    report = ingest(spark, landing, table, "csv")
+    assert report.ok and report.sources[0].rows_quarantined == 0
+    mapping = {p[0]: c for p, c in column_map(spark, table).items()}
+    landed = {
+        (Path(r["_source_file"]).name, r[mapping["id"]]): (
+            r.get(mapping.get("text", "")),
+            r.get(mapping.get("te\rxt", "")),
+        )
+        for r in rows(spark, table)
+    }
+    expected = {
+        (name, int(row[0])): ((row[1] or None), None)
+        for name, text in texts.items()
+        for row in list(csv.reader(io.StringIO(text, newline="")))[1:]
+        if row
+    }
+    expected[("bare_cr.csv", 1)] = (None, "a\rb")
+    assert landed == expected
+    assert expected[("mixed.csv", 3)] == (" last ", None) and expected[("mac.csv", 1)] == ("a\rb", None)
+    assert_counts_reconcile(report, "csv")
 
 
 def test_csv_values_with_a_quote_inside_land_as_written(spark: Any, tmp_path: Path) -> None:

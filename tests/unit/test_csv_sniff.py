@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.config import CsvOptions
-from ingest.read_csv import CsvHeader, sniff_header, sniff_line_separator
+from ingest.read_csv import CsvHeader, LineEnds, sniff_header, sniff_line_ends
 from tests.conftest import REALDATA
 
 AUTO = CsvOptions()
@@ -38,7 +38,7 @@ def test_blank_rows_before_the_header_are_skipped_and_not_counted() -> None:
 
 
 def test_crlf_file() -> None:
-    assert sniff_header("a,b\r\n1,2\r\n", AUTO) == CsvHeader(("a", "b"), 1, "\r\n")
+    assert sniff_header("a,b\r\n1,2\r\n", AUTO) == CsvHeader(("a", "b"), 1, LineEnds.CRLF)
 
 
 def test_duplicate_header_names_are_made_unique() -> None:
@@ -127,8 +127,24 @@ def test_csvkit_fy09_trailing_comma_header() -> None:
     assert len(header.names) == 10
 
 
-def test_the_line_separator_is_the_first_line_end_outside_quotes() -> None:
-    assert sniff_line_separator('a,b\r\n1,"x\ny"\r\n') == "\r\n"
-    assert sniff_line_separator('"t\r\nitle",b\n1,2\n') == "\n"
-    assert sniff_line_separator("a,b") == "\n"
-    assert sniff_header("a,b\r\n1,2\r\n", AUTO) == CsvHeader(("a", "b"), 1, "\r\n")
+def test_line_ends_are_judged_outside_quotes_over_the_whole_head() -> None:
+    assert sniff_line_ends('a,b\r\n1,"x\ny"\r\n') is LineEnds.CRLF  # an LF inside quotes is data
+    assert sniff_line_ends('"t\r\nitle",b\n1,2\n') is LineEnds.LF
+    assert sniff_line_ends("a,b") is LineEnds.LF
+    assert sniff_line_ends("a,b\r\n1,2\r\n3,4\n") is LineEnds.MIXED  # not only the first line end
+    assert sniff_line_ends("a,b\n1,2\n3,4\r\n") is LineEnds.MIXED
+    assert sniff_line_ends("a,b\r1,2\r") is LineEnds.CR  # no LF at all: Excel's "CSV (Macintosh)"
+    assert sniff_line_ends("a,b\n1\r2,3\n") is LineEnds.LF  # a bare CR in an LF file is a character
+    assert [e.separator for e in LineEnds] == ["\n", "\r\n", "\n", "\r"]
+
+
+def test_a_cr_only_file_has_its_header_on_the_first_line() -> None:
+    assert sniff_header("a,b\r1,2\r3,4\r", AUTO) == CsvHeader(("a", "b"), 1, LineEnds.CR)
+    assert sniff_header('id,"long\rname"\r1,2\r', AUTO) == CsvHeader(("id", "long\rname"), 1, LineEnds.CR)
+
+
+def test_a_bare_cr_in_an_lf_files_header_is_part_of_a_name_not_the_end_of_the_head() -> None:
+    # Python's csv stops at a bare CR ("new-line character seen in unquoted field"); the file was
+    # then taken for one without records, and its rows were lost.
+    assert sniff_header("a\rx,b\n1,2\n", AUTO) == CsvHeader(("a\rx", "b"), 1)
+    assert sniff_header("a,b\n1\r2,3\n", AUTO) == CsvHeader(("a", "b"), 1)

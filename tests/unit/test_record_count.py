@@ -99,6 +99,13 @@ def test_csv_counts_records_not_lines_and_skips_header_preamble_and_empty_lines(
     assert count_records([uri], "csv") == {uri: 4}
 
 
+def test_csv_records_end_at_lf_crlf_or_in_a_file_without_lf_at_cr(tmp_path: Path) -> None:
+    mixed = write(tmp_path / "m.csv", b'a,b\r\n1,"x\r\ny"\n\r\n2,y\r\n3,z\n')
+    mac = write(tmp_path / "mac.csv", b'a,b\r1,"x\ry"\r\r2,y\r3,z')
+    bare_cr_in_lf = write(tmp_path / "lf.csv", b"a,b\n1\r2,3\n")  # a CR beside LFs is a character
+    assert count_records([mixed, mac, bare_cr_in_lf], "csv") == {mixed: 3, mac: 3, bare_cr_in_lf: 1}
+
+
 def test_csv_first_line_header_and_no_records(tmp_path: Path) -> None:
     uri = write(tmp_path / "a.csv", b"title\nid,name\n1,a\n")
     header_only = write(tmp_path / "h.csv", b"id,name\n")
