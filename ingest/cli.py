@@ -46,6 +46,7 @@ from ingest.cli_options import (
 from ingest.cli_stream import broker_app, collect
 from ingest.config import TABLE_RULE, SourceConfig, describe_errors, is_table_name, load_config
 from ingest.errors import ConfigError, IngestError
+from ingest.landing import require_glob_matches
 from ingest.naming import quote_string
 from ingest.sample.spec import MAX_DAYS
 from ingest.settings import Settings, load_settings
@@ -563,6 +564,7 @@ def pull(
 
 @app.command(cls=Command)
 def plan(
+    ctx: typer.Context,
     config: ConfigOpt = Path("ingest.yml"),
     paths: Annotated[
         list[str] | None,
@@ -580,12 +582,34 @@ def plan(
 ) -> None:
     """Print the DDL and schema changes a run (or load) would make; write nothing."""
     try:
+        _refuse_options_plan_would_ignore(ctx, paths)
         settings = load_settings(state_dir=state_dir)
         # PATHS instead of a config: then --config (and DAP_CONFIG) is not read
         sources = [_adhoc_source(paths, table, fmt)] if paths else load_config(config, landing).select(source)
         _execute(sources, dry_run=True, as_json=as_json, settings=settings, command="plan")
     except IngestError as exc:
         raise _fail(exc) from None
+
+
+def _refuse_options_plan_would_ignore(ctx: typer.Context, paths: list[str] | None) -> None:
+    """``plan`` plans a config's sources or ad-hoc PATHS: an option of the other kind would be
+    silently ignored, and the plan shown would not be the one asked for."""
+    given = {  # typer bundles its own click, so its ParameterSource is compared by name
+        name
+        for name in ("source", "landing", "table", "fmt")
+        if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"
+    }
+    if paths and given & {"source", "landing"}:
+        raise ConfigError(
+            "--source and --landing select from a config; PATHS are planned as one ad-hoc source",
+            hint="drop PATHS to plan the config's sources, or drop --source/--landing",
+        )
+    if not paths and given & {"table", "fmt"}:
+        raise ConfigError(
+            "--table and --format describe ad-hoc PATHS, and no PATHS were given",
+            hint="give the files to plan (e.g. ingest plan data/*.csv --table raw.x --format csv), "
+            "or drop --table/--format to plan the config's sources",
+        )
 
 
 def _adhoc_source(paths: list[str], table: str | None, fmt: Format) -> SourceConfig:
@@ -616,9 +640,11 @@ def load(
 ) -> None:
     """Ingest ad-hoc files into a table without a config file."""
     try:
+        source = _adhoc_source(paths, table, fmt)
+        require_glob_matches(paths)
         settings = load_settings(state_dir=state_dir)
         _execute(
-            [_adhoc_source(paths, table, fmt)],
+            [source],
             dry_run=False,
             as_json=as_json,
             settings=settings,

@@ -117,6 +117,27 @@ def changed(files: list[LandingFile]) -> list[str]:
     return sorted(moved)
 
 
+def require_glob_matches(patterns: list[str]) -> None:
+    """Files named on the command line (``ingest load``): a local glob that matches no file is an
+    ``InputError``, as a path that does not exist is. (A source's glob in the config may match
+    nothing yet: that is "no new data".) A glob that matches only directories says so: a glob
+    names files, a directory's files are matched by ``DIR/**``."""
+    for pattern in patterns:
+        if is_remote(pattern) or not glob.has_magic(pattern):
+            continue
+        matches = glob.glob(pattern, recursive=True)
+        if any(os.path.isfile(match) for match in matches):
+            continue
+        directories = [match for match in matches if os.path.isdir(match)]
+        raise InputError(
+            f"no file matches {pattern}" + (" (it matches only directories)" if directories else ""),
+            where=pattern,
+            hint=f"name a directory's files with '{pattern.rstrip('/')}/**', or check the pattern"
+            if directories
+            else "check the pattern; quote it so that ingest, not the shell, expands it",
+        )
+
+
 def is_remote(uri: str) -> bool:
     return uri.startswith(("s3://", "s3a://"))
 

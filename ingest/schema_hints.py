@@ -47,6 +47,7 @@ _SIMPLE: dict[str, DataType] = {
     "date": DateType(),
     "timestamp": TimestampType(),
 }
+_DECIMAL_MAX_PRECISION = 38  # Spark's DecimalType.MAX_PRECISION (Scala side only)
 _DECIMAL = re.compile(r"^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
 HINT_TYPES = ", ".join([*_SIMPLE, "decimal(p,s)"])
 
@@ -59,8 +60,12 @@ def parse_hint_type(text: str) -> DataType:
     match = _DECIMAL.match(name)
     if match:
         precision, scale = int(match.group(1)), int(match.group(2))
-        if 1 <= precision <= 38 and scale <= precision:
+        if 1 <= precision <= _DECIMAL_MAX_PRECISION and scale <= precision:
             return DecimalType(precision, scale)
+        raise ValueError(
+            f"invalid type {text!r}: decimal(p,s) needs a precision p from 1 to "
+            f"{_DECIMAL_MAX_PRECISION} (Spark's limit) and a scale s from 0 to p"
+        )
     raise ValueError(f"unknown type {text!r} (use one of: {HINT_TYPES})")
 
 

@@ -2,7 +2,8 @@
 
 Every message here is printed before Spark starts: in-process tests replace ``build_spark`` with a
 function that fails the test, and subprocess tests point ``JAVA_HOME`` nowhere, so a JVM cannot
-start by accident. Each asserts the exit code (2) and the exact text on stderr.
+start by accident. Each asserts the exit code (2, or 3 for input that is not there) and the exact text on
+stderr.
 """
 
 from __future__ import annotations
@@ -137,6 +138,36 @@ def test_plan_with_paths_reads_no_config_even_with_dap_config_set(tmp_path: Path
     result = invoke("plan", str(tmp_path), env={"DAP_CONFIG": str(tmp_path / "missing.yml")})
     assert result.exit_code == 2
     assert "error: --table DB.TABLE is required with file paths" in result.stderr
+
+
+def test_plan_refuses_an_option_it_would_ignore(tmp_path: Path) -> None:
+    """``-s`` with PATHS, or ``--format``/``--table`` without them, were ignored: the plan shown
+    was not the one asked for."""
+    cases = [
+        (
+            ("plan", str(tmp_path), "--table", "raw.x", "-s", "ev"),
+            "--source and --landing select from a config",
+        ),
+        (("plan", "--format", "csv"), "--table and --format describe ad-hoc PATHS, and no PATHS were given"),
+        (("plan", "--table", "raw.x"), "--table and --format describe ad-hoc PATHS"),
+    ]
+    for args, message in cases:
+        result = invoke(*args)
+        assert result.exit_code == 2, args
+        assert f"error: {message}" in result.stderr, args
+
+
+def test_load_of_a_glob_that_matches_no_file_exits_3_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "2026-05-01").mkdir()
+    (tmp_path / "2026-05-01" / "a.json").write_text("{}\n")
+    result = invoke("load", str(tmp_path / "*.nomatch"), "--table", "raw.x")
+    assert result.exit_code == 3
+    assert f"error: no file matches {tmp_path}/*.nomatch" in result.stderr
+    assert "quote it so that ingest, not the shell, expands it" in result.stderr
+    only_dirs = invoke("load", str(tmp_path / "2026-*"), "--table", "raw.x")
+    assert only_dirs.exit_code == 3
+    assert "(it matches only directories)" in only_dirs.stderr
+    assert f"name a directory's files with '{tmp_path}/2026-*/**'" in only_dirs.stderr
 
 
 def test_unknown_format_is_rejected_by_the_option_with_the_choices(tmp_path: Path) -> None:

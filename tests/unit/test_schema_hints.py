@@ -35,8 +35,12 @@ def test_hint_types_parse_and_unknown_ones_name_the_allowed_types() -> None:
     assert parse_hint_type("float") == FloatType()
     with pytest.raises(ValueError, match="use one of: string, int, bigint, float, double"):
         parse_hint_type("integer")
-    with pytest.raises(ValueError):
+    with pytest.raises(
+        ValueError, match=r"'decimal\(40,2\)': decimal\(p,s\) needs a precision p from 1 to 38"
+    ):
         parse_hint_type("decimal(40,2)")
+    with pytest.raises(ValueError, match="and a scale s from 0 to p"):
+        parse_hint_type("decimal(5,7)")
 
 
 def test_config_types_map_original_paths_to_types(tmp_path: Path) -> None:
