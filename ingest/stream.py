@@ -144,10 +144,19 @@ class StreamRunner:
         self._closed = False
 
     def start(self) -> None:
+        """Log the run as started and start a query per source; if one cannot start (a landing path
+        missing, Kafka's jars), stop those already started and log the run as failed."""
         meta.ensure_meta_tables(self.spark)
         meta.log_run(
             self.spark, self.run_id, "stream", "started", {"sources": [s.name for s in self.sources]}
         )
+        try:
+            self._start_queries()
+        except BaseException as exc:
+            self._end_failed(exc)
+            raise
+
+    def _start_queries(self) -> None:
         for source in self.sources:
             if source.stream.kind == "kafka":
                 frame = kafka_stream(self.spark, source)
@@ -172,11 +181,8 @@ class StreamRunner:
                     raise StopRequested(f"{source.name}: micro-batch {batch_id} began after the stop request")
                 try:
                     report = self._micro_batch(source, frame, batch_id)
-                except IngestError as exc:
-                    self.totals[source.name].error = exc.render()
-                    raise
                 except Exception as exc:
-                    self.totals[source.name].error = str(exc).splitlines()[0] if str(exc) else repr(exc)
+                    self.totals[source.name].error = _describe(exc)
                     raise
                 self.totals[source.name].add(report)
             self.on_batch(report)
@@ -248,21 +254,49 @@ class StreamRunner:
     def wait(self, stop: threading.Event, poll_seconds: float = 0.5) -> StreamReport:
         """Run until ``stop`` is set or every query has ended (available-now: all data in)."""
         report = StreamReport(self.run_id, list(self.totals.values()))
-        while not stop.wait(poll_seconds):
-            if not any(q.isActive for q in self.queries.values()):
-                break
-        if stop.is_set():
-            report.stopped = "stopped"
-        with self._turn:  # the micro-batch in flight finishes first
-            self._closed = True
-        for name, query in self.queries.items():
-            query.stop()
-            error = query.exception()
-            totals = self.totals[name]
-            if error is not None and totals.error is None and "StopRequested" not in str(error):
-                totals.error = str(error).splitlines()[0]
+        try:
+            while not stop.wait(poll_seconds):
+                if not any(q.isActive for q in self.queries.values()):
+                    break
+            if stop.is_set():
+                report.stopped = "stopped"
+            self._close()
+            for name, query in self.queries.items():
+                error = query.exception()
+                totals = self.totals[name]
+                if error is not None and totals.error is None and "StopRequested" not in str(error):
+                    totals.error = str(error).splitlines()[0]
+        except BaseException as exc:
+            self._end_failed(exc)
+            raise
         if not report.ok:
             report.stopped = "failed"
         status: meta.RunStatus = "succeeded" if report.ok else "failed"
         meta.log_run(self.spark, self.run_id, "stream", status, report.to_dict())
         return report
+
+    def _close(self) -> None:
+        """Stop every query, the micro-batch in flight first finishing (a later one commits nothing)."""
+        with self._turn:
+            self._closed = True
+        for query in self.queries.values():
+            query.stop()
+
+    def _end_failed(self, exc: BaseException) -> None:
+        """Stop what runs and log the run as failed with ``exc`` (the caller re-raises it), so that
+        it does not stay "started" (``ingest status`` would show it running)."""
+        try:
+            self._close()
+        except Exception:
+            log.warning("could not stop the stream's queries", exc_info=True)
+        try:
+            meta.log_run(self.spark, self.run_id, "stream", "failed", {"error": _describe(exc)})
+        except Exception:
+            log.warning("could not log run %s as failed", self.run_id, exc_info=True)
+
+
+def _describe(exc: BaseException) -> str:
+    """An error as a run's detail or a source's status shows it: an ``IngestError`` whole, else its first line."""
+    if isinstance(exc, IngestError):
+        return exc.render()
+    return str(exc).splitlines()[0] if str(exc) else repr(exc)

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from ingest import pipeline
+from ingest.errors import InputError
 from ingest.formats.record_count import InputCount
 from ingest.landing import LandingFile
+from ingest.stream import StreamRunner
 from ingest.tables.commit import StreamBatch
 
 from .stream_helpers import refresh_meta, running_stream, source_config, table_rows, wait_for
@@ -114,3 +116,27 @@ def test_a_replayed_micro_batch_adds_nothing(spark: Any) -> None:
     summaries = [dict(r.summary) for r in spark.sql(f"select summary from {table}.snapshots").collect()]
     assert sorted(s["dap.stream-batch"] for s in summaries) == ["q-test/0", "q-test/1"]
     assert all("dap.kafka-offsets" in s and "dap.files" not in s for s in summaries)
+
+
+def test_a_stream_that_fails_to_start_logs_its_run_as_failed(spark: Any, tmp_path: Path) -> None:
+    """The second source's landing directory is missing: the run logged "started" ends as "failed"
+    with the error (``ingest status`` would show it running forever), and the first source's query,
+    already started, is stopped."""
+    (tmp_path / "landing" / "here").mkdir(parents=True)
+    sources = [
+        source_config(
+            name=name, path=str(tmp_path / "landing" / name), table=f"stream_files.{name}", format="json"
+        )
+        for name in ("here", "gone")
+    ]
+    runner = StreamRunner(
+        spark, sources, state_dir=tmp_path / "state", trigger_seconds=1.0, available_now=True
+    )
+    with pytest.raises(InputError, match="landing path does not exist"):
+        runner.start()
+    logged = spark.sql(
+        f"select status, detail from ingest_meta.runs where run_id = '{runner.run_id}' order by event_at"
+    ).collect()
+    assert [r.status for r in logged] == ["started", "failed"]
+    assert "landing path does not exist" in json.loads(logged[1].detail)["error"]
+    assert not any(q.isActive for q in runner.queries.values())
