@@ -803,7 +803,8 @@ def catalog_rebuild(
 ) -> None:
     """Register every Iceberg table found in the warehouse again (after the metastore was lost).
 
-    A table whose metadata file cannot be read is skipped, the others are registered (exit 3)."""
+    A table whose metadata file cannot be read is skipped, the others are registered (exit 3); a
+    metastore that fails or refuses to register a table stops the command (exit 4)."""
     from ingest.errors import InputError
     from ingest.tables.rebuild import check_warehouse_option, rebuild_catalog
 

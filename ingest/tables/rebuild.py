@@ -5,10 +5,12 @@ the current one. After the metastore database is lost, each ``<warehouse>/<db>.d
 folder's newest ``NNNNN-<uuid>.metadata.json`` is registered under ``<db>.<table>``
 (Iceberg's ``register_table``). Tables still registered are left alone. A folder whose name
 cannot name a database or table (a copy such as ``events-old`` or ``events.bak``) is skipped with
-a warning naming it. A table whose metadata file cannot be registered (damaged, not Iceberg
-metadata) is skipped with a warning naming the file and the reason, and the scan goes on: one bad
-table must not leave the tables after it unregistered. Views (dbt staging) are not in storage:
-``dbt build`` recreates them.
+a warning naming it. A table whose metadata file cannot be read (damaged, not Iceberg metadata) is
+skipped with a warning naming the file and the reason, and the scan goes on: one bad table must
+not leave the tables after it unregistered. The file is read here before it is registered, so a
+``register_table`` that fails after that is the metastore failing or refusing (down, no
+permission): a ``StateError`` that stops the rebuild, not a damaged table. Views (dbt staging) are
+not in storage: ``dbt build`` recreates them.
 
 A ``--warehouse`` given explicitly must be a directory on a file system Hadoop knows: a typo
 would otherwise scan nothing and report "0 table(s) registered" as if the warehouse were empty.
@@ -26,7 +28,7 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
-from ingest.errors import ConfigError
+from ingest.errors import ConfigError, StateError
 from ingest.naming import quote_identifier, quote_string
 from ingest.storage import Storage, hadoop_conf, jvm
 
@@ -48,7 +50,7 @@ class RegisteredTable:
     table: str
     metadata_file: str
     action: Action
-    reason: str | None = None  # why a table was skipped (its metadata file could not be registered)
+    reason: str | None = None  # why a table was skipped (its metadata file could not be read)
 
 
 def latest_metadata(names: list[str]) -> str | None:
@@ -75,6 +77,17 @@ def _first_line(exc: Exception) -> str:
     """The Java exception's own message (Py4JJavaError's text is py4j's frame plus the trace)."""
     text = str(exc.java_exception.toString()) if isinstance(exc, Py4JJavaError) else str(exc)
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def _unreadable(spark: SparkSession, path: str) -> str | None:
+    """Why Iceberg cannot read ``path`` as table metadata, or None when it can (the parser that
+    ``register_table`` runs, through the same Hadoop file systems)."""
+    iceberg = jvm(spark).org.apache.iceberg
+    try:
+        iceberg.TableMetadataParser.read(iceberg.hadoop.HadoopFileIO(hadoop_conf(spark)), path)
+    except (PySparkException, Py4JJavaError) as exc:  # PySpark converts Java's IllegalArgumentException
+        return _first_line(exc)
+    return None
 
 
 def _check_warehouse(spark: SparkSession, root: str) -> None:
@@ -141,18 +154,28 @@ def rebuild_catalog(spark: SparkSession, warehouse: str | None = None) -> list[R
             if spark.catalog.tableExists(identifier):
                 results.append(RegisteredTable(table, path, "already registered"))
                 continue
+            reason = _unreadable(spark, path)
+            if reason is not None:
+                log.warning("skipped %s: its metadata file %s could not be read: %s", table, path, reason)
+                results.append(RegisteredTable(table, path, "skipped", reason))
+                continue
             try:
                 spark.sql(
                     "CALL spark_catalog.system.register_table("
                     f"table => {quote_string(identifier)}, metadata_file => {quote_string(path)})"
                 )
             except (PySparkException, Py4JJavaError) as exc:
-                reason = _first_line(exc)
-                log.warning(
-                    "skipped %s: its metadata file %s could not be registered: %s", table, path, reason
-                )
-                results.append(RegisteredTable(table, path, "skipped", reason))
-                continue
+                registered = sum(r.action == "registered" for r in results)
+                raise StateError(
+                    f"the metastore did not register {table} ({registered} table(s) registered before "
+                    f"it): {_first_line(exc)}",
+                    where=path,
+                    hint=(
+                        "its metadata file reads as Iceberg metadata: check that the metastore is up and "
+                        f"that this user may create tables in {database}, then run `ingest catalog rebuild` "
+                        "again (tables already registered are left alone)"
+                    ),
+                ) from None
             log.info("registered %s from %s", table, path)
             results.append(RegisteredTable(table, path, "registered"))
     return results

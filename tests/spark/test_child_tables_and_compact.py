@@ -236,7 +236,7 @@ def test_catalog_rebuild_skips_a_table_whose_metadata_cannot_be_read(
         "rebuilt.junk", f"file:{junk}", "skipped", "Cannot parse missing int: format-version"
     )
     assert [r.getMessage() for r in caplog.records] == [
-        f"skipped rebuilt.junk: its metadata file file:{junk} could not be registered: "
+        f"skipped rebuilt.junk: its metadata file file:{junk} could not be read: "
         "Cannot parse missing int: format-version"
     ]
     assert spark.table("rebuilt.z_ev").count() == 3

@@ -1,14 +1,20 @@
-"""``ingest catalog rebuild`` over a warehouse with stray folders, without Spark: the storage is a
-local directory and the session records the SQL it is given."""
+"""``ingest catalog rebuild`` over a warehouse with stray folders, or a metastore that refuses a
+table, without Spark: the storage is a local directory, the session records the SQL it is given
+and Iceberg's metadata parser (in its JVM) reads every file."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from py4j.protocol import Py4JJavaError
+from typer.testing import CliRunner
 
+from ingest import cli
+from ingest.cli import app
 from ingest.storage import Entry
 from ingest.tables import rebuild
 from ingest.tables.rebuild import RegisteredTable, rebuild_catalog, table_identifier
@@ -43,19 +49,43 @@ class _LocalStorage:
         return [Entry(str(p), p.name, p.is_dir(), 0) for p in sorted(root.iterdir())]
 
 
+def _session(warehouse: Path, statements: list[str], sql: Callable[[str], object] | None = None) -> object:
+    """A session whose warehouse is ``warehouse``, whose ``sql`` records each statement (then runs
+    ``sql``), where no table exists yet and every metadata file reads as Iceberg metadata."""
+
+    def run(text: str) -> None:
+        statements.append(text)
+        if sql is not None:
+            sql(text)
+
+    iceberg = SimpleNamespace(
+        TableMetadataParser=SimpleNamespace(read=lambda _io, _path: object()),
+        hadoop=SimpleNamespace(HadoopFileIO=lambda _conf: object()),
+    )
+    return SimpleNamespace(
+        conf=SimpleNamespace(get=lambda _key: str(warehouse)),
+        sql=run,
+        catalog=SimpleNamespace(tableExists=lambda name: statements.append(f"exists? {name}") or False),
+        _jvm=SimpleNamespace(org=SimpleNamespace(apache=SimpleNamespace(iceberg=iceberg))),
+        _jsc=SimpleNamespace(hadoopConfiguration=lambda: object()),
+    )
+
+
+def _write_tables(warehouse: Path, *tables: str) -> None:
+    for table in tables:
+        metadata = warehouse / table / "metadata"
+        metadata.mkdir(parents=True)
+        (metadata / "00001-0a1b.metadata.json").write_text("{}")
+
+
 def test_stray_folders_are_skipped_with_a_warning_and_the_rest_is_registered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    for table in ("raw.db/events", "raw.db/events-old", "raw.db/ev.bak", "raw.db/zones", "raw-old.db/events"):
-        metadata = tmp_path / table / "metadata"
-        metadata.mkdir(parents=True)
-        (metadata / "00001-0a1b.metadata.json").write_text("{}")
-    statements: list[str] = []
-    spark = SimpleNamespace(
-        conf=SimpleNamespace(get=lambda _key: str(tmp_path)),
-        sql=statements.append,
-        catalog=SimpleNamespace(tableExists=lambda name: statements.append(f"exists? {name}") or False),
+    _write_tables(
+        tmp_path, "raw.db/events", "raw.db/events-old", "raw.db/ev.bak", "raw.db/zones", "raw-old.db/events"
     )
+    statements: list[str] = []
+    spark = _session(tmp_path, statements)
     monkeypatch.setattr(rebuild, "Storage", _LocalStorage)
     with caplog.at_level(logging.WARNING, logger="ingest.tables.rebuild"):
         results = rebuild_catalog(spark)  # type: ignore[arg-type]
@@ -78,3 +108,30 @@ def test_stray_folders_are_skipped_with_a_warning_and_the_rest_is_registered(
         f"skipped {tmp_path}/raw.db/ev.bak: 'ev.bak' cannot name a table (only [a-z0-9_]); rename the folder to register it",
         f"skipped {tmp_path}/raw.db/events-old: 'events-old' cannot name a table (only [a-z0-9_]); rename the folder to register it",
     ]
+
+
+def test_a_metastore_that_refuses_a_readable_table_fails_the_rebuild_not_as_a_damaged_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a metadata file that cannot be read is a damaged table, skipped (exit 3). Here both
+    files read as Iceberg metadata and the metastore fails on the second's ``register_table``:
+    bad state (exit 4) naming the metastore, not "could not be read"."""
+    _write_tables(tmp_path, "raw.db/events", "raw.db/zones")
+    refused = "org.apache.iceberg.hive.RuntimeMetaException: Failed to connect to Hive Metastore"
+
+    def sql(text: str) -> None:
+        if text.startswith("CALL") and "zones" in text:
+            java_exception = SimpleNamespace(_target_id="o43", toString=lambda: refused)
+            raise Py4JJavaError("An error occurred while calling o42.sql.\n", java_exception)
+
+    statements: list[str] = []
+    monkeypatch.setattr(cli, "_spark", lambda *_args: _session(tmp_path, statements, sql))
+    monkeypatch.setattr(rebuild, "Storage", _LocalStorage)
+    result = CliRunner().invoke(app, ["catalog", "rebuild"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 4, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"error: the metastore did not register raw.zones (1 table(s) registered before it): {refused}"
+    )
+    assert f"where: {tmp_path}/raw.db/zones/metadata/00001-0a1b.metadata.json" in result.stderr
+    assert "could not be read" not in result.output and "Traceback" not in result.output
+    assert sum(s.startswith("CALL") for s in statements) == 2
