@@ -878,7 +878,7 @@ def _quarantine_rows(
     )
     empty = [(f.uri, None, None, "empty file: no records") for f in files if f.status == "empty"]
     empty += [
-        (f.uri, None, None, f"cannot read the file to the end: {unreadable[f.uri]}")
+        (f.uri, None, None, unreadable[f.uri])  # "cannot read the file to the end: ...", "not CSV text: ..."
         for f in files
         if f.status == "unreadable"
     ]

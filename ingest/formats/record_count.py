@@ -426,6 +426,28 @@ class _CsvScanner:
         return 0
 
 
+# Characters that plain text does not hold: C0 and C1 controls but tab, LF, VT, FF and CR, and
+# U+FFFD (bytes the encoding could not decode).
+_NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
+_SAMPLE_CHARS = 4096
+_MAGIC = {b"PK\x03\x04": "a ZIP archive (an .xlsx workbook?)", b"%PDF": "a PDF document"}
+
+
+def binary_content(head: bytes, text: str) -> str | None:
+    """Why a CSV file's first chunk is not text (``None`` if it is): more than a tenth of its
+    first 4,096 characters are controls or undecodable bytes. A text CSV has next to none (one
+    NUL in a value is not enough); random bytes decoded as ISO-8859-1 have about a quarter."""
+    sample = text[:_SAMPLE_CHARS]
+    odd = len(_NOT_TEXT.findall(sample))
+    if not sample or 10 * odd <= len(sample):
+        return None
+    kind = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), "binary data")
+    return (
+        f"not CSV text: {kind}; {odd} of its first {len(sample)} characters are control characters "
+        "or bytes the encoding cannot decode"
+    )
+
+
 def count_csv(uri: str, grammar: CsvGrammar, opener: Opener = open_raw) -> int:
     decoder = codecs.getincrementaldecoder(grammar.encoding)(errors="replace")
     scanner = _CsvScanner(grammar)
@@ -433,6 +455,8 @@ def count_csv(uri: str, grammar: CsvGrammar, opener: Opener = open_raw) -> int:
     for chunk in _chunks(uri, opener):
         text = decoder.decode(chunk)
         if first:
+            if why := binary_content(chunk, text):
+                raise InputError(why, where=uri, hint="move it out of the CSV source's landing path")
             text, first = text.lstrip("\ufeff"), False
             cr_ends = "\n" not in text and "\r" in text  # CR line ends only (old Mac exports)
         scanner.feed(text.replace("\r", "\n") if cr_ends else text)

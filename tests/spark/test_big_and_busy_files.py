@@ -90,9 +90,51 @@ def test_a_truncated_gzip_is_quarantined_whole_and_the_rest_of_the_batch_lands(
     held = spark.sql("select file_uri, line, reason from ingest_meta.quarantine where table_name = 'busy.gz'")
     ((uri, line, reason),) = [tuple(r) for r in held.collect()]
     assert (Path(uri).name, line) == ("cut.jsonl.gz", None)
-    assert reason.startswith("cannot read the file to the end")
+    assert reason.startswith("cannot read the file to the end: ") and reason.count("cannot read") == 1
     again = ingest(spark, landing, "busy.gz")  # the file is done: not retried on every run
     assert again.sources[0].files == []
+
+
+def test_a_binary_file_in_a_csv_source_is_quarantined_whole_and_makes_no_columns(
+    spark: Any, tmp_path: Path
+) -> None:
+    """An Excel workbook or random bytes dropped into a CSV landing path: a "header" sniffed from
+    binary junk made columns, and its "rows" landed or were quarantined as wrong-width records
+    (a ZIP archive was taken for an empty file). Now the file is one quarantined record with a
+    reason a user can act on, and the text files beside it land."""
+    import random
+    import zipfile
+
+    landing = tmp_path / "bin"
+    landing.mkdir()
+    workbook = io.BytesIO()
+    with zipfile.ZipFile(workbook, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook>" + "<sheet/>" * 400 + "</workbook>")
+    (landing / "book.csv").write_bytes(workbook.getvalue())
+    noise = random.Random(7)
+    (landing / "noise.csv").write_bytes(bytes(noise.randrange(256) for _ in range(20_000)))
+    (landing / "good.csv").write_bytes(b"id,name\n1,a\x00b\n2,c\n")  # one NUL in a value is still text
+
+    report = ingest(spark, landing, "busy.binary_csv", "csv")
+
+    assert outcomes(report) == {
+        "good.csv": (2, 0, "ingested"),
+        "book.csv": (0, 1, "unreadable"),
+        "noise.csv": (0, 1, "unreadable"),
+    }
+    assert sorted(r["name"] for r in rows(spark, "busy.binary_csv")) == ["a\x00b", "c"]
+    assert [c for c in spark.table("busy.binary_csv").columns if not c.startswith("_")] == [
+        "id",
+        "name",
+        "event_date",
+    ]
+    held = spark.sql(
+        "select file_uri, line, reason from ingest_meta.quarantine where table_name = 'busy.binary_csv'"
+    )
+    reasons = {Path(r.file_uri).name: (r.line, r.reason) for r in held.collect()}
+    assert reasons["book.csv"][0] is None
+    assert reasons["book.csv"][1].startswith("not CSV text: a ZIP archive (an .xlsx workbook?); ")
+    assert reasons["noise.csv"][1].startswith("not CSV text: binary data; ")
 
 
 def test_a_file_younger_than_settle_seconds_waits_for_the_next_run(spark: Any, tmp_path: Path) -> None:

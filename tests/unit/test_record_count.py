@@ -200,3 +200,23 @@ def test_a_quote_inside_an_unquoted_value_is_a_plain_character(
     uri = write(tmp_path / "q.csv", text.encode())
     expected = sum(1 for _ in csv.reader(io.StringIO(text))) - 1  # the standard library's reading
     assert count_records([uri], "csv") == {uri: expected} == {uri: 120}
+
+
+def test_a_binary_file_is_not_csv_text_but_a_text_csv_with_a_stray_control_is(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(3)
+    noise = bytes(rng.randrange(256) for _ in range(8000))
+    workbook = b"PK\x03\x04" + noise
+    text_with_nul = b"id,name\n1,a\x00b\n2,c\n"
+    utf16 = "id,name\n1,Zoë\n".encode("utf-16")
+    assert record_count.binary_content(noise, noise.decode("latin-1")) is not None  # about a quarter odd
+    assert (record_count.binary_content(workbook, workbook.decode("utf-8", "replace")) or "").startswith(
+        "not CSV text: a ZIP archive (an .xlsx workbook?); "
+    )
+    assert record_count.binary_content(text_with_nul, text_with_nul.decode()) is None
+    assert record_count.binary_content(utf16, utf16.decode("utf-16")) is None
+    uris = [write(tmp_path / "n.csv", noise), write(tmp_path / "t.csv", text_with_nul)]
+    counted = record_count.count_input(uris, "csv")
+    assert counted.records == {uris[1]: 2}
+    assert counted.unreadable[uris[0]].startswith("not CSV text: binary data; ")
