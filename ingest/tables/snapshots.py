@@ -159,7 +159,10 @@ def rollback_run(spark: SparkSession, table: str, run_id: str) -> list[RollbackR
     A run already rolled back there is left as it is: no report, no commit."""
     require_iceberg_table(spark, table, where="--table")
     runs = {s.get(RUN_KEY) for _at, s in current_summaries(spark, table)}
-    if run_id not in runs:
+    # A run whose commit was the table's latest left the lineage when it was rolled back
+    # (rollback_to_snapshot): the runs log, not the table, says it was there.
+    undone = _rolled_back(spark, table, run_id)
+    if run_id not in runs and not undone:
         raise ConfigError(
             f"run {run_id} has no commit in {table}",
             where="--run",
@@ -175,7 +178,7 @@ def rollback_run(spark: SparkSession, table: str, run_id: str) -> list[RollbackR
             where="--table",
             hint=f"run `ingest rollback --table {parent} --run {run_id}`",
         )
-    if _rolled_back(spark, table, run_id):
+    if undone:
         return []
     spark.sql(
         f"DELETE FROM {quote_table(meta.table('files'))} "

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from ingest import cli
 from ingest.errors import ConfigError
 from ingest.tables.snapshots import rollback_run
 from tests.spark.helpers import ingest
@@ -65,3 +67,26 @@ def test_rolling_back_a_run_twice_changes_nothing_the_second_time(spark: Any, la
         == logged
     )
     assert sorted(r.id for r in spark.table("rb.twice").collect()) == [10, 11]
+
+
+def test_rolling_back_a_tables_latest_run_twice_says_nothing_to_do(
+    spark: Any, landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first rollback of the table's latest run rolls it back to the snapshot before
+    (rollback_to_snapshot), so the run's commit leaves the lineage: the second said "run ... has
+    no commit in rb.latest" (exit 2), as if the run id were wrong."""
+    _land(landing, "e.jsonl", range(3))
+    ingest(spark, landing, "rb.latest")
+    _land(landing, "f.jsonl", range(20, 22))
+    last = ingest(spark, landing, "rb.latest").run_id
+    monkeypatch.setattr(cli, "_spark", lambda *_args: spark)
+    command = ["rollback", "--table", "rb.latest", "--run", last, "--state-dir", str(tmp_path / "state")]
+
+    first = CliRunner().invoke(cli.app, command, env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert first.exit_code == 0, first.output
+    assert f"rb.latest: removed 2 row(s) of run {last} (rollback_to_snapshot)" in first.stdout
+    second = CliRunner().invoke(cli.app, command, env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert second.exit_code == 0, second.output
+    assert second.stdout.splitlines() == [f"run {last} was already rolled back in rb.latest: nothing to do"]
+    assert spark.table("ingest_meta.runs").where(f"run_id = '{last}' and status = 'rolled_back'").count() == 1
+    assert sorted(r.id for r in spark.table("rb.latest").collect()) == [0, 1, 2]
