@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
@@ -90,6 +92,23 @@ def _unreadable(spark: SparkSession, path: str) -> str | None:
     return None
 
 
+@contextmanager
+def _metastore(what: str, results: list[RegisteredTable], *, where: str) -> Iterator[None]:
+    """A metastore that fails or refuses ``what`` (down, no permission) stops the rebuild as a
+    ``StateError`` naming it and the metastore's error, not a traceback or a damaged table (a
+    metadata file is read before it is registered: ``_unreadable``)."""
+    try:
+        yield
+    except (PySparkException, Py4JJavaError) as exc:
+        registered = sum(r.action == "registered" for r in results)
+        raise StateError(
+            f"the metastore failed to {what} ({registered} table(s) registered before): {_first_line(exc)}",
+            where=where,
+            hint="check that the metastore is up and that this user may create databases and tables "
+            "there, then run `ingest catalog rebuild` again (tables already registered are left alone)",
+        ) from None
+
+
 def _check_warehouse(spark: SparkSession, root: str) -> None:
     """``root`` is a directory on a file system Hadoop has (ConfigError naming it otherwise)."""
     path = fs = None
@@ -125,7 +144,7 @@ def rebuild_catalog(spark: SparkSession, warehouse: str | None = None) -> list[R
     else:
         root = warehouse.rstrip("/") or "/"
         _check_warehouse(spark, root)
-    results = []
+    results: list[RegisteredTable] = []
     for db_dir in storage.list(root):
         if not (db_dir.is_dir and db_dir.name.endswith(".db")):
             continue
@@ -133,7 +152,8 @@ def rebuild_catalog(spark: SparkSession, warehouse: str | None = None) -> list[R
         if not _CATALOG_NAME.fullmatch(database):
             log.warning("skipped %s: %r cannot name a database (only [a-z0-9_])", db_dir.path, database)
             continue
-        spark.sql(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}")
+        with _metastore(f"create database {database}", results, where=db_dir.path):
+            spark.sql(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}")
         for table_dir in storage.list(db_dir.path):
             metadata = (
                 [e.name for e in storage.list(f"{table_dir.path}/metadata")] if table_dir.is_dir else []
@@ -151,7 +171,9 @@ def rebuild_catalog(spark: SparkSession, warehouse: str | None = None) -> list[R
                 continue
             table = f"{database}.{table_dir.name}"
             path = f"{table_dir.path}/metadata/{newest}"
-            if spark.catalog.tableExists(identifier):
+            with _metastore(f"look up {table}", results, where=path):
+                registered_already = spark.catalog.tableExists(identifier)
+            if registered_already:
                 results.append(RegisteredTable(table, path, "already registered"))
                 continue
             reason = _unreadable(spark, path)
@@ -159,23 +181,11 @@ def rebuild_catalog(spark: SparkSession, warehouse: str | None = None) -> list[R
                 log.warning("skipped %s: its metadata file %s could not be read: %s", table, path, reason)
                 results.append(RegisteredTable(table, path, "skipped", reason))
                 continue
-            try:
+            with _metastore(f"register {table}", results, where=path):
                 spark.sql(
                     "CALL spark_catalog.system.register_table("
                     f"table => {quote_string(identifier)}, metadata_file => {quote_string(path)})"
                 )
-            except (PySparkException, Py4JJavaError) as exc:
-                registered = sum(r.action == "registered" for r in results)
-                raise StateError(
-                    f"the metastore did not register {table} ({registered} table(s) registered before "
-                    f"it): {_first_line(exc)}",
-                    where=path,
-                    hint=(
-                        "its metadata file reads as Iceberg metadata: check that the metastore is up and "
-                        f"that this user may create tables in {database}, then run `ingest catalog rebuild` "
-                        "again (tables already registered are left alone)"
-                    ),
-                ) from None
             log.info("registered %s from %s", table, path)
             results.append(RegisteredTable(table, path, "registered"))
     return results

@@ -130,8 +130,45 @@ def test_a_metastore_that_refuses_a_readable_table_fails_the_rebuild_not_as_a_da
     result = CliRunner().invoke(app, ["catalog", "rebuild"], env={"COLUMNS": "200", "NO_COLOR": "1"})
     assert result.exit_code == 4, result.output
     assert result.stderr.splitlines()[0] == (
-        f"error: the metastore did not register raw.zones (1 table(s) registered before it): {refused}"
+        f"error: the metastore failed to register raw.zones (1 table(s) registered before): {refused}"
     )
     assert f"where: {tmp_path}/raw.db/zones/metadata/00001-0a1b.metadata.json" in result.stderr
     assert "could not be read" not in result.output and "Traceback" not in result.output
     assert sum(s.startswith("CALL") for s in statements) == 2
+
+
+@pytest.mark.parametrize("failing", ["CREATE DATABASE", "exists?"])
+def test_a_metastore_that_fails_before_registering_stops_the_rebuild_with_exit_4(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """The database's creation and the table lookup talk to the metastore too: a failure there
+    was a Py4J traceback (exit 1)."""
+    _write_tables(tmp_path, "raw.db/events")
+    down = "org.apache.thrift.transport.TTransportException: java.net.ConnectException: Connection refused"
+
+    def fail(text: str) -> None:
+        if text.startswith(failing):
+            raise Py4JJavaError(
+                "An error occurred while calling o42.sql.\n",
+                SimpleNamespace(_target_id="o43", toString=lambda: down),
+            )
+
+    statements: list[str] = []
+    session = _session(tmp_path, statements, fail)
+    exists = session.catalog.tableExists  # type: ignore[attr-defined]
+
+    def looked_up(name: str) -> bool:
+        fail(f"exists? {name}")
+        return bool(exists(name))
+
+    session.catalog.tableExists = looked_up  # type: ignore[attr-defined]
+    monkeypatch.setattr(cli, "_spark", lambda *_args: session)
+    monkeypatch.setattr(rebuild, "Storage", _LocalStorage)
+    result = CliRunner().invoke(app, ["catalog", "rebuild"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 4, result.output
+    what = "create database raw" if failing == "CREATE DATABASE" else "look up raw.events"
+    assert (
+        result.stderr.splitlines()[0]
+        == f"error: the metastore failed to {what} (0 table(s) registered before): {down}"
+    )
+    assert "Traceback" not in result.output
