@@ -142,6 +142,7 @@ class StreamRunner:
         self.queries: dict[str, StreamingQuery] = {}
         self._turn = threading.Lock()
         self._closed = False
+        self._started = False  # the run's "started" row is logged: it must get a final one
 
     def start(self) -> None:
         """Log the run as started and start a query per source; if one cannot start (a landing path
@@ -150,6 +151,7 @@ class StreamRunner:
         meta.log_run(
             self.spark, self.run_id, "stream", "started", {"sources": [s.name for s in self.sources]}
         )
+        self._started = True
         try:
             self._start_queries()
         except BaseException as exc:
@@ -254,6 +256,9 @@ class StreamRunner:
     def wait(self, stop: threading.Event, poll_seconds: float = 0.5) -> StreamReport:
         """Run until ``stop`` is set or every query has ended (available-now: all data in)."""
         report = StreamReport(self.run_id, list(self.totals.values()))
+        if not self._started:  # stopped while Spark started (Ctrl-C): nothing ran, nothing to log
+            report.stopped = "stopped"
+            return report
         try:
             while not stop.wait(poll_seconds):
                 if not any(q.isActive for q in self.queries.values()):

@@ -56,3 +56,33 @@ def test_a_micro_batch_is_committed_once_per_table_and_key() -> None:
     assert not batch_committed(summaries, batch, for_table="raw.b")  # type: ignore[arg-type]
     undone = [*summaries, (None, {"dap.rolled-back-run": "stream-q1-4"})]
     assert not batch_committed(undone, batch)  # type: ignore[arg-type]
+
+
+def test_a_stream_stopped_before_it_started_logs_no_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while Spark starts: ``start`` never ran, so no "started" row was written; the run
+    wrote a "succeeded" row anyway, for a run that did nothing."""
+    import threading
+
+    from ingest import meta
+    from ingest.stream import StreamRunner
+
+    logged: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        meta,
+        "log_run",
+        lambda _spark, run_id, _command, status, _detail=None: logged.append((run_id, status)),
+    )
+    (source,) = load_config(_config(tmp_path, "  f: {path: f, table: raw.f, format: json}\n")).sources
+    runner = StreamRunner(
+        None,  # type: ignore[arg-type]  # never reached: nothing starts
+        [source],
+        state_dir=tmp_path / "state",
+        trigger_seconds=1,
+        available_now=True,
+    )
+    stop = threading.Event()
+    stop.set()
+    report = runner.wait(stop)
+    assert (report.stopped, report.ok, logged) == ("stopped", True, [])
