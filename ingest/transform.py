@@ -69,9 +69,7 @@ def infer_text_types(frame: DataFrame, names: list[str]) -> dict[str, tuple[T.Da
             every(GROUPED_INTEGER_PATTERN + "|" + INTEGER_PATTERN).alias(f"g{i}"),
             every(DOUBLE_PATTERN).alias(f"d{i}"),
             every(BOOLEAN_PATTERN).alias(f"b{i}"),
-            F.coalesce(
-                F.bool_and(F.when(present, significant_digits(value) <= EXACT_DOUBLE_DIGITS)), F.lit(False)
-            ).alias(f"x{i}"),
+            F.coalesce(F.bool_and(F.when(present, exact_as_double(value))), F.lit(False)).alias(f"x{i}"),
             every(PLAIN_NUMBER_PATTERN).alias(f"p{i}"),
             F.max(F.when(plain, F.length(F.regexp_extract(value, r"^-?([0-9]+)", 1)))).alias(f"id{i}"),
             F.max(F.when(plain, F.length(F.regexp_extract(value, r"\.([0-9]+)$", 1)))).alias(f"sc{i}"),
@@ -93,6 +91,23 @@ def infer_text_types(frame: DataFrame, names: list[str]) -> dict[str, tuple[T.Da
             max_scale=row[f"sc{i}"] or 0,
         )
     return result
+
+
+# The normal range of a double (IEEE 754 binary64): within it, a decimal of at most 15 significant
+# digits comes back unchanged (DBL_DIG). Beyond it a text such as "1e400" becomes Infinity; below
+# it ("1e-400", "3e-324") it becomes 0 or a subnormal with fewer digits.
+DOUBLE_MIN_NORMAL = 2.2250738585072014e-308
+DOUBLE_MAX = 1.7976931348623157e308
+
+
+def exact_as_double(text: Column) -> Column:
+    """A number's text that a double holds exactly: at most 15 significant digits, and zero or
+    inside the double's normal range (a number's text; NULL for one that does not parse)."""
+    digits = significant_digits(text)
+    magnitude = F.abs(text.cast("double"))
+    return (digits <= EXACT_DOUBLE_DIGITS) & (
+        (digits == 0) | magnitude.between(F.lit(DOUBLE_MIN_NORMAL), F.lit(DOUBLE_MAX))
+    )
 
 
 def significant_digits(text: Column) -> Column:

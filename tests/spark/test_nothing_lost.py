@@ -270,3 +270,31 @@ def test_csv_values_with_a_quote_inside_land_as_written(spark: Any, tmp_path: Pa
         (3, 'x"y'),
     ]
     assert_counts_reconcile(report, "csv")
+
+
+def test_csv_numbers_beyond_the_range_of_a_double_keep_their_text(spark: Any, tmp_path: Path) -> None:
+    """``1e400`` has one significant digit, but a double holds it as Infinity; ``1e-400`` becomes
+    0.0 and ``3e-324`` the subnormal 5e-324. Such a column was typed double and those values
+    landed changed; it is text now. Expected values come from Python's csv module."""
+    text = "id,big,tiny,small,fine\n1,1e400,1e-400,3e-324,1e308\n2,2.5e3,2.5e-3,0e0,2.3e-308\n"
+    path = write(tmp_path / "far" / "far.csv", text)
+    table = "lost.csv_double_range"
+    report = ingest(spark, path, table, "csv")
+    mapping = {p[0]: c for p, c in column_map(spark, table).items()}
+    types = columns(spark, table)
+    assert [types[mapping[k]] for k in ("big", "tiny", "small", "fine")] == [
+        "string",
+        "string",
+        "string",
+        "double",
+    ]
+    landed = rows(spark, table)
+    for row, want in zip(landed, csv.DictReader(io.StringIO(text)), strict=True):
+        assert [row[mapping[k]] for k in ("big", "tiny", "small")] == [
+            want["big"],
+            want["tiny"],
+            want["small"],
+        ]
+        assert row[mapping["fine"]] == float(want["fine"])
+        assert row["_rescued_data"] is None
+    assert_counts_reconcile(report, "csv")
