@@ -130,6 +130,17 @@ def typed_text_value(path: Path, data_type: T.DataType, strip_separators: bool) 
     return value.cast(data_type) if not isinstance(data_type, T.StringType) else value
 
 
+# Spark's cast of a text to a date or timestamp takes more than a whole date and drops what it
+# does not keep: "2024" becomes 2024-01-01, "2024-01-31T10:30:00Z" the date 2024-01-31, a time
+# alone ("10:00:00") today at that time, nanoseconds are cut to microseconds. Only a whole date
+# fits a date column, only a text that starts with one and has no non-zero digit beyond the
+# microsecond a timestamp column, neither with a space or control character at either end (which
+# Spark trims); anything else Spark parses is rescued as its text.
+DATE_TEXT_PATTERN = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"
+TIMESTAMP_TEXT_PATTERN = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ]|$)"
+BEYOND_MICROSECONDS_PATTERN = r"[0-9]:[0-9]{1,2}[.,][0-9]{6}0*[1-9]"
+EDGE_SPACE_PATTERN = r"^[\x00-\x20]|[\x00-\x20]$"  # Spark trims these; they are part of the value
+
 _TEXT_CHECKED = (T.StringType, T.DoubleType, T.DecimalType)
 # The types Spark casts to a date (its Cast.canCast, ANSI off); the text route handles strings.
 _DATE_SOURCES = (T.StringType, T.DateType, T.TimestampType, T.TimestampNTZType)
@@ -142,7 +153,8 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
     double or decimal, the round trip runs on that text, not on a parsed (maybe widened) value,
     so ``12345678901234567`` never reaches a bigint column through a double. Numbers compare
     without trailing fractional zeros (``"2"`` fits a double column as ``2.0``); a date or
-    timestamp text fits when Spark parses it.
+    timestamp text fits when Spark parses it and it says no more than the column keeps
+    (``DATE_TEXT_PATTERN``).
     """
     if plan.action is Reconcile.SAME:
         return value, None
@@ -164,7 +176,18 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
                 & (_numeric_text(back) == _numeric_text(source))
             )
             # a date or timestamp text fits when Spark parses it (its text form is not unique)
-            | F.lit(isinstance(plan.table_type, T.DateType | T.TimestampType))
+            # and it says no more than the column keeps (see DATE_TEXT_PATTERN)
+            | (
+                F.lit(isinstance(plan.table_type, T.DateType))
+                & source.rlike(DATE_TEXT_PATTERN)
+                & ~source.rlike(EDGE_SPACE_PATTERN)
+            )
+            | (
+                F.lit(isinstance(plan.table_type, T.TimestampType))
+                & source.rlike(TIMESTAMP_TEXT_PATTERN)
+                & ~source.rlike(BEYOND_MICROSECONDS_PATTERN)
+                & ~source.rlike(EDGE_SPACE_PATTERN)
+            )
         )
         fits = source.isNull() | (cast.isNotNull() & same)
         return F.when(fits, cast), F.when(~fits, source)

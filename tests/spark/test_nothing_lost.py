@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -297,4 +298,37 @@ def test_csv_numbers_beyond_the_range_of_a_double_keep_their_text(spark: Any, tm
         ]
         assert row[mapping["fine"]] == float(want["fine"])
         assert row["_rescued_data"] is None
+    assert_counts_reconcile(report, "csv")
+
+
+def test_csv_date_and_timestamp_hints_rescue_what_the_column_cannot_keep(spark: Any, tmp_path: Path) -> None:
+    """Spark casts ``2024`` to the date 2024-01-01, ``2024-01-31T10:30:00Z`` to the date
+    2024-01-31, a time alone to today at that time, and cuts nanoseconds: all of these landed
+    changed. A date column takes a whole date, a timestamp column a text that starts with one and
+    has nothing beyond the microsecond; the rest is rescued as its text (from Python's csv)."""
+    text = (
+        "id,day,at\n"
+        "1,2024-01-31,2024-01-31T10:30:00Z\n"
+        "2,2024-01-31T10:30:00Z,2024-01-31 10:00:00.123456789\n"
+        "3,2024,10:00:00\n"
+        "4,2024-05,2024-01-31 10:00:00.123456000\n"
+    )
+    path = write(tmp_path / "when" / "when.csv", text)
+    table = "lost.csv_date_hints"
+    report = ingest(spark, path, table, "csv", types={"day": "date", "at": "timestamp"})
+    mapping = {p[0]: c for p, c in column_map(spark, table).items()}
+    landed = {r[mapping["id"]]: r for r in rows(spark, table)}
+    stored = {
+        (1, "day"): date(2024, 1, 31),
+        (1, "at"): datetime(2024, 1, 31, 10, 30),
+        (4, "at"): datetime(2024, 1, 31, 10, 0, 0, 123456),
+    }
+    for want in csv.DictReader(io.StringIO(text)):
+        row = landed[int(want["id"])]
+        rescued = json.loads(row["_rescued_data"] or "{}")
+        for key in ("day", "at"):
+            if (int(want["id"]), key) in stored:
+                assert row[mapping[key]] == stored[(int(want["id"]), key)] and mapping[key] not in rescued
+            else:
+                assert (row[mapping[key]], rescued[mapping[key]]) == (None, want[key])
     assert_counts_reconcile(report, "csv")

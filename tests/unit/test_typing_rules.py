@@ -23,6 +23,12 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
+from ingest.transform import (
+    BEYOND_MICROSECONDS_PATTERN,
+    DATE_TEXT_PATTERN,
+    EDGE_SPACE_PATTERN,
+    TIMESTAMP_TEXT_PATTERN,
+)
 from ingest.typing_rules import (
     BOOLEAN_PATTERN,
     DOUBLE_PATTERN,
@@ -312,3 +318,46 @@ def test_plain_number_pattern_accepts(value: str) -> None:
 @pytest.mark.parametrize("value", ["1e3", "01", ".5", "1.", "1,000", "+1"])
 def test_plain_number_pattern_rejects(value: str) -> None:
     assert not _matches(PLAIN_NUMBER_PATTERN, value)
+
+
+# ---------------------------------------------------------------------------------------------
+# date and timestamp texts entering a hinted column (ingest.transform._land): only what the
+# column keeps whole fits; anything else Spark would parse is rescued as its text
+
+
+@pytest.mark.parametrize(
+    ("value", "fits"),
+    [
+        ("2024-01-31", True),
+        ("2024-1-5", True),
+        ("2024", False),  # Spark: 2024-01-01
+        ("2024-05", False),  # Spark: 2024-05-01
+        ("2024-01-31T10:30:00Z", False),  # Spark: the date, the time dropped
+        ("2024-01-31 ", False),
+        (" 2024-01-31", False),
+        ("2024-01-31\n", False),  # Java's and Python's $ match before a final line break
+    ],
+)
+def test_date_text_pattern(value: str, fits: bool) -> None:
+    assert (_matches(DATE_TEXT_PATTERN, value) and not _matches(EDGE_SPACE_PATTERN, value)) is fits
+
+
+@pytest.mark.parametrize(
+    ("value", "fits"),
+    [
+        ("2024-01-31T10:30:00Z", True),
+        ("2024-01-31 10:30:00.123456+02:00", True),
+        ("2024-01-31 10:30:00.123456000", True),
+        ("2024-01-31", True),
+        ("2024-01-31 10:30:00.1234567", False),  # Spark keeps microseconds
+        ("2024-01-31T10:30:00.123456789Z", False),
+        ("10:00:00", False),  # Spark: today at 10:00
+        ("T10:00", False),
+        ("2024", False),
+        ("2024-05", False),
+        ("2024-01-31T10:30:00Z\t", False),
+    ],
+)
+def test_timestamp_text_patterns(value: str, fits: bool) -> None:
+    whole = _matches(TIMESTAMP_TEXT_PATTERN, value) and not _matches(BEYOND_MICROSECONDS_PATTERN, value)
+    assert (whole and not _matches(EDGE_SPACE_PATTERN, value)) is fits
