@@ -252,16 +252,20 @@ def _read_group(
         F.when(F.col(p).isin(nulls), F.lit(None)).otherwise(F.col(p)).alias(CSV_PREFIX + name)
         for p, name in zip(positional, header.names, strict=True)
     ]
+    invalid = F.concat_ws("", *values).contains("\ufffd")
     reason = (
         F.when(
             F.col("_corrupt_record").isNotNull(),
             F.lit(f"wrong number of fields (the header has {len(header.names)})"),
         )
-        .when(F.concat_ws("", *values).contains("\ufffd"), F.lit("invalid bytes for the file encoding"))
+        .when(invalid, F.lit("invalid bytes for the file encoding"))
         .when(is_note & (filled == 0), F.lit("empty row after the data (every field empty)"))
         .when(is_note, F.lit("note row after the data (fewer than 2 fields filled)"))
     )
-    raw = F.coalesce(F.col("_corrupt_record"), F.when(is_note, F.concat_ws(options.delimiter, *values)))
+    raw = F.coalesce(
+        F.col("_corrupt_record"),
+        F.when(is_note | invalid, _record_text(values, options)),
+    )
     return frame.select(
         "_source_file",
         "_source_line",
@@ -269,6 +273,27 @@ def _read_group(
         raw.alias("_raw"),
         reason.alias("_bad_reason"),
     )
+
+
+def _record_text(values: list[Column], options: CsvOptions) -> Column:
+    """A parsed record written back as one CSV record (the raw text of a quarantined row that
+    parsed): fields joined by the delimiter, an empty field for a missing one, and a field that
+    holds the delimiter, the quote, the escape or a line break quoted, its quotes escaped."""
+    quote, escape = options.quote, options.escape
+    special = "[" + re.escape(options.delimiter + quote + escape) + "\r\n]"
+
+    def escaped(value: Column) -> Column:
+        if escape != quote:
+            value = F.replace(value, F.lit(escape), F.lit(escape * 2))
+        return F.replace(value, F.lit(quote), F.lit(escape + quote))
+
+    fields = [
+        F.when(value.isNull(), F.lit(""))
+        .when(value.rlike(special), F.concat(F.lit(quote), escaped(value), F.lit(quote)))
+        .otherwise(value)
+        for value in values
+    ]
+    return F.concat_ws(options.delimiter, *fields)
 
 
 def _without_cr(value: Column) -> Column:

@@ -332,3 +332,32 @@ def test_csv_date_and_timestamp_hints_rescue_what_the_column_cannot_keep(spark: 
             else:
                 assert (row[mapping[key]], rescued[mapping[key]]) == (None, want[key])
     assert_counts_reconcile(report, "csv")
+
+
+def test_csv_rows_with_invalid_bytes_are_quarantined_with_their_fields(spark: Any, tmp_path: Path) -> None:
+    """A row with bytes its encoding cannot decode went to quarantine with no raw text at all:
+    its other values were in neither the table nor the quarantine. Its raw text is now the
+    record's fields as one CSV record (the undecodable bytes as U+FFFD), which Python's csv reads
+    back to the same fields; a note row after the data keeps its empty and quoted fields too."""
+    data = b'a,b,c\n1,x\xffy,"q,""r"""\n2,z,w\n"n, ote",,\n'
+    path = tmp_path / "bytes" / "bytes.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(data)
+    table = "lost.csv_invalid_bytes"
+    report = ingest(spark, path, table, "csv")
+    expected = list(csv.reader(io.StringIO(data.decode("utf-8", errors="replace"), newline="")))
+    quarantined = {
+        r.line: r
+        for r in spark.sql(
+            f"select line, raw, reason from ingest_meta.quarantine where table_name = '{table}'"
+        ).collect()
+    }
+    assert sorted(quarantined) == [2, 4]
+    assert quarantined[2].reason == "invalid bytes for the file encoding"
+    assert quarantined[4].reason.startswith("note row after the data")
+    for line in (2, 4):
+        assert quarantined[line].raw is not None
+        assert next(csv.reader(io.StringIO(quarantined[line].raw, newline=""))) == expected[line - 1]
+    assert expected[1] == ["1", "x\ufffdy", 'q,"r"']
+    assert [r["_source_line"] for r in rows(spark, table)] == [3]
+    assert_counts_reconcile(report, "csv")
