@@ -239,7 +239,9 @@ def _read_group(
         F.col("_source_line") > header.header_record
     )
     values = [F.col(p) for p in positional]
-    filled = sum((F.when(F.trim(v) != "", 1).otherwise(0) for v in values), F.lit(0))
+    # one flat expression: a sum of one term per field nests as deep as the file is wide, and
+    # Spark's analyzer overflows its stack on a few hundred columns
+    filled = F.size(F.filter(F.array(*[F.trim(v) for v in values]), lambda cell: cell != ""))
     # A row whose fields are all empty (",,") is a record: it lands as a row of NULLs, or, after
     # the data, is quarantined as a note below. Only lines with no characters are not records.
     # Notes after the data (a footnote, a source line): rows after the last row with at least
@@ -300,6 +302,9 @@ def _without_cr(value: Column) -> Column:
     return F.when(value.endswith("\r"), value.substr(F.lit(1), F.length(value) - 1)).otherwise(value)
 
 
+_LAST_FIELD = "_last_field"
+
+
 def _without_crlf_cr(frame: DataFrame, positional: list[str]) -> DataFrame:
     """A file with mixed line ends, read split at LF: the CR of each CRLF is cut from the end of
     the record's last field (its last non-NULL one: a short row has fewer) and of a bad record's
@@ -308,18 +313,32 @@ def _without_crlf_cr(frame: DataFrame, positional: list[str]) -> DataFrame:
     A quoted value that itself ends in CR at the end of its record loses that CR here (the only
     value this mode cannot tell from a line end; a file with one kind of line end keeps it)."""
     columns = [F.col(name) for name in positional]
+    # the 1-based position of the last non-NULL field, once per row: a test per field of "are
+    # all later fields NULL" grows with the square of the width (minutes to plan 2,000 columns)
+    fields = F.array(*columns)
+    last = F.aggregate(
+        F.sequence(F.lit(1), F.lit(len(columns))),
+        F.lit(0),
+        lambda found, index: F.when(F.element_at(fields, index).isNotNull(), index).otherwise(found),
+    )
     cut = [
-        F.when(F.coalesce(*columns[index + 1 :]).isNull(), _without_cr(column)).otherwise(column)
-        if index + 1 < len(columns)
-        else _without_cr(column)
-        for index, column in enumerate(columns)
+        F.when(F.col(_LAST_FIELD) == index, _without_cr(column)).otherwise(column)
+        for index, column in enumerate(columns, start=1)
     ]
     # Spark reads a CR-only line as a short record: bad, its text empty or the CR
     blank_line = (F.col(positional[0]) == "\r") & F.coalesce(F.col("_corrupt_record"), F.lit("")).isin(
         "", "\r"
     )
-    for column in columns[1:]:
-        blank_line = blank_line & column.isNull()
-    return frame.where(~blank_line).withColumns(
-        {**dict(zip(positional, cut, strict=True)), "_corrupt_record": _without_cr(F.col("_corrupt_record"))}
+    if len(columns) > 1:  # one flat test, not one nested `&` per column (see `filled`)
+        blank_line = blank_line & F.coalesce(*columns[1:]).isNull()
+    return (
+        frame.where(~blank_line)
+        .withColumn(_LAST_FIELD, last)
+        .withColumns(
+            {
+                **dict(zip(positional, cut, strict=True)),
+                "_corrupt_record": _without_cr(F.col("_corrupt_record")),
+            }
+        )
+        .drop(_LAST_FIELD)
     )

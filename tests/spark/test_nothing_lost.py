@@ -361,3 +361,32 @@ def test_csv_rows_with_invalid_bytes_are_quarantined_with_their_fields(spark: An
     assert expected[1] == ["1", "x\ufffdy", 'q,"r"']
     assert [r["_source_line"] for r in rows(spark, table)] == [3]
     assert_counts_reconcile(report, "csv")
+
+
+def test_csv_with_hundreds_of_columns_lands_every_value(spark: Any, tmp_path: Path) -> None:
+    """A file 600 columns wide failed its source with "An error occurred while calling
+    o123.select" (a StackOverflowError in Spark's analyzer: one nested expression per column),
+    and one with mixed line ends took minutes to plan (a test per column over all later
+    columns). Every value lands, compared with Python's csv."""
+    width = 600
+    header = ",".join(f"c{i}" for i in range(width))
+    numbers = ",".join(str(i) for i in range(width))
+    texts = ",".join(f"v{i}" for i in range(width))
+    landing = tmp_path / "wide"
+    files = {
+        "a_lf.csv": f"{header}\n{numbers}\n{texts}\n",
+        "b_mixed.csv": f"{header}\r\n{numbers}\n{texts}\r\n",
+    }
+    for name, text in files.items():
+        write(landing / name, text)
+    table = "lost.csv_wide"
+    report = ingest(spark, landing, table, "csv")
+    mapping = {p[0]: c for p, c in column_map(spark, table).items()}
+    landed = rows(spark, table)
+    expected = [
+        record for text in files.values() for record in list(csv.reader(io.StringIO(text, newline="")))[1:]
+    ]
+    assert len(landed) == len(expected) == 4
+    for row, record in zip(landed, expected, strict=True):
+        assert [str(row[mapping[f"c{i}"]]) for i in range(width)] == record
+    assert_counts_reconcile(report, "csv")
