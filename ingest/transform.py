@@ -169,26 +169,7 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
         source = text
         cast = source.cast(plan.table_type)
         back = cast.cast("string")
-        same = (
-            (back == source)
-            | (
-                F.lit(isinstance(plan.table_type, T.DoubleType | T.DecimalType | T.LongType))
-                & (_numeric_text(back) == _numeric_text(source))
-            )
-            # a date or timestamp text fits when Spark parses it (its text form is not unique)
-            # and it says no more than the column keeps (see DATE_TEXT_PATTERN)
-            | (
-                F.lit(isinstance(plan.table_type, T.DateType))
-                & source.rlike(DATE_TEXT_PATTERN)
-                & ~source.rlike(EDGE_SPACE_PATTERN)
-            )
-            | (
-                F.lit(isinstance(plan.table_type, T.TimestampType))
-                & source.rlike(TIMESTAMP_TEXT_PATTERN)
-                & ~source.rlike(BEYOND_MICROSECONDS_PATTERN)
-                & ~source.rlike(EDGE_SPACE_PATTERN)
-            )
-        )
+        same = (back == source) | _same_value_in_other_words(source, back, plan.table_type)
         fits = source.isNull() | (cast.isNotNull() & same)
         return F.when(fits, cast), F.when(~fits, source)
     if isinstance(plan.table_type, T.DateType) and not isinstance(plan.batch_type, _DATE_SOURCES):
@@ -199,6 +180,24 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
     round_trip = cast.cast(plan.batch_type)
     fits = value.isNull() | (cast.isNotNull() & (round_trip == value))
     return F.when(fits, cast), F.when(~fits, text)
+
+
+def _same_value_in_other_words(source: Column, back: Column, table_type: T.DataType) -> Column:
+    """Does ``source`` (a text) hold the value its cast to ``table_type`` shows as ``back``, in
+    other words? Numbers compare without trailing fractional zeros; a date or timestamp text fits
+    when it says no more than the column keeps (``DATE_TEXT_PATTERN``; its text form is not
+    unique). Built for the column's type only."""
+    if isinstance(table_type, T.DoubleType | T.DecimalType | T.LongType):
+        return _numeric_text(back) == _numeric_text(source)
+    if isinstance(table_type, T.DateType):
+        return source.rlike(DATE_TEXT_PATTERN) & ~source.rlike(EDGE_SPACE_PATTERN)
+    if isinstance(table_type, T.TimestampType):
+        return (
+            source.rlike(TIMESTAMP_TEXT_PATTERN)
+            & ~source.rlike(BEYOND_MICROSECONDS_PATTERN)
+            & ~source.rlike(EDGE_SPACE_PATTERN)
+        )
+    return F.lit(False)
 
 
 def to_table_rows(
