@@ -823,7 +823,6 @@ def _count_input(source: SourceConfig, files: list[LandingFile]) -> InputCount:
         quote=source.csv.quote,
         escape=source.csv.escape,
         encoding=source.csv.encoding,
-        header=source.csv.header,
     )
     counted = count_input(
         [f.uri for f in files], source.format, grammar, ulog_topics=frozenset(source.ulog.topics)

@@ -4,7 +4,7 @@ Spark's CSV reader applies one header to all files, so files are grouped by thei
 (sniffed from the first 64 KiB of each file) and each group is read in one job with an explicit
 all-text schema; the groups are combined with ``unionByName``. Rows with the wrong number of
 fields are kept whole in ``_raw`` and marked bad. A preamble before the header (title rows, blank
-rows) is detected and skipped; empty lines are skipped everywhere, but a row of empty fields
+rows) is detected and quarantined; empty lines are skipped everywhere, but a row of empty fields
 (``,,``) is a record: it lands (NULLs), or is quarantined with a reason after the data. Each file's
 line ends are sniffed from its head (``LineEnds``) and its separator given to Spark, so a CRLF
 inside a quoted field is kept byte for byte; a file mixing CRLF and LF line ends is split at every
@@ -22,7 +22,7 @@ import csv
 import io
 import logging
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -95,9 +95,14 @@ def sniff_line_ends(head: str, quote: str = '"') -> LineEnds:
 def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     """Find the header among the first records of a file (plain Python, unit-tested).
 
-    The header is the first record with at least half as many non-empty cells as the widest of
-    the first 50 records; records before it (titles, blank rows) are preamble. ``None`` for a
-    file with no records.
+    ``header: auto`` guesses past title rows: the header is the first record at least half full
+    (more than half as many non-empty cells as the fullest record of the file's usual width,
+    the most common field count of its first 50 non-empty records), and full if its own width is
+    not the usual one (a 2-cell title above a 3-column header is not the header; a header
+    without the data rows' trailing comma is). A row with unquoted commas in its value does not
+    move the header. Records before the header are quarantined, not dropped, so a wrong guess
+    is visible. ``first_line`` takes the first non-empty record. ``None`` for a file with no
+    records or only empty fields.
     """
     line_ends = sniff_line_ends(head, options.quote)
     if line_ends is LineEnds.CR:  # its lines end at CR: newline="" splits there too (csv's advice)
@@ -105,27 +110,20 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     else:  # a bare CR is a character to Spark's reader; Python's csv would stop at it
         lines = io.StringIO(_BARE_CR.sub(_CR_STAND_IN, head), newline="\n")
     reader = csv.reader(lines, delimiter=options.delimiter, quotechar=options.quote)
-    records: list[list[str]] = []
+    records: list[list[str]] = []  # non-empty ones: Spark's reader skips empty lines
+    filled_records = 0  # the guess looks at 50 records that fill a cell, and the blank ones among them
     try:
         for row in reader:
-            records.append([cell.replace(_CR_STAND_IN, "\r") for cell in row])
-            if len(records) >= _SNIFF_RECORDS:
+            if row:
+                records.append([cell.replace(_CR_STAND_IN, "\r") for cell in row])
+                filled_records += any(cell.strip() for cell in row)
+            if filled_records >= _SNIFF_RECORDS:
                 break
     except csv.Error:
         pass
-    if not records:
+    index = _header_index(records, options.header)
+    if index is None:
         return None
-    widest = max(sum(1 for cell in row if cell.strip()) for row in records)
-    if widest == 0:
-        return None
-
-    def filled(row: list[str]) -> int:
-        return sum(1 for cell in row if cell.strip())
-
-    if options.header == "first_line":
-        index = next(i for i, row in enumerate(records) if row)
-    else:  # more than half as many filled cells as the widest record: titles and blanks are not
-        index = next(i for i, row in enumerate(records) if 2 * filled(row) > widest or filled(row) == widest)
     cells = [cell.strip().lstrip("\ufeff") for cell in records[index]]
     taken = set(cells)
     names: list[str] = []
@@ -137,8 +135,28 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
                 counter += 1
             name = f"{name}#{counter}"
         names.append(name)
-    # Spark's reader skips empty lines, so the header's record number counts non-empty ones.
-    return CsvHeader(tuple(names), sum(1 for row in records[: index + 1] if row), line_ends)
+    return CsvHeader(tuple(names), index + 1, line_ends)
+
+
+def _header_index(records: list[list[str]], rule: str) -> int | None:
+    """The index of the header among a file's first non-empty records (see ``sniff_header``)."""
+
+    def filled(row: list[str]) -> int:
+        return sum(1 for cell in row if cell.strip())
+
+    if not records or max(map(filled, records)) == 0:
+        return None
+    if rule == "first_line":
+        return 0
+    widths = Counter(len(row) for row in records if filled(row))  # blank rows do not vote
+    usual = max(widths, key=lambda width: (widths[width], width))  # a tie: the wider
+    fullest = max(filled(row) for row in records if len(row) == usual)
+    # found: the fullest record of the usual width qualifies
+    return next(
+        index
+        for index, row in enumerate(records)
+        if filled(row) >= fullest or (len(row) == usual and 2 * filled(row) > fullest)
+    )
 
 
 def read_head(spark: SparkSession, uri: str, limit: int = HEAD_BYTES, encoding: str = "UTF-8") -> str:
@@ -236,17 +254,20 @@ def _read_group(
     # Within a file the reader returns records in order (multiLine files are not split).
     record_number = F.row_number().over(Window.partitionBy("_source_file").orderBy("_order"))
     frame = frame.withColumn("_source_line", record_number.cast("int")).where(
-        F.col("_source_line") > header.header_record
+        F.col("_source_line") != header.header_record
     )
     values = [F.col(p) for p in positional]
     # one flat expression: a sum of one term per field nests as deep as the file is wide, and
     # Spark's analyzer overflows its stack on a few hundred columns
     filled = F.size(F.filter(F.array(*[F.trim(v) for v in values]), lambda cell: cell != ""))
+    # Records before the header (title rows, blank rows: the header guess skipped them) go to
+    # quarantine with their text, never nowhere: a wrong guess shows there.
+    before = F.col("_source_line") < header.header_record
     # A row whose fields are all empty (",,") is a record: it lands as a row of NULLs, or, after
     # the data, is quarantined as a note below. Only lines with no characters are not records.
     # Notes after the data (a footnote, a source line): rows after the last row with at least
     # two filled fields that fill fewer. They go to quarantine, not into the table.
-    dense = (filled >= min(2, len(positional))) & F.col("_corrupt_record").isNull()
+    dense = (filled >= min(2, len(positional))) & F.col("_corrupt_record").isNull() & ~before
     last_dense = F.max(F.when(dense, F.col("_source_line"))).over(Window.partitionBy("_source_file"))
     is_note = ~dense & F.col("_corrupt_record").isNull() & (F.col("_source_line") > last_dense)
     nulls = list(options.null_values)
@@ -256,7 +277,15 @@ def _read_group(
     ]
     invalid = F.concat_ws("", *values).contains("\ufffd")
     reason = (
-        F.when(
+        F.when(before & (filled == 0), F.lit("empty row before the header (every field empty)"))
+        .when(
+            before,
+            F.lit(
+                f"row before the header (taken to be record {header.header_record}): a title row? "
+                "If it is the header, set csv.header: first_line"
+            ),
+        )
+        .when(
             F.col("_corrupt_record").isNotNull(),
             F.lit(f"wrong number of fields (the header has {len(header.names)})"),
         )
@@ -266,7 +295,7 @@ def _read_group(
     )
     raw = F.coalesce(
         F.col("_corrupt_record"),
-        F.when(is_note | invalid, _record_text(values, options)),
+        F.when(is_note | invalid | before, _record_text(values, options)),
     )
     return frame.select(
         "_source_file",

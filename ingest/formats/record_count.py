@@ -17,9 +17,9 @@ What counts as a record (the README's "Formats"):
 - CSV: records by the CSV grammar (a record ends at LF or CRLF, or at CR in a file whose first
   MiB has CR and no LF; a newline inside quotes is inside the record; a quote opens a
   quoted value only as its first non-blank character, so ``5"`` is a plain value), empty lines
-  skipped; the header and anything before it (title rows, blank rows) are not records. The
-  header is the first record with more than half as many filled cells as the widest of the
-  first 50 records (``header: auto``) or the first non-empty record (``first_line``).
+  skipped; every record but the header is one, wherever the reader guesses the header to be
+  (rows before it, title or blank, are quarantined by the reader); a file in which no record
+  fills a cell has no header and no records.
 - GPMF (``ingest.formats.gpmf`` decodes): the sensor samples, i.e. the ``repeat`` counts of each
   stream's data KLVs (the key of a stream's last KLV), summed over the payloads, found by
   walking KLV headers only (no value is unpacked or scaled); in an MP4, the payloads are located
@@ -52,7 +52,6 @@ from typing import IO, Any, Literal, NamedTuple
 from ingest.errors import InputError
 
 CHUNK = 1 << 20
-SNIFF_RECORDS = 50
 Opener = Callable[[str], IO[bytes]]
 
 
@@ -62,7 +61,6 @@ class CsvGrammar:
     quote: str = '"'
     escape: str = '"'
     encoding: str = "UTF-8"
-    header: Literal["auto", "first_line"] = "auto"
 
 
 class RawOpener:
@@ -298,7 +296,9 @@ class _CsvScanner:
         self.current_chars = 0  # characters in the current record (0: an empty line so far)
         self.cell_filled = False
         self.filled_cells = 0
-        self.head: list[int] = []  # filled cells of the first non-empty records
+        # a record with a filled cell seen: the file has a header (the reader's guess of which
+        # one does not change the count), and from here only quotes and line ends matter
+        self.has_header = False
         self._specials: re.Pattern[str] | None = None
         # The fast path's view of the field it is in (outside quotes): is it blank so far, carried
         # over a chunk boundary; and whether a quote just closed at the end of the previous chunk
@@ -309,19 +309,18 @@ class _CsvScanner:
     def _end_record(self) -> None:
         if self.current_chars:
             self.records += 1
-            if len(self.head) < SNIFF_RECORDS:
-                self.head.append(self.filled_cells + (1 if self.cell_filled else 0))
+            self.has_header = self.has_header or bool(self.filled_cells or self.cell_filled)
         self.current_chars = 0
         self.cell_filled = False
         self.filled_cells = 0
 
     def feed(self, text: str) -> None:
-        if len(self.head) >= SNIFF_RECORDS and not self.after_quote:
-            self._feed_fast(text)  # the header is known: only quotes and line ends matter
+        if self.has_header and not self.after_quote:
+            self._feed_fast(text)
             return
         quote, escape, delimiter = self.g.quote, self.g.escape, self.g.delimiter
         for index, char in enumerate(text):
-            if len(self.head) >= SNIFF_RECORDS and not self.after_quote and not self.escaped:
+            if self.has_header and not self.after_quote and not self.escaped:
                 self._feed_fast(text[index:])
                 return
             if self.in_quotes:
@@ -413,17 +412,9 @@ class _CsvScanner:
             self.in_quotes = False
         self._end_record()
 
-    def header_records(self) -> int:
-        """How many non-empty records the header and the preamble take (0 for no header)."""
-        if not self.head or max(self.head) == 0:
-            return 0
-        if self.g.header == "first_line":
-            return 1
-        widest = max(self.head)
-        for index, filled in enumerate(self.head):
-            if 2 * filled > widest or filled == widest:
-                return index + 1
-        return 0
+    def data_records(self) -> int:
+        """Every record but the header; none in a file whose records fill no cell (no header)."""
+        return self.records - 1 if self.has_header else 0
 
 
 # Characters that plain text does not hold: C0 and C1 controls but tab, LF, VT, FF and CR, and
@@ -462,7 +453,7 @@ def count_csv(uri: str, grammar: CsvGrammar, opener: Opener = open_raw) -> int:
         scanner.feed(text.replace("\r", "\n") if cr_ends else text)
     scanner.feed(decoder.decode(b"", final=True))
     scanner.finish()
-    return max(scanner.records - scanner.header_records(), 0)
+    return scanner.data_records()
 
 
 # ---------------------------------------------------------------------------------------------

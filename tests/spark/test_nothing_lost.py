@@ -363,6 +363,57 @@ def test_csv_rows_with_invalid_bytes_are_quarantined_with_their_fields(spark: An
     assert_counts_reconcile(report, "csv")
 
 
+def test_csv_records_before_the_guessed_header_are_quarantined_with_their_text(
+    spark: Any, tmp_path: Path
+) -> None:
+    """The header guess dropped every record above the one it took for the header, and the
+    independent count mirrored the guess, so the run reconciled and said nothing: a row with
+    unquoted commas among the first 50 became the header, and the real header and the rows
+    above it vanished. The guess now judges against the usual width, records above the header
+    are quarantined with their text, and the count is every record but the header. Each
+    record of each file but its real header (read with Python's csv) is in the table or, read
+    back from its raw text, in the quarantine."""
+    files = {  # name: (text, index of the real header among the non-empty records)
+        "commas.csv": ("id,comment\n1,fine\n2,ok\n3,this, has, many, commas, unquoted\n4,last\n", 0),
+        "title.csv": ("Sales report,,\n,,\nid,comment,extra\n5,a,x\n", 2),
+        "two_cell_title.csv": ("Report,2024\nid,comment,extra\n6,b,y\n7,c,z\n", 1),
+    }
+    landing = tmp_path / "guess"
+    for name, (text, _) in files.items():
+        write(landing / name, text)
+    table = "lost.csv_header_guess"
+    report = ingest(spark, landing, table, "csv")
+    mapping = {p[0]: c for p, c in column_map(spark, table).items()}
+    assert set(mapping) == {"id", "comment", "extra"}  # the real headers, no value as a name
+    landed = {(Path(r["_source_file"]).name, r["_source_line"]): r for r in rows(spark, table)}
+    quarantine = {
+        (Path(r.file_uri).name, r.line): r
+        for r in spark.sql(
+            f"select file_uri, line, raw, reason from ingest_meta.quarantine where table_name = '{table}'"
+        ).collect()
+    }
+    for name, (text, header_index) in files.items():
+        records = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+        header = records[header_index]
+        for number, record in enumerate(records, start=1):
+            if number == header_index + 1:
+                assert (name, number) not in landed and (name, number) not in quarantine
+            elif (name, number) in landed:
+                row = landed[(name, number)]
+                got = [row[mapping[h]] for h in header]
+                assert [None if v is None else str(v) for v in got] == [v or None for v in record]
+            else:
+                raw = quarantine[(name, number)].raw
+                assert next(csv.reader(io.StringIO(raw, newline=""))) == record, (name, number)
+    reasons = {key: r.reason for key, r in quarantine.items()}
+    assert reasons[("commas.csv", 4)].startswith("wrong number of fields")
+    assert reasons[("title.csv", 1)].startswith("row before the header (taken to be record 3)")
+    assert reasons[("title.csv", 2)] == "empty row before the header (every field empty)"
+    assert reasons[("two_cell_title.csv", 1)].startswith("row before the header")
+    assert len(landed) == 6 and len(quarantine) == 4
+    assert_counts_reconcile(report, "csv")
+
+
 def test_csv_with_hundreds_of_columns_lands_every_value(spark: Any, tmp_path: Path) -> None:
     """A file 600 columns wide failed its source with "An error occurred while calling
     o123.select" (a StackOverflowError in Spark's analyzer: one nested expression per column),

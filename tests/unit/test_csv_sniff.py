@@ -26,12 +26,12 @@ def test_header_cells_are_trimmed_and_keep_their_text() -> None:
     assert header.names == ("State Name", "Montgomery GI Bill-Active Duty")
 
 
-def test_preamble_title_row_is_skipped() -> None:
+def test_preamble_title_row_is_before_the_header() -> None:
     head = "Beneficiaries by state,,,\nstate,code,a,b\nAL,01,1,2\n"
     assert sniff_header(head, AUTO) == CsvHeader(("state", "code", "a", "b"), 2)
 
 
-def test_blank_rows_before_the_header_are_skipped_and_not_counted() -> None:
+def test_blank_lines_before_the_header_are_not_records() -> None:
     # blank lines are not records; an all-empty-cells row ",,," is (Spark reads it as one)
     assert sniff_header("\n\nstate,code,a\nAL,01,1\n", AUTO) == CsvHeader(("state", "code", "a"), 1)
     assert sniff_header(",,,\nTitle,,,\nw,x,y,z\n1,2,3,4\n", AUTO) == CsvHeader(("w", "x", "y", "z"), 3)
@@ -98,6 +98,28 @@ def test_first_line_option_skips_blank_lines() -> None:
 def test_title_row_above_a_two_column_header_is_preamble() -> None:
     header = sniff_header("Report\na,b\n1,2\n3,4\n", AUTO)
     assert header == CsvHeader(("a", "b"), 2)
+
+
+def test_a_row_with_unquoted_commas_does_not_move_the_header() -> None:
+    # the widest record is an outlier: the header is judged against the usual width (2)
+    head = "id,comment\n1,fine\n2,ok\n3,this, has, many, commas, unquoted\n4,last\n"
+    assert sniff_header(head, AUTO) == CsvHeader(("id", "comment"), 1)
+
+
+def test_a_two_cell_title_above_a_three_column_header_is_not_the_header() -> None:
+    assert sniff_header("Report,2024\nid,name,amount\n1,a,3\n2,b,4\n", AUTO) == CsvHeader(
+        ("id", "name", "amount"), 2
+    )
+
+
+def test_a_header_without_the_data_rows_trailing_comma_is_the_header() -> None:
+    head = "a,b,c\n1,2,3,\n4,5,6,\n7,8,9,\n"
+    assert sniff_header(head, AUTO) == CsvHeader(("a", "b", "c"), 1)
+
+
+def test_blank_rows_do_not_decide_the_usual_width() -> None:
+    head = ",,,,,,,,,\n" * 60 + "id,name\n1,a\n"  # 60 blank rows, then a 2-column table
+    assert sniff_header(head, AUTO) == CsvHeader(("id", "name"), 61)
 
 
 def test_only_the_head_is_needed() -> None:

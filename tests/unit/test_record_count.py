@@ -84,9 +84,9 @@ def test_gzip_is_read_transparently_and_a_truncated_gzip_names_the_file(tmp_path
     assert caught.value.where == cut
 
 
-def test_csv_counts_records_not_lines_and_skips_header_preamble_and_empty_lines(tmp_path: Path) -> None:
+def test_csv_counts_every_record_but_the_header_and_skips_empty_lines(tmp_path: Path) -> None:
     text = (
-        "Report of 2026,,\r\n"
+        "Report of 2026,,\r\n"  # a title row: a record (the reader quarantines it)
         "\r\n"
         "id,name,note\r\n"
         '1,"two\r\nlines",x\r\n'
@@ -96,7 +96,7 @@ def test_csv_counts_records_not_lines_and_skips_header_preamble_and_empty_lines(
         "3,c,d"
     )
     uri = write(tmp_path / "a.csv", text.encode())
-    assert count_records([uri], "csv") == {uri: 4}
+    assert count_records([uri], "csv") == {uri: 5}
 
 
 def test_csv_records_end_at_lf_crlf_or_in_a_file_without_lf_at_cr(tmp_path: Path) -> None:
@@ -106,12 +106,13 @@ def test_csv_records_end_at_lf_crlf_or_in_a_file_without_lf_at_cr(tmp_path: Path
     assert count_records([mixed, mac, bare_cr_in_lf], "csv") == {mixed: 3, mac: 3, bare_cr_in_lf: 1}
 
 
-def test_csv_first_line_header_and_no_records(tmp_path: Path) -> None:
+def test_csv_header_only_and_files_without_records(tmp_path: Path) -> None:
     uri = write(tmp_path / "a.csv", b"title\nid,name\n1,a\n")
     header_only = write(tmp_path / "h.csv", b"id,name\n")
     empty = write(tmp_path / "e.csv", b"\n\n")
-    grammar = CsvGrammar(header="first_line")
-    assert count_records([uri, header_only, empty], "csv", grammar) == {uri: 2, header_only: 0, empty: 0}
+    blank_fields = write(tmp_path / "b.csv", b",,\n,\n")
+    counts = count_records([uri, header_only, empty, blank_fields], "csv")
+    assert counts == {uri: 2, header_only: 0, empty: 0, blank_fields: 0}
 
 
 def test_csv_encoding_delimiter_and_backslash_escape(tmp_path: Path) -> None:
