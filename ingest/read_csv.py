@@ -47,6 +47,9 @@ _BARE_CR = re.compile(r"\r(?!\n)")
 _CR_STAND_IN = "\ue000"  # a private-use character, for a bare CR while Python's csv reads the head
 
 
+_FIELDS = "_fields"  # a record's fields, one array (the reader's own names are "_c0", "_c1", ...)
+
+
 class LineEnds(Enum):
     """How a file's records end (outside quotes), sniffed from its head."""
 
@@ -246,20 +249,25 @@ def _read_group(
         .option("lineSep", header.line_ends.separator)
         .option("nullValue", "\u0000never\u0000")  # null tokens are applied later, per config
     )
+    # A record's fields are one array from here on: an expression over all of them is built once
+    # (each Column costs Py4J round trips, seconds over a file hundreds of columns wide, and a
+    # sum of one term per field nests as deep as the file is wide, which overflows the stack of
+    # Spark's analyzer).
     frame = directories.read(reader.csv, files).frame.select(
-        "*", source_file_column().alias("_source_file"), F.monotonically_increasing_id().alias("_order")
+        F.array(*[F.col(p) for p in positional]).alias(_FIELDS),
+        "_corrupt_record",
+        source_file_column().alias("_source_file"),
+        F.monotonically_increasing_id().alias("_order"),
     )
     if header.line_ends is LineEnds.MIXED:
-        frame = _without_crlf_cr(frame, positional)
+        frame = _without_crlf_cr(frame)
     # Within a file the reader returns records in order (multiLine files are not split).
     record_number = F.row_number().over(Window.partitionBy("_source_file").orderBy("_order"))
     frame = frame.withColumn("_source_line", record_number.cast("int")).where(
         F.col("_source_line") != header.header_record
     )
-    values = [F.col(p) for p in positional]
-    # one flat expression: a sum of one term per field nests as deep as the file is wide, and
-    # Spark's analyzer overflows its stack on a few hundred columns
-    filled = F.size(F.filter(F.array(*[F.trim(v) for v in values]), lambda cell: cell != ""))
+    fields = F.col(_FIELDS)
+    filled = F.size(F.filter(fields, lambda cell: F.trim(cell) != ""))
     # Records before the header (title rows, blank rows: the header guess skipped them) go to
     # quarantine with their text, never nowhere: a wrong guess shows there.
     before = F.col("_source_line") < header.header_record
@@ -271,11 +279,8 @@ def _read_group(
     last_dense = F.max(F.when(dense, F.col("_source_line"))).over(Window.partitionBy("_source_file"))
     is_note = ~dense & F.col("_corrupt_record").isNull() & (F.col("_source_line") > last_dense)
     nulls = list(options.null_values)
-    renamed = [
-        F.when(F.col(p).isin(nulls), F.lit(None)).otherwise(F.col(p)).alias(CSV_PREFIX + name)
-        for p, name in zip(positional, header.names, strict=True)
-    ]
-    invalid = F.concat_ws("", *values).contains("\ufffd")
+    nulled = F.transform(fields, lambda value: F.when(~value.isin(nulls), value))
+    invalid = F.array_join(fields, "").contains("\ufffd")
     reason = (
         F.when(before & (filled == 0), F.lit("empty row before the header (every field empty)"))
         .when(
@@ -295,21 +300,29 @@ def _read_group(
     )
     raw = F.coalesce(
         F.col("_corrupt_record"),
-        F.when(is_note | invalid | before, _record_text(values, options)),
+        F.when(is_note | invalid | before, _record_text(fields, options)),
     )
-    return frame.select(
+    cells = frame.select(
         "_source_file",
         "_source_line",
-        *renamed,
+        nulled.alias(_FIELDS),
         raw.alias("_raw"),
         reason.alias("_bad_reason"),
     )
+    return cells.select(
+        "_source_file",
+        "_source_line",
+        *[F.col(_FIELDS)[i].alias(CSV_PREFIX + name) for i, name in enumerate(header.names)],
+        "_raw",
+        "_bad_reason",
+    )
 
 
-def _record_text(values: list[Column], options: CsvOptions) -> Column:
-    """A parsed record written back as one CSV record (the raw text of a quarantined row that
-    parsed): fields joined by the delimiter, an empty field for a missing one, and a field that
-    holds the delimiter, the quote, the escape or a line break quoted, its quotes escaped."""
+def _record_text(fields: Column, options: CsvOptions) -> Column:
+    """A parsed record (an array of its fields) written back as one CSV record (the raw text of a
+    quarantined row that parsed): fields joined by the delimiter, an empty field for a missing
+    one, and a field that holds the delimiter, the quote, the escape or a line break quoted, its
+    quotes escaped."""
     quote, escape = options.quote, options.escape
     special = "[" + re.escape(options.delimiter + quote + escape) + "\r\n]"
 
@@ -318,56 +331,38 @@ def _record_text(values: list[Column], options: CsvOptions) -> Column:
             value = F.replace(value, F.lit(escape), F.lit(escape * 2))
         return F.replace(value, F.lit(quote), F.lit(escape + quote))
 
-    fields = [
-        F.when(value.isNull(), F.lit(""))
-        .when(value.rlike(special), F.concat(F.lit(quote), escaped(value), F.lit(quote)))
-        .otherwise(value)
-        for value in values
-    ]
-    return F.concat_ws(options.delimiter, *fields)
+    def field(value: Column) -> Column:
+        return (
+            F.when(value.isNull(), F.lit(""))
+            .when(value.rlike(special), F.concat(F.lit(quote), escaped(value), F.lit(quote)))
+            .otherwise(value)
+        )
+
+    return F.array_join(F.transform(fields, field), options.delimiter)
 
 
 def _without_cr(value: Column) -> Column:
     return F.when(value.endswith("\r"), value.substr(F.lit(1), F.length(value) - 1)).otherwise(value)
 
 
-_LAST_FIELD = "_last_field"
-
-
-def _without_crlf_cr(frame: DataFrame, positional: list[str]) -> DataFrame:
+def _without_crlf_cr(frame: DataFrame) -> DataFrame:
     """A file with mixed line ends, read split at LF: the CR of each CRLF is cut from the end of
     the record's last field (its last non-NULL one: a short row has fewer) and of a bad record's
     text; a line of only CRLF is an empty line, skipped as Spark skips an empty LF line.
 
     A quoted value that itself ends in CR at the end of its record loses that CR here (the only
     value this mode cannot tell from a line end; a file with one kind of line end keeps it)."""
-    columns = [F.col(name) for name in positional]
-    # the 1-based position of the last non-NULL field, once per row: a test per field of "are
-    # all later fields NULL" grows with the square of the width (minutes to plan 2,000 columns)
-    fields = F.array(*columns)
-    last = F.aggregate(
-        F.sequence(F.lit(1), F.lit(len(columns))),
-        F.lit(0),
-        lambda found, index: F.when(F.element_at(fields, index).isNotNull(), index).otherwise(found),
-    )
-    cut = [
-        F.when(F.col(_LAST_FIELD) == index, _without_cr(column)).otherwise(column)
-        for index, column in enumerate(columns, start=1)
-    ]
+    fields = F.col(_FIELDS)
+    # the 0-based position of the last non-NULL field (NULL: none), once per row, not a test per
+    # field of "are all later fields NULL", which grows with the square of the width
+    last = F.array_max(F.transform(fields, lambda value, index: F.when(value.isNotNull(), index)))
+    cut = F.transform(fields, lambda value, index: F.when(index == last, _without_cr(value)).otherwise(value))
     # Spark reads a CR-only line as a short record: bad, its text empty or the CR
-    blank_line = (F.col(positional[0]) == "\r") & F.coalesce(F.col("_corrupt_record"), F.lit("")).isin(
-        "", "\r"
+    blank_line = (
+        (F.element_at(fields, 1) == "\r")
+        & F.coalesce(F.col("_corrupt_record"), F.lit("")).isin("", "\r")
+        & (F.coalesce(last, F.lit(0)) == 0)  # every later field NULL
     )
-    if len(columns) > 1:  # one flat test, not one nested `&` per column (see `filled`)
-        blank_line = blank_line & F.coalesce(*columns[1:]).isNull()
-    return (
-        frame.where(~blank_line)
-        .withColumn(_LAST_FIELD, last)
-        .withColumns(
-            {
-                **dict(zip(positional, cut, strict=True)),
-                "_corrupt_record": _without_cr(F.col("_corrupt_record")),
-            }
-        )
-        .drop(_LAST_FIELD)
+    return frame.where(~blank_line).withColumns(
+        {_FIELDS: cut, "_corrupt_record": _without_cr(F.col("_corrupt_record"))}
     )
