@@ -27,7 +27,7 @@ TEST_WORKERS ?= 2
 # The docs-site browser test drives Debian's Chromium (Playwright's own browser download is not used).
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help venv jars class-archive browser run generate ingest dbt-build docs docs-serve lint lint-dbt test bench bench-dlt bench-dbt clean \
+.PHONY: help venv jars class-archive browser run generate ingest dbt-build docs docs-serve lint lint-dbt test bench bench-dlt bench-dbt bench-csv clean \
 	stream-up stream-down stream-status bench-stream
 
 help:  ## list targets
@@ -139,6 +139,9 @@ bench-dlt: $(DLT_VENV)/bin/dlt  ## a separate venv with dlt (pinned in bench/dlt
 
 bench: venv jars bench-dlt  ## floor vs ingest vs dlt, quick size; full size: bench/ingest_bench.py (bench/RESULTS.md)
 	$(BIN)/python bench/ingest_bench.py --quick --dlt-python $(DLT_VENV)/bin/python
+
+bench-csv: venv jars class-archive  ## CSV: floor vs ingest, 1M rows x 12 columns and 2,000 rows x 600 columns (bench/RESULTS.md)
+	$(BIN)/python bench/csv_bench.py --work $(STATE)/csv-bench
 
 # The real-time path on the embedded default: one Kafka broker (KRaft) on 127.0.0.1:$DAP_KAFKA_PORT
 # (default 19092), data under $(STATE)/kafka, a topic per JSON source of ingest.yml.

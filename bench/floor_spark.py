@@ -6,6 +6,10 @@ partitioned by that date. No naming, typing, DDL, commit bookkeeping or quaranti
 JSON-to-partitioned-table job must do. The same Spark settings as ingest (``build_spark``).
 
     python bench/floor_spark.py LANDING OUT --ts-field event_ts --state STATE
+    python bench/floor_spark.py LANDING OUT --csv --state STATE   # CSV: header, inferSchema
+
+For CSV (``bench/csv_bench.py``): ``spark.read.csv`` with ``header`` and ``inferSchema`` (a
+second full read, like JSON's inference), the same date column and partitioned write.
 
 Prints one JSON line: {"rows": ..., "seconds": ...}.
 """
@@ -52,10 +56,15 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--ts-field", default="event_ts")
     parser.add_argument("--state", type=Path, required=True)
+    parser.add_argument("--csv", action="store_true", help="CSV files with a header, not JSON lines")
     args = parser.parse_args()
     started = time.perf_counter()
     spark = build_spark(load_settings(state_dir=args.state), "bench-floor")
-    frame = spark.read.option("recursiveFileLookup", "true").json(str(args.landing))
+    reader = spark.read.option("recursiveFileLookup", "true")
+    if args.csv:
+        frame = reader.option("header", "true").option("inferSchema", "true").csv(str(args.landing))
+    else:
+        frame = reader.json(str(args.landing))
     flat = frame.select(*leaf_columns(frame.schema), F.to_date(F.col(args.ts_field)).alias("event_date"))
     flat.write.mode("overwrite").partitionBy("event_date").parquet(str(args.out))
     rows = spark.read.parquet(str(args.out)).count()

@@ -1,0 +1,181 @@
+"""CSV benchmark: the plain-Spark floor and our ingest on the same CSV files, in one invocation.
+
+Two workloads, seeded, each a CSV export with a header:
+- ``long``: N rows of 12 typed columns (integers, decimals, grouped integers in quotes, booleans,
+  timestamps, codes with leading zeros, text with commas in quotes) in F files;
+- ``wide``: R rows of C columns (a CRM export hundreds of columns wide: the cost that grows with
+  the width, not the rows).
+For each, two engines run one after another, each in its own fresh process (JVM start included):
+- ``floor``: ``spark.read.csv`` with ``header`` and ``inferSchema`` + a partitioned Parquet
+  write (``bench/floor_spark.py --csv``);
+- ``ours``: ``ingest run --json`` into an Iceberg table (per-file headers, type inference that
+  keeps every value, DDL, exactly-once commit, quarantine, the independent record count).
+Printed per engine: wall time, rows/s, peak RSS, files per partition; the last two lines are
+the ratios of wall times, for scripts:
+
+    CSV long ours/floor R
+    CSV wide ours/floor R
+
+    python bench/csv_bench.py                       # full size: 1,000,000 rows in 20 files; 2,000 x 600
+    python bench/csv_bench.py --rows 100000 --width 300 --wide-rows 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import random
+import shutil
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+sys.path.insert(0, str(BENCH))
+
+from ingest_bench import Result, file_layout, ingest_run, measure  # noqa: E402
+
+LONG_HEADER = [
+    "id", "customer", "amount", "qty", "paid", "event_ts",
+    "ratio", "code", "note", "revenue", "big_id", "ship_date",
+]  # fmt: skip
+START = datetime(2026, 1, 1)
+
+
+def write_long(landing: Path, rows: int, files: int, seed: int = 7) -> None:
+    """``rows`` order lines over 30 days in ``files`` files, one header each."""
+    rnd = random.Random(seed)
+    landing.mkdir(parents=True)
+    per_file = -(-rows // files)
+    for index in range(files):
+        with (landing / f"orders_{index:03d}.csv").open("w", newline="") as handle:
+            out = csv.writer(handle, lineterminator="\n")
+            out.writerow(LONG_HEADER)
+            for row in range(index * per_file, min(rows, (index + 1) * per_file)):
+                at = START + timedelta(seconds=rnd.randrange(30 * 86_400))
+                out.writerow(
+                    [
+                        row,
+                        f"customer {rnd.randrange(50_000)}",
+                        f"{rnd.randrange(1_000_000) / 100:.2f}",
+                        rnd.randrange(100),
+                        rnd.choice(("true", "false")),
+                        at.strftime("%Y-%m-%d %H:%M:%S"),
+                        f"{rnd.random():.6f}",
+                        f"{rnd.randrange(1000):03d}",
+                        f"gift, wrapped {rnd.randrange(10)}" if rnd.random() < 0.2 else "",
+                        f"{rnd.randrange(1_000, 10_000_000):,}",
+                        rnd.randrange(10**17),
+                        (at + timedelta(days=rnd.randrange(5))).strftime("%Y-%m-%d"),
+                    ]
+                )
+
+
+def write_wide(landing: Path, rows: int, width: int, files: int = 4, seed: int = 11) -> None:
+    """``rows`` contacts of ``width`` columns in ``files`` files: ``event_ts``, then integer,
+    decimal, date, flag and text columns in turn (a fifth of the text cells empty)."""
+    rnd = random.Random(seed)
+    landing.mkdir(parents=True)
+    kinds = ["int", "decimal", "date", "flag", "text"]
+    header = ["event_ts", *[f"field_{i:03d}_{kinds[i % 5]}" for i in range(width - 1)]]
+    per_file = -(-rows // files)
+    for index in range(files):
+        with (landing / f"contacts_{index}.csv").open("w", newline="") as handle:
+            out = csv.writer(handle, lineterminator="\n")
+            out.writerow(header)
+            for _ in range(index * per_file, min(rows, (index + 1) * per_file)):
+                at = START + timedelta(seconds=rnd.randrange(30 * 86_400))
+                cells: list[object] = [at.strftime("%Y-%m-%d %H:%M:%S")]
+                for i in range(width - 1):
+                    kind = kinds[i % 5]
+                    if kind == "int":
+                        cells.append(rnd.randrange(100_000))
+                    elif kind == "decimal":
+                        cells.append(f"{rnd.randrange(100_000) / 100:.2f}")
+                    elif kind == "date":
+                        cells.append((at - timedelta(days=rnd.randrange(900))).strftime("%Y-%m-%d"))
+                    elif kind == "flag":
+                        cells.append(rnd.choice(("Y", "N")))
+                    else:
+                        cells.append("" if rnd.random() < 0.2 else f"value {rnd.randrange(10_000)}")
+                out.writerow(cells)
+
+
+def run_floor(name: str, landing: Path, work: Path, env: dict[str, str]) -> Result:
+    out = work / f"{name}-floor"
+    argv = [sys.executable, str(BENCH / "floor_spark.py"), str(landing), str(out), "--csv"]
+    seconds, peak, report = measure(
+        [*argv, "--state", str(work / f"{name}-floor-state")], env, work / f"{name}-floor.log"
+    )
+    return Result("floor", seconds, int(report["rows"]), peak, *file_layout(out))  # type: ignore[call-overload]
+
+
+def run_ours(name: str, landing: Path, work: Path, env: dict[str, str]) -> Result:
+    state = work / f"{name}-ours-state"
+    config = work / f"{name}-ingest.yml"
+    config.write_text(
+        f"landing: {landing.parent}\n"
+        f"sources:\n  {name}:\n    path: {landing.name}\n    table: bench.csv_{name}\n"
+        "    format: csv\n    partition: {column: event_ts}\n"
+    )
+    seconds, peak, rows = ingest_run(
+        "ours", config, {**env, "DAP_STATE_DIR": str(state)}, work / f"{name}-ours.log"
+    )
+    return Result("ours", seconds, rows, peak, *file_layout(state / "warehouse" / "bench.db" / f"csv_{name}"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000, help="long: rows")
+    parser.add_argument("--files", type=int, default=20, help="long: files")
+    parser.add_argument("--wide-rows", type=int, default=2_000, help="wide: rows")
+    parser.add_argument("--width", type=int, default=600, help="wide: columns")
+    parser.add_argument("--work", type=Path, default=BENCH / ".work-csv")
+    args = parser.parse_args()
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
+    env["DAP_JARS_DIR"] = os.environ.get("DAP_JARS_DIR", str(ROOT / ".state" / "jars"))
+    shutil.rmtree(args.work, ignore_errors=True)
+    args.work.mkdir(parents=True)
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"long: {args.rows:,} rows x {len(LONG_HEADER)} columns in {args.files} files; "
+        f"wide: {args.wide_rows:,} rows x {args.width} columns in 4 files"
+    )
+    long, wide = args.work / "landing" / "long", args.work / "landing" / "wide"
+    started = time.perf_counter()
+    write_long(long, args.rows, args.files)
+    write_wide(wide, args.wide_rows, args.width)
+    print(f"generated in {time.perf_counter() - started:.1f} s")
+
+    ratios: list[str] = []
+    for name, landing in (("long", long), ("wide", wide)):
+        print(f"\n== CSV {name}")
+        results = {}
+        for engine, run in (("floor", run_floor), ("ours", run_ours)):
+            results[engine] = run(name, landing, args.work, env)
+            print(results[engine].line(), flush=True)
+        if results["floor"].rows != results["ours"].rows:
+            print(
+                f"  WARNING: the engines wrote different row counts: {results['floor'].rows} and {results['ours'].rows}"
+            )
+        ratios.append(f"CSV {name} ours/floor {results['ours'].seconds / results['floor'].seconds:.2f}")
+    print()
+    for line in ratios:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
