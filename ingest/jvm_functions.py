@@ -13,6 +13,10 @@ Java string):
 - ``dap_text_after_first_value``: something other than whitespace follows the first JSON object
   or array (Spark's parser stops there and ignores the rest). 0.3-0.6 s, where two Jackson passes
   (and three regexes for the records they did not clear) took 6.9-7.8 s.
+- ``dap_number_text``: what a CSV value's text could be typed as (integer, grouped integer,
+  double, boolean, decimal, exactly a double; its digits), for type inference
+  (``ingest.transform.infer_text_types``), where five regexes, two extracts and three replaces
+  tested every value.
 
 W1's whole ``ingest run`` went from 39.1-39.2 s to 32.6-32.9 s (bench/RESULTS.md, session 39).
 """
@@ -33,11 +37,11 @@ if TYPE_CHECKING:
 
 JAR = "dap-ingest-functions.jar"
 SOURCES = Path(__file__).with_name("java")
-_CLASS = "dap.ingest.JsonText"
-# SQL name -> the UDF1 class (a nested class of JsonText) that answers it.
+# SQL name -> the UDF1 class that answers it (a nested class), and the SQL type it returns.
 FUNCTIONS = {
-    "dap_may_hold_empty": f"{_CLASS}$MayHoldEmpty",
-    "dap_text_after_first_value": f"{_CLASS}$TextAfterFirstValue",
+    "dap_may_hold_empty": ("dap.ingest.JsonText$MayHoldEmpty", "boolean"),
+    "dap_text_after_first_value": ("dap.ingest.JsonText$TextAfterFirstValue", "boolean"),
+    "dap_number_text": ("dap.ingest.NumberText$Facts", "bigint"),
 }
 
 
@@ -53,10 +57,8 @@ def functions_jar(jars_dir: Path) -> Path:
 
 def register(spark: SparkSession) -> None:
     """Make the functions callable in ``spark`` (their jar is on its class path)."""
-    from pyspark.sql import types as T
-
-    for name, java_class in FUNCTIONS.items():
-        spark.udf.registerJavaFunction(name, java_class, T.BooleanType())
+    for name, (java_class, sql_type) in FUNCTIONS.items():
+        spark.udf.registerJavaFunction(name, java_class, sql_type)
 
 
 def may_hold_empty(text: Column) -> Column:
@@ -72,6 +74,20 @@ def text_after_first_value(text: Column) -> Column:
     from pyspark.sql import functions as F
 
     return F.call_function("dap_text_after_first_value", text.cast("binary"))
+
+
+# The flag bits of ``dap_number_text`` (ingest/java/dap/ingest/NumberText.java), and where its
+# digit counts sit in the answer.
+INTEGER, GROUPED_INTEGER, DOUBLE, BOOLEAN, PLAIN_NUMBER, EXACT_DOUBLE = 1, 2, 4, 8, 16, 32
+INTEGER_DIGITS_SHIFT, SCALE_SHIFT, DIGITS_MASK = 8, 32, 0xFFFFFF
+
+
+def number_text(text: Column) -> Column:
+    """What ``text`` could be typed as, in one pass over its bytes: flag bits (``INTEGER``, ...),
+    the integer part's digits and the fraction's digits of a plain number (``NumberText``)."""
+    from pyspark.sql import functions as F
+
+    return F.call_function("dap_number_text", text.cast("binary"))
 
 
 def build(jars_dir: Path) -> Path:

@@ -13,16 +13,11 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from ingest import jvm_functions
 from ingest.flatten import FlatField
 from ingest.naming import Path, quote_identifier, render_path
 from ingest.schema_plan import DISCARDED_PREFIX, PARTITION_COLUMN, RESCUE_COLUMN, ColumnPlan, TablePlan
 from ingest.typing_rules import (
-    BOOLEAN_PATTERN,
-    DOUBLE_PATTERN,
-    EXACT_DOUBLE_DIGITS,
-    GROUPED_INTEGER_PATTERN,
-    INTEGER_PATTERN,
-    PLAIN_NUMBER_PATTERN,
     Reconcile,
     text_type,
 )
@@ -53,71 +48,45 @@ def infer_text_types(frame: DataFrame, names: list[str]) -> dict[str, tuple[T.Da
 
     The columns are turned into rows (column index, value) and aggregated by index, so the query
     holds one set of tests whatever the width: built per column, a file 600 columns wide made
-    5,400 aggregates, a minute of planning and Py4J calls for four rows.
+    5,400 aggregates, a minute of planning and Py4J calls for four rows. Each value is tested in
+    one pass over its bytes (``jvm_functions.number_text``): its facts' flags are ANDed over the
+    column, its digit counts maxed.
     """
     if not names:
         return {}
     good = frame.where(F.col("_bad_reason").isNull())
     cells = F.posexplode(F.array(*[F.col(quote_identifier(CSV_PREFIX + name)) for name in names]))
-    value = F.col("value")
-
-    def every(pattern: str) -> Column:
-        return F.bool_and(value.rlike(pattern))
-
-    plain = value.rlike(PLAIN_NUMBER_PATTERN)
+    facts = F.col("facts")
     found = (
         good.select(cells.alias("column", "value"))
-        .where(value.isNotNull())  # a column with no value gets no row: absent below
+        .where(F.col("value").isNotNull())  # a column with no value gets no row: absent below
+        .select("column", jvm_functions.number_text(F.col("value")).alias("facts"))
         .groupBy("column")
         .agg(
-            every(INTEGER_PATTERN).alias("all_integer"),
-            every(GROUPED_INTEGER_PATTERN + "|" + INTEGER_PATTERN).alias("all_grouped_integer"),
-            every(DOUBLE_PATTERN).alias("all_double"),
-            every(BOOLEAN_PATTERN).alias("all_boolean"),
-            # only a double's text is tested (it matters only if every value is one): three
-            # regex replaces per value skipped for text
-            F.coalesce(
-                F.bool_and(F.when(value.rlike(DOUBLE_PATTERN), exact_as_double(value))), F.lit(False)
-            ).alias("all_exact_double"),
-            every(PLAIN_NUMBER_PATTERN).alias("all_plain_number"),
-            F.max(F.when(plain, F.length(F.regexp_extract(value, r"^-?([0-9]+)", 1)))).alias(
-                "max_integer_digits"
+            F.bit_and(facts).alias("flags"),
+            F.max(
+                F.shiftright(facts, jvm_functions.INTEGER_DIGITS_SHIFT).bitwiseAND(jvm_functions.DIGITS_MASK)
+            ).alias("integer_digits"),
+            F.max(F.shiftright(facts, jvm_functions.SCALE_SHIFT).bitwiseAND(jvm_functions.DIGITS_MASK)).alias(
+                "scale"
             ),
-            F.max(F.when(plain, F.length(F.regexp_extract(value, r"\.([0-9]+)$", 1)))).alias("max_scale"),
         )
         .collect()
     )
     result = {}
     for row in found:
-        facts = row.asDict()
-        name = names[facts.pop("column")]
-        facts["max_integer_digits"] = facts["max_integer_digits"] or 0
-        facts["max_scale"] = facts["max_scale"] or 0
-        result[name] = text_type(**facts)
+        flags = row["flags"]
+        result[names[row["column"]]] = text_type(
+            all_integer=bool(flags & jvm_functions.INTEGER),
+            all_grouped_integer=bool(flags & jvm_functions.GROUPED_INTEGER),
+            all_double=bool(flags & jvm_functions.DOUBLE),
+            all_boolean=bool(flags & jvm_functions.BOOLEAN),
+            all_exact_double=bool(flags & jvm_functions.EXACT_DOUBLE),
+            all_plain_number=bool(flags & jvm_functions.PLAIN_NUMBER),
+            max_integer_digits=row["integer_digits"],
+            max_scale=row["scale"],
+        )
     return {name: result[name] for name in names if name in result}
-
-
-# The normal range of a double (IEEE 754 binary64): within it, a decimal of at most 15 significant
-# digits comes back unchanged (DBL_DIG). Beyond it a text such as "1e400" becomes Infinity; below
-# it ("1e-400", "3e-324") it becomes 0 or a subnormal with fewer digits.
-DOUBLE_MIN_NORMAL = 2.2250738585072014e-308
-DOUBLE_MAX = 1.7976931348623157e308
-
-
-def exact_as_double(text: Column) -> Column:
-    """A number's text that a double holds exactly: at most 15 significant digits, and zero or
-    inside the double's normal range (a number's text; NULL for one that does not parse)."""
-    digits = significant_digits(text)
-    magnitude = F.abs(text.cast("double"))
-    return (digits <= EXACT_DOUBLE_DIGITS) & (
-        (digits == 0) | magnitude.between(F.lit(DOUBLE_MIN_NORMAL), F.lit(DOUBLE_MAX))
-    )
-
-
-def significant_digits(text: Column) -> Column:
-    """Significant digits of a number's text (``typing_rules.significant_digits`` in Spark)."""
-    mantissa = F.regexp_replace(text, r"[eE].*$", "")
-    return F.length(F.regexp_replace(F.regexp_replace(mantissa, r"[^0-9]", ""), r"^0+|0+$", ""))
 
 
 def _numeric_text(text: Column) -> Column:

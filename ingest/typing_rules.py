@@ -100,8 +100,12 @@ def promotion(table_type: DataType, wanted: DataType) -> DataType | None:
 
 
 # Text type inference for CSV (and any all-text source): the narrowest type all values parse as.
-# Patterns are applied in Spark (see ingest.transform.infer_text_types); kept here so they are
-# unit-tested and documented in one place. Leading zeros ("01") keep a column as text.
+# The Java function dap_number_text (ingest/java/dap/ingest/NumberText.java) answers them in one
+# pass over a value's bytes, each over the whole text (tests/spark/test_jvm_functions.py checks it
+# against these patterns); kept here so they are unit-tested and documented in one place. Leading
+# zeros ("01") keep a column as text. A double holds a decimal exactly within its normal range
+# (DOUBLE_MIN_NORMAL to DOUBLE_MAX) and at most EXACT_DOUBLE_DIGITS significant digits: "1e400"
+# would become Infinity, "1e-400" 0, "3e-324" a subnormal with fewer digits.
 INTEGER_PATTERN = r"^-?(0|[1-9][0-9]{0,17})$"
 GROUPED_INTEGER_PATTERN = r"^-?[1-9][0-9]{0,2}(,[0-9]{3}){1,5}$"  # at most 18 digits: fits bigint
 DOUBLE_PATTERN = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
@@ -111,6 +115,8 @@ BOOLEAN_PATTERN = r"^(?i)(true|false)$"
 PLAIN_NUMBER_PATTERN = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"
 # A double holds every decimal of at most 15 significant digits exactly (IEEE 754 binary64: DBL_DIG).
 EXACT_DOUBLE_DIGITS = 15
+DOUBLE_MIN_NORMAL = 2.2250738585072014e-308
+DOUBLE_MAX = 1.7976931348623157e308
 DECIMAL_PRECISION = 38
 
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from typing import Any
 
 import pytest
 from pyspark.sql import functions as F
 
+from ingest import jvm_functions as J
+from ingest import typing_rules as R
 from ingest.empty_values import MAY_HOLD_EMPTY
-from ingest.jvm_functions import may_hold_empty, text_after_first_value
+from ingest.jvm_functions import may_hold_empty, number_text, text_after_first_value
 
 pytestmark = pytest.mark.spark
 
@@ -91,3 +94,91 @@ def test_text_after_first_value_agrees_with_a_json_decoder(spark: Any) -> None:
     n = len(texts)
     # NULL stays NULL; no first object or array, or one that never ends: the parser's to report
     assert [found[n + k] for k in range(6)] == [None, False, False, False, False, False]
+
+
+NUMBER_PIECES = [
+    "-",
+    "+",
+    "0",
+    "1",
+    "5",
+    "9",
+    ".",
+    ",",
+    "e",
+    "E",
+    "x",
+    " ",
+    "\n",
+    "é",
+    "000",
+    ",123",
+    "true",
+    "FaLsE",
+]
+NUMBER_CASES = [
+    "", "0", "-0", "01", "1.", ".5", "1e5", "1E+05", "1.5e-3", "-1,234", "1,234,567", "1,23", "0,123",
+    "123456789012345678", "1234567890123456789", "999,999,999,999,999,999", "1,999,999,999,999,999,999",
+    "1e400", "1e-400", "3e-324", "2.2250738585072014e-308", "1.7976931348623157e308", "0.1000000000000001",
+    "123456789012345", "1234567890123456", "0.000", "TRUE", "false", "truex", "ſalse",
+    "12\n", "true\n", "1" * 40, "1." + "0" * 39,
+]  # fmt: skip
+
+
+def _expected_number_facts(text: str) -> tuple[int, int, int]:
+    """(flags, integer digits, scale) from typing_rules' patterns over the whole text (Python's
+    re) and Python's float: what ``dap_number_text`` must answer."""
+
+    def whole(pattern: str, flags: int = 0) -> bool:
+        return re.fullmatch(pattern.removeprefix("^").removesuffix("$"), text, flags) is not None
+
+    is_integer = whole(R.INTEGER_PATTERN)
+    is_double = whole(R.DOUBLE_PATTERN)
+    plain = whole(R.PLAIN_NUMBER_PATTERN)
+    exact = False
+    if is_double:
+        digits = R.significant_digits(text)
+        magnitude = abs(float(text))
+        exact = digits <= R.EXACT_DOUBLE_DIGITS and (
+            digits == 0 or R.DOUBLE_MIN_NORMAL <= magnitude <= R.DOUBLE_MAX
+        )
+    flags = (
+        J.INTEGER * is_integer
+        | J.GROUPED_INTEGER * (is_integer or whole(R.GROUPED_INTEGER_PATTERN))
+        | J.DOUBLE * is_double
+        | J.BOOLEAN * whole(R.BOOLEAN_PATTERN.replace("(?i)", ""), re.IGNORECASE | re.ASCII)
+        | J.PLAIN_NUMBER * plain
+        | J.EXACT_DOUBLE * exact
+    )
+    if not plain:
+        return flags, 0, 0
+    integer, _, fraction = text.lstrip("-").partition(".")
+    return flags, len(integer), len(fraction)
+
+
+def test_number_text_answers_the_typing_patterns_over_the_whole_text(spark: Any) -> None:
+    """``dap_number_text`` (CSV type inference) against typing_rules' patterns matched over the
+    whole text with Python's re, and Python's float for the exact-double test. Unlike Spark's
+    RLIKE with ``$``, a final line break is part of the text: ``"12\n"`` is not an integer."""
+    rng = random.Random(11)
+    texts = NUMBER_CASES + [
+        "".join(rng.choice(NUMBER_PIECES) for _ in range(rng.randint(1, 7))) for _ in range(6000)
+    ]
+    frame = _frame(spark, [None, *texts])
+    facts = number_text(F.col("text"))
+    got = {r.i: r.facts for r in frame.select("i", facts.alias("facts")).collect()}
+    assert got[0] is None  # NULL stays NULL
+    mask = J.DIGITS_MASK
+    answered = {
+        text: (facts & 63, (facts >> J.INTEGER_DIGITS_SHIFT) & mask, (facts >> J.SCALE_SHIFT) & mask)
+        for text, facts in ((texts[i - 1], f) for i, f in got.items() if i)
+    }
+    differ = {
+        t: (answered[t], _expected_number_facts(t)) for t in texts if answered[t] != _expected_number_facts(t)
+    }
+    assert differ == {}, list(differ.items())[:10]
+    flags = [answered[t][0] for t in texts]
+    for bit in (J.INTEGER, J.GROUPED_INTEGER, J.DOUBLE, J.BOOLEAN, J.PLAIN_NUMBER, J.EXACT_DOUBLE):
+        assert 30 < sum(1 for f in flags if f & bit) < len(flags) - 30, bit  # the corpus tests both answers
+    assert answered["1e400"][0] & J.DOUBLE and not answered["1e400"][0] & J.EXACT_DOUBLE
+    assert answered["12\n"][0] == 0

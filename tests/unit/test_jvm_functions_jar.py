@@ -26,7 +26,7 @@ def test_the_jar_is_built_once_and_the_same_bytes_every_time(
     first = jvm_functions.build(tmp_path / "a")
     with zipfile.ZipFile(first) as jar:
         names = set(jar.namelist())
-    for java_class in jvm_functions.FUNCTIONS.values():
+    for java_class, _sql_type in jvm_functions.FUNCTIONS.values():
         assert java_class.replace(".", "/") + ".class" in names
     second = jvm_functions.build(tmp_path / "b")
     assert second.read_bytes() == first.read_bytes()  # the class archive's fingerprint reads jar sizes
