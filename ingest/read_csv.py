@@ -23,7 +23,7 @@ import io
 import logging
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -47,6 +47,8 @@ _BARE_CR = re.compile(r"\r(?!\n)")
 _CR_STAND_IN = "\ue000"  # a private-use character, for a bare CR while Python's csv reads the head
 
 
+_NOT_ALNUM = re.compile("[^A-Za-z0-9]")
+_NUMBER_CELL = re.compile(r"-?[0-9][0-9,.]*")
 _FIELDS = "_fields"  # a record's fields, one array (the reader's own names are "_c0", "_c1", ...)
 
 
@@ -71,6 +73,9 @@ class CsvHeader:
     names: tuple[str, ...]  # original header texts, made unique ("a", "a#2")
     header_record: int  # 1-based record number of the header
     line_ends: LineEnds = LineEnds.LF
+    # header_fingerprint of its cells; not compared: tests name headers by their names, and
+    # files are grouped by (header, fingerprint)
+    fingerprint: str = field(default="", compare=False)
 
 
 def sniff_line_ends(head: str, quote: str = '"') -> LineEnds:
@@ -98,21 +103,32 @@ def sniff_line_ends(head: str, quote: str = '"') -> LineEnds:
 def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     """Find the header among the first records of a file (plain Python, unit-tested).
 
-    ``header: auto`` guesses past title rows: the header is the first record at least half full
-    (more than half as many non-empty cells as the fullest record of the file's usual width,
-    the most common field count of its first 50 non-empty records), and full if its own width is
-    not the usual one (a 2-cell title above a 3-column header is not the header; a header
-    without the data rows' trailing comma is). A row with unquoted commas in its value does not
-    move the header. Records before the header are quarantined, not dropped, so a wrong guess
-    is visible. ``first_line`` takes the first non-empty record. ``None`` for a file with no
-    records or only empty fields.
+    ``header: auto`` guesses past title rows. The usual width is the most common field count of
+    the first 50 records that fill a cell (a tie: the one seen first), the fullest the most cells
+    a record of that width fills. The header is the first record of the usual width that fills
+    more than half as many cells as the fullest, or of another width that fills as many: so a
+    2-cell title above a 3-column header is not the header, nor is a row with unquoted commas in
+    its value, and a header without the data rows' trailing comma is. Then a header that is
+    mostly numbers loses to an earlier record filling more than half as many cells with fewer
+    numbers: in ``a,b,c`` above rows of four values, ``a,b,c`` is the header (every row then has
+    the wrong number of fields, and is quarantined whole). Records before the header are
+    quarantined, not dropped, so a wrong guess is visible. ``first_line`` takes the first
+    non-empty record. ``None`` for a file with no records or only empty fields.
     """
     line_ends = sniff_line_ends(head, options.quote)
     if line_ends is LineEnds.CR:  # its lines end at CR: newline="" splits there too (csv's advice)
         lines = io.StringIO(head, newline="")
     else:  # a bare CR is a character to Spark's reader; Python's csv would stop at it
         lines = io.StringIO(_BARE_CR.sub(_CR_STAND_IN, head), newline="\n")
-    reader = csv.reader(lines, delimiter=options.delimiter, quotechar=options.quote)
+    reader = csv.reader(
+        lines,
+        delimiter=options.delimiter,
+        quotechar=options.quote,
+        # as Spark's reader: a quote inside quotes is escaped by the escape character, which is
+        # the quote itself by default ("" is one quote)
+        escapechar=None if options.escape == options.quote else options.escape,
+        doublequote=options.escape == options.quote,
+    )
     records: list[list[str]] = []  # non-empty ones: Spark's reader skips empty lines
     filled_records = 0  # the guess looks at 50 records that fill a cell, and the blank ones among them
     try:
@@ -138,7 +154,14 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
                 counter += 1
             name = f"{name}#{counter}"
         names.append(name)
-    return CsvHeader(tuple(names), index + 1, line_ends)
+    return CsvHeader(tuple(names), index + 1, line_ends, header_fingerprint(records[index]))
+
+
+def header_fingerprint(cells: list[str]) -> str:
+    """The ASCII letters and digits of a header's cells, in order: what the reader checks the
+    record it drops as the header against (``_read_group``), the same whatever the whitespace,
+    byte order mark or line end around them."""
+    return _NOT_ALNUM.sub("", "".join(cells))
 
 
 def _header_index(records: list[list[str]], rule: str) -> int | None:
@@ -151,15 +174,23 @@ def _header_index(records: list[list[str]], rule: str) -> int | None:
         return None
     if rule == "first_line":
         return 0
+
+    def numbers(row: list[str]) -> int:
+        return sum(1 for cell in row if _NUMBER_CELL.fullmatch(cell.strip()))
+
     widths = Counter(len(row) for row in records if filled(row))  # blank rows do not vote
-    usual = max(widths, key=lambda width: (widths[width], width))  # a tie: the wider
+    usual = max(widths, key=widths.__getitem__)  # a tie: the first seen (Counter keeps that order)
     fullest = max(filled(row) for row in records if len(row) == usual)
     # found: the fullest record of the usual width qualifies
-    return next(
+    found = next(
         index
         for index, row in enumerate(records)
         if filled(row) >= fullest or (len(row) == usual and 2 * filled(row) > fullest)
     )
+    earlier = next((index for index in range(found) if 2 * filled(records[index]) > fullest), None)
+    if earlier is not None and numbers(records[earlier]) < numbers(records[found]):
+        return earlier
+    return found
 
 
 def read_head(spark: SparkSession, uri: str, limit: int = HEAD_BYTES, encoding: str = "UTF-8") -> str:
@@ -203,17 +234,17 @@ def read_csv_records(
     ``_bad_reason``. ``directories``: those the files fill, listed instead of naming their files
     (``ingest.read_paths``).
     """
-    groups: dict[CsvHeader, list[str]] = defaultdict(list)
+    groups: dict[tuple[CsvHeader, str], list[str]] = defaultdict(list)
     empty: list[str] = []
     for uri in uris:
         header = sniff_header(read_head(spark, uri, encoding=options.encoding), options)
         if header is None:
             empty.append(uri)
         else:
-            groups[header].append(uri)
+            groups[(header, header.fingerprint)].append(uri)
     frames: list[DataFrame] = []
     all_names: list[str] = []
-    for header, files in sorted(groups.items(), key=lambda item: item[1][0]):
+    for (header, _), files in sorted(groups.items(), key=lambda item: item[1][0]):
         frames.append(_read_group(spark, header, files, options, directories))
         all_names.extend(n for n in header.names if n not in all_names)
     if not frames:
@@ -263,10 +294,14 @@ def _read_group(
         frame = _without_crlf_cr(frame)
     # Within a file the reader returns records in order (multiLine files are not split).
     record_number = F.row_number().over(Window.partitionBy("_source_file").orderBy("_order"))
-    frame = frame.withColumn("_source_line", record_number.cast("int")).where(
-        F.col("_source_line") != header.header_record
-    )
     fields = F.col(_FIELDS)
+    # The header is dropped only if it is the record the sniff took for it: should Spark number
+    # the records otherwise, the record at that number is a row like any other, and the file's
+    # rows then outnumber its independent count (every record but one), which fails the source.
+    is_header = (F.col("_source_line") == header.header_record) & (
+        F.regexp_replace(F.array_join(fields, ""), _NOT_ALNUM.pattern, "") == F.lit(header.fingerprint)
+    )
+    frame = frame.withColumn("_source_line", record_number.cast("int")).where(~is_header)
     filled = F.size(F.filter(fields, lambda cell: F.trim(cell) != ""))
     # Records before the header (title rows, blank rows: the header guess skipped them) go to
     # quarantine with their text, never nowhere: a wrong guess shows there.

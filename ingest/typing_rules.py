@@ -121,7 +121,7 @@ DECIMAL_PRECISION = 38
 
 
 def significant_digits(text: str) -> int:
-    """Significant digits of a number's text (plain Python; the Spark twin is in ``transform``)."""
+    """Significant digits of a number's text (plain Python; the Java twin is ``NumberText``)."""
     mantissa = re.sub(r"[eE].*$", "", text)
     return len(re.sub(r"^0+|0+$", "", re.sub(r"[^0-9]", "", mantissa)))
 

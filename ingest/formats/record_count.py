@@ -285,7 +285,7 @@ def _count_json_array(uri: str, opener: Opener) -> int:
 
 
 class _CsvScanner:
-    """Records by the CSV grammar over decoded text; cells are tracked for the first records."""
+    """Records by the CSV grammar over decoded text; cells are tracked until a record fills one."""
 
     def __init__(self, grammar: CsvGrammar) -> None:
         self.g = grammar

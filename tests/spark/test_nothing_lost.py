@@ -377,6 +377,8 @@ def test_csv_records_before_the_guessed_header_are_quarantined_with_their_text(
         "commas.csv": ("id,comment\n1,fine\n2,ok\n3,this, has, many, commas, unquoted\n4,last\n", 0),
         "title.csv": ("Sales report,,\n,,\nid,comment,extra\n5,a,x\n", 2),
         "two_cell_title.csv": ("Report,2024\nid,comment,extra\n6,b,y\n7,c,z\n", 1),
+        # every row one value wider than its header: all quarantined, none taken for the header
+        "narrow_header.csv": ("id,comment\n8,d,q\n9,e,r\n", 0),
     }
     landing = tmp_path / "guess"
     for name, (text, _) in files.items():
@@ -410,7 +412,8 @@ def test_csv_records_before_the_guessed_header_are_quarantined_with_their_text(
     assert reasons[("title.csv", 1)].startswith("row before the header (taken to be record 3)")
     assert reasons[("title.csv", 2)] == "empty row before the header (every field empty)"
     assert reasons[("two_cell_title.csv", 1)].startswith("row before the header")
-    assert len(landed) == 6 and len(quarantine) == 4
+    assert reasons[("narrow_header.csv", 2)].startswith("wrong number of fields (the header has 2)")
+    assert len(landed) == 6 and len(quarantine) == 6
     assert_counts_reconcile(report, "csv")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.config import CsvOptions
-from ingest.read_csv import CsvHeader, LineEnds, sniff_header, sniff_line_ends
+from ingest.read_csv import CsvHeader, LineEnds, header_fingerprint, sniff_header, sniff_line_ends
 from tests.conftest import REALDATA
 
 AUTO = CsvOptions()
@@ -115,6 +115,33 @@ def test_a_two_cell_title_above_a_three_column_header_is_not_the_header() -> Non
 def test_a_header_without_the_data_rows_trailing_comma_is_the_header() -> None:
     head = "a,b,c\n1,2,3,\n4,5,6,\n7,8,9,\n"
     assert sniff_header(head, AUTO) == CsvHeader(("a", "b", "c"), 1)
+
+
+def test_a_header_narrower_than_every_data_row_is_still_the_header() -> None:
+    # the first usual-width row (1,2,3,x) is mostly numbers: the earlier, fuller-than-half a,b,c wins
+    assert sniff_header("a,b,c\n1,2,3,x\n4,5,6,y\n7,8,9,z\n", AUTO) == CsvHeader(("a", "b", "c"), 1)
+
+
+def test_in_a_tie_of_widths_the_first_seen_wins() -> None:
+    assert sniff_header("id,comment\n1,this, has, commas\n", AUTO) == CsvHeader(("id", "comment"), 1)
+
+
+def test_a_header_of_years_is_a_header() -> None:
+    head = "region,2023,2024\nnorth,5,6\nsouth,7,8\n"
+    assert sniff_header(head, AUTO) == CsvHeader(("region", "2023", "2024"), 1)
+
+
+def test_an_escaped_quote_before_the_header_is_read_as_spark_reads_it() -> None:
+    # with escape "\\", a quoted title holding \" and a line break is one record, as for Spark
+    head = '"Report \\"2024\\"\nQ1"\nid,name\n1,2\n3,4\n'
+    header = sniff_header(head, CsvOptions(escape="\\"))
+    assert header == CsvHeader(("id", "name"), 2)
+
+
+def test_the_header_fingerprint_ignores_whitespace_bom_and_line_ends() -> None:
+    header = sniff_header("\ufeff id , Naïve name\r\n1,x\r\n", AUTO)
+    assert header is not None and header.fingerprint == "idNavename"
+    assert header_fingerprint(["\ufeffid\r", " Naïve name "]) == header.fingerprint
 
 
 def test_blank_rows_do_not_decide_the_usual_width() -> None:

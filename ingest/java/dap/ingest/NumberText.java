@@ -13,7 +13,8 @@ import org.apache.spark.sql.api.java.UDF1;
  * and the fraction's digits in bits 32-55 (both for a plain number only, else 0; capped at
  * 0xFFFFFF, far beyond the 38 digits a decimal holds). Each flag is the whole text matching its
  * pattern from its first to its last byte: unlike the regex's {@code $}, a final line break is
- * not skipped, so {@code "12\n"} is not an integer (it stays text, kept as written).
+ * not skipped (nor a final CR, CRLF, U+0085, U+2028 or U+2029), so {@code "12\n"} is not an
+ * integer (it stays text, kept as written).
  */
 public final class NumberText {
 
@@ -139,7 +140,8 @@ public final class NumberText {
   /**
    * EXACT_DOUBLE for a DOUBLE's text whose mantissa ends at {@code mantissaEnd}: its significant
    * digits (leading and trailing zeros of the mantissa's digits not counted) at most 15, and its
-   * value zero or within the double's normal range (ingest/transform.py exact_as_double).
+   * value zero or within the double's normal range (DOUBLE_MIN_NORMAL to DOUBLE_MAX in
+   * ingest/typing_rules.py).
    */
   static long exactDouble(byte[] text, int mantissaEnd) {
     int first = -1;
