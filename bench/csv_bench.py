@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import platform
 import random
 import shutil
 import sys
@@ -33,13 +31,11 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import psutil
-
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(BENCH))
 
-from ingest_bench import Result, file_layout, ingest_run, measure  # noqa: E402
+from ingest_bench import Result, engine_env, file_layout, ingest_run, machine_line, measure  # noqa: E402
 
 LONG_HEADER = [
     "id", "customer", "amount", "qty", "paid", "event_ts",
@@ -141,15 +137,10 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=BENCH / ".work-csv")
     args = parser.parse_args()
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
-    env["DAP_JARS_DIR"] = os.environ.get("DAP_JARS_DIR", str(ROOT / ".state" / "jars"))
+    env = engine_env()
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, "
-        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, "
-        f"load average {os.getloadavg()[0]:.1f}"
-    )
+    print(machine_line())
     print(
         f"long: {args.rows:,} rows x {len(LONG_HEADER)} columns in {args.files} files; "
         f"wide: {args.wide_rows:,} rows x {args.width} columns in 4 files"

@@ -329,6 +329,23 @@ def run_dlt(name: str, landing: Path, work: Path, env: dict[str, str], python: P
     return Result("dlt", seconds, int(report["rows"]), peak, *file_layout(out / "data"))  # type: ignore[call-overload]
 
 
+def engine_env() -> dict[str, str]:
+    """The engines' environment: the caller's without its ``DAP_*`` settings (each engine gets its
+    own state dir), but the jars dir, so no engine fetches or builds jars."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
+    env["DAP_JARS_DIR"] = os.environ.get("DAP_JARS_DIR", str(ROOT / ".state" / "jars"))
+    return env
+
+
+def machine_line() -> str:
+    """The machine a bench runs on, for its first line."""
+    return (
+        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -357,8 +374,7 @@ def main() -> None:
     if not args.dlt_python.exists():
         sys.exit(f"bench: no dlt venv at {args.dlt_python}; run `make bench-dlt` (or pass --dlt-python)")
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DAP_")}
-    env["DAP_JARS_DIR"] = os.environ.get("DAP_JARS_DIR", str(ROOT / ".state" / "jars"))
+    env = engine_env()
     if args.s3:
         on_platform = platform_env(env, args.work / "s3-state")
         require_platform(on_platform)
@@ -367,11 +383,7 @@ def main() -> None:
 
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, "
-        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, "
-        f"load average {os.getloadavg()[0]:.1f}"
-    )
+    print(machine_line())
     per_file = max(1, args.small_events // args.small_files)
     print(
         f"W1: {args.events:,} nested events in {args.files} files ({args.drift_points} drift points); "
