@@ -140,7 +140,7 @@ bench-dlt: $(DLT_VENV)/bin/dlt  ## a separate venv with dlt (pinned in bench/dlt
 bench: venv jars bench-dlt  ## floor vs ingest vs dlt, quick size; full size: bench/ingest_bench.py (bench/RESULTS.md)
 	$(BIN)/python bench/ingest_bench.py --quick --dlt-python $(DLT_VENV)/bin/python
 
-bench-csv: venv jars class-archive  ## CSV: floor vs ingest, 1M rows x 12 columns and 2,000 rows x 600 columns (bench/RESULTS.md)
+bench-csv: venv jars class-archive  ## CSV: floor vs ingest, 1M rows x 12 columns in 20 files, 500,000 rows in 20,000 files, 2,000 rows x 600 columns (bench/RESULTS.md)
 	$(BIN)/python bench/csv_bench.py --work $(STATE)/csv-bench
 
 # The real-time path on the embedded default: one Kafka broker (KRaft) on 127.0.0.1:$DAP_KAFKA_PORT

@@ -1,8 +1,10 @@
 """CSV benchmark: the plain-Spark floor and our ingest on the same CSV files, in one invocation.
 
-Two workloads, seeded, each a CSV export with a header:
+Three workloads, seeded, each a CSV export with a header:
 - ``long``: N rows of 12 typed columns (integers, decimals, grouped integers in quotes, booleans,
   timestamps, codes with leading zeros, text with commas in quotes) in F files;
+- ``small``: the same rows in many small files (a source exporting every few minutes: the cost
+  that grows with the files, each with its own header to read);
 - ``wide``: R rows of C columns (a CRM export hundreds of columns wide: the cost that grows with
   the width, not the rows).
 For each, two engines run one after another, each in its own fresh process (JVM start included):
@@ -14,10 +16,11 @@ Printed per engine: wall time, rows/s, peak RSS, files per partition; the last t
 the ratios of wall times, for scripts:
 
     CSV long ours/floor R
+    CSV small ours/floor R
     CSV wide ours/floor R
 
-    python bench/csv_bench.py                       # full size: 1,000,000 rows in 20 files; 2,000 x 600
-    python bench/csv_bench.py --rows 100000 --width 300 --wide-rows 500
+    python bench/csv_bench.py     # full size: 1,000,000 rows in 20 files; 500,000 in 20,000; 2,000 x 600
+    python bench/csv_bench.py --rows 100000 --small-rows 20000 --small-files 1000 --width 300 --wide-rows 500
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def write_long(landing: Path, rows: int, files: int, seed: int = 7) -> None:
     landing.mkdir(parents=True)
     per_file = -(-rows // files)
     for index in range(files):
-        with (landing / f"orders_{index:03d}.csv").open("w", newline="") as handle:
+        with (landing / f"orders_{index:05d}.csv").open("w", newline="") as handle:
             out = csv.writer(handle, lineterminator="\n")
             out.writerow(LONG_HEADER)
             for row in range(index * per_file, min(rows, (index + 1) * per_file)):
@@ -132,6 +135,8 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, default=1_000_000, help="long: rows")
     parser.add_argument("--files", type=int, default=20, help="long: files")
+    parser.add_argument("--small-rows", type=int, default=500_000, help="small: rows")
+    parser.add_argument("--small-files", type=int, default=20_000, help="small: files")
     parser.add_argument("--wide-rows", type=int, default=2_000, help="wide: rows")
     parser.add_argument("--width", type=int, default=600, help="wide: columns")
     parser.add_argument("--work", type=Path, default=BENCH / ".work-csv")
@@ -142,17 +147,19 @@ def main() -> None:
     args.work.mkdir(parents=True)
     print(machine_line())
     print(
-        f"long: {args.rows:,} rows x {len(LONG_HEADER)} columns in {args.files} files; "
+        f"long: {args.rows:,} rows x {len(LONG_HEADER)} columns in {args.files:,} files; "
+        f"small: {args.small_rows:,} rows in {args.small_files:,} files; "
         f"wide: {args.wide_rows:,} rows x {args.width} columns in 4 files"
     )
-    long, wide = args.work / "landing" / "long", args.work / "landing" / "wide"
+    landings = {name: args.work / "landing" / name for name in ("long", "small", "wide")}
     started = time.perf_counter()
-    write_long(long, args.rows, args.files)
-    write_wide(wide, args.wide_rows, args.width)
+    write_long(landings["long"], args.rows, args.files)
+    write_long(landings["small"], args.small_rows, args.small_files)
+    write_wide(landings["wide"], args.wide_rows, args.width)
     print(f"generated in {time.perf_counter() - started:.1f} s")
 
     ratios: list[str] = []
-    for name, landing in (("long", long), ("wide", wide)):
+    for name, landing in landings.items():
         print(f"\n== CSV {name}")
         results = {}
         for engine, run in (("floor", run_floor), ("ours", run_ours)):

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import logging
 import re
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import IO
 
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -34,10 +36,9 @@ from pyspark.sql import types as T
 
 from ingest.config import CsvOptions
 from ingest.errors import InputError
+from ingest.formats.record_count import RawOpener, compressed
 from ingest.read_json import source_file_column
 from ingest.read_paths import BY_NAME, LandingDirectories
-from ingest.storage import hadoop_conf
-from ingest.storage import jvm as storage_jvm
 from ingest.transform import CSV_PREFIX
 
 log = logging.getLogger(__name__)
@@ -117,10 +118,12 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     non-empty record. ``None`` for a file with no records or only empty fields.
     """
     line_ends = sniff_line_ends(head, options.quote)
+    stood_in = 0  # bare CRs replaced by the stand-in
     if line_ends is LineEnds.CR:  # its lines end at CR: newline="" splits there too (csv's advice)
         lines = io.StringIO(head, newline="")
     else:  # a bare CR is a character to Spark's reader; Python's csv would stop at it
-        lines = io.StringIO(_BARE_CR.sub(_CR_STAND_IN, head), newline="\n")
+        text, stood_in = _BARE_CR.subn(_CR_STAND_IN, head)
+        lines = io.StringIO(text, newline="\n")
     reader = csv.reader(
         lines,
         delimiter=options.delimiter,
@@ -135,8 +138,8 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     try:
         for row in reader:
             if row:
-                records.append([cell.replace(_CR_STAND_IN, "\r") for cell in row])
-                filled_records += any(cell.strip() for cell in row)
+                records.append([cell.replace(_CR_STAND_IN, "\r") for cell in row] if stood_in else row)
+                filled_records += any(map(str.strip, row))
             if filled_records >= _SNIFF_RECORDS:
                 break
     except csv.Error:
@@ -167,7 +170,7 @@ def header_fingerprint(cells: list[str]) -> str:
 
 def _header_index(records: list[list[str]], rule: str) -> int | None:
     """The index of the header among a file's first non-empty records (see ``sniff_header``)."""
-    filled = [sum(1 for cell in row if cell.strip()) for row in records]  # cells with text, per record
+    filled = [sum(map(bool, map(str.strip, row))) for row in records]  # cells with text, per record
     if not records or max(filled) == 0:
         return None
     if rule == "first_line":
@@ -191,19 +194,18 @@ def _header_index(records: list[list[str]], rule: str) -> int | None:
     return found
 
 
-# Heads are read in batches of this many files (one py4j call each: at most 16 MiB of heads in
-# memory at once), on this many threads (an object store's request latency overlaps).
-HEADS_PER_CALL = 256
+# Heads of s3a:// objects are fetched on this many threads (a GET's latency overlaps).
 HEAD_THREADS = 8
 
 
-def read_heads(spark: SparkSession, uris: list[str], encoding: str = "UTF-8") -> list[str]:
-    """The first ``HEAD_BYTES`` of each file (decompressed if gzip), through Hadoop's FileSystem,
-    decoded with the source's ``csv.encoding`` (undecodable bytes become U+FFFD); in ``uris``' order.
+def read_heads(uris: list[str], encoding: str = "UTF-8") -> list[str]:
+    """The first ``HEAD_BYTES`` of each file (gunzipped if ``.gz``), decoded with the source's
+    ``csv.encoding`` (undecodable bytes become U+FFFD); in ``uris``' order.
 
-    The same call reads local paths and s3a:// objects. The JVM reads a batch of files per call
-    (``ingest/java/dap/ingest/FileHeads.java``): file by file through py4j a head cost about 30
-    round trips, 6 ms, a minute for 10,000 small files (bench/RESULTS.md, session 49).
+    Local paths and s3a:// objects, opened as the independent record count opens them
+    (``RawOpener``). Through Hadoop's FileSystem over py4j a head cost 6 ms (about 30 round trips),
+    a minute for 10,000 small files; a batch per call in the JVM still 0.15-0.3 ms, as py4j moves
+    bytes slowly; here 0.01 ms (bench/RESULTS.md, session 49).
     """
     try:
         codecs.lookup(encoding)
@@ -213,34 +215,29 @@ def read_heads(spark: SparkSession, uris: list[str], encoding: str = "UTF-8") ->
             where=uris[0] if uris else "csv.encoding",
             hint="use a charset name such as UTF-8 or ISO-8859-1",
         ) from None
-    jvm: Any = storage_jvm(spark)
-    conf = hadoop_conf(spark)
-    heads: list[str] = []
-    for start in range(0, len(uris), HEADS_PER_CALL):
-        batch = uris[start : start + HEADS_PER_CALL]
-        answer = bytes(jvm.dap.ingest.FileHeads.read("\0".join(batch), HEAD_BYTES, conf, HEAD_THREADS))
-        for uri, (status, data) in zip(batch, _head_records(answer), strict=True):
-            if status != _HEAD:
-                verb = "open" if status == _OPEN_FAILED else "read"
-                raise InputError(f"cannot {verb} landing file: {data.decode('utf-8', 'replace')}", where=uri)
-            heads.append(data.decode(encoding, errors="replace"))
-    return heads
+    opener = RawOpener()
+
+    def head(uri: str) -> str:
+        return _read_head(opener, uri).decode(encoding, errors="replace")
+
+    if not any(uri.startswith(("s3a://", "s3://")) for uri in uris):
+        return [head(uri) for uri in uris]
+    with ThreadPoolExecutor(max_workers=HEAD_THREADS, thread_name_prefix="csv-head") as pool:
+        return list(pool.map(head, uris))
 
 
-# FileHeads' status bytes
-_HEAD, _OPEN_FAILED = 0, 1
-
-
-def _head_records(answer: bytes) -> list[tuple[int, bytes]]:
-    """FileHeads' answer, split into (status, bytes) per file: each is a status byte, a 4-byte
-    big-endian length and that many bytes."""
-    records = []
-    at = 0
-    while at < len(answer):
-        status, length = answer[at], int.from_bytes(answer[at + 1 : at + 5], "big")
-        records.append((status, answer[at + 5 : at + 5 + length]))
-        at += 5 + length
-    return records
+def _read_head(opener: RawOpener, uri: str) -> bytes:
+    try:
+        raw = opener(uri)
+    except OSError as exc:
+        raise InputError(f"cannot open landing file: {exc}", where=uri) from None
+    try:
+        stream: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=raw) if compressed(uri) else raw
+        return stream.read(HEAD_BYTES)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"cannot read landing file: {exc}", where=uri) from None
+    finally:
+        raw.close()
 
 
 def read_csv_records(
@@ -255,7 +252,7 @@ def read_csv_records(
     """
     groups: dict[tuple[CsvHeader, str], list[str]] = defaultdict(list)
     empty: list[str] = []
-    for uri, head in zip(uris, read_heads(spark, uris, options.encoding), strict=True):
+    for uri, head in zip(uris, read_heads(uris, options.encoding), strict=True):
         header = sniff_header(head, options)
         if header is None:
             empty.append(uri)

@@ -9,21 +9,17 @@ checked in one job.
 
 from __future__ import annotations
 
-import gzip
 import json
 import random
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pyspark.sql import functions as F
 
 from ingest import jvm_functions as J
-from ingest import read_csv
 from ingest import typing_rules as R
 from ingest.empty_values import MAY_HOLD_EMPTY
-from ingest.errors import InputError
 from ingest.jvm_functions import may_hold_empty, number_text, text_after_first_value
 
 pytestmark = pytest.mark.spark
@@ -186,36 +182,3 @@ def test_number_text_answers_the_typing_patterns_over_the_whole_text(spark: Any)
         assert 30 < sum(1 for f in flags if f & bit) < len(flags) - 30, bit  # the corpus tests both answers
     assert answered["1e400"][0] & J.DOUBLE and not answered["1e400"][0] & J.EXACT_DOUBLE
     assert answered["12\n"][0] == 0
-
-
-def test_file_heads_are_each_files_first_bytes_in_order_across_batches(spark: Any, tmp_path: Path) -> None:
-    """``read_heads`` (``FileHeads``, a batch of files per py4j call) gives what Python reads of
-    each file: plain, gzip (decompressed), cut at ``HEAD_BYTES``, empty, and a name with spaces
-    and non-ASCII letters; in the order given, across more files than one call takes. A file
-    that cannot be opened names itself."""
-    rng = random.Random(3)
-    expected: dict[Path, bytes] = {}
-    for index in range(read_csv.HEADS_PER_CALL + 40):
-        body = "".join(rng.choice('ab,é\n\r"') for _ in range(rng.randint(0, 300))).encode()
-        path = tmp_path / f"file {index:04d} ü.csv"
-        if index % 7 == 3:
-            path = path.with_suffix(".csv.gz")
-            path.write_bytes(gzip.compress(body))
-        else:
-            path.write_bytes(body)
-        expected[path] = body
-    big = tmp_path / "big.csv"
-    big.write_bytes(b"x" * (read_csv.HEAD_BYTES + 1000))
-    expected[big] = b"x" * read_csv.HEAD_BYTES
-    shuffled = list(expected)
-    rng.shuffle(shuffled)
-
-    heads = read_csv.read_heads(spark, [str(p) for p in shuffled], "UTF-8")
-
-    assert heads == [expected[p].decode("utf-8", errors="replace") for p in shuffled]
-    assert read_csv.read_heads(spark, [str(big)], "ISO-8859-1") == ["x" * read_csv.HEAD_BYTES]
-    missing = tmp_path / "gone.csv"
-    with pytest.raises(InputError) as raised:
-        read_csv.read_heads(spark, [str(shuffled[0]), str(missing)], "UTF-8")
-    assert raised.value.where == str(missing)
-    assert "cannot open landing file" in str(raised.value) and "gone.csv" in str(raised.value)
