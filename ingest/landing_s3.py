@@ -110,7 +110,9 @@ def s3_client(config: PlatformConfig | None = None) -> Any:
         connect_timeout=10,
         read_timeout=60,
     )
-    return boto3.client(
+    # A session of its own: clients made on two threads at once from boto3's shared default
+    # session can fail (boto/boto3#1592); the CSV heads and the record count each make one.
+    return boto3.session.Session().client(
         "s3", endpoint_url=config.s3_endpoint, region_name=config.s3_region, config=client_config
     )
 

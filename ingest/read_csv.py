@@ -18,13 +18,14 @@ lines or a quoted field spans lines.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gzip
 import io
 import logging
 import re
+import zlib
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
@@ -36,7 +37,7 @@ from pyspark.sql import types as T
 
 from ingest.config import CsvOptions
 from ingest.errors import InputError
-from ingest.formats.record_count import RawOpener, compressed
+from ingest.formats.record_count import Opener, RawOpener, compressed
 from ingest.read_json import source_file_column
 from ingest.read_paths import BY_NAME, LandingDirectories
 from ingest.transform import CSV_PREFIX
@@ -46,7 +47,9 @@ log = logging.getLogger(__name__)
 HEAD_BYTES = 64 * 1024
 _SNIFF_RECORDS = 50
 _BARE_CR = re.compile(r"\r(?!\n)")
-_CR_STAND_IN = "\ue000"  # a private-use character, for a bare CR while Python's csv reads the head
+# Private-use characters, the first one a head does not hold stands in for a bare CR while
+# Python's csv reads it.
+_CR_STAND_INS = [chr(c) for c in range(0xE000, 0xE100)]
 
 
 _NOT_ALNUM = re.compile("[^A-Za-z0-9]")
@@ -119,11 +122,14 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     """
     line_ends = sniff_line_ends(head, options.quote)
     stood_in = 0  # bare CRs replaced by the stand-in
+    stand_in = next((c for c in _CR_STAND_INS if c not in head), "")
     if line_ends is LineEnds.CR:  # its lines end at CR: newline="" splits there too (csv's advice)
         lines = io.StringIO(head, newline="")
-    else:  # a bare CR is a character to Spark's reader; Python's csv would stop at it
-        text, stood_in = _BARE_CR.subn(_CR_STAND_IN, head)
+    elif stand_in:  # a bare CR is a character to Spark's reader; Python's csv would stop at it
+        text, stood_in = _BARE_CR.subn(stand_in, head)
         lines = io.StringIO(text, newline="\n")
+    else:  # a head holding every stand-in (none is free): csv stops at its bare CRs, if any
+        lines = io.StringIO(head, newline="\n")
     reader = csv.reader(
         lines,
         delimiter=options.delimiter,
@@ -138,7 +144,7 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     try:
         for row in reader:
             if row:
-                records.append([cell.replace(_CR_STAND_IN, "\r") for cell in row] if stood_in else row)
+                records.append([cell.replace(stand_in, "\r") for cell in row] if stood_in else row)
                 filled_records += any(map(str.strip, row))
             if filled_records >= _SNIFF_RECORDS:
                 break
@@ -194,48 +200,50 @@ def _header_index(records: list[list[str]], rule: str) -> int | None:
     return found
 
 
-# Heads of s3a:// objects are fetched on this many threads (a GET's latency overlaps).
+# Heads of s3a:// objects are fetched on this many threads (a GET's latency overlaps), this many
+# at a time: each is sniffed and let go before the next ones are read (up to 64 KiB each).
 HEAD_THREADS = 8
+HEADS_IN_FLIGHT = 64
 
 
-def read_heads(uris: list[str], encoding: str = "UTF-8") -> list[str]:
+def read_heads(uris: list[str], encoding: str = "UTF-8", opener: Opener | None = None) -> Iterator[str]:
     """The first ``HEAD_BYTES`` of each file (gunzipped if ``.gz``), decoded with the source's
-    ``csv.encoding`` (undecodable bytes become U+FFFD); in ``uris``' order.
+    ``csv.encoding`` (undecodable bytes become U+FFFD); in ``uris``' order, one at a time.
 
-    Local paths and s3a:// objects, opened as the independent record count opens them
+    Local paths and s3a:// (or s3://) objects, opened as the independent record count opens them
     (``RawOpener``). Through Hadoop's FileSystem over py4j a head cost 6 ms (about 30 round trips),
     a minute for 10,000 small files; a batch per call in the JVM still 0.15-0.3 ms, as py4j moves
     bytes slowly; here 0.01 ms (bench/RESULTS.md, session 49).
     """
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise InputError(
-            f"unknown csv.encoding {encoding!r}",
-            where=uris[0] if uris else "csv.encoding",
-            hint="use a charset name such as UTF-8 or ISO-8859-1",
-        ) from None
-    opener = RawOpener()
+    opener = opener or RawOpener()
 
     def head(uri: str) -> str:
         return _read_head(opener, uri).decode(encoding, errors="replace")
 
     if not any(uri.startswith(("s3a://", "s3://")) for uri in uris):
-        return [head(uri) for uri in uris]
+        yield from map(head, uris)
+        return
     with ThreadPoolExecutor(max_workers=HEAD_THREADS, thread_name_prefix="csv-head") as pool:
-        return list(pool.map(head, uris))
+        for start in range(0, len(uris), HEADS_IN_FLIGHT):
+            yield from pool.map(head, uris[start : start + HEADS_IN_FLIGHT])
 
 
-def _read_head(opener: RawOpener, uri: str) -> bytes:
+def _read_head(opener: Opener, uri: str) -> bytes:
     try:
         raw = opener(uri)
-    except OSError as exc:
-        raise InputError(f"cannot open landing file: {exc}", where=uri) from None
+    except OSError as exc:  # gone since it was listed: the run leaves it waiting (pipeline._count_and_read)
+        raise InputError(
+            f"cannot open landing file: {exc}",
+            where=uri,
+            hint="the file was moved or deleted after it was listed",
+        ) from None
     try:
         stream: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=raw) if compressed(uri) else raw
         return stream.read(HEAD_BYTES)
-    except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read landing file: {exc}", where=uri) from None
+    except (EOFError, OSError, gzip.BadGzipFile, zlib.error) as exc:
+        raise InputError(
+            f"cannot read landing file: {exc}", where=uri, hint="the file is truncated or corrupt"
+        ) from None
     finally:
         raw.close()
 

@@ -276,27 +276,30 @@ def test_a_plain_file_the_count_cannot_read_while_spark_reads_it_is_quarantined_
     assert sorted(r["n"] for r in rows(spark, "busy.beside")) == [1, 3, 10, 30]
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_a_plain_file_gone_before_the_count_and_the_read_waits_while_the_rest_lands(
-    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
-    """Deleted after discovery: Spark's read fails on it and so does the count, so the batch is
-    read without it; the file is gone, so it waits (and the next run no longer finds it)."""
+    """Deleted after discovery: Spark's read fails on it (a CSV file's head read first) and so
+    does the count, so the batch is read without it; the file is gone, so it waits (and the next
+    run no longer finds it)."""
     landing = tmp_path / "gone"
     landing.mkdir()
+    suffix = "jsonl" if fmt == "json" else "csv"
     for n in (1, 2):
-        (landing / f"{n}.jsonl").write_text(f'{{"n": {n}}}\n')
+        (landing / f"{n}.{suffix}").write_text(f'{{"n": {n}}}\n' if fmt == "json" else f"n\n{n}\n")
     real_count = pipeline._count_input
 
     def delete_then_count(source: Any, files: Any) -> Any:
-        (landing / "2.jsonl").unlink(missing_ok=True)  # before the plain files' count and the read
+        (landing / f"2.{suffix}").unlink(missing_ok=True)  # before the plain files' count and the read
         return real_count(source, files)
 
     monkeypatch.setattr(pipeline, "_count_input", delete_then_count)
-    report = ingest(spark, landing, "busy.gone")
+    report = ingest(spark, landing, f"busy.gone_{fmt}", fmt)
 
-    assert [Path(f.file).name for f in report.sources[0].files] == ["1.jsonl"]
-    assert [Path(uri).name for uri in report.sources[0].waiting] == ["2.jsonl"]
-    assert [r["n"] for r in rows(spark, "busy.gone")] == [1]
+    assert [Path(f.file).name for f in report.sources[0].files] == [f"1.{suffix}"]
+    assert [Path(uri).name for uri in report.sources[0].waiting] == [f"2.{suffix}"]
+    assert [r["n"] for r in rows(spark, f"busy.gone_{fmt}")] == [1]
 
 
 def test_folders_spark_cannot_read_as_such_are_read_by_name(spark: Any, tmp_path: Path) -> None:

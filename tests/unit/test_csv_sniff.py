@@ -157,7 +157,7 @@ def test_only_the_head_is_needed() -> None:
 
 @pytest.mark.realdata(CSVKIT)
 def test_csvkit_fy10_preamble_blank_and_title_rows() -> None:
-    text = (CSVKIT / "Datagov_FY10_EDU_recp_by_State.csv").read_bytes().decode("utf-8")  # as read_head does
+    text = (CSVKIT / "Datagov_FY10_EDU_recp_by_State.csv").read_bytes().decode("utf-8")  # as read_heads does
     header = sniff_header(text, AUTO)
     assert header is not None
     assert header.header_record == 3  # ",,,,,,,," and the title row are records 1 and 2
@@ -167,7 +167,7 @@ def test_csvkit_fy10_preamble_blank_and_title_rows() -> None:
 
 @pytest.mark.realdata(CSVKIT)
 def test_csvkit_fy09_trailing_comma_header() -> None:
-    text = (CSVKIT / "FY09_EDU_Recipients_by_State.csv").read_bytes().decode("utf-8")  # as read_head does
+    text = (CSVKIT / "FY09_EDU_Recipients_by_State.csv").read_bytes().decode("utf-8")  # as read_heads does
     header = sniff_header(text, AUTO)
     assert header is not None
     assert header.header_record == 1
@@ -197,3 +197,13 @@ def test_a_bare_cr_in_an_lf_files_header_is_part_of_a_name_not_the_end_of_the_he
     # then taken for one without records, and its rows were lost.
     assert sniff_header("a\rx,b\n1,2\n", AUTO) == CsvHeader(("a\rx", "b"), 1)
     assert sniff_header("a,b\n1\r2,3\n", AUTO) == CsvHeader(("a", "b"), 1)
+
+
+def test_a_bare_cr_in_a_header_cell_is_kept_and_a_private_use_character_too() -> None:
+    """A bare CR in an LF file is a character (Spark reads it so); the stand-in the guess puts
+    in its place while Python's csv reads the head is one the head does not already hold."""
+    assert sniff_header('"a\rb",c\n1,2\n', AUTO) == CsvHeader(("a\rb", "c"), 1)
+    header = sniff_header('"a\rb",c\ue000\n1,"x\ry"\n', AUTO)
+    assert header is not None and header.names == ("a\rb", "c\ue000")
+    header = sniff_header("a,c\ue000\n1,2\n", AUTO)
+    assert header is not None and header.names == ("a", "c\ue000")
