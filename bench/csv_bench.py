@@ -12,7 +12,11 @@ For each, two engines run one after another, each in its own fresh process (JVM 
   write (``bench/floor_spark.py --csv``);
 - ``ours``: ``ingest run --json`` into an Iceberg table (per-file headers, type inference that
   keeps every value, DDL, exactly-once commit, quarantine, the independent record count).
-Printed per engine: wall time, rows/s, peak RSS, files per partition; the last two lines are
+With ``--s3`` (needs the local platform, ``make platform-up``), each workload also runs from the
+SeaweedFS landing into the S3 warehouse in the platform profile (``ingest_bench.run_s3``: the
+upload not timed, the table and the upload dropped afterwards), and ``CSV <name> s3/local R`` (its
+time over ``ours``) is printed before the ratio lines.
+Printed per engine: wall time, rows/s, peak RSS, files per partition; the last three lines are
 the ratios of wall times, for scripts:
 
     CSV long ours/floor R
@@ -21,6 +25,7 @@ the ratios of wall times, for scripts:
 
     python bench/csv_bench.py     # full size: 1,000,000 rows in 20 files; 500,000 in 20,000; 2,000 x 600
     python bench/csv_bench.py --rows 100000 --small-rows 20000 --small-files 1000 --width 300 --wide-rows 500
+    python bench/csv_bench.py --s3   # and each from S3 into S3 (make platform-up)
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import argparse
 import csv
 import random
 import shutil
+import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
@@ -38,7 +44,17 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(BENCH))
 
-from ingest_bench import Result, engine_env, file_layout, ingest_run, machine_line, measure  # noqa: E402
+from ingest_bench import (  # noqa: E402
+    Result,
+    engine_env,
+    file_layout,
+    ingest_run,
+    machine_line,
+    measure,
+    platform_env,
+    require_platform,
+    run_s3,
+)
 
 LONG_HEADER = [
     "id", "customer", "amount", "qty", "paid", "event_ts",
@@ -140,9 +156,17 @@ def main() -> None:
     parser.add_argument("--wide-rows", type=int, default=2_000, help="wide: rows")
     parser.add_argument("--width", type=int, default=600, help="wide: columns")
     parser.add_argument("--work", type=Path, default=BENCH / ".work-csv")
+    parser.add_argument(
+        "--s3", action="store_true", help="each workload also from the S3 landing into the S3 warehouse"
+    )
     args = parser.parse_args()
 
     env = engine_env()
+    if args.s3:
+        on_platform = platform_env(env, args.work / "s3-state")
+        require_platform(on_platform)
+        # The platform driver's class archive, as `make platform-up` makes it (once; not timed).
+        subprocess.run([sys.executable, "-m", "ingest.class_archive"], env=on_platform, cwd=ROOT, check=True)
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     print(machine_line())
@@ -159,19 +183,24 @@ def main() -> None:
     print(f"generated in {time.perf_counter() - started:.1f} s")
 
     ratios: list[str] = []
+    s3_ratios: list[str] = []
     for name, landing in landings.items():
         print(f"\n== CSV {name}")
         results = {}
         for engine, run in (("floor", run_floor), ("ours", run_ours)):
             results[engine] = run(name, landing, args.work, env)
             print(results[engine].line(), flush=True)
+        if args.s3:
+            results["s3"] = run_s3(f"csv_{name}", landing, args.work, env, "csv")
+            print(results["s3"].line(), flush=True)
+            s3_ratios.append(f"CSV {name} s3/local {results['s3'].seconds / results['ours'].seconds:.2f}")
         if results["floor"].rows != results["ours"].rows:
             print(
                 f"  WARNING: the engines wrote different row counts: {results['floor'].rows} and {results['ours'].rows}"
             )
         ratios.append(f"CSV {name} ours/floor {results['ours'].seconds / results['floor'].seconds:.2f}")
     print()
-    for line in ratios:
+    for line in [*s3_ratios, *ratios]:
         print(line)
 
 

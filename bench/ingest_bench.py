@@ -184,12 +184,12 @@ def run_floor(name: str, landing: Path, work: Path, env: dict[str, str]) -> Resu
     return Result("floor", seconds, int(report["rows"]), peak, *file_layout(out))  # type: ignore[call-overload]
 
 
-def ingest_config(path: Path, landing: str, source: str, table: str) -> Path:
+def ingest_config(path: Path, landing: str, source: str, table: str, fmt: str = "json") -> Path:
     """A one-source ``ingest.yml``: every file under ``landing/source`` into ``table``."""
     path.write_text(
         f"landing: {landing}\n"
         f"sources:\n  {source}:\n    path: {source}\n    table: {table}\n"
-        "    format: json\n    partition: {column: event_ts}\n"
+        f"    format: {fmt}\n    partition: {{column: event_ts}}\n"
     )
     return path
 
@@ -257,7 +257,7 @@ def require_platform(env: dict[str, str]) -> None:
         )
 
 
-def run_s3(name: str, landing: Path, work: Path, env: dict[str, str]) -> Result:
+def run_s3(name: str, landing: Path, work: Path, env: dict[str, str], fmt: str = "json") -> Result:
     """``ours`` on the local platform: from the SeaweedFS landing into the S3 warehouse."""
     run_id = uuid.uuid4().hex[:8]
     prefix, table = f"bench-{run_id}", f"raw.bench_{name}_{run_id}"  # ingest may write only raw.*
@@ -270,7 +270,7 @@ def run_s3(name: str, landing: Path, work: Path, env: dict[str, str]) -> Result:
         check=True,
     )
     print(f"  (uploaded in {time.perf_counter() - started:.1f} s, not timed)", flush=True)
-    config = ingest_config(work / f"{name}-s3.yml", uploaded, name, table)
+    config = ingest_config(work / f"{name}-s3.yml", uploaded, name, table, fmt)
     since = time.time()
 
     def executor(process: psutil.Process) -> bool:  # what the cluster's workers start for this run
