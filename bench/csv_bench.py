@@ -3,7 +3,7 @@
 Three workloads, seeded, each a CSV export with a header:
 - ``long``: N rows of 12 typed columns (integers, decimals, grouped integers in quotes, booleans,
   timestamps, codes with leading zeros, text with commas in quotes) in F files;
-- ``small``: the same rows in many small files (a source exporting every few minutes: the cost
+- ``small``: rows of the same kind in many small files (a source exporting every few minutes: the cost
   that grows with the files, each with its own header to read);
 - ``wide``: R rows of C columns (a CRM export hundreds of columns wide: the cost that grows with
   the width, not the rows).
