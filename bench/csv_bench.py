@@ -48,6 +48,7 @@ from ingest_bench import (  # noqa: E402
     Result,
     engine_env,
     file_layout,
+    ingest_config,
     ingest_run,
     machine_line,
     measure,
@@ -133,11 +134,9 @@ def run_floor(name: str, landing: Path, work: Path, env: dict[str, str]) -> Resu
 
 def run_ours(name: str, landing: Path, work: Path, env: dict[str, str]) -> Result:
     state = work / f"{name}-ours-state"
-    config = work / f"{name}-ingest.yml"
-    config.write_text(
-        f"landing: {landing.parent}\n"
-        f"sources:\n  {name}:\n    path: {landing.name}\n    table: bench.csv_{name}\n"
-        "    format: csv\n    partition: {column: event_ts}\n"
+    # landing.name is the workload's name: the source and its folder are named alike
+    config = ingest_config(
+        work / f"{name}-ingest.yml", str(landing.parent), landing.name, f"bench.csv_{name}", "csv"
     )
     seconds, peak, rows = ingest_run(
         "ours", config, {**env, "DAP_STATE_DIR": str(state)}, work / f"{name}-ours.log"

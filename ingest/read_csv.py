@@ -19,17 +19,14 @@ lines or a quoted field spans lines.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import logging
 import re
-import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import IO
 
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -37,7 +34,7 @@ from pyspark.sql import types as T
 
 from ingest.config import CsvOptions
 from ingest.errors import InputError
-from ingest.formats.record_count import Opener, RawOpener, compressed
+from ingest.formats.record_count import READ_ERRORS, Opener, RawOpener, decompressed
 from ingest.read_json import source_file_column
 from ingest.read_paths import BY_NAME, LandingDirectories
 from ingest.transform import CSV_PREFIX
@@ -238,9 +235,8 @@ def _read_head(opener: Opener, uri: str) -> bytes:
             hint="the file was moved or deleted after it was listed",
         ) from None
     try:
-        stream: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=raw) if compressed(uri) else raw
-        return stream.read(HEAD_BYTES)
-    except (EOFError, OSError, gzip.BadGzipFile, zlib.error) as exc:
+        return decompressed(uri, raw).read(HEAD_BYTES)
+    except READ_ERRORS as exc:
         raise InputError(
             f"cannot read landing file: {exc}", where=uri, hint="the file is truncated or corrupt"
         ) from None

@@ -95,6 +95,16 @@ def compressed(uri: str) -> bool:
     return uri.endswith(".gz")
 
 
+def decompressed(uri: str, raw: IO[bytes]) -> IO[bytes] | gzip.GzipFile:
+    """``raw`` gunzipped as it is read if the file is gzip (``compressed``), else ``raw`` itself."""
+    return gzip.GzipFile(fileobj=raw) if compressed(uri) else raw
+
+
+# What reading a landing file's bytes raises when the file is at fault (cut short, corrupt gzip,
+# an I/O error): the caller names the file instead of failing with a traceback.
+READ_ERRORS = (EOFError, OSError, gzip.BadGzipFile, zlib.error)
+
+
 def open_raw(uri: str) -> IO[bytes]:
     """One file's binary stream (see ``RawOpener``; several files: share one opener)."""
     return RawOpener()(uri)
@@ -110,7 +120,7 @@ def _chunks(uri: str, opener: Opener, strip_bom: bool = False) -> Iterator[bytes
             where=uri,
             hint="the file was moved or deleted after it was listed",
         ) from None
-    stream: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=raw) if compressed(uri) else raw
+    stream = decompressed(uri, raw)
     try:
         head = b""
         while strip_bom and len(head) < len(_BOM) and (more := stream.read(CHUNK)):
@@ -119,7 +129,7 @@ def _chunks(uri: str, opener: Opener, strip_bom: bool = False) -> Iterator[bytes
             yield head.removeprefix(_BOM)
         while chunk := stream.read(CHUNK):
             yield chunk
-    except (EOFError, OSError, gzip.BadGzipFile, zlib.error) as exc:
+    except READ_ERRORS as exc:
         raise InputError(
             f"cannot read the file to the end: {exc}", where=uri, hint="the file is truncated or corrupt"
         ) from None
