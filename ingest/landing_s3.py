@@ -107,6 +107,9 @@ def s3_client(config: PlatformConfig | None = None) -> Any:
     client_config = Config(
         s3={"addressing_style": "path" if config.s3_path_style else "auto"},
         retries={"max_attempts": 5, "mode": "standard"},
+        # The CSV heads' 8 threads and the count's 4 share one client (record_count.SharedFetches):
+        # more connections than botocore's default 10, or it drops and reopens them.
+        max_pool_connections=16,
         connect_timeout=10,
         read_timeout=60,
     )

@@ -28,12 +28,12 @@ from ingest.config import SourceConfig
 from ingest.errors import ConfigError, DataError, IngestError, InputError
 from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema
-from ingest.formats.record_count import CsvGrammar, InputCount, compressed, count_input
+from ingest.formats.record_count import CsvGrammar, InputCount, Opener, SharedFetches, compressed, count_input
 from ingest.landing import LandingFile, changed, discover, unsettled
 from ingest.local_rows import local_frame
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
 from ingest.read_binary import BinaryFormat, read_binary_records, wrap_by_route
-from ingest.read_csv import read_csv_records
+from ingest.read_csv import HEAD_BYTES, read_csv_records
 from ingest.read_json import (
     EmptyCandidates,
     infer_json_schema,
@@ -164,9 +164,11 @@ def read_batch(
     source: SourceConfig,
     files: list[LandingFile],
     directories: LandingDirectories = BY_NAME,
+    heads: Opener | None = None,
 ) -> Batch | None:
     """``files`` read, inferred and parsed; ``directories``: those the batch holds whole (Spark
-    lists a directory in one call, and names file by file; ``ingest.read_paths``)."""
+    lists a directory in one call, and names file by file; ``ingest.read_paths``); ``heads``:
+    opens a CSV file for the header guess (``read_csv.read_heads``)."""
     nonempty = [f for f in files if f.size > 0]
     if not nonempty:
         return None
@@ -176,7 +178,7 @@ def read_batch(
         # Cached: the per-day inference and the parse both scan it; released with the batch.
         records = read_json_records(spark, nonempty, directories)
         return json_batch(spark, source, records.frame, nonempty, empty_candidates=records.empty_candidates)
-    frame, _empty, names = read_csv_records(spark, [f.uri for f in nonempty], source.csv, directories)
+    frame, _empty, names = read_csv_records(spark, [f.uri for f in nonempty], source.csv, directories, heads)
     if frame is None:
         return None
     frame = frame.persist(StorageLevel.MEMORY_AND_DISK)  # scanned by type inference, then the write
@@ -792,13 +794,16 @@ def _count_and_read(
     fail the count after all (gone since discovery, or an I/O error), the batch is read again
     without it, as if it had been counted first.
     """
-    first = _count_input(source, [f for f in files if compressed(f.uri)])
+    # A CSV file is read by the header guess and by the count: a small object is fetched once.
+    shared = SharedFetches({f.uri: f.size for f in files}, HEAD_BYTES) if source.format == "csv" else None
+    heads = shared.head if shared else None
+    first = _count_input(source, [f for f in files if compressed(f.uri)], shared)
     readable = [f for f in files if f.uri not in first.unreadable]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="count") as pool:
-        beside = pool.submit(_count_input, source, [f for f in files if not compressed(f.uri)])
+        beside = pool.submit(_count_input, source, [f for f in files if not compressed(f.uri)], shared)
         batch: Batch | None = None
         try:
-            batch = read_batch(spark, source, readable, directories)
+            batch = read_batch(spark, source, readable, directories, heads)
         except Exception:
             if not beside.result().unreadable:
                 raise  # not a file the count could not read either: Spark's own error
@@ -815,7 +820,7 @@ def _count_and_read(
     return InputCount({**first.records, **rest.records}, {**first.unreadable, **rest.unreadable}), batch
 
 
-def _count_input(source: SourceConfig, files: list[LandingFile]) -> InputCount:
+def _count_input(source: SourceConfig, files: list[LandingFile], opener: Opener | None = None) -> InputCount:
     """Records per file from the raw bytes (not by the readers): a file that cannot be read to
     the end (a truncated gzip) is quarantined whole instead of failing the batch's read."""
     grammar = CsvGrammar(
@@ -825,7 +830,11 @@ def _count_input(source: SourceConfig, files: list[LandingFile]) -> InputCount:
         encoding=source.csv.encoding,
     )
     counted = count_input(
-        [f.uri for f in files], source.format, grammar, ulog_topics=frozenset(source.ulog.topics)
+        [f.uri for f in files],
+        source.format,
+        grammar,
+        ulog_topics=frozenset(source.ulog.topics),
+        opener=opener,
     )
     for uri, why in counted.unreadable.items():
         log.warning("%s: %s (quarantined whole; a file that is gone waits instead)", uri, why)

@@ -34,7 +34,7 @@ from pyspark.sql import types as T
 
 from ingest.config import CsvOptions
 from ingest.errors import InputError
-from ingest.formats.record_count import READ_ERRORS, Opener, RawOpener, decompressed
+from ingest.formats.record_count import READ_ERRORS, Opener, SharedFetches, decompressed, is_object
 from ingest.read_json import source_file_column
 from ingest.read_paths import BY_NAME, LandingDirectories
 from ingest.transform import CSV_PREFIX
@@ -207,17 +207,18 @@ def read_heads(uris: list[str], encoding: str = "UTF-8", opener: Opener | None =
     """The first ``HEAD_BYTES`` of each file (gunzipped if ``.gz``), decoded with the source's
     ``csv.encoding`` (undecodable bytes become U+FFFD); in ``uris``' order, one at a time.
 
-    Local paths and s3a:// (or s3://) objects, opened as the independent record count opens them
-    (``RawOpener``). Through Hadoop's FileSystem over py4j a head cost 6 ms (about 30 round trips),
-    a minute for 10,000 small files; a batch per call in the JVM still 0.15-0.3 ms, as py4j moves
-    bytes slowly; here 0.01 ms (bench/RESULTS.md, session 49).
+    Local paths and s3a:// (or s3://) objects, opened by ``opener``: the pipeline's
+    ``SharedFetches.head``, which fetches a small object once for this and the record count;
+    by default an object's head is a ranged GET. Through Hadoop's FileSystem over py4j a head
+    cost 6 ms (about 30 round trips), a minute for 10,000 small files; a batch per call in the
+    JVM still 0.15-0.3 ms, as py4j moves bytes slowly; here 0.01 ms (bench/RESULTS.md, session 49).
     """
-    opener = opener or RawOpener()
+    opener = opener or SharedFetches({}, HEAD_BYTES).head  # sizes unknown: nothing kept
 
     def head(uri: str) -> str:
         return _read_head(opener, uri).decode(encoding, errors="replace")
 
-    if not any(uri.startswith(("s3a://", "s3://")) for uri in uris):
+    if not any(map(is_object, uris)):
         yield from map(head, uris)
         return
     with ThreadPoolExecutor(max_workers=HEAD_THREADS, thread_name_prefix="csv-head") as pool:
@@ -245,18 +246,22 @@ def _read_head(opener: Opener, uri: str) -> bytes:
 
 
 def read_csv_records(
-    spark: SparkSession, uris: list[str], options: CsvOptions, directories: LandingDirectories = BY_NAME
+    spark: SparkSession,
+    uris: list[str],
+    options: CsvOptions,
+    directories: LandingDirectories = BY_NAME,
+    heads: Opener | None = None,
 ) -> tuple[DataFrame | None, list[str], list[str]]:
     """Read all files; return (rows, header-less files, every column name seen).
 
     Rows carry ``_source_file``, ``_source_line``, one text column per header name (original
     header text as the column name), ``_raw`` (the record text for bad rows) and
     ``_bad_reason``. ``directories``: those the files fill, listed instead of naming their files
-    (``ingest.read_paths``).
+    (``ingest.read_paths``). ``heads``: opens a file for its head (``read_heads``).
     """
     groups: dict[tuple[CsvHeader, str], list[str]] = defaultdict(list)
     empty: list[str] = []
-    for uri, head in zip(uris, read_heads(uris, options.encoding), strict=True):
+    for uri, head in zip(uris, read_heads(uris, options.encoding, heads), strict=True):
         header = sniff_header(head, options)
         if header is None:
             empty.append(uri)

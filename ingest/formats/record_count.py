@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import json
 import re
 import threading
@@ -67,14 +68,23 @@ class RawOpener:
     """Binary streams of local paths and ``s3a://`` / ``s3://`` objects (not decompressed), with
     one S3 client for every object it opens. Making a client costs more than a small object's GET
     (counting 2,000 objects of W2 on the local platform took 18.1 s with a client per object;
-    bench/RESULTS.md, session 41), and boto3's clients are thread-safe."""
+    bench/RESULTS.md, session 41), and boto3's clients are thread-safe. ``client``: that one
+    instead of the platform's (``landing_s3.s3_client``, made at the first object)."""
 
-    def __init__(self) -> None:
-        self._client: Any = None
+    def __init__(self, client: Any = None) -> None:
+        self._client: Any = client
         self._lock = threading.Lock()
 
     def __call__(self, uri: str) -> IO[bytes]:
-        if not uri.startswith(("s3a://", "s3://")):
+        return self._get(uri)
+
+    def prefix(self, uri: str, length: int) -> IO[bytes]:
+        """At least the first ``length`` bytes of the file (an object: those bytes alone, one
+        ranged GET, so its connection is not dropped by a body closed half read)."""
+        return self._get(uri, f"bytes=0-{length - 1}")
+
+    def _get(self, uri: str, byte_range: str | None = None) -> IO[bytes]:
+        if not is_object(uri):
             return open(uri, "rb")
         with self._lock:
             if self._client is None:
@@ -82,11 +92,103 @@ class RawOpener:
 
                 self._client = s3_client()
         bucket, _, key = uri.split("://", 1)[1].partition("/")
+        ranged = {"Range": byte_range} if byte_range else {}
         try:
-            body: IO[bytes] = self._client.get_object(Bucket=bucket, Key=key)["Body"]
+            body: IO[bytes] = self._client.get_object(Bucket=bucket, Key=key, **ranged)["Body"]
         except self._client.exceptions.NoSuchKey:
             raise FileNotFoundError(f"no such object: {uri}") from None  # as open() says of a file
+        except self._client.exceptions.ClientError as error:
+            if byte_range and error.response.get("Error", {}).get("Code") == "InvalidRange":
+                return io.BytesIO(b"")  # an empty object has no first byte to range over
+            raise
         return body  # botocore's StreamingBody: read(n) streams
+
+
+def is_object(uri: str) -> bool:
+    """An object store's URI (``s3a://``, ``s3://``), not a local path."""
+    return uri.startswith(("s3a://", "s3://"))
+
+
+# An object this small is fetched whole by whichever of its two readers opens it first (the CSV
+# header guess, the record count); the other gets the same bytes (``SharedFetches``).
+SMALL_OBJECT = CHUNK
+SHARED_BUDGET = 128 << 20
+
+
+class SharedFetches:
+    """One GET per small object for two readers of the same landing files: the CSV header guess
+    (``head``) and the independent record count (``__call__``, an ``Opener``).
+
+    Each GET costs about 1.2 ms of botocore CPU whatever the object's size, so 20,000 small CSV
+    objects cost 30 s for the heads and 30 s again for the count (bench/RESULTS.md, session 49).
+    Here an object of at most ``SMALL_OBJECT`` bytes (by its size at discovery) is read whole by
+    the first reader to open it and its bytes kept, up to ``SHARED_BUDGET`` bytes in all, until
+    the other opens it; a reader that comes while the first is still fetching waits for it. The
+    count still parses its own copy with its own code, so it stays independent of the reader's
+    parsing; what the two share is the bytes on the wire, as two reads of one local file share
+    the page cache. A larger object's head is a ranged GET of ``head_bytes`` (a gzip's is
+    streamed, as its head is counted after gunzipping); local files are opened as they are.
+    """
+
+    def __init__(self, sizes: dict[str, int], head_bytes: int, raw: RawOpener | None = None) -> None:
+        self._sizes = sizes
+        self._head_bytes = head_bytes
+        self._raw = raw or RawOpener()
+        self._lock = threading.Lock()
+        self._kept: dict[str, bytes] = {}
+        self._kept_bytes = 0
+        self._fetching: dict[str, threading.Event] = {}
+        self._fetched: set[str] = set()
+
+    def __call__(self, uri: str) -> IO[bytes]:
+        return self._shared(uri) or self._raw(uri)
+
+    def head(self, uri: str) -> IO[bytes]:
+        shared = self._shared(uri)
+        if shared is not None:
+            return shared
+        return self._raw(uri) if compressed(uri) else self._raw.prefix(uri, self._head_bytes)
+
+    def _shared(self, uri: str) -> IO[bytes] | None:
+        """The object's bytes, fetched once for both readers; None: not such an object, or
+        already fetched and not kept (the caller fetches it again)."""
+        if not is_object(uri) or self._sizes.get(uri, SMALL_OBJECT + 1) > SMALL_OBJECT:
+            return None
+        while True:
+            with self._lock:
+                kept = self._kept.pop(uri, None)
+                if kept is not None:
+                    self._kept_bytes -= len(kept)
+                    return io.BytesIO(kept)
+                pending = self._fetching.get(uri)
+                if pending is None:
+                    if uri in self._fetched:
+                        return None
+                    self._fetched.add(uri)
+                    done = self._fetching[uri] = threading.Event()
+                    break
+            pending.wait()  # the other reader is fetching it: its bytes, or None if not kept
+        data: bytes | None = None
+        try:
+            body = self._raw(uri)
+            try:
+                data = body.read(SMALL_OBJECT + 1)
+            finally:
+                body.close()
+        finally:
+            with self._lock:
+                if (
+                    data is not None
+                    and len(data) <= SMALL_OBJECT
+                    and self._kept_bytes + len(data) <= SHARED_BUDGET
+                ):
+                    self._kept[uri] = data
+                    self._kept_bytes += len(data)
+                del self._fetching[uri]
+                done.set()
+        if len(data) > SMALL_OBJECT:  # replaced by a larger object since discovery: streamed instead
+            return None
+        return io.BytesIO(data)
 
 
 def compressed(uri: str) -> bool:

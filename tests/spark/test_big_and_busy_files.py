@@ -290,9 +290,9 @@ def test_a_plain_file_gone_before_the_count_and_the_read_waits_while_the_rest_la
         (landing / f"{n}.{suffix}").write_text(f'{{"n": {n}}}\n' if fmt == "json" else f"n\n{n}\n")
     real_count = pipeline._count_input
 
-    def delete_then_count(source: Any, files: Any) -> Any:
+    def delete_then_count(source: Any, files: Any, opener: Any = None) -> Any:
         (landing / f"2.{suffix}").unlink(missing_ok=True)  # before the plain files' count and the read
-        return real_count(source, files)
+        return real_count(source, files, opener)
 
     monkeypatch.setattr(pipeline, "_count_input", delete_then_count)
     report = ingest(spark, landing, f"busy.gone_{fmt}", fmt)
