@@ -198,7 +198,8 @@ def _header_index(records: list[list[str]], rule: str) -> int | None:
 
 
 # Heads of s3a:// objects are fetched on this many threads (a GET's latency overlaps), this many
-# at a time: each is sniffed and let go before the next ones are read (up to 64 KiB each).
+# at a time: each is sniffed and let go before the next ones are read (the heads of 64 KiB; a
+# small object whole, kept for the count by ``SharedFetches``).
 HEAD_THREADS = 8
 HEADS_IN_FLIGHT = 64
 

@@ -79,8 +79,8 @@ class RawOpener:
         return self._get(uri)
 
     def prefix(self, uri: str, length: int) -> IO[bytes]:
-        """At least the first ``length`` bytes of the file (an object: those bytes alone, one
-        ranged GET, so its connection is not dropped by a body closed half read)."""
+        """The file's first ``length`` bytes or fewer (an object: one ranged GET, so the
+        connection is not dropped by a body closed half read; a local file: the whole stream)."""
         return self._get(uri, f"bytes=0-{length - 1}")
 
     def _get(self, uri: str, byte_range: str | None = None) -> IO[bytes]:
@@ -98,8 +98,9 @@ class RawOpener:
         except self._client.exceptions.NoSuchKey:
             raise FileNotFoundError(f"no such object: {uri}") from None  # as open() says of a file
         except self._client.exceptions.ClientError as error:
-            if byte_range and error.response.get("Error", {}).get("Code") == "InvalidRange":
-                return io.BytesIO(b"")  # an empty object has no first byte to range over
+            unsatisfiable = error.response.get("Error", {}).get("Code") in ("InvalidRange", "416")
+            if byte_range and unsatisfiable:  # an empty object (S3 answers 416), or a server that
+                return self._get(uri)  # refuses ranges past the end: the object whole instead
             raise
         return body  # botocore's StreamingBody: read(n) streams
 
@@ -119,15 +120,16 @@ class SharedFetches:
     """One GET per small object for two readers of the same landing files: the CSV header guess
     (``head``) and the independent record count (``__call__``, an ``Opener``).
 
-    Each GET costs about 1.2 ms of botocore CPU whatever the object's size, so 20,000 small CSV
-    objects cost 30 s for the heads and 30 s again for the count (bench/RESULTS.md, session 49).
-    Here an object of at most ``SMALL_OBJECT`` bytes (by its size at discovery) is read whole by
-    the first reader to open it and its bytes kept, up to ``SHARED_BUDGET`` bytes in all, until
-    the other opens it; a reader that comes while the first is still fetching waits for it. The
-    count still parses its own copy with its own code, so it stays independent of the reader's
-    parsing; what the two share is the bytes on the wire, as two reads of one local file share
-    the page cache. A larger object's head is a ranged GET of ``head_bytes`` (a gzip's is
-    streamed, as its head is counted after gunzipping); local files are opened as they are.
+    A GET costs about 1.2 ms of botocore's CPU whatever the object's size (bench/RESULTS.md,
+    session 41), so each reader spent about 30 s on 20,000 small CSV objects (session 49). Here an
+    object of at most ``SMALL_OBJECT`` bytes (by its size at discovery) is read whole, to its end,
+    by the first reader to open it, and its bytes kept (at most ``SHARED_BUDGET`` bytes in all)
+    until the other opens it; a reader that comes while the other is still fetching waits for
+    that GET. Over the budget, each reader fetches for itself. The count still parses its own
+    copy with its own code, so it stays independent of the reader's parsing; what the two share
+    is the bytes on the wire, checked against the object's length as each reader's own GET
+    would be. A larger object's head is a ranged GET of ``head_bytes`` (a gzip's is streamed, as
+    its head is cut after gunzipping); local files are opened as they are.
     """
 
     def __init__(self, sizes: dict[str, int], head_bytes: int, raw: RawOpener | None = None) -> None:
@@ -141,7 +143,8 @@ class SharedFetches:
         self._fetched: set[str] = set()
 
     def __call__(self, uri: str) -> IO[bytes]:
-        return self._shared(uri) or self._raw(uri)
+        shared = self._shared(uri)
+        return self._raw(uri) if shared is None else shared
 
     def head(self, uri: str) -> IO[bytes]:
         shared = self._shared(uri)
@@ -150,9 +153,12 @@ class SharedFetches:
         return self._raw(uri) if compressed(uri) else self._raw.prefix(uri, self._head_bytes)
 
     def _shared(self, uri: str) -> IO[bytes] | None:
-        """The object's bytes, fetched once for both readers; None: not such an object, or
-        already fetched and not kept (the caller fetches it again)."""
-        if not is_object(uri) or self._sizes.get(uri, SMALL_OBJECT + 1) > SMALL_OBJECT:
+        """The object's bytes, fetched once for both readers. None: a local file or a large
+        object; the kept bytes over the budget; already fetched and not kept (given to the
+        other reader, or the GET failed); grown past ``SMALL_OBJECT`` since discovery. The
+        caller then fetches it itself."""
+        size = self._sizes.get(uri, SMALL_OBJECT + 1)
+        if not is_object(uri) or size > SMALL_OBJECT:
             return None
         while True:
             with self._lock:
@@ -162,26 +168,20 @@ class SharedFetches:
                     return io.BytesIO(kept)
                 pending = self._fetching.get(uri)
                 if pending is None:
-                    if uri in self._fetched:
+                    if uri in self._fetched or self._kept_bytes + size > SHARED_BUDGET:
                         return None
                     self._fetched.add(uri)
+                    self._kept_bytes += size  # reserved while it is fetched
                     done = self._fetching[uri] = threading.Event()
                     break
             pending.wait()  # the other reader is fetching it: its bytes, or None if not kept
         data: bytes | None = None
         try:
-            body = self._raw(uri)
-            try:
-                data = body.read(SMALL_OBJECT + 1)
-            finally:
-                body.close()
+            data = _read_small(self._raw(uri))
         finally:
             with self._lock:
-                if (
-                    data is not None
-                    and len(data) <= SMALL_OBJECT
-                    and self._kept_bytes + len(data) <= SHARED_BUDGET
-                ):
+                self._kept_bytes -= size
+                if data is not None and len(data) <= SMALL_OBJECT:
                     self._kept[uri] = data
                     self._kept_bytes += len(data)
                 del self._fetching[uri]
@@ -189,6 +189,24 @@ class SharedFetches:
         if len(data) > SMALL_OBJECT:  # replaced by a larger object since discovery: streamed instead
             return None
         return io.BytesIO(data)
+
+
+def _read_small(body: IO[bytes]) -> bytes:
+    """``body`` to its end, or its first ``SMALL_OBJECT + 1`` bytes if it is longer. Read until
+    an empty chunk: there botocore checks the bytes against the object's length and raises if a
+    connection cut the body short (a single ``read(n)`` would return the part silently)."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while size <= SMALL_OBJECT:
+            chunk = body.read(SMALL_OBJECT + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        body.close()
+    return b"".join(chunks)
 
 
 def compressed(uri: str) -> bool:

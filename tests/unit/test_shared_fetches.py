@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from typing import IO
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError, IncompleteReadError
+from botocore.response import StreamingBody
+from botocore.stub import Stubber
 
 from ingest.formats import record_count
 from ingest.formats.record_count import RawOpener, SharedFetches
@@ -51,36 +57,103 @@ def test_over_the_budget_nothing_more_is_kept(monkeypatch: pytest.MonkeyPatch) -
     objects = {f"s3a://b/{n}.csv": bytes([48 + n]) * 6 for n in range(3)}
     store = FakeStore(objects)
     shared = SharedFetches({uri: 6 for uri in objects}, 4, store)
-    for uri in objects:  # each head kept until the count takes it: only the first fits in 10 bytes
-        assert shared.head(uri).read() == objects[uri]
+    # Each head's object is kept until the count takes it: only the first fits in 10 bytes; the
+    # others' heads are ranged GETs, as a large object's.
+    assert [shared.head(uri).read() for uri in objects] == [b"000000", b"1111", b"2222"]
     for uri in objects:
         assert shared(uri).read() == objects[uri]
     assert list(store.gets.values()) == [1, 2, 2]
 
 
-def test_a_reader_waits_for_the_other_ones_fetch_instead_of_fetching_twice() -> None:
-    store = FakeStore({"s3a://b/a.csv": b"a\n"})
+def _until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.001)
+
+
+def _reading(read: Callable[[str], IO[bytes]], uri: str, into: list[object]) -> threading.Thread:
+    def target() -> None:
+        try:
+            into.append(read(uri).read())
+        except Exception as error:  # noqa: BLE001 - the test compares what each reader got
+            into.append(error)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("there", [True, False], ids=["fetched", "gone"])
+def test_a_reader_waits_for_the_other_ones_fetch_instead_of_fetching_twice(there: bool) -> None:
+    store = FakeStore({"s3a://b/a.csv": b"a\n"} if there else {})
     shared = SharedFetches({"s3a://b/a.csv": 2}, 4, store)
     store.gate.clear()  # the first GET hangs until released
-    with_head: list[bytes] = []
-    first = threading.Thread(target=lambda: with_head.append(shared.head("s3a://b/a.csv").read()))
-    first.start()
-    while not store.gets:
-        pass
-    second = threading.Thread(target=lambda: with_head.append(shared("s3a://b/a.csv").read()))
-    second.start()
+    heads: list[object] = []
+    counts: list[object] = []
+    first = _reading(shared.head, "s3a://b/a.csv", heads)
+    _until(lambda: store.gets["s3a://b/a.csv"] == 1, "the first GET")
+    waiting = threading.Event()
+    wait = shared._fetching["s3a://b/a.csv"].wait
+    shared._fetching["s3a://b/a.csv"].wait = lambda *a: (waiting.set(), wait(*a))[1]  # type: ignore[method-assign]
+    second = _reading(shared, "s3a://b/a.csv", counts)
+    assert waiting.wait(5), "the second reader did not wait for the first one's GET"
     store.gate.set()
     first.join(5)
     second.join(5)
-    assert with_head == [b"a\n", b"a\n"]
-    assert store.gets["s3a://b/a.csv"] == 1
+    if there:
+        assert heads == counts == [b"a\n"]
+        assert store.gets["s3a://b/a.csv"] == 1
+    else:  # the failed GET is not shared: the waiting reader makes its own, and gets its own error
+        assert [type(e) for e in heads + counts] == [FileNotFoundError, FileNotFoundError]
+        assert store.gets["s3a://b/a.csv"] == 2
 
 
-def test_a_failed_fetch_leaves_the_other_reader_its_own_error() -> None:
-    shared = SharedFetches({"s3a://b/gone.csv": 5}, 4, FakeStore({}))
-    for read in (shared.head, shared):
-        with pytest.raises(FileNotFoundError, match="gone.csv"):
-            read("s3a://b/gone.csv")
+def test_a_body_cut_short_is_an_error_not_a_shorter_file() -> None:
+    """A connection that drops mid-body leaves fewer bytes than the object's length: botocore
+    raises at the end of the stream, as it does for a reader alone, instead of a short count."""
+
+    class CutStore(FakeStore):
+        def _get(self, uri: str, byte_range: str | None = None) -> IO[bytes]:
+            self.gets[uri] += 1
+            return StreamingBody(io.BytesIO(b"x,y\n" * 100), content_length=800)  # 400 of 800 bytes
+
+    shared = SharedFetches({"s3a://b/a.csv": 800}, 4, CutStore({}))
+    with pytest.raises(IncompleteReadError):
+        shared("s3a://b/a.csv")
+
+
+def _stubbed() -> tuple[RawOpener, Stubber]:
+    client = boto3.session.Session().client(
+        "s3", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
+    )
+    return RawOpener(client), Stubber(client)
+
+
+def test_s3_errors_read_as_a_reader_alone_would_see_them() -> None:
+    """Through botocore's own stub: a missing key is a missing file; an unsatisfiable range (an
+    empty object, or a server that refuses ranges past the end) is fetched whole instead."""
+    opener, stub = _stubbed()
+    wanted = {"Bucket": "b", "Key": "a.csv"}
+    stub.add_client_error("get_object", "NoSuchKey", http_status_code=404, expected_params=wanted)
+    for code in ("InvalidRange", "416"):
+        stub.add_client_error(
+            "get_object", code, http_status_code=416, expected_params={**wanted, "Range": "bytes=0-3"}
+        )
+        stub.add_response(
+            "get_object",
+            {"Body": StreamingBody(io.BytesIO(b"ab"), content_length=2), "ContentLength": 2},
+            expected_params=wanted,
+        )
+    stub.add_client_error("get_object", "AccessDenied", http_status_code=403, expected_params=wanted)
+    with stub:
+        with pytest.raises(FileNotFoundError, match="s3a://b/a.csv"):
+            opener("s3a://b/a.csv")
+        assert opener.prefix("s3a://b/a.csv", 4).read() == b"ab"
+        assert opener.prefix("s3a://b/a.csv", 4).read() == b"ab"
+        with pytest.raises(ClientError, match="AccessDenied"):
+            opener("s3a://b/a.csv")
+    stub.assert_no_pending_responses()
 
 
 def test_an_object_grown_since_discovery_is_streamed_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
