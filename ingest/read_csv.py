@@ -34,7 +34,14 @@ from pyspark.sql import types as T
 
 from ingest.config import CsvOptions
 from ingest.errors import InputError
-from ingest.formats.record_count import READ_ERRORS, Opener, SharedFetches, decompressed, is_object
+from ingest.formats.record_count import (
+    READ_ERRORS,
+    Opener,
+    SharedFetches,
+    decompressed,
+    is_object,
+    open_landing,
+)
 from ingest.read_json import source_file_column
 from ingest.read_paths import BY_NAME, LandingDirectories
 from ingest.transform import CSV_PREFIX
@@ -228,14 +235,7 @@ def read_heads(uris: list[str], encoding: str = "UTF-8", opener: Opener | None =
 
 
 def _read_head(opener: Opener, uri: str) -> bytes:
-    try:
-        raw = opener(uri)
-    except OSError as exc:  # gone since it was listed: the run leaves it waiting (pipeline._count_and_read)
-        raise InputError(
-            f"cannot open landing file: {exc}",
-            where=uri,
-            hint="the file was moved or deleted after it was listed",
-        ) from None
+    raw = open_landing(opener, uri)
     try:
         return decompressed(uri, raw).read(HEAD_BYTES)
     except READ_ERRORS as exc:

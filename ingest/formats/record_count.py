@@ -230,16 +230,22 @@ def open_raw(uri: str) -> IO[bytes]:
     return RawOpener()(uri)
 
 
-def _chunks(uri: str, opener: Opener, strip_bom: bool = False) -> Iterator[bytes]:
-    """The file's bytes in chunks, gunzipped; ``strip_bom``: without a UTF-8 byte order mark."""
+def open_landing(opener: Opener, uri: str) -> IO[bytes]:
+    """``opener(uri)``; a file that cannot be opened (gone since it was listed: the run leaves it
+    waiting, see ``pipeline._count_and_read``) is an ``InputError`` naming it."""
     try:
-        raw = opener(uri)
-    except OSError as exc:  # gone since it was listed: the run leaves it waiting (landing.changed)
+        return opener(uri)
+    except OSError as exc:
         raise InputError(
-            f"cannot open the file: {exc}",
+            f"cannot open landing file: {exc}",
             where=uri,
             hint="the file was moved or deleted after it was listed",
         ) from None
+
+
+def _chunks(uri: str, opener: Opener, strip_bom: bool = False) -> Iterator[bytes]:
+    """The file's bytes in chunks, gunzipped; ``strip_bom``: without a UTF-8 byte order mark."""
+    raw = open_landing(opener, uri)
     stream = decompressed(uri, raw)
     try:
         head = b""
