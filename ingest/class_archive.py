@@ -113,32 +113,44 @@ def enabled(jvm_options: str) -> bool:
     return "SharedArchiveFile" not in jvm_options and "ArchiveClassesAtExit" not in jvm_options
 
 
-def archive_path(jars_dir: Path, class_path: str = "") -> Path:
+def archive_path(jars_dir: Path, class_path: str | None = None) -> Path:
     """Where the archive for this JDK and class path is, or would be made: ``cds/`` beside the jars.
-    ``class_path``: what the driver puts before Spark's jars (``driver_class_path``)."""
-    return jars_dir.parent / "cds" / f"{_kind(class_path)}-{fingerprint(jars_dir, class_path)}.jsa"
+    ``class_path``: what the driver puts before Spark's jars (``driver_class_path``); by default
+    the embedded driver's."""
+    if class_path is None:
+        class_path = embedded_class_path(jars_dir)
+    kind = _kind(jars_dir, class_path)
+    return jars_dir.parent / "cds" / f"{kind}-{fingerprint(jars_dir, class_path)}.jsa"
 
 
-def _kind(class_path: str) -> str:
+def _kind(jars_dir: Path, class_path: str) -> str:
     """The archive's name before its fingerprint: one kind per driver class path layout."""
-    return "spark-platform" if class_path else "spark"
+    return "spark" if class_path == embedded_class_path(jars_dir) else "spark-platform"
 
 
-def _remove_stale(archive: Path, class_path: str) -> None:
+def _remove_stale(archive: Path, jars_dir: Path, class_path: str) -> None:
     """Delete the archives of the same kind made for a class path that is gone (a jar updated or
     rebuilt): about 200 MB each, and no JVM would map them again."""
-    stale = re.compile(rf"{re.escape(_kind(class_path))}-[0-9a-f]{{16}}\.jsa")
+    stale = re.compile(rf"{re.escape(_kind(jars_dir, class_path))}-[0-9a-f]{{16}}\.jsa")
     for other in archive.parent.glob("*.jsa"):
         if other != archive and stale.fullmatch(other.name):
             other.unlink(missing_ok=True)  # a JVM that maps it keeps its pages
 
 
+def embedded_class_path(jars_dir: Path) -> str:
+    """What the embedded driver (``ingest``, dbt's session) has on its class path before Spark's
+    own jars: ingest's functions jar, whose local file system Hadoop loads as the JVM starts
+    (``spark.hadoop.fs.file.impl``, ``ingest.spark_session``); its other jars are added at run
+    time (``spark.jars``)."""
+    from ingest.jvm_functions import JAR
+
+    return str(jars_dir / JAR)
+
+
 def driver_class_path(settings: Settings) -> str:
-    """What this profile's driver JVM has on its class path before Spark's own jars: "" for the
-    embedded profile (its jars are added at run time, ``spark.jars``), the pinned and the
-    platform's jars for the platform profile."""
-    if settings.profile == "local":
-        return ""
+    """What this profile's driver JVM has on its class path before Spark's own jars: ingest's
+    functions jar for the embedded profile, the pinned and the platform's jars for the platform
+    profile."""
     from ingest.spark_session import spark_conf  # it imports this module
 
     return spark_conf(settings).get("spark.driver.extraClassPath", "")
@@ -230,14 +242,17 @@ def export_for_dbt() -> None:
 
 
 def ensure_archive(
-    jars_dir: Path, jvm_options: str, env: dict[str, str], class_path: str = ""
+    jars_dir: Path, jvm_options: str, env: dict[str, str], class_path: str | None = None
 ) -> Path | None:
     """The archive for this JDK and class path: made (once, under a lock) if missing.
 
-    ``class_path`` (``driver_class_path``): the workload runs on an embedded Spark whose driver
-    has it before Spark's jars, as the platform's driver has; it reads and writes only its own
-    temp dir. Returns None, with the reason on stderr, if the archiving run fails.
+    ``class_path`` (``driver_class_path``; by default the embedded driver's): the workload runs
+    on an embedded Spark whose driver has it before Spark's jars, as the platform's driver has;
+    it reads and writes only its own temp dir. Returns None, with the reason on stderr, if the
+    archiving run fails.
     """
+    if class_path is None:
+        class_path = embedded_class_path(jars_dir)
     archive = archive_path(jars_dir, class_path)
     cache_dir = archive.parent
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -258,9 +273,7 @@ def ensure_archive(
                         "DAP_PROFILE": "local",  # embedded, whatever profile the archive is for
                         "DAP_SPARK_MASTER": "local[2]",
                         # The class path goes where spark-submit puts the platform driver's.
-                        "PYSPARK_SUBMIT_ARGS": f"--driver-class-path {shlex.quote(class_path)} pyspark-shell"
-                        if class_path
-                        else "pyspark-shell",
+                        "PYSPARK_SUBMIT_ARGS": f"--driver-class-path {shlex.quote(class_path)} pyspark-shell",
                         "DAP_STATE_DIR": str(work / "state"),
                         "DAP_JARS_DIR": str(jars_dir),
                         # C1 only: the archive holds classes, not compiled code, so C2's work in
@@ -277,7 +290,7 @@ def ensure_archive(
                 print(f"class archive not made (exit {result.returncode}); see {log}", file=sys.stderr)
                 return None
             partial.rename(archive)
-            _remove_stale(archive, class_path)
+            _remove_stale(archive, jars_dir, class_path)
             return archive
         finally:
             partial.unlink(missing_ok=True)

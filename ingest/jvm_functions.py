@@ -19,6 +19,11 @@ Java string):
   tested every value.
 
 W1's whole ``ingest run`` went from 39.1-39.2 s to 32.6-32.9 s (bench/RESULTS.md, session 39).
+
+The same jar holds two driver-side helpers, not SQL functions: ``LocalRows`` (the driver's rows
+as a local relation, ``ingest.local_rows``) and ``LocalFileSystemWithoutShell`` (Hadoop's
+``file:`` file system without a ``chmod`` process per file, ``LOCAL_FILE_SYSTEM``), which is why
+the embedded driver has the jar on its class path from the start.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, SparkSession
 
 JAR = "dap-ingest-functions.jar"
+# Hadoop's ``file:`` file system without a `chmod` process per file it creates (same jar).
+LOCAL_FILE_SYSTEM = "dap.ingest.LocalFileSystemWithoutShell"
 SOURCES = Path(__file__).with_name("java")
 # SQL name -> the UDF1 class that answers it (a nested class), and the SQL type it returns.
 FUNCTIONS = {

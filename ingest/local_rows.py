@@ -2,10 +2,12 @@
 
 ``spark.createDataFrame(rows)`` parallelizes pickled rows, so the job that later reads them runs
 a Python worker to hand them to the JVM: on an idle machine a one-row ``ingest_meta`` append
-took 0.33-0.38 s that way and 0.20-0.23 s from a local relation (bench/RESULTS.md, session
-27), and a small run makes about ten such frames. Here the rows cross to the driver's JVM in
-one py4j call, as JSON lines, and become a local relation that Spark's JSON reader parses with
-the schema, in the JVM. The rows' values never become SQL text.
+took 0.33-0.38 s that way and 0.20-0.23 s from JSON lines that Spark's JSON reader parsed in the
+JVM (bench/RESULTS.md, session 27). Here the rows cross to the driver's JVM in one py4j call, as
+one JSON text, and ``dap.ingest.LocalRows`` (ingest/java, in ingest's functions jar) types them
+by the schema into a local relation, which a write or a broadcast join reads from the driver's
+memory without a scan: the one-row append 0.20 -> 0.15 s (session 51). The rows' values never
+become SQL text.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from pyspark.sql import types as T
 from ingest.naming import quote_identifier
 from ingest.storage import jvm
 
-_NEWLINE = "\n"  # never inside a line: json.dumps escapes it in strings
 # Read as text, then cast in the session time zone: exact to the microsecond, whatever the
 # JSON reader's timestampFormat would accept.
 _AS_TEXT = (T.TimestampType, T.TimestampNTZType, T.DateType)
@@ -36,24 +37,15 @@ def local_frame(
     Values are str, int, float, bool, None, datetime (naive, in the session time zone) or date.
     """
     names = schema.fieldNames()
-    lines = _NEWLINE.join(json.dumps(_record(row, names), default=_text) for row in rows)
+    payload = json.dumps([list(_record(row, names).values()) for row in rows], default=_text)
     read_schema = T.StructType(
         [
             T.StructField(f.name, T.StringType() if isinstance(f.dataType, _AS_TEXT) else f.dataType)
             for f in schema
         ]
     )
-    java = jvm(spark)
-    texts = java.java.util.ArrayList()
-    if rows:  # one line per row, split in the JVM
-        texts = (
-            java.java.util.regex.Pattern.compile(_NEWLINE)
-            .splitAsStream(lines)
-            .collect(java.java.util.stream.Collectors.toList())
-        )
-    dataset = spark._jsparkSession.createDataset(texts, java.org.apache.spark.sql.Encoders.STRING())
-    parsed = spark._jsparkSession.read().schema(spark._jsparkSession.parseDataType(read_schema.json()))
-    return DataFrame(parsed.json(dataset), spark).select(*[_typed(f) for f in schema])
+    local = jvm(spark).dap.ingest.LocalRows.fromJson(spark._jsparkSession, payload, read_schema.json())
+    return DataFrame(local, spark).select(*[_typed(f) for f in schema])
 
 
 def _record(row: Mapping[str, Any] | Sequence[Any], names: list[str]) -> dict[str, Any]:

@@ -75,3 +75,22 @@ def test_missing_keys_are_nulls_and_unknown_keys_are_refused(spark: Any) -> None
     }
     with pytest.raises(ValueError, match="not in the schema"):
         local_frame(spark, [{"text": "x", "typo": 1}], SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        (T.StructField("count", T.LongType()), 2**63),  # past a bigint
+        (T.StructField("count", T.LongType()), "12"),
+        (T.StructField("count", T.LongType()), 1.5),
+        (T.StructField("text", T.StringType()), 12),
+        (T.StructField("ok", T.BooleanType()), 1),
+    ],
+)
+def test_a_value_its_field_cannot_hold_is_an_error_not_a_null(
+    spark: Any, field: T.StructField, value: Any
+) -> None:
+    """A log row must not lose a value to a silent null (Spark's JSON reader's permissive mode
+    would): the rows are typed strictly, and the error names the field."""
+    with pytest.raises(Exception, match=f"field {field.name} "):
+        local_frame(spark, [{field.name: value}], T.StructType([field]))

@@ -22,7 +22,7 @@ def jars(tmp_path: Path) -> Path:
     return folder
 
 
-def _made(jars: Path, class_path: str = "") -> Path:
+def _made(jars: Path, class_path: str | None = None) -> Path:
     archive = class_archive.archive_path(jars, class_path)
     archive.parent.mkdir(parents=True, exist_ok=True)
     archive.write_bytes(b"archive")

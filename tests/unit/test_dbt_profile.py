@@ -242,3 +242,15 @@ def test_dbt_and_ingest_drivers_default_to_the_same_heap(tmp_path: Path) -> None
         == spark_conf(Settings(state_dir=tmp_path))["spark.driver.memory"]
     )
     assert local_parameters({"DAP_DRIVER_MEMORY": "6g"})["spark.driver.memory"] == "6g"
+
+
+def test_dbt_has_ingests_driver_class_path_and_local_file_system(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same class path as ingest's embedded driver (so dbt maps the same class archive) and
+    the same ``file:`` file system, whose class is in that jar."""
+    monkeypatch.setenv("DAP_JARS_DIR", str(tmp_path / "jars"))
+    dbt = local_parameters({"DAP_JARS_DIR": str(tmp_path / "jars"), "DAP_STATE_DIR": str(tmp_path)})
+    ingest = spark_conf(Settings(state_dir=tmp_path))
+    for key in ("spark.driver.extraClassPath", "spark.hadoop.fs.file.impl"):
+        assert dbt[key] == ingest[key], key

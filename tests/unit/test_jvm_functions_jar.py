@@ -45,12 +45,16 @@ def test_the_jar_is_built_once_and_the_same_bytes_every_time(
             jvm_functions.build(tmp_path / "a")
 
 
-def test_the_embedded_driver_loads_the_jar_from_the_jars_dir(
+def test_the_embedded_driver_has_the_jar_from_the_jars_dir_on_its_class_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """On the class path as the JVM starts, not added later (``spark.jars``): Hadoop loads the
+    local file system class in it before Spark adds any jar."""
     monkeypatch.setenv("DAP_JARS_DIR", str(tmp_path / "jars"))
-    jars = spark_conf(Settings(state_dir=tmp_path))["spark.jars"].split(",")
-    assert str(tmp_path / "jars" / jvm_functions.JAR) in jars
+    conf = spark_conf(Settings(state_dir=tmp_path))
+    assert conf["spark.driver.extraClassPath"] == str(tmp_path / "jars" / jvm_functions.JAR)
+    assert conf["spark.hadoop.fs.file.impl"] == jvm_functions.LOCAL_FILE_SYSTEM
+    assert jvm_functions.JAR not in conf["spark.jars"]
 
 
 def test_a_missing_jar_says_to_run_make_jars_before_spark_starts(

@@ -1,0 +1,78 @@
+"""Local files are made with Hadoop's permissions, set without a ``chmod`` process
+(``dap.ingest.LocalFileSystemWithoutShell``, ``spark.hadoop.fs.file.impl``)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest import jvm_functions
+
+pytestmark = pytest.mark.spark
+
+
+def _file_system(spark: Any, path: Path) -> Any:
+    jvm = spark._jvm
+    return jvm.org.apache.hadoop.fs.FileSystem.get(
+        jvm.java.net.URI(path.as_uri()), spark._jsc.hadoopConfiguration()
+    )
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_the_sessions_file_system_is_ours(spark: Any, tmp_path: Path) -> None:
+    fs = _file_system(spark, tmp_path)
+    assert fs.getClass().getName() == jvm_functions.LOCAL_FILE_SYSTEM
+    assert fs.getRawFileSystem().getClass().getName() == jvm_functions.LOCAL_FILE_SYSTEM + "$Raw"
+
+
+def _make(spark: Any, fs: Any, root: Path) -> dict[str, int]:
+    """Files and folders made through ``fs`` under ``root``, and each one's mode."""
+    jvm = spark._jvm
+    permission = jvm.org.apache.hadoop.fs.permission.FsPermission
+
+    def path(relative: str) -> Any:
+        return jvm.org.apache.hadoop.fs.Path((root / relative).as_uri())
+
+    assert fs.mkdirs(path("made/deeper"), permission(0o751))  # and its parent, Hadoop's default
+    out = fs.create(path("made/deeper/a.txt"))  # Hadoop's default file mode, and a checksum file
+    out.write(b"x")
+    out.close()
+    out = fs.create(path("made/b.txt"), permission(0o600), False, 4096, 1, 1024, None)
+    out.close()
+    fs.setPermission(path("made/deeper/a.txt"), permission(0o640))
+    assert fs.mkdirs(path("shared"))
+    fs.setPermission(path("shared"), permission(0o1777))  # a sticky bit takes Hadoop's own path
+    return {str(p.relative_to(root)): stat.S_IMODE(os.stat(p).st_mode) for p in sorted(root.rglob("*"))}
+
+
+def test_files_and_folders_get_the_modes_hadoops_own_file_system_gives(spark: Any, tmp_path: Path) -> None:
+    conf = spark._jsc.hadoopConfiguration()
+    hadoops = spark._jvm.org.apache.hadoop.fs.LocalFileSystem()  # chmod for each
+    hadoops.initialize(spark._jvm.java.net.URI("file:///"), conf)
+    expected = _make(spark, hadoops, tmp_path / "hadoop")
+    assert expected["shared"] == 0o1777 and expected["made/deeper/a.txt"] == 0o640
+    assert _make(spark, _file_system(spark, tmp_path), tmp_path / "ours") == expected
+
+
+def test_a_table_written_by_the_session_has_the_usual_modes(spark: Any, tmp_path: Path) -> None:
+    """Data, checksum and metadata files readable by all, folders listable: as `chmod` made them."""
+    spark.sql("CREATE DATABASE IF NOT EXISTS fs_modes")
+    spark.sql("CREATE TABLE fs_modes.t (a bigint) USING iceberg")
+    spark.sql("INSERT INTO fs_modes.t VALUES (1)")
+    location = spark.sql("DESCRIBE TABLE EXTENDED fs_modes.t").where("col_name = 'Location'").first()
+    root = Path(location.data_type.removeprefix("file:"))
+    umask = spark._jvm.org.apache.hadoop.fs.permission.FsPermission.getUMask(
+        spark._jsc.hadoopConfiguration()
+    ).toShort()
+    files = [p for p in root.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".parquet" for p in files) and any(p.name.endswith(".crc") for p in files)
+    assert {_mode(p) for p in files} == {0o666 & ~umask}
+    assert {_mode(p) for p in root.rglob("*") if p.is_dir()} == {0o777 & ~umask}
+    spark.sql("DROP TABLE fs_modes.t PURGE")
