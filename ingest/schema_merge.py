@@ -83,16 +83,21 @@ def merge_in_order(schemas: list[StructType]) -> tuple[StructType, dict[Path, Da
         return StructType([]), {}
     merged = schemas[0]
     first: dict[Path, DataType] = dict(_leaves(schemas[0]))
+    # A leaf that had another type on a later day, even one the merge widens back to the first
+    # (a double, then a big integer: still a double), is parsed as text: a double parse would
+    # round the integer's digits with nothing left to rescue.
+    drifted: set[Path] = set()
     for schema in schemas[1:]:
         merged = merge_structs(merged, schema)
         for path, data_type in _leaves(schema).items():
-            first.setdefault(path, data_type)
+            if first.setdefault(path, data_type) != data_type:
+                drifted.add(path)
     final = _leaves(merged)
     changed = {
         path: data_type
         for path, data_type in first.items()
         if path in final
-        and final[path] != data_type
+        and (final[path] != data_type or path in drifted)
         and not isinstance(data_type, StructType | ArrayType)
         and not isinstance(final[path], StructType | ArrayType)
     }

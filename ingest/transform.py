@@ -122,8 +122,8 @@ _DATE_SOURCES = (T.StringType, T.DateType, T.TimestampType, T.TimestampNTZType)
 def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tuple[Column, Column | None]:
     """(stored value, rescued text or None) for one column.
 
-    ``original`` is the value's text as it was in the file (CSV). When the batch type is text,
-    double or decimal, the round trip runs on that text, not on a parsed (maybe widened) value,
+    ``original`` is the value's text as it was in the file (CSV). A text column stores it as it
+    is. When the batch type is text, double or decimal, the round trip runs on that text, not on a parsed (maybe widened) value,
     so ``12345678901234567`` never reaches a bigint column through a double. Numbers compare
     without trailing fractional zeros (``"2"`` fits a double column as ``2.0``); a date or
     timestamp text fits when Spark parses it and it says no more than the column keeps
@@ -136,6 +136,10 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
     text = value.cast("string") if original is None else original
     if plan.action in (Reconcile.RESCUE_ALL, Reconcile.DISCARD_VALUE):
         return F.lit(None).cast(plan.table_type), text
+    if original is not None and isinstance(plan.table_type, T.StringType):
+        # A text column holds a CSV value as written: "1,234", "TRUE" and "-0" stay so, where
+        # the batch's typed value would come back as "1234", "true" and "0".
+        return original, None
     if isinstance(plan.batch_type, _TEXT_CHECKED) and (
         original is not None or plan.batch_type == T.StringType()
     ):

@@ -150,6 +150,23 @@ def test_a_big_day_one_integer_keeps_its_digits_when_a_later_day_has_a_double(
     assert landed[3][mapping[("n",)]] == 7
 
 
+def test_a_big_integer_after_a_day_of_doubles_is_rescued_not_rounded(spark: Any, tmp_path: Path) -> None:
+    """The other order, in one run: the column is a double (day one's type), so the integer does
+    not fit it exactly and is rescued with all its digits; a small integer fits."""
+    landing = tmp_path / "days"
+    write(landing / "2026-01-01" / "a.jsonl", '{"id": 1, "n": 2.5}\n')
+    write(landing / "2026-01-02" / "b.jsonl", '{"id": 2, "n": 12345678901234567}\n{"id": 3, "n": 7}\n')
+    table = "lost.doubles_then_big"
+    ingest(spark, landing, table)
+    mapping = column_map(spark, table)
+    assert columns(spark, table)[mapping[("n",)]] == "double"
+    landed = {r["id"]: r for r in rows(spark, table)}
+    assert landed[1][mapping[("n",)]] == 2.5
+    assert landed[2][mapping[("n",)]] is None
+    assert json.loads(landed[2]["_rescued_data"]) == {mapping[("n",)]: "12345678901234567"}
+    assert landed[3][mapping[("n",)]] == 7.0 and landed[3]["_rescued_data"] is None
+
+
 def test_csv_big_integers_and_long_decimals_land_exactly(spark: Any, tmp_path: Path) -> None:
     path = write(
         tmp_path / "n" / "n.csv",
@@ -189,6 +206,26 @@ def test_csv_values_entering_an_existing_column_are_checked_on_their_text(spark:
     assert json.loads(landed[2]["_rescued_data"]) == {mapping["v"]: "12345678901234567890"}
     assert json.loads(landed[3]["_rescued_data"]) == {mapping["v"]: "1.5"}
     assert landed[4][mapping["v"]] == 6 and landed[4]["_rescued_data"] is None
+
+
+def test_csv_values_entering_an_existing_text_column_keep_their_text(spark: Any, tmp_path: Path) -> None:
+    """A later file whose values look like numbers or booleans: the text column holds them as
+    written, not as the typed value's text ("1234", "true", "0")."""
+    table = "lost.csv_text_column"
+    ingest(spark, write(tmp_path / "r1" / "a.csv", "id,code,flag,zero\n1,N/A,yes,none\n"), table, "csv")
+    ingest(
+        spark,
+        write(tmp_path / "r2" / "b.csv", 'id,code,flag,zero\n2,"1,234",TRUE,-0\n3,17,False,0\n'),
+        table,
+        "csv",
+    )
+    mapping = {p[0]: c for p, c in column_map(spark, table).items()}
+    assert {columns(spark, table)[mapping[k]] for k in ("code", "flag", "zero")} == {"string"}
+    landed = {r[mapping["id"]]: r for r in rows(spark, table)}
+    assert [landed[i][mapping["code"]] for i in (1, 2, 3)] == ["N/A", "1,234", "17"]
+    assert [landed[i][mapping["flag"]] for i in (1, 2, 3)] == ["yes", "TRUE", "False"]
+    assert [landed[i][mapping["zero"]] for i in (1, 2, 3)] == ["none", "-0", "0"]
+    assert all(landed[i]["_rescued_data"] is None for i in (1, 2, 3))
 
 
 def test_csv_crlf_in_quotes_rows_of_empty_fields_and_latin1_headers(spark: Any, tmp_path: Path) -> None:

@@ -53,6 +53,16 @@ def test_a_leaf_whose_type_changed_is_parsed_as_text_so_no_digit_is_lost_before_
     assert first == {("n",): LongType(), ("r", "v"): LongType()}
 
 
+def test_a_leaf_whose_later_type_widens_back_to_the_first_is_parsed_as_text_too() -> None:
+    # day 1: 2.5 (double); day 2: 12345678901234567 (bigint). The merge is still a double, but a
+    # double parse would round the integer to 12345678901234568, with nothing left to rescue.
+    merged, first = merge_in_order(
+        [struct(n=DoubleType(), s=StringType()), struct(n=LongType(), s=LongType())]
+    )
+    assert merged == struct(n=StringType(), s=StringType())
+    assert first == {("n",): DoubleType(), ("s",): StringType()}
+
+
 def test_stable_types_record_nothing() -> None:
     merged, first = merge_in_order([struct(a=LongType()), struct(a=LongType())])
     assert merged == struct(a=LongType()) and first == {}
