@@ -17,6 +17,8 @@ Java string):
   double, boolean, decimal, exactly a double; its digits), for type inference
   (``ingest.transform.infer_text_types``), where five regexes, two extracts and three replaces
   tested every value.
+- ``dap_same_number``: do two texts write the same number, E-notation or not (the round trip of
+  a text into a double or decimal column, ``ingest.transform``).
 
 W1's whole ``ingest run`` went from 39.1-39.2 s to 32.6-32.9 s (bench/RESULTS.md, session 39).
 
@@ -34,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.errors import StateError
-from ingest.java_jar import build_jar
+from ingest.java_jar import build_jar, sources_digest
 from ingest.settings import required_jar
 
 if TYPE_CHECKING:
@@ -49,17 +51,29 @@ FUNCTIONS = {
     "dap_may_hold_empty": ("dap.ingest.JsonText$MayHoldEmpty", "boolean"),
     "dap_text_after_first_value": ("dap.ingest.JsonText$TextAfterFirstValue", "boolean"),
     "dap_number_text": ("dap.ingest.NumberText$Facts", "bigint"),
+    "dap_same_number": ("dap.ingest.NumberText$SameNumber", "boolean"),
 }
 
 
 def functions_jar(jars_dir: Path) -> Path:
-    """The built jar, or a clear error saying how to build it."""
-    return required_jar(
+    """The built jar, or a clear error saying how to build it: missing, or built from other
+    sources than this checkout's (a JVM would fail on a class the old jar lacks, before Spark
+    could say which)."""
+    jar = required_jar(
         jars_dir,
         JAR,
         "ingest's SQL functions jar",
         "run `make jars` (compiles ingest/java with the JDK's javac)",
     )
+    stamp = jar.with_name(f"{jar.name}.sha256")
+    sources = sorted(SOURCES.rglob("*.java"))
+    if sources and stamp.is_file() and stamp.read_text().strip() != sources_digest(sources, SOURCES):
+        raise StateError(
+            f"ingest's SQL functions jar was built from other sources than this checkout's: {jar}",
+            where=str(SOURCES),
+            hint="run `make jars` to build it again (it compiles ingest/java with the JDK's javac)",
+        )
+    return jar
 
 
 def register(spark: SparkSession) -> None:
@@ -95,6 +109,14 @@ def number_text(text: Column) -> Column:
     from pyspark.sql import functions as F
 
     return F.call_function("dap_number_text", text.cast("binary"))
+
+
+def same_number(a: Column, b: Column) -> Column:
+    """Do texts ``a`` and ``b`` write the same number (``12345678`` and ``1.2345678E7``)? False
+    when either is not a plain or E-notation number (``NumberText.sameNumber``)."""
+    from pyspark.sql import functions as F
+
+    return F.call_function("dap_same_number", a, b)
 
 
 def build(jars_dir: Path) -> Path:

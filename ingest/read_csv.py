@@ -120,7 +120,9 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     its value, and a header without the data rows' trailing comma is. Then a header that is
     mostly numbers loses to an earlier record filling more than half as many cells with fewer
     numbers: in ``a,b,c`` above rows of four values, ``a,b,c`` is the header (every row then has
-    the wrong number of fields, and is quarantined whole). Records before the header are
+    the wrong number of fields, and is quarantined whole); so is ``,value`` above rows of two
+    numbers, as pandas writes a one-column frame (above a guess of numbers only, filling half as
+    many cells is enough). Records before the header are
     quarantined, not dropped, so a wrong guess is visible. ``first_line`` takes the first
     non-empty record. ``None`` for a file with no records or only empty fields.
     """
@@ -198,7 +200,14 @@ def _header_index(records: list[list[str]], rule: str) -> int | None:
         for index, row in enumerate(records)
         if filled[index] >= fullest or (len(row) == usual and 2 * filled[index] > fullest)
     )
-    earlier = next((index for index in range(found) if 2 * filled[index] > fullest), None)
+    # Half is enough above a guess of numbers only: pandas writes a one-column frame's header as
+    # ",value" (its index has no name). Not above "region,2023,2024,total", which a 2-cell title
+    # would otherwise beat.
+    only_numbers = numbers(records[found]) == filled[found]
+    earlier = next(
+        (i for i in range(found) if 2 * filled[i] > fullest or (only_numbers and 2 * filled[i] == fullest)),
+        None,
+    )
     if earlier is not None and numbers(records[earlier]) < numbers(records[found]):
         return earlier
     return found

@@ -88,11 +88,6 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     conf.update(iceberg_spark_conf())
     iceberg = str(settings.jars_dir / ICEBERG_RUNTIME_JAR)
     functions = str(settings.jars_dir / jvm_functions.JAR)  # ingest's own SQL functions
-    # Local files (the embedded warehouse, scratch) get their permission without a `chmod`
-    # process each (ingest/java/dap/ingest/LocalFileSystemWithoutShell.java, in the same jar):
-    # a tiny run in a warm session started about 80 (bench/RESULTS.md, session 51). Hadoop loads
-    # the class as the JVM starts, so the jar is on the driver's class path, not in spark.jars.
-    conf["spark.hadoop.fs.file.impl"] = jvm_functions.LOCAL_FILE_SYSTEM
     # Spark's Kafka source (``ingest stream``), when `make jars` has fetched it.
     kafka = [str(settings.jars_dir / jar) for jar in KAFKA_JARS if (settings.jars_dir / jar).is_file()]
     if settings.profile == "platform":
@@ -108,8 +103,16 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         for key in ("spark.driver.extraClassPath", "spark.executor.extraClassPath"):
             conf[key] = ":".join(p for p in (iceberg, functions, *kafka, conf.get(key, "")) if p)
     else:
-        conf["spark.jars"] = ",".join([iceberg, *kafka])
-        conf["spark.driver.extraClassPath"] = functions  # ingest.class_archive.embedded_class_path
+        conf["spark.jars"] = ",".join([iceberg, functions, *kafka])  # shipped to any executors
+        # On the driver's class path from the start too (ingest.class_archive.embedded_class_path):
+        # Hadoop loads the local file system class below as the JVM starts.
+        conf["spark.driver.extraClassPath"] = functions
+        if settings.spark_master.startswith("local"):
+            # Local files (the embedded warehouse, scratch) get their permission without a `chmod`
+            # process each (ingest/java/dap/ingest/LocalFileSystemWithoutShell.java): a tiny run
+            # in a warm session started about 80 (bench/RESULTS.md, session 51). Only where the
+            # driver is the executor: another machine's executors need not have the jar yet.
+            conf["spark.hadoop.fs.file.impl"] = jvm_functions.LOCAL_FILE_SYSTEM
         # Opening a local file costs far less than reading the 4 MB Spark assumes: pack small
         # files into fewer tasks. 5,000 files of 8 KB: 40 tasks at 1 MB, not 157 (the read
         # 66 -> 57 s); 20,000 files of 2.5 KB: 20 tasks at 128 KB, not 157, and every job over

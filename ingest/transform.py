@@ -164,7 +164,10 @@ def _same_value_in_other_words(source: Column, back: Column, table_type: T.DataT
     other words? Numbers compare without trailing fractional zeros; a date or timestamp text fits
     when it says no more than the column keeps (``DATE_TEXT_PATTERN``; its text form is not
     unique). Built for the column's type only."""
-    if isinstance(table_type, T.DoubleType | T.DecimalType | T.LongType):
+    if isinstance(table_type, T.DoubleType | T.DecimalType):
+        # Spark writes a double from 10^7 up in E-notation ("1.2345678E7"): compare the numbers.
+        return jvm_functions.same_number(source, back)
+    if isinstance(table_type, T.LongType):
         return _numeric_text(back) == _numeric_text(source)
     if isinstance(table_type, T.DateType):
         return source.rlike(DATE_TEXT_PATTERN) & ~source.rlike(EDGE_SPACE_PATTERN)

@@ -49,6 +49,10 @@ def _make(spark: Any, fs: Any, root: Path) -> dict[str, int]:
     fs.setPermission(path("made/deeper/a.txt"), permission(0o640))
     assert fs.mkdirs(path("shared"))
     fs.setPermission(path("shared"), permission(0o1777))  # a sticky bit takes Hadoop's own path
+    assert fs.mkdirs(path("team"))
+    os.chmod(root / "team", 0o2775)  # a team folder: folders made in it inherit set-group-ID
+    assert fs.mkdirs(path("team/sub"))
+    fs.setPermission(path("team/sub"), permission(0o750))  # chmod keeps that bit on a folder
     return {str(p.relative_to(root)): stat.S_IMODE(os.stat(p).st_mode) for p in sorted(root.rglob("*"))}
 
 
@@ -58,6 +62,7 @@ def test_files_and_folders_get_the_modes_hadoops_own_file_system_gives(spark: An
     hadoops.initialize(spark._jvm.java.net.URI("file:///"), conf)
     expected = _make(spark, hadoops, tmp_path / "hadoop")
     assert expected["shared"] == 0o1777 and expected["made/deeper/a.txt"] == 0o640
+    assert expected["team/sub"] == 0o2750
     assert _make(spark, _file_system(spark, tmp_path), tmp_path / "ours") == expected
 
 

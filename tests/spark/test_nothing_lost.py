@@ -152,10 +152,13 @@ def test_a_big_day_one_integer_keeps_its_digits_when_a_later_day_has_a_double(
 
 def test_a_big_integer_after_a_day_of_doubles_is_rescued_not_rounded(spark: Any, tmp_path: Path) -> None:
     """The other order, in one run: the column is a double (day one's type), so the integer does
-    not fit it exactly and is rescued with all its digits; a small integer fits."""
+    not fit it exactly and is rescued with all its digits; integers a double holds fit."""
     landing = tmp_path / "days"
     write(landing / "2026-01-01" / "a.jsonl", '{"id": 1, "n": 2.5}\n')
-    write(landing / "2026-01-02" / "b.jsonl", '{"id": 2, "n": 12345678901234567}\n{"id": 3, "n": 7}\n')
+    write(
+        landing / "2026-01-02" / "b.jsonl",
+        '{"id": 2, "n": 12345678901234567}\n{"id": 3, "n": 7}\n{"id": 4, "n": 1767225601}\n',
+    )
     table = "lost.doubles_then_big"
     ingest(spark, landing, table)
     mapping = column_map(spark, table)
@@ -165,6 +168,8 @@ def test_a_big_integer_after_a_day_of_doubles_is_rescued_not_rounded(spark: Any,
     assert landed[2][mapping[("n",)]] is None
     assert json.loads(landed[2]["_rescued_data"]) == {mapping[("n",)]: "12345678901234567"}
     assert landed[3][mapping[("n",)]] == 7.0 and landed[3]["_rescued_data"] is None
+    # a double shows as 1.767225601E9: the same number as the text, so it fits
+    assert landed[4][mapping[("n",)]] == 1767225601.0 and landed[4]["_rescued_data"] is None
 
 
 def test_csv_big_integers_and_long_decimals_land_exactly(spark: Any, tmp_path: Path) -> None:
@@ -226,6 +231,20 @@ def test_csv_values_entering_an_existing_text_column_keep_their_text(spark: Any,
     assert [landed[i][mapping["flag"]] for i in (1, 2, 3)] == ["yes", "TRUE", "False"]
     assert [landed[i][mapping["zero"]] for i in (1, 2, 3)] == ["none", "-0", "0"]
     assert all(landed[i]["_rescued_data"] is None for i in (1, 2, 3))
+
+
+def test_a_pandas_one_column_csv_lands_every_row(spark: Any, tmp_path: Path) -> None:
+    """``Series.to_csv()``: a header whose first cell (the index's) is blank, above numbers."""
+    table = "lost.csv_pandas_series"
+    report = ingest(spark, write(tmp_path / "s" / "s.csv", ",value\n0,1.5\n1,2.5\n2,\n"), table, "csv")
+    mapping = {p[0]: c for p, c in column_map(spark, table).items()}
+    assert set(mapping) == {"column_1", "value"}
+    assert [(r[mapping["column_1"]], r[mapping["value"]]) for r in rows(spark, table)] == [
+        (0, 1.5),
+        (1, 2.5),
+        (2, None),
+    ]
+    assert_counts_reconcile(report, "csv")
 
 
 def test_csv_crlf_in_quotes_rows_of_empty_fields_and_latin1_headers(spark: Any, tmp_path: Path) -> None:

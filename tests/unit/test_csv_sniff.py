@@ -31,6 +31,17 @@ def test_preamble_title_row_is_before_the_header() -> None:
     assert sniff_header(head, AUTO) == CsvHeader(("state", "code", "a", "b"), 2)
 
 
+def test_a_header_with_a_blank_first_cell_above_numbers_is_the_header() -> None:
+    # pandas' Series.to_csv() and a one-column DataFrame's to_csv(): the index has no name. Taken
+    # for a title row, the first data row was the header and its values only column names.
+    assert sniff_header(",value\n0,1.5\n1,2.5\n", AUTO) == CsvHeader(("column_1", "value"), 1)
+    assert sniff_header(",a,b\n0,1,2\n", AUTO) == CsvHeader(("column_1", "a", "b"), 1)
+    # a title filling half the cells above a header is still not the header, years in it or not
+    assert sniff_header("Report,\nname,amount\na,1\n", AUTO) == CsvHeader(("name", "amount"), 2)
+    head = "Sales,Q4,,\nregion,2023,2024,total\nnorth,1,2,3\n"
+    assert sniff_header(head, AUTO) == CsvHeader(("region", "2023", "2024", "total"), 2)
+
+
 def test_blank_lines_before_the_header_are_not_records() -> None:
     # blank lines are not records; an all-empty-cells row ",,," is (Spark reads it as one)
     assert sniff_header("\n\nstate,code,a\nAL,01,1\n", AUTO) == CsvHeader(("state", "code", "a"), 1)

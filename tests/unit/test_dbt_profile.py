@@ -248,9 +248,12 @@ def test_dbt_has_ingests_driver_class_path_and_local_file_system(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same class path as ingest's embedded driver (so dbt maps the same class archive) and
-    the same ``file:`` file system, whose class is in that jar."""
+    the same ``file:`` file system, whose class is in that jar; Hadoop's with a cluster master."""
     monkeypatch.setenv("DAP_JARS_DIR", str(tmp_path / "jars"))
-    dbt = local_parameters({"DAP_JARS_DIR": str(tmp_path / "jars"), "DAP_STATE_DIR": str(tmp_path)})
+    env = {"DAP_JARS_DIR": str(tmp_path / "jars"), "DAP_STATE_DIR": str(tmp_path)}
+    dbt = local_parameters(env)
     ingest = spark_conf(Settings(state_dir=tmp_path))
     for key in ("spark.driver.extraClassPath", "spark.hadoop.fs.file.impl"):
         assert dbt[key] == ingest[key], key
+    cluster = local_parameters({**env, "DAP_SPARK_MASTER": "spark://10.0.0.7:7077"})
+    assert cluster["spark.hadoop.fs.file.impl"] == "org.apache.hadoop.fs.LocalFileSystem"  # Hadoop's default

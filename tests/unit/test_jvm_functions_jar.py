@@ -48,13 +48,17 @@ def test_the_jar_is_built_once_and_the_same_bytes_every_time(
 def test_the_embedded_driver_has_the_jar_from_the_jars_dir_on_its_class_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On the class path as the JVM starts, not added later (``spark.jars``): Hadoop loads the
-    local file system class in it before Spark adds any jar."""
+    """On the driver's class path as the JVM starts (Hadoop loads the local file system class in
+    it before Spark adds any jar), and shipped to executors (``spark.jars``) for the functions.
+    The file system only with a local master: another machine's executors may lack the class."""
     monkeypatch.setenv("DAP_JARS_DIR", str(tmp_path / "jars"))
+    jar = str(tmp_path / "jars" / jvm_functions.JAR)
     conf = spark_conf(Settings(state_dir=tmp_path))
-    assert conf["spark.driver.extraClassPath"] == str(tmp_path / "jars" / jvm_functions.JAR)
+    assert conf["spark.driver.extraClassPath"] == jar
+    assert jar in conf["spark.jars"].split(",")
     assert conf["spark.hadoop.fs.file.impl"] == jvm_functions.LOCAL_FILE_SYSTEM
-    assert jvm_functions.JAR not in conf["spark.jars"]
+    cluster = spark_conf(Settings(state_dir=tmp_path, spark_master="spark://10.0.0.7:7077"))
+    assert jar in cluster["spark.jars"].split(",") and "spark.hadoop.fs.file.impl" not in cluster
 
 
 def test_a_missing_jar_says_to_run_make_jars_before_spark_starts(
@@ -68,6 +72,21 @@ def test_a_missing_jar_says_to_run_make_jars_before_spark_starts(
         build_spark(Settings(state_dir=tmp_path / "state"))
     assert jvm_functions.JAR in str(raised.value)
     assert not (tmp_path / "state").exists()  # failed before doing anything
+
+
+def test_a_jar_built_from_older_sources_says_to_run_make_jars_before_spark_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jars = tmp_path / "jars"
+    monkeypatch.setenv("DAP_JARS_DIR", str(jars))
+    jars.mkdir()
+    (jars / ICEBERG_RUNTIME_JAR).write_bytes(b"")
+    (jars / jvm_functions.JAR).write_bytes(b"an older build")
+    (jars / f"{jvm_functions.JAR}.sha256").write_text("digest of older sources\n")
+    with pytest.raises(StateError, match="other sources than this checkout") as raised:
+        build_spark(Settings(state_dir=tmp_path / "state"))
+    assert "make jars" in raised.value.render()
+    assert not (tmp_path / "state").exists()
 
 
 @pytest.mark.skipif(shutil.which("javac") is None, reason="needs the JDK's javac")

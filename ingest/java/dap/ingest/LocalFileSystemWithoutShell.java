@@ -22,8 +22,8 @@ import org.apache.hadoop.io.nativeio.NativeIO;
  * about 80 such processes; in a loop of empty Iceberg commits a quarter of the driver's samples
  * were in the process spawn (bench/RESULTS.md, session 51). The permission set is the same: the
  * mode Hadoop computed (after its umask), applied with {@code Files.setPosixFilePermissions}. A
- * sticky bit (which NIO cannot set), or the native library when it is there, takes Hadoop's own
- * path.
+ * sticky bit (which NIO cannot set), a file or folder with a set-ID bit (which chmod keeps and
+ * NIO would clear), or the native library when it is there, takes Hadoop's own path.
  */
 public final class LocalFileSystemWithoutShell extends LocalFileSystem {
 
@@ -36,12 +36,22 @@ public final class LocalFileSystemWithoutShell extends LocalFileSystem {
 
     @Override
     public void setPermission(Path p, FsPermission permission) throws IOException {
-      if (permission.getStickyBit() || NativeIO.isAvailable()) {
+      java.nio.file.Path file = pathToFile(p).toPath();
+      if (permission.getStickyBit() || NativeIO.isAvailable() || hasSetIdBits(file)) {
         super.setPermission(p, permission);
         return;
       }
-      Files.setPosixFilePermissions(pathToFile(p).toPath(), posix(permission));
+      Files.setPosixFilePermissions(file, posix(permission));
     }
+  }
+
+  /**
+   * Does {@code file} carry a set-user-ID or set-group-ID bit (a folder made in a team folder
+   * with {@code chmod g+s} inherits it)? {@code chmod} with four octal digits keeps them on a
+   * folder, chmod(2), which java.nio calls, clears them: such a file takes Hadoop's path.
+   */
+  static boolean hasSetIdBits(java.nio.file.Path file) throws IOException {
+    return (((Integer) Files.getAttribute(file, "unix:mode")) & 06000) != 0;
   }
 
   static Set<PosixFilePermission> posix(FsPermission permission) {

@@ -1,7 +1,9 @@
 package dap.ingest;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
 
 /**
  * What a CSV value's text could be typed as, in one pass over its UTF-8 bytes: the facts CSV type
@@ -174,6 +176,29 @@ public final class NumberText {
     @Override
     public Long call(byte[] text) {
       return text == null ? null : facts(text);
+    }
+  }
+
+  /**
+   * Do two texts write the same number (as {@link BigDecimal} reads them: {@code 12345678} and
+   * {@code 1.2345678E7}, {@code 2.50} and {@code 2.5})? False when either is not a number in
+   * that grammar (a space around it, {@code NaN}, {@code 1d}). Spark shows a double from 10^7
+   * up, and a small decimal, in E-notation, which a comparison of texts would take for another
+   * value.
+   */
+  public static boolean sameNumber(String a, String b) {
+    try {
+      return new BigDecimal(a).compareTo(new BigDecimal(b)) == 0;
+    } catch (NumberFormatException | ArithmeticException e) {
+      return false;
+    }
+  }
+
+  /** {@code dap_same_number(a, b)}: {@link #sameNumber}, null when either is null. */
+  public static final class SameNumber implements UDF2<String, String, Boolean> {
+    @Override
+    public Boolean call(String a, String b) {
+      return a == null || b == null ? null : sameNumber(a, b);
     }
   }
 }
