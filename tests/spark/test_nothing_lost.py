@@ -236,13 +236,13 @@ def test_csv_values_entering_an_existing_text_column_keep_their_text(spark: Any,
 def test_a_pandas_one_column_csv_lands_every_row(spark: Any, tmp_path: Path) -> None:
     """``Series.to_csv()``: a header whose first cell (the index's) is blank, above numbers."""
     table = "lost.csv_pandas_series"
-    report = ingest(spark, write(tmp_path / "s" / "s.csv", ",value\n0,1.5\n1,2.5\n2,\n"), table, "csv")
+    report = ingest(spark, write(tmp_path / "s" / "s.csv", ",value\n0,1.5\n1,2.5\n2,-3\n"), table, "csv")
     mapping = {p[0]: c for p, c in column_map(spark, table).items()}
     assert set(mapping) == {"column_1", "value"}
     assert [(r[mapping["column_1"]], r[mapping["value"]]) for r in rows(spark, table)] == [
         (0, 1.5),
         (1, 2.5),
-        (2, None),
+        (2, -3.0),
     ]
     assert_counts_reconcile(report, "csv")
 
