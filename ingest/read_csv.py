@@ -122,9 +122,9 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     numbers: in ``a,b,c`` above rows of four values, ``a,b,c`` is the header (every row then has
     the wrong number of fields, and is quarantined whole); so is ``,value`` above rows of two
     numbers, as pandas writes a one-column frame (above a guess of numbers only, filling half as
-    many cells is enough). Records before the header are
-    quarantined, not dropped, so a wrong guess is visible. ``first_line`` takes the first
-    non-empty record. ``None`` for a file with no records or only empty fields.
+    many cells is enough). Records before the header are quarantined, not dropped, so a wrong
+    guess is visible. ``first_line`` takes the first non-empty record. ``None`` for a file with
+    no records or only empty fields.
     """
     line_ends = sniff_line_ends(head, options.quote)
     stood_in = 0  # bare CRs replaced by the stand-in

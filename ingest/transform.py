@@ -122,12 +122,12 @@ _DATE_SOURCES = (T.StringType, T.DateType, T.TimestampType, T.TimestampNTZType)
 def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tuple[Column, Column | None]:
     """(stored value, rescued text or None) for one column.
 
-    ``original`` is the value's text as it was in the file (CSV). A text column stores it as it
-    is. When the batch type is text, double or decimal, the round trip runs on that text, not on a parsed (maybe widened) value,
-    so ``12345678901234567`` never reaches a bigint column through a double. Numbers compare
-    without trailing fractional zeros (``"2"`` fits a double column as ``2.0``); a date or
-    timestamp text fits when Spark parses it and it says no more than the column keeps
-    (``DATE_TEXT_PATTERN``).
+    ``original`` is the value's text as it was in the file (CSV); a text column stores it as it
+    is. When the batch type is text, double or decimal, the round trip runs on that text, not on
+    a parsed (maybe widened) value, so ``12345678901234567`` never reaches a bigint column through
+    a double. Numbers compare as numbers (``"2"`` fits a double column as ``2.0``, ``"12345678"``
+    as ``1.2345678E7``); a date or timestamp text fits when Spark parses it and it says no more
+    than the column keeps (``DATE_TEXT_PATTERN``).
     """
     if plan.action is Reconcile.SAME:
         return value, None
@@ -161,7 +161,8 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
 
 def _same_value_in_other_words(source: Column, back: Column, table_type: T.DataType) -> Column:
     """Does ``source`` (a text) hold the value its cast to ``table_type`` shows as ``back``, in
-    other words? Numbers compare without trailing fractional zeros; a date or timestamp text fits
+    other words? Numbers compare as numbers (a bigint's text without trailing fractional zeros,
+    a double's or decimal's as ``java.math.BigDecimal`` reads both); a date or timestamp text fits
     when it says no more than the column keeps (``DATE_TEXT_PATTERN``; its text form is not
     unique). Built for the column's type only."""
     if isinstance(table_type, T.DoubleType | T.DecimalType):
