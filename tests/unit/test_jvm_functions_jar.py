@@ -61,13 +61,17 @@ def test_the_embedded_driver_has_the_jar_from_the_jars_dir_on_its_class_path(
     assert jar in cluster["spark.jars"].split(",") and "spark.hadoop.fs.file.impl" not in cluster
 
 
-def test_a_missing_jar_says_to_run_make_jars_before_spark_starts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def fetched_jars(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A jars dir (``DAP_JARS_DIR``) holding the fetched jars and not yet the built one."""
     jars = tmp_path / "jars"
     monkeypatch.setenv("DAP_JARS_DIR", str(jars))
     jars.mkdir()
-    (jars / ICEBERG_RUNTIME_JAR).write_bytes(b"")  # the fetched jars are there, the built one not
+    (jars / ICEBERG_RUNTIME_JAR).write_bytes(b"")
+    return jars
+
+
+def test_a_missing_jar_says_to_run_make_jars_before_spark_starts(tmp_path: Path, fetched_jars: Path) -> None:
     with pytest.raises(StateError, match="make jars") as raised:
         build_spark(Settings(state_dir=tmp_path / "state"))
     assert jvm_functions.JAR in str(raised.value)
@@ -75,14 +79,10 @@ def test_a_missing_jar_says_to_run_make_jars_before_spark_starts(
 
 
 def test_a_jar_built_from_older_sources_says_to_run_make_jars_before_spark_starts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, fetched_jars: Path
 ) -> None:
-    jars = tmp_path / "jars"
-    monkeypatch.setenv("DAP_JARS_DIR", str(jars))
-    jars.mkdir()
-    (jars / ICEBERG_RUNTIME_JAR).write_bytes(b"")
-    (jars / jvm_functions.JAR).write_bytes(b"an older build")
-    (jars / f"{jvm_functions.JAR}.sha256").write_text("digest of older sources\n")
+    (fetched_jars / jvm_functions.JAR).write_bytes(b"an older build")
+    (fetched_jars / f"{jvm_functions.JAR}.sha256").write_text("digest of older sources\n")
     with pytest.raises(StateError, match="other sources than this checkout") as raised:
         build_spark(Settings(state_dir=tmp_path / "state"))
     assert "make jars" in raised.value.render()
