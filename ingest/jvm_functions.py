@@ -13,6 +13,8 @@ Java string):
 - ``dap_text_after_first_value``: something other than whitespace follows the first JSON object
   or array (Spark's parser stops there and ignores the rest). 0.3-0.6 s, where two Jackson passes
   (and three regexes for the records they did not clear) took 6.9-7.8 s.
+- ``dap_first_value_ends``: the first JSON object or array ends in the text (its brackets
+  balance), for a file's first line (``ingest.read_json``).
 - ``dap_number_text``: what a CSV value's text could be typed as (integer, grouped integer,
   double, boolean, decimal, exactly a double; its digits), for type inference
   (``ingest.transform.infer_text_types``), where five regexes, two extracts and three replaces
@@ -50,6 +52,7 @@ SOURCES = Path(__file__).with_name("java")
 FUNCTIONS = {
     "dap_may_hold_empty": ("dap.ingest.JsonText$MayHoldEmpty", "boolean"),
     "dap_text_after_first_value": ("dap.ingest.JsonText$TextAfterFirstValue", "boolean"),
+    "dap_first_value_ends": ("dap.ingest.JsonText$FirstValueEnds", "boolean"),
     "dap_number_text": ("dap.ingest.NumberText$Facts", "bigint"),
     "dap_same_number": ("dap.ingest.NumberText$SameNumber", "boolean"),
 }
@@ -95,6 +98,14 @@ def text_after_first_value(text: Column) -> Column:
     from pyspark.sql import functions as F
 
     return F.call_function("dap_text_after_first_value", text.cast("binary"))
+
+
+def first_value_ends(text: Column) -> Column:
+    """Does the first JSON object or array in ``text`` end in it (its brackets balance, outside
+    strings)? False when ``text`` does not start with one."""
+    from pyspark.sql import functions as F
+
+    return F.call_function("dap_first_value_ends", text.cast("binary"))
 
 
 # The flag bits of ``dap_number_text`` (ingest/java/dap/ingest/NumberText.java), and where its

@@ -21,6 +21,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from ingest import casts
 from ingest.naming import quote_identifier
 from ingest.storage import jvm
 
@@ -69,4 +70,8 @@ def _text(value: object) -> str:
 
 def _typed(field: T.StructField) -> Column:
     column = F.col(quote_identifier(field.name))
-    return column.cast(field.dataType).alias(field.name) if isinstance(field.dataType, _AS_TEXT) else column
+    return (
+        casts.cast(column, field.dataType).alias(field.name)
+        if isinstance(field.dataType, _AS_TEXT)
+        else column
+    )

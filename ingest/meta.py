@@ -17,6 +17,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from ingest import casts
 from ingest.config import BOOKKEEPING_DB
 from ingest.local_rows import local_frame
 from ingest.naming import Path, quote_table
@@ -158,10 +159,12 @@ def append(spark: SparkSession, name: str, rows: list[dict[str, Any]] | DataFram
     """Append rows in one Iceberg commit."""
     if isinstance(rows, list) and not rows:
         return
-    frame = rows if isinstance(rows, DataFrame) else local_frame(spark, rows, SCHEMAS[name])
-    frame.select(*[F.col(f.name).cast(f.dataType) for f in SCHEMAS[name].fields]).coalesce(1).writeTo(
-        table(name)
-    ).append()
+    schema = SCHEMAS[name]
+    if isinstance(rows, DataFrame):
+        frame = rows.select(*[casts.cast(F.col(f.name), f.dataType) for f in schema.fields])
+    else:
+        frame = local_frame(spark, rows, schema)  # typed by the schema already
+    frame.coalesce(1).writeTo(table(name)).append()
 
 
 def _nulls_first(at: datetime | None) -> tuple[bool, datetime]:

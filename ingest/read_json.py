@@ -17,7 +17,9 @@ A byte order mark at the start of a file is not part of its text. An array docum
 valid JSON, has text after its closing bracket, or holds anything but objects (``null``, a
 string, a number) becomes one bad record holding the whole text, so it is quarantined whole
 instead of lost or split into records it does not hold: a string element's quotes are gone once
-Spark splits the array, so a string could not be told from an object.
+Spark splits the array, so a string could not be told from an object. But a file whose first
+line holds a whole array by itself (its brackets balance on that line) is JSON lines: its
+other lines are records of their own, and that line is one bad record.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ingest.empty_values import add_empty_values, empty_value_paths
-from ingest.jvm_functions import may_hold_empty, text_after_first_value
+from ingest.jvm_functions import first_value_ends, may_hold_empty, text_after_first_value
 from ingest.landing import LandingFile
 from ingest.local_rows import local_frame
 from ingest.read_paths import BY_NAME, LandingDirectories
@@ -283,8 +285,13 @@ def _read_whole_files(
         & F.get_json_object(first_line, "$").isNull()
         & F.get_json_object("value", "$").isNotNull()
     )
+    elements = _array_of_objects(body)
+    # Text that starts with "[" but is no array document of objects is one bad record, unless the
+    # array closes on the first line (``[1, 2]`` above JSON lines): then it is JSON lines, that
+    # line one bad record among them (ingest.formats.record_count counts the same).
+    is_array_document = body.startswith("[") & (elements.isNotNull() | ~first_value_ends(first_line))
     records = (
-        F.when(body.startswith("["), F.coalesce(_array_of_objects(body), F.array("value")))
+        F.when(is_array_document, F.coalesce(elements, F.array("value")))
         .when(is_document, F.array("value"))
         .otherwise(F.split("value", "\n"))
     )

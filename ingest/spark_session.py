@@ -51,6 +51,9 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.app.name": "ingest",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
+        # Every query's plan is rendered into a listener event for the UI, off here; "formatted"
+        # (the default) numbers and lists each operator, a cost in every small query.
+        "spark.sql.ui.explainMode": "simple",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
         "spark.sql.adaptive.enabled": "true",
@@ -152,6 +155,26 @@ def _get_or_create(builder: SparkSession.Builder, settings: Settings) -> SparkSe
         ) from None
 
 
+# The classes pyspark looks up by their short name through the gateway's view, hundreds of times
+# a run (``F.col`` looks up ``functions`` each time). A short name is tried against each of the
+# view's package imports in turn, and every miss is a ClassNotFoundException after a search of
+# every jar: six misses before ``org.apache.spark.sql.functions``. Named once here, each lookup
+# finds its class at once (bench/RESULTS.md, session 52).
+_LOOKED_UP_CLASSES = (
+    "org.apache.spark.sql.functions",
+    "org.apache.spark.sql.SparkSession",
+    "org.apache.spark.sql.SparkSession$",
+    "org.apache.spark.api.python.PythonUtils",
+)
+
+
+def _import_looked_up_classes(spark: SparkSession) -> None:
+    from py4j.java_gateway import java_import
+
+    for name in _LOOKED_UP_CLASSES:
+        java_import(spark.sparkContext._jvm, name)
+
+
 def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
     """Start (or reuse) the Spark session for ``settings``."""
     from pyspark.sql import SparkSession
@@ -180,6 +203,7 @@ def build_spark(settings: Settings, app_name: str = "ingest") -> SparkSession:
     log.info("starting Spark (%s profile, state in %s)", settings.profile, settings.state_dir)
     spark = _get_or_create(builder.enableHiveSupport(), settings)
     spark.sparkContext.setLogLevel("ERROR")
+    _import_looked_up_classes(spark)
     jvm_functions.register(spark)
     ensure_lock_schema(spark)
     start_lock_housekeeping(spark)

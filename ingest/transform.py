@@ -13,7 +13,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ingest import jvm_functions
+from ingest import casts, jvm_functions
 from ingest.flatten import FlatField
 from ingest.naming import Path, quote_identifier, render_path
 from ingest.schema_plan import DISCARDED_PREFIX, PARTITION_COLUMN, RESCUE_COLUMN, ColumnPlan, TablePlan
@@ -100,7 +100,7 @@ def typed_text_value(path: Path, data_type: T.DataType, strip_separators: bool) 
         value = F.regexp_replace(value, ",", "")
     if isinstance(data_type, T.BooleanType):
         return F.lower(value).cast("boolean")
-    return value.cast(data_type) if not isinstance(data_type, T.StringType) else value
+    return casts.cast(value, data_type) if not isinstance(data_type, T.StringType) else value
 
 
 # Spark's cast of a text to a date or timestamp takes more than a whole date and drops what it
@@ -115,6 +115,9 @@ BEYOND_MICROSECONDS_PATTERN = r"[0-9]:[0-9]{1,2}[.,][0-9]{6}0*[1-9]"
 EDGE_SPACE_PATTERN = r"^[\x00-\x20]|[\x00-\x20]$"  # Spark trims these; they are part of the value
 
 _TEXT_CHECKED = (T.StringType, T.DoubleType, T.DecimalType)
+_WHOLE_NUMBERS = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
+_BINARY_FRACTIONS = (T.FloatType, T.DoubleType)
+_WHOLE_DECIMAL = T.DecimalType(20, 0)  # every long, and every double that came from one
 # The types Spark casts to a date (its Cast.canCast, ANSI off); the text route handles strings.
 _DATE_SOURCES = (T.StringType, T.DateType, T.TimestampType, T.TimestampNTZType)
 
@@ -132,10 +135,10 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
     if plan.action is Reconcile.SAME:
         return value, None
     if plan.action is Reconcile.DISCARD_ROW:  # the whole record goes to quarantine instead
-        return F.lit(None).cast(plan.table_type), None
+        return casts.cast(F.lit(None), plan.table_type), None
     text = value.cast("string") if original is None else original
     if plan.action in (Reconcile.RESCUE_ALL, Reconcile.DISCARD_VALUE):
-        return F.lit(None).cast(plan.table_type), text
+        return casts.cast(F.lit(None), plan.table_type), text
     if original is not None and isinstance(plan.table_type, T.StringType):
         # A text column holds a CSV value as written: "1,234", "TRUE" and "-0" stay so, where
         # the batch's typed value would come back as "1234", "true" and "0".
@@ -144,7 +147,7 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
         original is not None or plan.batch_type == T.StringType()
     ):
         source = text
-        cast = source.cast(plan.table_type)
+        cast = casts.cast(source, plan.table_type)
         back = cast.cast("string")
         same = (back == source) | _same_value_in_other_words(source, back, plan.table_type)
         fits = source.isNull() | (cast.isNotNull() & same)
@@ -152,10 +155,16 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
     if isinstance(plan.table_type, T.DateType) and not isinstance(plan.batch_type, _DATE_SOURCES):
         # Spark has no cast from a number or a boolean to a date (the query would not even
         # plan): no such value is a date, so each one is rescued as its text.
-        return F.lit(None).cast(plan.table_type), text
-    cast = value.cast(plan.table_type)
-    round_trip = cast.cast(plan.batch_type)
-    fits = value.isNull() | (cast.isNotNull() & (round_trip == value))
+        return casts.cast(F.lit(None), plan.table_type), text
+    cast = casts.cast(value, plan.table_type)
+    round_trip = casts.cast(cast, plan.batch_type)
+    same = round_trip == value
+    if isinstance(plan.batch_type, _WHOLE_NUMBERS) and isinstance(plan.table_type, _BINARY_FRACTIONS):
+        # A double cast back to a long stops at the long's range: 9223372036854775807 is 2^63 as a
+        # double, which comes back as 9223372036854775807. Compared as decimals (a double's by
+        # the digits it prints, 9.223372036854776E18), as the text route compares, the two differ.
+        same = casts.cast(cast, _WHOLE_DECIMAL) == casts.cast(value, _WHOLE_DECIMAL)
+    fits = value.isNull() | (cast.isNotNull() & same)
     return F.when(fits, cast), F.when(~fits, text)
 
 
@@ -237,7 +246,7 @@ def to_table_rows(
             value = F.lit(None)
         if name not in ("_ingest_run_id", "_source_file", "_source_line", "_ingested_at"):
             value = F.when(~is_bad, value)
-        projected.append(value.cast(table_field.dataType).alias(name))
+        projected.append(casts.cast(value, table_field.dataType).alias(name))
     return parsed.select(
         *projected,
         F.when(is_bad, F.lit("bad")).otherwise(F.lit("ok")).alias(OUTCOME),

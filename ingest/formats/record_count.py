@@ -337,16 +337,55 @@ def count_json(uri: str, opener: Opener = open_raw) -> int:
                 pending_blank = True
     lines += 0 if pending_blank else 1
     if shape.first == 0x5B:
-        return _count_json_array(uri, opener)
+        elements = _count_json_array(uri, opener)
+        if elements is not None:
+            return elements
+        # Not an array document. An array that closes on the first line (``[1, 2]``) starts JSON
+        # lines, that line one bad record among them; else the whole text is one bad record.
+        return lines if _first_line_closes_its_value(uri, opener) else 1
     if shape.top_values == 1 and shape.multiline_value and shape.depth == 0:
         return 1
     return lines
 
 
-def _count_json_array(uri: str, opener: Opener) -> int:
-    """The elements of an array document that is valid JSON and holds only objects; else 1.
+def _first_line_closes_its_value(uri: str, opener: Opener) -> bool:
+    """Does the first value (an array or object) close on the first non-blank line? Brackets
+    outside strings alone decide, as in the reader (``dap_first_value_ends``)."""
+    depth, in_string, escaped = 0, False, False
+    started = False
+    for chunk in _chunks(uri, opener, strip_bom=True):
+        for byte in chunk:
+            if not started:
+                if byte in _WHITESPACE:
+                    continue
+                started = True
+                if byte not in b"[{":
+                    return False
+            if byte == 0x0A:  # the end of the first line, escaped or not
+                return False
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif byte == 0x5C:  # backslash
+                    escaped = True
+                elif byte == 0x22:
+                    in_string = False
+            elif byte == 0x22:
+                in_string = True
+            elif byte in b"[{":
+                depth += 1
+            elif byte in b"]}":
+                depth -= 1
+                if depth == 0:
+                    return True
+    return False
 
-    The reader quarantines any other array document whole, as one record. Elements are decoded
+
+def _count_json_array(uri: str, opener: Opener) -> int | None:
+    """The elements of an array document that is valid JSON and holds only objects; else None.
+
+    The reader quarantines any other array document whole, as one record, unless its first line
+    is a whole value by itself (then it reads the text as JSON lines). Elements are decoded
     one at a time with Python's ``json`` (the readers use Spark's Jackson parser), from a buffer
     that grows only as far as the element being decoded needs.
     """
@@ -380,7 +419,7 @@ def _count_json_array(uri: str, opener: Opener) -> int:
                 return ""
 
     if skip_blank(_WHITESPACE.decode()) != "[":
-        return 1
+        return None
     at += 1
     elements = 0
     while True:
@@ -404,7 +443,7 @@ def _count_json_array(uri: str, opener: Opener) -> int:
                 continue
             break
         if end == -1 or not isinstance(value, dict):
-            return 1
+            return None
         elements += 1
         at = end
         separator = skip_blank(_JSON_WHITESPACE)
@@ -412,8 +451,8 @@ def _count_json_array(uri: str, opener: Opener) -> int:
         if separator == "]":
             break
         if separator != ",":
-            return 1
-    return elements if skip_blank(_JSON_WHITESPACE) == "" else 1
+            return None
+    return elements if skip_blank(_JSON_WHITESPACE) == "" else None
 
 
 # ---------------------------------------------------------------------------------------------

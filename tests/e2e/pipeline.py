@@ -18,10 +18,12 @@ The marts are Iceberg tables: a commit writes new data files under ``<table>/dat
 and leaves replaced ones on disk until snapshots expire, so the data files on disk per partition
 show exactly which partitions each step wrote to.
 
+4. ``make docs`` (``ingest.dbt_docs``) generates the docs site of the warehouse as it now is.
+
 Embedded Derby admits one JVM at a time, so every step is its own process, one after the other.
-Steps 2 and 3's dbt runs and the warehouse read share one process (``dbt_runs_then_read``): the
-read goes through the Spark session dbt started. Tests that need more (the docs site) run their
-own steps on ``Pipeline.env`` afterwards.
+Steps 2 to 4 and the warehouse read share one process (``dbt_runs_then_read``): the docs and the
+read go through the Spark session dbt started. Tests that need more run their own steps on
+``Pipeline.env`` afterwards.
 """
 
 from __future__ import annotations
@@ -325,14 +327,18 @@ def build_pipeline(state: Path) -> Pipeline:
 
 
 def dbt_runs_then_read(out: str, runs_json: str) -> None:
-    """Steps 2 and 3's dbt runs, then the warehouse read, in one subprocess and one JVM.
+    """Steps 2 and 3's dbt runs, step 4's docs, then the warehouse read, in one subprocess and
+    one JVM.
 
     Each run is what ``dbt ARGS --target local`` runs (dbt's own runner); the fact's files on
-    disk are listed after each. The read then goes through the Spark session dbt started
-    (``getOrCreate``): the same catalog and warehouse, without a third JVM start. Writes
+    disk are listed after each. The docs are what ``python -m ingest.dbt_docs --target local``
+    makes (its ``main``, dbt's runner again). The read then goes through the Spark session dbt
+    started (``getOrCreate``): the same catalog and warehouse, without another JVM start. Writes
     ``{"files_after": [listing per run], "warehouse": {what the assertions read}}`` to ``out``.
     """
     from dbt.cli.main import dbtRunner
+
+    from ingest import dbt_docs
 
     state = Path(os.environ["DAP_STATE_DIR"])
     files_after = []
@@ -340,6 +346,7 @@ def dbt_runs_then_read(out: str, runs_json: str) -> None:
         result = dbtRunner().invoke([*args, "--target", "local"])
         assert result.success, f"dbt {' '.join(args)} failed ({result.exception}); its output is above"
         files_after.append(_partition_files(state))
+    assert dbt_docs.main(["--target", "local"]) == 0, "the docs site failed; its output is above"
     from pyspark.sql import SparkSession
 
     warehouse = read_warehouse(SparkSession.builder.getOrCreate())  # dbt's session, as it left it

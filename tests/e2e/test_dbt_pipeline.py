@@ -207,7 +207,11 @@ def test_every_documented_column_of_a_table_carries_its_description(
         for n in manifest["nodes"].values()
         if n["resource_type"] in ("model", "seed") and f"{n['schema']}.{n['alias']}" == relation
     )
-    documented = {name: c["description"] for name, c in node["columns"].items() if c["description"]}
+    documented = {  # but the columns the docs step described in the manifest alone (ingest.dbt_docs)
+        name: c["description"]
+        for name, c in node["columns"].items()
+        if c["description"] and "original_path" not in c.get("meta", {})
+    }
     _, columns = _described(pipeline, relation)
     assert len(documented) >= 3, f"{relation}: expected documented columns in the manifest"
     assert {name: columns.get(name) for name in documented} == {

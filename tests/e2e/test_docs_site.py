@@ -2,8 +2,8 @@
 
 On the session's end-to-end pipeline (``pipeline.py``; its drift step added
 ``properties_campaign_code`` to ``raw.app_events`` by dynamic DDL, and the carry-through brought it
-into ``fct_app_events`` with no YAML entry), ``python -m ingest.dbt_docs`` (what ``make docs``
-runs) generates the site. The test serves it, searches for ``fct_app_events``, opens it and
+into ``fct_app_events`` with no YAML entry), ``ingest.dbt_docs`` (what ``make docs`` runs)
+generated the site, in the process of the pipeline's last dbt runs. The test serves it, searches for ``fct_app_events``, opens it and
 finds the new column listed with its original path (``properties.campaign.code``) and the run
 that first saw it. A screenshot of the model page is left in the test's temp dir.
 
@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import functools
 import http.server
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.pipeline import NEW_COLUMN, Pipeline, run
+from tests.e2e.pipeline import NEW_COLUMN, Pipeline
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
@@ -38,8 +37,7 @@ NEW_COLUMN_PATH = "properties.campaign.code"
 
 @pytest.fixture(scope="module")
 def docs_dir(pipeline: Pipeline) -> Path:
-    """The site ``make docs`` generates, in the pipeline's dbt target path."""
-    run([sys.executable, "-m", "ingest.dbt_docs", "--target", "local"], pipeline.env)
+    """The site ``make docs`` generated, in the pipeline's dbt target path."""
     target = pipeline.state / "dbt-target"
     assert (target / "index.html").is_file()
     return target

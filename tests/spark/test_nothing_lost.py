@@ -172,6 +172,61 @@ def test_a_big_integer_after_a_day_of_doubles_is_rescued_not_rounded(spark: Any,
     assert landed[4][mapping[("n",)]] == 1767225601.0 and landed[4]["_rescued_data"] is None
 
 
+def test_the_largest_long_entering_a_double_column_in_a_later_run_is_rescued(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A later run's integers into the double column an earlier run made: 2^63 - 1 is 2^63 as a
+    double, which a cast back to a long turns into 2^63 - 1 again; it must not pass as stored.
+    An integer fits when its double prints as the same number, as a text's does."""
+    landing = tmp_path / "days"
+    table = "lost.double_then_longs"
+    write(landing / "2026-01-01" / "a.jsonl", '{"id": 1, "n": 2.5}\n')
+    ingest(spark, landing, table)
+    longs = {2: 9223372036854775807, 3: -9223372036854775808, 4: 9007199254740993, 5: 9007199254740992, 6: 7}
+    write(landing / "2026-01-02" / "b.jsonl", "".join(f'{{"id": {i}, "n": {n}}}\n' for i, n in longs.items()))
+    ingest(spark, landing, table)
+    column = column_map(spark, table)[("n",)]
+    assert columns(spark, table)[column] == "double"
+    landed = {r["id"]: r for r in rows(spark, table)}
+    for i in (2, 3, 4):  # their doubles print as other numbers (-2^63: -9.223372036854776E18)
+        assert landed[i][column] is None and json.loads(landed[i]["_rescued_data"]) == {column: str(longs[i])}
+    for i in (5, 6):  # 2^53 prints as 9.007199254740992E15
+        assert landed[i][column] == float(longs[i]) and landed[i]["_rescued_data"] is None
+
+
+def test_json_lines_under_a_first_line_that_is_an_array_land_as_records(spark: Any, tmp_path: Path) -> None:
+    """A first line that starts with "[" made the whole file one array document: not valid, so
+    it was quarantined whole as one record (its text cut in the quarantine), the objects below
+    it never landed. A first line that is a whole value by itself now starts JSON lines."""
+    landing = tmp_path / "arrays"
+    write(landing / "a.jsonl", '[1, 2]\n{"id": 1}\n\n{"id": 2, "v": "x"}\n')
+    write(landing / "b.jsonl", '[{"id": 3}, null]\n{"id": 4}\n')
+    write(landing / "c.json", '[{"id": 5},\n {"id": 6}]\n')  # an array document still
+    write(landing / "d.json", '[{"id": 7},\n null]\n')  # not a valid one: one bad record
+    table = "lost.array_first_lines"
+    report = ingest(spark, landing, table)
+    assert_counts_reconcile(report, "json")
+    landed = {(Path(r["_source_file"]).name, r["_source_line"]): r["id"] for r in rows(spark, table)}
+    assert landed == {
+        ("a.jsonl", 2): 1,
+        ("a.jsonl", 4): 2,
+        ("b.jsonl", 2): 4,
+        ("c.json", 1): 5,
+        ("c.json", 2): 6,
+    }
+    quarantined = {
+        (Path(r.file_uri).name, r.line): r.raw
+        for r in spark.sql(
+            f"select file_uri, line, raw from ingest_meta.quarantine where table_name = '{table}'"
+        ).collect()
+    }
+    assert quarantined == {
+        ("a.jsonl", 1): "[1, 2]",
+        ("b.jsonl", 1): '[{"id": 3}, null]',
+        ("d.json", 1): '[{"id": 7},\n null]\n',
+    }
+
+
 def test_csv_big_integers_and_long_decimals_land_exactly(spark: Any, tmp_path: Path) -> None:
     path = write(
         tmp_path / "n" / "n.csv",

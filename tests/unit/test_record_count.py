@@ -58,6 +58,27 @@ def test_any_other_array_document_is_one_record(tmp_path: Path, text: bytes) -> 
     assert count_records([uri], "json") == {uri: 1}
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 64])
+@pytest.mark.parametrize(
+    ("text", "records"),
+    [
+        (b'\n [1, 2]\n{"a": 1}\n\n{"a": 2}\n', 3),  # JSON lines under a first line that is an array
+        (b'[{"a": 1}, null]\r\n{"b": 2}', 2),
+        (b'[{"a": 1}] trailing\n{"b": 2}\n', 2),  # the parser stops after the first value
+        (b'["\x01", "]"]\n{"b": 2}\n', 2),  # a bracket inside a string does not count
+        (b"[NaN, 'x']\n{\"b\": 2}\n", 2),  # not JSON, but it closes on its line: one bad line
+        (b'[1,\n2]\n{"b": 2}\n', 1),  # it does not close on its line: the whole text is one record
+        (b'["]\\\n"]\n{"b": 2}\n', 1),  # nor here: the line ends inside a string
+    ],
+)
+def test_an_array_that_closes_on_the_first_line_starts_json_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, text: bytes, records: int
+) -> None:
+    monkeypatch.setattr(record_count, "CHUNK", chunk)
+    uri = write(tmp_path / "lines.jsonl", text)
+    assert count_records([uri], "json") == {uri: records}
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 5, 64])
 def test_array_elements_across_chunk_boundaries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int

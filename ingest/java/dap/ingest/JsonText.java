@@ -51,19 +51,40 @@ public final class JsonText {
    * Is there anything but whitespace after the end of the text's first JSON object or array?
    *
    * <p>Spark's JSON parser stops at the end of the first value and ignores what follows
-   * (<code>{"a":1} #</code>, <code>{}}</code>): this finds such text. The first value ends where
-   * its opening bracket is balanced, counting brackets outside string literals only (a backslash
-   * escapes the next byte inside one). False when the text does not start (after whitespace) with
-   * a bracket, or when its first value never ends: the parser reports those itself.
+   * (<code>{"a":1} #</code>, <code>{}}</code>): this finds such text. False when the text does not
+   * start (after whitespace) with a bracket, or when its first value never ends: the parser
+   * reports those itself.
    */
   public static boolean textAfterFirstValue(byte[] text) {
+    int end = firstValueEnd(text);
+    if (end < 0) {
+      return false;
+    }
+    for (int j = end; j < text.length; j++) {
+      if (!isWhitespace(text[j])) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Where the text's first JSON object or array ends (the index after its closing bracket), or -1
+   * when the text does not start (after whitespace) with a bracket or the value never ends.
+   *
+   * <p>The value ends where its opening bracket is balanced, counting brackets outside string
+   * literals only (a backslash escapes the next byte inside one). Brackets alone decide, not the
+   * JSON grammar, so the independent record count (ingest/formats/record_count.py) can decide the
+   * same without a parser.
+   */
+  public static int firstValueEnd(byte[] text) {
     int n = text.length;
     int i = 0;
     while (i < n && isWhitespace(text[i])) {
       i++;
     }
     if (i == n || (text[i] != '{' && text[i] != '[')) {
-      return false;
+      return -1;
     }
     int depth = 0;
     boolean inString = false;
@@ -82,16 +103,11 @@ public final class JsonText {
       } else if (b == '}' || b == ']') {
         depth--;
         if (depth == 0) {
-          for (int j = i + 1; j < n; j++) {
-            if (!isWhitespace(text[j])) {
-              return true;
-            }
-          }
-          return false;
+          return i + 1;
         }
       }
     }
-    return false;
+    return -1;
   }
 
   /** SQL {@code dap_may_hold_empty(binary)}: {@link #mayHoldEmpty}; NULL stays NULL. */
@@ -107,6 +123,14 @@ public final class JsonText {
     @Override
     public Boolean call(byte[] text) {
       return text == null ? null : textAfterFirstValue(text);
+    }
+  }
+
+  /** SQL {@code dap_first_value_ends(binary)}: does {@link #firstValueEnd} find an end; NULL stays NULL. */
+  public static final class FirstValueEnds implements UDF1<byte[], Boolean> {
+    @Override
+    public Boolean call(byte[] text) {
+      return text == null ? null : firstValueEnd(text) >= 0;
     }
   }
 }
