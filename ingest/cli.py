@@ -46,7 +46,7 @@ from ingest.cli_options import (
 from ingest.cli_stream import broker_app, collect
 from ingest.config import TABLE_RULE, SourceConfig, describe_errors, is_table_name, load_config
 from ingest.errors import ConfigError, IngestError
-from ingest.landing import require_glob_matches
+from ingest.landing import require_local_matches
 from ingest.naming import quote_string
 from ingest.sample.spec import MAX_DAYS
 from ingest.settings import Settings, load_settings
@@ -641,7 +641,7 @@ def load(
     """Ingest ad-hoc files into a table without a config file."""
     try:
         source = _adhoc_source(paths, table, fmt)
-        require_glob_matches(paths)
+        require_local_matches(paths)
         settings = load_settings(state_dir=state_dir)
         _execute(
             [source],

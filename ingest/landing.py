@@ -117,13 +117,18 @@ def changed(files: list[LandingFile]) -> list[str]:
     return sorted(moved)
 
 
-def require_glob_matches(patterns: list[str]) -> None:
-    """Files named on the command line (``ingest load``): a local glob that matches no file is an
-    ``InputError``, as a path that does not exist is. (A source's glob in the config may match
-    nothing yet: that is "no new data".) A glob that matches only directories says so: a glob
-    names files, a directory's files are matched by ``DIR/**``."""
+def require_local_matches(patterns: list[str]) -> None:
+    """Files named on the command line (``ingest load``), checked before Spark starts: a local
+    path that does not exist, or a local glob that matches no file, is an ``InputError``. (A
+    source's glob in the config may match nothing yet: that is "no new data".) A glob that
+    matches only directories says so: a glob names files, a directory's files are matched by
+    ``DIR/**``."""
     for pattern in patterns:
-        if is_remote(pattern) or not glob.has_magic(pattern):
+        if is_remote(pattern):
+            continue
+        if not glob.has_magic(pattern):
+            if not os.path.exists(pattern):
+                raise _missing(pattern)
             continue
         matches = glob.glob(pattern, recursive=True)
         if any(os.path.isfile(match) for match in matches):
@@ -136,6 +141,14 @@ def require_glob_matches(patterns: list[str]) -> None:
             if directories
             else "check the pattern; quote it so that ingest, not the shell, expands it",
         )
+
+
+def _missing(pattern: str) -> InputError:
+    return InputError(
+        f"landing path does not exist: {pattern}",
+        where=pattern,
+        hint="check the path (or the source's 'path' in the config); use a directory or a glob",
+    )
 
 
 def is_remote(uri: str) -> bool:
@@ -235,11 +248,7 @@ def _discover_local(pattern: str) -> list[LandingFile]:
                 _check_listable(directory)
         candidates = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
         if not candidates and not glob.has_magic(pattern):
-            raise InputError(
-                f"landing path does not exist: {pattern}",
-                where=pattern,
-                hint="check the path (or the source's 'path' in the config); use a directory or a glob",
-            )
+            raise _missing(pattern)
     files = []
     for candidate in sorted(candidates):
         name = os.path.basename(candidate)

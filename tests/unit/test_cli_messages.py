@@ -170,6 +170,15 @@ def test_load_of_a_glob_that_matches_no_file_exits_3_and_says_so(tmp_path: Path)
     assert f"name a directory's files with '{tmp_path}/2026-*/**'" in only_dirs.stderr
 
 
+def test_load_of_a_path_that_does_not_exist_exits_3_before_spark_starts(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text("{}\n")
+    missing = tmp_path / "missing.jsonl"
+    result = invoke("load", str(tmp_path / "a.jsonl"), str(missing), "--table", "raw.x")
+    assert result.exit_code == 3
+    assert f"error: landing path does not exist: {missing}" in result.stderr
+    assert "check the path" in result.stderr
+
+
 def test_unknown_format_is_rejected_by_the_option_with_the_choices(tmp_path: Path) -> None:
     result = invoke("load", str(tmp_path), "--table", "raw.x", "--format", "xml")
     assert result.exit_code == 2
