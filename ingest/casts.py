@@ -19,4 +19,12 @@ def cast(column: Column, data_type: T.DataType) -> Column:
     """``column`` cast to ``data_type``: the same expression ``column.cast(data_type)`` makes."""
     if isinstance(data_type, _NESTED):
         return column.cast(data_type)
-    return column.cast(data_type.simpleString())
+    return column.cast(sql_name(data_type))
+
+
+def sql_name(data_type: T.DataType) -> str:
+    """The name Spark's SQL parser reads back as ``data_type`` whatever the session's settings:
+    ``timestamp`` alone means ``spark.sql.timestampType``, which may be ``TIMESTAMP_NTZ``."""
+    if isinstance(data_type, T.TimestampType):
+        return "timestamp_ltz"
+    return data_type.simpleString()

@@ -127,8 +127,12 @@ def require_local_matches(patterns: list[str]) -> None:
         if is_remote(pattern):
             continue
         if not glob.has_magic(pattern):
-            if not os.path.exists(pattern):
-                raise _missing(pattern)
+            try:
+                Path(pattern).stat()  # as discovery reads it: "dir/file.json/" is that file
+            except (FileNotFoundError, NotADirectoryError):
+                raise _missing(pattern) from None
+            except OSError:
+                pass  # it exists but cannot be read: the listing says why, later
             continue
         matches = glob.glob(pattern, recursive=True)
         if any(os.path.isfile(match) for match in matches):

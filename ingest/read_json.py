@@ -285,15 +285,16 @@ def _read_whole_files(
         & F.get_json_object(first_line, "$").isNull()
         & F.get_json_object("value", "$").isNotNull()
     )
-    elements = _array_of_objects(body)
+    starts_array = body.startswith("[")
     # Text that starts with "[" but is no array document of objects is one bad record, unless the
     # array closes on the first line (``[1, 2]`` above JSON lines): then it is JSON lines, that
-    # line one bad record among them (ingest.formats.record_count counts the same).
-    is_array_document = body.startswith("[") & (elements.isNotNull() | ~first_value_ends(first_line))
-    records = (
-        F.when(is_array_document, F.coalesce(elements, F.array("value")))
-        .when(is_document, F.array("value"))
-        .otherwise(F.split("value", "\n"))
+    # line one bad record among them (ingest.formats.record_count counts the same). A coalesce,
+    # not a CASE, so that the array's elements are parsed once: in the test and as the value.
+    records = F.coalesce(
+        F.when(starts_array, _array_of_objects(body)),
+        F.when(starts_array & ~first_value_ends(first_line), F.array("value")),
+        F.when(is_document, F.array("value")),
+        F.split("value", "\n"),
     )
     exploded = files.select("_source_file", F.posexplode(records).alias("pos", "_raw"))
     exploded = exploded.withColumn("_raw", _without_trailing_cr(F.col("_raw")))
@@ -313,8 +314,9 @@ def _array_of_objects(body: Column) -> Column:
     an object.
     """
     wrapped = F.concat(F.lit('{"a":'), body, F.lit("}"))
-    texts = F.from_json(wrapped, "a array<string>").getField("a")
-    maps = F.from_json(wrapped, "a array<map<string,string>>").getField("a")
+    strict = {"allowSingleQuotes": "false"}  # as the records' parse: [{'a': 1}] is no JSON
+    texts = F.from_json(wrapped, "a array<string>", strict).getField("a")
+    maps = F.from_json(wrapped, "a array<map<string,string>>", strict).getField("a")
     only_objects = maps.isNotNull() & ~F.exists(maps, lambda element: element.isNull())
     return F.when(only_objects & ~text_after_first_value(body), texts)
 

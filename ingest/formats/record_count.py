@@ -12,7 +12,8 @@ What counts as a record (the README's "Formats"):
   spans several lines (a pretty-printed object), which is 1;
 - a JSON array document (first non-blank character ``[``): the elements of the top-level array
   when it is valid JSON with only whitespace after it and every element is an object; any
-  other array document is 1 (the reader quarantines the file whole);
+  other array document is 1 (the reader quarantines the file whole), unless its first array
+  closes on the first non-blank line (brackets outside strings): then it is JSON lines;
 - a UTF-8 byte order mark at the start of a file is not content (a file of only a BOM is empty);
 - CSV: records by the CSV grammar (a record ends at LF or CRLF, or at CR in a file whose first
   MiB has CR and no LF; a newline inside quotes is inside the record; a quote opens a

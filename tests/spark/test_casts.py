@@ -60,3 +60,17 @@ def test_nested_types_with_field_names_sql_would_need_quoted(spark: Any) -> None
     frame = spark.createDataFrame([("7", "x")], "p string, q string")
     row = frame.select(cast(F.struct("p", "q"), data_type).alias("c")).first()
     assert row.c.asDict() == {"a b`c": 7, "d,e": "x"}
+
+
+def test_a_timestamp_stays_a_timestamp_when_the_session_defaults_to_ntz(spark: Any) -> None:
+    """``timestamp`` alone is what ``spark.sql.timestampType`` says; the cast keeps the zone."""
+    frame = spark.createDataFrame([("2026-02-28 10:00:01.5",)], "v string")
+    before = spark.conf.get("spark.sql.timestampType")
+    spark.conf.set("spark.sql.timestampType", "TIMESTAMP_NTZ")
+    try:
+        assert (
+            frame.select(cast(F.col("v"), T.TimestampType()).alias("c")).schema["c"].dataType
+            == T.TimestampType()
+        )
+    finally:
+        spark.conf.set("spark.sql.timestampType", before)

@@ -203,6 +203,7 @@ def test_json_lines_under_a_first_line_that_is_an_array_land_as_records(spark: A
     write(landing / "b.jsonl", '[{"id": 3}, null]\n{"id": 4}\n')
     write(landing / "c.json", '[{"id": 5},\n {"id": 6}]\n')  # an array document still
     write(landing / "d.json", '[{"id": 7},\n null]\n')  # not a valid one: one bad record
+    write(landing / "e.json", "[{'id': 8}]\n")  # single quotes are no JSON here either
     table = "lost.array_first_lines"
     report = ingest(spark, landing, table)
     assert_counts_reconcile(report, "json")
@@ -224,6 +225,7 @@ def test_json_lines_under_a_first_line_that_is_an_array_land_as_records(spark: A
         ("a.jsonl", 1): "[1, 2]",
         ("b.jsonl", 1): '[{"id": 3}, null]',
         ("d.json", 1): '[{"id": 7},\n null]\n',
+        ("e.json", 1): "[{'id': 8}]",
     }
 
 

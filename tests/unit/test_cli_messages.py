@@ -22,6 +22,7 @@ from typer.testing import CliRunner, Result
 
 from ingest import cli, spark_session
 from ingest.cli import app
+from ingest.landing import require_local_matches
 from tests.conftest import ROOT
 
 # wide enough that typer's error panel does not wrap the messages asserted below
@@ -177,6 +178,8 @@ def test_load_of_a_path_that_does_not_exist_exits_3_before_spark_starts(tmp_path
     assert result.exit_code == 3
     assert f"error: landing path does not exist: {missing}" in result.stderr
     assert "check the path" in result.stderr
+    # A path discovery takes is not refused here ("dir/file.json/" names that file, as Path reads it).
+    require_local_matches([f"{tmp_path / 'a.jsonl'}/", f"{tmp_path}/./a.jsonl", str(tmp_path)])
 
 
 def test_unknown_format_is_rejected_by_the_option_with_the_choices(tmp_path: Path) -> None:

@@ -51,6 +51,7 @@ def test_a_json_array_of_objects_counts_its_elements(tmp_path: Path) -> None:
         b'[{"a": 1},]',  # trailing comma
         b"[,]",
         b"[\x0c]",  # a form feed is not JSON whitespace
+        b"[{'a': 1}, {'a': 2}]",  # single quotes: the reader refuses them too
     ],
 )
 def test_any_other_array_document_is_one_record(tmp_path: Path, text: bytes) -> None:
