@@ -163,8 +163,10 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
         # A double cast back to a long stops at the long's range: 9223372036854775807 is 2^63 as a
         # double, which comes back as 9223372036854775807. Compared as decimals (a double's by
         # the digits it prints, 9.223372036854776E18), as the text route compares, the two differ.
-        # Up to 2^53 every integer is a double that prints as itself: no decimals per row there.
-        exact = value.between(-(2**53), 2**53)
+        # Up to 2^53 every integer is a double that prints as itself (a float: 2^24), so no
+        # decimals per row there.
+        bits = 53 if isinstance(plan.table_type, T.DoubleType) else 24
+        exact = value.between(-(2**bits), 2**bits)
         same = exact | (casts.cast(cast, _WHOLE_DECIMAL) == casts.cast(value, _WHOLE_DECIMAL))
     fits = value.isNull() | (cast.isNotNull() & same)
     return F.when(fits, cast), F.when(~fits, text)

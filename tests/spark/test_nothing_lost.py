@@ -194,6 +194,21 @@ def test_the_largest_long_entering_a_double_column_in_a_later_run_is_rescued(
         assert landed[i][column] == float(longs[i]) and landed[i]["_rescued_data"] is None
 
 
+def test_integers_a_float_column_cannot_hold_are_rescued(spark: Any, tmp_path: Path) -> None:
+    """A float keeps 24 bits: 16777217 would come back as 16777216, so it is rescued."""
+    landing = tmp_path / "floats"
+    table = "lost.float_then_ints"
+    write(landing / "2026-01-01" / "a.jsonl", '{"id": 1, "n": 2.5}\n')
+    ingest(spark, landing, table, types={"n": "float"})
+    write(landing / "2026-01-02" / "b.jsonl", '{"id": 2, "n": 16777217}\n{"id": 3, "n": 16777216}\n')
+    ingest(spark, landing, table, types={"n": "float"})
+    column = column_map(spark, table)[("n",)]
+    assert columns(spark, table)[column] == "float"
+    landed = {r["id"]: r for r in rows(spark, table)}
+    assert landed[2][column] is None and json.loads(landed[2]["_rescued_data"]) == {column: "16777217"}
+    assert landed[3][column] == 16777216.0 and landed[3]["_rescued_data"] is None
+
+
 def test_json_lines_under_a_first_line_that_is_an_array_land_as_records(spark: Any, tmp_path: Path) -> None:
     """A first line that starts with "[" made the whole file one array document: not valid, so
     it was quarantined whole as one record (its text cut in the quarantine), the objects below
