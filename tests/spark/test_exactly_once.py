@@ -75,10 +75,10 @@ spark.stop()
 """
 
 
-def _dump(state: Path, tables: dict[str, list[str]]) -> dict[str, list[list[object]] | None]:
-    """Every row of ``tables`` (selected columns), read through the catalog in a fresh JVM."""
+def _python(state: Path, script: str, *args: str) -> str:
+    """Run ``script`` in a fresh process (its own JVM) on ``state``; its stdout."""
     result = subprocess.run(
-        [sys.executable, "-c", DUMP, json.dumps(tables)],
+        [sys.executable, "-c", script, *args],
         cwd=ROOT,
         env=cli_env(state),
         capture_output=True,
@@ -86,7 +86,13 @@ def _dump(state: Path, tables: dict[str, list[str]]) -> dict[str, list[list[obje
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return result.stdout
+
+
+def _dump(state: Path, tables: dict[str, list[str]]) -> dict[str, list[list[object]] | None]:
+    """Every row of ``tables`` (selected columns), read through the catalog in a fresh JVM."""
+    stdout = _python(state, DUMP, json.dumps(tables))
+    return json.loads(stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def _write_day(landing: Path, day: str, *, files: int, drift: bool, batch: str = "") -> int:
@@ -201,15 +207,7 @@ def test_sigkill_during_compaction_changes_nothing(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     config = _config(tmp_path, landing)
     state = tmp_path / "state"
-    runs = subprocess.run(
-        [sys.executable, "-c", THREE_RUNS, str(landing), str(config)],
-        cwd=ROOT,
-        env=cli_env(state),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert runs.returncode == 0, runs.stderr[-3000:]
+    _python(state, THREE_RUNS, str(landing), str(config))
     expected = {"raw.ev": _expected(landing)["raw.ev"]}  # every record of the three runs, from the files
 
     data_dir = state / "warehouse" / "raw.db" / "ev" / "data"
