@@ -19,7 +19,9 @@ string, a number) becomes one bad record holding the whole text, so it is quaran
 instead of lost or split into records it does not hold: a string element's quotes are gone once
 Spark splits the array, so a string could not be told from an object. But a file whose first
 line holds a whole array by itself (its brackets balance on that line) is JSON lines: its
-other lines are records of their own, and that line is one bad record.
+other lines are records of their own, and that line is one bad record (as is such a first line
+holding an object that is not valid JSON, ``{"a": 1,}``). A large file of that shape is read
+as lines too, not whole.
 """
 
 from __future__ import annotations
@@ -222,13 +224,19 @@ def _plan_splits(
     split's first row id, the file line of that row). Two jobs, one row per split reaching the driver:
     an aggregate per split, then the split's first non-blank line, fetched by its row id, tells
     a document from JSON lines. (Taking that line in the aggregate puts text in its buffer, which
-    makes Spark sort every line instead of hashing.)"""
+    makes Spark sort every line instead of hashing.)
+
+    A first line that starts a document but closes its value by itself (``[1, 2]``, ``{"a": 1,}``)
+    with more lines below it is JSON lines, that line one bad record, as ``_read_whole_files``
+    splits such a file: no document has text after its value. So a large file of JSON lines
+    under such a line is read as a stream, not whole."""
     blank = _is_blank(F.col("_text"))
     splits = (
         lines.withColumn("_text", _without_bom(F.col("value")))
         .groupBy("_file_uri", "_block")
         .agg(
             F.count(F.lit(1)).alias("rows"),
+            F.count(F.when(~blank, F.lit(1))).alias("filled"),
             F.min("_id").alias("first_id"),
             F.min(F.when(~blank, F.col("_id"))).alias("head_id"),
         )
@@ -237,13 +245,16 @@ def _plan_splits(
     )
     head_ids = [(split["head_id"],) for split in splits if split["head_id"] is not None]
     starts_document: dict[int, bool] = {}
+    closes_on_its_line: dict[int, bool] = {}
     if head_ids:
         heads = lines.join(F.broadcast(local_frame(spark, head_ids, _ROW_IDS)), "_id")
         head = _without_padding(F.col("value"))
         is_document = head.startswith("[") | (head.startswith("{") & F.get_json_object("value", "$").isNull())
-        starts_document = {
-            row["_id"]: row["doc"] for row in heads.select("_id", is_document.alias("doc")).collect()
-        }
+        for row in heads.select(
+            "_id", is_document.alias("doc"), first_value_ends(head).alias("closes")
+        ).collect():
+            starts_document[row["_id"]] = row["doc"]
+            closes_on_its_line[row["_id"]] = row["closes"]
     by_file: dict[str, list[Any]] = {}
     for split in splits:
         by_file.setdefault(split["_source_file"], []).append(split)
@@ -252,7 +263,12 @@ def _plan_splits(
     for uri, parts in by_file.items():
         parts.sort(key=lambda part: part["_block"])
         head_id = next((part["head_id"] for part in parts if part["head_id"] is not None), None)
-        if head_id is not None and starts_document[head_id]:
+        more_lines = sum(part["filled"] for part in parts) > 1
+        if (
+            head_id is not None
+            and starts_document[head_id]
+            and not (closes_on_its_line[head_id] and more_lines)
+        ):
             whole.append(uri)
             continue
         line = 1

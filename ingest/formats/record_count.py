@@ -281,16 +281,34 @@ class _JsonShape:
         self.in_string = False
         self.escaped = False
         self.top_values = 0  # top-level values started
-        self.multiline_value = False  # a newline inside a top-level value
+        self.multiline_value = False  # a newline (not escaped) inside a top-level value
+        self.line_ended = False  # a newline after the first value started, escaped or not
         self.first: int | None = None  # first non-blank byte
 
     @property
+    def array_closes_on_first_line(self) -> bool:
+        """The first value is an array that closed on its first line (brackets outside strings,
+        as the reader's ``dap_first_value_ends`` decides on the text up to the first newline)."""
+        return self.first == 0x5B and self.depth == 0 and self.top_values >= 1 and not self.line_ended
+
+    @property
     def settled(self) -> bool:
-        """JSON lines for sure: the first value was an object that closed on its first line."""
-        return self.first == 0x7B and self.depth == 0 and self.top_values >= 1 and not self.multiline_value
+        """Nothing more to learn from the bytes: JSON lines for sure (the first value was an
+        object that closed on its first line), or an array's first line closed it or ended
+        inside it (``count_json`` takes it from there)."""
+        closed = self.depth == 0 and self.top_values >= 1
+        if self.first == 0x7B:
+            return closed and not self.multiline_value
+        return self.first == 0x5B and (closed or self.line_ended)
 
     def feed(self, chunk: bytes) -> None:
         for byte in chunk:
+            if byte == 0x0A and self.first is not None:
+                self.line_ended = True
+                if (not self.escaped) if self.in_string else self.depth > 0:
+                    self.multiline_value = True
+                if self.settled:
+                    return
             if self.in_string:
                 if self.escaped:
                     self.escaped = False
@@ -298,17 +316,11 @@ class _JsonShape:
                     self.escaped = True
                 elif byte == 0x22:
                     self.in_string = False
-                elif byte == 0x0A:
-                    self.multiline_value = True
                 continue
             if byte in _WHITESPACE:
-                if byte == 0x0A and self.depth > 0:
-                    self.multiline_value = True
                 continue
             if self.first is None:
                 self.first = byte
-                if byte == 0x5B:
-                    return  # an array document: counted by _count_json_array
             if self.depth == 0:
                 self.top_values += 1
             if byte == 0x22:
@@ -326,7 +338,7 @@ def count_json(uri: str, opener: Opener = open_raw) -> int:
     lines = 0
     pending_blank = True  # the current line has only whitespace so far
     for chunk in _chunks(uri, opener, strip_bom=True):
-        if not shape.settled and shape.first != 0x5B:
+        if not shape.settled:
             shape.feed(chunk)
         # non-blank lines: count line ends whose line had content, chunk boundaries carried over
         parts = chunk.split(b"\n")
@@ -338,48 +350,18 @@ def count_json(uri: str, opener: Opener = open_raw) -> int:
                 pending_blank = True
     lines += 0 if pending_blank else 1
     if shape.first == 0x5B:
+        # An array that closes on the first line, with more lines below it (``[1, 2]`` above
+        # objects), starts JSON lines, that line one bad record among them: no array document
+        # has text after its closing bracket. Else the elements of a valid array document of
+        # objects, or 1: the whole text is one bad record (1 is also the lines of an array alone
+        # on its line).
+        if shape.array_closes_on_first_line and lines > 1:
+            return lines
         elements = _count_json_array(uri, opener)
-        if elements is not None:
-            return elements
-        # Not an array document. An array that closes on the first line (``[1, 2]``) starts JSON
-        # lines, that line one bad record among them; else the whole text is one bad record.
-        return lines if _first_line_closes_its_value(uri, opener) else 1
+        return 1 if elements is None else elements
     if shape.top_values == 1 and shape.multiline_value and shape.depth == 0:
         return 1
     return lines
-
-
-def _first_line_closes_its_value(uri: str, opener: Opener) -> bool:
-    """Does the first value (an array or object) close on the first non-blank line? Brackets
-    outside strings alone decide, as in the reader (``dap_first_value_ends``)."""
-    depth, in_string, escaped = 0, False, False
-    started = False
-    for chunk in _chunks(uri, opener, strip_bom=True):
-        for byte in chunk:
-            if not started:
-                if byte in _WHITESPACE:
-                    continue
-                started = True
-                if byte not in b"[{":
-                    return False
-            if byte == 0x0A:  # the end of the first line, escaped or not
-                return False
-            if in_string:
-                if escaped:
-                    escaped = False
-                elif byte == 0x5C:  # backslash
-                    escaped = True
-                elif byte == 0x22:
-                    in_string = False
-            elif byte == 0x22:
-                in_string = True
-            elif byte in b"[{":
-                depth += 1
-            elif byte in b"]}":
-                depth -= 1
-                if depth == 0:
-                    return True
-    return False
 
 
 def _count_json_array(uri: str, opener: Opener) -> int | None:

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from ingest.formats.record_count import CsvGrammar, count_records
+from ingest.read_json import _plan_splits, _read_lines
 from ingest.reconcile import reconcile
-from tests.spark.helpers import columns, ingest, rows
+from tests.spark.helpers import READ_PATHS, columns, ingest, rows, splits_of
 
 pytestmark = pytest.mark.spark
 
@@ -209,18 +210,29 @@ def test_integers_a_float_column_cannot_hold_are_rescued(spark: Any, tmp_path: P
     assert landed[3][column] == 16777216.0 and landed[3]["_rescued_data"] is None
 
 
-def test_json_lines_under_a_first_line_that_is_an_array_land_as_records(spark: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("read_as", READ_PATHS)
+def test_json_lines_under_a_first_line_that_is_an_array_land_as_records(
+    spark: Any, tmp_path: Path, read_as: str
+) -> None:
     """A first line that starts with "[" made the whole file one array document: not valid, so
     it was quarantined whole as one record (its text cut in the quarantine), the objects below
-    it never landed. A first line that is a whole value by itself now starts JSON lines."""
+    it never landed. A first line that is a whole value by itself now starts JSON lines. Read as
+    lines (a file larger than a split), such a file was still read whole, one string in a task's
+    memory (over 2 GB, a failed run): it is now read as the stream of lines it is."""
     landing = tmp_path / "arrays"
     write(landing / "a.jsonl", '[1, 2]\n{"id": 1}\n\n{"id": 2, "v": "x"}\n')
     write(landing / "b.jsonl", '[{"id": 3}, null]\n{"id": 4}\n')
     write(landing / "c.json", '[{"id": 5},\n {"id": 6}]\n')  # an array document still
     write(landing / "d.json", '[{"id": 7},\n null]\n')  # not a valid one: one bad record
     write(landing / "e.json", "[{'id': 8}]\n")  # single quotes are no JSON here either
-    table = "lost.array_first_lines"
-    report = ingest(spark, landing, table)
+    write(landing / "f.jsonl", '{"id": 9,}\r\n{"id": 10}\r\n')  # a bad object, closed on its line
+    table = f"lost.array_first_lines_{read_as}"
+    with splits_of(spark, READ_PATHS[read_as]):
+        report = ingest(spark, landing, table)
+        if read_as == "as_lines":
+            uris = [f.file for f in report.sources[0].files]
+            read_whole, _ = _plan_splits(spark, _read_lines(spark, uris))
+            assert sorted(Path(uri).name for uri in read_whole) == ["c.json", "d.json", "e.json"]
     assert_counts_reconcile(report, "json")
     landed = {(Path(r["_source_file"]).name, r["_source_line"]): r["id"] for r in rows(spark, table)}
     assert landed == {
@@ -229,6 +241,7 @@ def test_json_lines_under_a_first_line_that_is_an_array_land_as_records(spark: A
         ("b.jsonl", 2): 4,
         ("c.json", 1): 5,
         ("c.json", 2): 6,
+        ("f.jsonl", 2): 10,
     }
     quarantined = {
         (Path(r.file_uri).name, r.line): r.raw
@@ -241,6 +254,7 @@ def test_json_lines_under_a_first_line_that_is_an_array_land_as_records(spark: A
         ("b.jsonl", 1): '[{"id": 3}, null]',
         ("d.json", 1): '[{"id": 7},\n null]\n',
         ("e.json", 1): "[{'id': 8}]",
+        ("f.jsonl", 1): '{"id": 9,}',
     }
 
 
