@@ -174,14 +174,15 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
 
 def _same_value_in_other_words(source: Column, back: Column, table_type: T.DataType) -> Column:
     """Does ``source`` (a text) hold the value its cast to ``table_type`` shows as ``back``, in
-    other words? Numbers compare as numbers (a bigint's text without trailing fractional zeros,
-    a double's or decimal's as ``java.math.BigDecimal`` reads both); a date or timestamp text fits
+    other words? Numbers compare as numbers (a whole number's text without trailing fractional zeros,
+    a float's, double's or decimal's as ``java.math.BigDecimal`` reads both); a date or timestamp text fits
     when it says no more than the column keeps (``DATE_TEXT_PATTERN``; its text form is not
     unique). Built for the column's type only."""
-    if isinstance(table_type, T.DoubleType | T.DecimalType):
-        # Spark writes a double from 10^7 up in E-notation ("1.2345678E7"): compare the numbers.
+    if isinstance(table_type, T.FloatType | T.DoubleType | T.DecimalType):
+        # Spark writes a double from 10^7 up in E-notation ("1.2345678E7"), and "2" as "2.0":
+        # compare the numbers.
         return jvm_functions.same_number(source, back)
-    if isinstance(table_type, T.LongType):
+    if isinstance(table_type, _WHOLE_NUMBERS):  # "5.0" is 5, as in a bigint column
         return _numeric_text(back) == _numeric_text(source)
     if isinstance(table_type, T.DateType):
         return source.rlike(DATE_TEXT_PATTERN) & ~source.rlike(EDGE_SPACE_PATTERN)

@@ -210,6 +210,54 @@ def test_integers_a_float_column_cannot_hold_are_rescued(spark: Any, tmp_path: P
     assert landed[3][column] == 16777216.0 and landed[3]["_rescued_data"] is None
 
 
+def test_numbers_as_text_entering_a_float_column_land_when_the_float_holds_them(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A float column (a type hint) compared a text's cast by its spelling only: "2" came back
+    as "2.0" and was rescued, where a double column keeps it."""
+    landing = tmp_path / "float_texts"
+    table = "lost.float_then_texts"
+    write(landing / "2026-01-01" / "a.jsonl", '{"id": 1, "n": 2.5}\n')
+    ingest(spark, landing, table, types={"n": "float"})
+    texts = {2: "2", 3: "0.1", 4: "16777217", 5: "1e3", 6: "0.1000000001"}
+    write(
+        landing / "2026-01-02" / "b.jsonl",
+        "".join(json.dumps({"id": id_, "n": text}) + "\n" for id_, text in texts.items()),
+    )
+    ingest(spark, landing, table, types={"n": "float"})
+    column = column_map(spark, table)[("n",)]
+    assert columns(spark, table)[column] == "float"
+    landed = {r["id"]: (r[column], r["_rescued_data"]) for r in rows(spark, table)}
+    assert landed[2] == (2.0, None)
+    assert landed[3][1] is None and abs(landed[3][0] - 0.1) < 1e-7  # 0.1 as a float holds it
+    assert landed[5] == (1000.0, None)
+    # 16777217 is not a float (2^24 + 1); 0.1000000001 is the float 0.1 in other words: both kept as text
+    assert landed[4][0] is None and json.loads(landed[4][1]) == {column: "16777217"}
+    assert landed[6][0] is None and json.loads(landed[6][1]) == {column: "0.1000000001"}
+
+
+def test_numbers_as_text_entering_an_int_column_land_as_in_a_bigint_column(
+    spark: Any, tmp_path: Path
+) -> None:
+    """An int column (a type hint) took "5.0" for another value than 5, where a bigint keeps it."""
+    landing = tmp_path / "int_texts"
+    table = "lost.int_then_texts"
+    write(landing / "2026-01-01" / "a.jsonl", '{"id": 1, "n": 4}\n')
+    ingest(spark, landing, table, types={"n": "int"})
+    texts = {2: "5.0", 3: "7", 4: "5.5", 5: "3000000000"}
+    write(
+        landing / "2026-01-02" / "b.jsonl",
+        "".join(json.dumps({"id": id_, "n": text}) + "\n" for id_, text in texts.items()),
+    )
+    ingest(spark, landing, table, types={"n": "int"})
+    column = column_map(spark, table)[("n",)]
+    assert columns(spark, table)[column] == "int"
+    landed = {r["id"]: (r[column], r["_rescued_data"]) for r in rows(spark, table)}
+    assert landed[2] == (5, None) and landed[3] == (7, None)
+    for id_ in (4, 5):  # not a whole number; beyond an int
+        assert landed[id_][0] is None and json.loads(landed[id_][1]) == {column: texts[id_]}
+
+
 @pytest.mark.parametrize("read_as", READ_PATHS)
 def test_json_lines_under_a_first_line_that_is_an_array_land_as_records(
     spark: Any, tmp_path: Path, read_as: str
