@@ -12,16 +12,17 @@ line. Either way, blank lines are skipped but counted.
 Files whose first non-blank line shows a whole-file document are read whole whatever their size:
 - a JSON array document (``[{...}, {...}]``, REST exports): one record per element; the line is the
   1-based element index;
-- a single pretty-printed JSON object: one record, line 1.
-A byte order mark at the start of a file is not part of its text. An array document that is not
+- a pretty-printed JSON object (an object that does not close on its first line, with nothing
+  after it): one record, line 1, valid JSON or not.
+Brackets outside strings decide the shape, not the JSON grammar, as the independent record
+count (``ingest.formats.record_count``) decides it. A byte order mark at the start of a file is not part of its text. An array document that is not
 valid JSON, has text after its closing bracket, or holds anything but objects (``null``, a
 string, a number) becomes one bad record holding the whole text, so it is quarantined whole
 instead of lost or split into records it does not hold: a string element's quotes are gone once
 Spark splits the array, so a string could not be told from an object. But a file whose first
 line holds a whole array by itself (its brackets balance on that line) is JSON lines: its
-other lines are records of their own, and that line is one bad record (as is such a first line
-holding an object that is not valid JSON, ``{"a": 1,}``). A large file of that shape is read
-as lines too, not whole.
+other lines are records of their own, and that line is one bad record. A large file of that
+shape is read as lines too, not whole.
 """
 
 from __future__ import annotations
@@ -224,12 +225,9 @@ def _plan_splits(
     split's first row id, the file line of that row). Two jobs, one row per split reaching the driver:
     an aggregate per split, then the split's first non-blank line, fetched by its row id, tells
     a document from JSON lines. (Taking that line in the aggregate puts text in its buffer, which
-    makes Spark sort every line instead of hashing.)
-
-    A first line that starts a document but closes its value by itself (``[1, 2]``, ``{"a": 1,}``)
-    with more lines below it is JSON lines, that line one bad record, as ``_read_whole_files``
-    splits such a file: no document has text after its value. So a large file of JSON lines
-    under such a line is read as a stream, not whole."""
+    makes Spark sort every line instead of hashing.) ``_may_be_a_document`` decides from that
+    line: a large file of JSON lines under a first line that closes its value by itself
+    (``[1, 2]``) is read as a stream, not whole."""
     blank = _is_blank(F.col("_text"))
     splits = (
         lines.withColumn("_text", _without_bom(F.col("value")))
@@ -244,17 +242,14 @@ def _plan_splits(
         .collect()
     )
     head_ids = [(split["head_id"],) for split in splits if split["head_id"] is not None]
-    starts_document: dict[int, bool] = {}
-    closes_on_its_line: dict[int, bool] = {}
+    heads: dict[int, tuple[str, bool]] = {}  # head row id: (its first character, closes its value)
     if head_ids:
-        heads = lines.join(F.broadcast(local_frame(spark, head_ids, _ROW_IDS)), "_id")
+        head_rows = lines.join(F.broadcast(local_frame(spark, head_ids, _ROW_IDS)), "_id")
         head = _without_padding(F.col("value"))
-        is_document = head.startswith("[") | (head.startswith("{") & F.get_json_object("value", "$").isNull())
-        for row in heads.select(
-            "_id", is_document.alias("doc"), first_value_ends(head).alias("closes")
+        for row in head_rows.select(
+            "_id", head.substr(1, 1).alias("opens"), first_value_ends(head)
         ).collect():
-            starts_document[row["_id"]] = row["doc"]
-            closes_on_its_line[row["_id"]] = row["closes"]
+            heads[row[0]] = (row[1], row[2])
     by_file: dict[str, list[Any]] = {}
     for split in splits:
         by_file.setdefault(split["_source_file"], []).append(split)
@@ -263,12 +258,7 @@ def _plan_splits(
     for uri, parts in by_file.items():
         parts.sort(key=lambda part: part["_block"])
         head_id = next((part["head_id"] for part in parts if part["head_id"] is not None), None)
-        more_lines = sum(part["filled"] for part in parts) > 1
-        if (
-            head_id is not None
-            and starts_document[head_id]
-            and not (closes_on_its_line[head_id] and more_lines)
-        ):
+        if head_id is not None and _may_be_a_document(*heads[head_id], sum(p["filled"] for p in parts)):
             whole.append(uri)
             continue
         line = 1
@@ -276,6 +266,17 @@ def _plan_splits(
             first_lines.append((part["_file_uri"], part["_block"], uri, part["first_id"], line))
             line += part["rows"]
     return whole, first_lines
+
+
+def _may_be_a_document(opens: str, closes: bool, filled_lines: int) -> bool:
+    """Is a file whose first non-blank line starts with ``opens`` and closes its value on that
+    line or not (``closes``) read whole, for ``_read_whole_files`` to tell a document from JSON
+    lines? An object that goes on past its first line may be a pretty-printed document; an array
+    is, unless it closes on its line with more lines below (no document has text after its
+    value), or stands alone on its only line (then its elements are the records)."""
+    if opens == "{":
+        return not closes
+    return opens == "[" and not (closes and filled_lines > 1)
 
 
 def _read_whole_files(
@@ -296,10 +297,13 @@ def _read_whole_files(
     # 11 s against 14-17 s with both regexes on every file).
     body = F.when(_edge_is_blank(value, at_end=False), F.regexp_replace(value, r"^\s+", "")).otherwise(value)
     first_line = F.substring_index(body, "\n", 1)
+    # One object over several lines, with nothing after it, is one record, valid JSON or not:
+    # brackets outside strings decide, as ingest.formats.record_count counts.
     is_document = (
         body.startswith("{")
-        & F.get_json_object(first_line, "$").isNull()
-        & F.get_json_object("value", "$").isNotNull()
+        & ~first_value_ends(first_line)
+        & first_value_ends(body)
+        & ~text_after_first_value(body)
     )
     starts_array = body.startswith("[")
     # Text that starts with "[" but is no array document of objects is one bad record, unless the

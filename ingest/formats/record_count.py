@@ -8,8 +8,9 @@ file size (an array document: its largest element; a malformed one may be read w
 quarantined (``ingest.reconcile``).
 
 What counts as a record (the README's "Formats"):
-- JSON lines: every line that is not blank; except a file holding exactly one JSON value that
-  spans several lines (a pretty-printed object), which is 1;
+- JSON lines: every line that is not blank; except a file holding one object that does not
+  close on its first line and has nothing but whitespace after it (a pretty-printed object,
+  valid JSON or not: brackets outside strings decide), which is 1;
 - a JSON array document (first non-blank character ``[``): the elements of the top-level array
   when it is valid JSON with only whitespace after it and every element is an object; any
   other array document is 1 (the reader quarantines the file whole), unless its first array
@@ -274,39 +275,42 @@ _BOM = b"\xef\xbb\xbf"
 
 
 class _JsonShape:
-    """Depth and string state over a byte stream, until the file's shape is known."""
+    """Bracket depth and string state over a byte stream, until the file's shape is known.
+    Brackets outside strings decide, not the JSON grammar, as in the reader
+    (``dap_first_value_ends``, ``dap_text_after_first_value``): a file is one document when its
+    first value, an object or array, does not close on its first line (a newline anywhere in it,
+    escaped or not, ends that line)."""
 
     def __init__(self) -> None:
         self.depth = 0
         self.in_string = False
         self.escaped = False
-        self.top_values = 0  # top-level values started
-        self.multiline_value = False  # a newline (not escaped) inside a top-level value
-        self.line_ended = False  # a newline after the first value started, escaped or not
+        self.top_values = 0  # top-level values started (each byte outside brackets counts)
+        self.line_ended = False  # a newline after the first value started
         self.first: int | None = None  # first non-blank byte
 
     @property
-    def array_closes_on_first_line(self) -> bool:
-        """The first value is an array that closed on its first line (brackets outside strings,
-        as the reader's ``dap_first_value_ends`` decides on the text up to the first newline)."""
-        return self.first == 0x5B and self.depth == 0 and self.top_values >= 1 and not self.line_ended
+    def first_line_closes(self) -> bool:
+        """The first value is an object or array that closed on its first line."""
+        return self.first in (0x5B, 0x7B) and self.depth == 0 and self.top_values >= 1 and not self.line_ended
+
+    @property
+    def one_object(self) -> bool:
+        """An object over several lines with nothing after it: one record, valid JSON or not."""
+        return self.first == 0x7B and self.line_ended and self.depth == 0 and self.top_values == 1
 
     @property
     def settled(self) -> bool:
-        """Nothing more to learn from the bytes: JSON lines for sure (the first value was an
-        object that closed on its first line), or an array's first line closed it or ended
-        inside it (``count_json`` takes it from there)."""
-        closed = self.depth == 0 and self.top_values >= 1
-        if self.first == 0x7B:
-            return closed and not self.multiline_value
-        return self.first == 0x5B and (closed or self.line_ended)
+        """Nothing more to learn from the bytes: the first value closed on its first line (JSON
+        lines, or one value alone on that line), or an array went on past its first line (an
+        array document, valid or not: ``_count_json_array`` counts it). An object that goes on
+        is followed to the end, for what comes after it."""
+        return self.first_line_closes or (self.first == 0x5B and self.line_ended)
 
     def feed(self, chunk: bytes) -> None:
         for byte in chunk:
             if byte == 0x0A and self.first is not None:
                 self.line_ended = True
-                if (not self.escaped) if self.in_string else self.depth > 0:
-                    self.multiline_value = True
                 if self.settled:
                     return
             if self.in_string:
@@ -355,13 +359,11 @@ def count_json(uri: str, opener: Opener = open_raw) -> int:
         # has text after its closing bracket. Else the elements of a valid array document of
         # objects, or 1: the whole text is one bad record (1 is also the lines of an array alone
         # on its line).
-        if shape.array_closes_on_first_line and lines > 1:
+        if shape.first_line_closes and lines > 1:
             return lines
         elements = _count_json_array(uri, opener)
         return 1 if elements is None else elements
-    if shape.top_values == 1 and shape.multiline_value and shape.depth == 0:
-        return 1
-    return lines
+    return 1 if shape.one_object else lines
 
 
 def _count_json_array(uri: str, opener: Opener) -> int | None:

@@ -306,6 +306,41 @@ def test_json_lines_under_a_first_line_that_is_an_array_land_as_records(
     }
 
 
+@pytest.mark.parametrize("read_as", READ_PATHS)
+def test_a_document_is_told_from_json_lines_by_brackets_as_the_count_tells_it(
+    spark: Any, tmp_path: Path, read_as: str
+) -> None:
+    """The reader told a pretty-printed object from JSON lines by Spark's lenient JSON parser
+    (single quotes accepted; whole text valid or not), the independent count by brackets: on
+    these files the two disagreed and the source failed ("do not reconcile")."""
+    landing = tmp_path / "documents"
+    write(landing / "a.json", '{"id": 1,\n "v": "x"}\n')  # a pretty-printed object: one record
+    write(landing / "b.json", '{"id": 2,\n "v": "x",}\n')  # not valid JSON: one bad record, not two
+    write(landing / "c.jsonl", "{'id': 3, 'v': 'x{y'}\n{'id': 4, 'v': 'z}w'}\n")  # str(dict) lines
+    write(landing / "d.json", '{"id": 5,\n "v": "x"} and more\n')  # text after it: two bad lines
+    write(landing / "e.jsonl", '"two\nlines"\n{"id": 6}\n')  # a top-level string is no document
+    table = f"lost.documents_{read_as}"
+    with splits_of(spark, READ_PATHS[read_as]):
+        report = ingest(spark, landing, table)
+    assert_counts_reconcile(report, "json")
+    landed = {(Path(r["_source_file"]).name, r["_source_line"]): r["id"] for r in rows(spark, table)}
+    assert landed == {("a.json", 1): 1, ("e.jsonl", 3): 6}
+    quarantined = {
+        (Path(r.file_uri).name, r.line): r.raw
+        for r in spark.sql(
+            f"select file_uri, line, raw from ingest_meta.quarantine where table_name = '{table}'"
+        ).collect()
+    }
+    assert quarantined == {
+        ("b.json", 1): '{"id": 2,\n "v": "x",}\n',
+        ("c.jsonl", 1): "{'id': 3, 'v': 'x{y'}\n{'id': 4, 'v': 'z}w'}\n",
+        ("d.json", 1): '{"id": 5,',
+        ("d.json", 2): ' "v": "x"} and more',
+        ("e.jsonl", 1): '"two',
+        ("e.jsonl", 2): 'lines"',
+    }
+
+
 def test_csv_big_integers_and_long_decimals_land_exactly(spark: Any, tmp_path: Path) -> None:
     path = write(
         tmp_path / "n" / "n.csv",
