@@ -89,9 +89,10 @@ def infer_text_types(frame: DataFrame, names: list[str]) -> dict[str, tuple[T.Da
     return {name: result[name] for name in names if name in result}
 
 
-def _numeric_text(text: Column) -> Column:
-    """A number's text without trailing fractional zeros: ``2.50`` -> ``2.5``, ``2.0`` -> ``2``."""
-    return F.regexp_replace(F.regexp_replace(text, r"(\.[0-9]*?)0+$", "$1"), r"\.$", "")
+def _without_zero_fraction(text: Column) -> Column:
+    """A number's text without a fraction of zeros only: ``2.0`` -> ``2``, ``2.`` -> ``2``.
+    (One pass, linear: a lazy ``(\.[0-9]*?)0+$`` backtracks quadratically on ``5.000...01``.)"""
+    return F.regexp_replace(text, r"\.0*$", "")
 
 
 def typed_text_value(path: Path, data_type: T.DataType, strip_separators: bool) -> Column:
@@ -174,7 +175,7 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
 
 def _same_value_in_other_words(source: Column, back: Column, table_type: T.DataType) -> Column:
     """Does ``source`` (a text) hold the value its cast to ``table_type`` shows as ``back``, in
-    other words? Numbers compare as numbers (a whole number's text without trailing fractional zeros,
+    other words? Numbers compare as numbers (a whole number's text without a fraction of zeros only,
     a float's, double's or decimal's as ``java.math.BigDecimal`` reads both); a date or timestamp text fits
     when it says no more than the column keeps (``DATE_TEXT_PATTERN``; its text form is not
     unique). Built for the column's type only."""
@@ -183,7 +184,7 @@ def _same_value_in_other_words(source: Column, back: Column, table_type: T.DataT
         # compare the numbers.
         return jvm_functions.same_number(source, back)
     if isinstance(table_type, _WHOLE_NUMBERS):  # "5.0" is 5, as in a bigint column
-        return _numeric_text(back) == _numeric_text(source)
+        return back == _without_zero_fraction(source)
     if isinstance(table_type, T.DateType):
         return source.rlike(DATE_TEXT_PATTERN) & ~source.rlike(EDGE_SPACE_PATTERN)
     if isinstance(table_type, T.TimestampType):
