@@ -87,11 +87,13 @@ class CsvHeader:
     fingerprint: str = field(default="", compare=False)
 
 
-def sniff_line_ends(head: str, quote: str = '"') -> LineEnds:
+def sniff_line_ends(head: str, quote: str = '"', escape: str = '"', delimiter: str = ",") -> LineEnds:
     """The line ends outside quotes in a file's head (plain Python): CRLF only, LF only, both, or
-    CR (no LF anywhere in the head: the independent count decides the same way). Every quote
-    toggles, as a first approximation of the grammar; the reconciliation with the independent
-    count catches a file the head misjudges.
+    CR (no LF anywhere in the head: the independent count decides the same way). A quote opens a
+    quoted value only as its field's first character, as Spark's CSV parser reads (`` "a\nb"``
+    after a space is no quoted value: its LF ends a record, and a file of CRLF records that
+    holds it is read split at LF); the reconciliation with the independent count catches a file
+    whose head misleads this guess.
 
     Spark's reader is given the file's separator explicitly: left to detect it, it turns a CRLF
     inside a quoted field into LF; told the separator, it keeps the field byte for byte.
@@ -99,14 +101,43 @@ def sniff_line_ends(head: str, quote: str = '"') -> LineEnds:
     if "\n" not in head:
         return LineEnds.CR if "\r" in head else LineEnds.LF
     crlf = lf = False
-    for outside in head.split(quote)[::2]:  # the even pieces between quotes are outside them
-        crlf = crlf or "\r\n" in outside
-        lf = lf or "\n" in outside.replace("\r\n", "")
+    for position in _line_ends_outside_quotes(head, quote, escape, delimiter):
+        if position > 0 and head[position - 1] == "\r":
+            crlf = True
+        else:
+            lf = True
     if crlf and lf:
         return LineEnds.MIXED
     if crlf:
         return LineEnds.CRLF
     return LineEnds.LF
+
+
+def _line_ends_outside_quotes(text: str, quote: str, escape: str, delimiter: str) -> Iterator[int]:
+    """Positions of the LFs in ``text`` outside quoted values. Inside one, a doubled quote (the
+    escape is the quote) or an escaped character does not close it."""
+    outside = re.compile("[" + re.escape(quote + delimiter) + "\n]")
+    inside = re.compile("[" + re.escape(quote + escape) + "]")
+    position, field_start = 0, 0
+    while match := outside.search(text, position):
+        char, position = match.group(), match.start() + 1
+        if char == "\n":
+            yield match.start()
+            field_start = position
+        elif char == delimiter:
+            field_start = position
+        elif match.start() == field_start:  # an opening quote: on past its closing one
+            while True:
+                closing = inside.search(text, position)
+                if closing is None:
+                    return  # the head ends inside quotes
+                position = closing.end()
+                if closing.group() != quote:
+                    position += 1  # an escaped character
+                elif escape == quote and text.startswith(quote, position):
+                    position += 1  # a doubled quote
+                else:
+                    break
 
 
 def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
@@ -126,7 +157,7 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     guess is visible. ``first_line`` takes the first non-empty record. ``None`` for a file with
     no records or only empty fields.
     """
-    line_ends = sniff_line_ends(head, options.quote)
+    line_ends = sniff_line_ends(head, options.quote, options.escape, options.delimiter)
     stood_in = 0  # bare CRs replaced by the stand-in
     stand_in = next((c for c in _CR_STAND_INS if c not in head), "")
     if line_ends is LineEnds.CR:  # its lines end at CR: newline="" splits there too (csv's advice)

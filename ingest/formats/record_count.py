@@ -18,7 +18,8 @@ What counts as a record (the README's "Formats"):
 - a UTF-8 byte order mark at the start of a file is not content (a file of only a BOM is empty);
 - CSV: records by the CSV grammar (a record ends at LF or CRLF, or at CR in a file whose first
   MiB has CR and no LF; a newline inside quotes is inside the record; a quote opens a
-  quoted value only as its first non-blank character, so ``5"`` is a plain value), empty lines
+  quoted value only as its field's first character, as in Spark's CSV parser, so ``5"`` and
+  `` "a"`` after a space are plain values), empty lines
   skipped; every record but the header is one, wherever the reader guesses the header to be
   (rows before it, title or blank, are quarantined by the reader); a file in which no record
   fills a cell has no header and no records.
@@ -460,10 +461,10 @@ class _CsvScanner:
         # one does not change the count), and from here only quotes and line ends matter
         self.has_header = False
         self._specials: re.Pattern[str] | None = None
-        # The fast path's view of the field it is in (outside quotes): is it blank so far, carried
-        # over a chunk boundary; and whether a quote just closed at the end of the previous chunk
-        # (a doubled quote may straddle the boundary).
-        self.field_blank = True
+        # The field it is in (outside quotes): is it empty so far (a quote opens a quoted value
+        # only there), carried over a chunk boundary; and whether a quote just closed at the end
+        # of the previous chunk (a doubled quote may straddle the boundary).
+        self.field_empty = True
         self.closed_at_end = False
 
     def _end_record(self) -> None:
@@ -473,6 +474,7 @@ class _CsvScanner:
         self.current_chars = 0
         self.cell_filled = False
         self.filled_cells = 0
+        self.field_empty = True
 
     def feed(self, text: str) -> None:
         if self.has_header and not self.after_quote:
@@ -526,7 +528,7 @@ class _CsvScanner:
                     self.records += 1
                 self.current_chars = 0
                 start = position + 1
-                self.field_blank = True
+                self.field_empty = True
             elif char == self.g.quote:
                 if self.in_quotes:
                     self.in_quotes, closed_at = False, position + 1
@@ -541,31 +543,32 @@ class _CsvScanner:
         self.closed_at_end = closed_at == len(text)
         if not self.in_quotes:
             boundary = max(text.rfind(self.g.delimiter), text.rfind("\n"))
-            rest_blank = not text[boundary + 1 :].strip()
-            self.field_blank = rest_blank if boundary >= 0 else self.field_blank and rest_blank
+            rest_empty = boundary + 1 == len(text)
+            self.field_empty = rest_empty if boundary >= 0 else self.field_empty and rest_empty
 
     def _starts_field(self, text: str, position: int) -> bool:
-        """Is the quote at ``position`` (outside quotes) the first non-blank character of its
-        field? Only there does a quote open a quoted field; inside an unquoted value (``5"``,
-        ``x"y``) it is a plain character, for Spark's CSV parser and the CSV grammar alike."""
+        """Is the quote at ``position`` (outside quotes) the first character of its field? Only
+        there does a quote open a quoted field; inside an unquoted value (``5"``, ``x"y``, or
+        `` "a"`` after a space) it is a plain character, for Spark's CSV parser and the CSV
+        grammar alike."""
         boundary = max(text.rfind(self.g.delimiter, 0, position), text.rfind("\n", 0, position))
-        blank_here = not text[boundary + 1 : position].strip()
-        return blank_here if boundary >= 0 else self.field_blank and blank_here
+        return position == boundary + 1 if boundary >= 0 else self.field_empty and position == 0
 
     def _outside(self, char: str, delimiter: str, quote: str) -> None:
         if char == "\n":
             self._end_record()
-        elif char == "\r":
-            pass  # CRLF ends a record at the LF
-        else:
-            self.current_chars += 1
-            if char == delimiter:
-                self.filled_cells += 1 if self.cell_filled else 0
-                self.cell_filled = False
-            elif char == quote and not self.cell_filled:
-                self.in_quotes = True  # only as a field's first non-blank character (see _starts_field)
-            elif not char.isspace():
-                self.cell_filled = True
+            return
+        field_empty, self.field_empty = self.field_empty, char == delimiter
+        if char == "\r":
+            return  # CRLF ends a record at the LF
+        self.current_chars += 1
+        if char == delimiter:
+            self.filled_cells += 1 if self.cell_filled else 0
+            self.cell_filled = False
+        elif char == quote and field_empty:
+            self.in_quotes = True  # only as a field's first character (see _starts_field)
+        elif not char.isspace():
+            self.cell_filled = True
 
     def finish(self) -> None:
         if self.in_quotes and self.after_quote:

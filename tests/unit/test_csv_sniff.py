@@ -218,3 +218,16 @@ def test_a_bare_cr_in_a_header_cell_is_kept_and_a_private_use_character_too() ->
     assert header is not None and header.names == ("a\rb", "c\ue000")
     header = sniff_header("a,c\ue000\n1,2\n", AUTO)
     assert header is not None and header.names == ("a", "c\ue000")
+
+
+def test_a_quote_opens_a_quoted_value_only_as_its_fields_first_character() -> None:
+    """Every quote toggled: a quote after a space (`` "x\\ny"``, a plain character to Spark's
+    parser) hid the LF after it, so a CRLF file holding one was read split at CRLF only and the
+    count (split at that LF) did not reconcile (found by tests/spark/test_reader_fuzz.py)."""
+    assert sniff_line_ends('a,b\r\n1, "x\ny"\r\n') is LineEnds.MIXED
+    assert sniff_line_ends('a,b\r\n1,5"x\ny"\r\n') is LineEnds.MIXED  # inside an unquoted value
+    assert sniff_line_ends('a,b\r\n1,"x""\ny"\r\n') is LineEnds.CRLF  # a doubled quote stays inside
+    assert sniff_line_ends('a,b\r\n1,"x"",""\ny"\r\n') is LineEnds.CRLF
+    assert sniff_line_ends('a;b\r\n1;"x\\"\ny"\r\n', escape="\\", delimiter=";") is LineEnds.CRLF
+    assert sniff_line_ends('a;b\r\n1;"x\\"\ny"\r\n', delimiter=";") is LineEnds.MIXED  # no escape
+    assert sniff_line_ends('a,b\r\n1,"x\ny') is LineEnds.CRLF  # the head ends inside quotes
