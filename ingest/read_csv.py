@@ -90,10 +90,10 @@ class CsvHeader:
 def sniff_line_ends(head: str, quote: str = '"', escape: str = '"', delimiter: str = ",") -> LineEnds:
     """The line ends outside quotes in a file's head (plain Python): CRLF only, LF only, both, or
     CR (no LF anywhere in the head: the independent count decides the same way). A quote opens a
-    quoted value only as its field's first character, as Spark's CSV parser reads (`` "a\nb"``
-    after a space is no quoted value: its LF ends a record, and a file of CRLF records that
-    holds it is read split at LF); the reconciliation with the independent count catches a file
-    whose head misleads this guess.
+    quoted value only as its field's first character, as Spark's CSV parser reads: after a space
+    it is a plain character, so a line break after it is outside quotes, and a file of CRLF
+    records that holds one is read split at LF. The reconciliation with the independent count
+    catches a file whose head misleads this guess.
 
     Spark's reader is given the file's separator explicitly: left to detect it, it turns a CRLF
     inside a quoted field into LF; told the separator, it keeps the field byte for byte.
@@ -101,11 +101,9 @@ def sniff_line_ends(head: str, quote: str = '"', escape: str = '"', delimiter: s
     if "\n" not in head:
         return LineEnds.CR if "\r" in head else LineEnds.LF
     crlf = lf = False
-    for position in _line_ends_outside_quotes(head, quote, escape, delimiter):
-        if position > 0 and head[position - 1] == "\r":
-            crlf = True
-        else:
-            lf = True
+    for outside in _outside_quotes(head, quote, escape, delimiter):
+        crlf = crlf or "\r\n" in outside
+        lf = lf or "\n" in outside.replace("\r\n", "")
     if crlf and lf:
         return LineEnds.MIXED
     if crlf:
@@ -113,31 +111,32 @@ def sniff_line_ends(head: str, quote: str = '"', escape: str = '"', delimiter: s
     return LineEnds.LF
 
 
-def _line_ends_outside_quotes(text: str, quote: str, escape: str, delimiter: str) -> Iterator[int]:
-    """Positions of the LFs in ``text`` outside quoted values. Inside one, a doubled quote (the
-    escape is the quote) or an escaped character does not close it."""
-    outside = re.compile("[" + re.escape(quote + delimiter) + "\n]")
+def _outside_quotes(text: str, quote: str, escape: str, delimiter: str) -> Iterator[str]:
+    """The pieces of ``text`` outside quoted values. A quote opens one only as its field's first
+    character (at the start, after a delimiter or a line end); inside one, a doubled quote (when
+    the escape is the quote) or an escaped character does not close it. One step per quote, not
+    per character: a head is up to 64 KiB."""
     inside = re.compile("[" + re.escape(quote + escape) + "]")
-    position, field_start = 0, 0
-    while match := outside.search(text, position):
-        char, position = match.group(), match.start() + 1
-        if char == "\n":
-            yield match.start()
-            field_start = position
-        elif char == delimiter:
-            field_start = position
-        elif match.start() == field_start:  # an opening quote: on past its closing one
-            while True:
-                closing = inside.search(text, position)
-                if closing is None:
-                    return  # the head ends inside quotes
-                position = closing.end()
-                if closing.group() != quote:
-                    position += 1  # an escaped character
-                elif escape == quote and text.startswith(quote, position):
-                    position += 1  # a doubled quote
-                else:
-                    break
+    start = search_from = 0
+    while (opening := text.find(quote, search_from)) >= 0:
+        if opening > 0 and text[opening - 1] not in (delimiter, "\n"):
+            search_from = opening + 1  # a plain character inside an unquoted value
+            continue
+        yield text[start:opening]
+        position = opening + 1
+        while True:
+            closing = inside.search(text, position)
+            if closing is None:
+                return  # the text ends inside quotes
+            position = closing.end()
+            if closing.group() != quote:
+                position += 1  # an escaped character
+            elif escape == quote and text.startswith(quote, position):
+                position += 1  # a doubled quote
+            else:
+                break
+        start = search_from = position
+    yield text[start:]
 
 
 def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
@@ -157,6 +156,9 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     guess is visible. ``first_line`` takes the first non-empty record. ``None`` for a file with
     no records or only empty fields.
     """
+    # Spark's reader skips a byte order mark: so must the sniff, or a quote right after it (the
+    # first header cell of an Excel "CSV UTF-8" file) is a plain character here.
+    head = head.removeprefix("\ufeff")
     line_ends = sniff_line_ends(head, options.quote, options.escape, options.delimiter)
     stood_in = 0  # bare CRs replaced by the stand-in
     stand_in = next((c for c in _CR_STAND_INS if c not in head), "")

@@ -489,9 +489,11 @@ class _CsvScanner:
                 self.current_chars += 1
                 if self.escaped:
                     self.escaped = False
+                    self.cell_filled = self.cell_filled or not char.isspace()
                 elif self.after_quote:
                     self.after_quote = False
-                    if char == quote:  # a doubled quote: still inside
+                    if char == quote:  # a doubled quote: still inside, and the cell holds a quote
+                        self.cell_filled = True
                         continue
                     self.in_quotes = False
                     self._outside(char, delimiter, quote)
@@ -532,8 +534,12 @@ class _CsvScanner:
             elif char == self.g.quote:
                 if self.in_quotes:
                     self.in_quotes, closed_at = False, position + 1
-                elif position == closed_at or self._starts_field(text, position):
-                    self.in_quotes = True  # a field's opening quote, or the second of a doubled one
+                elif (position == closed_at and self.g.escape == self.g.quote) or self._starts_field(
+                    text, position
+                ):
+                    # a field's opening quote, or the second of a doubled one (the escape is the
+                    # quote; with another escape, "" is a closed quote and then a plain one)
+                    self.in_quotes = True
                 self.current_chars += 1
             elif char == self.g.escape and self.in_quotes:
                 skip_at = position + 1
@@ -611,7 +617,7 @@ def count_csv(uri: str, grammar: CsvGrammar, opener: Opener = open_raw) -> int:
         if first:
             if why := binary_content(chunk, text):
                 raise InputError(why, where=uri, hint="move it out of the CSV source's landing path")
-            text, first = text.lstrip("\ufeff"), False
+            text, first = text.removeprefix("\ufeff"), False  # one mark, as Spark's reader skips
             cr_ends = "\n" not in text and "\r" in text  # CR line ends only (old Mac exports)
         scanner.feed(text.replace("\r", "\n") if cr_ends else text)
     scanner.feed(decoder.decode(b"", final=True))

@@ -231,3 +231,16 @@ def test_a_quote_opens_a_quoted_value_only_as_its_fields_first_character() -> No
     assert sniff_line_ends('a;b\r\n1;"x\\"\ny"\r\n', escape="\\", delimiter=";") is LineEnds.CRLF
     assert sniff_line_ends('a;b\r\n1;"x\\"\ny"\r\n', delimiter=";") is LineEnds.MIXED  # no escape
     assert sniff_line_ends('a,b\r\n1,"x\ny') is LineEnds.CRLF  # the head ends inside quotes
+
+
+def test_a_quoted_first_header_cell_after_a_byte_order_mark_is_quoted() -> None:
+    """Spark skips the mark; the sniff read the quote after it as a plain character, so a line
+    break in that cell split the header, the header guess fell on another record, and the source
+    failed ("do not reconcile")."""
+    header = sniff_header('\ufeff"first\nname",city\r\n1,2\r\n', CsvOptions())
+    assert header is not None
+    assert (header.names, header.header_record, header.line_ends) == (
+        ("first\nname", "city"),
+        1,
+        LineEnds.CRLF,
+    )
