@@ -15,11 +15,12 @@ Files whose first non-blank line shows a whole-file document are read whole what
 - a pretty-printed JSON object (an object that does not close on its first line, with nothing
   after it): one record, line 1, valid JSON or not.
 Brackets outside strings decide the shape, not the JSON grammar, as the independent record
-count (``ingest.formats.record_count``) decides it. A byte order mark at the start of a file is not part of its text. An array document that is not
-valid JSON, has text after its closing bracket, or holds anything but objects (``null``, a
-string, a number) becomes one bad record holding the whole text, so it is quarantined whole
-instead of lost or split into records it does not hold: a string element's quotes are gone once
-Spark splits the array, so a string could not be told from an object. But a file whose first
+count (``ingest.formats.record_count``) decides it. A byte order mark at the start of a file is
+not part of its text. An array document that is not valid JSON, has text after its closing
+bracket, or holds anything but objects (``null``, a string, a number) becomes one bad record
+holding the whole text, so it is quarantined whole instead of lost or split into records it
+does not hold: a string element's quotes are gone once Spark splits the array, so a string
+could not be told from an object. But a file whose first
 line holds a whole array by itself (its brackets balance on that line) is JSON lines: its
 other lines are records of their own, and that line is one bad record. A large file of that
 shape is read as lines too, not whole.
@@ -271,9 +272,9 @@ def _plan_splits(
 def _may_be_a_document(opens: str, closes: bool, filled_lines: int) -> bool:
     """Is a file whose first non-blank line starts with ``opens`` and closes its value on that
     line or not (``closes``) read whole, for ``_read_whole_files`` to tell a document from JSON
-    lines? An object that goes on past its first line may be a pretty-printed document; an array
-    is, unless it closes on its line with more lines below (no document has text after its
-    value), or stands alone on its only line (then its elements are the records)."""
+    lines? An object that goes on past its first line may be a pretty-printed document. An array
+    is read whole unless it closes on its line with more lines below it (no document has text
+    after its value); alone on the file's only line, it is read whole for its elements."""
     if opens == "{":
         return not closes
     return opens == "[" and not (closes and filled_lines > 1)
