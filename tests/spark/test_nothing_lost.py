@@ -231,7 +231,7 @@ def test_numbers_as_text_entering_a_float_column_land_when_the_float_holds_them(
     assert landed[2] == (2.0, None)
     assert landed[3][1] is None and abs(landed[3][0] - 0.1) < 1e-7  # 0.1 as a float holds it
     assert landed[5] == (1000.0, None)
-    # 16777217 is not a float (2^24 + 1); 0.1000000001 is the float 0.1 in other words: both kept as text
+    # 16777217 is no float (2^24 + 1), and 0.1000000001 comes back as 0.1: both kept as text
     assert landed[4][0] is None and json.loads(landed[4][1]) == {column: "16777217"}
     assert landed[6][0] is None and json.loads(landed[6][1]) == {column: "0.1000000001"}
 
