@@ -34,6 +34,17 @@ def write(path: Path, data: str, encoding: str = "utf-8") -> Path:
     return path
 
 
+def ids_by_file_line(spark: Any, table: str) -> dict[tuple[str, int], Any]:
+    """(file name, line) -> the landed row's ``id``."""
+    return {(Path(r["_source_file"]).name, r["_source_line"]): r["id"] for r in rows(spark, table)}
+
+
+def quarantined_by_file_line(spark: Any, table: str) -> dict[tuple[str, int], str]:
+    """(file name, line) -> the quarantined record's raw text."""
+    found = spark.sql(f"select file_uri, line, raw from ingest_meta.quarantine where table_name = '{table}'")
+    return {(Path(r.file_uri).name, r.line): r.raw for r in found.collect()}
+
+
 def assert_counts_reconcile(report: Any, fmt: str, grammar: CsvGrammar | None = None) -> None:
     files = report.sources[0].files
     expected = count_records([f.file for f in files], fmt, grammar)  # type: ignore[arg-type]
@@ -282,7 +293,7 @@ def test_json_lines_under_a_first_line_that_is_an_array_land_as_records(
             read_whole, _ = _plan_splits(spark, _read_lines(spark, uris))
             assert sorted(Path(uri).name for uri in read_whole) == ["c.json", "d.json", "e.json"]
     assert_counts_reconcile(report, "json")
-    landed = {(Path(r["_source_file"]).name, r["_source_line"]): r["id"] for r in rows(spark, table)}
+    landed = ids_by_file_line(spark, table)
     assert landed == {
         ("a.jsonl", 2): 1,
         ("a.jsonl", 4): 2,
@@ -291,12 +302,7 @@ def test_json_lines_under_a_first_line_that_is_an_array_land_as_records(
         ("c.json", 2): 6,
         ("f.jsonl", 2): 10,
     }
-    quarantined = {
-        (Path(r.file_uri).name, r.line): r.raw
-        for r in spark.sql(
-            f"select file_uri, line, raw from ingest_meta.quarantine where table_name = '{table}'"
-        ).collect()
-    }
+    quarantined = quarantined_by_file_line(spark, table)
     assert quarantined == {
         ("a.jsonl", 1): "[1, 2]",
         ("b.jsonl", 1): '[{"id": 3}, null]',
@@ -323,14 +329,9 @@ def test_a_document_is_told_from_json_lines_by_brackets_as_the_count_tells_it(
     with splits_of(spark, READ_PATHS[read_as]):
         report = ingest(spark, landing, table)
     assert_counts_reconcile(report, "json")
-    landed = {(Path(r["_source_file"]).name, r["_source_line"]): r["id"] for r in rows(spark, table)}
+    landed = ids_by_file_line(spark, table)
     assert landed == {("a.json", 1): 1, ("e.jsonl", 3): 6}
-    quarantined = {
-        (Path(r.file_uri).name, r.line): r.raw
-        for r in spark.sql(
-            f"select file_uri, line, raw from ingest_meta.quarantine where table_name = '{table}'"
-        ).collect()
-    }
+    quarantined = quarantined_by_file_line(spark, table)
     assert quarantined == {
         ("b.json", 1): '{"id": 2,\n "v": "x",}\n',
         ("c.jsonl", 1): "{'id': 3, 'v': 'x{y'}\n{'id': 4, 'v': 'z}w'}\n",
