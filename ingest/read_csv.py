@@ -1,8 +1,10 @@
 """Read CSV landing files whose headers differ between files, keeping file and record number.
 
 Spark's CSV reader applies one header to all files, so files are grouped by their own header
-(sniffed from the first 64 KiB of each file) and each group is read in one job with an explicit
-all-text schema; the groups are combined with ``unionByName``. Rows with the wrong number of
+(sniffed from the first 64 KiB of each file) and each group is read with an explicit all-text
+schema of its width; the groups' records are one union, each record an array of its fields,
+numbered, classified and named (from its header's positions) once for all groups: a source of
+30 headers costs about what one of 2 costs, not 30 reads' windows. Rows with the wrong number of
 fields are kept whole in ``_raw`` and marked bad. A preamble before the header (title rows, blank
 rows) is detected and quarantined; empty lines are skipped everywhere, but a row of empty fields
 (``,,``) is a record: it lands (NULLs), or is quarantined with a reason after the data. Each file's
@@ -42,6 +44,7 @@ from ingest.formats.record_count import (
     is_object,
     open_landing,
 )
+from ingest.local_rows import local_frame
 from ingest.read_json import source_file_column
 from ingest.read_paths import BY_NAME, LandingDirectories
 from ingest.transform import CSV_PREFIX
@@ -310,26 +313,35 @@ def read_csv_records(
             empty.append(uri)
         else:
             groups[(header, header.fingerprint)].append(uri)
-    frames: list[DataFrame] = []
+    if not groups:
+        return None, empty, []
+    keys = sorted(groups, key=lambda key: groups[key][0])
+    headers = [header for header, _ in keys]
     all_names: list[str] = []
-    for (header, _), files in sorted(groups.items(), key=lambda item: item[1][0]):
-        frames.append(_read_group(spark, header, files, options, directories))
+    for header in headers:
         all_names.extend(n for n in header.names if n not in all_names)
-    if not frames:
-        return None, empty, all_names
-    combined = frames[0]
-    for frame in frames[1:]:
-        combined = combined.unionByName(frame, allowMissingColumns=True)
-    return combined, empty, all_names
+    records = [
+        _read_files(spark, number, header, groups[key], options, directories)
+        for number, (key, header) in enumerate(zip(keys, headers, strict=True))
+    ]
+    combined = records[0]
+    for frame in records[1:]:
+        combined = combined.unionByName(frame)  # the same columns
+    return _rows(spark, combined, headers, all_names, options), empty, all_names
 
 
-def _read_group(
+def _read_files(
     spark: SparkSession,
+    number: int,
     header: CsvHeader,
     files: list[str],
     options: CsvOptions,
     directories: LandingDirectories,
 ) -> DataFrame:
+    """The records of the files that share ``header`` (the ``number``th), each one array of its
+    fields, read with the header's width and line ends: Spark's reader marks a record of another
+    width bad (``_corrupt_record``, its text). Only this read is per header: the groups' records
+    are one union, numbered, classified and named once (``_rows``), not once per header."""
     positional = [f"_c{i}" for i in range(len(header.names))]
     schema = T.StructType(
         [T.StructField(name, T.StringType()) for name in positional]
@@ -357,28 +369,76 @@ def _read_group(
         "_corrupt_record",
         source_file_column().alias("_source_file"),
         F.monotonically_increasing_id().alias("_order"),
+        F.lit(number).alias(_HEADER),
     )
     if header.line_ends is LineEnds.MIXED:
         frame = _without_crlf_cr(frame)
+    return frame
+
+
+_HEADER = "_header"  # the number of a record's header in ``_rows``' list
+
+
+def _header_layout(spark: SparkSession, headers: list[CsvHeader], names: list[str]) -> DataFrame:
+    """One row per header, by its number: the record it is, its fingerprint, its width, and where
+    each of ``names`` is among its fields (0-based; NULL: not in this header), as ``_p<k>``."""
+    schema = T.StructType(
+        [
+            T.StructField(_HEADER, T.IntegerType()),
+            T.StructField("_header_record", T.IntegerType()),
+            T.StructField("_fingerprint", T.StringType()),
+            T.StructField("_width", T.IntegerType()),
+            *[T.StructField(f"_p{k}", T.IntegerType()) for k in range(len(names))],
+        ]
+    )
+    rows = []
+    for number, header in enumerate(headers):
+        position = {name: index for index, name in enumerate(header.names)}
+        rows.append(
+            (number, header.header_record, header.fingerprint, len(header.names), *map(position.get, names))
+        )
+    return local_frame(spark, rows, schema)
+
+
+def _rows(
+    spark: SparkSession, records: DataFrame, headers: list[CsvHeader], names: list[str], options: CsvOptions
+) -> DataFrame:
+    """The records of every header's files (``_read_files``) numbered within their file, the
+    header record dropped, the bad and the notes marked, and their fields named: ``names``."""
     # Within a file the reader returns records in order (multiLine files are not split).
     record_number = F.row_number().over(Window.partitionBy("_source_file").orderBy("_order"))
+    frame = records.withColumn("_source_line", record_number.cast("int"))
+    if len(headers) == 1:  # what each file's header is, as constants; or joined, by its number
+        header = headers[0]
+        frame = frame.withColumns(
+            {
+                "_header_record": F.lit(header.header_record),
+                "_fingerprint": F.lit(header.fingerprint),
+                "_width": F.lit(len(header.names)),
+            }
+        )
+        positions: list[Column | int] = list(range(len(names)))
+    else:
+        frame = frame.join(F.broadcast(_header_layout(spark, headers, names)), _HEADER)
+        positions = [F.col(f"_p{k}") for k in range(len(names))]
+    header_record, width = F.col("_header_record"), F.col("_width")
     fields = F.col(_FIELDS)
     # The header is dropped only if it is the record the sniff took for it: should Spark number
     # the records otherwise, the record at that number is a row like any other, and the file's
     # rows then outnumber its independent count (every record but one), which fails the source.
-    is_header = (F.col("_source_line") == header.header_record) & (
-        F.regexp_replace(F.array_join(fields, ""), _NOT_ALNUM.pattern, "") == F.lit(header.fingerprint)
+    is_header = (F.col("_source_line") == header_record) & (
+        F.regexp_replace(F.array_join(fields, ""), _NOT_ALNUM.pattern, "") == F.col("_fingerprint")
     )
-    frame = frame.withColumn("_source_line", record_number.cast("int")).where(~is_header)
+    frame = frame.where(~is_header)
     filled = F.size(F.filter(fields, lambda cell: F.trim(cell) != ""))
     # Records before the header (title rows, blank rows: the header guess skipped them) go to
     # quarantine with their text, never nowhere: a wrong guess shows there.
-    before = F.col("_source_line") < header.header_record
+    before = F.col("_source_line") < header_record
     # A row whose fields are all empty (",,") is a record: it lands as a row of NULLs, or, after
     # the data, is quarantined as a note below. Only lines with no characters are not records.
     # Notes after the data (a footnote, a source line): rows after the last row with at least
     # two filled fields that fill fewer. They go to quarantine, not into the table.
-    dense = (filled >= min(2, len(positional))) & F.col("_corrupt_record").isNull() & ~before
+    dense = (filled >= F.least(F.lit(2), width)) & F.col("_corrupt_record").isNull() & ~before
     last_dense = F.max(F.when(dense, F.col("_source_line"))).over(Window.partitionBy("_source_file"))
     is_note = ~dense & F.col("_corrupt_record").isNull() & (F.col("_source_line") > last_dense)
     nulls = list(options.null_values)
@@ -388,14 +448,15 @@ def _read_group(
         F.when(before & (filled == 0), F.lit("empty row before the header (every field empty)"))
         .when(
             before,
-            F.lit(
-                f"row before the header (taken to be record {header.header_record}): a title row? "
-                "If it is the header, set csv.header: first_line"
+            F.format_string(
+                "row before the header (taken to be record %d): a title row? "
+                "If it is the header, set csv.header: first_line",
+                header_record,
             ),
         )
         .when(
             F.col("_corrupt_record").isNotNull(),
-            F.lit(f"wrong number of fields (the header has {len(header.names)})"),
+            F.format_string("wrong number of fields (the header has %d)", width),
         )
         .when(invalid, F.lit("invalid bytes for the file encoding"))
         .when(is_note & (filled == 0), F.lit("empty row after the data (every field empty)"))
@@ -411,11 +472,12 @@ def _read_group(
         nulled.alias(_FIELDS),
         raw.alias("_raw"),
         reason.alias("_bad_reason"),
+        *[p for p in positions if isinstance(p, Column)],
     )
     return cells.select(
         "_source_file",
         "_source_line",
-        *[F.col(_FIELDS)[i].alias(CSV_PREFIX + name) for i, name in enumerate(header.names)],
+        *[F.col(_FIELDS)[p].alias(CSV_PREFIX + name) for p, name in zip(positions, names, strict=True)],
         "_raw",
         "_bad_reason",
     )
@@ -462,7 +524,7 @@ def _without_crlf_cr(frame: DataFrame) -> DataFrame:
     cut = F.transform(fields, lambda value, index: F.when(index == last, _without_cr(value)).otherwise(value))
     # Spark reads a CR-only line as a short record: bad, its text empty or the CR
     blank_line = (
-        (F.element_at(fields, 1) == "\r")
+        F.element_at(fields, 1).eqNullSafe("\r")  # NULL for an empty field: not a blank line, a record
         & F.coalesce(F.col("_corrupt_record"), F.lit("")).isin("", "\r")
         & (F.coalesce(last, F.lit(0)) == 0)  # every later field NULL
     )

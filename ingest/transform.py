@@ -91,7 +91,7 @@ def infer_text_types(frame: DataFrame, names: list[str]) -> dict[str, tuple[T.Da
 
 def _without_zero_fraction(text: Column) -> Column:
     """A number's text without a fraction of zeros only: ``2.0`` -> ``2``, ``2.`` -> ``2``.
-    (One pass, linear: a lazy ``(\.[0-9]*?)0+$`` backtracks quadratically on ``5.000...01``.)"""
+    (One pass, linear: a lazy ``([.][0-9]*?)0+$`` backtracks quadratically on ``5.000...01``.)"""
     return F.regexp_replace(text, r"\.0*$", "")
 
 

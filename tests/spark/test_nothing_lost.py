@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -449,12 +450,14 @@ def test_csv_with_mixed_cr_only_or_bare_cr_line_ends_lands_every_value(spark: An
     """CRLF and LF in one file (files joined with ``cat``) ran two records into one, and the
     source failed as "do not reconcile"; a file with CR line ends only (Excel's "CSV
     (Macintosh)") and one with a bare CR in its header were taken for files without records, and
-    their rows were lost. The expected values come from Python's csv module (universal newlines),
-    not from the reader."""
+    their rows were lost; a row of empty fields in a mixed file was dropped as a blank line. The
+    expected values come from Python's csv module (universal newlines), not from the reader."""
     landing = tmp_path / "ends"
     texts = {
         "mixed.csv": 'id,text\r\n1,"two\r\nlines"\r\n2,plain\n\r\n3, last \r\n4,"q"\n5,\r\n6,end\n',
         "mac.csv": 'id,text\r1,"a\rb"\r\r2,c\r',
+        # a row of empty fields ending in LF, in a mixed file: a record of NULLs, as anywhere else
+        "mixed_empty.csv": "id,text\r\n,\n7,x\r\n",
     }
     for name, text in texts.items():
         write(landing / name, text)
@@ -471,7 +474,7 @@ def test_csv_with_mixed_cr_only_or_bare_cr_line_ends_lands_every_value(spark: An
         for r in rows(spark, table)
     }
     expected = {
-        (name, int(row[0])): ((row[1] or None), None)
+        (name, int(row[0]) if row[0] else None): ((row[1] or None), None)
         for name, text in texts.items()
         for row in list(csv.reader(io.StringIO(text, newline="")))[1:]
         if row
@@ -640,6 +643,75 @@ def test_csv_records_before_the_guessed_header_are_quarantined_with_their_text(
     assert reasons[("two_cell_title.csv", 1)].startswith("row before the header")
     assert reasons[("narrow_header.csv", 2)].startswith("wrong number of fields (the header has 2)")
     assert len(landed) == 6 and len(quarantine) == 6
+    assert_counts_reconcile(report, "csv")
+
+
+def test_csv_files_of_many_headers_in_one_batch_land_every_value_under_its_own_name(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Files whose headers differ (columns added, dropped, reordered, repeated; CRLF and mixed
+    line ends; one under a title row) are read as one union and named per file from its header's
+    positions (``read_csv._rows``): a position taken from another file's header would put a value
+    under another name. Each value says which column, file and row it belongs to; every record,
+    read back with Python's csv, is in its row under its own names, or in quarantine with the
+    width of its own file's header."""
+    rnd = random.Random(7)
+    pool = ["id", "name", "price", "a b", "ts", "note", "dup"]
+    landing = tmp_path / "headers"
+    files: dict[str, tuple[list[str], list[list[str]], int]] = {}  # name: (header, records, header index)
+    for number in range(24):
+        header = rnd.sample(pool, rnd.randint(2, len(pool)))
+        if number % 5 == 0:
+            header.append("dup")  # repeated: read as "dup" and "dup#2"
+        records = [
+            [rnd.choice([f"{column}/{number}/{row}", "", f"{column}, {number}"]) for column in header]
+            for row in range(3)
+        ]
+        records.append([f"{column}/{number}/last" for column in header])  # full: no note row after the data
+        if number % 3 == 0:
+            records.insert(1, [*records[0], "one too many"])
+        if number % 4 == 1:
+            records.insert(2, records[0][:-1])  # one field short
+        title = ["Monthly export"] if number == 7 else []
+        buffer = io.StringIO()
+        line_end = ["\n", "\r\n"][number % 2]
+        csv.writer(buffer, lineterminator=line_end).writerows([*([title] if title else []), header, *records])
+        text = buffer.getvalue()
+        if number % 6 == 3:
+            text = text.replace("\r\n", "\n", 2)  # mixed: LF and CRLF
+        write(landing / f"f{number:02d}.csv", text)
+        files[f"f{number:02d}.csv"] = (header, records, len(title))
+    table = "lost.csv_many_headers"
+    report = ingest(spark, landing, table, "csv")
+    mapping = {p[0]: c for p, c in column_map(spark, table).items()}
+    landed = {(Path(r["_source_file"]).name, r["_source_line"]): r for r in rows(spark, table)}
+    quarantine = {
+        (Path(r.file_uri).name, r.line): r
+        for r in spark.sql(
+            f"select file_uri, line, raw, reason from ingest_meta.quarantine where table_name = '{table}'"
+        ).collect()
+    }
+    expected_landed = expected_quarantined = 0
+    for name, (header, records, header_index) in files.items():
+        names = [*header[:-1], "dup#2"] if header.count("dup") == 2 else header
+        if header_index:
+            assert quarantine[(name, 1)].reason.startswith("row before the header (taken to be record 2)")
+            expected_quarantined += 1
+        for number, record in enumerate(records, start=header_index + 2):
+            if len(record) == len(header):
+                row = landed[(name, number)]
+                values = {n: row[mapping[n]] for n in mapping}  # the file's names, and the others NULL
+                assert values == {n: None for n in mapping} | dict(
+                    zip(names, [v or None for v in record], strict=True)
+                )
+                expected_landed += 1
+            else:
+                bad = quarantine[(name, number)]
+                assert bad.reason == f"wrong number of fields (the header has {len(header)})", (name, number)
+                assert next(csv.reader(io.StringIO(bad.raw, newline=""))) == record
+                expected_quarantined += 1
+    assert (len(landed), len(quarantine)) == (expected_landed, expected_quarantined)
+    assert set(mapping) == {*pool, "dup#2"}
     assert_counts_reconcile(report, "csv")
 
 
