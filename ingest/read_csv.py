@@ -54,9 +54,9 @@ log = logging.getLogger(__name__)
 HEAD_BYTES = 64 * 1024
 _SNIFF_RECORDS = 50
 _BARE_CR = re.compile(r"\r(?!\n)")
-# Private-use characters, the first one a head does not hold stands in for a bare CR while
-# Python's csv reads it.
-_CR_STAND_INS = [chr(c) for c in range(0xE000, 0xE100)]
+# Private-use characters: those a head does not hold stand in for a bare CR, and for an escape
+# outside quotes, while Python's csv reads it.
+_STAND_INS = [chr(c) for c in range(0xE000, 0xE100)]
 
 
 _NOT_ALNUM = re.compile("[^A-Za-z0-9]")
@@ -115,17 +115,23 @@ def sniff_line_ends(head: str, quote: str = '"', escape: str = '"', delimiter: s
 
 
 def _outside_quotes(text: str, quote: str, escape: str, delimiter: str) -> Iterator[str]:
-    """The pieces of ``text`` outside quoted values. A quote opens one only as its field's first
+    """The pieces of ``text`` outside quoted values (``_outside_spans``)."""
+    for start, end in _outside_spans(text, quote, escape, delimiter):
+        yield text[start:end]
+
+
+def _outside_spans(text: str, quote: str, escape: str, delimiter: str) -> Iterator[tuple[int, int]]:
+    """Where the pieces of ``text`` outside quoted values start and end. A quote opens one only as its field's first
     character (at the start, after a delimiter or a line end); inside one, a doubled quote (when
-    the escape is the quote) or an escaped character does not close it. One step per quote, not
-    per character: a head is up to 64 KiB."""
+    the escape is the quote), an escaped character or a quote followed by the escape does not
+    close it. One step per quote, not per character: a head is up to 64 KiB."""
     inside = re.compile("[" + re.escape(quote + escape) + "]")
     start = search_from = 0
     while (opening := text.find(quote, search_from)) >= 0:
         if opening > 0 and text[opening - 1] not in (delimiter, "\n"):
             search_from = opening + 1  # a plain character inside an unquoted value
             continue
-        yield text[start:opening]
+        yield start, opening
         position = opening + 1
         while True:
             closing = inside.search(text, position)
@@ -136,10 +142,12 @@ def _outside_quotes(text: str, quote: str, escape: str, delimiter: str) -> Itera
                 position += 1  # an escaped character
             elif escape == quote and text.startswith(quote, position):
                 position += 1  # a doubled quote
-            else:
+            elif not text.startswith(escape, position):
                 break
+            # else a quote then the escape (another character than the quote): it does not close
+            # the value, in Spark's parser; the escape is the next match
         start = search_from = position
-    yield text[start:]
+    yield start, len(text)
 
 
 def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
@@ -163,8 +171,14 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     # first header cell of an Excel "CSV UTF-8" file) is a plain character here.
     head = head.removeprefix("\ufeff")
     line_ends = sniff_line_ends(head, options.quote, options.escape, options.delimiter)
+    free = (c for c in _STAND_INS if c not in head)
     stood_in = 0  # bare CRs replaced by the stand-in
-    stand_in = next((c for c in _CR_STAND_INS if c not in head), "")
+    stand_in = next(free, "")
+    # Spark's parser escapes only inside quoted values; outside them the escape is a character,
+    # where Python's csv would escape the next one (``\;`` would join two fields)
+    escape_stand_in = next(free, "") if options.escape != options.quote and options.escape in head else ""
+    if escape_stand_in:
+        head = _escapes_outside_quotes_replaced(head, options, escape_stand_in)
     if line_ends is LineEnds.CR:  # its lines end at CR: newline="" splits there too (csv's advice)
         lines = io.StringIO(head, newline="")
     elif stand_in:  # a bare CR is a character to Spark's reader; Python's csv would stop at it
@@ -186,7 +200,11 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     try:
         for row in reader:
             if row:
-                records.append([cell.replace(stand_in, "\r") for cell in row] if stood_in else row)
+                if stood_in:
+                    row = [cell.replace(stand_in, "\r") for cell in row]
+                if escape_stand_in:
+                    row = [cell.replace(escape_stand_in, options.escape) for cell in row]
+                records.append(row)
                 filled_records += any(map(str.strip, row))
             if filled_records >= _SNIFF_RECORDS:
                 break
@@ -207,6 +225,14 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
             name = f"{name}#{counter}"
         names.append(name)
     return CsvHeader(tuple(names), index + 1, line_ends, header_fingerprint(records[index]))
+
+
+def _escapes_outside_quotes_replaced(head: str, options: CsvOptions, stand_in: str) -> str:
+    pieces, end = [], 0
+    for start, stop in _outside_spans(head, options.quote, options.escape, options.delimiter):
+        pieces += [head[end:start], head[start:stop].replace(options.escape, stand_in)]
+        end = stop
+    return "".join(pieces) + head[end:]
 
 
 def header_fingerprint(cells: list[str]) -> str:

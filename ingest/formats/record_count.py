@@ -446,7 +446,14 @@ def _count_json_array(uri: str, opener: Opener) -> int | None:
 
 
 class _CsvScanner:
-    """Records by the CSV grammar over decoded text; cells are tracked until a record fills one."""
+    """Records by the CSV grammar over decoded text; cells are tracked until a record fills one.
+
+    A quote then the escape, inside a quoted value, with an escape other than the quote
+    (``csv.escape: "\\"``): the quote does not close the value, as in Spark's CSV parser
+    (univocity). The quote is a character, the escape escapes the one after it, and the value
+    goes on: ``"a"\;b``<LF>``c;d`` is one value to the end of the file. A valid file never holds
+    it (a closing quote is followed by the delimiter or a line end).
+    """
 
     def __init__(self, grammar: CsvGrammar) -> None:
         self.g = grammar
@@ -492,16 +499,16 @@ class _CsvScanner:
                     self.cell_filled = self.cell_filled or not char.isspace()
                 elif self.after_quote:
                     self.after_quote = False
-                    if char == quote:  # a doubled quote: still inside, and the cell holds a quote
+                    if char == quote == escape:  # a doubled quote: still inside, and the cell holds a quote
                         self.cell_filled = True
+                        continue
+                    if char == escape:  # a quote then the escape (see the class docstring)
+                        self.cell_filled = self.escaped = True
                         continue
                     self.in_quotes = False
                     self._outside(char, delimiter, quote)
                 elif char == quote:
-                    if escape == quote:
-                        self.after_quote = True
-                    else:
-                        self.in_quotes = False
+                    self.after_quote = True
                 elif char == escape:
                     self.escaped = True
                 elif not char.isspace():
@@ -521,6 +528,9 @@ class _CsvScanner:
             self.current_chars += 1
         skip_at = -1  # the position of a character escaped inside quotes
         closed_at = 0 if self.closed_at_end else -1  # just after the last closing quote
+        quote_then_escape = self.g.quote + self.g.escape if self.g.escape != self.g.quote else ""
+        if self.closed_at_end and quote_then_escape and text.startswith(self.g.escape, start):
+            self.in_quotes = True  # the quote ending the last chunk did not close (class docstring)
         for match in self._specials.finditer(text, start):
             position, char = match.start(), match.group()
             if position == skip_at:
@@ -533,7 +543,8 @@ class _CsvScanner:
                 self.field_empty = True
             elif char == self.g.quote:
                 if self.in_quotes:
-                    self.in_quotes, closed_at = False, position + 1
+                    if not (quote_then_escape and text.startswith(self.g.escape, position + 1)):
+                        self.in_quotes, closed_at = False, position + 1
                 elif (position == closed_at and self.g.escape == self.g.quote) or self._starts_field(
                     text, position
                 ):

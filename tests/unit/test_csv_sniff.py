@@ -244,3 +244,12 @@ def test_a_quoted_first_header_cell_after_a_byte_order_mark_is_quoted() -> None:
         1,
         LineEnds.CRLF,
     )
+
+
+def test_a_backslash_escape_outside_quotes_is_a_character_as_in_sparks_parser() -> None:
+    """Spark's parser escapes only inside quoted values: ``b\\;c`` is two fields, ``b\\`` and
+    ``c``. Python's csv, which the sniff reads the head with, joined them (an escaped ``;``), so
+    the header had a name fewer than every row, and the whole file was quarantined."""
+    options = CsvOptions(delimiter=";", escape="\\")
+    assert sniff_header("a;b\\;c\n1;2;3\n", options) == CsvHeader(("a", "b\\", "c"), 1)
+    assert sniff_header('"a\\"b";c\n1;2\n', options) == CsvHeader(('a"b', "c"), 1)  # inside: escapes

@@ -298,6 +298,13 @@ def test_csv_count_equals_pythons_csv_module_over_random_texts(
         ('"a""b\nc"\nh\n', "\\", 2),  # the same above the header
         ('""""\n""""\n', '"', 1),  # a header of one quote (a doubled quote fills its cell)
         ('"\\""\n"\\""\n', "\\", 1),  # the same, escaped by a backslash
+        # a quote then the escape does not close a quoted value (Spark's parser, probed): the
+        # value runs on, over line ends, until a quote that is followed by one
+        ('h\n"a"\\,b\nc,d\n', "\\", 1),
+        ('h\r\n"a"\\\r\nb\r\nc\r\n', "\\", 1),
+        ('h\n""\\\n\nx\n', "\\", 1),
+        ('h\n"a"\\\n"\nc\n', "\\", 2),
+        ('h\n"a"x\ny\n', "\\", 2),  # another character after the quote: it closed
     ],
 )
 def test_csv_quotes_by_the_escape_in_use(
