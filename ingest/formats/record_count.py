@@ -451,7 +451,7 @@ class _CsvScanner:
     A quote then the escape, inside a quoted value, with an escape other than the quote
     (``csv.escape: "\\"``): the quote does not close the value, as in Spark's CSV parser
     (univocity). The quote is a character, the escape escapes the one after it, and the value
-    goes on: ``"a"\;b``<LF>``c;d`` is one value to the end of the file. A valid file never holds
+    goes on: ``"a"\\;b``<LF>``c;d`` is one value to the end of the file. A valid file never holds
     it (a closing quote is followed by the delimiter or a line end).
     """
 
