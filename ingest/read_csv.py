@@ -173,18 +173,18 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     line_ends = sniff_line_ends(head, options.quote, options.escape, options.delimiter)
     free = (c for c in _STAND_INS if c not in head)
     stood_in = 0  # bare CRs replaced by the stand-in
-    stand_in = next(free, "")
+    stand_in = next(free, "") if line_ends is not LineEnds.CR and _BARE_CR.search(head) else ""
     # Spark's parser escapes only inside quoted values; outside them the escape is a character,
     # where Python's csv would escape the next one (``\;`` would join two fields)
     escape_stand_in = next(free, "") if options.escape != options.quote and options.escape in head else ""
     if escape_stand_in:
-        head = _escapes_outside_quotes_replaced(head, options, escape_stand_in)
+        head = _escapes_outside_quotes_replaced(head, options, line_ends, escape_stand_in)
     if line_ends is LineEnds.CR:  # its lines end at CR: newline="" splits there too (csv's advice)
         lines = io.StringIO(head, newline="")
     elif stand_in:  # a bare CR is a character to Spark's reader; Python's csv would stop at it
         text, stood_in = _BARE_CR.subn(stand_in, head)
         lines = io.StringIO(text, newline="\n")
-    else:  # a head holding every stand-in (none is free): csv stops at its bare CRs, if any
+    else:  # no bare CR, or a head holding every stand-in (none is free): csv stops at bare CRs
         lines = io.StringIO(head, newline="\n")
     reader = csv.reader(
         lines,
@@ -227,9 +227,14 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     return CsvHeader(tuple(names), index + 1, line_ends, header_fingerprint(records[index]))
 
 
-def _escapes_outside_quotes_replaced(head: str, options: CsvOptions, stand_in: str) -> str:
+def _escapes_outside_quotes_replaced(
+    head: str, options: CsvOptions, line_ends: LineEnds, stand_in: str
+) -> str:
+    """``head`` with every escape outside quoted values replaced by ``stand_in``."""
+    # a CR ends a record in a file of CR line ends: a quote after it opens a value
+    records = head.replace("\r", "\n") if line_ends is LineEnds.CR else head
     pieces, end = [], 0
-    for start, stop in _outside_spans(head, options.quote, options.escape, options.delimiter):
+    for start, stop in _outside_spans(records, options.quote, options.escape, options.delimiter):
         pieces += [head[end:start], head[start:stop].replace(options.escape, stand_in)]
         end = stop
     return "".join(pieces) + head[end:]
@@ -237,7 +242,7 @@ def _escapes_outside_quotes_replaced(head: str, options: CsvOptions, stand_in: s
 
 def header_fingerprint(cells: list[str]) -> str:
     """The ASCII letters and digits of a header's cells, in order: what the reader checks the
-    record it drops as the header against (``_read_group``), the same whatever the whitespace,
+    record it drops as the header against (``_rows``), the same whatever the whitespace,
     byte order mark or line end around them."""
     return _NOT_ALNUM.sub("", "".join(cells))
 

@@ -253,3 +253,22 @@ def test_a_backslash_escape_outside_quotes_is_a_character_as_in_sparks_parser() 
     options = CsvOptions(delimiter=";", escape="\\")
     assert sniff_header("a;b\\;c\n1;2;3\n", options) == CsvHeader(("a", "b\\", "c"), 1)
     assert sniff_header('"a\\"b";c\n1;2\n', options) == CsvHeader(('a"b', "c"), 1)  # inside: escapes
+
+
+def test_escapes_inside_a_quoted_value_after_a_cr_line_end_stay_escapes() -> None:
+    """Found by a review: in a file of CR line ends a quote after a CR opens a value, so the
+    escaped quote in ``"a\\";b"`` is inside it (the header has two fields, not three)."""
+    options = CsvOptions(delimiter=";", escape="\\")
+    for end in ("\r", "\n", "\r\n"):
+        text = end.join(["Report", '"a\\";b";c', "1;2", "3;4", ""])
+        assert sniff_header(text, options) == CsvHeader(
+            ('a";b', "c"), 2, sniff_line_ends(text, '"', "\\", ";")
+        )
+
+
+def test_a_head_with_only_one_free_stand_in_still_reads_an_escape_outside_quotes() -> None:
+    """Found by a review: the bare-CR stand-in took the only free private-use character though
+    the head had no bare CR, and ``b\\;c`` was read as one field."""
+    taken = "".join(chr(c) for c in range(0xE000, 0xE0FF))  # every stand-in but the last
+    header = sniff_header(f"a;b\\;c;{taken}\n1;2;3;4\n", CsvOptions(delimiter=";", escape="\\"))
+    assert header is not None and header.names[:3] == ("a", "b\\", "c")
