@@ -6,7 +6,10 @@ Three workloads, seeded, each a CSV export with a header:
 - ``small``: rows of the same kind in many small files (a source exporting every few minutes: the cost
   that grows with the files, each with its own header to read);
 - ``wide``: R rows of C columns (a CRM export hundreds of columns wide: the cost that grows with
-  the width, not the rows).
+  the width, not the rows);
+- ``drift``: the long workload's rows in files under H headers (columns dropped and reordered from
+  release to release: the cost that grows with the headers). The floor reads every file with the
+  first file's header, as ``spark.read.csv`` does; ours names each file's fields by its own.
 For each, two engines run one after another, each in its own fresh process (JVM start included):
 - ``floor``: ``spark.read.csv`` with ``header`` and ``inferSchema`` + a partitioned Parquet
   write (``bench/floor_spark.py --csv``);
@@ -22,8 +25,10 @@ the ratios of wall times, for scripts:
     CSV long ours/floor R
     CSV small ours/floor R
     CSV wide ours/floor R
+    CSV drift ours/floor R
 
-    python bench/csv_bench.py     # full size: 1,000,000 rows in 20 files; 500,000 in 20,000; 2,000 x 600
+    python bench/csv_bench.py     # full size: 1,000,000 rows in 20 files; 500,000 in 20,000; 2,000 x 600;
+                                  # 100,000 in 300 files under 30 headers
     python bench/csv_bench.py --rows 100000 --small-rows 20000 --small-files 1000 --width 300 --wide-rows 500
     python bench/csv_bench.py --s3   # and each from S3 into S3 (make platform-up)
 """
@@ -62,35 +67,55 @@ LONG_HEADER = [
     "ratio", "code", "note", "revenue", "big_id", "ship_date",
 ]  # fmt: skip
 START = datetime(2026, 1, 1)
+WORKLOADS = ("long", "small", "wide", "drift")
+
+
+def _order_line(rnd: random.Random, row: int) -> list[object]:
+    """One order line, its cells in ``LONG_HEADER``'s order."""
+    at = START + timedelta(seconds=rnd.randrange(30 * 86_400))
+    return [
+        row,
+        f"customer {rnd.randrange(50_000)}",
+        f"{rnd.randrange(1_000_000) / 100:.2f}",
+        rnd.randrange(100),
+        rnd.choice(("true", "false")),
+        at.strftime("%Y-%m-%d %H:%M:%S"),
+        f"{rnd.random():.6f}",
+        f"{rnd.randrange(1000):03d}",
+        f"gift, wrapped {rnd.randrange(10)}" if rnd.random() < 0.2 else "",
+        f"{rnd.randrange(1_000, 10_000_000):,}",
+        rnd.randrange(10**17),
+        (at + timedelta(days=rnd.randrange(5))).strftime("%Y-%m-%d"),
+    ]
 
 
 def write_long(landing: Path, rows: int, files: int, seed: int = 7) -> None:
     """``rows`` order lines over 30 days in ``files`` files, one header each."""
+    write_drift(landing, rows, files, headers=1, seed=seed)
+
+
+def write_drift(landing: Path, rows: int, files: int, headers: int, seed: int = 7) -> None:
+    """``rows`` order lines in ``files`` files under ``headers`` headers in turn: the first is
+    ``LONG_HEADER``, each other one some of its columns dropped (never ``id`` or ``event_ts``)
+    and the rest in another order (an export whose columns drift from release to release)."""
     rnd = random.Random(seed)
+    layouts = [list(range(len(LONG_HEADER)))]
+    keep = {LONG_HEADER.index("id"), LONG_HEADER.index("event_ts")}
+    while len(layouts) < headers:
+        columns = [i for i in range(len(LONG_HEADER)) if i in keep or rnd.random() < 0.8]
+        rnd.shuffle(columns)
+        if columns not in layouts:
+            layouts.append(columns)
     landing.mkdir(parents=True)
     per_file = -(-rows // files)
     for index in range(files):
+        layout = layouts[index % headers]
         with (landing / f"orders_{index:05d}.csv").open("w", newline="") as handle:
             out = csv.writer(handle, lineterminator="\n")
-            out.writerow(LONG_HEADER)
+            out.writerow([LONG_HEADER[i] for i in layout])
             for row in range(index * per_file, min(rows, (index + 1) * per_file)):
-                at = START + timedelta(seconds=rnd.randrange(30 * 86_400))
-                out.writerow(
-                    [
-                        row,
-                        f"customer {rnd.randrange(50_000)}",
-                        f"{rnd.randrange(1_000_000) / 100:.2f}",
-                        rnd.randrange(100),
-                        rnd.choice(("true", "false")),
-                        at.strftime("%Y-%m-%d %H:%M:%S"),
-                        f"{rnd.random():.6f}",
-                        f"{rnd.randrange(1000):03d}",
-                        f"gift, wrapped {rnd.randrange(10)}" if rnd.random() < 0.2 else "",
-                        f"{rnd.randrange(1_000, 10_000_000):,}",
-                        rnd.randrange(10**17),
-                        (at + timedelta(days=rnd.randrange(5))).strftime("%Y-%m-%d"),
-                    ]
-                )
+                line = _order_line(rnd, row)
+                out.writerow([line[i] for i in layout])
 
 
 def write_wide(landing: Path, rows: int, width: int, files: int = 4, seed: int = 11) -> None:
@@ -154,6 +179,12 @@ def main() -> None:
     parser.add_argument("--small-files", type=int, default=20_000, help="small: files")
     parser.add_argument("--wide-rows", type=int, default=2_000, help="wide: rows")
     parser.add_argument("--width", type=int, default=600, help="wide: columns")
+    parser.add_argument("--drift-rows", type=int, default=100_000, help="drift: rows")
+    parser.add_argument("--drift-files", type=int, default=300, help="drift: files")
+    parser.add_argument("--drift-headers", type=int, default=30, help="drift: different headers")
+    parser.add_argument(
+        "--only", nargs="+", choices=WORKLOADS, default=list(WORKLOADS), help="these workloads (default: all)"
+    )
     parser.add_argument("--work", type=Path, default=BENCH / ".work-csv")
     parser.add_argument(
         "--s3", action="store_true", help="each workload also from the S3 landing into the S3 warehouse"
@@ -172,13 +203,19 @@ def main() -> None:
     print(
         f"long: {args.rows:,} rows x {len(LONG_HEADER)} columns in {args.files:,} files; "
         f"small: {args.small_rows:,} rows in {args.small_files:,} files; "
-        f"wide: {args.wide_rows:,} rows x {args.width} columns in 4 files"
+        f"wide: {args.wide_rows:,} rows x {args.width} columns in 4 files; "
+        f"drift: {args.drift_rows:,} rows in {args.drift_files:,} files under {args.drift_headers} headers"
     )
-    landings = {name: args.work / "landing" / name for name in ("long", "small", "wide")}
+    landings = {name: args.work / "landing" / name for name in args.only}
+    writers = {
+        "long": lambda landing: write_long(landing, args.rows, args.files),
+        "small": lambda landing: write_long(landing, args.small_rows, args.small_files),
+        "wide": lambda landing: write_wide(landing, args.wide_rows, args.width),
+        "drift": lambda landing: write_drift(landing, args.drift_rows, args.drift_files, args.drift_headers),
+    }
     started = time.perf_counter()
-    write_long(landings["long"], args.rows, args.files)
-    write_long(landings["small"], args.small_rows, args.small_files)
-    write_wide(landings["wide"], args.wide_rows, args.width)
+    for name, landing in landings.items():
+        writers[name](landing)
     print(f"generated in {time.perf_counter() - started:.1f} s")
 
     ratios: list[str] = []
