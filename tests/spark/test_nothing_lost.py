@@ -654,9 +654,14 @@ def test_csv_files_of_many_headers_in_one_batch_land_every_value_under_its_own_n
     positions (``read_csv._rows``): a position taken from another file's header would put a value
     under another name. Each value says which column, file and row it belongs to; every record,
     read back with Python's csv, is in its row under its own names, or in quarantine with the
-    width of its own file's header."""
+    width of its own file's header. Values hold quotes, line breaks, a CR, an emoji and a byte
+    order mark, quoted as needed or every one."""
     rnd = random.Random(7)
     pool = ["id", "name", "price", "a b", "ts", "note", "dup"]
+
+    def hostile(column: str, row: int) -> str:  # quotes, a line break, a CR, an emoji, a BOM
+        return f'{column} "{row}",\n€😀\ufeff\r{row}'
+
     landing = tmp_path / "headers"
     files: dict[str, tuple[list[str], list[list[str]], int]] = {}  # name: (header, records, header index)
     for number in range(24):
@@ -664,7 +669,10 @@ def test_csv_files_of_many_headers_in_one_batch_land_every_value_under_its_own_n
         if number % 5 == 0:
             header.append("dup")  # repeated: read as "dup" and "dup#2"
         records = [
-            [rnd.choice([f"{column}/{number}/{row}", "", f"{column}, {number}"]) for column in header]
+            [
+                rnd.choice([f"{column}/{number}/{row}", "", f"{column}, {number}", hostile(column, row)])
+                for column in header
+            ]
             for row in range(3)
         ]
         records.append([f"{column}/{number}/last" for column in header])  # full: no note row after the data
@@ -675,7 +683,10 @@ def test_csv_files_of_many_headers_in_one_batch_land_every_value_under_its_own_n
         title = ["Monthly export"] if number == 7 else []
         buffer = io.StringIO()
         line_end = ["\n", "\r\n"][number % 2]
-        csv.writer(buffer, lineterminator=line_end).writerows([*([title] if title else []), header, *records])
+        quoting = csv.QUOTE_ALL if number % 4 == 2 else csv.QUOTE_MINIMAL
+        csv.writer(buffer, lineterminator=line_end, quoting=quoting).writerows(
+            [*([title] if title else []), header, *records]
+        )
         text = buffer.getvalue()
         if number % 6 == 3:
             text = text.replace("\r\n", "\n", 2)  # mixed: LF and CRLF
