@@ -1,10 +1,10 @@
 """Read CSV landing files whose headers differ between files, keeping file and record number.
 
-Spark's CSV reader applies one header to all files, so files are grouped by their own header
-(sniffed from the first 64 KiB of each file) and each group is read with an explicit all-text
-schema of its width; the groups' records are one union, each record an array of its fields,
-numbered, classified and named (from its header's positions) once for all groups: a source of
-30 headers costs about what one of 2 costs, not 30 reads' windows. Rows with the wrong number of
+Spark's CSV reader applies one header to all files, so each file's own header is sniffed (from
+its first 64 KiB), and the files are read with an explicit all-text schema, one read per header
+width and line ends; the reads' records are one union, each record an array of its fields,
+numbered, classified and named (from its file's header's positions) once: a source of 30
+headers costs about what one of 2 costs, not 30 reads with their own windows. Rows with the wrong number of
 fields are kept whole in ``_raw`` and marked bad. A preamble before the header (title rows, blank
 rows) is detected and quarantined; empty lines are skipped everywhere, but a row of empty fields
 (``,,``) is a record: it lands (NULLs), or is quarantined with a reason after the data. Each file's
@@ -351,29 +351,35 @@ def read_csv_records(
     all_names: list[str] = []
     for header in headers:
         all_names.extend(n for n in header.names if n not in all_names)
+    # One read per width and line ends: Spark's reader needs both, not the names
+    reads: dict[tuple[int, LineEnds], list[str]] = defaultdict(list)
+    header_of: dict[str, int] = {}
+    for number, (key, header) in enumerate(zip(keys, headers, strict=True)):
+        reads[(len(header.names), header.line_ends)].extend(groups[key])
+        header_of.update(dict.fromkeys(groups[key], number))
     records = [
-        _read_files(spark, number, header, groups[key], options, directories)
-        for number, (key, header) in enumerate(zip(keys, headers, strict=True))
+        _read_files(spark, width, line_ends, files, options, directories)
+        for (width, line_ends), files in reads.items()
     ]
     combined = records[0]
     for frame in records[1:]:
         combined = combined.unionByName(frame)  # the same columns
-    return _rows(spark, combined, headers, all_names, options), empty, all_names
+    return _rows(spark, combined, headers, header_of, all_names, options), empty, all_names
 
 
 def _read_files(
     spark: SparkSession,
-    number: int,
-    header: CsvHeader,
+    width: int,
+    line_ends: LineEnds,
     files: list[str],
     options: CsvOptions,
     directories: LandingDirectories,
 ) -> DataFrame:
-    """The records of the files that share ``header`` (the ``number``th), each one array of its
-    fields, read with the header's width and line ends: Spark's reader marks a record of another
-    width bad (``_corrupt_record``, its text). Only this read is per header: the groups' records
-    are one union, numbered, classified and named once (``_rows``), not once per header."""
-    positional = [f"_c{i}" for i in range(len(header.names))]
+    """The records of ``files`` (their headers ``width`` fields wide, their records ending in
+    ``line_ends``), each one array of its fields: Spark's reader marks a record of another width
+    bad (``_corrupt_record``, its text). Only this read is per width and line ends: the reads'
+    records are one union, numbered, classified and named once (``_rows``), not once per header."""
+    positional = [f"_c{i}" for i in range(width)]
     schema = T.StructType(
         [T.StructField(name, T.StringType()) for name in positional]
         + [T.StructField("_corrupt_record", T.StringType())]
@@ -388,7 +394,7 @@ def _read_files(
         .option("quote", options.quote)
         .option("escape", options.escape)
         .option("encoding", options.encoding)
-        .option("lineSep", header.line_ends.separator)
+        .option("lineSep", line_ends.separator)
         .option("nullValue", "\u0000never\u0000")  # null tokens are applied later, per config
     )
     # A record's fields are one array from here on: an expression over all of them is built once
@@ -400,14 +406,13 @@ def _read_files(
         "_corrupt_record",
         source_file_column().alias("_source_file"),
         F.monotonically_increasing_id().alias("_order"),
-        F.lit(number).alias(_HEADER),
     )
-    if header.line_ends is LineEnds.MIXED:
+    if line_ends is LineEnds.MIXED:
         frame = _without_crlf_cr(frame)
     return frame
 
 
-_HEADER = "_header"  # the number of a record's header in ``_rows``' list
+_HEADER = "_header"  # the number of a file's header in ``_rows``' list
 
 
 def _header_layout(spark: SparkSession, headers: list[CsvHeader], names: list[str]) -> DataFrame:
@@ -432,10 +437,16 @@ def _header_layout(spark: SparkSession, headers: list[CsvHeader], names: list[st
 
 
 def _rows(
-    spark: SparkSession, records: DataFrame, headers: list[CsvHeader], names: list[str], options: CsvOptions
+    spark: SparkSession,
+    records: DataFrame,
+    headers: list[CsvHeader],
+    header_of: dict[str, int],
+    names: list[str],
+    options: CsvOptions,
 ) -> DataFrame:
-    """The records of every header's files (``_read_files``) numbered within their file, the
-    header record dropped, the bad and the notes marked, and their fields named: ``names``."""
+    """The records of every file (``_read_files``) numbered within their file, the header record
+    dropped, the bad and the notes marked, and their fields named (``names``) by the file's
+    header: ``headers[header_of[file]]``."""
     # Within a file the reader returns records in order (multiLine files are not split).
     record_number = F.row_number().over(Window.partitionBy("_source_file").orderBy("_order"))
     frame = records.withColumn("_source_line", record_number.cast("int"))
@@ -449,7 +460,11 @@ def _rows(
             }
         )
         positions: list[Column | int] = list(range(len(names)))
-    else:
+    else:  # by file, its header's number; by number, the header (each a broadcast join)
+        files = T.StructType(
+            [T.StructField("_source_file", T.StringType()), T.StructField(_HEADER, T.IntegerType())]
+        )
+        frame = frame.join(F.broadcast(local_frame(spark, list(header_of.items()), files)), "_source_file")
         frame = frame.join(F.broadcast(_header_layout(spark, headers, names)), _HEADER)
         positions = [F.col(f"_p{k}") for k in range(len(names))]
     header_record, width = F.col("_header_record"), F.col("_width")
