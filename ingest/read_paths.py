@@ -18,6 +18,7 @@ the files are listed, never which files are read.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,18 @@ from pyspark.errors.exceptions.captured import CapturedException
 from pyspark.sql import DataFrame
 
 log = logging.getLogger(__name__)
+
+
+# What Hadoop's globber, which Spark's reader runs on every path it is given that holds one of
+# these, takes for a pattern: ``orders[1].csv`` was a pattern matching ``orders1.csv``, so the
+# file itself was "not found" and its source failed. A backslash before each makes it literal
+# (the globber removes it); Spark reports the file under its own name.
+_GLOB_CHARACTERS = re.compile(r"([\\{}\[\]*?])")
+
+
+def literal(path: str) -> str:
+    """``path`` as Spark's reader takes it literally, glob characters escaped."""
+    return _GLOB_CHARACTERS.sub(r"\\\1", path)
 
 
 def parent(uri: str) -> str:
@@ -86,7 +99,7 @@ class LandingDirectories:
         batch = set(uris)
         if len(paths) < len(uris):
             try:
-                frame = load(paths)
+                frame = load([literal(path) for path in paths])
                 listed = {landing_uri(uri) for uri in _input_files(frame)}
             # Whatever Spark makes of the folders (say, partition folders it cannot reconcile), the
             # names are the way that worked before: a real fault raises again when they are read.
@@ -104,7 +117,7 @@ class LandingDirectories:
                     len(listed - batch),
                     len(batch - listed),
                 )
-        return LandingRead(load(uris), uris)
+        return LandingRead(load([literal(uri) for uri in uris]), uris)
 
 
 def _input_files(frame: DataFrame) -> list[str]:

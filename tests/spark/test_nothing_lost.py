@@ -753,3 +753,25 @@ def test_csv_with_hundreds_of_columns_lands_every_value(spark: Any, tmp_path: Pa
     for row, record in zip(landed, expected, strict=True):
         assert [str(row[mapping[f"c{i}"]]) for i in range(width)] == record
     assert_counts_reconcile(report, "csv")
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_files_and_folders_named_with_glob_characters_land(spark: Any, tmp_path: Path, fmt: str) -> None:
+    """Spark's reader takes a path holding ``[]{}*?\\`` for a pattern (Hadoop's globber):
+    ``orders[1].csv`` matched no file but ``orders1.csv``, and the source failed with "path does
+    not exist". Files so named land, in a folder so named read whole and in one read by name."""
+    names = ["orders[1]", "a{b,c}", "star*", "what?", "back\\slash", "plain"]
+    landing = tmp_path / f"land[{fmt}]"
+    text = {"json": '{{"id": "{name}"}}\n', "csv": 'id\n"{name}"\n'}[fmt]
+    for name in names:
+        write(
+            landing / f"{name}.{fmt}", text.format(name=name.replace("\\", "\\\\") if fmt == "json" else name)
+        )
+    write(tmp_path / "other" / f"one[2].{fmt}", text.format(name="one[2]"))  # its folder holds one file
+    table = f"lost.glob_names_{fmt}"
+    report = ingest(spark, landing, table, fmt)
+    report_other = ingest(spark, tmp_path / "other", table, fmt)
+    landed = {(Path(r["_source_file"]).name, r["id"]) for r in rows(spark, table)}
+    assert landed == {(f"{n}.{fmt}", n) for n in [*names, "one[2]"]}
+    assert_counts_reconcile(report, fmt)
+    assert report_other.ok
