@@ -40,10 +40,17 @@ def ids_by_file_line(spark: Any, table: str) -> dict[tuple[str, int], Any]:
     return {(Path(r["_source_file"]).name, r["_source_line"]): r["id"] for r in rows(spark, table)}
 
 
+def quarantine_by_file_line(spark: Any, table: str) -> dict[tuple[str, int], Any]:
+    """(file name, line) -> the quarantined record (``raw``, ``reason``)."""
+    found = spark.sql(
+        f"select file_uri, line, raw, reason from ingest_meta.quarantine where table_name = '{table}'"
+    )
+    return {(Path(r.file_uri).name, r.line): r for r in found.collect()}
+
+
 def quarantined_by_file_line(spark: Any, table: str) -> dict[tuple[str, int], str]:
     """(file name, line) -> the quarantined record's raw text."""
-    found = spark.sql(f"select file_uri, line, raw from ingest_meta.quarantine where table_name = '{table}'")
-    return {(Path(r.file_uri).name, r.line): r.raw for r in found.collect()}
+    return {key: r.raw for key, r in quarantine_by_file_line(spark, table).items()}
 
 
 def assert_counts_reconcile(report: Any, fmt: str, grammar: CsvGrammar | None = None) -> None:
@@ -617,12 +624,7 @@ def test_csv_records_before_the_guessed_header_are_quarantined_with_their_text(
     mapping = {p[0]: c for p, c in column_map(spark, table).items()}
     assert set(mapping) == {"id", "comment", "extra"}  # the real headers, no value as a name
     landed = {(Path(r["_source_file"]).name, r["_source_line"]): r for r in rows(spark, table)}
-    quarantine = {
-        (Path(r.file_uri).name, r.line): r
-        for r in spark.sql(
-            f"select file_uri, line, raw, reason from ingest_meta.quarantine where table_name = '{table}'"
-        ).collect()
-    }
+    quarantine = quarantine_by_file_line(spark, table)
     for name, (text, header_index) in files.items():
         records = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
         header = records[header_index]
@@ -696,12 +698,7 @@ def test_csv_files_of_many_headers_in_one_batch_land_every_value_under_its_own_n
     report = ingest(spark, landing, table, "csv")
     mapping = {p[0]: c for p, c in column_map(spark, table).items()}
     landed = {(Path(r["_source_file"]).name, r["_source_line"]): r for r in rows(spark, table)}
-    quarantine = {
-        (Path(r.file_uri).name, r.line): r
-        for r in spark.sql(
-            f"select file_uri, line, raw, reason from ingest_meta.quarantine where table_name = '{table}'"
-        ).collect()
-    }
+    quarantine = quarantine_by_file_line(spark, table)
     expected_landed = expected_quarantined = 0
     for name, (header, records, header_index) in files.items():
         names = [*header[:-1], "dup#2"] if header.count("dup") == 2 else header
