@@ -87,7 +87,7 @@ def main() -> None:
         records.where(may_hold_empty(F.col("_raw")))
     ), results)  # fmt: skip
     timed("  of which the empty-value scan (Python UDF)", lambda: find_empty_values(records), results)
-    parsed = parse_json_records(records, schema)
+    parsed = parse_json_records(records, schema, 4)
     timed("parse (from_json) alone", lambda: run_noop(parsed.select("_data")), results)
     timed(
         "trailing-text check alone",

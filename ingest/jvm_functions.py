@@ -21,6 +21,10 @@ Java string):
   tested every value.
 - ``dap_same_number``: do two texts write the same number, E-notation or not (the round trip of
   a text into a double or decimal column, ``ingest.transform``).
+- ``dap_inexact_numbers``: the JSON numbers of a record that a double does not hold, as written
+  (``3.14159265358979323846``, ``1e400``), by place (``ExactNumbers``): Spark parses them through
+  a double, so ``ingest.transform`` lands them from this text. One pass over the bytes finds
+  none in almost every record; only a record with a longer or larger number is parsed again.
 
 W1's whole ``ingest run`` went from 39.1-39.2 s to 32.6-32.9 s (bench/RESULTS.md, session 39).
 
@@ -55,6 +59,7 @@ FUNCTIONS = {
     "dap_first_value_ends": ("dap.ingest.JsonText$FirstValueEnds", "boolean"),
     "dap_number_text": ("dap.ingest.NumberText$Facts", "bigint"),
     "dap_same_number": ("dap.ingest.NumberText$SameNumber", "boolean"),
+    "dap_inexact_numbers": ("dap.ingest.ExactNumbers$Inexact", "map<string,string>"),
 }
 
 
@@ -128,6 +133,16 @@ def same_number(a: Column, b: Column) -> Column:
     from pyspark.sql import functions as F
 
     return F.call_function("dap_same_number", a, b)
+
+
+def inexact_numbers(text: Column, max_depth: int) -> Column:
+    """The numbers in JSON ``text`` that a double does not hold, as written, keyed by place (see
+    ``ingest.transform.path_key``): a number outside arrays by its path, an array or an object
+    ``max_depth`` keys deep (stored as JSON text) by its path, to its raw text, and an array's
+    element by its path and index, to its raw text. NULL when there is none (``ExactNumbers``)."""
+    from pyspark.sql import functions as F
+
+    return F.call_function("dap_inexact_numbers", text.cast("binary"), F.lit(max_depth))
 
 
 def build(jars_dir: Path) -> Path:

@@ -29,6 +29,7 @@ from ingest.errors import ConfigError, DataError, IngestError, InputError
 from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema
 from ingest.formats.record_count import CsvGrammar, InputCount, Opener, SharedFetches, compressed, count_input
+from ingest.jvm_functions import inexact_numbers
 from ingest.landing import LandingFile, changed, discover, unsettled
 from ingest.local_rows import local_frame
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
@@ -49,12 +50,14 @@ from ingest.schema_plan import RESCUE_COLUMN, TablePlan, add_columns_sql, plan_t
 from ingest.tables.commit import CommittedFile, FileEntry, FileStatus, StreamBatch, append
 from ingest.tables.lock import commit_lock
 from ingest.transform import (
+    INEXACT_NUMBERS,
     OUTCOME,
     discard_rows,
     event_date_column,
     flat_values_json,
     infer_text_types,
     json_value,
+    path_key,
     to_table_rows,
     typed_text_value,
 )
@@ -203,7 +206,7 @@ def json_batch(
     rejected = REJECTED in records.columns
     accepted = records.where(F.col(REJECTED).isNull()) if rejected else records
     schema, first_types = infer_in_landing_order(spark, accepted, files, empty_candidates)
-    parsed = parse_json_records(records, schema)
+    parsed = parse_json_records(records, schema, source.flatten.max_depth)
     if rejected:
         parsed = parsed.withColumn("_bad_reason", F.coalesce(F.col(REJECTED), F.col("_bad_reason")))
     fields, arrays = flatten_schema(
@@ -229,7 +232,7 @@ def read_binary_batch(
     records = records.persist(StorageLevel.MEMORY_AND_DISK)
     own = records.where(F.col("_route").isNull()).drop("_route", "_position")
     schema, first_types = infer_in_landing_order(spark, own.where(F.col("_decode_error").isNull()), files)
-    parsed = parse_json_records(own, schema).withColumn(
+    parsed = parse_json_records(own, schema, source.flatten.max_depth).withColumn(
         "_bad_reason", F.coalesce(F.col("_decode_error"), F.col("_bad_reason"))
     )
     fields, arrays = flatten_schema(
@@ -260,7 +263,8 @@ def routed_batches(
     for route in schema.fields:
         if not isinstance(route.dataType, T.StructType):
             continue
-        parsed = parse_json_records(routed.where(F.col("_route") == route.name), route.dataType)
+        routed_records = routed.where(F.col("_route") == route.name)
+        parsed = parse_json_records(routed_records, route.dataType, source.flatten.max_depth)
         fields, _arrays = flatten_schema(route.dataType, max_depth=source.flatten.max_depth)
         fields = [replace(f, first_type=first_types.get((route.name, *f.path))) for f in fields]
         parsed = parsed.select("_source_file", "_source_line", "_position", "_data", "_raw", "_bad_reason")
@@ -351,14 +355,25 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
             "_source_line",
             parent_event_date.alias("_parent_event_date"),
             F.posexplode(json_value(array.path, "leaf")).alias("_position", "_element"),
+            F.col(INEXACT_NUMBERS).alias("_parent_inexact"),
         )
+        # The element's own text, when it holds a number a double does not hold (the parent's
+        # INEXACT_NUMBERS keys it by the array's path and the element's index).
+        element_key = F.concat(
+            F.lit(path_key(array.path)[:-1] + ","), F.col("_position").cast("string"), F.lit("]")
+        )
+        element_text = F.col("_parent_inexact")[element_key]
         if isinstance(array.element_type, T.StructType):
             data = F.col("_element")
             fields, _nested = flatten_schema(array.element_type, max_depth=source.flatten.max_depth)
+            inexact = inexact_numbers(element_text, source.flatten.max_depth)
         else:
             data = F.struct(F.col("_element").alias("value"))
             fields, _nested = flatten_schema(
                 T.StructType([T.StructField("value", array.element_type)]), max_depth=1
+            )
+            inexact = F.when(
+                element_text.isNotNull(), F.create_map(F.lit(path_key(("value",))), element_text)
             )
         parsed = exploded.select(
             "_source_file",
@@ -368,6 +383,7 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
             data.alias("_data"),
             F.lit(None).cast("string").alias("_raw"),
             F.lit(None).cast("string").alias("_bad_reason"),
+            inexact.alias(INEXACT_NUMBERS),
         )
         table = child_table_name(source.table, array.path)
         scalar = not isinstance(array.element_type, T.StructType)

@@ -39,12 +39,13 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ingest.empty_values import add_empty_values, empty_value_paths
-from ingest.jvm_functions import first_value_ends, may_hold_empty, text_after_first_value
+from ingest.jvm_functions import first_value_ends, inexact_numbers, may_hold_empty, text_after_first_value
 from ingest.landing import LandingFile
 from ingest.local_rows import local_frame
 from ingest.read_paths import BY_NAME, LandingDirectories
 from ingest.schema_merge import dedupe_fields
 from ingest.storage import jvm
+from ingest.transform import INEXACT_NUMBERS
 
 RECORD_COLUMNS = ("_source_file", "_source_line", "_raw")
 
@@ -311,14 +312,24 @@ def _read_whole_files(
     # array closes on the first line (``[1, 2]`` above JSON lines): then it is JSON lines, that
     # line one bad record among them (ingest.formats.record_count counts the same). A coalesce,
     # not a CASE, so that the array's elements are parsed once: in the test and as the value.
+    files = files.withColumn("_elements", F.when(starts_array, _array_of_objects(body)))
+    elements = F.col("_elements")
     records = F.coalesce(
-        F.when(starts_array, _array_of_objects(body)),
+        elements,
         F.when(starts_array & ~first_value_ends(first_line), F.array("value")),
         F.when(is_document, F.array("value")),
         F.split("value", "\n"),
     )
-    exploded = files.select("_source_file", F.posexplode(records).alias("pos", "_raw"))
-    exploded = exploded.withColumn("_raw", _without_trailing_cr(F.col("_raw")))
+    # Spark's split of an array document writes each element again, its numbers through a double:
+    # an element holding a number a double does not hold keeps its own text instead.
+    exact_elements = F.when(elements.isNotNull(), inexact_numbers(body, 1))
+    exploded = files.select(
+        "_source_file", F.posexplode(records).alias("pos", "_raw"), exact_elements.alias("_exact")
+    )
+    element = F.concat(F.lit("["), F.col("pos").cast("string"), F.lit("]"))
+    exploded = exploded.withColumn(
+        "_raw", _without_trailing_cr(F.coalesce(F.col("_exact")[element], F.col("_raw")))
+    )
     return exploded.where(~_is_blank(F.col("_raw"))).select(
         "_source_file",
         (F.col("pos") + 1).cast("int").alias("_source_line"),
@@ -412,8 +423,10 @@ def find_empty_values(records: DataFrame, known: EmptyCandidates | None = None) 
     return sorted(row["found"] for row in found)
 
 
-def parse_json_records(records: DataFrame, schema: T.StructType) -> DataFrame:
-    """Add ``_data`` (the parsed struct) and ``_bad_reason`` (NULL for good records)."""
+def parse_json_records(records: DataFrame, schema: T.StructType, max_depth: int) -> DataFrame:
+    """Add ``_data`` (the parsed struct), ``_bad_reason`` (NULL for good records) and
+    ``INEXACT_NUMBERS``: the written texts of the numbers Spark's parse puts through a double
+    that a double does not hold, for objects flattened ``max_depth`` keys deep."""
     with_corrupt = T.StructType([*schema.fields, T.StructField("_corrupt_record", T.StringType())])
     parsed = records.withColumn(
         "_data",
@@ -448,4 +461,6 @@ def parse_json_records(records: DataFrame, schema: T.StructType) -> DataFrame:
             text_after_first_value(F.col("_raw")), F.lit("malformed JSON: text after the end of the object")
         )
     )
-    return parsed.withColumn("_bad_reason", reason).drop("_trimmed")
+    return parsed.withColumns(
+        {"_bad_reason": reason, INEXACT_NUMBERS: inexact_numbers(F.col("_raw"), max_depth)}
+    ).drop("_trimmed")

@@ -7,6 +7,7 @@ The output has the table's columns in the table's order (missing ones as NULL), 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from pyspark.sql import Column, DataFrame
@@ -23,6 +24,9 @@ from ingest.typing_rules import (
 )
 
 OUTCOME = "_outcome"  # data columns never start with "_", so this never meets one
+# JSON records: the texts of their numbers a double does not hold, by place (``path_key``), from
+# ``jvm_functions.inexact_numbers``; NULL for almost every record.
+INEXACT_NUMBERS = "_inexact_numbers"
 LANDING_DATE = r"/(\d{4}-\d{2}-\d{2})/[^/]*$"
 
 
@@ -173,6 +177,44 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
     return F.when(fits, cast), F.when(~fits, text)
 
 
+def path_key(path: tuple[str | int, ...]) -> str:
+    """A place in a JSON record as ``dap_inexact_numbers`` keys it: its keys (and an element's
+    index) as a compact JSON array, ``["a","b"]`` or ``["tags",3]``."""
+    return json.dumps(list(path), ensure_ascii=False, separators=(",", ":"))
+
+
+# Parsed through a double by Spark's JSON reader: its double, or the double's text in a column
+# of text (and a JSON-text column's numbers). These take a number's written text when it has one.
+_PARSED_THROUGH_A_DOUBLE = (T.DoubleType, T.StringType)
+
+
+def _land_exact(
+    plan: ColumnPlan, exact: Column, value: Column, rescue: Column | None
+) -> tuple[Column, Column | None]:
+    """``_land`` for a JSON value whose written text a double does not hold (``exact``, NULL for
+    almost every row): the text lands instead of Spark's double, by the same round trip as a
+    CSV text. A text column keeps it as written; a bigint or decimal column takes it when it
+    fits; a double column cannot hold it, so it is rescued (``3.14159265358979323846``,
+    ``1e400``). Other rows land as ``_land`` put them."""
+    if plan.action is Reconcile.DISCARD_ROW:
+        return value, rescue
+    if plan.action in (Reconcile.RESCUE_ALL, Reconcile.DISCARD_VALUE):
+        return value, F.coalesce(exact, rescue) if rescue is not None else exact
+    if isinstance(plan.table_type, T.StringType):
+        stored, fits = exact, F.lit(True)
+    else:
+        stored = casts.cast(exact, plan.table_type)
+        back = stored.cast("string")
+        fits = stored.isNotNull() & (
+            (back == exact) | _same_value_in_other_words(exact, back, plan.table_type)
+        )
+    kept = rescue if rescue is not None else F.lit(None).cast("string")
+    return (
+        F.when(exact.isNull(), value).when(fits, stored),
+        F.when(exact.isNull(), kept).when(~fits, exact),
+    )
+
+
 def _same_value_in_other_words(source: Column, back: Column, table_type: T.DataType) -> Column:
     """Does ``source`` (a text) hold the value its cast to ``table_type`` shows as ``back``, in
     other words? Numbers compare as numbers (a whole number's text without a fraction of zeros only,
@@ -196,6 +238,14 @@ def _same_value_in_other_words(source: Column, back: Column, table_type: T.DataT
     return F.lit(False)
 
 
+def _rescued_json(entries: list[Column]) -> Column:
+    """``_rescued_data``: a JSON object of the entries (column -> text) whose text is not NULL."""
+    if not entries:
+        return F.lit(None)
+    kept = F.filter(F.array(*entries), lambda e: e["v"].isNotNull())
+    return F.when(F.size(kept) > 0, F.to_json(F.map_from_entries(kept)))
+
+
 def to_table_rows(
     parsed: DataFrame,
     plan: TablePlan,
@@ -211,23 +261,30 @@ def to_table_rows(
     """Project parsed records onto ``plan.table_schema`` (plus ``outcome``, ``_raw``, ``_bad_reason``)."""
     stored: dict[str, Column] = {}
     rescued: list[Column] = []
+    # Rows whose numbers a double holds (INEXACT_NUMBERS NULL: almost all) build ``_rescued_data``
+    # from ``rescued`` alone, without an entry for every column a number could reach.
+    inexact = F.col(INEXACT_NUMBERS) if INEXACT_NUMBERS in parsed.columns else None
+    rescued_inexact: list[Column] = []
     for column_plan in plan.columns:
         path = column_plan.field.path
         original = text_value(path) if len(path) == 1 and CSV_PREFIX + path[0] in parsed.columns else None
         value, rescue = _land(column_plan, values[path], original)
+        inexact_rescue = rescue
+        if inexact is not None and isinstance(column_plan.batch_type, _PARSED_THROUGH_A_DOUBLE):
+            value, inexact_rescue = _land_exact(column_plan, inexact[path_key(path)], value, rescue)
         if column_plan.column in stored:  # two paths, one column: cannot happen after naming
             raise AssertionError(f"column assigned twice: {column_plan.column}")
         stored[column_plan.column] = value
+        key = column_plan.column
+        if column_plan.action is Reconcile.DISCARD_VALUE:
+            key = DISCARDED_PREFIX + render_path(path)
         if rescue is not None:
-            key = column_plan.column
-            if column_plan.action is Reconcile.DISCARD_VALUE:
-                key = DISCARDED_PREFIX + render_path(path)
             rescued.append(F.struct(F.lit(key).alias("k"), rescue.alias("v")))
-    if rescued:
-        entries = F.filter(F.array(*rescued), lambda e: e["v"].isNotNull())
-        rescue_json = F.when(F.size(entries) > 0, F.to_json(F.map_from_entries(entries)))
-    else:
-        rescue_json = F.lit(None)
+        if inexact_rescue is not None:
+            rescued_inexact.append(F.struct(F.lit(key).alias("k"), inexact_rescue.alias("v")))
+    rescue_json = _rescued_json(rescued)
+    if inexact is not None and rescued_inexact:
+        rescue_json = F.when(inexact.isNull(), rescue_json).otherwise(_rescued_json(rescued_inexact))
 
     if event_date is None:
         event_date = event_date_column(values, partition_path, partition_fallback, run_date)

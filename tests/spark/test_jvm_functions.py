@@ -182,3 +182,121 @@ def test_number_text_answers_the_typing_patterns_over_the_whole_text(spark: Any)
         assert 30 < sum(1 for f in flags if f & bit) < len(flags) - 30, bit  # the corpus tests both answers
     assert answered["1e400"][0] & J.DOUBLE and not answered["1e400"][0] & J.EXACT_DOUBLE
     assert answered["12\n"][0] == 0
+
+
+# Numbers a double holds (short ones; shortest printings of doubles, 16-17 digits; C's %.17g of
+# 0.1) and numbers it does not (more digits than a double keeps; beyond its range; an integer
+# past 2^53 that no double is), written as a file would have them.
+HELD_NUMBERS = ["0", "-0.0", "7", "2.5", "1e3", "46.51234567890123", "0.30000000000000004",
+                "0.10000000000000001", "1.7976931348623157e308", "4.9e-324", "0e500", "1E-300",
+                "9007199254740992", "123456789012345"]  # fmt: skip
+INEXACT_NUMBERS = ["3.14159265358979323846", "1e400", "-1e-400", "12345678901234567", "2.5000000000000000001",
+                   "0.10000000000000003", "123456789012345678901234567890", "1.8e308"]  # fmt: skip
+KEYS = ["a", "b", 'q"uote', "line\nbreak", "tab\t", "\x01ctl", "😀", "é", "#1", "]", "back\\slash", "/"]
+
+
+class _Number(str):
+    """A number token, written as it is."""
+
+
+def _record(rng: random.Random, depth: int = 0) -> Any:
+    """A random JSON value: objects of KEYS, arrays, strings with long digit runs, numbers."""
+    roll = rng.random()
+    if depth < 4 and roll < 0.3:
+        keys = rng.sample(KEYS, rng.randint(0, 3))
+        return {key: _record(rng, depth + 1) for key in keys}
+    if depth < 4 and roll < 0.45:
+        return [_record(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    if roll < 0.55:
+        return rng.choice(["x", "12345678901234567890", '1e400 \\" 3.14159265358979323846', ""])
+    return _Number(rng.choice(HELD_NUMBERS + INEXACT_NUMBERS))
+
+
+def _held(text: str) -> bool:
+    """The double nearest ``text`` is ``text`` to its own significant digits (Python's decimal)."""
+    from decimal import Context, Decimal
+
+    written, value = Decimal(text).normalize(), float(text)
+    if value in (float("inf"), float("-inf")):
+        return False
+    if written.is_zero():
+        return True
+    places = len(written.as_tuple().digits)
+    return value != 0 and Decimal(value).normalize(Context(prec=places)) == written
+
+
+def _write(
+    value: Any, path: tuple[Any, ...], keys: int, max_depth: int, found: dict[str, str] | None
+) -> tuple[str, bool]:
+    """(text of ``value``, holds a number a double does not hold); the places the Java function
+    must name go into ``found`` (None inside an array or a deep object: their text stands)."""
+    from ingest.transform import path_key
+
+    if isinstance(value, _Number):
+        inexact = not _held(value)
+        if inexact and found is not None:
+            found[path_key(path)] = str(value)
+        return str(value), inexact
+    if isinstance(value, str):
+        return json.dumps(value), False
+    if isinstance(value, dict):
+        boundary = found is not None and keys >= max_depth and bool(path)
+        inner = None if boundary else found
+        parts, any_inexact = [], False
+        for key, item in value.items():
+            text, inexact = _write(item, (*path, key), keys + 1, max_depth, inner)
+            escaped = json.dumps(key, ensure_ascii=len(path) % 2 == 0)  # \u escapes, or UTF-8 as is
+            parts.append(escaped + ": " + text)
+            any_inexact |= inexact
+        text = "{" + ", ".join(parts) + "}"
+        if boundary and any_inexact:
+            found[path_key(path)] = text  # type: ignore[index]
+        return text, any_inexact
+    parts, any_inexact = [], False
+    for index, item in enumerate(value):
+        text, inexact = _write(item, path, keys, max_depth, None)
+        if inexact and found is not None:
+            found[path_key((*path, index))] = text
+        parts.append(text)
+        any_inexact |= inexact
+    text = "[" + ",  ".join(parts) + "]"
+    if any_inexact and found is not None:
+        found[path_key(path)] = text
+    return text, any_inexact
+
+
+def test_inexact_numbers_names_every_number_a_double_does_not_hold(spark: Any) -> None:
+    """``dap_inexact_numbers`` against the generator's own account of each record it wrote:
+    which numbers a double does not hold (Python's decimal arithmetic), where each sits, and the
+    text of each array, element and deep object that holds one, keyed as ``path_key`` keys."""
+    rng = random.Random(13)
+    max_depth = 2
+    array = "[1, 3.14159265358979323846]"  # a document: its elements are named by index
+    texts: list[str | None] = [None, "", "not json", '{"a": 1.23456789012345678901', array]
+    expected: list[dict[str, str] | None] = [
+        None,
+        None,
+        None,
+        None,
+        {"[1]": "3.14159265358979323846", "[]": array},
+    ]
+    while len(texts) < 3000:
+        record = _record(rng)
+        if not isinstance(record, dict):
+            continue
+        found: dict[str, str] = {}
+        text, _ = _write(record, (), 0, max_depth, found)
+        texts.append(text)
+        expected.append(found or None)
+    frame = _frame(spark, texts)
+    got = {
+        r.i: r.found
+        for r in frame.select("i", J.inexact_numbers(F.col("text"), max_depth).alias("found")).collect()
+    }
+    differ = {i: (texts[i], got[i], expected[i]) for i in range(len(texts)) if got[i] != expected[i]}
+    assert differ == {}, list(differ.values())[:5]
+    named = sum(1 for e in expected if e)
+    assert 300 < named < len(texts) - 300, named  # the corpus tests both answers
+    assert any(
+        e and any("," in key and key.endswith("]") and key[-2].isdigit() for key in e) for e in expected
+    )

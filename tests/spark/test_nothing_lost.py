@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import random
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,96 @@ def test_the_largest_long_entering_a_double_column_in_a_later_run_is_rescued(
         assert landed[i][column] is None and json.loads(landed[i]["_rescued_data"]) == {column: str(longs[i])}
     for i in (5, 6):  # 2^53 prints as 9.007199254740992E15
         assert landed[i][column] == float(longs[i]) and landed[i]["_rescued_data"] is None
+
+
+def _held_by_double(value: float | None, written: Decimal) -> bool:
+    """Does ``value`` hold the number ``written``: the double, rounded to as many significant
+    digits as ``written`` has, is ``written`` (decimal arithmetic on the two, none of ingest's)."""
+    digits = written.normalize()
+    if value is None or not math.isfinite(value):
+        return False
+    if digits.is_zero():
+        return value == 0
+    places = len(digits.as_tuple().digits)
+    return value != 0 and Decimal(value).normalize(Context(prec=places)) == digits
+
+
+# JSON numbers Spark parses through a double: every one must land in its column as the double
+# that holds it, or, where no double does, with its text (as written) in a text column or in
+# ``_rescued_data``. In records of JSON lines, an array document, arrays kept as JSON text, an
+# object deeper than ``max_depth``, an exploded array and a column of text.
+INEXACT_LINES = [
+    '{"id": 1, "x": 0.1, "s": "abc", "arr": [1.5, 2], "deep": {"a": {"b": {"c": 1.25}}}, "ev": [{"v": 0.5}]}',
+    '{"id": 2, "x": 3.14159265358979323846, "arr": [1, 3.14159265358979323846],'
+    ' "deep": {"a": {"b": {"c": 1e400}}}, "ev": [{"v": 0.5}, {"v": 2.718281828459045235360}]}',
+    '{"id": 3, "x": 1e400, "ev": [{"v": 1e-400}]}',
+    '{"id": 4, "x": 12345678901234567}',  # an integer beside decimals: the day's type is double
+    '{"id": 5, "x": 0.10000000000000001}',  # C's %.17g of 0.1: the double holds it
+    '{"id": 6, "x": -1e-400}',
+    '{"id": 7, "x": 2.5, "x": 1.00000000000000000001}',  # a repeated key: the last value is the one
+    '{"id": 8, "x": 1.00000000000000000001, "x": 2.5}',
+    '{"id": 9, "x": 46.51234567890123, "s": 3.14159265358979323846}',  # s: text, as on line 1
+    '{"id": 10, "x": 1.7976931348623157e308, "s": 1e400}',
+]
+INEXACT_DOCUMENT = '[{"id": 11, "x": 1.2345678901234567891},\n {"id": 12, "x": 2.5}]\n'
+
+
+@pytest.mark.parametrize("read_as", READ_PATHS)
+def test_json_numbers_a_double_cannot_hold_keep_their_written_text(
+    spark: Any, tmp_path: Path, read_as: str
+) -> None:
+    """Spark parses a JSON number into a double (and into text through one): 3.14159265358979323846
+    landed as 3.141592653589793, 1e400 as Infinity (as ``"Infinity"`` in a text column), a
+    17-digit integer beside decimals rounded, with nothing rescued. Each is now checked against
+    its written text, found apart from Spark's parse."""
+    landing = tmp_path / "numbers"
+    write(landing / "2026-01-01" / "a.jsonl", "".join(line + "\n" for line in INEXACT_LINES))
+    write(landing / "2026-01-01" / "doc.json", INEXACT_DOCUMENT)
+    table = f"lost.inexact_{read_as}"
+    with splits_of(spark, READ_PATHS[read_as]):
+        report = ingest(spark, landing, table, flatten={"max_depth": 3}, arrays={"explode": ["ev"]})
+    assert_counts_reconcile(report, "json")
+    mapping = {".".join(p): c for p, c in column_map(spark, table).items()}
+    types = columns(spark, table)
+    assert types[mapping["x"]] == "double" and types[mapping["s"]] == "string"
+    landed = {r["id"]: r for r in rows(spark, table)}
+
+    # Every input number, from the files by Python's JSON parser (decimals, the last of a
+    # repeated key), against its column and _rescued_data.
+    records = [json.loads(line, parse_float=Decimal) for line in INEXACT_LINES]
+    records += json.loads(INEXACT_DOCUMENT, parse_float=Decimal)
+    rescued_where: dict[int, set[str]] = {}
+    for record in records:
+        row = landed[record["id"]]
+        rescued = json.loads(row["_rescued_data"] or "{}")
+        rescued_where[record["id"]] = set(rescued)
+        for key in ("x", "s"):
+            if not isinstance(record.get(key), Decimal | int):
+                continue  # absent, or a string
+            written, column = Decimal(record[key]), mapping[key]
+            if column in rescued:
+                assert row[column] is None and Decimal(rescued[column]) == written, (record, row)
+            elif types[column] == "string":
+                assert Decimal(row[column]) == written, (record, row)  # as written: below
+            else:
+                assert _held_by_double(row[column], written), (record, row)
+    assert {i for i, keys in rescued_where.items() if mapping["x"] in keys} == {2, 3, 4, 6, 7, 11}
+    assert landed[9][mapping["s"]] == "3.14159265358979323846" and landed[10][mapping["s"]] == "1e400"
+    assert landed[8][mapping["x"]] == 2.5 and landed[5][mapping["x"]] == 0.1
+
+    # Arrays kept as JSON text, and an object deeper than max_depth (3): the text as written
+    # where it holds such a number, Spark's JSON otherwise.
+    assert json.loads(landed[1][mapping["arr"]]) == [1.5, 2]
+    assert landed[2][mapping["arr"]] == "[1, 3.14159265358979323846]"
+    assert json.loads(landed[1][mapping["deep.a.b"]]) == {"c": 1.25}
+    assert landed[2][mapping["deep.a.b"]] == '{"c": 1e400}'
+
+    # The exploded array: each element's number in the child's column or rescued with its text.
+    child = {(r["_source_line"], r["_position"]): r for r in rows(spark, f"{table}__ev")}
+    v = column_map(spark, f"{table}__ev")[("v",)]
+    assert child[(1, 0)][v] == 0.5 and child[(2, 0)][v] == 0.5
+    for key, text in (((2, 1), "2.718281828459045235360"), ((3, 0), "1e-400")):
+        assert child[key][v] is None and json.loads(child[key]["_rescued_data"]) == {v: text}
 
 
 def test_integers_a_float_column_cannot_hold_are_rescued(spark: Any, tmp_path: Path) -> None:

@@ -1,0 +1,305 @@
+package dap.ingest;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.api.java.UDF2;
+
+/**
+ * The JSON numbers of a record that a double cannot hold, as written: Spark parses every JSON
+ * number it types as a double (and every number it parses as text) through a double, so
+ * {@code 3.14159265358979323846} arrives as {@code 3.141592653589793}, {@code 1e400} as Infinity,
+ * and {@code 12345678901234567} beside decimals as {@code 1.2345678901234568E16}, with nothing
+ * left to check against. ingest/transform.py lands such a number from this text instead.
+ *
+ * <p>A number is kept by a double when the double, rounded to as many significant digits as the
+ * number has (trailing zeros not counted), is the number: {@code 0.1}, a shortest printing of any
+ * double, and also {@code 0.10000000000000001} (C's {@code %.17g} of 0.1). Every number of at most
+ * 15 significant digits within the normal range is, so only longer or larger ones are checked.
+ *
+ * <p>The answer maps a place in the record to the text found there (NULL when there is none):
+ *
+ * <ul>
+ *   <li>a number outside any array: its path of keys, to its text;
+ *   <li>inside an array (stored as JSON text, or exploded into a child table), or inside an object
+ *       {@code maxDepth} keys deep (stored as JSON text): the path of that array or object, to its
+ *       raw text; and for an array, also the path plus the element's index, to the element's raw
+ *       text (what a child row is made from).
+ * </ul>
+ *
+ * <p>A path is written as a JSON array of its keys and indexes, {@code ["a","b"]} or
+ * {@code ["tags",3]}, escaped as Python's {@code json.dumps(..., ensure_ascii=False,
+ * separators=(",", ":"))} escapes it (ingest/exact_numbers.py builds the same keys).
+ */
+public final class ExactNumbers {
+
+  private ExactNumbers() {}
+
+  /** Significant digits every double of the normal range holds (DBL_DIG). */
+  static final int SAFE_DIGITS = 15;
+  /**
+   * A number's decimal exponent is at most its digits plus its exponent's magnitude: below this,
+   * it is inside the double's normal range (about 1e-308 to 1e308).
+   */
+  static final int SAFE_MAGNITUDE = 290;
+
+  // Spark's own JSON options (JSONOptions' defaults that ingest keeps): NaN and Infinity are
+  // numbers, single quotes are not strings (ingest.read_json sets allowSingleQuotes false).
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+
+  static boolean isDigit(byte b) {
+    return b >= '0' && b <= '9';
+  }
+
+  /**
+   * Could a number outside the strings of {@code text} be one a double does not hold? One pass
+   * over the bytes: a number with more than {@code SAFE_DIGITS} significant digits, or whose
+   * digits and exponent could leave the normal range. (A text that is not JSON may be answered
+   * either way; the parser below decides.)
+   */
+  static boolean mayHoldInexact(byte[] text) {
+    int n = text.length;
+    int i = 0;
+    while (i < n) {
+      byte b = text[i];
+      if (b == '"') {
+        i++;
+        while (i < n && text[i] != '"') {
+          i += text[i] == '\\' ? 2 : 1;
+        }
+        i++;
+      } else if (isDigit(b) || b == '-') {
+        int digits = 0;
+        int significant = 0;
+        int lastNonZero = -1;
+        int firstNonZero = -1;
+        int j = b == '-' ? i + 1 : i;
+        for (; j < n && (isDigit(text[j]) || text[j] == '.'); j++) {
+          if (text[j] != '.') {
+            if (text[j] != '0') {
+              if (firstNonZero < 0) {
+                firstNonZero = digits;
+              }
+              lastNonZero = digits;
+            }
+            digits++;
+          }
+        }
+        significant = firstNonZero < 0 ? 0 : lastNonZero - firstNonZero + 1;
+        int exponent = 0;
+        if (j < n && (text[j] == 'e' || text[j] == 'E')) {
+          j++;
+          if (j < n && (text[j] == '+' || text[j] == '-')) {
+            j++;
+          }
+          for (; j < n && isDigit(text[j]); j++) {
+            exponent = Math.min(exponent * 10 + (text[j] - '0'), 1_000_000);
+          }
+        }
+        if (significant > SAFE_DIGITS || (significant > 0 && digits + exponent > SAFE_MAGNITUDE)) {
+          return true;
+        }
+        i = Math.max(j, i + 1);
+      } else {
+        i++;
+      }
+    }
+    return false;
+  }
+
+  /** Does the double nearest to {@code text} (a JSON number) hold it? See the class comment. */
+  static boolean heldByDouble(String text) {
+    BigDecimal written;
+    try {
+      written = new BigDecimal(text);
+    } catch (NumberFormatException e) {
+      return true; // NaN, Infinity: Spark's double is what the text says
+    }
+    double nearest = Double.parseDouble(text);
+    if (Double.isInfinite(nearest)) {
+      return false;
+    }
+    if (written.signum() == 0) {
+      return true;
+    }
+    if (nearest == 0) {
+      return false;
+    }
+    BigDecimal digits = written.stripTrailingZeros();
+    BigDecimal rounded =
+        new BigDecimal(nearest).round(new MathContext(digits.precision(), RoundingMode.HALF_EVEN));
+    return rounded.compareTo(digits) == 0;
+  }
+
+  /**
+   * The texts of {@code record}'s numbers a double does not hold, by place; null if none. A record
+   * that is an array (a whole file's array document) answers for each element that holds one,
+   * under {@code [i]}: its raw text.
+   */
+  public static Map<String, String> inexact(byte[] record, int maxDepth) {
+    if (!mayHoldInexact(record)) {
+      return null;
+    }
+    Walk walk = new Walk(record, maxDepth);
+    try (JsonParser parser = FACTORY.createParser(record)) {
+      JsonToken first = parser.nextToken();
+      if (first != JsonToken.START_OBJECT && first != JsonToken.START_ARRAY) {
+        return null;
+      }
+      walk.value(parser, new ArrayList<>(), 0, null);
+    } catch (IOException e) {
+      return null; // not valid JSON: the record is quarantined whole, as written
+    }
+    if (walk.found.isEmpty()) {
+      return null;
+    }
+    Map<String, String> answer = new LinkedHashMap<>();
+    walk.found.forEach((path, found) -> answer.put(pathKey(path), found));
+    return answer;
+  }
+
+  /** A container whose raw text stands for every number inside it. */
+  private static final class Boundary {
+    boolean holdsInexact;
+  }
+
+  private static final class Walk {
+    final byte[] record;
+    final int maxDepth;
+    final Map<List<Object>, String> found = new LinkedHashMap<>();
+
+    Walk(byte[] record, int maxDepth) {
+      this.record = record;
+      this.maxDepth = maxDepth;
+    }
+
+    String raw(long start, long end) {
+      return new String(record, (int) start, (int) (end - start), StandardCharsets.UTF_8);
+    }
+
+    /** The value at the parser's current token, at {@code path} ({@code keys} of it are keys). */
+    void value(JsonParser parser, List<Object> path, int keys, Boundary inside) throws IOException {
+      JsonToken token = parser.currentToken();
+      if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
+        String text = parser.getText();
+        if (!heldByDouble(text)) {
+          if (inside == null) {
+            found.put(new ArrayList<>(path), text);
+          } else {
+            inside.holdsInexact = true;
+          }
+        }
+      } else if (token == JsonToken.START_OBJECT) {
+        long start = parser.getTokenLocation().getByteOffset();
+        Boundary boundary = inside == null && keys >= maxDepth && !path.isEmpty() ? new Boundary() : null;
+        Boundary within = boundary != null ? boundary : inside;
+        Set<String> seen = new HashSet<>();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String key = parser.currentName();
+          path.add(key);
+          if (!seen.add(key) && within == null) {
+            forget(path); // a repeated key: Spark keeps its last value
+          }
+          parser.nextToken();
+          value(parser, path, keys + 1, within);
+          path.remove(path.size() - 1);
+        }
+        if (boundary != null && boundary.holdsInexact) {
+          found.put(new ArrayList<>(path), raw(start, parser.getCurrentLocation().getByteOffset()));
+        }
+      } else if (token == JsonToken.START_ARRAY) {
+        long start = parser.getTokenLocation().getByteOffset();
+        Boundary boundary = inside == null ? new Boundary() : null;
+        int index = 0;
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+          if (boundary == null) {
+            value(parser, path, keys, inside);
+            continue;
+          }
+          long elementStart = parser.getTokenLocation().getByteOffset();
+          Boundary element = new Boundary();
+          value(parser, path, keys, element);
+          if (element.holdsInexact) {
+            boundary.holdsInexact = true;
+            path.add(index);
+            found.put(new ArrayList<>(path), raw(elementStart, parser.getCurrentLocation().getByteOffset()));
+            path.remove(path.size() - 1);
+          }
+          index++;
+        }
+        if (boundary != null && boundary.holdsInexact) {
+          found.put(new ArrayList<>(path), raw(start, parser.getCurrentLocation().getByteOffset()));
+        }
+      }
+    }
+
+    /** Drop what was found at {@code path} and below it (its key was written again). */
+    void forget(List<Object> path) {
+      found.keySet().removeIf(p -> p.size() >= path.size() && p.subList(0, path.size()).equals(path));
+    }
+  }
+
+  /** A path as a JSON array, escaped as Python's json.dumps(ensure_ascii=False) escapes. */
+  static String pathKey(List<Object> path) {
+    StringBuilder key = new StringBuilder("[");
+    for (Object step : path) {
+      if (key.length() > 1) {
+        key.append(',');
+      }
+      if (step instanceof Integer) {
+        key.append(step);
+      } else {
+        quote((String) step, key);
+      }
+    }
+    return key.append(']').toString();
+  }
+
+  static void quote(String text, StringBuilder out) {
+    out.append('"');
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '"') {
+        out.append("\\\"");
+      } else if (c == '\\') {
+        out.append("\\\\");
+      } else if (c == '\n') {
+        out.append("\\n");
+      } else if (c == '\r') {
+        out.append("\\r");
+      } else if (c == '\t') {
+        out.append("\\t");
+      } else if (c == '\b') {
+        out.append("\\b");
+      } else if (c == '\f') {
+        out.append("\\f");
+      } else if (c < 0x20) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    out.append('"');
+  }
+
+  /** SQL {@code dap_inexact_numbers(binary, int)}: {@link #inexact}; NULL stays NULL. */
+  public static final class Inexact implements UDF2<byte[], Integer, Map<String, String>> {
+    @Override
+    public Map<String, String> call(byte[] record, Integer maxDepth) {
+      return record == null || maxDepth == null ? null : inexact(record, maxDepth);
+    }
+  }
+}
