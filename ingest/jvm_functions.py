@@ -25,6 +25,8 @@ Java string):
   (``3.14159265358979323846``, ``1e400``), by place (``ExactNumbers``): Spark parses them through
   a double, so ``ingest.transform`` lands them from this text. One pass over the bytes finds
   none in almost every record; only a record with a longer or larger number is parsed again.
+  ``dap_may_hold_inexact`` is that pass alone: the job that caches a batch's records counts
+  them, and a batch with none lands without the map (1,000,000 W1 records: 0.5 s of CPU).
 
 W1's whole ``ingest run`` went from 39.1-39.2 s to 32.6-32.9 s (bench/RESULTS.md, session 39).
 
@@ -59,6 +61,7 @@ FUNCTIONS = {
     "dap_first_value_ends": ("dap.ingest.JsonText$FirstValueEnds", "boolean"),
     "dap_number_text": ("dap.ingest.NumberText$Facts", "bigint"),
     "dap_same_number": ("dap.ingest.NumberText$SameNumber", "boolean"),
+    "dap_may_hold_inexact": ("dap.ingest.ExactNumbers$MayHoldInexact", "boolean"),
     "dap_inexact_numbers": ("dap.ingest.ExactNumbers$Inexact", "map<string,string>"),
 }
 
@@ -133,6 +136,14 @@ def same_number(a: Column, b: Column) -> Column:
     from pyspark.sql import functions as F
 
     return F.call_function("dap_same_number", a, b)
+
+
+def may_hold_inexact(text: Column) -> Column:
+    """Could a number in JSON ``text`` be one a double does not hold (more than 15 significant
+    digits, or near the ends of its range)? One pass over the bytes (``ExactNumbers``)."""
+    from pyspark.sql import functions as F
+
+    return F.call_function("dap_may_hold_inexact", text.cast("binary"))
 
 
 def inexact_numbers(text: Column, max_depth: int) -> Column:

@@ -180,7 +180,14 @@ def read_batch(
     if source.format == "json":
         # Cached: the per-day inference and the parse both scan it; released with the batch.
         records = read_json_records(spark, nonempty, directories)
-        return json_batch(spark, source, records.frame, nonempty, empty_candidates=records.empty_candidates)
+        return json_batch(
+            spark,
+            source,
+            records.frame,
+            nonempty,
+            empty_candidates=records.empty_candidates,
+            may_hold_inexact=records.inexact_candidates > 0,
+        )
     frame, _empty, names = read_csv_records(spark, [f.uri for f in nonempty], source.csv, directories, heads)
     if frame is None:
         return None
@@ -198,15 +205,18 @@ def json_batch(
     files: list[LandingFile],
     *,
     empty_candidates: EmptyCandidates | None = None,
+    may_hold_inexact: bool = True,
 ) -> Batch:
     """JSON records (``_source_file``, ``_source_line``, ``_raw``; persisted by the caller, released
     with the batch): infer, parse, flatten. Files' records or a Kafka micro-batch's messages (a
     record with a ``_rejected`` reason is quarantined with it and does not shape the schema).
-    ``empty_candidates``: the records that can hold an empty value, if known (``read_json_records``)."""
+    ``empty_candidates``: the records that can hold an empty value, if known (``read_json_records``);
+    ``may_hold_inexact``: False when no record may hold a number a double does not hold (known
+    from the same job)."""
     rejected = REJECTED in records.columns
     accepted = records.where(F.col(REJECTED).isNull()) if rejected else records
     schema, first_types = infer_in_landing_order(spark, accepted, files, empty_candidates)
-    parsed = parse_json_records(records, schema, source.flatten.max_depth)
+    parsed = parse_json_records(records, schema, source.flatten.max_depth, may_hold_inexact)
     if rejected:
         parsed = parsed.withColumn("_bad_reason", F.coalesce(F.col(REJECTED), F.col("_bad_reason")))
     fields, arrays = flatten_schema(
@@ -348,6 +358,10 @@ class ChildBatch:
 def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column) -> list[ChildBatch]:
     """One batch per exploded array: a row per element with the parent's file, line and date."""
     children = []
+    # The parents' numbers a double does not hold, if the batch may hold any (``parse_json_records``).
+    carried = (
+        [F.col(INEXACT_NUMBERS).alias("_parent_inexact")] if INEXACT_NUMBERS in batch.parsed.columns else []
+    )
     for array in batch.arrays:
         good = batch.parsed.where(F.col("_bad_reason").isNull())
         exploded = good.select(
@@ -355,26 +369,17 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
             "_source_line",
             parent_event_date.alias("_parent_event_date"),
             F.posexplode(json_value(array.path, "leaf")).alias("_position", "_element"),
-            F.col(INEXACT_NUMBERS).alias("_parent_inexact"),
+            *carried,
         )
-        # The element's own text, when it holds a number a double does not hold (the parent's
-        # INEXACT_NUMBERS keys it by the array's path and the element's index).
-        element_key = F.concat(
-            F.lit(path_key(array.path)[:-1] + ","), F.col("_position").cast("string"), F.lit("]")
-        )
-        element_text = F.col("_parent_inexact")[element_key]
         if isinstance(array.element_type, T.StructType):
             data = F.col("_element")
             fields, _nested = flatten_schema(array.element_type, max_depth=source.flatten.max_depth)
-            inexact = inexact_numbers(element_text, source.flatten.max_depth)
         else:
             data = F.struct(F.col("_element").alias("value"))
             fields, _nested = flatten_schema(
                 T.StructType([T.StructField("value", array.element_type)]), max_depth=1
             )
-            inexact = F.when(
-                element_text.isNotNull(), F.create_map(F.lit(path_key(("value",))), element_text)
-            )
+        scalar = not isinstance(array.element_type, T.StructType)
         parsed = exploded.select(
             "_source_file",
             "_source_line",
@@ -383,14 +388,26 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
             data.alias("_data"),
             F.lit(None).cast("string").alias("_raw"),
             F.lit(None).cast("string").alias("_bad_reason"),
-            inexact.alias(INEXACT_NUMBERS),
+            *([_element_inexact(array.path, scalar, source.flatten.max_depth)] if carried else []),
         )
         table = child_table_name(source.table, array.path)
-        scalar = not isinstance(array.element_type, T.StructType)
         children.append(
             ChildBatch(table, parsed, fields, flat_values_json(fields), array_path=array.path, scalar=scalar)
         )
     return children
+
+
+def _element_inexact(array_path: Path, scalar: bool, max_depth: int) -> Column:
+    """A child row's ``INEXACT_NUMBERS``, from its element's own text: the parent's map keys it by
+    the array's path and the element's index when the element holds a number a double does not
+    hold. A scalar element is that number (the child's column ``value``)."""
+    key = F.concat(F.lit(path_key(array_path)[:-1] + ","), F.col("_position").cast("string"), F.lit("]"))
+    text = F.col("_parent_inexact")[key]
+    if scalar:
+        found = F.when(text.isNotNull(), F.create_map(F.lit(path_key(("value",))), text))
+    else:
+        found = inexact_numbers(text, max_depth)
+    return found.alias(INEXACT_NUMBERS)
 
 
 @dataclass

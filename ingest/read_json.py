@@ -39,7 +39,13 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ingest.empty_values import add_empty_values, empty_value_paths
-from ingest.jvm_functions import first_value_ends, inexact_numbers, may_hold_empty, text_after_first_value
+from ingest.jvm_functions import (
+    first_value_ends,
+    inexact_numbers,
+    may_hold_empty,
+    may_hold_inexact,
+    text_after_first_value,
+)
 from ingest.landing import LandingFile
 from ingest.local_rows import local_frame
 from ingest.read_paths import BY_NAME, LandingDirectories
@@ -120,6 +126,9 @@ class JsonRecords:
 
     frame: DataFrame  # ``_source_file``, ``_source_line`` (int), ``_raw`` (string); cached
     empty_candidates: EmptyCandidates
+    # Records that may hold a number a double does not hold (``may_hold_inexact``): with none,
+    # the batch is parsed without looking for one (``parse_json_records``).
+    inexact_candidates: int
 
 
 # The largest file read whole (as stored): its text is one string in a task's memory, and its
@@ -167,11 +176,11 @@ def read_json_records(
         records = reduce(DataFrame.unionByName, parts).persist(StorageLevel.MEMORY_AND_DISK)
         try:
             # Builds the records' cache (from the lines' cache, before it is dropped).
-            empty_candidates = count_empty_candidates(records)
+            empty_candidates, inexact_candidates = count_candidates(records)
         except Exception:
             records.unpersist()
             raise
-        return JsonRecords(records, empty_candidates)
+        return JsonRecords(records, empty_candidates, inexact_candidates or 0)
     finally:
         if lines is not None:
             lines.unpersist()
@@ -312,28 +321,29 @@ def _read_whole_files(
     # array closes on the first line (``[1, 2]`` above JSON lines): then it is JSON lines, that
     # line one bad record among them (ingest.formats.record_count counts the same). A coalesce,
     # not a CASE, so that the array's elements are parsed once: in the test and as the value.
+    # Spark's split of an array document writes each element again, its numbers through a double:
+    # an element holding a number a double does not hold keeps its own text instead (``_exact``,
+    # taken per file, before the split: the file's text is not carried into each record's row).
     files = files.withColumn("_elements", F.when(starts_array, _array_of_objects(body)))
     elements = F.col("_elements")
+    files = files.withColumn("_exact", F.when(elements.isNotNull(), inexact_numbers(body, 1)))
     records = F.coalesce(
         elements,
         F.when(starts_array & ~first_value_ends(first_line), F.array("value")),
         F.when(is_document, F.array("value")),
         F.split("value", "\n"),
     )
-    # Spark's split of an array document writes each element again, its numbers through a double:
-    # an element holding a number a double does not hold keeps its own text instead.
-    exact_elements = F.when(elements.isNotNull(), inexact_numbers(body, 1))
-    exploded = files.select(
-        "_source_file", F.posexplode(records).alias("pos", "_raw"), exact_elements.alias("_exact")
-    )
-    element = F.concat(F.lit("["), F.col("pos").cast("string"), F.lit("]"))
-    exploded = exploded.withColumn(
-        "_raw", _without_trailing_cr(F.coalesce(F.col("_exact")[element], F.col("_raw")))
-    )
+    exploded = files.select("_source_file", F.posexplode(records).alias("pos", "_raw"), "_exact")
+    exploded = exploded.withColumn("_raw", _without_trailing_cr(F.col("_raw")))
+    # Taken after the blank lines are dropped (an element is never blank): the filter reads
+    # ``_raw`` many times, and Spark would copy an expression of it into each read.
+    exact = F.col("_exact")[F.concat(F.lit("["), F.col("pos").cast("string"), F.lit("]"))]
     return exploded.where(~_is_blank(F.col("_raw"))).select(
         "_source_file",
         (F.col("pos") + 1).cast("int").alias("_source_line"),
-        "_raw",
+        F.when(F.col("_exact").isNull(), F.col("_raw"))
+        .otherwise(F.coalesce(exact, F.col("_raw")))
+        .alias("_raw"),
     )
 
 
@@ -389,14 +399,23 @@ _WRAPPER_BYTES = 64
 
 def count_empty_candidates(records: DataFrame) -> EmptyCandidates:
     """How many of ``records`` can hold an empty value, and their size in bytes: one aggregate."""
+    return count_candidates(records, inexact=False)[0]
+
+
+def count_candidates(records: DataFrame, *, inexact: bool = True) -> tuple[EmptyCandidates, int | None]:
+    """``count_empty_candidates``, and with ``inexact`` how many records may hold a number a
+    double does not hold (``may_hold_inexact``), in the same aggregate."""
     flagged = records.select(
-        may_hold_empty(F.col("_raw")).alias("candidate"), F.octet_length("_raw").alias("bytes")
+        may_hold_empty(F.col("_raw")).alias("candidate"),
+        F.octet_length("_raw").alias("bytes"),
+        (may_hold_inexact(F.col("_raw")) if inexact else F.lit(False)).alias("inexact"),
     )
     (counted,) = flagged.agg(  # an aggregate without grouping: one row
         F.count_if("candidate").alias("records"),
         F.sum(F.when(F.col("candidate"), F.col("bytes"))).alias("bytes"),
+        F.count_if("inexact").alias("inexact"),
     ).collect()
-    return EmptyCandidates(counted["records"], counted["bytes"] or 0)
+    return EmptyCandidates(counted["records"], counted["bytes"] or 0), counted["inexact"] if inexact else None
 
 
 def find_empty_values(records: DataFrame, known: EmptyCandidates | None = None) -> list[str]:
@@ -423,10 +442,13 @@ def find_empty_values(records: DataFrame, known: EmptyCandidates | None = None) 
     return sorted(row["found"] for row in found)
 
 
-def parse_json_records(records: DataFrame, schema: T.StructType, max_depth: int) -> DataFrame:
-    """Add ``_data`` (the parsed struct), ``_bad_reason`` (NULL for good records) and
-    ``INEXACT_NUMBERS``: the written texts of the numbers Spark's parse puts through a double
-    that a double does not hold, for objects flattened ``max_depth`` keys deep."""
+def parse_json_records(
+    records: DataFrame, schema: T.StructType, max_depth: int, may_hold_inexact: bool = True
+) -> DataFrame:
+    """Add ``_data`` (the parsed struct), ``_bad_reason`` (NULL for good records) and, unless no
+    record ``may_hold_inexact``, ``INEXACT_NUMBERS``: the written texts of the numbers Spark's
+    parse puts through a double that a double does not hold, for objects flattened ``max_depth``
+    keys deep."""
     with_corrupt = T.StructType([*schema.fields, T.StructField("_corrupt_record", T.StringType())])
     parsed = records.withColumn(
         "_data",
@@ -461,6 +483,7 @@ def parse_json_records(records: DataFrame, schema: T.StructType, max_depth: int)
             text_after_first_value(F.col("_raw")), F.lit("malformed JSON: text after the end of the object")
         )
     )
-    return parsed.withColumns(
-        {"_bad_reason": reason, INEXACT_NUMBERS: inexact_numbers(F.col("_raw"), max_depth)}
-    ).drop("_trimmed")
+    parsed = parsed.withColumn("_bad_reason", reason).drop("_trimmed")
+    if may_hold_inexact:
+        parsed = parsed.withColumn(INEXACT_NUMBERS, inexact_numbers(F.col("_raw"), max_depth))
+    return parsed

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
 
 /**
@@ -293,6 +294,14 @@ public final class ExactNumbers {
       }
     }
     out.append('"');
+  }
+
+  /** SQL {@code dap_may_hold_inexact(binary)}: {@link #mayHoldInexact}; NULL stays NULL. */
+  public static final class MayHoldInexact implements UDF1<byte[], Boolean> {
+    @Override
+    public Boolean call(byte[] record) {
+      return record == null ? null : mayHoldInexact(record);
+    }
   }
 
   /** SQL {@code dap_inexact_numbers(binary, int)}: {@link #inexact}; NULL stays NULL. */
