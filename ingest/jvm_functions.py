@@ -63,6 +63,7 @@ FUNCTIONS = {
     "dap_same_number": ("dap.ingest.NumberText$SameNumber", "boolean"),
     "dap_may_hold_inexact": ("dap.ingest.ExactNumbers$MayHoldInexact", "boolean"),
     "dap_inexact_numbers": ("dap.ingest.ExactNumbers$Inexact", "map<string,string>"),
+    "dap_exact_elements": ("dap.ingest.ExactNumbers$ExactElements", "array<string>"),
 }
 
 
@@ -149,11 +150,22 @@ def may_hold_inexact(text: Column) -> Column:
 def inexact_numbers(text: Column, max_depth: int) -> Column:
     """The numbers in JSON ``text`` that a double does not hold, as written, keyed by place (see
     ``ingest.transform.path_key``): a number outside arrays by its path, an array or an object
-    ``max_depth`` keys deep (stored as JSON text) by its path, to its raw text, and an array's
-    element by its path and index, to its raw text. NULL when there is none (``ExactNumbers``)."""
+    ``max_depth`` keys deep (stored as JSON text) by its path, to its raw text. NULL when there is
+    none (``ExactNumbers``)."""
     from pyspark.sql import functions as F
 
     return F.call_function("dap_inexact_numbers", text.cast("binary"), F.lit(max_depth))
+
+
+def exact_elements(text: Column, array_path: tuple[str, ...]) -> Column:
+    """The raw text of each element of the array at ``array_path`` in JSON ``text`` (``()``: the
+    text is that array) that holds a number a double does not hold, at its index (1-based for
+    ``element_at``), NULL at the others; NULL when there is none (``ExactNumbers``)."""
+    from pyspark.sql import functions as F
+
+    from ingest.transform import path_key
+
+    return F.call_function("dap_exact_elements", text.cast("binary"), F.lit(path_key(array_path)))
 
 
 def build(jars_dir: Path) -> Path:

@@ -29,7 +29,7 @@ from ingest.errors import ConfigError, DataError, IngestError, InputError
 from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema
 from ingest.formats.record_count import CsvGrammar, InputCount, Opener, SharedFetches, compressed, count_input
-from ingest.jvm_functions import inexact_numbers
+from ingest.jvm_functions import exact_elements, inexact_numbers
 from ingest.landing import LandingFile, changed, discover, unsettled
 from ingest.local_rows import local_frame
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
@@ -358,18 +358,20 @@ class ChildBatch:
 def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column) -> list[ChildBatch]:
     """One batch per exploded array: a row per element with the parent's file, line and date."""
     children = []
-    # The parents' numbers a double does not hold, if the batch may hold any (``parse_json_records``).
-    carried = (
-        [F.col(INEXACT_NUMBERS).alias("_parent_inexact")] if INEXACT_NUMBERS in batch.parsed.columns else []
-    )
+    # Whether the batch may hold a number a double does not hold (``parse_json_records``).
+    checked = INEXACT_NUMBERS in batch.parsed.columns
     for array in batch.arrays:
         good = batch.parsed.where(F.col("_bad_reason").isNull())
+        # The texts of the array's elements that hold one, in the records whose array does: an
+        # array, carried by reference to each element's row, which finds its own by index.
+        holds = F.col(INEXACT_NUMBERS)[path_key(array.path)].isNotNull()
+        carried = [F.when(holds, exact_elements(F.col("_raw"), array.path)).alias("_exact_elements")]
         exploded = good.select(
             "_source_file",
             "_source_line",
             parent_event_date.alias("_parent_event_date"),
             F.posexplode(json_value(array.path, "leaf")).alias("_position", "_element"),
-            *carried,
+            *(carried if checked else []),
         )
         if isinstance(array.element_type, T.StructType):
             data = F.col("_element")
@@ -388,7 +390,7 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
             data.alias("_data"),
             F.lit(None).cast("string").alias("_raw"),
             F.lit(None).cast("string").alias("_bad_reason"),
-            *([_element_inexact(array.path, scalar, source.flatten.max_depth)] if carried else []),
+            *([_element_inexact(scalar, source.flatten.max_depth)] if checked else []),
         )
         table = child_table_name(source.table, array.path)
         children.append(
@@ -397,12 +399,10 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
     return children
 
 
-def _element_inexact(array_path: Path, scalar: bool, max_depth: int) -> Column:
-    """A child row's ``INEXACT_NUMBERS``, from its element's own text: the parent's map keys it by
-    the array's path and the element's index when the element holds a number a double does not
-    hold. A scalar element is that number (the child's column ``value``)."""
-    key = F.concat(F.lit(path_key(array_path)[:-1] + ","), F.col("_position").cast("string"), F.lit("]"))
-    text = F.col("_parent_inexact")[key]
+def _element_inexact(scalar: bool, max_depth: int) -> Column:
+    """A child row's ``INEXACT_NUMBERS``, from its element's own text (when the element holds a
+    number a double does not hold). A scalar element is that number (the child's ``value``)."""
+    text = F.try_element_at(F.col("_exact_elements"), F.col("_position") + 1)
     if scalar:
         found = F.when(text.isNotNull(), F.create_map(F.lit(path_key(("value",))), text))
     else:

@@ -40,6 +40,7 @@ from pyspark.sql import types as T
 
 from ingest.empty_values import add_empty_values, empty_value_paths
 from ingest.jvm_functions import (
+    exact_elements,
     first_value_ends,
     inexact_numbers,
     may_hold_empty,
@@ -326,7 +327,7 @@ def _read_whole_files(
     # taken per file, before the split: the file's text is not carried into each record's row).
     files = files.withColumn("_elements", F.when(starts_array, _array_of_objects(body)))
     elements = F.col("_elements")
-    files = files.withColumn("_exact", F.when(elements.isNotNull(), inexact_numbers(body, 1)))
+    files = files.withColumn("_exact", F.when(elements.isNotNull(), exact_elements(body, ())))
     records = F.coalesce(
         elements,
         F.when(starts_array & ~first_value_ends(first_line), F.array("value")),
@@ -337,7 +338,7 @@ def _read_whole_files(
     exploded = exploded.withColumn("_raw", _without_trailing_cr(F.col("_raw")))
     # Taken after the blank lines are dropped (an element is never blank): the filter reads
     # ``_raw`` many times, and Spark would copy an expression of it into each read.
-    exact = F.col("_exact")[F.concat(F.lit("["), F.col("pos").cast("string"), F.lit("]"))]
+    exact = F.try_element_at(F.col("_exact"), F.col("pos") + 1)
     return exploded.where(~_is_blank(F.col("_raw"))).select(
         "_source_file",
         (F.col("pos") + 1).cast("int").alias("_source_line"),

@@ -191,7 +191,8 @@ HELD_NUMBERS = ["0", "-0.0", "7", "2.5", "1e3", "46.51234567890123", "0.30000000
                 "0.10000000000000001", "1.7976931348623157e308", "4.9e-324", "0e500", "1E-300",
                 "9007199254740992", "123456789012345"]  # fmt: skip
 INEXACT_NUMBERS = ["3.14159265358979323846", "1e400", "-1e-400", "12345678901234567", "2.5000000000000000001",
-                   "0.10000000000000003", "123456789012345678901234567890", "1.8e308"]  # fmt: skip
+                   "0.10000000000000003", "123456789012345678901234567890", "1.8e308",
+                   "1e9999999999", "-1e-2147483648", "0.1e-2147483647"]  # fmt: skip
 KEYS = ["a", "b", 'q"uote', "line\nbreak", "tab\t", "\x01ctl", "😀", "é", "#1", "]", "back\\slash", "/"]
 
 
@@ -216,20 +217,26 @@ def _held(text: str) -> bool:
     """The double nearest ``text`` is ``text`` to its own significant digits (Python's decimal)."""
     from decimal import Context, Decimal
 
-    written, value = Decimal(text).normalize(), float(text)
+    exact, value = Decimal(text), float(text)  # the constructor is exact; arithmetic is not
     if value in (float("inf"), float("-inf")):
         return False
-    if written.is_zero():
-        return True
-    places = len(written.as_tuple().digits)
-    return value != 0 and Decimal(value).normalize(Context(prec=places)) == written
+    if exact.is_zero() or value == 0:
+        return exact.is_zero() and value == 0
+    written = exact.normalize(Context(prec=len(exact.as_tuple().digits)))
+    return Decimal(value).normalize(Context(prec=len(written.as_tuple().digits))) == written
 
 
 def _write(
-    value: Any, path: tuple[Any, ...], keys: int, max_depth: int, found: dict[str, str] | None
+    value: Any,
+    path: tuple[Any, ...],
+    keys: int,
+    max_depth: int,
+    found: dict[str, str] | None,
+    elements: dict[str, dict[int, str]],
 ) -> tuple[str, bool]:
     """(text of ``value``, holds a number a double does not hold); the places the Java function
-    must name go into ``found`` (None inside an array or a deep object: their text stands)."""
+    must name go into ``found`` (None inside an array or a deep object: their text stands), and
+    the texts of the elements holding one of each array outside those, into ``elements``."""
     from ingest.transform import path_key
 
     if isinstance(value, _Number):
@@ -244,7 +251,7 @@ def _write(
         inner = None if boundary else found
         parts, any_inexact = [], False
         for key, item in value.items():
-            text, inexact = _write(item, (*path, key), keys + 1, max_depth, inner)
+            text, inexact = _write(item, (*path, key), keys + 1, max_depth, inner, elements)
             escaped = json.dumps(key, ensure_ascii=len(path) % 2 == 0)  # \u escapes, or UTF-8 as is
             parts.append(escaped + ": " + text)
             any_inexact |= inexact
@@ -254,13 +261,13 @@ def _write(
         return text, any_inexact
     parts, any_inexact = [], False
     for index, item in enumerate(value):
-        text, inexact = _write(item, path, keys, max_depth, None)
+        text, inexact = _write(item, path, keys, max_depth, None, {})
         if inexact and found is not None:
-            found[path_key((*path, index))] = text
+            elements.setdefault(path_key(path), {})[index] = text
         parts.append(text)
         any_inexact |= inexact
     text = "[" + ",  ".join(parts) + "]"
-    if any_inexact and found is not None:
+    if any_inexact and found is not None and path:
         found[path_key(path)] = text
     return text, any_inexact
 
@@ -271,23 +278,24 @@ def test_inexact_numbers_names_every_number_a_double_does_not_hold(spark: Any) -
     text of each array, element and deep object that holds one, keyed as ``path_key`` keys."""
     rng = random.Random(13)
     max_depth = 2
-    array = "[1, 3.14159265358979323846]"  # a document: its elements are named by index
+    array = "[1, 3.14159265358979323846]"  # a document: its elements come from dap_exact_elements
     texts: list[str | None] = [None, "", "not json", '{"a": 1.23456789012345678901', array]
-    expected: list[dict[str, str] | None] = [
-        None,
-        None,
-        None,
-        None,
-        {"[1]": "3.14159265358979323846", "[]": array},
-    ]
+    expected: list[dict[str, str] | None] = [None] * len(texts)
+    # (record, array path, the texts dap_exact_elements must give, by index)
+    arrays: list[tuple[str, str, list[str | None] | None]] = [(array, "[]", [None, "3.14159265358979323846"])]
     while len(texts) < 3000:
         record = _record(rng)
         if not isinstance(record, dict):
             continue
         found: dict[str, str] = {}
-        text, _ = _write(record, (), 0, max_depth, found)
+        text, _ = _write(record, (), 0, max_depth, found, {})
         texts.append(text)
         expected.append(found or None)
+        elements: dict[str, dict[int, str]] = {}
+        _write(record, (), 0, 10**6, {}, elements)  # exact_elements knows no max_depth
+        for key, by_index in elements.items():
+            arrays.append((text, key, [by_index.get(i) for i in range(max(by_index) + 1)]))
+        arrays.append((text, '["no such array"]', None))
     frame = _frame(spark, texts)
     answers = frame.select(
         "i",
@@ -303,6 +311,14 @@ def test_inexact_numbers_names_every_number_a_double_does_not_hold(spark: Any) -
     assert sum(1 for i in may if may[i] and not expected[i]) > 0  # held numbers of 16 or 17 digits
     named = sum(1 for e in expected if e)
     assert 300 < named < len(texts) - 300, named  # the corpus tests both answers
-    assert any(
-        e and any("," in key and key.endswith("]") and key[-2].isdigit() for key in e) for e in expected
+
+    by_array = spark.createDataFrame(
+        list(enumerate(arrays)), "i int, a struct<text string, key string, e array<string>>"
     )
+    found_elements = by_array.select(
+        "i",
+        F.call_function("dap_exact_elements", F.col("a.text").cast("binary"), F.col("a.key")).alias("got"),
+    ).collect()
+    wrong = [(arrays[r.i], r.got) for r in found_elements if r.got != arrays[r.i][2]]
+    assert wrong == [], wrong[:5]
+    assert sum(1 for *_, e in arrays if e) > 300

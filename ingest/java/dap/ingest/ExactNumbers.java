@@ -36,9 +36,11 @@ import org.apache.spark.sql.api.java.UDF2;
  *   <li>a number outside any array: its path of keys, to its text;
  *   <li>inside an array (stored as JSON text, or exploded into a child table), or inside an object
  *       {@code maxDepth} keys deep (stored as JSON text): the path of that array or object, to its
- *       raw text; and for an array, also the path plus the element's index, to the element's raw
- *       text (what a child row is made from).
+ *       raw text.
  * </ul>
+ *
+ * <p>{@link #exactElements} gives an array's elements that hold one, each as its raw text at its
+ * index: what a child row of an exploded array, or a record of an array document, is made from.
  *
  * <p>A path is written as a JSON array of its keys and indexes, {@code ["a","b"]} or
  * {@code ["tags",3]}, escaped as Python's {@code json.dumps(..., ensure_ascii=False,
@@ -123,11 +125,14 @@ public final class ExactNumbers {
 
   /** Does the double nearest to {@code text} (a JSON number) hold it? See the class comment. */
   static boolean heldByDouble(String text) {
+    if (text.endsWith("NaN") || text.endsWith("Infinity")) {
+      return true; // Spark's double is what the token says
+    }
     BigDecimal written;
     try {
       written = new BigDecimal(text);
-    } catch (NumberFormatException e) {
-      return true; // NaN, Infinity: Spark's double is what the text says
+    } catch (NumberFormatException | ArithmeticException e) {
+      return false; // an exponent beyond an int (1e9999999999): Infinity or 0 as a double
     }
     double nearest = Double.parseDouble(text);
     if (Double.isInfinite(nearest)) {
@@ -145,12 +150,44 @@ public final class ExactNumbers {
     return rounded.compareTo(digits) == 0;
   }
 
-  /**
-   * The texts of {@code record}'s numbers a double does not hold, by place; null if none. A record
-   * that is an array (a whole file's array document) answers for each element that holds one,
-   * under {@code [i]}: its raw text.
-   */
+  /** The texts of {@code record}'s numbers a double does not hold, by place; null if none. */
   public static Map<String, String> inexact(byte[] record, int maxDepth) {
+    Walk walk = walk(record, maxDepth);
+    if (walk == null || walk.found.isEmpty()) {
+      return null;
+    }
+    Map<String, String> answer = new LinkedHashMap<>();
+    walk.found.forEach((path, found) -> answer.put(pathKey(path), found));
+    return answer;
+  }
+
+  /**
+   * The raw text of each element of the array at {@code arrayPath} (a {@link #pathKey}; {@code []}
+   * for a record that is an array: a whole file's array document) that holds a number a double
+   * does not hold, at the element's index, NULL at the others; null if none. An array, so that a
+   * row per element finds its own in constant time (a map's lookup walks its keys).
+   */
+  public static String[] exactElements(byte[] record, String arrayPath) {
+    Walk walk = walk(record, Integer.MAX_VALUE);
+    if (walk == null) {
+      return null;
+    }
+    for (Map.Entry<List<Object>, Map<Integer, String>> array : walk.elements.entrySet()) {
+      if (pathKey(array.getKey()).equals(arrayPath)) {
+        int length = 0;
+        for (int index : array.getValue().keySet()) {
+          length = Math.max(length, index + 1);
+        }
+        String[] texts = new String[length];
+        array.getValue().forEach((index, text) -> texts[index] = text);
+        return texts;
+      }
+    }
+    return null;
+  }
+
+  /** The record walked, if it may hold such a number and is a JSON object or array; else null. */
+  private static Walk walk(byte[] record, int maxDepth) {
     if (!mayHoldInexact(record)) {
       return null;
     }
@@ -164,12 +201,7 @@ public final class ExactNumbers {
     } catch (IOException e) {
       return null; // not valid JSON: the record is quarantined whole, as written
     }
-    if (walk.found.isEmpty()) {
-      return null;
-    }
-    Map<String, String> answer = new LinkedHashMap<>();
-    walk.found.forEach((path, found) -> answer.put(pathKey(path), found));
-    return answer;
+    return walk;
   }
 
   /** A container whose raw text stands for every number inside it. */
@@ -181,6 +213,8 @@ public final class ExactNumbers {
     final byte[] record;
     final int maxDepth;
     final Map<List<Object>, String> found = new LinkedHashMap<>();
+    // Arrays outside any other array: element index -> raw text, for the elements holding one.
+    final Map<List<Object>, Map<Integer, String>> elements = new LinkedHashMap<>();
 
     Walk(byte[] record, int maxDepth) {
       this.record = record;
@@ -235,13 +269,12 @@ public final class ExactNumbers {
           value(parser, path, keys, element);
           if (element.holdsInexact) {
             boundary.holdsInexact = true;
-            path.add(index);
-            found.put(new ArrayList<>(path), raw(elementStart, parser.getCurrentLocation().getByteOffset()));
-            path.remove(path.size() - 1);
+            String text = raw(elementStart, parser.getCurrentLocation().getByteOffset());
+            elements.computeIfAbsent(new ArrayList<>(path), p -> new LinkedHashMap<>()).put(index, text);
           }
           index++;
         }
-        if (boundary != null && boundary.holdsInexact) {
+        if (boundary != null && boundary.holdsInexact && !path.isEmpty()) {
           found.put(new ArrayList<>(path), raw(start, parser.getCurrentLocation().getByteOffset()));
         }
       }
@@ -250,6 +283,7 @@ public final class ExactNumbers {
     /** Drop what was found at {@code path} and below it (its key was written again). */
     void forget(List<Object> path) {
       found.keySet().removeIf(p -> p.size() >= path.size() && p.subList(0, path.size()).equals(path));
+      elements.keySet().removeIf(p -> p.size() >= path.size() && p.subList(0, path.size()).equals(path));
     }
   }
 
@@ -301,6 +335,14 @@ public final class ExactNumbers {
     @Override
     public Boolean call(byte[] record) {
       return record == null ? null : mayHoldInexact(record);
+    }
+  }
+
+  /** SQL {@code dap_exact_elements(binary, string)}: {@link #exactElements}; NULL stays NULL. */
+  public static final class ExactElements implements UDF2<byte[], String, String[]> {
+    @Override
+    public String[] call(byte[] record, String arrayPath) {
+      return record == null || arrayPath == null ? null : exactElements(record, arrayPath);
     }
   }
 
