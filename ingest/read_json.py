@@ -318,16 +318,17 @@ def _read_whole_files(
         & ~text_after_first_value(body)
     )
     starts_array = body.startswith("[")
-    # Text that starts with "[" but is no array document of objects is one bad record, unless the
-    # array closes on the first line (``[1, 2]`` above JSON lines): then it is JSON lines, that
-    # line one bad record among them (ingest.formats.record_count counts the same). A coalesce,
-    # not a CASE, so that the array's elements are parsed once: in the test and as the value.
-    # Spark's split of an array document writes each element again, its numbers through a double:
-    # an element holding a number a double does not hold keeps its own text instead (``_exact``,
-    # taken per file, before the split: the file's text is not carried into each record's row).
+    # The elements of an array document of objects, as Spark's parse writes each one again (its
+    # numbers through a double); and per file, before the split (the file's text is then not
+    # carried into each record's row), the own text of each element holding a number a double
+    # does not hold, which that element keeps instead.
     files = files.withColumn("_elements", F.when(starts_array, _array_of_objects(body)))
     elements = F.col("_elements")
     files = files.withColumn("_exact", F.when(elements.isNotNull(), exact_elements(body, ())))
+    # Text that starts with "[" but is no array document of objects is one bad record, unless the
+    # array closes on the first line (``[1, 2]`` above JSON lines): then it is JSON lines, that
+    # line one bad record among them (ingest.formats.record_count counts the same). The
+    # elements are a column of their own, so they are parsed once: in the test and as the value.
     records = F.coalesce(
         elements,
         F.when(starts_array & ~first_value_ends(first_line), F.array("value")),
