@@ -37,6 +37,7 @@ from ingest.read_binary import BinaryFormat, read_binary_records, wrap_by_route
 from ingest.read_csv import HEAD_BYTES, read_csv_records
 from ingest.read_json import (
     EmptyCandidates,
+    count_candidates,
     infer_json_schema,
     parse_json_records,
     read_json_records,
@@ -241,8 +242,13 @@ def read_binary_batch(
     records = read_binary_records(spark, [f.uri for f in files], file_format, source.ulog.topics, directories)
     records = records.persist(StorageLevel.MEMORY_AND_DISK)
     own = records.where(F.col("_route").isNull()).drop("_route", "_position")
-    schema, first_types = infer_in_landing_order(spark, own.where(F.col("_decode_error").isNull()), files)
-    parsed = parse_json_records(own, schema, source.flatten.max_depth).withColumn(
+    decoded = own.where(F.col("_decode_error").isNull())
+    # One aggregate tells the inference which records can hold an empty value, and the parse
+    # whether any holds a number a double does not hold (decoded floats are shortest printings).
+    empty_candidates, inexact_candidates = count_candidates(decoded)
+    schema, first_types = infer_in_landing_order(spark, decoded, files, empty_candidates)
+    may_hold_inexact = bool(inexact_candidates)
+    parsed = parse_json_records(own, schema, source.flatten.max_depth, may_hold_inexact).withColumn(
         "_bad_reason", F.coalesce(F.col("_decode_error"), F.col("_bad_reason"))
     )
     fields, arrays = flatten_schema(

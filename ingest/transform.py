@@ -177,9 +177,9 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
     return F.when(fits, cast), F.when(~fits, text)
 
 
-def path_key(path: tuple[str | int, ...]) -> str:
-    """A place in a JSON record as ``dap_inexact_numbers`` keys it: its keys (and an element's
-    index) as a compact JSON array, ``["a","b"]`` or ``["tags",3]``."""
+def path_key(path: tuple[str, ...]) -> str:
+    """A place in a JSON record as ``dap_inexact_numbers`` keys it: its keys as a compact JSON
+    array, ``["a","b"]``."""
     return json.dumps(list(path), ensure_ascii=False, separators=(",", ":"))
 
 

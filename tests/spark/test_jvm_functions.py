@@ -305,10 +305,10 @@ def test_inexact_numbers_names_every_number_a_double_does_not_hold(spark: Any) -
     got = {r.i: r.found for r in answers}
     differ = {i: (texts[i], got[i], expected[i]) for i in range(len(texts)) if got[i] != expected[i]}
     assert differ == {}, list(differ.values())[:5]
-    # The one-pass test a batch is counted by never misses a record that holds one.
+    # The one-pass test a batch is counted by names exactly the records that hold one (of these
+    # objects: no repeated keys), whatever their strings hold.
     may = {r.i: r.may for r in answers}
-    assert [i for i in range(len(texts)) if expected[i] and not may[i]] == []
-    assert sum(1 for i in may if may[i] and not expected[i]) > 0  # held numbers of 16 or 17 digits
+    assert [i for i in range(5, len(texts)) if may[i] != bool(expected[i])] == []
     named = sum(1 for e in expected if e)
     assert 300 < named < len(texts) - 300, named  # the corpus tests both answers
 

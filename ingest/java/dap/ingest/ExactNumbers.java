@@ -42,9 +42,9 @@ import org.apache.spark.sql.api.java.UDF2;
  * <p>{@link #exactElements} gives an array's elements that hold one, each as its raw text at its
  * index: what a child row of an exploded array, or a record of an array document, is made from.
  *
- * <p>A path is written as a JSON array of its keys and indexes, {@code ["a","b"]} or
- * {@code ["tags",3]}, escaped as Python's {@code json.dumps(..., ensure_ascii=False,
- * separators=(",", ":"))} escapes it (ingest/exact_numbers.py builds the same keys).
+ * <p>A path is written as a JSON array of its keys, {@code ["a","b"]}, escaped as Python's
+ * {@code json.dumps(..., ensure_ascii=False, separators=(",", ":"))} escapes it
+ * (ingest/transform.py {@code path_key} builds the same keys).
  */
 public final class ExactNumbers {
 
@@ -69,9 +69,11 @@ public final class ExactNumbers {
 
   /**
    * Could a number outside the strings of {@code text} be one a double does not hold? One pass
-   * over the bytes: a number with more than {@code SAFE_DIGITS} significant digits, or whose
-   * digits and exponent could leave the normal range. (A text that is not JSON may be answered
-   * either way; the parser below decides.)
+   * over the bytes; a number with more than {@code SAFE_DIGITS} significant digits, or whose
+   * digits and exponent could leave the normal range, is checked there ({@link #heldByDouble}):
+   * the 16 and 17 digits of a shortest printing (Python's, JavaScript's) are held, so records of
+   * such doubles need no second parse. (A text that is not JSON may be answered either way; the
+   * parser below decides.)
    */
   static boolean mayHoldInexact(byte[] text) {
     int n = text.length;
@@ -112,7 +114,8 @@ public final class ExactNumbers {
             exponent = Math.min(exponent * 10 + (text[j] - '0'), 1_000_000);
           }
         }
-        if (significant > SAFE_DIGITS || (significant > 0 && digits + exponent > SAFE_MAGNITUDE)) {
+        boolean checked = significant > SAFE_DIGITS || (significant > 0 && digits + exponent > SAFE_MAGNITUDE);
+        if (checked && !heldByDouble(new String(text, i, j - i, StandardCharsets.US_ASCII))) {
           return true;
         }
         i = Math.max(j, i + 1);
@@ -145,6 +148,9 @@ public final class ExactNumbers {
       return false;
     }
     BigDecimal digits = written.stripTrailingZeros();
+    if (new BigDecimal(Double.toString(nearest)).compareTo(digits) == 0) {
+      return true; // Java prints the double as this number (the usual case, and cheap)
+    }
     BigDecimal rounded =
         new BigDecimal(nearest).round(new MathContext(digits.precision(), RoundingMode.HALF_EVEN));
     return rounded.compareTo(digits) == 0;
@@ -172,7 +178,7 @@ public final class ExactNumbers {
     if (walk == null) {
       return null;
     }
-    for (Map.Entry<List<Object>, Map<Integer, String>> array : walk.elements.entrySet()) {
+    for (Map.Entry<List<String>, Map<Integer, String>> array : walk.elements.entrySet()) {
       if (pathKey(array.getKey()).equals(arrayPath)) {
         int length = 0;
         for (int index : array.getValue().keySet()) {
@@ -212,9 +218,9 @@ public final class ExactNumbers {
   private static final class Walk {
     final byte[] record;
     final int maxDepth;
-    final Map<List<Object>, String> found = new LinkedHashMap<>();
+    final Map<List<String>, String> found = new LinkedHashMap<>();
     // Arrays outside any other array: element index -> raw text, for the elements holding one.
-    final Map<List<Object>, Map<Integer, String>> elements = new LinkedHashMap<>();
+    final Map<List<String>, Map<Integer, String>> elements = new LinkedHashMap<>();
 
     Walk(byte[] record, int maxDepth) {
       this.record = record;
@@ -226,7 +232,7 @@ public final class ExactNumbers {
     }
 
     /** The value at the parser's current token, at {@code path} ({@code keys} of it are keys). */
-    void value(JsonParser parser, List<Object> path, int keys, Boundary inside) throws IOException {
+    void value(JsonParser parser, List<String> path, int keys, Boundary inside) throws IOException {
       JsonToken token = parser.currentToken();
       if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
         String text = parser.getText();
@@ -281,24 +287,20 @@ public final class ExactNumbers {
     }
 
     /** Drop what was found at {@code path} and below it (its key was written again). */
-    void forget(List<Object> path) {
+    void forget(List<String> path) {
       found.keySet().removeIf(p -> p.size() >= path.size() && p.subList(0, path.size()).equals(path));
       elements.keySet().removeIf(p -> p.size() >= path.size() && p.subList(0, path.size()).equals(path));
     }
   }
 
   /** A path as a JSON array, escaped as Python's json.dumps(ensure_ascii=False) escapes. */
-  static String pathKey(List<Object> path) {
+  static String pathKey(List<String> path) {
     StringBuilder key = new StringBuilder("[");
-    for (Object step : path) {
+    for (String step : path) {
       if (key.length() > 1) {
         key.append(',');
       }
-      if (step instanceof Integer) {
-        key.append(step);
-      } else {
-        quote((String) step, key);
-      }
+      quote(step, key);
     }
     return key.append(']').toString();
   }
