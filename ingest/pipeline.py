@@ -368,26 +368,23 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
     checked = INEXACT_NUMBERS in batch.parsed.columns
     for array in batch.arrays:
         good = batch.parsed.where(F.col("_bad_reason").isNull())
-        # The texts of the array's elements that hold one, in the records whose array does: an
-        # array, carried by reference to each element's row, which finds its own by index.
-        holds = F.col(INEXACT_NUMBERS)[path_key(array.path)].isNotNull()
-        carried = [F.when(holds, exact_elements(F.col("_raw"), array.path)).alias("_exact_elements")]
         exploded = good.select(
             "_source_file",
             "_source_line",
             parent_event_date.alias("_parent_event_date"),
             F.posexplode(json_value(array.path, "leaf")).alias("_position", "_element"),
-            *(carried if checked else []),
+            *([_exact_elements(array.path)] if checked else []),
         )
-        if isinstance(array.element_type, T.StructType):
+        element_type = array.element_type
+        scalar = not isinstance(element_type, T.StructType)
+        if isinstance(element_type, T.StructType):
             data = F.col("_element")
-            fields, _nested = flatten_schema(array.element_type, max_depth=source.flatten.max_depth)
+            fields, _nested = flatten_schema(element_type, max_depth=source.flatten.max_depth)
         else:
             data = F.struct(F.col("_element").alias("value"))
             fields, _nested = flatten_schema(
-                T.StructType([T.StructField("value", array.element_type)]), max_depth=1
+                T.StructType([T.StructField("value", element_type)]), max_depth=1
             )
-        scalar = not isinstance(array.element_type, T.StructType)
         parsed = exploded.select(
             "_source_file",
             "_source_line",
@@ -403,6 +400,14 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
             ChildBatch(table, parsed, fields, flat_values_json(fields), array_path=array.path, scalar=scalar)
         )
     return children
+
+
+def _exact_elements(array_path: Path) -> Column:
+    """The texts of the array's elements that hold a number a double does not hold, in the
+    records whose array does: an array, carried by reference to each element's row, which finds
+    its own by index (``_element_inexact``)."""
+    holds = F.col(INEXACT_NUMBERS)[path_key(array_path)].isNotNull()
+    return F.when(holds, exact_elements(F.col("_raw"), array_path)).alias("_exact_elements")
 
 
 def _element_inexact(scalar: bool, max_depth: int) -> Column:

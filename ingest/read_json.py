@@ -343,9 +343,7 @@ def _read_whole_files(
     return exploded.where(~_is_blank(F.col("_raw"))).select(
         "_source_file",
         (F.col("pos") + 1).cast("int").alias("_source_line"),
-        F.when(F.col("_exact").isNull(), F.col("_raw"))
-        .otherwise(F.coalesce(exact, F.col("_raw")))
-        .alias("_raw"),
+        F.coalesce(exact, F.col("_raw")).alias("_raw"),
     )
 
 

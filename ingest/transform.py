@@ -151,12 +151,9 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
     if isinstance(plan.batch_type, _TEXT_CHECKED) and (
         original is not None or plan.batch_type == T.StringType()
     ):
-        source = text
-        cast = casts.cast(source, plan.table_type)
-        back = cast.cast("string")
-        same = (back == source) | _same_value_in_other_words(source, back, plan.table_type)
-        fits = source.isNull() | (cast.isNotNull() & same)
-        return F.when(fits, cast), F.when(~fits, source)
+        cast, held = _text_round_trip(text, plan.table_type)
+        fits = text.isNull() | held
+        return F.when(fits, cast), F.when(~fits, text)
     if isinstance(plan.table_type, T.DateType) and not isinstance(plan.batch_type, _DATE_SOURCES):
         # Spark has no cast from a number or a boolean to a date (the query would not even
         # plan): no such value is a date, so each one is rescued as its text.
@@ -203,16 +200,20 @@ def _land_exact(
     if isinstance(plan.table_type, T.StringType):
         stored, fits = exact, F.lit(True)
     else:
-        stored = casts.cast(exact, plan.table_type)
-        back = stored.cast("string")
-        fits = stored.isNotNull() & (
-            (back == exact) | _same_value_in_other_words(exact, back, plan.table_type)
-        )
+        stored, fits = _text_round_trip(exact, plan.table_type)
     kept = rescue if rescue is not None else F.lit(None).cast("string")
     return (
         F.when(exact.isNull(), value).when(fits, stored),
         F.when(exact.isNull(), kept).when(~fits, exact),
     )
+
+
+def _text_round_trip(text: Column, table_type: T.DataType) -> tuple[Column, Column]:
+    """(``text`` cast to ``table_type``, does the cast hold it): not NULL, and it shows as the
+    text again or as the same value in other words (``_same_value_in_other_words``)."""
+    cast = casts.cast(text, table_type)
+    back = cast.cast("string")
+    return cast, cast.isNotNull() & ((back == text) | _same_value_in_other_words(text, back, table_type))
 
 
 def _same_value_in_other_words(source: Column, back: Column, table_type: T.DataType) -> Column:
