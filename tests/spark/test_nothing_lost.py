@@ -254,55 +254,69 @@ def test_json_numbers_a_double_cannot_hold_keep_their_written_text(
     """Spark parses a JSON number into a double (and into text through one): 3.14159265358979323846
     landed as 3.141592653589793, 1e400 as Infinity (as ``"Infinity"`` in a text column), a
     17-digit integer beside decimals rounded, with nothing rescued. Each is now checked against
-    its written text, found apart from Spark's parse."""
+    its written text, found apart from Spark's parse; after ingest, and again after compaction."""
     landing = tmp_path / "numbers"
-    write(landing / "2026-01-01" / "a.jsonl", "".join(line + "\n" for line in INEXACT_LINES))
-    write(landing / "2026-01-01" / "doc.json", INEXACT_DOCUMENT)
     table = f"lost.inexact_{read_as}"
-    with splits_of(spark, READ_PATHS[read_as]):
-        report = ingest(spark, landing, table, flatten={"max_depth": 3}, arrays={"explode": ["ev"]})
-    assert_counts_reconcile(report, "json")
-    mapping = {".".join(p): c for p, c in column_map(spark, table).items()}
-    types = columns(spark, table)
-    assert types[mapping["x"]] == "double" and types[mapping["s"]] == "string"
-    landed = {r["id"]: r for r in rows(spark, table)}
+    # Two runs, so that the table has two data files for the compaction below to rewrite.
+    for name, text in (
+        ("a.jsonl", "".join(line + "\n" for line in INEXACT_LINES)),
+        ("doc.json", INEXACT_DOCUMENT),
+    ):
+        write(landing / "2026-01-01" / name, text)
+        with splits_of(spark, READ_PATHS[read_as]):
+            report = ingest(spark, landing, table, flatten={"max_depth": 3}, arrays={"explode": ["ev"]})
+        assert_counts_reconcile(report, "json")
 
-    # Every input number, from the files by Python's JSON parser (decimals, the last of a
-    # repeated key), against its column and _rescued_data.
-    records = [json.loads(line, parse_float=Decimal) for line in INEXACT_LINES]
-    records += json.loads(INEXACT_DOCUMENT, parse_float=Decimal)
-    rescued_where: dict[int, set[str]] = {}
-    for record in records:
-        row = landed[record["id"]]
-        rescued = json.loads(row["_rescued_data"] or "{}")
-        rescued_where[record["id"]] = set(rescued)
-        for key in ("x", "s"):
-            if not isinstance(record.get(key), Decimal | int):
-                continue  # absent, or a string
-            written, column = Decimal(record[key]), mapping[key]
-            if column in rescued:
-                assert row[column] is None and Decimal(rescued[column]) == written, (record, row)
-            elif types[column] == "string":
-                assert Decimal(row[column]) == written, (record, row)  # as written: below
-            else:
-                assert _held_by_double(row[column], written), (record, row)
-    assert {i for i, keys in rescued_where.items() if mapping["x"] in keys} == {2, 3, 4, 6, 7, 11}
-    assert landed[9][mapping["s"]] == "3.14159265358979323846" and landed[10][mapping["s"]] == "1e400"
-    assert landed[8][mapping["x"]] == 2.5 and landed[5][mapping["x"]] == 0.1
+    def check_values() -> None:
+        mapping = {".".join(p): c for p, c in column_map(spark, table).items()}
+        types = columns(spark, table)
+        assert types[mapping["x"]] == "double" and types[mapping["s"]] == "string"
+        landed = {r["id"]: r for r in rows(spark, table)}
 
-    # Arrays kept as JSON text, and an object deeper than max_depth (3): the text as written
-    # where it holds such a number, Spark's JSON otherwise.
-    assert json.loads(landed[1][mapping["arr"]]) == [1.5, 2]
-    assert landed[2][mapping["arr"]] == "[1, 3.14159265358979323846]"
-    assert json.loads(landed[1][mapping["deep.a.b"]]) == {"c": 1.25}
-    assert landed[2][mapping["deep.a.b"]] == '{"c": 1e400}'
+        # Every input number, from the files by Python's JSON parser (decimals, the last of a
+        # repeated key), against its column and _rescued_data.
+        records = [json.loads(line, parse_float=Decimal) for line in INEXACT_LINES]
+        records += json.loads(INEXACT_DOCUMENT, parse_float=Decimal)
+        rescued_where: dict[int, set[str]] = {}
+        for record in records:
+            row = landed[record["id"]]
+            rescued = json.loads(row["_rescued_data"] or "{}")
+            rescued_where[record["id"]] = set(rescued)
+            for key in ("x", "s"):
+                if not isinstance(record.get(key), Decimal | int):
+                    continue  # absent, or a string
+                written, column = Decimal(record[key]), mapping[key]
+                if column in rescued:
+                    assert row[column] is None and Decimal(rescued[column]) == written, (record, row)
+                elif types[column] == "string":
+                    assert Decimal(row[column]) == written, (record, row)  # as written: below
+                else:
+                    assert _held_by_double(row[column], written), (record, row)
+        assert {i for i, keys in rescued_where.items() if mapping["x"] in keys} == {2, 3, 4, 6, 7, 11}
+        assert landed[9][mapping["s"]] == "3.14159265358979323846" and landed[10][mapping["s"]] == "1e400"
+        assert landed[8][mapping["x"]] == 2.5 and landed[5][mapping["x"]] == 0.1
 
-    # The exploded array: each element's number in the child's column or rescued with its text.
-    child = {(r["_source_line"], r["_position"]): r for r in rows(spark, f"{table}__ev")}
-    v = column_map(spark, f"{table}__ev")[("v",)]
-    assert child[(1, 0)][v] == 0.5 and child[(2, 0)][v] == 0.5
-    for key, text in (((2, 1), "2.718281828459045235360"), ((3, 0), "1e-400")):
-        assert child[key][v] is None and json.loads(child[key]["_rescued_data"]) == {v: text}
+        # Arrays kept as JSON text, and an object deeper than max_depth (3): the text as written
+        # where it holds such a number, Spark's JSON otherwise.
+        assert json.loads(landed[1][mapping["arr"]]) == [1.5, 2]
+        assert landed[2][mapping["arr"]] == "[1, 3.14159265358979323846]"
+        assert json.loads(landed[1][mapping["deep.a.b"]]) == {"c": 1.25}
+        assert landed[2][mapping["deep.a.b"]] == '{"c": 1e400}'
+
+        # The exploded array: each element's number in the child's column or rescued with its text.
+        child = {(r["_source_line"], r["_position"]): r for r in rows(spark, f"{table}__ev")}
+        v = column_map(spark, f"{table}__ev")[("v",)]
+        assert child[(1, 0)][v] == 0.5 and child[(2, 0)][v] == 0.5
+        for key, text in (((2, 1), "2.718281828459045235360"), ((3, 0), "1e-400")):
+            assert child[key][v] is None and json.loads(child[key]["_rescued_data"]) == {v: text}
+
+    check_values()
+    # Compaction rewrites the data files: every value, and every rescued text, stays.
+    from ingest.tables.maintenance import compact_table
+
+    compacted = compact_table(spark, table)
+    assert compacted.rewritten_files > 0, compacted  # the check below reads the rewritten file
+    check_values()
 
 
 def test_integers_a_float_column_cannot_hold_are_rescued(spark: Any, tmp_path: Path) -> None:
