@@ -21,11 +21,13 @@ Java string):
   tested every value.
 - ``dap_same_number``: do two texts write the same number, E-notation or not (the round trip of
   a text into a double or decimal column, ``ingest.transform``).
-- ``dap_inexact_numbers``: the JSON numbers of a record that a double does not hold, as written
-  (``3.14159265358979323846``, ``1e400``), by place (``ExactNumbers``): Spark parses them through
-  a double, so ``ingest.transform`` lands them from this text. One pass over the bytes finds
-  none in almost every record; only a record with a longer or larger number is parsed again.
-  ``dap_may_hold_inexact`` is that pass alone: the job that caches a batch's records counts
+- ``dap_lost_values``: what Spark's parse of a JSON record loses, from its text, by place
+  (``ParseLosses``): numbers a double does not hold, as written (``3.14159265358979323846``,
+  ``1e400``; Spark parses them through a double), and the earlier values of a key written twice
+  in one object (Spark keeps the last); ``ingest.transform`` lands the one and rescues the other.
+  One pass over the bytes finds neither in almost every record; only a record with a longer or
+  larger number, or a repeated key, is parsed again.
+  ``dap_may_lose_values`` is that pass alone: the job that caches a batch's records counts
   them, and a batch with none lands without the map (1,000,000 W1 records: 0.5 s of CPU).
 
 W1's whole ``ingest run`` went from 39.1-39.2 s to 32.6-32.9 s (bench/RESULTS.md, session 39).
@@ -61,9 +63,9 @@ FUNCTIONS = {
     "dap_first_value_ends": ("dap.ingest.JsonText$FirstValueEnds", "boolean"),
     "dap_number_text": ("dap.ingest.NumberText$Facts", "bigint"),
     "dap_same_number": ("dap.ingest.NumberText$SameNumber", "boolean"),
-    "dap_may_hold_inexact": ("dap.ingest.ExactNumbers$MayHoldInexact", "boolean"),
-    "dap_inexact_numbers": ("dap.ingest.ExactNumbers$Inexact", "map<string,string>"),
-    "dap_exact_elements": ("dap.ingest.ExactNumbers$ExactElements", "array<string>"),
+    "dap_may_lose_values": ("dap.ingest.ParseLosses$MayLose", "boolean"),
+    "dap_lost_values": ("dap.ingest.ParseLosses$Lost", "map<string,string>"),
+    "dap_written_elements": ("dap.ingest.ParseLosses$WrittenElements", "array<string>"),
 }
 
 
@@ -139,33 +141,36 @@ def same_number(a: Column, b: Column) -> Column:
     return F.call_function("dap_same_number", a, b)
 
 
-def may_hold_inexact(text: Column) -> Column:
-    """Could a number in JSON ``text`` be one a double does not hold (more than 15 significant
-    digits, or near the ends of its range)? One pass over the bytes (``ExactNumbers``)."""
+def may_lose_values(text: Column) -> Column:
+    """Could Spark's parse of JSON ``text`` lose something: a number a double does not hold (more
+    than 15 significant digits, or near the ends of its range), a key written twice in one
+    object? One pass over the bytes (``ParseLosses``)."""
     from pyspark.sql import functions as F
 
-    return F.call_function("dap_may_hold_inexact", text.cast("binary"))
+    return F.call_function("dap_may_lose_values", text.cast("binary"))
 
 
-def inexact_numbers(text: Column, max_depth: int) -> Column:
-    """The numbers in JSON ``text`` that a double does not hold, as written, keyed by place (see
-    ``ingest.transform.path_key``): a number outside arrays by its path, an array or an object
-    ``max_depth`` keys deep (stored as JSON text) by its path, to its raw text. NULL when there is
-    none (``ExactNumbers``)."""
+def lost_values(text: Column, max_depth: int) -> Column:
+    """What Spark's parse of JSON ``text`` loses, taken from the text, keyed by place (see
+    ``ingest.transform.path_key``): a number a double does not hold outside arrays by its path, to
+    its text; an array or an object ``max_depth`` keys deep (stored as JSON text) holding such a
+    number or a repeated key by its path, to its raw text; a key repeated outside them by
+    ``transform.REPEATED_PREFIX`` and its path, to a JSON array of its earlier values' raw texts.
+    NULL when there is none (``ParseLosses``)."""
     from pyspark.sql import functions as F
 
-    return F.call_function("dap_inexact_numbers", text.cast("binary"), F.lit(max_depth))
+    return F.call_function("dap_lost_values", text.cast("binary"), F.lit(max_depth))
 
 
-def exact_elements(text: Column, array_path: tuple[str, ...]) -> Column:
+def written_elements(text: Column, array_path: tuple[str, ...]) -> Column:
     """The raw text of each element of the array at ``array_path`` in JSON ``text`` (``()``: the
-    text is that array) that holds a number a double does not hold, at its index (1-based for
-    ``element_at``), NULL at the others; NULL when there is none (``ExactNumbers``)."""
+    text is that array) that holds what the parse loses (``lost_values``), at its index (1-based for
+    ``element_at``), NULL at the others; NULL when there is none (``ParseLosses``)."""
     from pyspark.sql import functions as F
 
     from ingest.transform import path_key
 
-    return F.call_function("dap_exact_elements", text.cast("binary"), F.lit(path_key(array_path)))
+    return F.call_function("dap_written_elements", text.cast("binary"), F.lit(path_key(array_path)))
 
 
 def build(jars_dir: Path) -> Path:

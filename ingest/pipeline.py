@@ -29,7 +29,7 @@ from ingest.errors import ConfigError, DataError, IngestError, InputError
 from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema
 from ingest.formats.record_count import CsvGrammar, InputCount, Opener, SharedFetches, compressed, count_input
-from ingest.jvm_functions import exact_elements, inexact_numbers
+from ingest.jvm_functions import lost_values, written_elements
 from ingest.landing import LandingFile, changed, discover, unsettled
 from ingest.local_rows import local_frame
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
@@ -51,7 +51,7 @@ from ingest.schema_plan import RESCUE_COLUMN, TablePlan, add_columns_sql, plan_t
 from ingest.tables.commit import CommittedFile, FileEntry, FileStatus, StreamBatch, append
 from ingest.tables.lock import commit_lock
 from ingest.transform import (
-    INEXACT_NUMBERS,
+    LOST_VALUES,
     OUTCOME,
     discard_rows,
     event_date_column,
@@ -187,7 +187,7 @@ def read_batch(
             records.frame,
             nonempty,
             empty_candidates=records.empty_candidates,
-            may_hold_inexact=records.inexact_candidates > 0,
+            may_lose_values=records.lossy_candidates > 0,
         )
     frame, _empty, names = read_csv_records(spark, [f.uri for f in nonempty], source.csv, directories, heads)
     if frame is None:
@@ -206,18 +206,18 @@ def json_batch(
     files: list[LandingFile],
     *,
     empty_candidates: EmptyCandidates | None = None,
-    may_hold_inexact: bool = True,
+    may_lose_values: bool = True,
 ) -> Batch:
     """JSON records (``_source_file``, ``_source_line``, ``_raw``; persisted by the caller, released
     with the batch): infer, parse, flatten. Files' records or a Kafka micro-batch's messages (a
     record with a ``_rejected`` reason is quarantined with it and does not shape the schema).
     ``empty_candidates``: the records that can hold an empty value, if known (``read_json_records``);
-    ``may_hold_inexact``: False when no record may hold a number a double does not hold (known
-    from the same job)."""
+    ``may_lose_values``: False when no record's parse may lose something (a number a double does
+    not hold, a repeated key; known from the same job)."""
     rejected = REJECTED in records.columns
     accepted = records.where(F.col(REJECTED).isNull()) if rejected else records
     schema, first_types = infer_in_landing_order(spark, accepted, files, empty_candidates)
-    parsed = parse_json_records(records, schema, source.flatten.max_depth, may_hold_inexact)
+    parsed = parse_json_records(records, schema, source.flatten.max_depth, may_lose_values)
     if rejected:
         parsed = parsed.withColumn("_bad_reason", F.coalesce(F.col(REJECTED), F.col("_bad_reason")))
     fields, arrays = flatten_schema(
@@ -245,10 +245,10 @@ def read_binary_batch(
     decoded = own.where(F.col("_decode_error").isNull())
     # One aggregate tells the inference which records can hold an empty value, and the parse
     # whether any holds a number a double does not hold (decoded floats are shortest printings).
-    empty_candidates, inexact_candidates = count_candidates(decoded)
+    empty_candidates, lossy_candidates = count_candidates(decoded)
     schema, first_types = infer_in_landing_order(spark, decoded, files, empty_candidates)
-    may_hold_inexact = bool(inexact_candidates)
-    parsed = parse_json_records(own, schema, source.flatten.max_depth, may_hold_inexact).withColumn(
+    may_lose_values = bool(lossy_candidates)
+    parsed = parse_json_records(own, schema, source.flatten.max_depth, may_lose_values).withColumn(
         "_bad_reason", F.coalesce(F.col("_decode_error"), F.col("_bad_reason"))
     )
     fields, arrays = flatten_schema(
@@ -364,8 +364,8 @@ class ChildBatch:
 def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column) -> list[ChildBatch]:
     """One batch per exploded array: a row per element with the parent's file, line and date."""
     children = []
-    # Whether the batch may hold a number a double does not hold (``parse_json_records``).
-    checked = INEXACT_NUMBERS in batch.parsed.columns
+    # Whether the batch's parse may lose something (``parse_json_records``).
+    checked = LOST_VALUES in batch.parsed.columns
     for array in batch.arrays:
         good = batch.parsed.where(F.col("_bad_reason").isNull())
         exploded = good.select(
@@ -373,7 +373,7 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
             "_source_line",
             parent_event_date.alias("_parent_event_date"),
             F.posexplode(json_value(array.path, "leaf")).alias("_position", "_element"),
-            *([_exact_elements(array.path)] if checked else []),
+            *([_written_elements(array.path)] if checked else []),
         )
         element_type = array.element_type
         scalar = not isinstance(element_type, T.StructType)
@@ -393,7 +393,7 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
             data.alias("_data"),
             F.lit(None).cast("string").alias("_raw"),
             F.lit(None).cast("string").alias("_bad_reason"),
-            *([_element_inexact(scalar, source.flatten.max_depth)] if checked else []),
+            *([_element_lost_values(scalar, source.flatten.max_depth)] if checked else []),
         )
         table = child_table_name(source.table, array.path)
         children.append(
@@ -402,23 +402,23 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
     return children
 
 
-def _exact_elements(array_path: Path) -> Column:
-    """The texts of the array's elements that hold a number a double does not hold, in the
-    records whose array does: an array, carried by reference to each element's row, which finds
-    its own by index (``_element_inexact``)."""
-    holds = F.col(INEXACT_NUMBERS)[path_key(array_path)].isNotNull()
-    return F.when(holds, exact_elements(F.col("_raw"), array_path)).alias("_exact_elements")
+def _written_elements(array_path: Path) -> Column:
+    """The texts of the array's elements whose parse loses something (a number a double does not
+    hold, a repeated key), in the records whose array does: an array, carried by reference to each
+    element's row, which finds its own by index (``_element_lost_values``)."""
+    holds = F.col(LOST_VALUES)[path_key(array_path)].isNotNull()
+    return F.when(holds, written_elements(F.col("_raw"), array_path)).alias("_written_elements")
 
 
-def _element_inexact(scalar: bool, max_depth: int) -> Column:
-    """A child row's ``INEXACT_NUMBERS``, from its element's own text (when the element holds a
-    number a double does not hold). A scalar element is that number (the child's ``value``)."""
-    text = F.try_element_at(F.col("_exact_elements"), F.col("_position") + 1)
+def _element_lost_values(scalar: bool, max_depth: int) -> Column:
+    """A child row's ``LOST_VALUES``, from its element's own text (when its parse loses
+    something). A scalar element lands as that text (the child's ``value``)."""
+    text = F.try_element_at(F.col("_written_elements"), F.col("_position") + 1)
     if scalar:
         found = F.when(text.isNotNull(), F.create_map(F.lit(path_key(("value",))), text))
     else:
-        found = inexact_numbers(text, max_depth)
-    return found.alias(INEXACT_NUMBERS)
+        found = lost_values(text, max_depth)
+    return found.alias(LOST_VALUES)
 
 
 @dataclass

@@ -40,19 +40,19 @@ from pyspark.sql import types as T
 
 from ingest.empty_values import add_empty_values, empty_value_paths
 from ingest.jvm_functions import (
-    exact_elements,
     first_value_ends,
-    inexact_numbers,
+    lost_values,
     may_hold_empty,
-    may_hold_inexact,
+    may_lose_values,
     text_after_first_value,
+    written_elements,
 )
 from ingest.landing import LandingFile
 from ingest.local_rows import local_frame
 from ingest.read_paths import BY_NAME, LandingDirectories
 from ingest.schema_merge import dedupe_fields
 from ingest.storage import jvm
-from ingest.transform import INEXACT_NUMBERS
+from ingest.transform import LOST_VALUES
 
 RECORD_COLUMNS = ("_source_file", "_source_line", "_raw")
 
@@ -127,9 +127,9 @@ class JsonRecords:
 
     frame: DataFrame  # ``_source_file``, ``_source_line`` (int), ``_raw`` (string); cached
     empty_candidates: EmptyCandidates
-    # Records that may hold a number a double does not hold (``may_hold_inexact``): with none,
-    # the batch is parsed without looking for one (``parse_json_records``).
-    inexact_candidates: int
+    # Records whose parse may lose something (``may_lose_values``: a number a double does not
+    # hold, a repeated key): with none, the batch is parsed without looking (``parse_json_records``).
+    lossy_candidates: int
 
 
 # The largest file read whole (as stored): its text is one string in a task's memory, and its
@@ -177,11 +177,11 @@ def read_json_records(
         records = reduce(DataFrame.unionByName, parts).persist(StorageLevel.MEMORY_AND_DISK)
         try:
             # Builds the records' cache (from the lines' cache, before it is dropped).
-            empty_candidates, inexact_candidates = count_candidates(records)
+            empty_candidates, lossy_candidates = count_candidates(records)
         except Exception:
             records.unpersist()
             raise
-        return JsonRecords(records, empty_candidates, inexact_candidates or 0)
+        return JsonRecords(records, empty_candidates, lossy_candidates or 0)
     finally:
         if lines is not None:
             lines.unpersist()
@@ -320,11 +320,11 @@ def _read_whole_files(
     starts_array = body.startswith("[")
     # The elements of an array document of objects, as Spark's parse writes each one again (its
     # numbers through a double); and per file, before the split (the file's text is then not
-    # carried into each record's row), the own text of each element holding a number a double
-    # does not hold, which that element keeps instead.
+    # carried into each record's row), the own text of each element whose parse may lose
+    # something (a number a double does not hold), which that element keeps instead.
     files = files.withColumn("_elements", F.when(starts_array, _array_of_objects(body)))
     elements = F.col("_elements")
-    files = files.withColumn("_exact", F.when(elements.isNotNull(), exact_elements(body, ())))
+    files = files.withColumn("_exact", F.when(elements.isNotNull(), written_elements(body, ())))
     # Text that starts with "[" but is no array document of objects is one bad record, unless the
     # array closes on the first line (``[1, 2]`` above JSON lines): then it is JSON lines, that
     # line one bad record among them (ingest.formats.record_count counts the same). The
@@ -399,23 +399,23 @@ _WRAPPER_BYTES = 64
 
 def count_empty_candidates(records: DataFrame) -> EmptyCandidates:
     """How many of ``records`` can hold an empty value, and their size in bytes: one aggregate."""
-    return count_candidates(records, inexact=False)[0]
+    return count_candidates(records, lossy=False)[0]
 
 
-def count_candidates(records: DataFrame, *, inexact: bool = True) -> tuple[EmptyCandidates, int | None]:
-    """``count_empty_candidates``, and with ``inexact`` how many records may hold a number a
-    double does not hold (``may_hold_inexact``), in the same aggregate."""
+def count_candidates(records: DataFrame, *, lossy: bool = True) -> tuple[EmptyCandidates, int | None]:
+    """``count_empty_candidates``, and with ``lossy`` how many records' parse may lose something
+    (``may_lose_values``), in the same aggregate."""
     flagged = records.select(
         may_hold_empty(F.col("_raw")).alias("candidate"),
         F.octet_length("_raw").alias("bytes"),
-        (may_hold_inexact(F.col("_raw")) if inexact else F.lit(False)).alias("inexact"),
+        (may_lose_values(F.col("_raw")) if lossy else F.lit(False)).alias("lossy"),
     )
     (counted,) = flagged.agg(  # an aggregate without grouping: one row
         F.count_if("candidate").alias("records"),
         F.sum(F.when(F.col("candidate"), F.col("bytes"))).alias("bytes"),
-        F.count_if("inexact").alias("inexact"),
+        F.count_if("lossy").alias("lossy"),
     ).collect()
-    return EmptyCandidates(counted["records"], counted["bytes"] or 0), counted["inexact"] if inexact else None
+    return EmptyCandidates(counted["records"], counted["bytes"] or 0), counted["lossy"] if lossy else None
 
 
 def find_empty_values(records: DataFrame, known: EmptyCandidates | None = None) -> list[str]:
@@ -443,12 +443,12 @@ def find_empty_values(records: DataFrame, known: EmptyCandidates | None = None) 
 
 
 def parse_json_records(
-    records: DataFrame, schema: T.StructType, max_depth: int, may_hold_inexact: bool = True
+    records: DataFrame, schema: T.StructType, max_depth: int, may_lose_values: bool = True
 ) -> DataFrame:
     """Add ``_data`` (the parsed struct), ``_bad_reason`` (NULL for good records) and, unless no
-    record ``may_hold_inexact``, ``INEXACT_NUMBERS``: the written texts of the numbers Spark's
-    parse puts through a double that a double does not hold, for objects flattened ``max_depth``
-    keys deep."""
+    record ``may_lose_values``, ``LOST_VALUES``: what the parse loses, from the record's text (the
+    written texts of numbers a double does not hold, the earlier values of a repeated key), for
+    objects flattened ``max_depth`` keys deep."""
     with_corrupt = T.StructType([*schema.fields, T.StructField("_corrupt_record", T.StringType())])
     parsed = records.withColumn(
         "_data",
@@ -484,6 +484,6 @@ def parse_json_records(
         )
     )
     parsed = parsed.withColumn("_bad_reason", reason).drop("_trimmed")
-    if may_hold_inexact:
-        parsed = parsed.withColumn(INEXACT_NUMBERS, inexact_numbers(F.col("_raw"), max_depth))
+    if may_lose_values:
+        parsed = parsed.withColumn(LOST_VALUES, lost_values(F.col("_raw"), max_depth))
     return parsed

@@ -56,14 +56,21 @@ def merge_structs(a: StructType, b: StructType) -> StructType:
 
 
 def dedupe_fields(schema: StructType) -> StructType:
-    """Drop repeated field names (``{"a": 1, "a": 2}`` infers two ``a``); the parser keeps one value."""
+    """Drop repeated field names (``{"a": 1, "a": 2}`` infers two ``a``), in arrays' elements too;
+    the parser keeps the last value (``ParseLosses`` in ingest/java rescues the others)."""
     fields: dict[str, DataType] = {}
     for field in schema.fields:
-        data_type = field.dataType
-        if isinstance(data_type, StructType):
-            data_type = dedupe_fields(data_type)
+        data_type = _dedupe_within(field.dataType)
         fields[field.name] = widen(fields[field.name], data_type) if field.name in fields else data_type
     return StructType([StructField(name, data_type, True) for name, data_type in fields.items()])
+
+
+def _dedupe_within(data_type: DataType) -> DataType:
+    if isinstance(data_type, StructType):
+        return dedupe_fields(data_type)
+    if isinstance(data_type, ArrayType):
+        return ArrayType(_dedupe_within(data_type.elementType), data_type.containsNull)
+    return data_type
 
 
 def _leaves(schema: StructType, prefix: Path = ()) -> dict[Path, DataType]:

@@ -24,9 +24,14 @@ from ingest.typing_rules import (
 )
 
 OUTCOME = "_outcome"  # data columns never start with "_", so this never meets one
-# JSON records: the texts of their numbers a double does not hold, by place (``path_key``), from
-# ``jvm_functions.inexact_numbers``; NULL for almost every record.
-INEXACT_NUMBERS = "_inexact_numbers"
+# JSON records: what Spark's parse of them loses, taken back from their text (numbers a double
+# does not hold, by place: ``path_key``; the earlier values of a repeated key, under
+# ``REPEATED_PREFIX``), from ``jvm_functions.lost_values``; NULL for almost every record.
+LOST_VALUES = "_lost_values"
+# _rescued_data key of the earlier values of a key written twice in one object (the column keeps
+# the last, as Spark's parse does): ``repeated:`` and the key's path (``render_path``), to a JSON
+# array of those values' raw texts. ingest/java ParseLosses writes the same keys.
+REPEATED_PREFIX = "repeated:"
 LANDING_DATE = r"/(\d{4}-\d{2}-\d{2})/[^/]*$"
 
 
@@ -175,7 +180,7 @@ def _land(plan: ColumnPlan, value: Column, original: Column | None = None) -> tu
 
 
 def path_key(path: tuple[str, ...]) -> str:
-    """A place in a JSON record as ``dap_inexact_numbers`` keys it: its keys as a compact JSON
+    """A place in a JSON record as ``dap_lost_values`` keys it: its keys as a compact JSON
     array, ``["a","b"]``."""
     return json.dumps(list(path), ensure_ascii=False, separators=(",", ":"))
 
@@ -239,12 +244,18 @@ def _same_value_in_other_words(source: Column, back: Column, table_type: T.DataT
     return F.lit(False)
 
 
-def _rescued_json(entries: list[Column]) -> Column:
-    """``_rescued_data``: a JSON object of the entries (column -> text) whose text is not NULL."""
-    if not entries:
+def _rescued_json(entries: list[Column], more: Column | None = None) -> Column:
+    """``_rescued_data``: a JSON object of the entries (column -> text) whose text is not NULL,
+    and of the map ``more`` (key -> text)."""
+    if not entries and more is None:
         return F.lit(None)
-    kept = F.filter(F.array(*entries), lambda e: e["v"].isNotNull())
-    return F.when(F.size(kept) > 0, F.to_json(F.map_from_entries(kept)))
+    rescued = (
+        F.map_from_entries(F.filter(F.array(*entries), lambda e: e["v"].isNotNull())) if entries else None
+    )
+    if more is not None:
+        rescued = more if rescued is None else F.map_concat(rescued, more)
+    assert rescued is not None
+    return F.when(F.size(rescued) > 0, F.to_json(rescued))
 
 
 def to_table_rows(
@@ -262,17 +273,17 @@ def to_table_rows(
     """Project parsed records onto ``plan.table_schema`` (plus ``outcome``, ``_raw``, ``_bad_reason``)."""
     stored: dict[str, Column] = {}
     rescued: list[Column] = []
-    # Rows whose numbers a double holds (INEXACT_NUMBERS NULL: almost all) build ``_rescued_data``
-    # from ``rescued`` alone, without an entry for every column a number could reach.
-    inexact = F.col(INEXACT_NUMBERS) if INEXACT_NUMBERS in parsed.columns else None
+    # Rows whose parse lost nothing (LOST_VALUES NULL: almost all) build ``_rescued_data`` from
+    # ``rescued`` alone, without an entry for every column a number could reach.
+    lost = F.col(LOST_VALUES) if LOST_VALUES in parsed.columns else None
     rescued_inexact: list[Column] = []
     for column_plan in plan.columns:
         path = column_plan.field.path
         original = text_value(path) if len(path) == 1 and CSV_PREFIX + path[0] in parsed.columns else None
         value, rescue = _land(column_plan, values[path], original)
         inexact_rescue = rescue
-        if inexact is not None and isinstance(column_plan.batch_type, _PARSED_THROUGH_A_DOUBLE):
-            value, inexact_rescue = _land_exact(column_plan, inexact[path_key(path)], value, rescue)
+        if lost is not None and isinstance(column_plan.batch_type, _PARSED_THROUGH_A_DOUBLE):
+            value, inexact_rescue = _land_exact(column_plan, lost[path_key(path)], value, rescue)
         if column_plan.column in stored:  # two paths, one column: cannot happen after naming
             raise AssertionError(f"column assigned twice: {column_plan.column}")
         stored[column_plan.column] = value
@@ -284,8 +295,10 @@ def to_table_rows(
         if inexact_rescue is not None:
             rescued_inexact.append(F.struct(F.lit(key).alias("k"), inexact_rescue.alias("v")))
     rescue_json = _rescued_json(rescued)
-    if inexact is not None and rescued_inexact:
-        rescue_json = F.when(inexact.isNull(), rescue_json).otherwise(_rescued_json(rescued_inexact))
+    if lost is not None:
+        # The earlier values of a repeated key: Spark's parse kept the last in the column.
+        repeated = F.map_filter(lost, lambda k, _: k.startswith(REPEATED_PREFIX))
+        rescue_json = F.when(lost.isNull(), rescue_json).otherwise(_rescued_json(rescued_inexact, repeated))
 
     if event_date is None:
         event_date = event_date_column(values, partition_path, partition_fallback, run_date)

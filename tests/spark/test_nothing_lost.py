@@ -319,6 +319,104 @@ def test_json_numbers_a_double_cannot_hold_keep_their_written_text(
     check_values()
 
 
+# Keys written twice in one object: Spark's parse keeps the last value in the column; every
+# earlier one must be in ``_rescued_data`` under ``repeated:`` and the key's path. A scalar, a
+# key written three times, a nested key, an object repeated whole (its own repeat goes with it), a
+# key with a dot, a key written once escaped, a repeat in an exploded array's element, in an array
+# and in an object kept as JSON text (which keep both), in a record of an array document, in an
+# object of 80 keys, an earlier value holding a number a double does not hold.
+REPEATED_LINES = [
+    '{"id": 1, "a": 1, "a": 2}',
+    '{"id": 2, "a": 1, "a": "x", "a": 3}',
+    '{"id": 3, "o": {"k": "x", "k": "y"}}',
+    '{"id": 4, "o": {"k": "p", "k": "q"}, "o": {"k": "r"}}',
+    '{"id": 5, "a.b": 1, "a.b": 2}',
+    '{"id": 6, "a": 1, "\\u0061": 4}',
+    '{"id": 7, "ev": [{"v": 1, "v": 2}, {"v": 3}]}',
+    '{"id": 8, "arr": [{"z": 1, "z": 2}]}',
+    '{"id": 9, "deep": {"a": {"b": {"c": 1, "c": 2}}}}',
+    '{"id": 11, ' + ", ".join(f'"k{i}": {i}' for i in range(80)) + ', "k3": 300}',
+    '{"id": 12, "m": {"x": 1}, "m": 5}',
+    '{"id": 13, "a": 3.14159265358979323846, "a": 7}',
+    '{"id": 14, "a": 9, "o": {"k": "s"}, "ev": [{"v": 4}]}',
+]
+REPEATED_DOCUMENT = '[{"id": 10, "a": 5, "a": 6}, {"id": 15, "a": 8}]\n'
+
+
+def _exact(text: str) -> Any:
+    """JSON as written: objects as lists of (key, value) pairs (repeats kept), decimals exact."""
+    return json.loads(text, object_pairs_hook=list, parse_float=Decimal)
+
+
+def _repeats(
+    pairs: list[tuple[str, Any]], max_depth: int, path: tuple[str, ...] = ()
+) -> dict[str, list[Any]]:
+    """Every key written more than once in an object flattened into columns (fewer than
+    ``max_depth`` keys deep, outside arrays), keyed as README says ``_rescued_data`` keys it
+    (``repeated:`` and the path, a key with a dot in backticks), to its earlier values; and
+    below the last value of each key, which is the one in the columns."""
+    found: dict[str, list[Any]] = {}
+    values: dict[str, list[Any]] = {}
+    for key, value in pairs:
+        values.setdefault(key, []).append(value)
+    for key, written in values.items():
+        place = (*path, key)
+        if len(written) > 1:
+            found["repeated:" + ".".join(f"`{k}`" if "." in k else k for k in place)] = written[:-1]
+        last = written[-1]
+        if isinstance(last, list) and last and isinstance(last[0], tuple) and len(place) < max_depth:
+            found.update(_repeats(last, max_depth, place))
+    return found
+
+
+@pytest.mark.parametrize("read_as", READ_PATHS)
+def test_a_key_written_twice_in_one_object_keeps_its_earlier_values(
+    spark: Any, tmp_path: Path, read_as: str
+) -> None:
+    """``{"a": 1, "a": 2}`` landed 2 and lost the 1 without a trace. Every earlier value of a
+    repeated key is now in ``_rescued_data`` (``repeated:a``: ``[1]``), checked against the
+    files read by Python's JSON parser with the repeats kept, none of ingest's code."""
+    landing = tmp_path / "repeated"
+    table = f"lost.repeated_{read_as}"
+    write(landing / "2026-01-01" / "a.jsonl", "".join(line + "\n" for line in REPEATED_LINES))
+    write(landing / "2026-01-01" / "doc.json", REPEATED_DOCUMENT)
+    with splits_of(spark, READ_PATHS[read_as]):
+        report = ingest(spark, landing, table, flatten={"max_depth": 3}, arrays={"explode": ["ev"]})
+    assert_counts_reconcile(report, "json")
+    records = [_exact(line) for line in REPEATED_LINES] + _exact(REPEATED_DOCUMENT)
+    landed = {r["id"]: r for r in rows(spark, table)}
+    mapping = {".".join(p): c for p, c in column_map(spark, table).items()}
+
+    def repeated_in(row: dict[str, Any]) -> dict[str, list[Any]]:
+        rescued = json.loads(row["_rescued_data"] or "{}")
+        return {k: _exact(v) for k, v in rescued.items() if k.startswith("repeated:")}
+
+    for record in records:
+        id_ = dict(record)["id"]
+        expected = _repeats(record, max_depth=3)
+        # The exploded array's elements are child rows: their repeats are the child's.
+        expected = {k: v for k, v in expected.items() if k != "repeated:ev"}
+        assert repeated_in(landed[id_]) == expected, (id_, landed[id_]["_rescued_data"])
+    assert report.sources[0].rows_rescued >= sum(1 for r in records if _repeats(r, max_depth=3))
+
+    # The columns hold the last value, as before.
+    assert landed[1][mapping["a"]] == "2" and landed[2][mapping["a"]] == "3"
+    assert landed[4][mapping["o.k"]] == "r" and landed[11][mapping["k3"]] == 300
+    assert repeated_in(landed[2]) == {"repeated:a": [1, "x"]}
+    assert repeated_in(landed[4]) == {"repeated:o": [[("k", "p"), ("k", "q")]]}
+    assert repeated_in(landed[13]) == {"repeated:a": [Decimal("3.14159265358979323846")]}
+    assert repeated_in(landed[14]) == {}
+    # An array or an object kept as JSON text keeps every pair it was written with.
+    assert _exact(landed[8][mapping["arr"]]) == [[("z", 1), ("z", 2)]]
+    assert _exact(landed[9][mapping["deep.a.b"]]) == [("c", 1), ("c", 2)]
+
+    # The exploded array: each element's repeats in its child row.
+    child = {(r["_source_line"], r["_position"]): r for r in rows(spark, f"{table}__ev")}
+    v = column_map(spark, f"{table}__ev")[("v",)]
+    assert child[(7, 0)][v] == 2 and repeated_in(child[(7, 0)]) == {"repeated:v": [1]}
+    assert child[(7, 1)][v] == 3 and child[(7, 1)]["_rescued_data"] is None
+
+
 def test_integers_a_float_column_cannot_hold_are_rescued(spark: Any, tmp_path: Path) -> None:
     """A float keeps 24 bits: 16777217 would come back as 16777216, so it is rescued."""
     landing = tmp_path / "floats"
