@@ -244,7 +244,7 @@ def read_binary_batch(
     own = records.where(F.col("_route").isNull()).drop("_route", "_position")
     decoded = own.where(F.col("_decode_error").isNull())
     # One aggregate tells the inference which records can hold an empty value, and the parse
-    # whether any holds a number a double does not hold (decoded floats are shortest printings).
+    # whether any record's parse may lose something (decoded floats are shortest printings).
     empty_candidates, lossy_candidates = count_candidates(decoded)
     schema, first_types = infer_in_landing_order(spark, decoded, files, empty_candidates)
     may_lose_values = bool(lossy_candidates)

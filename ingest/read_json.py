@@ -321,10 +321,10 @@ def _read_whole_files(
     # The elements of an array document of objects, as Spark's parse writes each one again (its
     # numbers through a double); and per file, before the split (the file's text is then not
     # carried into each record's row), the own text of each element whose parse may lose
-    # something (a number a double does not hold), which that element keeps instead.
+    # something (a number a double does not hold, a repeated key), which that element keeps instead.
     files = files.withColumn("_elements", F.when(starts_array, _array_of_objects(body)))
     elements = F.col("_elements")
-    files = files.withColumn("_exact", F.when(elements.isNotNull(), written_elements(body, ())))
+    files = files.withColumn("_written", F.when(elements.isNotNull(), written_elements(body, ())))
     # Text that starts with "[" but is no array document of objects is one bad record, unless the
     # array closes on the first line (``[1, 2]`` above JSON lines): then it is JSON lines, that
     # line one bad record among them (ingest.formats.record_count counts the same). The
@@ -335,15 +335,15 @@ def _read_whole_files(
         F.when(is_document, F.array("value")),
         F.split("value", "\n"),
     )
-    exploded = files.select("_source_file", F.posexplode(records).alias("pos", "_raw"), "_exact")
+    exploded = files.select("_source_file", F.posexplode(records).alias("pos", "_raw"), "_written")
     exploded = exploded.withColumn("_raw", _without_trailing_cr(F.col("_raw")))
     # Taken after the blank lines are dropped (an element is never blank): the filter reads
     # ``_raw`` many times, and Spark would copy an expression of it into each read.
-    exact = F.try_element_at(F.col("_exact"), F.col("pos") + 1)
+    written = F.try_element_at(F.col("_written"), F.col("pos") + 1)
     return exploded.where(~_is_blank(F.col("_raw"))).select(
         "_source_file",
         (F.col("pos") + 1).cast("int").alias("_source_line"),
-        F.coalesce(exact, F.col("_raw")).alias("_raw"),
+        F.coalesce(written, F.col("_raw")).alias("_raw"),
     )
 
 

@@ -276,14 +276,14 @@ def to_table_rows(
     # Rows whose parse lost nothing (LOST_VALUES NULL: almost all) build ``_rescued_data`` from
     # ``rescued`` alone, without an entry for every column a number could reach.
     lost = F.col(LOST_VALUES) if LOST_VALUES in parsed.columns else None
-    rescued_inexact: list[Column] = []
+    rescued_lost: list[Column] = []
     for column_plan in plan.columns:
         path = column_plan.field.path
         original = text_value(path) if len(path) == 1 and CSV_PREFIX + path[0] in parsed.columns else None
         value, rescue = _land(column_plan, values[path], original)
-        inexact_rescue = rescue
+        lost_rescue = rescue
         if lost is not None and isinstance(column_plan.batch_type, _PARSED_THROUGH_A_DOUBLE):
-            value, inexact_rescue = _land_exact(column_plan, lost[path_key(path)], value, rescue)
+            value, lost_rescue = _land_exact(column_plan, lost[path_key(path)], value, rescue)
         if column_plan.column in stored:  # two paths, one column: cannot happen after naming
             raise AssertionError(f"column assigned twice: {column_plan.column}")
         stored[column_plan.column] = value
@@ -292,13 +292,13 @@ def to_table_rows(
             key = DISCARDED_PREFIX + render_path(path)
         if rescue is not None:
             rescued.append(F.struct(F.lit(key).alias("k"), rescue.alias("v")))
-        if inexact_rescue is not None:
-            rescued_inexact.append(F.struct(F.lit(key).alias("k"), inexact_rescue.alias("v")))
+        if lost_rescue is not None:
+            rescued_lost.append(F.struct(F.lit(key).alias("k"), lost_rescue.alias("v")))
     rescue_json = _rescued_json(rescued)
     if lost is not None:
         # The earlier values of a repeated key: Spark's parse kept the last in the column.
         repeated = F.map_filter(lost, lambda k, _: k.startswith(REPEATED_PREFIX))
-        rescue_json = F.when(lost.isNull(), rescue_json).otherwise(_rescued_json(rescued_inexact, repeated))
+        rescue_json = F.when(lost.isNull(), rescue_json).otherwise(_rescued_json(rescued_lost, repeated))
 
     if event_date is None:
         event_date = event_date_column(values, partition_path, partition_fallback, run_date)

@@ -99,13 +99,13 @@ public final class ParseLosses {
    */
   static boolean mayLose(byte[] text) {
     int n = text.length;
-    OpenObjects objects = OPEN_OBJECTS.get().reset();
+    OpenContainers open = OPEN_CONTAINERS.get().reset();
     int i = 0;
     while (i < n) {
       byte b = text[i];
       if (b == '"') {
         int start = ++i;
-        if (objects.expectKey) {
+        if (open.expectKey) {
           // A key: hashed on the way to its end (keyHash again only if it holds an escape).
           int hash = FNV_BASIS;
           boolean escaped = false;
@@ -118,7 +118,7 @@ public final class ParseLosses {
               i++;
             }
           }
-          if (objects.repeats(escaped ? keyHash(text, start, Math.min(i, n)) : hash)) {
+          if (!open.addKey(escaped ? keyHash(text, start, Math.min(i, n)) : hash)) {
             return true;
           }
         } else {
@@ -128,15 +128,15 @@ public final class ParseLosses {
         }
         i++;
       } else if (b == '{' || b == '[') {
-        if (!objects.open(b == '{')) {
+        if (!open.open(b == '{')) {
           return true;
         }
         i++;
       } else if (b == '}' || b == ']') {
-        objects.close();
+        open.close();
         i++;
       } else if (b == ',') {
-        objects.next();
+        open.next();
         i++;
       } else if (isDigit(b) || b == '-') {
         int digits = 0;
@@ -178,18 +178,18 @@ public final class ParseLosses {
     return false;
   }
 
-  /**
-   * The keys of each open object, as hashes ({@link #keyHash}), for {@link #mayLose}: compared one
-   * by one (an object of a few dozen keys costs no allocation), from {@code WIDE} keys on through
-   * a set.
-   */
-  // One per task thread, reused: a record's scan allocates nothing (a sixth of its time on W1).
-  private static final ThreadLocal<OpenObjects> OPEN_OBJECTS = ThreadLocal.withInitial(OpenObjects::new);
+  // One per task thread, reused: a record's scan allocates nothing unless an object is WIDE (a
+  // sixth of the scan's time on W1). Its arrays keep the size of the deepest, widest record seen.
+  private static final ThreadLocal<OpenContainers> OPEN_CONTAINERS = ThreadLocal.withInitial(OpenContainers::new);
 
-  private static final class OpenObjects {
+  /**
+   * The containers open at a point of {@link #mayLose}'s pass, and the keys of each open object
+   * as hashes ({@link #keyHash}): compared one by one, from {@code WIDE} keys on through a set.
+   */
+  private static final class OpenContainers {
     /** Containers nested deeper than this are left to the parser. */
     static final int MAX_DEPTH = 512;
-
+    /** Keys of one object compared one by one, at most (the loop is quadratic in them). */
     static final int WIDE = 64;
     /** The next string is a key: just after an opening brace, or after a comma in an object. */
     boolean expectKey;
@@ -201,7 +201,7 @@ public final class ParseLosses {
     private int top;
     private Map<Integer, Set<Integer>> wide;
 
-    OpenObjects reset() {
+    OpenContainers reset() {
       depth = 0;
       top = 0;
       wide = null;
@@ -239,15 +239,18 @@ public final class ParseLosses {
       expectKey = depth > 0 && isObject[depth - 1];
     }
 
-    /** Is the key of this {@link #keyHash} maybe one its object already has? */
-    boolean repeats(int hash) {
+    /**
+     * Add the key of this {@link #keyHash} to the innermost object: false if that object may
+     * already have it (the parser decides).
+     */
+    boolean addKey(int hash) {
       expectKey = false;
       int level = depth - 1;
       int count = top - firstKey[level];
       if (count < WIDE) {
         for (int k = firstKey[level]; k < top; k++) {
           if (hashes[k] == hash) {
-            return true;
+            return false;
           }
         }
       } else {
@@ -263,14 +266,14 @@ public final class ParseLosses {
           wide.put(level, seen);
         }
         if (!seen.add(hash)) {
-          return true;
+          return false;
         }
       }
       if (top == hashes.length) {
         hashes = Arrays.copyOf(hashes, top * 2);
       }
       hashes[top++] = hash;
-      return false;
+      return true;
     }
   }
 
@@ -385,17 +388,30 @@ public final class ParseLosses {
       return null;
     }
     Map<String, String> answer = new LinkedHashMap<>();
-    walk.found.forEach((path, found) -> answer.put(pathKey(path), found));
+    walk.found.forEach((path, found) -> answer.putIfAbsent(asStored(pathKey(path)), found));
+    Map<String, List<String>> repeated = new LinkedHashMap<>();
     walk.repeated.forEach(
-        (path, earlier) -> answer.put(REPEATED + renderPath(path), "[" + String.join(",", earlier) + "]"));
+        (path, earlier) ->
+            repeated.computeIfAbsent(asStored(REPEATED + renderPath(path)), k -> new ArrayList<>()).addAll(earlier));
+    repeated.forEach((key, earlier) -> answer.put(key, "[" + String.join(",", earlier) + "]"));
     return answer;
+  }
+
+  /**
+   * {@code key} as Spark stores it: a lone UTF-16 surrogate (a key written {@code "\\ud800"}) as
+   * {@code ?}. Two keys that only such surrogates tell apart are one key in Spark's map (which
+   * would refuse them twice), so {@link #lost} merges them.
+   */
+  static String asStored(String key) {
+    return new String(key.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
   }
 
   /**
    * The raw text of each element of the array at {@code arrayPath} (a {@link #pathKey}; {@code []}
    * for a record that is an array: a whole file's array document) that holds a number a double
-   * does not hold or a repeated key, at the element's index, NULL at the others; null if none. An array, so that a
-   * row per element finds its own in constant time (a map's lookup walks its keys).
+   * does not hold or a repeated key, at the element's index, NULL at the others; null if none. An
+   * array, so that a row per element finds its own in constant time (a map's lookup walks its
+   * keys).
    */
   public static String[] writtenElements(byte[] record, String arrayPath) {
     Walk walk = walk(record, Integer.MAX_VALUE);
@@ -447,6 +463,9 @@ public final class ParseLosses {
     final Map<List<String>, Map<Integer, String>> elements = new LinkedHashMap<>();
     // Keys repeated outside arrays and deep objects: the raw texts of the values before the last.
     final Map<List<String>, List<String>> repeated = new LinkedHashMap<>();
+    // Entries put into the three maps so far: a value that added none needs no forget() (which
+    // looks through all of them) when its key comes again.
+    long recorded;
 
     Walk(byte[] record, int maxDepth) {
       this.record = record;
@@ -465,6 +484,7 @@ public final class ParseLosses {
         if (!heldByDouble(text)) {
           if (inside == null) {
             found.put(new ArrayList<>(path), text);
+            recorded++;
           } else {
             inside.holdsLoss = true;
           }
@@ -473,28 +493,34 @@ public final class ParseLosses {
         long start = parser.getTokenLocation().getByteOffset();
         Boundary boundary = inside == null && keys >= maxDepth && !path.isEmpty() ? new Boundary() : null;
         Boundary within = boundary != null ? boundary : inside;
-        Map<String, long[]> latest = new HashMap<>(); // each key's value so far, as byte offsets
+        // Each key's value so far: its byte offsets, and whether anything was recorded inside it.
+        Map<String, long[]> latest = new HashMap<>();
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
           String key = parser.currentName();
           path.add(key);
           long[] earlier = latest.get(key);
           if (earlier != null && within == null) {
-            // Spark keeps the last value: what was found in this one no longer lands.
-            forget(path);
+            if (earlier[2] != 0) {
+              forget(path); // Spark keeps the last value: what was found in this one no longer lands
+            }
             String text = raw(earlier[0], earlier[1]);
             repeated.computeIfAbsent(new ArrayList<>(path), p -> new ArrayList<>()).add(text);
+            recorded++;
           } else if (earlier != null) {
             within.holdsLoss = true; // its raw text keeps both
           }
           parser.nextToken();
           long valueStart = parser.getTokenLocation().getByteOffset();
+          long recordedBefore = recorded;
           value(parser, path, keys + 1, within);
           parser.finishToken(); // a string is read lazily: its end is known once it is read
-          latest.put(key, new long[] {valueStart, parser.getCurrentLocation().getByteOffset()});
+          long valueEnd = parser.getCurrentLocation().getByteOffset();
+          latest.put(key, new long[] {valueStart, valueEnd, recorded != recordedBefore ? 1 : 0});
           path.remove(path.size() - 1);
         }
         if (boundary != null && boundary.holdsLoss) {
           found.put(new ArrayList<>(path), raw(start, parser.getCurrentLocation().getByteOffset()));
+          recorded++;
         }
       } else if (token == JsonToken.START_ARRAY) {
         long start = parser.getTokenLocation().getByteOffset();
@@ -512,11 +538,13 @@ public final class ParseLosses {
             boundary.holdsLoss = true;
             String text = raw(elementStart, parser.getCurrentLocation().getByteOffset());
             elements.computeIfAbsent(new ArrayList<>(path), p -> new LinkedHashMap<>()).put(index, text);
+            recorded++;
           }
           index++;
         }
         if (boundary != null && boundary.holdsLoss && !path.isEmpty()) {
           found.put(new ArrayList<>(path), raw(start, parser.getCurrentLocation().getByteOffset()));
+          recorded++;
         }
       }
     }
