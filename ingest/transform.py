@@ -247,14 +247,11 @@ def _same_value_in_other_words(source: Column, back: Column, table_type: T.DataT
 def _rescued_json(entries: list[Column], more: Column | None = None) -> Column:
     """``_rescued_data``: a JSON object of the entries (column -> text) whose text is not NULL,
     and of the map ``more`` (key -> text)."""
-    if not entries and more is None:
+    maps = [F.map_from_entries(F.filter(F.array(*entries), lambda e: e["v"].isNotNull()))] if entries else []
+    maps += [more] if more is not None else []
+    if not maps:
         return F.lit(None)
-    rescued = (
-        F.map_from_entries(F.filter(F.array(*entries), lambda e: e["v"].isNotNull())) if entries else None
-    )
-    if more is not None:
-        rescued = more if rescued is None else F.map_concat(rescued, more)
-    assert rescued is not None
+    rescued = maps[0] if len(maps) == 1 else F.map_concat(*maps)
     return F.when(F.size(rescued) > 0, F.to_json(rescued))
 
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -114,7 +115,7 @@ public final class ParseLosses {
               escaped = true;
               i += 2;
             } else {
-              hash = (hash ^ (text[i] & 0xff)) * FNV_PRIME;
+              hash = fnv(hash, text[i]);
               i++;
             }
           }
@@ -283,56 +284,66 @@ public final class ParseLosses {
 
   /**
    * FNV-1a of the UTF-8 bytes of the key written at {@code text[start, end)}, its escapes decoded:
-   * {@code "a"} and its u-escape, or an emoji as is and as a surrogate pair, hash the same. (A
-   * malformed escape is hashed as written: the parser rejects the record.) {@link #mayLose} hashes
-   * a key without a backslash on its way to the key's end, the same bytes.
+   * {@code "a"} and its u-escape, or an emoji as is and as a surrogate pair, hash the same (a lone
+   * surrogate hashes as the {@code ?} Spark stores it as). A malformed escape is hashed as written:
+   * the parser rejects the record. {@link #mayLose} hashes a key without a backslash on its way
+   * to the key's end, the same bytes.
    */
   static int keyHash(byte[] text, int start, int end) {
-    int hash = FNV_BASIS;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(end - start);
+    StringBuilder escaped = new StringBuilder(); // a run of escapes: a surrogate pair is two
     int i = start;
     while (i < end) {
-      if (text[i] != '\\' || i + 1 >= end) {
-        hash = (hash ^ (text[i] & 0xff)) * FNV_PRIME;
+      int decoded = text[i] == '\\' ? unescape(text, i, end) : -1;
+      if (decoded < 0) {
+        flush(escaped, bytes);
+        bytes.write(text[i]);
         i++;
-        continue;
-      }
-      byte escape = text[i + 1];
-      int codePoint;
-      if (escape == 'u') {
-        codePoint = hex4(text, i + 2, end);
-        if (codePoint < 0) {
-          hash = (hash ^ (text[i] & 0xff)) * FNV_PRIME;
-          i++;
-          continue;
-        }
-        i += 6;
-        int low = i + 1 < end && text[i] == '\\' && text[i + 1] == 'u' ? hex4(text, i + 2, end) : -1;
-        if (Character.isHighSurrogate((char) codePoint) && low >= 0 && Character.isLowSurrogate((char) low)) {
-          codePoint = Character.toCodePoint((char) codePoint, (char) low);
-          i += 6;
-        }
       } else {
-        codePoint = escape == 'n' ? '\n' : escape == 't' ? '\t' : escape == 'r' ? '\r'
-            : escape == 'b' ? '\b' : escape == 'f' ? '\f' : escape;
-        i += 2;
-      }
-      if (codePoint < 0x80) {
-        hash = (hash ^ codePoint) * FNV_PRIME;
-      } else if (codePoint < 0x800) {
-        hash = (hash ^ (0xC0 | codePoint >> 6)) * FNV_PRIME;
-        hash = (hash ^ (0x80 | (codePoint & 0x3F))) * FNV_PRIME;
-      } else if (codePoint < 0x10000) {
-        hash = (hash ^ (0xE0 | codePoint >> 12)) * FNV_PRIME;
-        hash = (hash ^ (0x80 | (codePoint >> 6 & 0x3F))) * FNV_PRIME;
-        hash = (hash ^ (0x80 | (codePoint & 0x3F))) * FNV_PRIME;
-      } else {
-        hash = (hash ^ (0xF0 | codePoint >> 18)) * FNV_PRIME;
-        hash = (hash ^ (0x80 | (codePoint >> 12 & 0x3F))) * FNV_PRIME;
-        hash = (hash ^ (0x80 | (codePoint >> 6 & 0x3F))) * FNV_PRIME;
-        hash = (hash ^ (0x80 | (codePoint & 0x3F))) * FNV_PRIME;
+        escaped.append((char) decoded);
+        i += text[i + 1] == 'u' ? 6 : 2;
       }
     }
+    flush(escaped, bytes);
+    int hash = FNV_BASIS;
+    for (byte b : bytes.toByteArray()) {
+      hash = fnv(hash, b);
+    }
     return hash;
+  }
+
+  /** The escaped characters, as UTF-8 (the JDK's encoder), onto the key's bytes. */
+  private static void flush(StringBuilder escaped, ByteArrayOutputStream bytes) {
+    byte[] encoded = escaped.toString().getBytes(StandardCharsets.UTF_8);
+    bytes.write(encoded, 0, encoded.length);
+    escaped.setLength(0);
+  }
+
+  static int fnv(int hash, byte b) {
+    return (hash ^ (b & 0xff)) * FNV_PRIME;
+  }
+
+  /** The character the escape at {@code text[at]} (a backslash) writes; -1 if it is malformed. */
+  private static int unescape(byte[] text, int at, int end) {
+    if (at + 1 >= end) {
+      return -1;
+    }
+    switch (text[at + 1]) {
+      case 'u':
+        return hex4(text, at + 2, end);
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
+      case 'r':
+        return '\r';
+      case 'b':
+        return '\b';
+      case 'f':
+        return '\f';
+      default:
+        return text[at + 1] & 0xff; // \" \\ \/ (and, in text that is not JSON, anything)
+    }
   }
 
   /** The four hex digits at {@code text[at]} as a number; -1 if they are not four hex digits. */
