@@ -378,43 +378,58 @@ def test_a_key_written_twice_in_one_object_keeps_its_earlier_values(
     files read by Python's JSON parser with the repeats kept, none of ingest's code."""
     landing = tmp_path / "repeated"
     table = f"lost.repeated_{read_as}"
-    write(landing / "2026-01-01" / "a.jsonl", "".join(line + "\n" for line in REPEATED_LINES))
-    write(landing / "2026-01-01" / "doc.json", REPEATED_DOCUMENT)
-    with splits_of(spark, READ_PATHS[read_as]):
-        report = ingest(spark, landing, table, flatten={"max_depth": 3}, arrays={"explode": ["ev"]})
-    assert_counts_reconcile(report, "json")
+    # Two runs, so that the table has two data files for the compaction below to rewrite.
+    rescued_rows = 0
+    for name, text in (
+        ("a.jsonl", "".join(line + "\n" for line in REPEATED_LINES)),
+        ("doc.json", REPEATED_DOCUMENT),
+    ):
+        write(landing / "2026-01-01" / name, text)
+        with splits_of(spark, READ_PATHS[read_as]):
+            report = ingest(spark, landing, table, flatten={"max_depth": 3}, arrays={"explode": ["ev"]})
+        assert_counts_reconcile(report, "json")
+        rescued_rows += report.sources[0].rows_rescued
     records = [_exact(line) for line in REPEATED_LINES] + _exact(REPEATED_DOCUMENT)
-    landed = {r["id"]: r for r in rows(spark, table)}
-    mapping = {".".join(p): c for p, c in column_map(spark, table).items()}
+    assert rescued_rows >= sum(1 for r in records if _repeats(r, max_depth=3))
 
     def repeated_in(row: dict[str, Any]) -> dict[str, list[Any]]:
         rescued = json.loads(row["_rescued_data"] or "{}")
         return {k: _exact(v) for k, v in rescued.items() if k.startswith("repeated:")}
 
-    for record in records:
-        id_ = dict(record)["id"]
-        expected = _repeats(record, max_depth=3)
-        # The exploded array's elements are child rows: their repeats are the child's.
-        expected = {k: v for k, v in expected.items() if k != "repeated:ev"}
-        assert repeated_in(landed[id_]) == expected, (id_, landed[id_]["_rescued_data"])
-    assert report.sources[0].rows_rescued >= sum(1 for r in records if _repeats(r, max_depth=3))
+    def check_values() -> None:
+        landed = {r["id"]: r for r in rows(spark, table)}
+        mapping = {".".join(p): c for p, c in column_map(spark, table).items()}
+        for record in records:
+            id_ = dict(record)["id"]
+            expected = _repeats(record, max_depth=3)
+            # The exploded array's elements are child rows: their repeats are the child's.
+            expected = {k: v for k, v in expected.items() if k != "repeated:ev"}
+            assert repeated_in(landed[id_]) == expected, (id_, landed[id_]["_rescued_data"])
 
-    # The columns hold the last value, as before.
-    assert landed[1][mapping["a"]] == "2" and landed[2][mapping["a"]] == "3"
-    assert landed[4][mapping["o.k"]] == "r" and landed[11][mapping["k3"]] == 300
-    assert repeated_in(landed[2]) == {"repeated:a": [1, "x"]}
-    assert repeated_in(landed[4]) == {"repeated:o": [[("k", "p"), ("k", "q")]]}
-    assert repeated_in(landed[13]) == {"repeated:a": [Decimal("3.14159265358979323846")]}
-    assert repeated_in(landed[14]) == {}
-    # An array or an object kept as JSON text keeps every pair it was written with.
-    assert _exact(landed[8][mapping["arr"]]) == [[("z", 1), ("z", 2)]]
-    assert _exact(landed[9][mapping["deep.a.b"]]) == [("c", 1), ("c", 2)]
+        # The columns hold the last value, as before.
+        assert landed[1][mapping["a"]] == "2" and landed[2][mapping["a"]] == "3"
+        assert landed[4][mapping["o.k"]] == "r" and landed[11][mapping["k3"]] == 300
+        assert repeated_in(landed[2]) == {"repeated:a": [1, "x"]}
+        assert repeated_in(landed[4]) == {"repeated:o": [[("k", "p"), ("k", "q")]]}
+        assert repeated_in(landed[13]) == {"repeated:a": [Decimal("3.14159265358979323846")]}
+        assert repeated_in(landed[14]) == {}
+        # An array or an object kept as JSON text keeps every pair it was written with.
+        assert _exact(landed[8][mapping["arr"]]) == [[("z", 1), ("z", 2)]]
+        assert _exact(landed[9][mapping["deep.a.b"]]) == [("c", 1), ("c", 2)]
 
-    # The exploded array: each element's repeats in its child row.
-    child = {(r["_source_line"], r["_position"]): r for r in rows(spark, f"{table}__ev")}
-    v = column_map(spark, f"{table}__ev")[("v",)]
-    assert child[(7, 0)][v] == 2 and repeated_in(child[(7, 0)]) == {"repeated:v": [1]}
-    assert child[(7, 1)][v] == 3 and child[(7, 1)]["_rescued_data"] is None
+        # The exploded array: each element's repeats in its child row.
+        child = {(r["_source_line"], r["_position"]): r for r in rows(spark, f"{table}__ev")}
+        v = column_map(spark, f"{table}__ev")[("v",)]
+        assert child[(7, 0)][v] == 2 and repeated_in(child[(7, 0)]) == {"repeated:v": [1]}
+        assert child[(7, 1)][v] == 3 and child[(7, 1)]["_rescued_data"] is None
+
+    check_values()
+    # Compaction rewrites the data files: every value, and every rescued text, stays.
+    from ingest.tables.maintenance import compact_table
+
+    compacted = compact_table(spark, table)
+    assert compacted.rewritten_files > 0, compacted  # the check below reads the rewritten file
+    check_values()
 
 
 def test_integers_a_float_column_cannot_hold_are_rescued(spark: Any, tmp_path: Path) -> None:
