@@ -302,7 +302,7 @@ def _in_created_table(column: str, table: str, created: dict[str, int]) -> bool:
 def _print_where_to_look(report: RunReport) -> None:
     """Quarantined and rescued records of this run, each with the query that shows them."""
     from ingest.meta import table as meta_table
-    from ingest.schema_plan import RESCUE_COLUMN
+    from ingest.schema_plan import HAS_RESCUED_VALUES, RESCUE_COLUMN
 
     quarantined = [s for s in report.sources if s.rows_quarantined]
     if quarantined:
@@ -323,15 +323,16 @@ def _print_where_to_look(report: RunReport) -> None:
             out.print(
                 escape(
                     f"{s.rows_rescued} record(s) in {s.table} with rescued values "
-                    f"(did not fit their column's type, or a new path schema_policy kept out of the "
-                    f"columns; kept as JSON in {RESCUE_COLUMN}); to see them:"
+                    f"(did not fit their column's type, a new path schema_policy kept out of the "
+                    f"columns, or the earlier values of a key written twice; kept as JSON in "
+                    f"{RESCUE_COLUMN}); to see them:"
                 ),
                 highlight=False,
                 soft_wrap=True,
             )
             out.print(
                 f"  select _source_file, _source_line, {RESCUE_COLUMN} from {s.table}"
-                f" where _ingest_run_id = '{report.run_id}' and {RESCUE_COLUMN} is not null",
+                f" where _ingest_run_id = '{report.run_id}' and {HAS_RESCUED_VALUES}",
                 markup=False,
                 highlight=False,
                 soft_wrap=True,

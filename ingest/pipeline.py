@@ -47,7 +47,7 @@ from ingest.read_paths import BY_NAME, LandingDirectories, complete_directories
 from ingest.reconcile import ReconcileError, reconcile
 from ingest.schema_hints import apply_type_hints
 from ingest.schema_merge import merge_in_order
-from ingest.schema_plan import RESCUE_COLUMN, TablePlan, add_columns_sql, plan_table, widen_column_sql
+from ingest.schema_plan import HAS_RESCUED_VALUES, TablePlan, add_columns_sql, plan_table, widen_column_sql
 from ingest.tables.commit import CommittedFile, FileEntry, FileStatus, StreamBatch, append
 from ingest.tables.lock import commit_lock
 from ingest.transform import (
@@ -432,6 +432,7 @@ class Target:
     is_child: bool
     event_date: Column | None = None  # children take their parent's date
     counted: bool = False  # rows reconcile with the input's records (routed children)
+    exploded: tuple[Path, ...] = ()  # the main table's arrays whose elements are child rows
 
     def rows(self, source: SourceConfig, run_id: str, ingested_at: datetime) -> DataFrame:
         return to_table_rows(
@@ -444,6 +445,7 @@ class Target:
             partition_path=None if self.is_child else source.partition.key_path,
             partition_fallback="ingest_date" if self.is_child else source.partition.fallback,
             event_date=self.event_date,
+            exploded=self.exploded,
         )
 
 
@@ -502,7 +504,8 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
     if kept_out and source.schema_policy == "discard_row":
         batch = replace(batch, parsed=discard_rows(batch.parsed, contracts.discard_row_reasons(kept_out)))
         children = child_batches(source, batch, parent_date)  # of the records that stay
-    targets = [Target(source.table, main_plan, batch.parsed, batch.values, False)]
+    exploded = tuple(array.path for array in batch.arrays)
+    targets = [Target(source.table, main_plan, batch.parsed, batch.values, False, exploded=exploded)]
     for child, plan in zip(children + routed, child_plans + routed_plans, strict=True):
         targets.append(
             Target(
@@ -714,7 +717,7 @@ def _write_and_commit(
         first_seen = {main.table: seen}
         for row in per_file.agg(
             F.count(F.lit(1)).alias("n"),
-            F.count(RESCUE_COLUMN).alias("rescued"),
+            F.count(F.when(F.expr(HAS_RESCUED_VALUES), True)).alias("rescued"),
             *[F.count(F.col(quote_identifier(c))).alias(f"_seen{i}") for i, c in enumerate(located)],
         ).collect():
             counts[(row[OUTCOME], row["_source_file"])] = row["n"]

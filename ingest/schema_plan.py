@@ -44,6 +44,17 @@ _NEW_PATH_ACTION: dict[SchemaPolicy, Reconcile] = {
     "discard_value": Reconcile.DISCARD_VALUE,
 }
 DISCARDED_PREFIX = "discarded:"  # _rescued_data key of a value discard_value kept out of the columns
+# _rescued_data key of an exploded array written empty (``"tags": []``): it has no element, so no
+# child row; the parent row keeps its text under ``empty:`` and the array's path, or the tables
+# could not tell it from a record without the key (``ingest.transform.to_table_rows``).
+EMPTY_ARRAY_PREFIX = "empty:"
+# SQL: does the row's _rescued_data hold anything but empty exploded arrays (a value that did not
+# fit, was kept out of the columns or was written twice)? The run counts those rows as rescued, and
+# the CLI's summary shows this query: an empty array is data kept, not a value that went wrong.
+HAS_RESCUED_VALUES = (
+    f"exists(map_keys(from_json({RESCUE_COLUMN}, 'map<string, string>')), "
+    f"key -> key not like '{EMPTY_ARRAY_PREFIX}%')"
+)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,14 @@ from pyspark.sql import types as T
 from ingest import casts, jvm_functions
 from ingest.flatten import FlatField
 from ingest.naming import Path, quote_identifier, render_path
-from ingest.schema_plan import DISCARDED_PREFIX, PARTITION_COLUMN, RESCUE_COLUMN, ColumnPlan, TablePlan
+from ingest.schema_plan import (
+    DISCARDED_PREFIX,
+    EMPTY_ARRAY_PREFIX,
+    PARTITION_COLUMN,
+    RESCUE_COLUMN,
+    ColumnPlan,
+    TablePlan,
+)
 from ingest.typing_rules import (
     Reconcile,
     text_type,
@@ -255,6 +262,14 @@ def _rescued_json(entries: list[Column], more: Column | None = None) -> Column:
     return F.when(F.size(rescued) > 0, F.to_json(rescued))
 
 
+def _empty_array_entry(path: Path) -> Column:
+    """A ``_rescued_data`` entry: ``[]`` when the exploded array at ``path`` is written empty."""
+    empty = F.size(json_value(path, "leaf")) == 0  # NULL or -1 for an absent or null array: no entry
+    return F.struct(
+        F.lit(EMPTY_ARRAY_PREFIX + render_path(path)).alias("k"), F.when(empty, F.lit("[]")).alias("v")
+    )
+
+
 def to_table_rows(
     parsed: DataFrame,
     plan: TablePlan,
@@ -266,14 +281,18 @@ def to_table_rows(
     partition_path: Path | None,
     partition_fallback: str,
     event_date: Column | None = None,
+    exploded: tuple[Path, ...] = (),
 ) -> DataFrame:
-    """Project parsed records onto ``plan.table_schema`` (plus ``outcome``, ``_raw``, ``_bad_reason``)."""
+    """Project parsed records onto ``plan.table_schema`` (plus ``outcome``, ``_raw``, ``_bad_reason``).
+
+    ``exploded``: the arrays whose elements are child rows; a row whose array is empty keeps
+    ``[]`` in its ``_rescued_data`` (``EMPTY_ARRAY_PREFIX``)."""
     stored: dict[str, Column] = {}
-    rescued: list[Column] = []
+    rescued: list[Column] = [_empty_array_entry(path) for path in exploded]
     # Rows whose parse lost nothing (LOST_VALUES NULL: almost all) build ``_rescued_data`` from
     # ``rescued`` alone, without an entry for every column a number could reach.
     lost = F.col(LOST_VALUES) if LOST_VALUES in parsed.columns else None
-    rescued_lost: list[Column] = []
+    rescued_lost: list[Column] = list(rescued)
     for column_plan in plan.columns:
         path = column_plan.field.path
         original = text_value(path) if len(path) == 1 and CSV_PREFIX + path[0] in parsed.columns else None

@@ -52,6 +52,19 @@ def test_configured_array_becomes_a_child_table_keyed_to_its_parent(spark: Any) 
     assert orphans == 0
     assert "payload_pull_request_requested_reviewers" not in spark.table("child.events").columns
     assert spark.table("child.events").count() == 100
+    # An event whose list is written empty has no child row: its parent row keeps the "[]".
+    written_empty = {
+        index + 1
+        for index, event in enumerate(events)
+        if ((event.get("payload") or {}).get("pull_request") or {}).get("requested_reviewers") == []
+    }
+    assert written_empty  # the file has such events
+    rescued = {
+        r._source_line: json.loads(r._rescued_data)
+        for r in spark.table("child.events").where("_rescued_data is not null").collect()
+    }
+    assert rescued == {line: {f"empty:{REVIEWERS}": "[]"} for line in written_empty}
+    assert report.sources[0].rows_rescued == 0  # kept data, not a value that did not fit
 
 
 def test_compact_after_schema_drift_keeps_every_value(spark: Any, landing: Path) -> None:

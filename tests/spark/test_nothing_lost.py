@@ -18,6 +18,7 @@ import pytest
 from ingest.formats.record_count import CsvGrammar, count_records
 from ingest.read_json import _plan_splits, _read_lines
 from ingest.reconcile import reconcile
+from ingest.schema_plan import HAS_RESCUED_VALUES
 from tests.spark.helpers import READ_PATHS, columns, ingest, rows, splits_of
 
 pytestmark = pytest.mark.spark
@@ -107,6 +108,63 @@ def test_empty_arrays_and_objects_with_whitespace_inside_land_as_values(spark: A
     assert [json.loads(landed[i][mapping[("deep", "x")]]) for i in (1, 2)] == [[], [1, 2]]
     assert all(r["_rescued_data"] is None for r in landed.values())
     assert_counts_reconcile(report, "json")
+
+
+# Exploded arrays written empty, with spaces inside, absent, null, nested in an object, beside a
+# repeated key (a value that went wrong, which the run counts), and with elements.
+EXPLODED_LINES = [
+    '{"id": 1, "tags": [], "p": {"list": []}}',
+    '{"id": 2, "tags": [ \t], "p": {"list": [{"v": 1}]}}',
+    '{"id": 3}',
+    '{"id": 4, "tags": null, "p": null}',
+    '{"id": 5, "tags": ["a", "b"], "p": {"list": []}}',
+    '{"id": 6, "tags": [], "k": 1, "k": 2}',
+    '{"id": 7, "tags": ["c"], "p": {"list": [{"v": 2}, {"v": 3}]}}',
+]
+
+
+def test_an_exploded_array_written_empty_keeps_its_value_in_the_parent_row(
+    spark: Any, tmp_path: Path
+) -> None:
+    """An exploded array's elements are child rows, so ``"tags": []`` left no row anywhere and
+    could not be told from a record without ``tags``. The parent row keeps ``[]`` under
+    ``empty:`` and the array's path; absent and null arrays keep nothing, as null scalars do."""
+    path = write(tmp_path / "x" / "x.jsonl", "".join(line + "\n" for line in EXPLODED_LINES))
+    table = "lost.exploded_empty"
+    report = ingest(spark, path, table, arrays={"explode": ["tags", "p.list"]})
+    assert report.sources[0].rows_quarantined == 0
+    assert_counts_reconcile(report, "json")
+    # Only the repeated key counts as rescued: an empty array is data kept, not a value that went wrong.
+    assert report.sources[0].rows_rescued == 1
+
+    landed = {r["id"]: r for r in rows(spark, table)}
+    for line in EXPLODED_LINES:  # what each record must keep, from Python's JSON parser
+        record = json.loads(line)
+        arrays = {"tags": record.get("tags"), "p.list": (record.get("p") or {}).get("list")}
+        expected = {f"empty:{name}": "[]" for name, value in arrays.items() if value == []}
+        rescued = json.loads(landed[record["id"]]["_rescued_data"] or "{}")
+        assert {k: v for k, v in rescued.items() if k.startswith("empty:")} == expected, line
+    assert json.loads(landed[6]["_rescued_data"]) == {"empty:tags": "[]", "repeated:k": "[1]"}
+    # The query the CLI's summary shows for the rescued records finds that one record.
+    shown = spark.sql(f"select id from {table} where {HAS_RESCUED_VALUES}").collect()
+    assert [r.id for r in shown] == [6]
+
+    # The elements are the child rows, as before.
+    tags = sorted((r["id"], r["_position"], r["value"]) for r in _children(spark, table, "tags"))
+    assert tags == [(5, 0, "a"), (5, 1, "b"), (7, 0, "c")]
+    lists = sorted((r["id"], r["_position"], r["v"]) for r in _children(spark, table, "p__list"))
+    assert lists == [(2, 0, 1), (7, 0, 2), (7, 1, 3)]
+
+
+def _children(spark: Any, table: str, suffix: str) -> list[dict[str, Any]]:
+    """The child table's rows, each with its parent's ``id``."""
+    return [
+        r.asDict()
+        for r in spark.sql(
+            f"select p.id, c.* from {table}__{suffix} c join {table} p "
+            "on c._source_file = p._source_file and c._source_line = p._source_line"
+        ).collect()
+    ]
 
 
 def test_the_driver_and_the_spark_job_find_the_same_empty_values(spark: Any, tmp_path: Path) -> None:

@@ -381,12 +381,14 @@ def test_summary_says_how_many_records_were_quarantined_and_rescued_and_how_to_s
         " where run_id = '20261130T120000Z-abc123'"
     ) in lines
     assert (
-        "2 record(s) in raw.cam with rescued values (did not fit their column's type, or a new path "
-        "schema_policy kept out of the columns; kept as JSON in _rescued_data); to see them:"
+        "2 record(s) in raw.cam with rescued values (did not fit their column's type, a new path "
+        "schema_policy kept out of the columns, or the earlier values of a key written twice; kept as "
+        "JSON in _rescued_data); to see them:"
     ) in lines
     assert (
         "  select _source_file, _source_line, _rescued_data from raw.cam"
-        " where _ingest_run_id = '20261130T120000Z-abc123' and _rescued_data is not null"
+        " where _ingest_run_id = '20261130T120000Z-abc123' and exists(map_keys(from_json(_rescued_data,"
+        " 'map<string, string>')), key -> key not like 'empty:%')"
     ) in lines
     assert "raw.shop with rescued values" not in out
 
