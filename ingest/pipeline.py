@@ -367,6 +367,9 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
     # Whether the batch's parse may lose something (``parse_json_records``).
     checked = LOST_VALUES in batch.parsed.columns
     for array in batch.arrays:
+        table = child_table_name(source.table, array.path)
+        if _written_empty_only(batch, array, table):
+            continue  # no element to land; the parent rows keep their "[]" (EMPTY_ARRAY_PREFIX)
         good = batch.parsed.where(F.col("_bad_reason").isNull())
         exploded = good.select(
             "_source_file",
@@ -395,11 +398,25 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
             F.lit(None).cast("string").alias("_bad_reason"),
             *([_element_lost_values(scalar, source.flatten.max_depth)] if checked else []),
         )
-        table = child_table_name(source.table, array.path)
         children.append(
             ChildBatch(table, parsed, fields, flat_values_json(fields), array_path=array.path, scalar=scalar)
         )
     return children
+
+
+def _written_empty_only(batch: Batch, array: ArrayField, table: str) -> bool:
+    """Does no record of the batch hold an element of ``array``, whose elements a child table other
+    than one of text (``value``) would hold? An array only ever written empty is typed with text
+    elements (``ingest.empty_values``): planning its child table from that would add a ``value``
+    column no element fills (or, under ``freeze``, fail the source on a path no record has). One
+    small job, only for text elements that the child table does not hold yet."""
+    if array.element_type != T.StringType():
+        return False
+    current = current_schema(batch.parsed.sparkSession, table)
+    if current is not None and "value" in current.fieldNames():
+        return False  # a child table of text elements: planning them adds nothing
+    good = batch.parsed.where(F.col("_bad_reason").isNull())
+    return good.where(F.size(json_value(array.path, "leaf")) > 0).isEmpty()
 
 
 def _written_elements(array_path: Path) -> Column:

@@ -92,6 +92,7 @@ def test_frozen_rescues_new_paths_in_both_tables(spark: Any, landing: Path) -> N
     assert sorted(main) == [1, 2, 3, 4, 5]
     assert json.loads(main[3]["_rescued_data"]) == {"extra_note": "hi"}
     assert main[4]["_rescued_data"] is None
+    assert json.loads(main[2]["_rescued_data"]) == {"empty:items": "[]"}  # its list was written empty
     child = _child(spark, table)
     assert sorted(child) == ["a", "b", "c", "d"]
     assert json.loads(child["c"]["_rescued_data"]) == {"color": "red"}
@@ -122,6 +123,27 @@ def test_freeze_fails_the_source_naming_every_new_path_and_commits_nothing(spark
     report = ingest(spark, landing, table, arrays={"explode": ["items"]}, schema_policy="evolve")
     assert report.sources[0].rows_written == 3
     assert _by_id(spark, table)[3]["extra_note"] == "hi"
+
+
+def test_a_later_run_whose_list_is_only_ever_empty_changes_no_table(spark: Any, landing: Path) -> None:
+    """An array only ever written empty has no element to type it: under ``freeze`` it failed the
+    source ("items[].value"), under ``evolve`` it added a ``value`` column no element fills. Its
+    records land, each keeping "[]", and no table changes."""
+    for policy in ("freeze", "evolve"):
+        table = f"policy.only_empty_{policy}"
+        folder = landing / policy
+        _write(folder / "2026-05-01" / "a.jsonl", FIRST)
+        options = {"arrays": {"explode": ["items"]}, "schema_policy": policy}
+        ingest(spark, folder, table, **options)
+        child_columns = columns(spark, f"{table}__items")
+        _write(folder / "2026-05-02" / "b.jsonl", [{"id": 6, "items": []}, {"id": 7, "items": []}])
+        report = ingest(spark, folder, table, **options)
+        (source,) = report.sources
+        assert (source.rows_written, source.columns_added, source.ddl) == (2, [], []), policy
+        assert columns(spark, f"{table}__items") == child_columns, policy
+        main = _by_id(spark, table)
+        assert [json.loads(main[i]["_rescued_data"]) for i in (6, 7)] == [{"empty:items": "[]"}] * 2
+        assert sorted(_child(spark, table)) == ["a"]
 
 
 def test_freeze_exits_1_with_the_error_from_the_cli(tmp_path: Path, landing: Path) -> None:
