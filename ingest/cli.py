@@ -324,7 +324,7 @@ def _print_where_to_look(report: RunReport) -> None:
                 escape(
                     f"{s.rows_rescued} record(s) in {s.table} with rescued values "
                     f"(did not fit their column's type, a new path schema_policy kept out of the "
-                    f"columns, or the earlier values of a key written twice; kept as JSON in "
+                    f"columns, earlier values of a key written twice, or half a surrogate pair; kept as JSON in "
                     f"{RESCUE_COLUMN}); to see them:"
                 ),
                 highlight=False,

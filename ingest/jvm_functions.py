@@ -154,9 +154,11 @@ def lost_values(text: Column, max_depth: int) -> Column:
     """What Spark's parse of JSON ``text`` loses, taken from the text, keyed by place (see
     ``ingest.transform.path_key``): a number a double does not hold outside arrays by its path, to
     its text; an array or an object ``max_depth`` keys deep (stored as JSON text) holding such a
-    number or a repeated key by its path, to its raw text; a key repeated outside them by
-    ``transform.REPEATED_PREFIX`` and its path, to a JSON array of its earlier values' raw texts.
-    NULL when there is none (``ParseLosses``)."""
+    number, a repeated key or an unpaired surrogate by its path, to its raw text; a key repeated
+    outside them by ``transform.REPEATED_PREFIX`` and its path, to a JSON array of its earlier
+    values' raw texts; a string with an unpaired UTF-16 surrogate escape outside them by
+    ``transform.UNPAIRED_PREFIX`` and its path, to its raw text. NULL when there is none
+    (``ParseLosses``)."""
     from pyspark.sql import functions as F
 
     return F.call_function("dap_lost_values", text.cast("binary"), F.lit(max_depth))

@@ -53,6 +53,7 @@ from ingest.tables.lock import commit_lock
 from ingest.transform import (
     LOST_VALUES,
     OUTCOME,
+    UNPAIRED_PREFIX,
     discard_rows,
     event_date_column,
     flat_values_json,
@@ -361,15 +362,20 @@ class ChildBatch:
     counted: bool = False  # its rows are records of the file (routed), not parts of one (exploded)
 
 
-def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column) -> list[ChildBatch]:
-    """One batch per exploded array: a row per element with the parent's file, line and date."""
+# The one column of a child table of scalar elements (an array of strings, numbers...).
+ELEMENT_VALUE = "value"
+
+
+def child_batches(
+    source: SourceConfig, batch: Batch, parent_event_date: Column, arrays: list[ArrayField]
+) -> list[ChildBatch]:
+    """One batch per exploded array of ``arrays`` (``batch.arrays``, or those with an element to
+    land: ``_written_empty_only``): a row per element with the parent's file, line and date."""
     children = []
     # Whether the batch's parse may lose something (``parse_json_records``).
     checked = LOST_VALUES in batch.parsed.columns
-    for array in batch.arrays:
+    for array in arrays:
         table = child_table_name(source.table, array.path)
-        if _written_empty_only(batch, array, table):
-            continue  # no element to land; the parent rows keep their "[]" (EMPTY_ARRAY_PREFIX)
         good = batch.parsed.where(F.col("_bad_reason").isNull())
         exploded = good.select(
             "_source_file",
@@ -384,9 +390,9 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
             data = F.col("_element")
             fields, _nested = flatten_schema(element_type, max_depth=source.flatten.max_depth)
         else:
-            data = F.struct(F.col("_element").alias("value"))
+            data = F.struct(F.col("_element").alias(ELEMENT_VALUE))
             fields, _nested = flatten_schema(
-                T.StructType([T.StructField("value", element_type)]), max_depth=1
+                T.StructType([T.StructField(ELEMENT_VALUE, element_type)]), max_depth=1
             )
         parsed = exploded.select(
             "_source_file",
@@ -404,17 +410,14 @@ def child_batches(source: SourceConfig, batch: Batch, parent_event_date: Column)
     return children
 
 
-def _written_empty_only(batch: Batch, array: ArrayField, table: str) -> bool:
-    """Does no record of the batch hold an element of ``array``, whose elements a child table other
-    than one of text (``value``) would hold? An array only ever written empty is typed with text
-    elements (``ingest.empty_values``): planning its child table from that would add a ``value``
-    column no element fills (or, under ``freeze``, fail the source on a path no record has). One
-    small job, only for text elements that the child table does not hold yet."""
-    if array.element_type != T.StringType():
+def _written_empty_only(batch: Batch, array: ArrayField, column_map: dict[Path, str]) -> bool:
+    """Does no record of the batch hold an element of ``array``, whose child table (its
+    ``column_map``) holds no scalar elements yet? An array only ever written empty is typed with
+    text elements (``ingest.empty_values``): planning its child table from that would add a
+    ``value`` column no element fills (or, under ``freeze``, fail the source on a path no record
+    has). One small job, only for text elements where the child table has no ``value`` path."""
+    if array.element_type != T.StringType() or (ELEMENT_VALUE,) in column_map:
         return False
-    current = current_schema(batch.parsed.sparkSession, table)
-    if current is not None and "value" in current.fieldNames():
-        return False  # a child table of text elements: planning them adds nothing
     good = batch.parsed.where(F.col("_bad_reason").isNull())
     return good.where(F.size(json_value(array.path, "leaf")) > 0).isEmpty()
 
@@ -429,10 +432,14 @@ def _written_elements(array_path: Path) -> Column:
 
 def _element_lost_values(scalar: bool, max_depth: int) -> Column:
     """A child row's ``LOST_VALUES``, from its element's own text (when its parse loses
-    something). A scalar element lands as that text (the child's ``value``)."""
+    something). A scalar element lands as that text (the child's ``value``); a string, which can
+    only lose an unpaired surrogate, keeps it beside Spark's text (``UNPAIRED_PREFIX``)."""
     text = F.try_element_at(F.col("_written_elements"), F.col("_position") + 1)
     if scalar:
-        found = F.when(text.isNotNull(), F.create_map(F.lit(path_key(("value",))), text))
+        place = F.when(
+            text.startswith('"'), F.lit(UNPAIRED_PREFIX + render_path((ELEMENT_VALUE,)))
+        ).otherwise(path_key((ELEMENT_VALUE,)))
+        found = F.when(text.isNotNull(), F.create_map(place, text))
     else:
         found = lost_values(text, max_depth)
     return found.alias(LOST_VALUES)
@@ -482,7 +489,6 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
     parent_date = event_date_column(
         batch.values, source.partition.key_path, source.partition.fallback, meta.now().date()
     )
-    children = child_batches(source, batch, parent_date)
     routed = []
     if batch.routed:  # a routed record's parent is its file's record in the main table
         parent_dates = batch.parsed.where(F.col("_bad_reason").isNull()).select(
@@ -492,7 +498,15 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
             replace(child, parsed=child.parsed.join(F.broadcast(parent_dates), "_source_file", "left"))
             for child in batch.routed
         ]
-    mappings = meta.column_maps(spark, [source.table] + [child.table for child in children + routed])
+    array_tables = [child_table_name(source.table, array.path) for array in batch.arrays]
+    mappings = meta.column_maps(spark, [source.table, *array_tables, *(child.table for child in routed)])
+    # Decided once: the records discard_row keeps below take the same arrays.
+    arrays = [
+        array
+        for array, table in zip(batch.arrays, array_tables, strict=True)
+        if not _written_empty_only(batch, array, mappings[table])
+    ]  # the others have no element to land; their records keep "[]" (EMPTY_ARRAY_PREFIX)
+    children = child_batches(source, batch, parent_date, arrays)
     main_plan = plan_source(spark, source, batch.fields, mappings[source.table])
 
     def child_plan(child: ChildBatch) -> TablePlan:
@@ -520,7 +534,7 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
                 raise contracts.freeze_error(source.name, child.parsed, routed_out)
     if kept_out and source.schema_policy == "discard_row":
         batch = replace(batch, parsed=discard_rows(batch.parsed, contracts.discard_row_reasons(kept_out)))
-        children = child_batches(source, batch, parent_date)  # of the records that stay
+        children = child_batches(source, batch, parent_date, arrays)  # of the records that stay
     exploded = tuple(array.path for array in batch.arrays)
     targets = [Target(source.table, main_plan, batch.parsed, batch.values, False, exploded=exploded)]
     for child, plan in zip(children + routed, child_plans + routed_plans, strict=True):

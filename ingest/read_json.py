@@ -128,7 +128,8 @@ class JsonRecords:
     frame: DataFrame  # ``_source_file``, ``_source_line`` (int), ``_raw`` (string); cached
     empty_candidates: EmptyCandidates
     # Records whose parse may lose something (``may_lose_values``: a number a double does not
-    # hold, a repeated key): with none, the batch is parsed without looking (``parse_json_records``).
+    # hold, a repeated key, half a surrogate pair): with none, the batch is parsed without looking
+    # (``parse_json_records``).
     lossy_candidates: int
 
 
@@ -447,8 +448,8 @@ def parse_json_records(
 ) -> DataFrame:
     """Add ``_data`` (the parsed struct), ``_bad_reason`` (NULL for good records) and, unless no
     record ``may_lose_values``, ``LOST_VALUES``: what the parse loses, from the record's text (the
-    written texts of numbers a double does not hold, the earlier values of a repeated key), for
-    objects flattened ``max_depth`` keys deep."""
+    written texts of numbers a double does not hold, the earlier values of a repeated key, strings
+    with half a surrogate pair), for objects flattened ``max_depth`` keys deep."""
     with_corrupt = T.StructType([*schema.fields, T.StructField("_corrupt_record", T.StringType())])
     parsed = records.withColumn(
         "_data",

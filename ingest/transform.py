@@ -33,12 +33,17 @@ from ingest.typing_rules import (
 OUTCOME = "_outcome"  # data columns never start with "_", so this never meets one
 # JSON records: what Spark's parse of them loses, taken back from their text (numbers a double
 # does not hold, by place: ``path_key``; the earlier values of a repeated key, under
-# ``REPEATED_PREFIX``), from ``jvm_functions.lost_values``; NULL for almost every record.
+# ``REPEATED_PREFIX``; strings with an unpaired surrogate, under ``UNPAIRED_PREFIX``), from
+# ``jvm_functions.lost_values``; NULL for almost every record.
 LOST_VALUES = "_lost_values"
 # _rescued_data key of the earlier values of a key written twice in one object (the column keeps
 # the last, as Spark's parse does): ``repeated:`` and the key's path (``render_path``), to a JSON
 # array of those values' raw texts. ingest/java ParseLosses writes the same keys.
 REPEATED_PREFIX = "repeated:"
+# _rescued_data key of a string holding an unpaired UTF-16 surrogate escape ("\ud83d", half an
+# emoji): Spark's text is UTF-8 and stores "?" for it, so the string's JSON text as written is kept
+# under ``unpaired:`` and its path. ingest/java ParseLosses writes the same keys.
+UNPAIRED_PREFIX = "unpaired:"
 LANDING_DATE = r"/(\d{4}-\d{2}-\d{2})/[^/]*$"
 
 
@@ -312,9 +317,18 @@ def to_table_rows(
             rescued_lost.append(F.struct(F.lit(key).alias("k"), lost_rescue.alias("v")))
     rescue_json = _rescued_json(rescued)
     if lost is not None:
-        # The earlier values of a repeated key: Spark's parse kept the last in the column.
-        repeated = F.map_filter(lost, lambda k, _: k.startswith(REPEATED_PREFIX))
-        rescue_json = F.when(lost.isNull(), rescue_json).otherwise(_rescued_json(rescued_lost, repeated))
+        # The earlier values of a repeated key (Spark's parse kept the last in the column), and the
+        # strings with an unpaired surrogate that land in a column of their own (which holds
+        # Spark's "?" for it), as written. One inside an object that lands in a text column
+        # because other records hold text there is in that text already, as written.
+        unpaired = [
+            UNPAIRED_PREFIX + render_path(c.field.path) for c in plan.columns if c.field.kind == "leaf"
+        ]
+        as_written = F.map_filter(
+            lost,
+            lambda k, _: k.startswith(REPEATED_PREFIX) | (k.isin(unpaired) if unpaired else F.lit(False)),
+        )
+        rescue_json = F.when(lost.isNull(), rescue_json).otherwise(_rescued_json(rescued_lost, as_written))
 
     if event_date is None:
         event_date = event_date_column(values, partition_path, partition_fallback, run_date)

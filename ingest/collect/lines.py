@@ -70,7 +70,10 @@ def _key(event: dict[str, Any], key_fields: tuple[str, ...]) -> bytes | None:
         for part in field.split("."):
             value = value.get(part) if isinstance(value, dict) else None
         if isinstance(value, str) and value:
-            return value.encode()
+            # A key may hold half a surrogate pair ("\\ud83d": an emoji cut in two by the client):
+            # UTF-8 has no such character, but the key only partitions, so its bytes need not be
+            # text, only the same for the same device.
+            return value.encode("utf-8", "surrogatepass")
         if isinstance(value, int | float) and not isinstance(value, bool):
             return json.dumps(value).encode()
     return None

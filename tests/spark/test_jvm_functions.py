@@ -453,3 +453,73 @@ def test_repeated_keys_that_only_lone_surrogates_tell_apart_are_one_key_as_spark
     text = '{"\\ud800": 1, "\\ud800": 2, "\\udbff": 3, "\\udbff": 4, "b": 5}'
     (row,) = _frame(spark, [text]).select(J.lost_values(F.col("text"), 2).alias("lost")).collect()
     assert row.lost == {"repeated:?": "[1,3]"}
+
+
+# Pieces of a JSON string's text: surrogate escapes alone, in pairs and reversed, upper case, a
+# u-escape of another character, an escaped backslash before "u" (text, not an escape), an emoji
+# written as UTF-8, and characters around them.
+SURROGATE_PIECES = [
+    "\\ud83d",
+    "\\ude00",
+    "\\ud83d\\ude00",
+    "\\uDBFF\\uDFFF",
+    "\\uD800",
+    "\\u0041",
+    "\\\\",
+    "\\\\ud83d",
+    '\\"',
+    "\\n",
+    "a",
+    "é",
+    "😀",
+]
+
+
+def _escaped_string(rng: random.Random) -> str:
+    """The JSON text of a string (quotes included), from ``SURROGATE_PIECES``."""
+    return '"' + "".join(rng.choice(SURROGATE_PIECES) for _ in range(rng.randint(0, 4))) + '"'
+
+
+def _unpaired(text: str) -> bool:
+    """Does the JSON string ``text`` hold a surrogate that is not half of a pair? Python's decoder
+    joins a pair into one character and keeps an unpaired one as it is."""
+    return any(0xD800 <= ord(c) <= 0xDFFF for c in json.loads(text))
+
+
+def test_lost_values_keeps_every_string_with_an_unpaired_surrogate_as_written(spark: Any) -> None:
+    """A string holding half of a UTF-16 pair (``"\\ud83d"``) reaches Spark's UTF-8 text as
+    ``?``. Against Python's JSON decoder: such a string outside arrays and deep objects is named
+    under ``unpaired:`` with its text as written, an array or a deep object holding one by its
+    text, and the one-pass scan flags exactly the records that hold one."""
+    from ingest.transform import path_key
+
+    rng = random.Random(57)
+    texts: list[str | None] = []
+    expected: list[dict[str, str] | None] = []
+    for i in range(3000):
+        s, first, second, deep = (_escaped_string(rng) for _ in range(4))
+        array = f"[{first}, {second}]"
+        nested = '{"x": ' + deep + "}"
+        texts.append(f'{{"id": {i}, "s": {s}, "arr": {array}, "o": {{"deep": {nested}}}}}')
+        found: dict[str, str] = {}
+        if _unpaired(s):
+            found["unpaired:s"] = s
+        if _unpaired(first) or _unpaired(second):
+            found[path_key(("arr",))] = array
+        if _unpaired(deep):
+            found[path_key(("o", "deep"))] = nested  # two keys deep: kept as JSON text
+        expected.append(found or None)
+    answers = (
+        _frame(spark, texts)
+        .select(
+            "i", J.lost_values(F.col("text"), 2).alias("found"), J.may_lose_values(F.col("text")).alias("may")
+        )
+        .collect()
+    )
+    got = {r.i: r.found for r in answers}
+    differ = {i: (texts[i], got[i], expected[i]) for i in range(len(texts)) if got[i] != expected[i]}
+    assert differ == {}, list(differ.values())[:5]
+    may = {r.i: r.may for r in answers}
+    assert [texts[i] for i in range(len(texts)) if bool(expected[i]) != may[i]] == []
+    named = sum(1 for e in expected if e)
+    assert 300 < named < len(texts) - 300, named  # the corpus tests both answers

@@ -146,6 +146,27 @@ def test_a_later_run_whose_list_is_only_ever_empty_changes_no_table(spark: Any, 
         assert sorted(_child(spark, table)) == ["a"]
 
 
+def test_discard_row_after_a_first_run_of_empty_lists_lands_the_rest(spark: Any, landing: Path) -> None:
+    """A first run whose lists are all empty creates no child table (nothing to type it by). In the
+    next, the only record with an element brings a new path and is quarantined by discard_row: the
+    arrays to explode are decided once, before and after that, so the rest still lands."""
+    table = "policy.discard_row_empty_first"
+    options = {"arrays": {"explode": ["items"]}, "schema_policy": "discard_row"}
+    _write(landing / "2026-05-01" / "a.jsonl", [{"id": 1, "items": []}])
+    first = ingest(spark, landing, table, **options)
+    assert list(first.sources[0].tables_created) == [table]
+    _write(
+        landing / "2026-05-02" / "b.jsonl", [{"id": 2, "extra": 1, "items": ["x"]}, {"id": 3, "items": []}]
+    )
+    (source,) = ingest(spark, landing, table, **options).sources
+    assert (source.rows_written, source.rows_quarantined) == (1, 1)
+    main = _by_id(spark, table)
+    assert [json.loads(main[i]["_rescued_data"]) for i in (1, 3)] == [{"empty:items": "[]"}] * 2
+    assert [(line, json.loads(raw)) for line, raw, _ in _quarantine(spark, table)] == [
+        (1, {"id": 2, "extra": 1, "items": ["x"]})
+    ]
+
+
 def test_freeze_exits_1_with_the_error_from_the_cli(tmp_path: Path, landing: Path) -> None:
     _write(landing / "ev" / "2026-05-01" / "a.jsonl", FIRST)
     config = tmp_path / "ingest.yml"

@@ -38,6 +38,15 @@ def test_every_non_blank_line_is_an_event_or_a_dead_letter() -> None:
     ]
 
 
+def test_a_key_holding_half_a_surrogate_pair_is_still_a_key() -> None:
+    """A device id cut in the middle of an emoji failed the whole request (UnicodeEncodeError)."""
+    body = b'{"device_id": "d\\ud83d", "a": 1}\n{"device_id": "d\\ud83e"}\n{"device_id": "d1"}\n'
+    events, dead = split_body(body, KEYS)
+    assert dead == []
+    assert [e.line for e in events] == [1, 2, 3]
+    assert len({e.key for e in events}) == 3  # two halves, two keys
+
+
 def test_gunzip_members_limits_and_damage() -> None:
     assert gunzip(gzip.compress(b"a\n") + gzip.compress(b"b\n"), 100) == b"a\nb\n"
     with pytest.raises(BodyTooLarge):

@@ -382,8 +382,8 @@ def test_summary_says_how_many_records_were_quarantined_and_rescued_and_how_to_s
     ) in lines
     assert (
         "2 record(s) in raw.cam with rescued values (did not fit their column's type, a new path "
-        "schema_policy kept out of the columns, or the earlier values of a key written twice; kept as "
-        "JSON in _rescued_data); to see them:"
+        "schema_policy kept out of the columns, earlier values of a key written twice, or half a "
+        "surrogate pair; kept as JSON in _rescued_data); to see them:"
     ) in lines
     assert (
         "  select _source_file, _source_line, _rescued_data from raw.cam"

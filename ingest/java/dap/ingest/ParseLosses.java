@@ -32,7 +32,11 @@ import org.apache.spark.sql.api.java.UDF2;
  *       check against. ingest/transform.py lands such a number from this text instead;
  *   <li>the earlier values of a key written twice in one object ({@code {"a": 1, "a": 2}}):
  *       Spark keeps the last one in the column. ingest/transform.py keeps the others in {@code
- *       _rescued_data}, under {@code repeated:} and the key's path.
+ *       _rescued_data}, under {@code repeated:} and the key's path;
+ *   <li>a string holding an unpaired UTF-16 surrogate escape ({@code "\ud83d"}, half an emoji, as
+ *       a client that cut a string between the two halves writes it): Spark's text is UTF-8, which
+ *       has no such character, so it stores {@code ?}. ingest/transform.py keeps the string's
+ *       JSON text as written in {@code _rescued_data}, under {@code unpaired:} and its path.
  * </ul>
  *
  * <p>A number is kept by a double when the double, rounded to as many significant digits as the
@@ -49,7 +53,9 @@ import org.apache.spark.sql.api.java.UDF2;
  *       raw text. A repeated key in there marks it too: an exploded array's child rows are parsed
  *       from their element's text, and a text column keeps the text as written;
  *   <li>a key repeated outside them: {@code repeated:} and its path as {@code
- *       ingest.naming.render_path} writes it, to a JSON array of its earlier values' raw texts.
+ *       ingest.naming.render_path} writes it, to a JSON array of its earlier values' raw texts;
+ *   <li>a string with an unpaired surrogate outside them: {@code unpaired:} and its path, to the
+ *       string's raw text (quotes and escapes as written). Inside them it marks their text.
  * </ul>
  *
  * <p>{@link #writtenElements} gives an array's elements that hold such a loss, each as its raw
@@ -73,6 +79,8 @@ public final class ParseLosses {
   static final int SAFE_MAGNITUDE = 290;
   /** The start of a repeated key's place in {@link #lost}'s answer (and in _rescued_data). */
   static final String REPEATED = "repeated:";
+  /** The start of the place of a string with an unpaired surrogate in {@link #lost}'s answer. */
+  static final String UNPAIRED = "unpaired:";
 
   // Spark's own JSON options (JSONOptions' defaults that ingest keeps): NaN and Infinity are
   // numbers, single quotes are not strings (ingest.read_json sets allowSingleQuotes false).
@@ -93,7 +101,8 @@ public final class ParseLosses {
    *       and 17 digits of a shortest printing (Python's, JavaScript's) are held, so records of
    *       such doubles need no second parse;
    *   <li>a key is compared with the keys before it in its object, by a hash of its text (its
-   *       escapes decoded; a collision only sends the record to the parser).
+   *       escapes decoded; a collision only sends the record to the parser);
+   *   <li>a string value with a u-escape is checked for an unpaired surrogate ({@link #unpaired}).
    * </ul>
    *
    * (A text that is not JSON may be answered either way; the parser below decides.)
@@ -123,8 +132,17 @@ public final class ParseLosses {
             return true;
           }
         } else {
+          boolean uEscape = false;
           while (i < n && text[i] != '"') {
-            i += text[i] == '\\' ? 2 : 1;
+            if (text[i] == '\\') {
+              uEscape |= i + 1 < n && text[i + 1] == 'u';
+              i += 2;
+            } else {
+              i++;
+            }
+          }
+          if (uEscape && unpaired(text, start, Math.min(i, n))) {
+            return true;
           }
         }
         i++;
@@ -362,6 +380,28 @@ public final class ParseLosses {
     return value;
   }
 
+  /**
+   * Does the string written at {@code text[start, end)} (between its quotes) hold an escape of a
+   * UTF-16 surrogate that is not one half of a pair: a high one not followed by a low one's
+   * escape, or a low one not after a high one's? (Raw text holds no surrogate: it is UTF-8, and a
+   * record that is not is quarantined before.)
+   */
+  static boolean unpaired(byte[] text, int start, int end) {
+    boolean high = false; // the last character was written as a high surrogate's escape
+    int i = start;
+    while (i < end) {
+      boolean uEscape = text[i] == '\\' && i + 1 < end && text[i + 1] == 'u';
+      int code = uEscape ? hex4(text, i + 2, end) : -1;
+      boolean low = code >= 0xDC00 && code <= 0xDFFF;
+      if (high != low) {
+        return true;
+      }
+      high = code >= 0xD800 && code <= 0xDBFF;
+      i += code >= 0 ? 6 : text[i] == '\\' ? 2 : 1;
+    }
+    return high;
+  }
+
   /** Does the double nearest to {@code text} (a JSON number) hold it? See the class comment. */
   static boolean heldByDouble(String text) {
     if (text.endsWith("NaN") || text.endsWith("Infinity")) {
@@ -395,7 +435,7 @@ public final class ParseLosses {
   /** What Spark's parse of {@code record} loses, by place (see the class comment); null if none. */
   public static Map<String, String> lost(byte[] record, int maxDepth) {
     Walk walk = walk(record, maxDepth);
-    if (walk == null || (walk.found.isEmpty() && walk.repeated.isEmpty())) {
+    if (walk == null || (walk.found.isEmpty() && walk.repeated.isEmpty() && walk.unpaired.isEmpty())) {
       return null;
     }
     Map<String, String> answer = new LinkedHashMap<>();
@@ -405,6 +445,7 @@ public final class ParseLosses {
         (path, earlier) ->
             repeated.computeIfAbsent(asStored(REPEATED + renderPath(path)), k -> new ArrayList<>()).addAll(earlier));
     repeated.forEach((key, earlier) -> answer.put(key, "[" + String.join(",", earlier) + "]"));
+    walk.unpaired.forEach((path, text) -> answer.putIfAbsent(asStored(UNPAIRED + renderPath(path)), text));
     return answer;
   }
 
@@ -420,7 +461,7 @@ public final class ParseLosses {
   /**
    * The raw text of each element of the array at {@code arrayPath} (a {@link #pathKey}; {@code []}
    * for a record that is an array: a whole file's array document) that holds a number a double
-   * does not hold or a repeated key, at the element's index, NULL at the others; null if none. An
+   * does not hold, a repeated key or an unpaired surrogate, at the element's index, NULL at the others; null if none. An
    * array, so that a row per element finds its own in constant time (a map's lookup walks its
    * keys).
    */
@@ -474,7 +515,9 @@ public final class ParseLosses {
     final Map<List<String>, Map<Integer, String>> elements = new LinkedHashMap<>();
     // Keys repeated outside arrays and deep objects: the raw texts of the values before the last.
     final Map<List<String>, List<String>> repeated = new LinkedHashMap<>();
-    // Entries put into the three maps so far: a value that added none needs no forget() (which
+    // Strings with an unpaired surrogate outside arrays and deep objects: their raw texts.
+    final Map<List<String>, String> unpaired = new LinkedHashMap<>();
+    // Entries put into the four maps so far: a value that added none needs no forget() (which
     // looks through all of them) when its key comes again.
     long recorded;
 
@@ -495,6 +538,18 @@ public final class ParseLosses {
         if (!heldByDouble(text)) {
           if (inside == null) {
             found.put(new ArrayList<>(path), text);
+            recorded++;
+          } else {
+            inside.holdsLoss = true;
+          }
+        }
+      } else if (token == JsonToken.VALUE_STRING) {
+        long start = parser.getTokenLocation().getByteOffset();
+        parser.finishToken(); // read lazily: its end is known once it is read
+        long end = parser.getCurrentLocation().getByteOffset();
+        if (unpaired(record, (int) start + 1, (int) end - 1)) {
+          if (inside == null) {
+            unpaired.put(new ArrayList<>(path), raw(start, end));
             recorded++;
           } else {
             inside.holdsLoss = true;
@@ -568,6 +623,7 @@ public final class ParseLosses {
       found.keySet().removeIf(p -> startsWith(p, path));
       elements.keySet().removeIf(p -> startsWith(p, path));
       repeated.keySet().removeIf(p -> p.size() > path.size() && startsWith(p, path));
+      unpaired.keySet().removeIf(p -> startsWith(p, path));
     }
 
     static boolean startsWith(List<String> path, List<String> prefix) {
