@@ -461,9 +461,9 @@ public final class ParseLosses {
   /**
    * The raw text of each element of the array at {@code arrayPath} (a {@link #pathKey}; {@code []}
    * for a record that is an array: a whole file's array document) that holds a number a double
-   * does not hold, a repeated key or an unpaired surrogate, at the element's index, NULL at the others; null if none. An
-   * array, so that a row per element finds its own in constant time (a map's lookup walks its
-   * keys).
+   * does not hold, a repeated key or an unpaired surrogate, at the element's index, NULL at the
+   * others; null if none. An array, so that a row per element finds its own in constant time (a
+   * map's lookup walks its keys).
    */
   public static String[] writtenElements(byte[] record, String arrayPath) {
     Walk walk = walk(record, Integer.MAX_VALUE);
