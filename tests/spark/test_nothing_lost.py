@@ -8,6 +8,7 @@ import io
 import json
 import math
 import random
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Context, Decimal
 from pathlib import Path
@@ -35,6 +36,17 @@ def write(path: Path, data: str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data.encode(encoding))
     return path
+
+
+def check_before_and_after_compaction(spark: Any, table: str, check: Callable[[], None]) -> None:
+    """Run ``check`` on ``table``, compact it, and run it again: compaction rewrites the data
+    files (it must rewrite one here), and every value, and every rescued text, stays."""
+    from ingest.tables.maintenance import compact_table
+
+    check()
+    compacted = compact_table(spark, table)
+    assert compacted.rewritten_files > 0, compacted  # the check below reads the rewritten file
+    check()
 
 
 def ids_by_file_line(spark: Any, table: str) -> dict[tuple[str, int], Any]:
@@ -368,13 +380,7 @@ def test_json_numbers_a_double_cannot_hold_keep_their_written_text(
         for key, text in (((2, 1), "2.718281828459045235360"), ((3, 0), "1e-400")):
             assert child[key][v] is None and json.loads(child[key]["_rescued_data"]) == {v: text}
 
-    check_values()
-    # Compaction rewrites the data files: every value, and every rescued text, stays.
-    from ingest.tables.maintenance import compact_table
-
-    compacted = compact_table(spark, table)
-    assert compacted.rewritten_files > 0, compacted  # the check below reads the rewritten file
-    check_values()
+    check_before_and_after_compaction(spark, table, check_values)
 
 
 # Keys written twice in one object: Spark's parse keeps the last value in the column; every
@@ -481,13 +487,7 @@ def test_a_key_written_twice_in_one_object_keeps_its_earlier_values(
         assert child[(7, 0)][v] == 2 and repeated_in(child[(7, 0)]) == {"repeated:v": [1]}
         assert child[(7, 1)][v] == 3 and child[(7, 1)]["_rescued_data"] is None
 
-    check_values()
-    # Compaction rewrites the data files: every value, and every rescued text, stays.
-    from ingest.tables.maintenance import compact_table
-
-    compacted = compact_table(spark, table)
-    assert compacted.rewritten_files > 0, compacted  # the check below reads the rewritten file
-    check_values()
+    check_before_and_after_compaction(spark, table, check_values)
 
 
 # Strings cut between the two halves of a UTF-16 pair (as a JavaScript client's substring leaves
