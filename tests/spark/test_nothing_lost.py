@@ -511,39 +511,46 @@ def _as_spark_stores(text: str) -> str:
 def test_a_string_with_half_a_surrogate_pair_keeps_its_text_as_written(spark: Any, tmp_path: Path) -> None:
     """``"cut \\ud83d"`` (an emoji cut in half) landed as ``cut ?`` with nothing else kept. The
     column still holds Spark's text; the string as written is kept in ``_rescued_data`` under
-    ``unpaired:`` and its path, checked against Python's JSON decoder, which keeps the half."""
-    path = write(tmp_path / "u" / "u.jsonl", "".join(line + "\n" for line in UNPAIRED_LINES))
+    ``unpaired:`` and its path, checked against Python's JSON decoder, which keeps the half, before
+    and after compaction (the lines land in two runs, two files of one day)."""
+    landing = tmp_path / "u"
     table = "lost.unpaired"
-    report = ingest(spark, path, table, arrays={"explode": ["tags", "ev"]})
-    assert report.sources[0].rows_quarantined == 0
-    assert_counts_reconcile(report, "json")
-    assert report.sources[0].rows_rescued == 2  # ids 2 and 4 (id 3's are in its child rows)
-
+    rescued_rows = 0
+    for name, lines in (("a.jsonl", UNPAIRED_LINES[:3]), ("b.jsonl", UNPAIRED_LINES[3:])):
+        write(landing / "2026-01-01" / name, "".join(line + "\n" for line in lines))
+        report = ingest(spark, landing, table, arrays={"explode": ["tags", "ev"]})
+        assert report.sources[0].rows_quarantined == 0
+        assert_counts_reconcile(report, "json")
+        rescued_rows += report.sources[0].rows_rescued
+    assert rescued_rows == 2  # ids 2 and 4 (id 3's are in its child rows)
     records = {r["id"]: r for r in (json.loads(line) for line in UNPAIRED_LINES)}
-    landed = {r["id"]: r for r in rows(spark, table)}
-    mapping = {".".join(p): c for p, c in column_map(spark, table).items()}
 
     def kept(row: dict[str, Any]) -> dict[str, Any]:
         rescued = json.loads(row["_rescued_data"] or "{}")
         return {k: json.loads(v) for k, v in rescued.items() if k.startswith(("unpaired:", "repeated:"))}
 
-    assert landed[1][mapping["s"]] == records[1]["s"] == "ok 😀" and kept(landed[1]) == {}
-    assert landed[2][mapping["s"]] == _as_spark_stores(records[2]["s"]) == "cut ?"
-    assert kept(landed[2]) == {"unpaired:s": records[2]["s"], "unpaired:m.t": records[2]["m"]["t"]}
-    # An array kept as JSON text keeps its text as written; a repeated key's earlier value too.
-    assert json.loads(landed[4][mapping["arr"]]) == records[4]["arr"] == [1, "\ud800"]
-    assert landed[4][mapping["s"]] == "last" and kept(landed[4]) == {"repeated:s": ["\ud800"]}
-    # An object in a text column (other records hold text there): Spark writes it back as JSON
-    # text, the escape with it, so nothing more is kept.
-    assert json.loads(landed[6][mapping["c"]]) == records[6]["c"] and kept(landed[6]) == {}
+    def check_values() -> None:
+        landed = {r["id"]: r for r in rows(spark, table)}
+        mapping = {".".join(p): c for p, c in column_map(spark, table).items()}
+        assert landed[1][mapping["s"]] == records[1]["s"] == "ok 😀" and kept(landed[1]) == {}
+        assert landed[2][mapping["s"]] == _as_spark_stores(records[2]["s"]) == "cut ?"
+        assert kept(landed[2]) == {"unpaired:s": records[2]["s"], "unpaired:m.t": records[2]["m"]["t"]}
+        # An array kept as JSON text keeps its text as written; a repeated key's earlier value too.
+        assert json.loads(landed[4][mapping["arr"]]) == records[4]["arr"] == [1, "\ud800"]
+        assert landed[4][mapping["s"]] == "last" and kept(landed[4]) == {"repeated:s": ["\ud800"]}
+        # An object in a text column (other records hold text there): Spark writes it back as JSON
+        # text, the escape with it, so nothing more is kept.
+        assert json.loads(landed[6][mapping["c"]]) == records[6]["c"] and kept(landed[6]) == {}
 
-    # Exploded arrays: each element's string in its child row.
-    tags = {r["_position"]: r for r in rows(spark, f"{table}__tags")}
-    assert [tags[i]["value"] for i in (0, 1)] == ["a", _as_spark_stores(records[3]["tags"][1])]
-    assert [kept(tags[i]) for i in (0, 1)] == [{}, {"unpaired:value": records[3]["tags"][1]}]
-    ev = {r["_position"]: r for r in rows(spark, f"{table}__ev")}
-    assert [ev[i]["v"] for i in (0, 1)] == ["?", "fine"]
-    assert [kept(ev[i]) for i in (0, 1)] == [{"unpaired:v": records[3]["ev"][0]["v"]}, {}]
+        # Exploded arrays: each element's string in its child row.
+        tags = {r["_position"]: r for r in rows(spark, f"{table}__tags")}
+        assert [tags[i]["value"] for i in (0, 1)] == ["a", _as_spark_stores(records[3]["tags"][1])]
+        assert [kept(tags[i]) for i in (0, 1)] == [{}, {"unpaired:value": records[3]["tags"][1]}]
+        ev = {r["_position"]: r for r in rows(spark, f"{table}__ev")}
+        assert [ev[i]["v"] for i in (0, 1)] == ["?", "fine"]
+        assert [kept(ev[i]) for i in (0, 1)] == [{"unpaired:v": records[3]["ev"][0]["v"]}, {}]
+
+    check_before_and_after_compaction(spark, table, check_values)
 
 
 def test_integers_a_float_column_cannot_hold_are_rescued(spark: Any, tmp_path: Path) -> None:
