@@ -17,8 +17,9 @@ JARS_DIR = os.environ.get("DAP_JARS_DIR") or str(ROOT / ".state" / "jars")
 os.environ["DAP_JARS_DIR"] = JARS_DIR
 # Test runs are short and their data small: a JVM with only the C1 compiler and the serial GC
 # spends far less CPU starting up and compiling (about a third less time per CLI run, on 2 cores).
-# Every Spark JVM the tests start gets it (CLI runs, dbt, the Thrift Server) but the in-process
-# session of the ``spark`` fixture below.
+# Every Spark JVM the tests start gets it: CLI runs, dbt, the Thrift Server, and the in-process
+# session of the ``spark`` fixture below, whose tests each run new queries on new tables, so C2
+# never stops compiling (bench/RESULTS.md, session 58).
 # ``pytest_configure`` adds the class archive (ingest/class_archive.py) to it.
 C1_ONLY = "-XX:TieredStopAtLevel=1"
 SERIAL_GC = "-XX:+UseSerialGC"
@@ -120,16 +121,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         require_realdata(*(mark.args or (REALDATA,)))
 
 
-def long_jvm_options(*, collector: bool = False) -> str:
-    """The suite's JVM options for a JVM that runs for minutes (the in-process session, the
-    end-to-end ``dbt build``): both JIT compilers, the class archive, and the suite's serial
-    collector only with ``collector`` (else the profile's default, the parallel one)."""
-    options = os.environ["DAP_JVM_OPTIONS"].replace(C1_ONLY, "")
-    if not collector:
-        options = options.replace(SERIAL_GC, "")
-    return options.strip()
-
-
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """``local[2]``, UI off, UTC, warehouse and Derby metastore in a session temp dir."""
@@ -137,11 +128,12 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from ingest.spark_session import build_spark
 
     state = tmp_path_factory.mktemp("spark-state")
-    # This JVM lives as long as its worker (most of the suite), so the C2 compiler pays for
-    # itself, unlike in the short CLI runs: six Spark test files in one session took 318 s of
-    # the JVM's CPU (229 s wall) with C2 against 392 s (303 s) C1-only (bench/RESULTS.md, session 33).
+    # This JVM lives as long as its worker, yet C1 only still costs less than both compilers:
+    # with both workers busy, nine Spark test files took 211-219 s and 328-348 s of CPU C1-only
+    # against 271-275 s and 486-490 s with C2 (bench/RESULTS.md, session 58). Alone on 2 cores
+    # C2 looked cheaper (session 33): its compiler thread had a core of its own.
     session = build_spark(
-        load_settings(state_dir=state, shuffle_partitions=2, jvm_options=long_jvm_options(collector=True)),
+        load_settings(state_dir=state, shuffle_partitions=2, jvm_options=os.environ["DAP_JVM_OPTIONS"]),
         "tests",
     )
     yield session

@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import Any
 
 from ingest.sample import ground_truth
-from tests.conftest import long_jvm_options
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIFT_DAY = "2026-01-11"
@@ -276,11 +275,11 @@ def build_pipeline(state: Path) -> Pipeline:
     first_ingest = ingest("run", "--config", "ingest.yml", env=env)
     streamed = _stream_day(state, held_back, env)
     console = [sys.executable, "-m", "ingest.dbt_console", "build", "--target", "local"]
-    # The full build is one long JVM (minutes): the C2 compiler pays for itself there (160 s
-    # against 183 s with the suite's C1-only option, measured alone), unlike in the short runs.
-    # It keeps the suite's class archive (16,558 of its classes come from it), and the profile's
-    # parallel collector, as `make run`'s build does.
-    build = run(console, {**env, "DAP_JVM_OPTIONS": long_jvm_options()})
+    # The full build runs with the suite's JVM options, as every other step: C1 only and the
+    # serial collector. Alone on 2 cores it used 90-105 s of CPU in 57-65 s that way, against
+    # 128-138 s in 70-75 s with both compilers and the parallel collector (bench/RESULTS.md,
+    # session 58): its 239 nodes run many different queries, so C2 kept compiling to the end.
+    build = run(console, env)
     build_results = json.loads((state / "dbt-target" / "run_results.json").read_text())["results"]
 
     files_before_drift = _partition_files(state)
