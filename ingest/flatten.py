@@ -72,3 +72,11 @@ def flatten_schema(
         else:
             fields.append(FlatField(path, data_type, "leaf"))
     return fields, arrays
+
+
+def text_paths(fields: list[FlatField]) -> list[Path]:
+    """The paths of ``fields`` Spark parses as text: a text leaf, where a record holding an object
+    or a number gets Spark's own JSON of it (``ingest.jvm_functions.lost_values``)."""
+    return [
+        field.path for field in fields if field.kind == "leaf" and isinstance(field.source_type, StringType)
+    ]

@@ -50,6 +50,8 @@ from ingest.java_jar import build_jar, sources_digest
 from ingest.settings import required_jar
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from pyspark.sql import Column, SparkSession
 
 JAR = "dap-ingest-functions.jar"
@@ -150,18 +152,23 @@ def may_lose_values(text: Column) -> Column:
     return F.call_function("dap_may_lose_values", text.cast("binary"))
 
 
-def lost_values(text: Column, max_depth: int) -> Column:
+def lost_values(text: Column, max_depth: int, text_paths: Iterable[tuple[str, ...]] = ()) -> Column:
     """What Spark's parse of JSON ``text`` loses, taken from the text, keyed by place (see
     ``ingest.transform.path_key``): a number a double does not hold outside arrays by its path, to
-    its text; an array or an object ``max_depth`` keys deep (stored as JSON text) holding such a
-    number, a repeated key or an unpaired surrogate by its path, to its raw text; a key repeated
+    its text; an array, an object ``max_depth`` keys deep (stored as JSON text) or an object at one
+    of ``text_paths`` (the paths Spark parses as text, which it writes such an object to again)
+    holding such a number, a repeated key or an unpaired surrogate by its path, to its raw text; a key repeated
     outside them by ``transform.REPEATED_PREFIX`` and its path, to a JSON array of its earlier
     values' raw texts; a string with an unpaired UTF-16 surrogate escape outside them by
     ``transform.UNPAIRED_PREFIX`` and its path, to its raw text. NULL when there is none
     (``ParseLosses``)."""
     from pyspark.sql import functions as F
 
-    return F.call_function("dap_lost_values", text.cast("binary"), F.lit(max_depth))
+    from ingest.transform import path_key
+
+    # One line per path: a path key escapes line breaks, so none holds one.
+    paths = "\n".join(sorted(path_key(path) for path in text_paths))
+    return F.call_function("dap_lost_values", text.cast("binary"), F.lit(max_depth), F.lit(paths))
 
 
 def written_elements(text: Column, array_path: tuple[str, ...]) -> Column:

@@ -27,7 +27,7 @@ from ingest import contracts, meta
 from ingest.config import SourceConfig
 from ingest.errors import ConfigError, DataError, IngestError, InputError
 from ingest.faults import FaultPoint
-from ingest.flatten import ArrayField, FlatField, flatten_schema
+from ingest.flatten import ArrayField, FlatField, flatten_schema, text_paths
 from ingest.formats.record_count import CsvGrammar, InputCount, Opener, SharedFetches, compressed, count_input
 from ingest.jvm_functions import lost_values, written_elements
 from ingest.landing import LandingFile, changed, discover, unsettled
@@ -402,7 +402,11 @@ def child_batches(
             data.alias("_data"),
             F.lit(None).cast("string").alias("_raw"),
             F.lit(None).cast("string").alias("_bad_reason"),
-            *([_element_lost_values(scalar, source.flatten.max_depth)] if checked else []),
+            *(
+                [_element_lost_values(scalar, source.flatten.max_depth, text_paths(fields))]
+                if checked
+                else []
+            ),
         )
         children.append(
             ChildBatch(table, parsed, fields, flat_values_json(fields), array_path=array.path, scalar=scalar)
@@ -430,10 +434,11 @@ def _written_elements(array_path: Path) -> Column:
     return F.when(holds, written_elements(F.col("_raw"), array_path)).alias("_written_elements")
 
 
-def _element_lost_values(scalar: bool, max_depth: int) -> Column:
+def _element_lost_values(scalar: bool, max_depth: int, element_text_paths: list[Path]) -> Column:
     """A child row's ``LOST_VALUES``, from its element's own text (when its parse loses
     something). A scalar element lands as that text (the child's ``value``); a string, which can
-    only lose an unpaired surrogate, keeps it beside Spark's text (``UNPAIRED_PREFIX``)."""
+    only lose an unpaired surrogate, keeps it beside Spark's text (``UNPAIRED_PREFIX``). An object
+    element's text columns are ``element_text_paths``."""
     text = F.try_element_at(F.col("_written_elements"), F.col("_position") + 1)
     if scalar:
         place = F.when(
@@ -441,7 +446,7 @@ def _element_lost_values(scalar: bool, max_depth: int) -> Column:
         ).otherwise(path_key((ELEMENT_VALUE,)))
         found = F.when(text.isNotNull(), F.create_map(place, text))
     else:
-        found = lost_values(text, max_depth)
+        found = lost_values(text, max_depth, element_text_paths)
     return found.alias(LOST_VALUES)
 
 

@@ -39,6 +39,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ingest.empty_values import add_empty_values, empty_value_paths
+from ingest.flatten import flatten_schema, text_paths
 from ingest.jvm_functions import (
     first_value_ends,
     lost_values,
@@ -486,5 +487,6 @@ def parse_json_records(
     )
     parsed = parsed.withColumn("_bad_reason", reason).drop("_trimmed")
     if may_lose_values:
-        parsed = parsed.withColumn(LOST_VALUES, lost_values(F.col("_raw"), max_depth))
+        fields, _arrays = flatten_schema(schema, max_depth=max_depth)
+        parsed = parsed.withColumn(LOST_VALUES, lost_values(F.col("_raw"), max_depth, text_paths(fields)))
     return parsed

@@ -319,8 +319,8 @@ def to_table_rows(
     if lost is not None:
         # The earlier values of a repeated key (Spark's parse kept the last in the column), and the
         # strings with an unpaired surrogate that land in a column of their own (which holds
-        # Spark's "?" for it), as written. One inside an object that lands in a text column
-        # because other records hold text there is in that text already, as written.
+        # Spark's "?" for it), as written. An object that lands in a text column because other
+        # records hold text there lands whole as written when it holds either (``lost_values``).
         unpaired = [
             UNPAIRED_PREFIX + render_path(c.field.path) for c in plan.columns if c.field.kind == "leaf"
         ]

@@ -455,6 +455,45 @@ def test_repeated_keys_that_only_lone_surrogates_tell_apart_are_one_key_as_spark
     assert row.lost == {"repeated:?": "[1,3]"}
 
 
+def test_an_object_where_spark_parses_text_is_named_whole_by_its_written_text(spark: Any) -> None:
+    """Where other records hold text, Spark parses an object as text by writing it again, each
+    number through a double and each lone surrogate re-escaped. Given that path as a text path,
+    ``dap_lost_values`` names the object whole, as written, for whatever inside it is lost; without
+    it, each loss by its own place (as for an object flattened into columns)."""
+    from ingest.transform import path_key
+
+    cases = [  # (record, what is lost when "t" and "o.t" are text, what is lost when they are not)
+        (
+            '{"t": {"k": 3.14159265358979323846, "n": 1.10}}',
+            {path_key(("t",)): '{"k": 3.14159265358979323846, "n": 1.10}'},
+            {path_key(("t", "k")): "3.14159265358979323846"},
+        ),
+        ('{"t": {"a": 1, "a": 2}}', {path_key(("t",)): '{"a": 1, "a": 2}'}, {"repeated:t.a": "[1]"}),
+        ('{"t": {"s": "\\ud83d"}}', {path_key(("t",)): '{"s": "\\ud83d"}'}, {"unpaired:t.s": '"\\ud83d"'}),
+        ('{"t": 1e400}', {path_key(("t",)): "1e400"}, {path_key(("t",)): "1e400"}),
+        ('{"t": [1e400]}', {path_key(("t",)): "[1e400]"}, {path_key(("t",)): "[1e400]"}),
+        (
+            '{"o": {"t": {"k": 1e400}}}',
+            {path_key(("o", "t")): '{"k": 1e400}'},
+            {path_key(("o", "t", "k")): "1e400"},
+        ),
+        (
+            '{"t": {"k": 2.5}, "u": {"k": 1e400}}',
+            {path_key(("u", "k")): "1e400"},
+            {path_key(("u", "k")): "1e400"},
+        ),
+    ]
+    frame = _frame(spark, [text for text, _, _ in cases])
+    text_paths = [("t",), ("o", "t")]
+    rows = frame.select(
+        "i",
+        J.lost_values(F.col("text"), 4, text_paths).alias("as_text"),
+        J.lost_values(F.col("text"), 4).alias("flattened"),
+    ).collect()
+    got = {r.i: (r.as_text, r.flattened) for r in rows}
+    assert [got[i] for i in range(len(cases))] == [(as_text, flattened) for _, as_text, flattened in cases]
+
+
 # Pieces of a JSON string's text: surrogate escapes alone, in pairs and reversed, upper case, a
 # u-escape of another character, an escaped backslash before "u" (text, not an escape), an emoji
 # written as UTF-8, and characters around them.

@@ -300,7 +300,7 @@ def _held_by_double(value: float | None, written: Decimal) -> bool:
 # JSON numbers Spark parses through a double: every one must land in its column as the double
 # that holds it, or, where no double does, with its text (as written) in a text column or in
 # ``_rescued_data``. In records of JSON lines, an array document, arrays kept as JSON text, an
-# object deeper than ``max_depth``, an exploded array and a column of text.
+# object deeper than ``max_depth``, an exploded array and a column of text (an object in it too).
 INEXACT_LINES = [
     '{"id": 1, "x": 0.1, "s": "abc", "arr": [1.5, 2], "deep": {"a": {"b": {"c": 1.25}}}, "ev": [{"v": 0.5}]}',
     '{"id": 2, "x": 3.14159265358979323846, "arr": [1, 3.14159265358979323846],'
@@ -313,6 +313,9 @@ INEXACT_LINES = [
     '{"id": 8, "x": 1.00000000000000000001, "x": 2.5}',
     '{"id": 9, "x": 46.51234567890123, "s": 3.14159265358979323846}',  # s: text, as on line 1
     '{"id": 10, "x": 1.7976931348623157e308, "s": 1e400}',
+    # An object where other records hold text: Spark writes it again, each number through a double.
+    '{"id": 13, "s": {"k": 3.14159265358979323846, "t": "x y", "u": 2.5}}',
+    '{"id": 14, "ev": [{"w": "t"}, {"w": {"k": 1.00000000000000000001}}]}',  # the same in an element
 ]
 INEXACT_DOCUMENT = '[{"id": 11, "x": 1.2345678901234567891},\n {"id": 12, "x": 2.5}]\n'
 
@@ -372,6 +375,8 @@ def test_json_numbers_a_double_cannot_hold_keep_their_written_text(
         assert landed[2][mapping["arr"]] == "[1, 3.14159265358979323846]"
         assert json.loads(landed[1][mapping["deep.a.b"]]) == {"c": 1.25}
         assert landed[2][mapping["deep.a.b"]] == '{"c": 1e400}'
+        # An object in a column of text, as written where it holds such a number.
+        assert landed[13][mapping["s"]] == '{"k": 3.14159265358979323846, "t": "x y", "u": 2.5}'
 
         # The exploded array: each element's number in the child's column or rescued with its text.
         child = {(r["_source_line"], r["_position"]): r for r in rows(spark, f"{table}__ev")}
@@ -379,6 +384,9 @@ def test_json_numbers_a_double_cannot_hold_keep_their_written_text(
         assert child[(1, 0)][v] == 0.5 and child[(2, 0)][v] == 0.5
         for key, text in (((2, 1), "2.718281828459045235360"), ((3, 0), "1e-400")):
             assert child[key][v] is None and json.loads(child[key]["_rescued_data"]) == {v: text}
+        w = column_map(spark, f"{table}__ev")[("w",)]
+        line = INEXACT_LINES.index(next(x for x in INEXACT_LINES if x.startswith('{"id": 14,'))) + 1
+        assert (child[(line, 0)][w], child[(line, 1)][w]) == ("t", '{"k": 1.00000000000000000001}')
 
     check_before_and_after_compaction(spark, table, check_values)
 

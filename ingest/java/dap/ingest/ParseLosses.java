@@ -12,6 +12,7 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.api.java.UDF3;
 
 /**
  * What Spark's JSON parse loses of a record, taken back from its written text:
@@ -48,10 +50,12 @@ import org.apache.spark.sql.api.java.UDF2;
  *
  * <ul>
  *   <li>a number outside any array: its path of keys, to its text;
- *   <li>inside an array (stored as JSON text, or exploded into a child table), or inside an object
- *       {@code maxDepth} keys deep (stored as JSON text): the path of that array or object, to its
- *       raw text. A repeated key in there marks it too: an exploded array's child rows are parsed
- *       from their element's text, and a text column keeps the text as written;
+ *   <li>inside an array (stored as JSON text, or exploded into a child table), inside an object
+ *       {@code maxDepth} keys deep (stored as JSON text), or inside an object at the path of a text
+ *       column (Spark writes such an object again as text, each of its numbers through a double):
+ *       the path of that array or object, to its raw text. A repeated key or an unpaired surrogate
+ *       in there marks it too: an exploded array's child rows are parsed from their element's
+ *       text, and a text column keeps the text as written;
  *   <li>a key repeated outside them: {@code repeated:} and its path as {@code
  *       ingest.naming.render_path} writes it, to a JSON array of its earlier values' raw texts;
  *   <li>a string with an unpaired surrogate outside them: {@code unpaired:} and its path, to the
@@ -432,9 +436,12 @@ public final class ParseLosses {
     return rounded.compareTo(digits) == 0;
   }
 
-  /** What Spark's parse of {@code record} loses, by place (see the class comment); null if none. */
-  public static Map<String, String> lost(byte[] record, int maxDepth) {
-    Walk walk = walk(record, maxDepth);
+  /**
+   * What Spark's parse of {@code record} loses, by place (see the class comment); null if none.
+   * {@code textPaths}: the paths ({@link #pathKey}) Spark parses as text, an object there included.
+   */
+  public static Map<String, String> lost(byte[] record, int maxDepth, Set<String> textPaths) {
+    Walk walk = walk(record, maxDepth, textPaths);
     if (walk == null || (walk.found.isEmpty() && walk.repeated.isEmpty() && walk.unpaired.isEmpty())) {
       return null;
     }
@@ -466,7 +473,7 @@ public final class ParseLosses {
    * map's lookup walks its keys).
    */
   public static String[] writtenElements(byte[] record, String arrayPath) {
-    Walk walk = walk(record, Integer.MAX_VALUE);
+    Walk walk = walk(record, Integer.MAX_VALUE, Collections.<String>emptySet());
     if (walk == null) {
       return null;
     }
@@ -485,17 +492,17 @@ public final class ParseLosses {
   }
 
   /** The record walked, if it may lose something and is a JSON object or array; else null. */
-  private static Walk walk(byte[] record, int maxDepth) {
+  private static Walk walk(byte[] record, int maxDepth, Set<String> textPaths) {
     if (!mayLose(record)) {
       return null;
     }
-    Walk walk = new Walk(record, maxDepth);
+    Walk walk = new Walk(record, maxDepth, textPaths);
     try (JsonParser parser = FACTORY.createParser(record)) {
       JsonToken first = parser.nextToken();
       if (first != JsonToken.START_OBJECT && first != JsonToken.START_ARRAY) {
         return null;
       }
-      walk.value(parser, new ArrayList<>(), 0, null);
+      walk.value(parser, new ArrayList<>(), null);
     } catch (IOException e) {
       return null; // not valid JSON: the record is quarantined whole, as written
     }
@@ -510,6 +517,7 @@ public final class ParseLosses {
   private static final class Walk {
     final byte[] record;
     final int maxDepth;
+    final Set<String> textPaths;
     final Map<List<String>, String> found = new LinkedHashMap<>();
     // Arrays outside any other array: element index -> raw text, for the elements holding one.
     final Map<List<String>, Map<Integer, String>> elements = new LinkedHashMap<>();
@@ -521,17 +529,27 @@ public final class ParseLosses {
     // looks through all of them) when its key comes again.
     long recorded;
 
-    Walk(byte[] record, int maxDepth) {
+    Walk(byte[] record, int maxDepth, Set<String> textPaths) {
       this.record = record;
       this.maxDepth = maxDepth;
+      this.textPaths = textPaths;
+    }
+
+    /** Is the object at {@code path} (outside arrays) kept whole as text? */
+    boolean keptAsText(List<String> path) {
+      return !path.isEmpty()
+          && (path.size() >= maxDepth || (!textPaths.isEmpty() && textPaths.contains(pathKey(path))));
     }
 
     String raw(long start, long end) {
       return new String(record, (int) start, (int) (end - start), StandardCharsets.UTF_8);
     }
 
-    /** The value at the parser's current token, at {@code path} ({@code keys} of it are keys). */
-    void value(JsonParser parser, List<String> path, int keys, Boundary inside) throws IOException {
+    /**
+     * The value at the parser's current token, at {@code path}: its keys (an array's elements
+     * share its path), {@code inside} the container whose raw text stands for it, if any.
+     */
+    void value(JsonParser parser, List<String> path, Boundary inside) throws IOException {
       JsonToken token = parser.currentToken();
       if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
         String text = parser.getText();
@@ -557,7 +575,7 @@ public final class ParseLosses {
         }
       } else if (token == JsonToken.START_OBJECT) {
         long start = parser.getTokenLocation().getByteOffset();
-        Boundary boundary = inside == null && keys >= maxDepth && !path.isEmpty() ? new Boundary() : null;
+        Boundary boundary = inside == null && keptAsText(path) ? new Boundary() : null;
         Boundary within = boundary != null ? boundary : inside;
         // Each key's value so far: its byte offsets, and whether anything was recorded inside it.
         Map<String, long[]> latest = new HashMap<>();
@@ -578,7 +596,7 @@ public final class ParseLosses {
           parser.nextToken();
           long valueStart = parser.getTokenLocation().getByteOffset();
           long recordedBefore = recorded;
-          value(parser, path, keys + 1, within);
+          value(parser, path, within);
           parser.finishToken(); // a string is read lazily: its end is known once it is read
           long valueEnd = parser.getCurrentLocation().getByteOffset();
           latest.put(key, new long[] {valueStart, valueEnd, recorded != recordedBefore ? 1 : 0});
@@ -594,12 +612,12 @@ public final class ParseLosses {
         int index = 0;
         while (parser.nextToken() != JsonToken.END_ARRAY) {
           if (boundary == null) {
-            value(parser, path, keys, inside);
+            value(parser, path, inside);
             continue;
           }
           long elementStart = parser.getTokenLocation().getByteOffset();
           Boundary element = new Boundary();
-          value(parser, path, keys, element);
+          value(parser, path, element);
           if (element.holdsLoss) {
             boundary.holdsLoss = true;
             String text = raw(elementStart, parser.getCurrentLocation().getByteOffset());
@@ -705,11 +723,36 @@ public final class ParseLosses {
     }
   }
 
-  /** SQL {@code dap_lost_values(binary, int)}: {@link #lost}; NULL stays NULL. */
-  public static final class Lost implements UDF2<byte[], Integer, Map<String, String>> {
+  /**
+   * SQL {@code dap_lost_values(binary, int, string)}: {@link #lost}, the text paths given as their
+   * {@link #pathKey}s, one per line (a path key holds no line break: it escapes them); NULL stays
+   * NULL.
+   */
+  public static final class Lost implements UDF3<byte[], Integer, String, Map<String, String>> {
+    // The text paths last split, per task thread: a query passes the same literal for every row.
+    private static final ThreadLocal<TextPaths> LAST = ThreadLocal.withInitial(TextPaths::new);
+
     @Override
-    public Map<String, String> call(byte[] record, Integer maxDepth) {
-      return record == null || maxDepth == null ? null : lost(record, maxDepth);
+    public Map<String, String> call(byte[] record, Integer maxDepth, String textPaths) {
+      if (record == null || maxDepth == null) {
+        return null;
+      }
+      return lost(record, maxDepth, LAST.get().of(textPaths == null ? "" : textPaths));
+    }
+  }
+
+  /** Text paths, one path key per line, as a set: the last one split, kept for the next call. */
+  private static final class TextPaths {
+    private String lines = "";
+    private Set<String> paths = Collections.emptySet();
+
+    Set<String> of(String text) {
+      if (!text.equals(lines)) {
+        lines = text;
+        paths =
+            text.isEmpty() ? Collections.<String>emptySet() : new HashSet<>(Arrays.asList(text.split("\n")));
+      }
+      return paths;
     }
   }
 }
