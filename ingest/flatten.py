@@ -2,7 +2,9 @@
 
 Nested objects become one field per leaf path down to ``max_depth`` levels; an object deeper than
 that is kept whole as JSON text, so nothing is dropped. Arrays are kept as JSON text, unless their
-path is listed in ``explode`` (then they become a child table, see ``ingest.transform``).
+path is listed in ``explode`` (then they become a child table, see ``ingest.transform``). A value
+kept as JSON text is parsed as text (``text_parse_schema``): Spark then writes it again as it
+reads it, not as the inferred type holds it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pyspark.sql.types import ArrayType, DataType, MapType, StringType, StructType
+from pyspark.sql.types import ArrayType, DataType, MapType, StringType, StructField, StructType
 
 from ingest.naming import Path
 
@@ -23,7 +25,7 @@ class FlatField:
 
     path: Path
     source_type: DataType  # the type Spark inferred at that path
-    kind: FieldKind  # "leaf": stored as is; "json": serialised with to_json
+    kind: FieldKind  # "leaf": stored as is; "json": stored as its JSON text (``text_parse_schema``)
     first_type: DataType | None = None  # set when the type changed after the first landing day
     hinted: bool = False  # first_type is the source's schema hint (``types:``) for this path
 
@@ -75,8 +77,52 @@ def flatten_schema(
 
 
 def text_paths(fields: list[FlatField]) -> list[Path]:
-    """The paths of ``fields`` Spark parses as text: a text leaf, where a record holding an object
-    or a number gets Spark's own JSON of it (``ingest.jvm_functions.lost_values``)."""
+    """The paths of ``fields`` Spark parses as text: a value kept as JSON text, and a text leaf,
+    where a record holding an object or a number gets Spark's own JSON of it
+    (``ingest.jvm_functions.lost_values``)."""
     return [
-        field.path for field in fields if field.kind == "leaf" and isinstance(field.source_type, StringType)
+        field.path for field in fields if field.kind == "json" or isinstance(field.source_type, StringType)
     ]
+
+
+def text_parse_schema(
+    schema: StructType, *, max_depth: int = 4, explode: frozenset[Path] = frozenset(), prefix: Path = ()
+) -> StructType:
+    """``schema`` with every value ``flatten_schema`` keeps as JSON text typed as text, in the
+    main record and in an exploded array's elements (flattened from the element, as
+    ``ingest.pipeline.child_batches`` does): the schema to parse records with.
+
+    Spark parses a JSON value into a text field by writing the value again, token by token, as it
+    reads it. Parsed into the inferred type first, a number where another record holds text would
+    come back as a string (``{"a": 5}`` as ``{"a":"5"}``), an object there as a string of JSON,
+    keys in the schema's order, and null members would be left out."""
+    fields = []
+    for field in schema.fields:
+        path = (*prefix, field.name)
+        data_type = field.dataType
+        if isinstance(data_type, StructType):
+            if len(path) >= max_depth or not data_type.fields:
+                data_type = StringType()
+            else:
+                data_type = text_parse_schema(data_type, max_depth=max_depth, explode=explode, prefix=path)
+        elif isinstance(data_type, ArrayType):
+            if path in explode:
+                data_type = ArrayType(
+                    _element_parse_type(data_type.elementType, max_depth), data_type.containsNull
+                )
+            else:
+                data_type = StringType()
+        elif isinstance(data_type, MapType):
+            data_type = StringType()
+        fields.append(StructField(field.name, data_type, field.nullable, field.metadata))
+    return StructType(fields)
+
+
+def _element_parse_type(element_type: DataType, max_depth: int) -> DataType:
+    """An exploded array's element type to parse with: its own values kept as JSON text typed as
+    text (a child table flattens its element from the element, with no array exploded)."""
+    if isinstance(element_type, StructType):
+        return text_parse_schema(element_type, max_depth=max_depth)
+    if isinstance(element_type, ArrayType | MapType):
+        return StringType()  # a scalar child's ``value`` kept as JSON text
+    return element_type

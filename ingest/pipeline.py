@@ -218,12 +218,11 @@ def json_batch(
     rejected = REJECTED in records.columns
     accepted = records.where(F.col(REJECTED).isNull()) if rejected else records
     schema, first_types = infer_in_landing_order(spark, accepted, files, empty_candidates)
-    parsed = parse_json_records(records, schema, source.flatten.max_depth, may_lose_values)
+    explode = source.arrays.explode_paths
+    parsed = parse_json_records(records, schema, source.flatten.max_depth, may_lose_values, explode)
     if rejected:
         parsed = parsed.withColumn("_bad_reason", F.coalesce(F.col(REJECTED), F.col("_bad_reason")))
-    fields, arrays = flatten_schema(
-        schema, max_depth=source.flatten.max_depth, explode=source.arrays.explode_paths
-    )
+    fields, arrays = flatten_schema(schema, max_depth=source.flatten.max_depth, explode=explode)
     fields = [replace(f, first_type=first_types.get(f.path)) for f in fields]
     return Batch(parsed, fields, flat_values_json(fields), arrays, cached=records)
 
@@ -249,12 +248,11 @@ def read_binary_batch(
     empty_candidates, lossy_candidates = count_candidates(decoded)
     schema, first_types = infer_in_landing_order(spark, decoded, files, empty_candidates)
     may_lose_values = bool(lossy_candidates)
-    parsed = parse_json_records(own, schema, source.flatten.max_depth, may_lose_values).withColumn(
+    explode = source.arrays.explode_paths
+    parsed = parse_json_records(own, schema, source.flatten.max_depth, may_lose_values, explode).withColumn(
         "_bad_reason", F.coalesce(F.col("_decode_error"), F.col("_bad_reason"))
     )
-    fields, arrays = flatten_schema(
-        schema, max_depth=source.flatten.max_depth, explode=source.arrays.explode_paths
-    )
+    fields, arrays = flatten_schema(schema, max_depth=source.flatten.max_depth, explode=explode)
     fields = [replace(f, first_type=first_types.get(f.path)) for f in fields]
     routed = records.where(F.col("_route").isNotNull())
     return Batch(
@@ -381,7 +379,7 @@ def child_batches(
             "_source_file",
             "_source_line",
             parent_event_date.alias("_parent_event_date"),
-            F.posexplode(json_value(array.path, "leaf")).alias("_position", "_element"),
+            F.posexplode(json_value(array.path)).alias("_position", "_element"),
             *([_written_elements(array.path)] if checked else []),
         )
         element_type = array.element_type
@@ -423,7 +421,7 @@ def _written_empty_only(batch: Batch, array: ArrayField, column_map: dict[Path, 
     if array.element_type != T.StringType() or (ELEMENT_VALUE,) in column_map:
         return False
     good = batch.parsed.where(F.col("_bad_reason").isNull())
-    return good.where(F.size(json_value(array.path, "leaf")) > 0).isEmpty()
+    return good.where(F.size(json_value(array.path)) > 0).isEmpty()
 
 
 def _written_elements(array_path: Path) -> Column:
@@ -529,7 +527,7 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
     kept_out = contracts.kept_out_in_table(main_plan, batch.values)
     for child, plan in zip(children, child_plans, strict=True):
         assert child.array_path is not None
-        array = json_value(child.array_path, "leaf")
+        array = json_value(child.array_path)
         kept_out += contracts.kept_out_in_child(plan, array, child.array_path, child.scalar)
     if source.schema_policy == "freeze":
         if kept_out:

@@ -39,7 +39,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ingest.empty_values import add_empty_values, empty_value_paths
-from ingest.flatten import flatten_schema, text_paths
+from ingest.flatten import flatten_schema, text_parse_schema, text_paths
 from ingest.jvm_functions import (
     first_value_ends,
     lost_values,
@@ -50,6 +50,7 @@ from ingest.jvm_functions import (
 )
 from ingest.landing import LandingFile
 from ingest.local_rows import local_frame
+from ingest.naming import Path
 from ingest.read_paths import BY_NAME, LandingDirectories
 from ingest.schema_merge import dedupe_fields
 from ingest.storage import jvm
@@ -445,13 +446,20 @@ def find_empty_values(records: DataFrame, known: EmptyCandidates | None = None) 
 
 
 def parse_json_records(
-    records: DataFrame, schema: T.StructType, max_depth: int, may_lose_values: bool = True
+    records: DataFrame,
+    schema: T.StructType,
+    max_depth: int,
+    may_lose_values: bool = True,
+    explode: frozenset[Path] = frozenset(),
 ) -> DataFrame:
-    """Add ``_data`` (the parsed struct), ``_bad_reason`` (NULL for good records) and, unless no
-    record ``may_lose_values``, ``LOST_VALUES``: what the parse loses, from the record's text (the
+    """Add ``_data`` (the parsed struct; a value kept as JSON text as its text, see
+    ``flatten.text_parse_schema``), ``_bad_reason`` (NULL for good records) and, unless no record
+    ``may_lose_values``, ``LOST_VALUES``: what the parse loses, from the record's text (the
     written texts of numbers a double does not hold, the earlier values of a repeated key, strings
-    with half a surrogate pair), for objects flattened ``max_depth`` keys deep."""
-    with_corrupt = T.StructType([*schema.fields, T.StructField("_corrupt_record", T.StringType())])
+    with half a surrogate pair), for objects flattened ``max_depth`` keys deep and the arrays of
+    ``explode`` exploded."""
+    as_written = text_parse_schema(schema, max_depth=max_depth, explode=explode)
+    with_corrupt = T.StructType([*as_written.fields, T.StructField("_corrupt_record", T.StringType())])
     parsed = records.withColumn(
         "_data",
         F.from_json(

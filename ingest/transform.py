@@ -47,11 +47,13 @@ UNPAIRED_PREFIX = "unpaired:"
 LANDING_DATE = r"/(\d{4}-\d{2}-\d{2})/[^/]*$"
 
 
-def json_value(path: Path, kind: str) -> Column:
+def json_value(path: Path) -> Column:
+    """The parsed record's value at ``path``: a value kept as JSON text is parsed as its text
+    (``flatten.text_parse_schema``)."""
     column = F.col("_data")
     for key in path:
         column = column.getField(key)
-    return F.to_json(column) if kind == "json" else column
+    return column
 
 
 CSV_PREFIX = "csv:"  # CSV data columns are carried as "csv:<header>" so no header meets ours
@@ -269,7 +271,7 @@ def _rescued_json(entries: list[Column], more: Column | None = None) -> Column:
 
 def _empty_array_entry(path: Path) -> Column:
     """A ``_rescued_data`` entry: ``[]`` when the exploded array at ``path`` is written empty."""
-    empty = F.size(json_value(path, "leaf")) == 0  # NULL or -1 for an absent or null array: no entry
+    empty = F.size(json_value(path)) == 0  # NULL or -1 for an absent or null array: no entry
     return F.struct(
         F.lit(EMPTY_ARRAY_PREFIX + render_path(path)).alias("k"), F.when(empty, F.lit("[]")).alias("v")
     )
@@ -409,4 +411,4 @@ def event_date_column(
 
 
 def flat_values_json(fields: list[FlatField]) -> dict[Path, Column]:
-    return {f.path: json_value(f.path, f.kind) for f in fields}
+    return {f.path: json_value(f.path) for f in fields}

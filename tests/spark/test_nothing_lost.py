@@ -95,8 +95,9 @@ def test_empty_strings_arrays_objects_and_the_empty_key_land_as_values(spark: An
     # "" beside a number: a text column holding both, no record quarantined
     assert columns(spark, table)[mapping[("n",)]] == "string"
     assert [landed[i][mapping[("n",)]] for i in (1, 2, 3)] == ["", "5", None]
-    # the value of an empty key is kept as text (see ingest.empty_values), inside arrays too
-    assert json.loads(landed[3][mapping[("list",)]]) == [{"": "1"}, {}]
+    # the value of an empty key is kept as text (see ingest.empty_values); an array kept as JSON
+    # text keeps its JSON as written
+    assert json.loads(landed[3][mapping[("list",)]]) == [{"": 1}, {}]
     assert landed[3][mapping[("deep", "x")]] == ""
     assert all(r["_rescued_data"] is None for r in landed.values())
     assert_counts_reconcile(report, "json")
@@ -387,6 +388,70 @@ def test_json_numbers_a_double_cannot_hold_keep_their_written_text(
         w = column_map(spark, f"{table}__ev")[("w",)]
         line = INEXACT_LINES.index(next(x for x in INEXACT_LINES if x.startswith('{"id": 14,'))) + 1
         assert (child[(line, 0)][w], child[(line, 1)][w]) == ("t", '{"k": 1.00000000000000000001}')
+
+    check_before_and_after_compaction(spark, table, check_values)
+
+
+# Values kept as JSON text (arrays, an object deeper than ``max_depth``, an exploded element's
+# array) and an object in a column of text: numbers, booleans and objects where another element
+# or record holds text there, null members, empty ones, keys out of alphabetical order.
+AS_WRITTEN_LINES = [
+    '{"id": 1, "arr": [{"a": 4284168, "b": 2.5}, {"a": "", "b": "x"}],'
+    ' "deep": {"a": {"b": {"z": 1, "y": null, "c": "s"}}},'
+    ' "ev": [{"k": "x", "v": 1, "n": [1, "two", {"t": true}]}, {"k": "y", "v": "on"}]}',
+    '{"id": 2, "arr": [{"b": true, "a": {"x": 1, "w": [null]}}], "deep": {"a": {"b": {"c": 5, "m": {}}}},'
+    ' "ev": [{"k": "z", "v": {"q": 1, "p": null}, "n": []}]}',
+    '{"id": 3, "arr": [], "deep": {"a": {"b": {}}}, "ev": [{"v": false}]}',
+]
+
+
+def _member(pairs: list[tuple[str, Any]], key: str) -> Any:
+    """The value of ``key`` in an object as ``_exact`` reads it (absent: None)."""
+    return next((value for k, value in pairs if k == key), None)
+
+
+def test_values_kept_as_json_text_keep_their_json_as_written(spark: Any, tmp_path: Path) -> None:
+    """A value kept as JSON text was Spark's JSON of it as parsed into the inferred type:
+    ``[{"a": 4284168}, {"a": ""}]`` came back as ``[{"a":"4284168"},{"a":""}]`` (a number turned
+    string), an object where another element holds text as a string of JSON, keys in
+    alphabetical order, null members dropped. Each such column must hold the input's JSON, read
+    from the file by Python's JSON parser: the same types, members, nulls and key order."""
+    landing = tmp_path / "as_written"
+    table = "lost.as_written"
+    # Two runs, so that the table has two data files for the compaction below to rewrite.
+    files = {"a.jsonl": AS_WRITTEN_LINES[:2], "b.jsonl": AS_WRITTEN_LINES[2:]}
+    for name, lines in files.items():
+        write(landing / "2026-01-01" / name, "".join(line + "\n" for line in lines))
+        report = ingest(spark, landing, table, flatten={"max_depth": 3}, arrays={"explode": ["ev"]})
+        assert_counts_reconcile(report, "json")
+
+    def check_values() -> None:
+        mapping = {".".join(p): c for p, c in column_map(spark, table).items()}
+        child_mapping = {".".join(p): c for p, c in column_map(spark, f"{table}__ev").items()}
+        landed = {r["id"]: r for r in rows(spark, table)}
+        child = {
+            (Path(r["_source_file"]).name, r["_source_line"], r["_position"]): r
+            for r in rows(spark, f"{table}__ev")
+        }
+        written = [
+            (name, line, text) for name, lines in files.items() for line, text in enumerate(lines, start=1)
+        ]
+        for name, line, text in written:
+            record = _exact(text)
+            row = landed[_member(record, "id")]
+            assert _exact(row[mapping["arr"]]) == _member(record, "arr"), row
+            deep = _member(_member(_member(record, "deep"), "a"), "b")
+            assert _exact(row[mapping["deep.a.b"]]) == deep, row
+            for position, element in enumerate(_member(record, "ev")):
+                got = child[(name, line, position)]
+                v, n = _member(element, "v"), _member(element, "n")
+                if isinstance(v, list):  # an object in the child's column of text
+                    assert _exact(got[child_mapping["v"]]) == v, got
+                else:
+                    assert got[child_mapping["v"]] == (v if isinstance(v, str) else json.dumps(v)), got
+                assert (n is None and got[child_mapping["n"]] is None) or _exact(
+                    got[child_mapping["n"]]
+                ) == n, got
 
     check_before_and_after_compaction(spark, table, check_values)
 
