@@ -1,7 +1,8 @@
 """A value oracle: every input leaf value is recoverable after ingest, and again after compaction.
 
 Hypothesis generates nested JSON records over several runs (drifting keys, case-only twins, type
-flips between runs, empty strings, big integers, unicode, nesting, arrays). The oracle knows the
+flips between runs, empty strings, big integers, unicode, nesting, arrays of numbers and of
+objects). The oracle knows the
 input because it wrote it, and it shares no code with ingest: it walks each record itself, finds
 each leaf's column through ``ingest_meta.column_map`` (the exact key path as JSON), and accepts the
 value when the row's column holds it or the row's ``_rescued_data`` holds it for that column. Every
@@ -33,6 +34,14 @@ LEAVES = st.one_of(
     st.booleans(),
     st.just(""),
     st.lists(st.integers(min_value=-1000, max_value=1000), max_size=3),
+    # Arrays of objects whose members are numbers in one element and text in another: an array
+    # kept as JSON text keeps each member's own type.
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["a", "A", "b"]), st.one_of(st.integers(), st.text(max_size=3)), max_size=2
+        ),
+        max_size=2,
+    ),
 )
 VALUES = st.recursive(
     LEAVES, lambda inner: st.dictionaries(KEYS, inner, min_size=1, max_size=3), max_leaves=6
