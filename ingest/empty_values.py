@@ -11,7 +11,7 @@ schema:
 - a field only ever ``""`` becomes a string column, only ever ``[]`` a JSON-text column ("[]"),
   only ever ``{}`` a JSON-text column ("{}");
 - a field holding ``""`` and values of another type becomes a string column (the others as text);
-- the value of an empty key is kept as JSON text (Spark's text of the value);
+- the value of an empty key is kept as text (a string as it is, anything else as its JSON);
 - inside arrays the same rules apply to the element type (``[""]``, ``[{}]``, ``[{"": 1}]``), so an
   array keeps every element in its JSON text and can still be exploded into a child table;
 - ``{}`` at a path whose other records hold objects with keys is flattened like them: its

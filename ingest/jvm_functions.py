@@ -58,7 +58,7 @@ JAR = "dap-ingest-functions.jar"
 # Hadoop's ``file:`` file system without a `chmod` process per file it creates (same jar).
 LOCAL_FILE_SYSTEM = "dap.ingest.LocalFileSystemWithoutShell"
 SOURCES = Path(__file__).with_name("java")
-# SQL name -> the UDF1 class that answers it (a nested class), and the SQL type it returns.
+# SQL name -> the UDF class that answers it (a nested class), and the SQL type it returns.
 FUNCTIONS = {
     "dap_may_hold_empty": ("dap.ingest.JsonText$MayHoldEmpty", "boolean"),
     "dap_text_after_first_value": ("dap.ingest.JsonText$TextAfterFirstValue", "boolean"),
@@ -68,6 +68,7 @@ FUNCTIONS = {
     "dap_may_lose_values": ("dap.ingest.ParseLosses$MayLose", "boolean"),
     "dap_lost_values": ("dap.ingest.ParseLosses$Lost", "map<string,string>"),
     "dap_written_elements": ("dap.ingest.ParseLosses$WrittenElements", "array<string>"),
+    "dap_join_escaped_pairs": ("dap.ingest.EscapedPairs$Joined", "string"),
 }
 
 
@@ -166,9 +167,24 @@ def lost_values(text: Column, max_depth: int, text_paths: Iterable[tuple[str, ..
 
     from ingest.transform import path_key
 
-    # One line per path: a path key escapes line breaks, so none holds one.
+    # One line per path: a path key escapes line breaks, so none holds one. Only for the records the
+    # one-pass scan flags: Spark hands a Java function its text paths anew for every row it calls
+    # it on, and a wide source has hundreds.
     paths = "\n".join(sorted(path_key(path) for path in text_paths))
-    return F.call_function("dap_lost_values", text.cast("binary"), F.lit(max_depth), F.lit(paths))
+    binary = text.cast("binary")
+    return F.when(
+        may_lose_values(text), F.call_function("dap_lost_values", binary, F.lit(max_depth), F.lit(paths))
+    )
+
+
+def join_escaped_pairs(json_text: Column) -> Column:
+    """``json_text`` (a value kept as JSON text, written again by Spark's parser) with each escaped
+    surrogate pair written as its character: ``["\\uD83D\\uDE00"]`` as ``["😀"]``
+    (``EscapedPairs``). Only texts holding such an escape are handed to the JVM function."""
+    from pyspark.sql import functions as F
+
+    escaped = json_text.contains("\\uD") | json_text.contains("\\ud")
+    return F.when(escaped, F.call_function("dap_join_escaped_pairs", json_text)).otherwise(json_text)
 
 
 def written_elements(text: Column, array_path: tuple[str, ...]) -> Column:

@@ -452,12 +452,12 @@ def parse_json_records(
     may_lose_values: bool = True,
     explode: frozenset[Path] = frozenset(),
 ) -> DataFrame:
-    """Add ``_data`` (the parsed struct; a value kept as JSON text as its text, see
-    ``flatten.text_parse_schema``), ``_bad_reason`` (NULL for good records) and, unless no record
-    ``may_lose_values``, ``LOST_VALUES``: what the parse loses, from the record's text (the
-    written texts of numbers a double does not hold, the earlier values of a repeated key, strings
-    with half a surrogate pair), for objects flattened ``max_depth`` keys deep and the arrays of
-    ``explode`` exploded."""
+    """Add ``_data`` (the parsed struct, the arrays of ``explode`` exploded; a value kept as JSON
+    text parsed as its text, see ``flatten.text_parse_schema``), ``_bad_reason`` (NULL for good
+    records) and, unless no record ``may_lose_values``, ``LOST_VALUES``: what the parse loses,
+    from the record's text (the written texts of numbers a double does not hold, the earlier values
+    of a repeated key, strings with half a surrogate pair), for objects flattened ``max_depth``
+    keys deep; an object in a text column by its whole text."""
     as_written = text_parse_schema(schema, max_depth=max_depth, explode=explode)
     with_corrupt = T.StructType([*as_written.fields, T.StructField("_corrupt_record", T.StringType())])
     parsed = records.withColumn(

@@ -411,4 +411,11 @@ def event_date_column(
 
 
 def flat_values_json(fields: list[FlatField]) -> dict[Path, Column]:
-    return {f.path: json_value(f.path) for f in fields}
+    # A value kept as JSON text: as Spark's parser wrote it, an emoji as an escaped pair; joined
+    # back, as the text most likely had it.
+    return {
+        f.path: jvm_functions.join_escaped_pairs(json_value(f.path))
+        if f.kind == "json"
+        else json_value(f.path)
+        for f in fields
+    }

@@ -494,6 +494,34 @@ def test_an_object_where_spark_parses_text_is_named_whole_by_its_written_text(sp
     assert [got[i] for i in range(len(cases))] == [(as_text, flattened) for _, as_text, flattened in cases]
 
 
+def test_join_escaped_pairs_writes_each_escaped_surrogate_pair_as_its_character(spark: Any) -> None:
+    """Spark's parser writes a value kept as JSON text again with Jackson 2.15's UTF-8 writer, which
+    escapes an emoji as a surrogate pair. ``dap_join_escaped_pairs`` writes each pair as its
+    character; an unpaired or reversed half, an escaped backslash before ``u`` and other escapes
+    stay as they are."""
+    cases = [
+        (r'["\uD83D\uDE00"]', '["😀"]'),
+        (r'{"k":"a\ud83d\ude00b","n":"\n"}', '{"k":"a😀b","n":"\\n"}'),
+        (r'"\uD83D\uDE00\uD83D\uDE01 \u00e9"', '"😀😁 \\u00e9"'),
+        (r'["\uD83D"]', r'["\uD83D"]'),
+        (r'["\uDE00\uD83D"]', r'["\uDE00\uD83D"]'),
+        (r'["\\uD83D\uDE00"]', r'["\\uD83D\uDE00"]'),  # an escaped backslash, then text
+        (r'["\\\uD83D\uDE00"]', '["\\\\😀"]'),
+        (r'["\uD83D\u0041"]', r'["\uD83D\u0041"]'),
+        (r'["\uD83D\uDE0', r'["\uD83D\uDE0'),  # cut short
+        ("[1, 2]", "[1, 2]"),
+        (None, None),
+    ]
+    frame = _frame(spark, [text for text, _ in cases])
+    got = {
+        r.i: r.joined
+        for r in frame.select("i", J.join_escaped_pairs(F.col("text")).alias("joined")).collect()
+    }
+    assert [got[i] for i in range(len(cases))] == [joined for _, joined in cases]
+    for text, joined in cases[:3]:  # the same JSON value
+        assert json.loads(joined) == json.loads(text)
+
+
 # Pieces of a JSON string's text: surrogate escapes alone, in pairs and reversed, upper case, a
 # u-escape of another character, an escaped backslash before "u" (text, not an escape), an emoji
 # written as UTF-8, and characters around them.

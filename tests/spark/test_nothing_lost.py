@@ -402,6 +402,9 @@ AS_WRITTEN_LINES = [
     '{"id": 2, "arr": [{"b": true, "a": {"x": 1, "w": [null]}}], "deep": {"a": {"b": {"c": 5, "m": {}}}},'
     ' "ev": [{"k": "z", "v": {"q": 1, "p": null}, "n": []}]}',
     '{"id": 3, "arr": [], "deep": {"a": {"b": {}}}, "ev": [{"v": false}]}',
+    # An emoji as UTF-8 and as an escaped pair: both as the character (Spark's parser writes it as
+    # an escaped pair).
+    '{"id": 4, "arr": ["😀 é", "\\ud83d\\ude01"], "deep": {"a": {"b": {"😀": "ok"}}}}',
 ]
 
 
@@ -442,7 +445,8 @@ def test_values_kept_as_json_text_keep_their_json_as_written(spark: Any, tmp_pat
             assert _exact(row[mapping["arr"]]) == _member(record, "arr"), row
             deep = _member(_member(_member(record, "deep"), "a"), "b")
             assert _exact(row[mapping["deep.a.b"]]) == deep, row
-            for position, element in enumerate(_member(record, "ev")):
+            assert "\\u" not in row[mapping["arr"]] + row[mapping["deep.a.b"]], row  # emoji as themselves
+            for position, element in enumerate(_member(record, "ev") or []):
                 got = child[(name, line, position)]
                 v, n = _member(element, "v"), _member(element, "n")
                 if isinstance(v, list):  # an object in the child's column of text

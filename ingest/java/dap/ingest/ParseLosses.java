@@ -535,10 +535,13 @@ public final class ParseLosses {
       this.textPaths = textPaths;
     }
 
-    /** Is the object at {@code path} (outside arrays) kept whole as text? */
+    /**
+     * Is the object at {@code path} (outside arrays) kept whole as text? A text path is a column's
+     * path as Spark stores its keys (a lone surrogate as {@code ?}).
+     */
     boolean keptAsText(List<String> path) {
       return !path.isEmpty()
-          && (path.size() >= maxDepth || (!textPaths.isEmpty() && textPaths.contains(pathKey(path))));
+          && (path.size() >= maxDepth || (!textPaths.isEmpty() && textPaths.contains(asStored(pathKey(path)))));
     }
 
     String raw(long start, long end) {
