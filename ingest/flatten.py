@@ -55,25 +55,29 @@ def flatten_schema(
     for field in schema.fields:
         path = (*prefix, field.name)
         data_type = field.dataType
-        if isinstance(data_type, StructType):
-            if len(path) >= max_depth or not data_type.fields:
-                fields.append(FlatField(path, data_type, "json"))
-            else:
-                sub_fields, sub_arrays = flatten_schema(
-                    data_type, max_depth=max_depth, explode=explode, prefix=path
-                )
-                fields.extend(sub_fields)
-                arrays.extend(sub_arrays)
-        elif isinstance(data_type, ArrayType):
-            if path in explode:
-                arrays.append(ArrayField(path, data_type.elementType))
-            else:
-                fields.append(FlatField(path, data_type, "json"))
-        elif isinstance(data_type, MapType):
+        if _kept_as_json_text(path, data_type, max_depth, explode):
             fields.append(FlatField(path, data_type, "json"))
+        elif isinstance(data_type, StructType):
+            sub_fields, sub_arrays = flatten_schema(
+                data_type, max_depth=max_depth, explode=explode, prefix=path
+            )
+            fields.extend(sub_fields)
+            arrays.extend(sub_arrays)
+        elif isinstance(data_type, ArrayType):
+            arrays.append(ArrayField(path, data_type.elementType))
         else:
             fields.append(FlatField(path, data_type, "leaf"))
     return fields, arrays
+
+
+def _kept_as_json_text(path: Path, data_type: DataType, max_depth: int, explode: frozenset[Path]) -> bool:
+    """Is the value at ``path`` kept whole as JSON text: an object ``max_depth`` keys deep or with
+    no keys, an array not exploded, a map? (``flatten_schema`` and ``text_parse_schema`` ask.)"""
+    if isinstance(data_type, StructType):
+        return len(path) >= max_depth or not data_type.fields
+    if isinstance(data_type, ArrayType):
+        return path not in explode
+    return isinstance(data_type, MapType)
 
 
 def text_paths(fields: list[FlatField]) -> list[Path]:
@@ -100,20 +104,14 @@ def text_parse_schema(
     for field in schema.fields:
         path = (*prefix, field.name)
         data_type = field.dataType
-        if isinstance(data_type, StructType):
-            if len(path) >= max_depth or not data_type.fields:
-                data_type = StringType()
-            else:
-                data_type = text_parse_schema(data_type, max_depth=max_depth, explode=explode, prefix=path)
-        elif isinstance(data_type, ArrayType):
-            if path in explode:
-                data_type = ArrayType(
-                    _element_parse_type(data_type.elementType, max_depth), data_type.containsNull
-                )
-            else:
-                data_type = StringType()
-        elif isinstance(data_type, MapType):
+        if _kept_as_json_text(path, data_type, max_depth, explode):
             data_type = StringType()
+        elif isinstance(data_type, StructType):
+            data_type = text_parse_schema(data_type, max_depth=max_depth, explode=explode, prefix=path)
+        elif isinstance(data_type, ArrayType):  # exploded
+            data_type = ArrayType(
+                _element_parse_type(data_type.elementType, max_depth), data_type.containsNull
+            )
         fields.append(StructField(field.name, data_type, field.nullable, field.metadata))
     return StructType(fields)
 
