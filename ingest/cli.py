@@ -54,7 +54,7 @@ from ingest.settings import Settings, load_settings
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from ingest.pipeline import RunReport
+    from ingest.pipeline import EventTimesUnread, RunReport
     from ingest.pull.runner import PullReport
     from ingest.stream import BatchReport, StreamReport
 
@@ -277,6 +277,10 @@ def _print_report(report: RunReport) -> None:
                 highlight=False,
                 soft_wrap=True,
             )
+        if unread := s.event_times_unread:
+            _print_event_times_unread(
+                s.table, unread, f"ingest rollback --table {s.table} --run {report.run_id}"
+            )
         for changed in s.skipped_changed:
             console.print(
                 f"[yellow]warning:[/] {escape(changed)} changed after it was ingested; not ingested again"
@@ -290,6 +294,26 @@ def _print_report(report: RunReport) -> None:
         for other in s.skipped_concurrent:
             console.print(f"{other}: committed by a concurrent run first; skipped here", markup=False)
     _print_where_to_look(report)
+
+
+def _print_event_times_unread(table: str, unread: EventTimesUnread, rollback: str | None) -> None:
+    """How many records took the fallback date although they had an event time, and what to set."""
+    fallback = unread.fallback.replace("_", " ")
+    if unread.suggested_format:
+        advice = f"They look like {unread.suggested_format}: set partition.format: {unread.suggested_format}"
+    else:
+        advice = "Fix partition.format (or the data)"
+    console.print(
+        "[yellow]warning:[/] "
+        + escape(
+            f"{table}: {unread.rows} record(s) have a {unread.column} that is not a time under "
+            f"partition.format {unread.format} (e.g. {unread.example!r}), so their event_date is "
+            f"their {fallback}. {advice}"
+            + (f", then re-partition them: {rollback}, and run again." if rollback else ".")
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _in_created_table(column: str, table: str, created: dict[str, int]) -> bool:
@@ -486,6 +510,8 @@ def _print_batch(batch: BatchReport) -> None:
     )
     if batch.columns_added:
         line += f"; new columns: {', '.join(batch.columns_added)}"
+    if batch.event_times_unread:
+        line += f"; {batch.event_times_unread.rows} with an event time that is not a time (fallback date)"
     if batch.replayed:
         line += "; already committed (a replay after a restart): nothing appended"
     line += f"; {batch.seconds:.1f} s"
@@ -523,6 +549,8 @@ def _print_stream_report(report: StreamReport) -> None:
     for s in report.sources:
         if s.columns_added:
             out.print(escape(f"{s.table}: added " + ", ".join(s.columns_added)), highlight=False)
+        if s.event_times_unread:
+            _print_event_times_unread(s.table, s.event_times_unread, rollback=None)
         if s.rows_quarantined:
             out.print(
                 f"  select file_uri, line, reason, raw from ingest_meta.quarantine where source = {quote_string(s.source)}"

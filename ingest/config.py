@@ -9,7 +9,9 @@ sources:
     format: json                   # json (lines, documents, arrays; .gz too) | csv | gpmf | ulog
     partition:
       column: event_ts             # original key path of the event time; its date partitions
-      fallback: landing_date       # landing_date (the yyyy-mm-dd folder) | ingest_date
+      format: auto                 # auto (ISO 8601 text) | epoch_s | epoch_ms | epoch_us | epoch_ns
+      fallback: landing_date       # landing_date (the yyyy-mm-dd folder) | ingest_date: for a record
+                                   # without a column value, or with one that is no time
     flatten: {max_depth: 4}
     arrays: {mode: json, explode: []}   # explode: [payload.pull_request.requested_reviewers]
     max_files_per_partition: 1
@@ -53,6 +55,7 @@ from pydantic import (
 from pyspark.sql.types import DataType
 
 from ingest.errors import ConfigError
+from ingest.event_time import Fallback, TimeFormat
 from ingest.naming import Path as KeyPath
 from ingest.naming import normalize_key
 from ingest.pull.config import PullConfig
@@ -87,7 +90,8 @@ class _Strict(BaseModel):
 
 class PartitionConfig(_Strict):
     column: str | None = None
-    fallback: Literal["landing_date", "ingest_date"] = "landing_date"
+    format: TimeFormat = "auto"  # how the column writes its time (ingest.event_time)
+    fallback: Fallback = "landing_date"
 
     @field_validator("column")
     @classmethod
@@ -99,6 +103,12 @@ class PartitionConfig(_Strict):
                 f"must be a key path such as `ts` or `meta.event_ts` (no empty names), got {value!r}"
             )
         return value
+
+    @model_validator(mode="after")
+    def _a_format_needs_a_column(self) -> PartitionConfig:
+        if self.format != "auto" and self.column is None:
+            raise ValueError(f"format {self.format} reads partition.column: name it (e.g. `column: ts`)")
+        return self
 
     @property
     def key_path(self) -> KeyPath | None:

@@ -30,6 +30,10 @@ Java string):
   ``dap_may_lose_values`` is that pass alone: the job that caches a batch's records counts
   them, and a batch with none lands without the map (1,000,000 W1 records: 0.5 s of CPU).
 
+- ``dap_epoch_micros``: an epoch time written as a number, in a unit, as microseconds since 1970,
+  exactly (``EpochTime``): the partition date under ``partition.format: epoch_*``
+  (``ingest.event_time``).
+
 W1's whole ``ingest run`` went from 39.1-39.2 s to 32.6-32.9 s (bench/RESULTS.md, session 39).
 
 The same jar holds two driver-side helpers, not SQL functions: ``LocalRows`` (the driver's rows
@@ -69,6 +73,7 @@ FUNCTIONS = {
     "dap_lost_values": ("dap.ingest.ParseLosses$Lost", "map<string,string>"),
     "dap_written_elements": ("dap.ingest.ParseLosses$WrittenElements", "array<string>"),
     "dap_join_escaped_pairs": ("dap.ingest.EscapedPairs$Joined", "string"),
+    "dap_epoch_micros": ("dap.ingest.EpochTime$Micros", "bigint"),
 }
 
 
@@ -185,6 +190,14 @@ def join_escaped_pairs(json_text: Column) -> Column:
 
     escaped = json_text.contains("\\uD") | json_text.contains("\\ud")
     return F.when(escaped, F.call_function("dap_join_escaped_pairs", json_text)).otherwise(json_text)
+
+
+def epoch_micros(text: Column, digits: int) -> Column:
+    """The microseconds since 1970 that ``text`` writes in units of 10^-``digits`` seconds (6:
+    seconds ... -3: nanoseconds), rounded down; NULL for no number or no time in years 1-9999."""
+    from pyspark.sql import functions as F
+
+    return F.call_function("dap_epoch_micros", text, F.lit(digits))
 
 
 def written_elements(text: Column, array_path: tuple[str, ...]) -> Column:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from pyspark.sql import types as T
 from ingest import contracts, meta
 from ingest.config import SourceConfig
 from ingest.errors import ConfigError, DataError, IngestError, InputError
+from ingest.event_time import NUMBER, EventDate, Fallback, TimeFormat, event_date, suggested_format
 from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema, text_paths
 from ingest.formats.record_count import CsvGrammar, InputCount, Opener, SharedFetches, compressed, count_input
@@ -51,11 +53,11 @@ from ingest.schema_plan import HAS_RESCUED_VALUES, TablePlan, add_columns_sql, p
 from ingest.tables.commit import CommittedFile, FileEntry, FileStatus, StreamBatch, append
 from ingest.tables.lock import commit_lock
 from ingest.transform import (
+    EVENT_TIME_UNREAD,
     LOST_VALUES,
     OUTCOME,
     UNPAIRED_PREFIX,
     discard_rows,
-    event_date_column,
     flat_values_json,
     infer_text_types,
     json_value,
@@ -86,6 +88,23 @@ SourceStatus = Literal["noop", "ingested", "planned", "failed"]
 
 
 @dataclass
+class EventTimesUnread:
+    """Committed records whose event time (``partition.column``) was there but not a time under
+    ``partition.format``: they took the fallback date (``ingest.event_time``)."""
+
+    column: str
+    format: TimeFormat
+    fallback: Fallback
+    rows: int
+    example: str  # one such value: the least number among them, else the least text
+    suggested_format: TimeFormat | None  # the epoch format under which the example is a time
+
+    def __add__(self, later: EventTimesUnread | None) -> EventTimesUnread:
+        """Both counts (a stream's micro-batches), with this one's example."""
+        return self if later is None else replace(self, rows=self.rows + later.rows)
+
+
+@dataclass
 class SourceReport:
     source: str
     table: str
@@ -100,6 +119,7 @@ class SourceReport:
     tables_created: dict[str, int] = field(default_factory=dict)  # table -> columns from the data
     ddl: list[str] = field(default_factory=list)
     rows_rescued: int = 0
+    event_times_unread: EventTimesUnread | None = None
     error: str | None = None
     exit_code: int = 0  # of a failed source: 3 its input could not be read, 1 anything else
 
@@ -457,7 +477,7 @@ class Target:
     parsed: DataFrame
     values: dict[Path, Column]
     is_child: bool
-    event_date: Column | None = None  # children take their parent's date
+    event_date: EventDate  # a child row takes its parent's date
     counted: bool = False  # rows reconcile with the input's records (routed children)
     exploded: tuple[Path, ...] = ()  # the main table's arrays whose elements are child rows
 
@@ -468,12 +488,21 @@ class Target:
             self.values,
             run_id=run_id,
             ingested_at=ingested_at.isoformat(sep=" "),
-            run_date=ingested_at.date(),
-            partition_path=None if self.is_child else source.partition.key_path,
-            partition_fallback="ingest_date" if self.is_child else source.partition.fallback,
             event_date=self.event_date,
             exploded=self.exploded,
         )
+
+
+def _event_date(
+    source: SourceConfig, values: dict[Path, Column], parsed: DataFrame | None = None
+) -> EventDate:
+    """The main table's partition date; a number Spark's parse rounded is read as written."""
+    partition = source.partition
+    column = partition.key_path
+    written = None
+    if column is not None and parsed is not None and LOST_VALUES in parsed.columns:
+        written = F.col(LOST_VALUES)[path_key(column)]
+    return event_date(values, column, partition.format, partition.fallback, meta.now().date(), written)
 
 
 def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None) -> list[Target]:
@@ -488,10 +517,10 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
             [], "_source_file string, _source_line bigint, _raw string, _bad_reason string"
         )
         mapping = meta.column_maps(spark, [source.table])[source.table]
-        return [Target(source.table, plan_source(spark, source, [], mapping), empty, {}, is_child=False)]
-    parent_date = event_date_column(
-        batch.values, source.partition.key_path, source.partition.fallback, meta.now().date()
-    )
+        plan = plan_source(spark, source, [], mapping)
+        return [Target(source.table, plan, empty, {}, False, _event_date(source, {}))]
+    main_date = _event_date(source, batch.values, batch.parsed)
+    parent_date = main_date.date
     routed = []
     if batch.routed:  # a routed record's parent is its file's record in the main table
         parent_dates = batch.parsed.where(F.col("_bad_reason").isNull()).select(
@@ -539,7 +568,9 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
         batch = replace(batch, parsed=discard_rows(batch.parsed, contracts.discard_row_reasons(kept_out)))
         children = child_batches(source, batch, parent_date, arrays)  # of the records that stay
     exploded = tuple(array.path for array in batch.arrays)
-    targets = [Target(source.table, main_plan, batch.parsed, batch.values, False, exploded=exploded)]
+    targets = [
+        Target(source.table, main_plan, batch.parsed, batch.values, False, main_date, exploded=exploded)
+    ]
     for child, plan in zip(children + routed, child_plans + routed_plans, strict=True):
         targets.append(
             Target(
@@ -548,7 +579,7 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
                 child.parsed,
                 child.values,
                 True,
-                F.col("_parent_event_date"),
+                EventDate(F.col("_parent_event_date"), F.lit(None).cast("string")),
                 counted=child.counted,
             )
         )
@@ -743,20 +774,30 @@ def _write_and_commit(
     try:
         counts: dict[tuple[str, str], int] = {}
         report.rows_rescued = 0
-        # One job: records per (outcome, file), how many good ones carry rescued data, and which
-        # files give the main table's new (or widened) columns a value, for the schema-change log.
+        unread: dict[str, int] = {}  # file -> good records whose event time is not a time
+        examples: list[str] = []
+        # One job: records per (outcome, file), how many good ones carry rescued data or an event
+        # time that is no time, and which files give the main table's new (or widened) columns a
+        # value, for the schema-change log.
         located = _columns_to_locate(main.plan)
+        unread_text = F.substring(EVENT_TIME_UNREAD, 1, 100)  # an example for the report
         per_file = rows[main.table].groupBy(OUTCOME, "_source_file")
         seen: dict[str, str] = {}
         first_seen = {main.table: seen}
         for row in per_file.agg(
             F.count(F.lit(1)).alias("n"),
             F.count(F.when(F.expr(HAS_RESCUED_VALUES), True)).alias("rescued"),
+            F.count(EVENT_TIME_UNREAD).alias("unread"),
+            F.min(F.when(unread_text.rlike(NUMBER), unread_text)).alias("unread_number"),
+            F.min(unread_text).alias("unread_text"),
             *[F.count(F.col(quote_identifier(c))).alias(f"_seen{i}") for i, c in enumerate(located)],
         ).collect():
             counts[(row[OUTCOME], row["_source_file"])] = row["n"]
             if row[OUTCOME] == "ok":
                 report.rows_rescued += row["rescued"]
+                if row["unread"]:
+                    unread[row["_source_file"]] = row["unread"]
+                    examples.append(row["unread_number"] or row["unread_text"])
                 for i, column in enumerate(located):
                     if row[f"_seen{i}"]:
                         seen[column] = min(seen.get(column, row["_source_file"]), row["_source_file"])
@@ -833,6 +874,7 @@ def _write_and_commit(
     finally:
         for frame in persisted:
             frame.unpersist()
+    _report_event_times_unread(source, report, sum(unread.get(e.uri, 0) for e in done), examples)
     committed_at = meta.now()
     # The manifest: landing files, and a Kafka micro-batch's partitions (uri kafka://topic/partition,
     # fingerprint its offset range), so readers reconcile streamed rows like files. A replayed
@@ -860,6 +902,32 @@ def _write_and_commit(
             report.skipped_concurrent.append(entry.uri)
     report.status = "ingested" if done else "noop"
     return report
+
+
+def _report_event_times_unread(
+    source: SourceConfig, report: SourceReport, rows: int, examples: list[str]
+) -> None:
+    """Report the committed records whose event time is not a time under ``partition.format``."""
+    partition = source.partition
+    if not rows or not partition.column:
+        return
+    numbers = [e for e in examples if re.fullmatch(NUMBER, e)]
+    example = min(numbers or examples)
+    suggested = suggested_format(example, meta.now().date())
+    report.event_times_unread = EventTimesUnread(
+        partition.column, partition.format, partition.fallback, rows, example, suggested
+    )
+    log.warning(
+        "%s: %d record(s) have a %s that is not a time under partition.format %s (e.g. %r): "
+        "partitioned by their %s%s",
+        source.name,
+        rows,
+        partition.column,
+        partition.format,
+        example,
+        partition.fallback.replace("_", " "),
+        f"; they look like {suggested}" if suggested else "",
+    )
 
 
 def _count_and_read(
@@ -937,7 +1005,7 @@ def _reconcile_with_input(counted: InputCount, uris: list[str], counts: dict[tup
 
 def _table_rows(rows: DataFrame) -> DataFrame:
     """The rows that go to the table: good records, without the outcome columns."""
-    return rows.where(F.col(OUTCOME) == "ok").drop(OUTCOME, "_raw", "_bad_reason")
+    return rows.where(F.col(OUTCOME) == "ok").drop(OUTCOME, "_raw", "_bad_reason", EVENT_TIME_UNREAD)
 
 
 _WHOLE_FILE_QUARANTINE = T.StructType(

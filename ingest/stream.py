@@ -62,6 +62,18 @@ class BatchReport:
     seconds: float  # processing time of the micro-batch
     latency: float | None  # oldest input (Kafka timestamp, file modification) to visible in the table
     replayed: bool  # every table already held it: a replay after a crash
+    event_times_unread: pipeline.EventTimesUnread | None = None  # partitioned by the fallback date
+
+
+def _event_times_unread(reports: list[pipeline.SourceReport]) -> pipeline.EventTimesUnread | None:
+    """A micro-batch's records partitioned by the fallback date, over its reads of its files."""
+    found = [r.event_times_unread for r in reports if r.event_times_unread is not None]
+    if not found:
+        return None
+    first, *rest = found
+    for later in rest:
+        first += later
+    return first
 
 
 @dataclass
@@ -75,10 +87,15 @@ class SourceTotals:
     rows_written: int = 0
     rows_quarantined: int = 0
     columns_added: list[str] = field(default_factory=list)
+    event_times_unread: pipeline.EventTimesUnread | None = None  # over every micro-batch
     error: str | None = None
 
     def add(self, batch: BatchReport) -> None:
         self.batches += 1
+        if self.event_times_unread is None:
+            self.event_times_unread = batch.event_times_unread
+        else:
+            self.event_times_unread += batch.event_times_unread
         self.replayed += batch.replayed
         self.rows_read += batch.rows_read
         self.rows_written += batch.rows_written
@@ -251,6 +268,7 @@ class StreamRunner:
             latency=done - oldest if oldest is not None else None,
             # An empty Kafka batch returned above, so a batch here has input: all noop is a replay.
             replayed=bool(reports) and all(r.status == "noop" for r in reports),
+            event_times_unread=_event_times_unread(reports),
         )
 
     def wait(self, stop: threading.Event, poll_seconds: float = 0.5) -> StreamReport:

@@ -1,20 +1,21 @@
 """Turn parsed records into table rows: flatten, cast, rescue, partition (DataFrame -> DataFrame).
 
 The output has the table's columns in the table's order (missing ones as NULL), plus ``outcome``
-(``ok`` rows go to the table, ``bad`` rows to quarantine) and, for bad rows, ``_raw`` and
-``_bad_reason``. One projection: no per-file or per-column Spark jobs.
+(``ok`` rows go to the table, ``bad`` rows to quarantine), for bad rows ``_raw`` and
+``_bad_reason``, and for good rows whose event time was no time ``EVENT_TIME_UNREAD``. One
+projection: no per-file or per-column Spark jobs.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ingest import casts, jvm_functions
+from ingest.event_time import EventDate
 from ingest.flatten import FlatField
 from ingest.naming import Path, quote_identifier, render_path
 from ingest.schema_plan import (
@@ -44,7 +45,9 @@ REPEATED_PREFIX = "repeated:"
 # emoji): Spark's text is UTF-8 and stores "?" for it, so the string's JSON text as written is kept
 # under ``unpaired:`` and its path. ingest/java ParseLosses writes the same keys.
 UNPAIRED_PREFIX = "unpaired:"
-LANDING_DATE = r"/(\d{4}-\d{2}-\d{2})/[^/]*$"
+# A good row's event time where it was there but no time under the source's partition.format:
+# the row took the fallback date (``ingest.event_time``); counted and reported, never stored.
+EVENT_TIME_UNREAD = "_event_time_unread"
 
 
 def json_value(path: Path) -> Column:
@@ -284,13 +287,11 @@ def to_table_rows(
     *,
     run_id: str,
     ingested_at: str,
-    run_date: date,
-    partition_path: Path | None,
-    partition_fallback: str,
-    event_date: Column | None = None,
+    event_date: EventDate,
     exploded: tuple[Path, ...] = (),
 ) -> DataFrame:
-    """Project parsed records onto ``plan.table_schema`` (plus ``outcome``, ``_raw``, ``_bad_reason``).
+    """Project parsed records onto ``plan.table_schema`` (plus ``outcome``, ``_raw``, ``_bad_reason``
+    and ``EVENT_TIME_UNREAD``).
 
     ``exploded``: the arrays whose elements are child rows; a row whose array is empty keeps
     ``[]`` in its ``_rescued_data`` (``EMPTY_ARRAY_PREFIX``)."""
@@ -332,15 +333,13 @@ def to_table_rows(
         )
         rescue_json = F.when(lost.isNull(), rescue_json).otherwise(_rescued_json(rescued_lost, as_written))
 
-    if event_date is None:
-        event_date = event_date_column(values, partition_path, partition_fallback, run_date)
     ingest_values = {
         "_ingest_run_id": F.lit(run_id),
         "_source_file": F.col("_source_file"),
         "_source_line": F.col("_source_line").cast("bigint"),
         "_ingested_at": F.lit(ingested_at).cast("timestamp"),
         RESCUE_COLUMN: rescue_json,
-        PARTITION_COLUMN: event_date,
+        PARTITION_COLUMN: event_date.date,
         "_position": F.col("_position") if "_position" in parsed.columns else F.lit(None),
     }
     is_bad = F.col("_bad_reason").isNotNull()
@@ -361,6 +360,8 @@ def to_table_rows(
         F.when(is_bad, F.lit("bad")).otherwise(F.lit("ok")).alias(OUTCOME),
         F.when(is_bad, F.col("_raw")).alias("_raw"),
         F.col("_bad_reason"),
+        # Unconditional, so Spark evaluates the event time once for this and the date above.
+        event_date.unread.alias(EVENT_TIME_UNREAD),
     )
 
 
@@ -395,19 +396,6 @@ def discard_rows(parsed: DataFrame, present: dict[str, Column]) -> DataFrame:
             "_bad_reason": F.when(discarded, reason).otherwise(F.col("_bad_reason")),
         }
     )
-
-
-def event_date_column(
-    values: dict[Path, Column], partition_path: Path | None, fallback_kind: str, run_date: date
-) -> Column:
-    """The partition date: the date of the configured event-time field, else the fallback."""
-    landing = F.to_date(F.nullif(F.regexp_extract("_source_file", LANDING_DATE, 1), F.lit("")))
-    fallback = landing if fallback_kind == "landing_date" else F.lit(None).cast("date")
-    fallback = F.coalesce(fallback, F.lit(run_date))
-    if partition_path is None or partition_path not in values:
-        return fallback
-    event_time = values[partition_path].cast("string")
-    return F.coalesce(F.to_date(F.to_timestamp(event_time)), F.to_date(event_time), fallback)
 
 
 def flat_values_json(fields: list[FlatField]) -> dict[Path, Column]:

@@ -304,6 +304,7 @@ def _source(**fields: object) -> SimpleNamespace:
         rows_written=1,
         rows_quarantined=1,
         rows_rescued=0,
+        event_times_unread=None,
         columns_added=[],
         columns_widened=[],
         values_discarded={},

@@ -43,6 +43,7 @@ def test_minimal_source_gets_the_documented_defaults(tmp_path: Path) -> None:
     assert source.schema_policy == "evolve"
     assert source.max_files_per_partition == 1
     assert source.partition.column is None and source.partition.fallback == "landing_date"
+    assert source.partition.format == "auto"
     assert source.csv.delimiter == "," and source.csv.null_values == [""]
 
 
@@ -81,7 +82,7 @@ def test_nested_options_and_explode_paths(tmp_path: Path) -> None:
             path: /gh
             table: raw.github_events
             format: json
-            partition: {column: payload.created_at, fallback: ingest_date}
+            partition: {column: payload.created_at, format: epoch_ms, fallback: ingest_date}
             arrays: {explode: [payload.pull_request.requested_reviewers]}
             flatten: {max_depth: 2}
             schema_policy: frozen
@@ -89,6 +90,7 @@ def test_nested_options_and_explode_paths(tmp_path: Path) -> None:
     )
     (source,) = load_config(path).sources
     assert source.partition.key_path == ("payload", "created_at")
+    assert source.partition.format == "epoch_ms"
     assert source.arrays.explode_paths == frozenset({("payload", "pull_request", "requested_reviewers")})
     assert source.flatten.max_depth == 2
     assert source.schema_policy == "frozen"
@@ -180,6 +182,8 @@ def test_unknown_nested_key_is_rejected_with_its_path(tmp_path: Path) -> None:
         ("format: json, flatten: {max_depth: 0}", "flatten.max_depth"),
         ("format: json, max_files_per_partition: 0", "max_files_per_partition"),
         ("format: json, partition: {fallback: yesterday}", "partition.fallback"),
+        ("format: json, partition: {column: ts, format: epoch_minutes}", "partition.format"),
+        ("format: json, partition: {format: epoch_ms}", "partition"),
         ("format: csv, csv: {header: none}", "csv.header"),
         ("format: json, settle_seconds: .inf", "settle_seconds"),
         ("format: json, settle_seconds: .nan", "settle_seconds"),
