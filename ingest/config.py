@@ -9,7 +9,8 @@ sources:
     format: json                   # json (lines, documents, arrays; .gz too) | csv | gpmf | ulog
     partition:
       column: event_ts             # original key path of the event time; its date partitions
-      format: auto                 # auto (ISO 8601 text) | epoch_s | epoch_ms | epoch_us | epoch_ns
+      format: auto                 # auto (ISO 8601) | epoch_s | epoch_ms | epoch_us | epoch_ns |
+                                   # a java.time pattern (dd/MM/yyyy HH:mm)
       fallback: landing_date       # landing_date (the yyyy-mm-dd folder) | ingest_date: for a record
                                    # without a column value, or with one that is no time
     flatten: {max_depth: 4}
@@ -55,7 +56,7 @@ from pydantic import (
 from pyspark.sql.types import DataType
 
 from ingest.errors import ConfigError
-from ingest.event_time import Fallback, TimeFormat
+from ingest.event_time import NAMED_FORMATS, Fallback
 from ingest.naming import Path as KeyPath
 from ingest.naming import normalize_key
 from ingest.pull.config import PullConfig
@@ -90,7 +91,7 @@ class _Strict(BaseModel):
 
 class PartitionConfig(_Strict):
     column: str | None = None
-    format: TimeFormat = "auto"  # how the column writes its time (ingest.event_time)
+    format: str = "auto"  # how the column writes its time: a NAMED_FORMATS or a java.time pattern
     fallback: Fallback = "landing_date"
 
     @field_validator("column")
@@ -101,6 +102,16 @@ class PartitionConfig(_Strict):
         if value is not None and not all(value.split(".")):
             raise ValueError(
                 f"must be a key path such as `ts` or `meta.event_ts` (no empty names), got {value!r}"
+            )
+        return value
+
+    @field_validator("format")
+    @classmethod
+    def _a_format(cls, value: str) -> str:
+        # A misspelt name would otherwise be taken for a pattern and read nothing.
+        if not value.strip() or (value.lower().startswith(("epoch", "auto")) and value not in NAMED_FORMATS):
+            raise ValueError(
+                f"must be {', '.join(NAMED_FORMATS)} or a java.time pattern such as dd/MM/yyyy, got {value!r}"
             )
         return value
 

@@ -7,7 +7,10 @@ says:
   ``2026-01-02T10:00:00.123Z``, ``2026-01-02 10:00:00+02:00``, ``2026-01-02``);
 - ``epoch_s``, ``epoch_ms``, ``epoch_us``, ``epoch_ns``: a number of seconds (milli-, micro-,
   nanoseconds) since 1970-01-01 UTC, written as a JSON number or as text, a fraction allowed,
-  read exactly (``jvm_functions.epoch_micros``).
+  read exactly (``jvm_functions.epoch_micros``);
+- anything else is a java.time pattern (``dd/MM/yyyy HH:mm``, ``yyyyMMdd``; month and day names
+  in English): a time without an offset or zone is UTC, a date alone its midnight
+  (``jvm_functions.pattern_micros``). A pattern java.time refuses fails the source (exit 2).
 
 A number is never guessed to be an epoch time under ``auto``: ``20260102`` (a date written as a
 number) is as likely as seconds, and a guess would put such records in 1970. Instead, a record
@@ -29,10 +32,12 @@ from typing import Literal
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from ingest.jvm_functions import epoch_micros
+from ingest.jvm_functions import epoch_micros, pattern_micros
 from ingest.naming import Path
 
+# The formats with a name; any other ``partition.format`` is a java.time pattern.
 TimeFormat = Literal["auto", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns"]
+NAMED_FORMATS: tuple[TimeFormat, ...] = ("auto", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns")
 Fallback = Literal["landing_date", "ingest_date"]
 
 # Each epoch format's unit, as the power of ten of microseconds it is (seconds: 10^6 us).
@@ -54,19 +59,28 @@ class EventDate:
     unread: Column
 
 
-def event_day(text: Column, time_format: TimeFormat) -> Column:
+def is_pattern(time_format: str) -> bool:
+    """Is ``time_format`` a java.time pattern (not one of ``NAMED_FORMATS``)?"""
+    return time_format not in NAMED_FORMATS
+
+
+def event_day(text: Column, time_format: str) -> Column:
     """The date (UTC) of the time ``text`` writes under ``time_format``; NULL when it is none."""
     if time_format == "auto":
         # Dates only: a timestamp cast of Spark's year-1234567 date would overflow and fail the job.
         day = F.coalesce(F.to_date(F.to_timestamp(text)), F.to_date(text))
         return F.when(F.year(day).between(1, 9999), day)
-    return F.to_date(F.timestamp_micros(epoch_micros(text, EPOCH_DIGITS[time_format])))
+    if time_format in EPOCH_DIGITS:
+        micros = epoch_micros(text, EPOCH_DIGITS[time_format])  # type: ignore[index]
+    else:
+        micros = pattern_micros(text, time_format)
+    return F.to_date(F.timestamp_micros(micros))
 
 
 def event_date(
     values: dict[Path, Column],
     column: Path | None,
-    time_format: TimeFormat,
+    time_format: str,
     fallback: Fallback,
     run_date: date,
     written: Column | None = None,

@@ -30,9 +30,9 @@ Java string):
   ``dap_may_lose_values`` is that pass alone: the job that caches a batch's records counts
   them, and a batch with none lands without the map (1,000,000 W1 records: 0.5 s of CPU).
 
-- ``dap_epoch_micros``: an epoch time written as a number, in a unit, as microseconds since 1970,
-  exactly (``EpochTime``): the partition date under ``partition.format: epoch_*``
-  (``ingest.event_time``).
+- ``dap_epoch_micros`` and ``dap_pattern_micros``: an event time written as an epoch count
+  (exactly) or in a java.time pattern, as microseconds since 1970 (``EventTime``): the partition
+  date under ``partition.format`` (``ingest.event_time``).
 
 W1's whole ``ingest run`` went from 39.1-39.2 s to 32.6-32.9 s (bench/RESULTS.md, session 39).
 
@@ -73,7 +73,8 @@ FUNCTIONS = {
     "dap_lost_values": ("dap.ingest.ParseLosses$Lost", "map<string,string>"),
     "dap_written_elements": ("dap.ingest.ParseLosses$WrittenElements", "array<string>"),
     "dap_join_escaped_pairs": ("dap.ingest.EscapedPairs$Joined", "string"),
-    "dap_epoch_micros": ("dap.ingest.EpochTime$Micros", "bigint"),
+    "dap_epoch_micros": ("dap.ingest.EventTime$Micros", "bigint"),
+    "dap_pattern_micros": ("dap.ingest.EventTime$PatternMicros", "bigint"),
 }
 
 
@@ -198,6 +199,33 @@ def epoch_micros(text: Column, digits: int) -> Column:
     from pyspark.sql import functions as F
 
     return F.call_function("dap_epoch_micros", text, F.lit(digits))
+
+
+def pattern_micros(text: Column, pattern: str) -> Column:
+    """The microseconds since 1970 of the time ``text`` writes in the java.time ``pattern`` (UTC
+    unless it says otherwise; a date alone at midnight); NULL when it does not fit."""
+    from pyspark.sql import functions as F
+
+    return F.call_function("dap_pattern_micros", text, F.lit(pattern))
+
+
+def check_time_pattern(spark: SparkSession, pattern: str, source: str) -> None:
+    """A ``ConfigError`` (exit 2) naming the source unless java.time takes ``pattern``."""
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors.exceptions.captured import CapturedException
+
+    from ingest.errors import ConfigError
+
+    try:
+        spark._jvm.dap.ingest.EventTime.formatter(pattern)  # type: ignore[union-attr]
+    except (Py4JJavaError, CapturedException) as exc:  # pyspark converts the JVM's exceptions
+        why = str(exc.java_exception.getMessage()) if isinstance(exc, Py4JJavaError) else str(exc)
+        raise ConfigError(
+            f"partition.format {pattern!r} is not a date pattern: {why}",
+            where=f"source {source}",
+            hint="use auto, epoch_s, epoch_ms, epoch_us, epoch_ns or a java.time pattern such as "
+            "dd/MM/yyyy HH:mm (letters are pattern symbols; quote literal text: 'T')",
+        ) from None
 
 
 def written_elements(text: Column, array_path: tuple[str, ...]) -> Column:

@@ -27,11 +27,19 @@ from pyspark.sql import types as T
 from ingest import contracts, meta
 from ingest.config import SourceConfig
 from ingest.errors import ConfigError, DataError, IngestError, InputError
-from ingest.event_time import NUMBER, EventDate, Fallback, TimeFormat, event_date, suggested_format
+from ingest.event_time import (
+    NUMBER,
+    EventDate,
+    Fallback,
+    TimeFormat,
+    event_date,
+    is_pattern,
+    suggested_format,
+)
 from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema, text_paths
 from ingest.formats.record_count import CsvGrammar, InputCount, Opener, SharedFetches, compressed, count_input
-from ingest.jvm_functions import lost_values, written_elements
+from ingest.jvm_functions import check_time_pattern, lost_values, written_elements
 from ingest.landing import LandingFile, changed, discover, unsettled
 from ingest.local_rows import local_frame
 from ingest.naming import Path, normalize_key, quote_identifier, quote_table, render_path
@@ -93,7 +101,7 @@ class EventTimesUnread:
     ``partition.format``: they took the fallback date (``ingest.event_time``)."""
 
     column: str
-    format: TimeFormat
+    format: str  # partition.format: a name or a java.time pattern
     fallback: Fallback
     rows: int
     example: str  # one such value: the least number among them, else the least text
@@ -519,6 +527,8 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
         mapping = meta.column_maps(spark, [source.table])[source.table]
         plan = plan_source(spark, source, [], mapping)
         return [Target(source.table, plan, empty, {}, False, _event_date(source, {}))]
+    if source.partition.column and is_pattern(source.partition.format):
+        check_time_pattern(spark, source.partition.format, source.name)
     main_date = _event_date(source, batch.values, batch.parsed)
     parent_date = main_date.date
     routed = []

@@ -181,3 +181,76 @@ def test_epoch_seconds_under_the_default_format_are_reported_with_the_format_the
     assert again.sources[0].event_times_unread is None
     landed = {row["id"]: row["event_date"] for row in rows(spark, "evtime.by_default") if row["id"] >= 10}
     assert landed == {10 + n: datetime.fromtimestamp(s, UTC).date() for n, s in enumerate(seconds)}
+
+
+# java.time patterns and the Python strptime format that reads the same texts (the oracle).
+PATTERNS = {
+    "dd/MM/yyyy": "%d/%m/%Y",
+    "yyyyMMdd": "%Y%m%d",
+    "dd/MM/yyyy HH:mm": "%d/%m/%Y %H:%M",
+    "yyyy-MM-dd'T'HH:mm:ssXXX": "%Y-%m-%dT%H:%M:%S%z",
+    "dd MMM yyyy": "%d %b %Y",
+}
+PATTERN_TEXTS = [
+    "02/01/2026",
+    "31/12/2025",
+    "31/02/2026",  # no such day: no time (a lenient reader would make it 2026-02-28)
+    "20260102",
+    "02/01/2026 23:30",
+    "2026-01-02T23:30:00-05:00",
+    "2026-01-02T10:00:00+14:00",
+    "02 Jan 2026",
+    "2026-01-02",
+    "02/01/2026 and more",
+    "",
+    None,
+]
+
+
+def _pattern_date(text: str, strptime_format: str) -> date | None:
+    try:
+        moment = datetime.strptime(text.strip(), strptime_format)
+    except ValueError:
+        return None
+    return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
+
+
+@pytest.mark.parametrize("pattern", list(PATTERNS))
+def test_a_java_time_pattern_dates_the_times_it_fits(spark: Any, pattern: str) -> None:
+    frame = spark.createDataFrame(
+        [(f"/landing/ev/{LANDING_DAY}/a.jsonl", text) for text in PATTERN_TEXTS],
+        "_source_file string, v string",
+    )
+    dated = event_date({("ts",): F.col("v")}, ("ts",), pattern, "landing_date", RUN_DAY)
+    got = frame.select(dated.date.alias("d"), dated.unread.alias("unread")).collect()
+    for row, text in zip(got, PATTERN_TEXTS, strict=True):
+        read = None if text is None else _pattern_date(text, PATTERNS[pattern])
+        assert row["d"] == (read or LANDING_DAY), (pattern, text)
+        assert row["unread"] == (text if text and read is None else None), (pattern, text)
+    assert sum(row["unread"] is None for row in got) > 2  # each pattern fits some of them
+
+
+def test_a_pattern_java_time_refuses_fails_its_source_with_exit_2_and_the_others_land(
+    spark: Any, tmp_path: Path
+) -> None:
+    from ingest import pipeline
+    from ingest.config import IngestConfig
+
+    for name in ("bad_pattern", "good_pattern"):
+        folder = tmp_path / name / str(LANDING_DAY)
+        folder.mkdir(parents=True)
+        (folder / "a.jsonl").write_text('{"id": 1, "day": "02/01/2026"}\n')
+    sources = IngestConfig(
+        sources=[
+            {"name": "bad_pattern", "path": str(tmp_path / "bad_pattern"), "table": "evtime.bad_pattern",
+             "format": "json", "partition": {"column": "day", "format": "dd/MM/yyyy bb"}},
+            {"name": "good_pattern", "path": str(tmp_path / "good_pattern"), "table": "evtime.good_pattern",
+             "format": "json", "partition": {"column": "day", "format": "dd/MM/yyyy"}},
+        ]
+    ).sources  # fmt: skip
+    report = pipeline.run(spark, sources, command="test")
+    bad, good = report.sources
+    assert (bad.status, bad.exit_code, good.status, report.exit_code) == ("failed", 2, "ingested", 2)
+    assert bad.error is not None and "partition.format 'dd/MM/yyyy bb' is not a date pattern" in bad.error
+    assert [row["event_date"] for row in rows(spark, "evtime.good_pattern")] == [date(2026, 1, 2)]
+    assert not spark.catalog.tableExists("evtime.bad_pattern")
