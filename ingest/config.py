@@ -109,7 +109,9 @@ class PartitionConfig(_Strict):
     @classmethod
     def _a_format(cls, value: str) -> str:
         # A misspelt name would otherwise be taken for a pattern and read nothing.
-        if not value.strip() or (value.lower().startswith(("epoch", "auto")) and value not in NAMED_FORMATS):
+        if value != value.strip():  # a record's text is trimmed: the pattern could never match it
+            raise ValueError(f"must not start or end with a space, got {value!r}")
+        if not value or (value.lower().startswith(("epoch", "auto")) and value not in NAMED_FORMATS):
             raise ValueError(
                 f"must be {', '.join(NAMED_FORMATS)} or a java.time pattern such as dd/MM/yyyy, got {value!r}"
             )

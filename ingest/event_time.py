@@ -8,9 +8,10 @@ says:
 - ``epoch_s``, ``epoch_ms``, ``epoch_us``, ``epoch_ns``: a number of seconds (milli-, micro-,
   nanoseconds) since 1970-01-01 UTC, written as a JSON number or as text, a fraction allowed,
   read exactly (``jvm_functions.epoch_micros``);
-- anything else is a java.time pattern (``dd/MM/yyyy HH:mm``, ``yyyyMMdd``; month and day names
-  in English): a time without an offset or zone is UTC, a date alone its midnight
-  (``jvm_functions.pattern_micros``). A pattern java.time refuses fails the source (exit 2).
+- anything else is a java.time pattern (``dd/MM/yyyy HH:mm``, ``yyyyMMdd``), read strictly, names
+  in English in any case: a time without an offset or zone is UTC, a date alone its midnight
+  (``jvm_functions.pattern_micros``, ``EventTime.java``). A pattern that cannot write and read
+  back a whole date fails the source (exit 2) before it reads (``check_time_pattern``).
 
 A number is never guessed to be an epoch time under ``auto``: ``20260102`` (a date written as a
 number) is as likely as seconds, and a guess would put such records in 1970. Instead, a record

@@ -210,22 +210,27 @@ def pattern_micros(text: Column, pattern: str) -> Column:
 
 
 def check_time_pattern(spark: SparkSession, pattern: str, source: str) -> None:
-    """A ``ConfigError`` (exit 2) naming the source unless java.time takes ``pattern``."""
+    """A ``ConfigError`` (exit 2) naming the source unless ``pattern`` is a java.time pattern that
+    dates a record (``EventTime.patternProblem``: it reads back a whole date it writes)."""
     from py4j.protocol import Py4JJavaError
     from pyspark.errors.exceptions.captured import CapturedException
 
     from ingest.errors import ConfigError
 
     try:
-        spark._jvm.dap.ingest.EventTime.formatter(pattern)  # type: ignore[union-attr]
+        why = spark._jvm.dap.ingest.EventTime.patternProblem(pattern)  # type: ignore[union-attr]
     except (Py4JJavaError, CapturedException) as exc:  # pyspark converts the JVM's exceptions
-        why = str(exc.java_exception.getMessage()) if isinstance(exc, Py4JJavaError) else str(exc)
+        if isinstance(exc, Py4JJavaError):
+            why = str(exc.java_exception.getMessage())
+        else:  # its text, without the JVM's stack trace pyspark may add
+            why = str(exc).split("\n\nJVM stacktrace:", 1)[0]
+    if why is not None:
         raise ConfigError(
-            f"partition.format {pattern!r} is not a date pattern: {why}",
+            f"partition.format {pattern!r} cannot date a record: {why}",
             where=f"source {source}",
             hint="use auto, epoch_s, epoch_ms, epoch_us, epoch_ns or a java.time pattern such as "
             "dd/MM/yyyy HH:mm (letters are pattern symbols; quote literal text: 'T')",
-        ) from None
+        )
 
 
 def written_elements(text: Column, array_path: tuple[str, ...]) -> Column:

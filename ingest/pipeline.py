@@ -501,6 +501,12 @@ class Target:
         )
 
 
+def _check_partition_format(spark: SparkSession, source: SourceConfig) -> None:
+    """A ``ConfigError`` unless the source's partition.format, if a pattern, can date a record."""
+    if source.partition.column and is_pattern(source.partition.format):
+        check_time_pattern(spark, source.partition.format, source.name)
+
+
 def _event_date(
     source: SourceConfig, values: dict[Path, Column], parsed: DataFrame | None = None
 ) -> EventDate:
@@ -527,8 +533,7 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
         mapping = meta.column_maps(spark, [source.table])[source.table]
         plan = plan_source(spark, source, [], mapping)
         return [Target(source.table, plan, empty, {}, False, _event_date(source, {}))]
-    if source.partition.column and is_pattern(source.partition.format):
-        check_time_pattern(spark, source.partition.format, source.name)
+    _check_partition_format(spark, source)  # a stream's micro-batches come here, not to ingest_source
     main_date = _event_date(source, batch.values, batch.parsed)
     parent_date = main_date.date
     routed = []
@@ -628,6 +633,7 @@ def ingest_source(
     manifest: meta.PendingManifest | None = None,
 ) -> SourceReport:
     report = SourceReport(source.name, source.table)
+    _check_partition_format(spark, source)  # before any work, whether or not there are new files
     progress(source.name, "discover", f"listing {source.path}")
     if manifest is not None and manifest.holds(source.table):
         manifest.write(spark)  # an earlier source of this run wrote to the same table: mirror it first

@@ -200,6 +200,10 @@ PATTERN_TEXTS = [
     "2026-01-02T23:30:00-05:00",
     "2026-01-02T10:00:00+14:00",
     "02 Jan 2026",
+    "02 JAN 2026",  # names in any case
+    "31/12/9999",  # the first and last days of the years 1 to 9999, and a year typo
+    "01/01/0001",
+    "02/01/3026",
     "2026-01-02",
     "02/01/2026 and more",
     "",
@@ -251,6 +255,27 @@ def test_a_pattern_java_time_refuses_fails_its_source_with_exit_2_and_the_others
     report = pipeline.run(spark, sources, command="test")
     bad, good = report.sources
     assert (bad.status, bad.exit_code, good.status, report.exit_code) == ("failed", 2, "ingested", 2)
-    assert bad.error is not None and "partition.format 'dd/MM/yyyy bb' is not a date pattern" in bad.error
+    assert (
+        bad.error is not None
+        and "partition.format 'dd/MM/yyyy bb' cannot date a record: Unknown pattern letter: b" in bad.error
+    )
     assert [row["event_date"] for row in rows(spark, "evtime.good_pattern")] == [date(2026, 1, 2)]
     assert not spark.catalog.tableExists("evtime.bad_pattern")
+
+
+@pytest.mark.parametrize("pattern", ["dd/mm/yyyy", "HH:mm", "YYYY-MM-dd", "yyyy-MM", "ms"])
+def test_a_pattern_that_cannot_write_and_read_back_a_whole_date_is_a_config_error(
+    spark: Any, pattern: str
+) -> None:
+    """Valid java.time, but no date comes of it (``mm`` is minutes, ``YYYY`` the week-based year):
+    every record would take the fallback date. Refused before the source reads anything."""
+    from ingest.errors import ConfigError
+    from ingest.jvm_functions import check_time_pattern
+
+    with pytest.raises(ConfigError) as refused:
+        check_time_pattern(spark, pattern, "orders")
+    error = refused.value
+    assert error.exit_code == 2 and error.where == "source orders"
+    assert f"partition.format {pattern!r} cannot date a record" in error.what
+    assert "does not read back as that day" in error.what
+    check_time_pattern(spark, "dd/MM/yyyy", "orders")  # one that can: no error
