@@ -1,6 +1,7 @@
 """The partition date from the event time (``partition.column`` and ``partition.format``): each
-format's times land on their UTC date, a value that is no time takes the fallback date, and the
-run reports how many did, with one of them."""
+format's times land on their UTC date, a value that is not a time takes the fallback date, and the
+run reports how many did, with one of them. Expected dates come from Python (Decimal, timedelta,
+strptime) or are written out, never from the code under test; real Rasa events close the file."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from ingest.event_time import event_date
+from tests.conftest import REALDATA
 from tests.spark.helpers import ingest, rows
 
 pytestmark = pytest.mark.spark
@@ -279,3 +281,37 @@ def test_a_pattern_that_cannot_write_and_read_back_a_whole_date_is_a_config_erro
     assert f"partition.format {pattern!r} cannot date a record" in error.what
     assert "does not read back as that day" in error.what
     check_time_pattern(spark, "dd/MM/yyyy", "orders")  # one that can: no error
+
+
+# Real Rasa chatbot events (dlt's normalizer cases, ../shared/realdata/dlt-cases/SOURCE.txt): JSON
+# documents whose "timestamp" is epoch seconds with seven fraction digits, more than a double holds.
+RASA_EVENTS = REALDATA / "dlt-cases" / "tests" / "normalize" / "cases"
+
+
+@pytest.mark.realdata(RASA_EVENTS)
+def test_real_rasa_events_are_reported_under_auto_and_dated_by_their_own_time_as_epoch_s(
+    spark: Any, tmp_path: Path
+) -> None:
+    files = sorted(RASA_EVENTS.glob("event.event.*.json")) + sorted(RASA_EVENTS.glob("rasa_*.json"))
+    landing = tmp_path / "rasa" / str(LANDING_DAY)
+    landing.mkdir(parents=True)
+    stamps: list[Decimal] = []
+    for path in files:
+        (landing / path.name).symlink_to(path)
+        document = json.loads(path.read_text(), parse_float=Decimal)  # the digits as written
+        stamps += [event["timestamp"] for event in (document if isinstance(document, list) else [document])]
+    assert len(files) >= 6 and len(stamps) >= len(files)
+
+    by_default = ingest(spark, landing.parent, "evtime.rasa_auto", partition={"column": "timestamp"})
+    unread = by_default.sources[0].event_times_unread
+    assert unread is not None and unread.rows == len(stamps) and unread.suggested_format == "epoch_s"
+    assert Decimal(unread.example) in stamps
+    assert {row["event_date"] for row in rows(spark, "evtime.rasa_auto")} == {LANDING_DAY}
+
+    as_seconds = ingest(
+        spark, landing.parent, "evtime.rasa_epoch", partition={"column": "timestamp", "format": "epoch_s"}
+    )
+    assert as_seconds.sources[0].event_times_unread is None
+    expected = sorted((EPOCH + timedelta(seconds=int(stamp))).date() for stamp in stamps)
+    assert sorted(row["event_date"] for row in rows(spark, "evtime.rasa_epoch")) == expected
+    assert len(set(expected)) > 3  # events from several days, 2015 to 2021
