@@ -12,7 +12,7 @@ sources:
       format: auto                 # auto (ISO 8601) | epoch_s | epoch_ms | epoch_us | epoch_ns |
                                    # a java.time pattern (dd/MM/yyyy HH:mm)
       fallback: landing_date       # landing_date (the yyyy-mm-dd folder) | ingest_date: for a record
-                                   # without a column value, or with one that is no time
+                                   # without a column value, or with one that is not a time
     flatten: {max_depth: 4}
     arrays: {mode: json, explode: []}   # explode: [payload.pull_request.requested_reviewers]
     max_files_per_partition: 1

@@ -793,7 +793,7 @@ def _write_and_commit(
         unread: dict[str, int] = {}  # file -> good records whose event time is not a time
         examples: list[str] = []
         # One job: records per (outcome, file), how many good ones carry rescued data or an event
-        # time that is no time, and which files give the main table's new (or widened) columns a
+        # time that is not a time, and which files give the main table's new (or widened) columns a
         # value, for the schema-change log.
         located = _columns_to_locate(main.plan)
         unread_text = F.substring(EVENT_TIME_UNREAD, 1, 100)  # an example for the report

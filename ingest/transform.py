@@ -2,7 +2,7 @@
 
 The output has the table's columns in the table's order (missing ones as NULL), plus ``outcome``
 (``ok`` rows go to the table, ``bad`` rows to quarantine), for bad rows ``_raw`` and
-``_bad_reason``, and for good rows whose event time was no time ``EVENT_TIME_UNREAD``. One
+``_bad_reason``, and ``EVENT_TIME_UNREAD`` (the event time's text where it is not a time). One
 projection: no per-file or per-column Spark jobs.
 """
 
@@ -45,8 +45,8 @@ REPEATED_PREFIX = "repeated:"
 # emoji): Spark's text is UTF-8 and stores "?" for it, so the string's JSON text as written is kept
 # under ``unpaired:`` and its path. ingest/java ParseLosses writes the same keys.
 UNPAIRED_PREFIX = "unpaired:"
-# A good row's event time where it was there but no time under the source's partition.format:
-# the row took the fallback date (``ingest.event_time``); counted and reported, never stored.
+# A row's event time where it was there but not a time under the source's partition.format: the
+# row took the fallback date (``ingest.event_time``); good rows' are counted and reported, never stored.
 EVENT_TIME_UNREAD = "_event_time_unread"
 
 
