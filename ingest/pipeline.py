@@ -107,9 +107,9 @@ class EventTimesUnread:
     example: str  # one such value: the least number among them, else the least text
     suggested_format: TimeFormat | None  # the epoch format under which the example is a time
 
-    def __add__(self, later: EventTimesUnread | None) -> EventTimesUnread:
+    def __add__(self, later: EventTimesUnread) -> EventTimesUnread:
         """Both counts (a stream's micro-batches), with this one's example."""
-        return self if later is None else replace(self, rows=self.rows + later.rows)
+        return replace(self, rows=self.rows + later.rows)
 
 
 @dataclass
@@ -484,7 +484,6 @@ class Target:
     plan: TablePlan
     parsed: DataFrame
     values: dict[Path, Column]
-    is_child: bool
     event_date: EventDate  # a child row takes its parent's date
     counted: bool = False  # rows reconcile with the input's records (routed children)
     exploded: tuple[Path, ...] = ()  # the main table's arrays whose elements are child rows
@@ -532,7 +531,7 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
         )
         mapping = meta.column_maps(spark, [source.table])[source.table]
         plan = plan_source(spark, source, [], mapping)
-        return [Target(source.table, plan, empty, {}, False, _event_date(source, {}))]
+        return [Target(source.table, plan, empty, {}, _event_date(source, {}))]
     _check_partition_format(spark, source)  # a stream's micro-batches come here, not to ingest_source
     main_date = _event_date(source, batch.values, batch.parsed)
     parent_date = main_date.date
@@ -583,9 +582,7 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
         batch = replace(batch, parsed=discard_rows(batch.parsed, contracts.discard_row_reasons(kept_out)))
         children = child_batches(source, batch, parent_date, arrays)  # of the records that stay
     exploded = tuple(array.path for array in batch.arrays)
-    targets = [
-        Target(source.table, main_plan, batch.parsed, batch.values, False, main_date, exploded=exploded)
-    ]
+    targets = [Target(source.table, main_plan, batch.parsed, batch.values, main_date, exploded=exploded)]
     for child, plan in zip(children + routed, child_plans + routed_plans, strict=True):
         targets.append(
             Target(
@@ -593,7 +590,6 @@ def plan_targets(spark: SparkSession, source: SourceConfig, batch: Batch | None)
                 plan,
                 child.parsed,
                 child.values,
-                True,
                 EventDate(F.col("_parent_event_date"), F.lit(None).cast("string")),
                 counted=child.counted,
             )

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from functools import reduce
 from pathlib import Path
 from typing import Any, Literal
 
@@ -65,15 +67,10 @@ class BatchReport:
     event_times_unread: pipeline.EventTimesUnread | None = None  # partitioned by the fallback date
 
 
-def _event_times_unread(reports: list[pipeline.SourceReport]) -> pipeline.EventTimesUnread | None:
-    """A micro-batch's records partitioned by the fallback date, over its reads of its files."""
-    found = [r.event_times_unread for r in reports if r.event_times_unread is not None]
-    if not found:
-        return None
-    first, *rest = found
-    for later in rest:
-        first += later
-    return first
+def _summed(counts: Iterable[pipeline.EventTimesUnread | None]) -> pipeline.EventTimesUnread | None:
+    """Records partitioned by the fallback date, over a micro-batch's reads or a stream's batches."""
+    found = [count for count in counts if count is not None]
+    return reduce(operator.add, found) if found else None
 
 
 @dataclass
@@ -92,10 +89,7 @@ class SourceTotals:
 
     def add(self, batch: BatchReport) -> None:
         self.batches += 1
-        if self.event_times_unread is None:
-            self.event_times_unread = batch.event_times_unread
-        else:
-            self.event_times_unread += batch.event_times_unread
+        self.event_times_unread = _summed([self.event_times_unread, batch.event_times_unread])
         self.replayed += batch.replayed
         self.rows_read += batch.rows_read
         self.rows_written += batch.rows_written
@@ -268,7 +262,7 @@ class StreamRunner:
             latency=done - oldest if oldest is not None else None,
             # An empty Kafka batch returned above, so a batch here has input: all noop is a replay.
             replayed=bool(reports) and all(r.status == "noop" for r in reports),
-            event_times_unread=_event_times_unread(reports),
+            event_times_unread=_summed(r.event_times_unread for r in reports),
         )
 
     def wait(self, stop: threading.Event, poll_seconds: float = 0.5) -> StreamReport:

@@ -38,10 +38,16 @@ import org.apache.spark.sql.api.java.UDF2;
  */
 public final class EventTime {
 
-  /** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: the timestamps Spark and a date hold. */
-  static final BigDecimal FIRST = BigDecimal.valueOf(-62_135_596_800_000_000L);
+  /** The first and last second of the years 1 to 9999: the times Spark and a date hold. */
+  static final long FIRST_SECOND = -62_135_596_800L;
 
-  static final BigDecimal LAST = BigDecimal.valueOf(253_402_300_800_000_000L - 1);
+  static final long LAST_SECOND = 253_402_300_799L;
+
+  /** The same bounds in microseconds: 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z. */
+  static final BigDecimal FIRST = BigDecimal.valueOf(FIRST_SECOND).movePointRight(6);
+
+  static final BigDecimal LAST =
+      BigDecimal.valueOf(LAST_SECOND + 1).movePointRight(6).subtract(BigDecimal.ONE);
 
   /**
    * Longer texts, or exponents past this, are no time: {@code 1e-999999999} would make {@link
@@ -53,11 +59,6 @@ public final class EventTime {
 
   /** Pattern texts longer than this are no time (long-form zone and day names fit). */
   static final int MAX_PATTERN_TEXT = 256;
-
-  /** The first and last second of the years 1 to 9999. */
-  static final long FIRST_SECOND = -62_135_596_800L;
-
-  static final long LAST_SECOND = 253_402_300_799L;
 
   /** English names, weeks by ISO's rules (the "rg" extension: region GB for the calendar only). */
   private static final Locale ENGLISH_ISO_WEEKS = Locale.forLanguageTag("en-u-rg-gbzzzz");
