@@ -1,8 +1,11 @@
 """Local files are made with Hadoop's permissions, set without a ``chmod`` process
-(``dap.ingest.LocalFileSystemWithoutShell``, ``spark.hadoop.fs.file.impl``)."""
+(``dap.ingest.LocalFileSystemWithoutShell``, ``spark.hadoop.fs.file.impl``), and landing files
+with a colon in their name are read like any other."""
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import stat
 from pathlib import Path
@@ -11,8 +14,15 @@ from typing import Any
 import pytest
 
 from ingest import jvm_functions
+from ingest.formats.record_count import count_gpmf, count_ulog
+from tests.conftest import REALDATA
+from tests.spark.helpers import READ_PATHS, ingest, rows, splits_of
 
 pytestmark = pytest.mark.spark
+GPMF = REALDATA / "gopro-gpmf" / "samples" / "hero5.raw"
+ULOG = REALDATA / "px4-ulog" / "test" / "sample_log_small.ulg"
+# Names as devices and exporters write them: a time of day in ISO 8601, a colon alone.
+COLON_NAMES = ["events_2026-01-05T10:00:00Z.jsonl", "export 10:30.jsonl", "a:b.jsonl"]
 
 
 def _file_system(spark: Any, path: Path) -> Any:
@@ -81,3 +91,68 @@ def test_a_table_written_by_the_session_has_the_usual_modes(spark: Any, tmp_path
     assert {_mode(p) for p in files} == {0o666 & ~umask}
     assert {_mode(p) for p in root.rglob("*") if p.is_dir()} == {0o777 & ~umask}
     spark.sql("DROP TABLE fs_modes.t PURGE")
+
+
+@pytest.mark.parametrize("read_path", list(READ_PATHS))
+def test_json_files_with_a_colon_in_their_name_land_every_record(
+    spark: Any, landing: Path, read_path: str
+) -> None:
+    """Hadoop's checksum file name for ``a:b.jsonl`` took ``.a`` for a URI scheme: every such
+    file failed its read ("Relative path in absolute URI"), and with it the whole source."""
+    day = landing / "colon" / "2026-01-05"
+    day.mkdir(parents=True)
+    written = {}
+    for number, name in enumerate(COLON_NAMES):
+        records = [{"id": f"{number}-{i}", "name": name} for i in range(3)]
+        (day / name).write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        written.update({(name, line): r for line, r in enumerate(records, start=1)})
+    table = f"raw.colon_names_{read_path}"
+    with splits_of(spark, READ_PATHS[read_path]):
+        report = ingest(spark, landing / "colon", table)
+    assert {Path(f.file).name: f.rows_written for f in report.sources[0].files} == dict.fromkeys(
+        COLON_NAMES, 3
+    )
+    landed = {
+        (Path(r["_source_file"]).name, r["_source_line"]): {"id": r["id"], "name": r["name"]}
+        for r in rows(spark, table)
+    }
+    assert landed == written
+
+
+@pytest.mark.realdata(GPMF, ULOG)
+def test_csv_gpmf_and_ulog_files_with_a_colon_in_their_name_land_every_record(
+    spark: Any, landing: Path
+) -> None:
+    cells = [["id", "at"], ["1", "2026-01-05T10:00:00Z"], ["2", "2026-01-05T10:30:00Z"]]
+    sources = {
+        "csv": ("orders_2026-01-05T10:00:00.csv", None),
+        "gpmf": ("GX01_10:00:00.raw", GPMF),
+        "ulog": ("log_10:00:00.ulg", ULOG),
+    }
+    for fmt, (name, real) in sources.items():
+        day = landing / fmt / "2026-01-05"
+        day.mkdir(parents=True)
+        if real is None:
+            with open(day / name, "w", newline="", encoding="utf-8") as out:
+                csv.writer(out).writerows(cells)
+        else:
+            (day / name).write_bytes(real.read_bytes())
+
+    csv_report = ingest(spark, landing / "csv", "raw.colon_csv", "csv")
+    assert [(Path(f.file).name, f.rows_written) for f in csv_report.sources[0].files] == [
+        (sources["csv"][0], 2)
+    ]
+    assert [[str(r["id"]), r["at"]] for r in rows(spark, "raw.colon_csv")] == cells[1:]
+
+    gpmf = ingest(spark, landing / "gpmf", "raw.colon_gpmf", "gpmf")
+    expected = count_gpmf(GPMF.read_bytes())
+    assert [(Path(f.file).name, f.rows_written) for f in gpmf.sources[0].files] == [
+        (sources["gpmf"][0], expected)
+    ]
+
+    topics = ["vehicle_status"]
+    ulog = ingest(spark, landing / "ulog", "raw.colon_ulog", "ulog", ulog={"topics": topics})
+    expected = count_ulog(ULOG.read_bytes(), frozenset(topics))
+    assert [(Path(f.file).name, f.rows_written) for f in ulog.sources[0].files] == [
+        (sources["ulog"][0], expected)
+    ]

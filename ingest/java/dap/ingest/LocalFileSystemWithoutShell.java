@@ -24,11 +24,26 @@ import org.apache.hadoop.io.nativeio.NativeIO;
  * mode Hadoop computed (after its umask), applied with {@code Files.setPosixFilePermissions}. A
  * sticky bit (which NIO cannot set), a file or folder with a set-ID bit (which chmod keeps and
  * NIO would clear), or the native library when it is there, takes Hadoop's own path.
+ *
+ * <p>It also names a file's checksum file so that a colon in the file's name works (below).
  */
 public final class LocalFileSystemWithoutShell extends LocalFileSystem {
 
   public LocalFileSystemWithoutShell() {
     super(new Raw());
+  }
+
+  /**
+   * {@code .<name>.crc} beside {@code file}, as Hadoop names it, built without parsing the name.
+   * Hadoop's own {@code new Path(parent, "." + name + ".crc")} parses the name as a path string,
+   * which takes everything before a colon for a URI scheme: every read of
+   * {@code events_2026-01-05T10:00:00Z.jsonl}, a file name devices and exporters often write,
+   * failed with "Relative path in absolute URI", and with it the whole source. A path made from
+   * its parts, as Hadoop's own directory listing makes a child's, takes the name as it is.
+   */
+  @Override
+  public Path getChecksumFile(Path file) {
+    return new Path(file.getParent(), new Path(null, null, "." + file.getName() + ".crc"));
   }
 
   /** The raw (checksum-less) local file system under it. */
