@@ -504,7 +504,13 @@ def _rows(
             F.col("_corrupt_record").isNotNull(),
             F.format_string("wrong number of fields (the header has %d)", width),
         )
-        .when(invalid, F.lit("invalid bytes for the file encoding"))
+        .when(
+            invalid,
+            F.lit(
+                f"invalid bytes for the file encoding ({options.encoding}): a file in another "
+                "encoding (windows-1252, ISO-8859-1) needs csv.encoding"
+            ),
+        )
         .when(is_note & (filled == 0), F.lit("empty row after the data (every field empty)"))
         .when(is_note, F.lit("note row after the data (fewer than 2 fields filled)"))
     )

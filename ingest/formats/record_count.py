@@ -16,6 +16,8 @@ What counts as a record (the README's "Formats"):
   other array document is 1 (the reader quarantines the file whole), unless its first array
   closes on the first non-blank line (brackets outside strings): then it is JSON lines;
 - a UTF-8 byte order mark at the start of a file is not content (a file of only a BOM is empty);
+  a JSON file that starts with a UTF-16 or UTF-32 one cannot be read (JSON is UTF-8): the
+  pipeline quarantines it whole, as it does a CSV file that is not text in ``csv.encoding``;
 - CSV: records by the CSV grammar (a record ends at LF or CRLF, or at CR in a file whose first
   MiB has CR and no LF; a newline inside quotes is inside the record; a quote opens a
   quoted value only as its field's first character, as in Spark's CSV parser, so ``5"`` and
@@ -342,7 +344,17 @@ def count_json(uri: str, opener: Opener = open_raw) -> int:
     shape = _JsonShape()
     lines = 0
     pending_blank = True  # the current line has only whitespace so far
+    first = True
     for chunk in _chunks(uri, opener, strip_bom=True):
+        if first and (bom := unicode_bom(chunk)):
+            # Read as UTF-8, its every line would be quarantined as garbage, its values lost to
+            # U+FFFD: the file is quarantined whole, with what to do.
+            raise InputError(
+                f"not UTF-8 text: it starts with the {bom} byte order mark (JSON must be UTF-8); "
+                f"convert it (iconv -f {bom} -t UTF-8) and land it under a new name",
+                where=uri,
+            )
+        first = False
         if not shape.settled:
             shape.feed(chunk)
         # non-blank lines: count line ends whose line had content, chunk boundaries carried over
@@ -604,19 +616,41 @@ _SAMPLE_CHARS = 4096
 _MAGIC = {b"PK\x03\x04": "a ZIP archive (an .xlsx workbook?)", b"%PDF": "a PDF document"}
 
 
-def binary_content(head: bytes, text: str) -> str | None:
+def binary_content(head: bytes, text: str, encoding: str = "UTF-8") -> str | None:
     """Why a CSV file's first chunk is not text (``None`` if it is): more than a tenth of its
     first 4,096 characters are controls or undecodable bytes. A text CSV has next to none (one
-    NUL in a value is not enough); random bytes decoded as ISO-8859-1 have about a quarter."""
+    NUL in a value is not enough); random bytes decoded as ISO-8859-1 have about a quarter.
+    Text in UTF-16 or UTF-32 (Excel's "Unicode Text", PowerShell's files) decoded as another
+    encoding is such a chunk: its byte order mark names the setting that reads it."""
     sample = text[:_SAMPLE_CHARS]
     odd = len(_NOT_TEXT.findall(sample))
     if not sample or 10 * odd <= len(sample):
         return None
+    if bom := unicode_bom(head):
+        return (
+            f"not {encoding} text: it starts with the {bom} byte order mark; set csv.encoding: "
+            f"{bom[:6]} for this source, then `ingest rollback` this run and run it again"
+        )
     kind = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), "binary data")
     return (
         f"not CSV text: {kind}; {odd} of its first {len(sample)} characters are control characters "
         "or bytes the encoding cannot decode"
     )
+
+
+# Byte order marks of the Unicode encodings other than UTF-8, longest first (UTF-32LE's begins
+# with UTF-16LE's).
+_UNICODE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32LE"),
+    (b"\x00\x00\xfe\xff", "UTF-32BE"),
+    (b"\xff\xfe", "UTF-16LE"),
+    (b"\xfe\xff", "UTF-16BE"),
+)
+
+
+def unicode_bom(head: bytes) -> str | None:
+    """The encoding whose byte order mark ``head`` starts with, if UTF-16 or UTF-32."""
+    return next((name for bom, name in _UNICODE_BOMS if head.startswith(bom)), None)
 
 
 def count_csv(uri: str, grammar: CsvGrammar, opener: Opener = open_raw) -> int:
@@ -626,7 +660,7 @@ def count_csv(uri: str, grammar: CsvGrammar, opener: Opener = open_raw) -> int:
     for chunk in _chunks(uri, opener):
         text = decoder.decode(chunk)
         if first:
-            if why := binary_content(chunk, text):
+            if why := binary_content(chunk, text, grammar.encoding):
                 raise InputError(why, where=uri, hint="move it out of the CSV source's landing path")
             text, first = text.removeprefix("\ufeff"), False  # one mark, as Spark's reader skips
             cr_ends = "\n" not in text and "\r" in text  # CR line ends only (old Mac exports)

@@ -1005,7 +1005,10 @@ def test_csv_rows_with_invalid_bytes_are_quarantined_with_their_fields(spark: An
         ).collect()
     }
     assert sorted(quarantined) == [2, 4]
-    assert quarantined[2].reason == "invalid bytes for the file encoding"
+    assert quarantined[2].reason == (
+        "invalid bytes for the file encoding (UTF-8): a file in another encoding "
+        "(windows-1252, ISO-8859-1) needs csv.encoding"
+    )
     assert quarantined[4].reason.startswith("note row after the data")
     for line in (2, 4):
         assert quarantined[line].raw is not None
@@ -1013,6 +1016,31 @@ def test_csv_rows_with_invalid_bytes_are_quarantined_with_their_fields(spark: An
     assert expected[1] == ["1", "x\ufffdy", 'q,"r"']
     assert [r["_source_line"] for r in rows(spark, table)] == [3]
     assert_counts_reconcile(report, "csv")
+
+
+def test_a_utf16_json_lines_file_is_quarantined_whole_and_the_files_beside_it_land(
+    spark: Any, tmp_path: Path
+) -> None:
+    """PowerShell 5 writes UTF-16 with a byte order mark. Read as UTF-8, each of its lines went
+    to quarantine as garbage, its values (``Zoë``) lost to U+FFFD; the file is now one record of
+    quarantine saying what it is and what to do, and the UTF-8 file beside it lands."""
+    records = [{"id": 1, "name": "Zoë"}, {"id": 2, "name": "Jürg"}]
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\r\n" for r in records)
+    write(tmp_path / "mixed" / "powershell.jsonl", text, encoding="utf-16")
+    write(tmp_path / "mixed" / "utf8.jsonl", text)
+    table = "lost.json_utf16"
+    report = ingest(spark, tmp_path / "mixed", table)
+    per_file = {Path(f.file).name: (f.rows_written, f.rows_quarantined) for f in report.sources[0].files}
+    assert per_file == {"powershell.jsonl": (0, 1), "utf8.jsonl": (2, 0)}
+    assert [{"id": r["id"], "name": r["name"]} for r in rows(spark, table)] == records
+    ((line, raw, reason),) = spark.sql(
+        f"select line, raw, reason from ingest_meta.quarantine where table_name = '{table}'"
+    ).collect()
+    assert (line, raw) == (None, None)
+    assert reason == (
+        "not UTF-8 text: it starts with the UTF-16LE byte order mark (JSON must be UTF-8); "
+        "convert it (iconv -f UTF-16LE -t UTF-8) and land it under a new name"
+    )
 
 
 def test_csv_records_before_the_guessed_header_are_quarantined_with_their_text(

@@ -9,6 +9,7 @@ Cases (see each dataset's SOURCE.txt / EXPECTATIONS.md):
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from collections.abc import Iterator
@@ -458,6 +459,48 @@ def test_json_suite_y_objects_with_duplicated_keys_are_accepted(spark: Any, tmp_
     report = ingest(spark, tmp_path, "rd.json_suite_y_duplicated")
     assert [f.rows_written for f in report.sources[0].files] == [1, 1]
     assert {r["a"] for r in rows(spark, "rd.json_suite_y_duplicated")} <= {"b", "c"}
+
+
+# ---------------------------------------------------------------------------------------------
+# csvkit's UTF-16 files (a byte order mark each, big- and little-endian) beside its UTF-8 one
+
+CSVKIT_FIXTURES = REALDATA / "csvkit-examples" / "examples"
+UTF16 = {"test_utf16_big.csv": "UTF-16BE", "test_utf16_little.csv": "UTF-16LE"}
+
+
+def test_csvkit_utf16_files_are_quarantined_whole_saying_the_encoding_then_land_with_it(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Read as UTF-8 (the default), a UTF-16 file was "binary data"; now its reason names the
+    setting, and under that setting every value lands as Python's own decoder reads it."""
+    folder = tmp_path / "utf16"
+    folder.mkdir()
+    for name in [*UTF16, "test_utf8.csv"]:
+        shutil.copy(CSVKIT_FIXTURES / name, folder / name)
+    report = ingest(spark, folder, "rd.csvkit_default_encoding", "csv")
+    per_file = {Path(f.file).name: (f.rows_written, f.rows_quarantined) for f in report.sources[0].files}
+    assert per_file == {"test_utf8.csv": (2, 0), **dict.fromkeys(UTF16, (0, 1))}
+    quarantined = spark.sql(
+        "select file_uri, line, raw, reason from ingest_meta.quarantine "
+        "where table_name = 'rd.csvkit_default_encoding'"
+    ).collect()
+    assert {Path(r.file_uri).name: (r.line, r.raw, r.reason) for r in quarantined} == {
+        name: (
+            None,
+            None,
+            f"not UTF-8 text: it starts with the {bom} byte order mark; set csv.encoding: UTF-16 "
+            "for this source, then `ingest rollback` this run and run it again",
+        )
+        for name, bom in UTF16.items()
+    }
+
+    (folder / "test_utf8.csv").unlink()  # a source reads its files in one encoding
+    report = ingest(spark, folder, "rd.csvkit_utf16", "csv", csv={"encoding": "UTF-16"})
+    assert report.sources[0].rows_quarantined == 0
+    landed = rows(spark, "rd.csvkit_utf16")
+    for name in UTF16:
+        header, *records = csv.reader((CSVKIT_FIXTURES / name).read_text(encoding="utf-16").splitlines())
+        assert [[str(r[c]) for c in header] for r in landed if r["_source_file"].endswith(name)] == records
 
 
 # ---------------------------------------------------------------------------------------------

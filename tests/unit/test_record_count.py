@@ -268,6 +268,40 @@ def test_a_binary_file_is_not_csv_text_but_a_text_csv_with_a_stray_control_is(tm
     assert counted.unreadable[uris[0]].startswith("not CSV text: binary data; ")
 
 
+@pytest.mark.parametrize(
+    ("codec", "named"),
+    [("utf-16", "UTF-16LE"), ("utf-16-be", "UTF-16BE"), ("utf-32", "UTF-32LE"), ("utf-32-be", "UTF-32BE")],
+)
+def test_utf16_and_utf32_files_with_a_byte_order_mark_are_quarantined_whole_saying_what_reads_them(
+    tmp_path: Path, codec: str, named: str
+) -> None:
+    """Excel's "Unicode Text" and PowerShell write UTF-16 with a byte order mark. Read as UTF-8,
+    such a CSV file was "binary data", and a JSON file's every line garbage (its values U+FFFD)."""
+
+    def encoded(text: str) -> bytes:  # with the byte order mark, in either byte order
+        return ("\ufeff" + text).encode(codec) if codec.endswith("-be") else text.encode(codec)
+
+    data = encoded('{"id": 1, "name": "Zoë"}\n{"id": 2, "name": "Jürg"}\n')
+    assert record_count.unicode_bom(data) == named
+    json_uri = write(tmp_path / "events.jsonl", data)
+    csv_uri = write(tmp_path / "contacts.csv", encoded("id,name\n1,Zoë\n2,Jürg\n"))
+    json_counted = record_count.count_input([json_uri], "json")
+    assert json_counted.records == {}
+    assert json_counted.unreadable[json_uri] == (
+        f"not UTF-8 text: it starts with the {named} byte order mark (JSON must be UTF-8); "
+        f"convert it (iconv -f {named} -t UTF-8) and land it under a new name"
+    )
+    csv_counted = record_count.count_input([csv_uri], "csv")
+    assert csv_counted.unreadable[csv_uri].startswith(
+        f"not UTF-8 text: it starts with the {named} byte order mark; set csv.encoding: {named[:6]} "
+    )
+    # ... which is the setting that reads it: two records, nothing unreadable
+    fixed = record_count.count_input([csv_uri], "csv", record_count.CsvGrammar(encoding=named[:6]))
+    assert fixed == record_count.InputCount({csv_uri: 2}, {})
+    # a UTF-8 file whose first character is U+FFFE or U+FEFF is not such a file
+    assert record_count.unicode_bom("\ufeff{}".encode()) is None
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
 def test_csv_count_equals_pythons_csv_module_over_random_texts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
