@@ -175,7 +175,7 @@ class CsvOptions(_Strict):
     escape: str = '"'
     encoding: str = "UTF-8"
     null_values: list[str] = Field(default_factory=lambda: [""])
-    header: Literal["auto", "first_line"] = "auto"
+    header: Literal["auto", "first_line", "none"] = "auto"
 
     # One character each: Spark's reader takes a longer `sep`, but the header sniffer (Python's
     # csv module) and the record counter (ingest.formats.record_count) split on one character, and

@@ -989,6 +989,7 @@ def _count_input(source: SourceConfig, files: list[LandingFile], opener: Opener 
         quote=source.csv.quote,
         escape=source.csv.escape,
         encoding=source.csv.encoding,
+        header=source.csv.header != "none",
     )
     counted = count_input(
         [f.uri for f in files],
@@ -1045,7 +1046,10 @@ def _quarantine_rows(
         F.substring(F.col("_raw"), 1, meta.RAW_LIMIT).alias("raw"),
         F.col("_bad_reason").alias("reason"),
     )
-    empty = [(f.uri, None, None, "empty file: no records") for f in files if f.status == "empty"]
+    nothing = "empty file: no records"
+    if source.format == "csv" and source.csv.header != "none":  # a header alone is no record either
+        nothing = "no records: the file is empty or holds only its header (without one: csv.header: none)"
+    empty = [(f.uri, None, None, nothing) for f in files if f.status == "empty"]
     empty += [
         (f.uri, None, None, unreadable[f.uri])  # "cannot read the file to the end: ...", "not CSV text: ..."
         for f in files

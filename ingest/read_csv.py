@@ -83,7 +83,7 @@ class LineEnds(Enum):
 @dataclass(frozen=True)
 class CsvHeader:
     names: tuple[str, ...]  # original header texts, made unique ("a", "a#2")
-    header_record: int  # 1-based record number of the header
+    header_record: int  # 1-based record number of the header; 0: none (``csv.header: none``)
     line_ends: LineEnds = LineEnds.LF
     # header_fingerprint of its cells; not compared: tests name headers by their names, and
     # files are grouped by (header, fingerprint)
@@ -164,8 +164,9 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     the wrong number of fields, and is quarantined whole); so is ``,value`` above rows of two
     numbers, as pandas writes a one-column frame (above a guess of numbers only, filling half as
     many cells is enough). Records before the header are quarantined, not dropped, so a wrong
-    guess is visible. ``first_line`` takes the first non-empty record. ``None`` for a file with
-    no records or only empty fields.
+    guess is visible. ``first_line`` takes the first non-empty record. ``none``: no record is
+    the header, the columns are ``column_1`` ... ``column_<n>`` for the usual width ``n`` (rows of
+    another width are quarantined). ``None`` for a file with no records or only empty fields.
     """
     # Spark's reader skips a byte order mark: so must the sniff, or a quote right after it (the
     # first header cell of an Excel "CSV UTF-8" file) is a plain character here.
@@ -210,6 +211,11 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
                 break
     except csv.Error:
         pass
+    if options.header == "none":
+        width = _usual_width(records)
+        if width is None:
+            return None
+        return CsvHeader(tuple(f"column_{n}" for n in range(1, width + 1)), 0, line_ends)
     index = _header_index(records, options.header)
     if index is None:
         return None
@@ -247,10 +253,23 @@ def header_fingerprint(cells: list[str]) -> str:
     return _NOT_ALNUM.sub("", "".join(cells))
 
 
+def _filled(records: list[list[str]]) -> list[int]:
+    """Cells with text, per record."""
+    return [sum(map(bool, map(str.strip, row))) for row in records]
+
+
+def _usual_width(records: list[list[str]]) -> int | None:
+    """The most common field count of the records that fill a cell (a tie: the first seen, as
+    Counter keeps that order); blank rows do not vote. ``None``: no record fills a cell."""
+    widths = Counter(len(row) for row, n in zip(records, _filled(records), strict=True) if n)
+    return max(widths, key=widths.__getitem__) if widths else None
+
+
 def _header_index(records: list[list[str]], rule: str) -> int | None:
     """The index of the header among a file's first non-empty records (see ``sniff_header``)."""
-    filled = [sum(map(bool, map(str.strip, row))) for row in records]  # cells with text, per record
-    if not records or max(filled) == 0:
+    filled = _filled(records)
+    usual = _usual_width(records)
+    if usual is None:
         return None
     if rule == "first_line":
         return 0
@@ -258,8 +277,6 @@ def _header_index(records: list[list[str]], rule: str) -> int | None:
     def numbers(row: list[str]) -> int:
         return sum(1 for cell in row if _NUMBER_CELL.fullmatch(cell.strip()))
 
-    widths = Counter(len(row) for row, n in zip(records, filled, strict=True) if n)  # blank rows do not vote
-    usual = max(widths, key=widths.__getitem__)  # a tie: the first seen (Counter keeps that order)
     fullest = max(n for row, n in zip(records, filled, strict=True) if len(row) == usual)
     # found: the fullest record of the usual width qualifies
     found = next(
@@ -502,7 +519,12 @@ def _rows(
         )
         .when(
             F.col("_corrupt_record").isNotNull(),
-            F.format_string("wrong number of fields (the header has %d)", width),
+            F.format_string(
+                "wrong number of fields (the header has %d)"
+                if options.header != "none"
+                else "wrong number of fields (the file's rows have %d)",
+                width,
+            ),
         )
         .when(
             invalid,

@@ -67,6 +67,7 @@ class CsvGrammar:
     quote: str = '"'
     escape: str = '"'
     encoding: str = "UTF-8"
+    header: bool = True  # False: ``csv.header: none``, every record is data
 
 
 class RawOpener:
@@ -605,8 +606,11 @@ class _CsvScanner:
         self._end_record()
 
     def data_records(self) -> int:
-        """Every record but the header; none in a file whose records fill no cell (no header)."""
-        return self.records - 1 if self.has_header else 0
+        """Every record but the header (every record, for files without one); none in a file
+        whose records fill no cell."""
+        if not self.has_header:
+            return 0
+        return self.records - 1 if self.g.header else self.records
 
 
 # Characters that plain text does not hold: C0 and C1 controls but tab, LF, VT, FF and CR, and

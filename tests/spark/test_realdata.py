@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from ingest.formats.record_count import CsvGrammar, count_records
 from tests.conftest import REALDATA, require_realdata
 from tests.spark.helpers import columns, ingest, rows
 
@@ -501,6 +502,43 @@ def test_csvkit_utf16_files_are_quarantined_whole_saying_the_encoding_then_land_
     for name in UTF16:
         header, *records = csv.reader((CSVKIT_FIXTURES / name).read_text(encoding="utf-16").splitlines())
         assert [[str(r[c]) for c in header] for r in landed if r["_source_file"].endswith(name)] == records
+
+
+def test_csvkit_file_without_a_header_row_lands_under_header_none(spark: Any, tmp_path: Path) -> None:
+    """``no_header_row.csv`` is one line of data, ``1,2,3``. Under ``auto`` that line is the
+    header, so the file has no records: its reason said "empty file" and nothing told the user
+    how to read it. ``csv.header: none`` reads every line as a record, in ``column_<n>`` columns."""
+    folder = tmp_path / "no_header"
+    folder.mkdir()
+    shutil.copy(CSVKIT_FIXTURES / "no_header_row.csv", folder / "no_header_row.csv")
+    ingest(spark, folder, "rd.csvkit_no_header_auto", "csv")
+    ((line, raw, reason),) = spark.sql(
+        "select line, raw, reason from ingest_meta.quarantine where table_name = 'rd.csvkit_no_header_auto'"
+    ).collect()
+    assert (line, raw) == (None, None)
+    assert reason == "no records: the file is empty or holds only its header (without one: csv.header: none)"
+
+    # beside it, a device's dump without a header whose last row lost a field
+    (folder / "dump.csv").write_text("7,8.5,ok\n9,10.5,warn\n11,12.5\n", encoding="utf-8")
+    report = ingest(spark, folder, "rd.csvkit_no_header_none", "csv", csv={"header": "none"})
+    counted = count_records([f.file for f in report.sources[0].files], "csv", CsvGrammar(header=False))
+    assert {f.file: f.rows_read for f in report.sources[0].files} == counted
+    landed = rows(spark, "rd.csvkit_no_header_none")
+    assert set(columns(spark, "rd.csvkit_no_header_none")) == INGEST_COLUMNS | {
+        "column_1",
+        "column_2",
+        "column_3",
+    }
+    for name in ("no_header_row.csv", "dump.csv"):
+        records = csv.reader((folder / name).read_text(encoding="utf-8").splitlines())
+        whole = [[int(a), float(b), c] for a, b, c in (r for r in records if len(r) == 3)]
+        assert [
+            [r["column_1"], r["column_2"], r["column_3"]] for r in landed if r["_source_file"].endswith(name)
+        ] == whole
+    ((line, raw, reason),) = spark.sql(
+        "select line, raw, reason from ingest_meta.quarantine where table_name = 'rd.csvkit_no_header_none'"
+    ).collect()
+    assert (line, raw, reason) == (3, "11,12.5", "wrong number of fields (the file's rows have 3)")
 
 
 # ---------------------------------------------------------------------------------------------

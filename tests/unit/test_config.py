@@ -187,7 +187,7 @@ def test_unknown_nested_key_is_rejected_with_its_path(tmp_path: Path) -> None:
         ("format: json, partition: {column: ts, format: epoch_sec}", "partition.format"),
         ("format: json, partition: {column: ts, format: Auto}", "partition.format"),
         ("format: json, partition: {column: ts, format: ' '}", "partition.format"),
-        ("format: csv, csv: {header: none}", "csv.header"),
+        ("format: csv, csv: {header: first_row}", "csv.header"),
         ("format: json, settle_seconds: .inf", "settle_seconds"),
         ("format: json, settle_seconds: .nan", "settle_seconds"),
         ("format: json, partition: {column: ''}", "partition.column"),

@@ -106,6 +106,13 @@ def test_first_line_option_skips_blank_lines() -> None:
     assert header == CsvHeader(("a", "b"), 1)
 
 
+def test_none_option_names_the_usual_width_and_takes_no_record() -> None:
+    none = CsvOptions(header="none")
+    assert sniff_header("1,2,3\n4,5,6\n7,8\n", none) == CsvHeader(("column_1", "column_2", "column_3"), 0)
+    assert sniff_header("\n,,\nx\n", none) == CsvHeader(("column_1",), 0)  # blank rows do not vote
+    assert sniff_header(",,\n\n", none) is None  # no record fills a cell: no columns, no records
+
+
 def test_title_row_above_a_two_column_header_is_preamble() -> None:
     header = sniff_header("Report\na,b\n1,2\n3,4\n", AUTO)
     assert header == CsvHeader(("a", "b"), 2)

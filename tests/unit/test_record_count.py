@@ -302,6 +302,14 @@ def test_utf16_and_utf32_files_with_a_byte_order_mark_are_quarantined_whole_sayi
     assert record_count.unicode_bom("\ufeff{}".encode()) is None
 
 
+def test_csv_without_a_header_counts_every_record(tmp_path: Path) -> None:
+    uri = write(tmp_path / "h.csv", b"1,2,3\n\n4,5,6\n,,\n")
+    assert count_records([uri], "csv") == {uri: 2}  # the first record is the header
+    assert count_records([uri], "csv", CsvGrammar(header=False)) == {uri: 3}
+    blank = write(tmp_path / "b.csv", b",,\n\n")
+    assert count_records([blank], "csv", CsvGrammar(header=False)) == {blank: 0}
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
 def test_csv_count_equals_pythons_csv_module_over_random_texts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
