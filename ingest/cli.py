@@ -36,6 +36,7 @@ from ingest.cli_options import (
     Group,
     JsonOpt,
     LandingOpt,
+    SetOpt,
     SourcesOpt,
     StateOpt,
     TableOpt,
@@ -44,7 +45,7 @@ from ingest.cli_options import (
     print_json,
 )
 from ingest.cli_stream import broker_app, collect
-from ingest.config import TABLE_RULE, SourceConfig, describe_errors, is_table_name, load_config
+from ingest.config import TABLE_RULE, SourceConfig, describe_errors, is_table_name, load_config, source_block
 from ingest.errors import ConfigError, IngestError
 from ingest.landing import require_local_matches
 from ingest.naming import quote_string
@@ -604,6 +605,7 @@ def plan(
         typer.Option("--table", help="target table for PATHS, database.table in lowercase"),
     ] = None,
     fmt: FormatOpt = Format.json,
+    source_settings: SetOpt = None,
     source: SourcesOpt = None,
     landing: LandingOpt = None,
     state_dir: StateOpt = None,
@@ -614,7 +616,11 @@ def plan(
         _refuse_options_plan_would_ignore(ctx, paths)
         settings = load_settings(state_dir=state_dir)
         # PATHS instead of a config: then --config (and DAP_CONFIG) is not read
-        sources = [_adhoc_source(paths, table, fmt)] if paths else load_config(config, landing).select(source)
+        sources = (
+            [_adhoc_source(paths, table, fmt, source_settings or [])]
+            if paths
+            else load_config(config, landing).select(source)
+        )
         _execute(sources, dry_run=True, as_json=as_json, settings=settings, command="plan")
     except IngestError as exc:
         raise _fail(exc) from None
@@ -625,7 +631,7 @@ def _refuse_options_plan_would_ignore(ctx: typer.Context, paths: list[str] | Non
     silently ignored, and the plan shown would not be the one asked for."""
     given = {  # typer bundles its own click, so its ParameterSource is compared by name
         name
-        for name in ("source", "landing", "table", "fmt")
+        for name in ("source", "landing", "table", "fmt", "source_settings")
         if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"
     }
     if paths and given & {"source", "landing"}:
@@ -633,20 +639,22 @@ def _refuse_options_plan_would_ignore(ctx: typer.Context, paths: list[str] | Non
             "--source and --landing select from a config; PATHS are planned as one ad-hoc source",
             hint="drop PATHS to plan the config's sources, or drop --source/--landing",
         )
-    if not paths and given & {"table", "fmt"}:
+    if not paths and given & {"table", "fmt", "source_settings"}:
         raise ConfigError(
-            "--table and --format describe ad-hoc PATHS, and no PATHS were given",
+            "--table, --format and --set describe ad-hoc PATHS, and no PATHS were given",
             hint="give the files to plan (e.g. ingest plan data/*.csv --table raw.x --format csv), "
-            "or drop --table/--format to plan the config's sources",
+            "or drop --table/--format/--set to plan the config's sources",
         )
 
 
-def _adhoc_source(paths: list[str], table: str | None, fmt: Format) -> SourceConfig:
+def _adhoc_source(paths: list[str], table: str | None, fmt: Format, settings: list[str]) -> SourceConfig:
     if not table:
         raise ConfigError("--table DB.TABLE is required with file paths", hint="e.g. --table raw.my_events")
+    block = source_block(settings)
     try:
         return SourceConfig.model_validate(
             {
+                **block,
                 "name": table.split(".")[-1],
                 "path": [p if "://" in p else str(Path(p).absolute()) for p in paths],
                 "table": table,
@@ -655,8 +663,15 @@ def _adhoc_source(paths: list[str], table: str | None, fmt: Format) -> SourceCon
         )
     except ValidationError as exc:
         raise ConfigError(
-            f"invalid arguments: {describe_errors(exc, lambda loc: '--' + '.'.join(map(str, loc)))}"
+            f"invalid arguments: {describe_errors(exc, _option_of)}",
+            hint="the settings are a config's source block's (README: Config)" if block else None,
         ) from None
+
+
+def _option_of(loc: tuple[int | str, ...]) -> str:
+    """The option that gave the setting at ``loc``: ``--table``, ``--format``, or ``--set KEY``."""
+    key = ".".join(map(str, loc))
+    return f"--{key}" if loc[0] in ("name", "path", "table", "format") else f"--set {key}"
 
 
 @app.command(cls=Command)
@@ -664,12 +679,13 @@ def load(
     paths: Annotated[list[str], typer.Argument(help="files, directories or quoted globs (several, like cp)")],
     table: TableOpt,
     fmt: FormatOpt = Format.json,
+    source_settings: SetOpt = None,
     state_dir: StateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest ad-hoc files into a table without a config file."""
     try:
-        source = _adhoc_source(paths, table, fmt)
+        source = _adhoc_source(paths, table, fmt, source_settings or [])
         require_local_matches(paths)
         settings = load_settings(state_dir=state_dir)
         _execute(

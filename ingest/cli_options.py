@@ -128,6 +128,16 @@ FormatOpt = Annotated[
     ),
 ]
 TableOpt = Annotated[str, typer.Option("--table", help="target table, database.table in lowercase")]
+SetOpt = Annotated[
+    list[str] | None,  # noqa: UP007
+    typer.Option(
+        "--set",
+        metavar="KEY=VALUE",
+        help="a setting of a config's source block, for the files given: csv.delimiter=';', "
+        "csv.header=none, partition.column=ts, partition.format=epoch_ms, types.amount='decimal(12,2)' "
+        "(repeatable)",
+    ),
+]
 
 
 def package_version() -> str:

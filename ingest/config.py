@@ -473,6 +473,59 @@ def _at(path: Path, line: int | None) -> str:
     return f"{path}, line {line}" if line else str(path)
 
 
+# What `ingest load` and `ingest plan PATHS` take as `--set KEY=VALUE`: a source block's settings
+# but the four the command gives itself (name, path, table, format) and the two an ad-hoc load of
+# files has no use for (pull, stream).
+ADHOC_SETTINGS = tuple(
+    n for n in SourceConfig.model_fields if n not in {"name", "path", "table", "format", "pull", "stream"}
+)
+
+
+def source_block(pairs: list[str]) -> dict[str, Any]:
+    """``--set KEY=VALUE`` pairs as a source block of ingest.yml would hold them.
+
+    ``csv.delimiter=;`` is ``{"csv": {"delimiter": ";"}}``; a ``types`` key is a key path, so
+    ``types.order.amount=decimal(12,2)`` is ``{"types": {"order.amount": "decimal(12,2)"}}``.
+    A VALUE that starts with a bracket, a brace or a quote is read as YAML, as in the file
+    (``[a, b]`` a list, ``"\\t"`` a tab); any other is text. The settings themselves are
+    checked by ``SourceConfig``, like a config file's.
+    """
+    block: dict[str, Any] = {}
+    for pair in pairs:
+        key, equals, text = pair.partition("=")
+        key = key.strip()
+        top, _, rest = key.partition(".")
+        if not equals or not key:
+            raise ConfigError(f"--set {pair!r}: expected KEY=VALUE", hint="e.g. --set csv.delimiter=';'")
+        if top not in ADHOC_SETTINGS:
+            raise ConfigError(
+                f"--set {key}: not a setting of an ad-hoc source",
+                hint="one of " + ", ".join(ADHOC_SETTINGS) + " (README: Config)",
+            )
+        path = [top, rest] if top == "types" and rest else key.split(".")
+        node = block
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {key}: {part} was given a value of its own before")
+        if path[-1] in node:
+            raise ConfigError(f"--set {key}: given twice", hint="give each setting once")
+        node[path[-1]] = _yaml_value(text)
+    return block
+
+
+def _yaml_value(text: str) -> Any:
+    """A list, a mapping or a quoted string as YAML reads it; anything else as written (YAML
+    would read ``|`` as an empty block, ``no`` as false; pydantic reads ``5`` as a number where
+    a number is asked for)."""
+    if not text.startswith(("[", "{", '"', "'")):
+        return text
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:  # a quote character alone (csv.quote=')
+        return text
+
+
 def load_config(path: Path, landing_override: str | None = None) -> IngestConfig:
     """Read and validate a config file; relative source paths resolve against ``landing``."""
     text = _read_text(path)

@@ -405,11 +405,16 @@ def flat(text: str) -> str:
 @pytest.mark.slow
 def test_cli_plan_writes_nothing_then_load_json_reports_the_run(tmp_path: Path) -> None:
     state = tmp_path / "state"
+    # epoch milliseconds of 2026-01-01 and 2026-01-02 (UTC): the partition column is read by the
+    # format --set names, as a config's source block would
     path = write(
-        tmp_path / "in" / "events.jsonl", jsonl({"id": 1, "who": "a"}, {"id": 2, "who": "b"}) + "{oops\n"
+        tmp_path / "in" / "events.jsonl",
+        jsonl({"id": 1, "who": "a", "ts": 1767225600000}, {"id": 2, "who": "b", "ts": 1767312000000})
+        + "{oops\n",
     )
+    partition = ["--set", "partition.column=ts", "--set", "partition.format=epoch_ms"]
 
-    plan = ingest_cli("plan", str(path), "--table", "cli.events", state_dir=state)
+    plan = ingest_cli("plan", str(path), "--table", "cli.events", *partition, state_dir=state)
     assert plan.returncode == 0, plan.stderr[-3000:]
     assert "CREATE TABLE IF NOT EXISTS `cli`.`events` (" in plan.stdout
     assert "`id` bigint" in plan.stdout and "`who` string" in plan.stdout
@@ -424,7 +429,7 @@ def test_cli_plan_writes_nothing_then_load_json_reports_the_run(tmp_path: Path) 
     ]
     classes_log = tmp_path / "class-load.log"
     load = ingest_cli(
-        "load", str(path), "--table", "cli.events", "--format", "json", "--json", state_dir=state,
+        "load", str(path), "--table", "cli.events", "--format", "json", *partition, "--json", state_dir=state,
         env={"DAP_JVM_OPTIONS": " ".join([*suite_options, f"-Xlog:class+load=info:file={classes_log}"])},
     )  # fmt: skip
     assert load.returncode == 0, load.stderr[-3000:]
@@ -439,9 +444,14 @@ def test_cli_plan_writes_nothing_then_load_json_reports_the_run(tmp_path: Path) 
     assert [
         (f["file"], f["rows_read"], f["rows_written"], f["rows_quarantined"]) for f in source["files"]
     ] == [(str(path), 3, 2, 1)]
-    assert source["columns_added"] == ["id", "who"]
+    assert source["columns_added"] == ["id", "ts", "who"]
     assert source["ddl"][0].startswith("CREATE TABLE")  # the plan had not created the table
-    assert list((state / "warehouse" / "cli.db" / "events" / "data").glob("event_date=*/*.parquet"))
+    assert source["event_times_unread"] is None
+    data = state / "warehouse" / "cli.db" / "events" / "data"
+    assert sorted(p.parent.name for p in data.glob("event_date=*/*.parquet")) == [
+        "event_date=2026-01-01",
+        "event_date=2026-01-02",
+    ]
 
 
 def test_a_jvm_option_the_jvm_refuses_is_a_config_error_not_a_traceback(tmp_path: Path) -> None:

@@ -149,13 +149,51 @@ def test_plan_refuses_an_option_it_would_ignore(tmp_path: Path) -> None:
             ("plan", str(tmp_path), "--table", "raw.x", "-s", "ev"),
             "--source and --landing select from a config",
         ),
-        (("plan", "--format", "csv"), "--table and --format describe ad-hoc PATHS, and no PATHS were given"),
-        (("plan", "--table", "raw.x"), "--table and --format describe ad-hoc PATHS"),
+        (
+            ("plan", "--format", "csv"),
+            "--table, --format and --set describe ad-hoc PATHS, and no PATHS were given",
+        ),
+        (("plan", "--table", "raw.x"), "--table, --format and --set describe ad-hoc PATHS"),
+        (("plan", "--set", "csv.delimiter=;"), "--table, --format and --set describe ad-hoc PATHS"),
     ]
     for args, message in cases:
         result = invoke(*args)
         assert result.exit_code == 2, args
         assert f"error: {message}" in result.stderr, args
+
+
+def test_load_and_plan_name_a_bad_set_option_before_spark_starts(tmp_path: Path) -> None:
+    """``--set`` takes a config source block's settings; a misspelt or refused one is named by
+    the option that gave it, with the value, as a config file's would be by its setting."""
+    (tmp_path / "a.csv").write_text("a;b\n1;2\n")
+    cases = [
+        (
+            ["--set", "csv.delimitr=;"],
+            "error: invalid arguments: --set csv.delimitr: Extra inputs are not permitted",
+        ),
+        (
+            ["--set", "csv.delimiter=;;"],
+            "error: invalid arguments: --set csv.delimiter: must be exactly one character other than a "
+            "line break (e.g. ',', ';', '|' or a tab, written \"\\t\"), got ';;'",
+        ),
+        (
+            ["--set", "csv.header=no_header"],
+            "--set csv.header: Input should be 'auto', 'first_line' or 'none'",
+        ),
+        (["--set", "pull.kind=ftp"], "error: --set pull.kind: not a setting of an ad-hoc source"),
+        (["--set", "partition"], "error: --set 'partition': expected KEY=VALUE"),
+        (
+            ["--set", "types.amount=decimal(12,2)", "--set", "types.amount=int"],
+            "--set types.amount: given twice",
+        ),
+        (["--set", "types.amount=decimal(99,2)"], "error: invalid arguments: --set types: types.amount: "),
+    ]
+    for command in ("load", "plan"):
+        for options, message in cases:
+            result = invoke(command, str(tmp_path / "a.csv"), "--table", "raw.x", "--format", "csv", *options)
+            assert result.exit_code == 2, (command, options, result.stderr)
+            assert message in result.stderr, (command, options)
+            assert "Traceback" not in result.stderr
 
 
 def test_load_of_a_glob_that_matches_no_file_exits_3_and_says_so(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.config import IngestConfig, load_config
+from ingest.config import IngestConfig, SourceConfig, load_config, source_block
 from ingest.errors import ConfigError
 
 
@@ -516,3 +516,44 @@ def test_a_table_in_ingests_own_bookkeeping_database_is_refused(tmp_path: Path) 
         "ingest_meta is ingest's own bookkeeping database; choose another, got 'ingest_meta.runs'"
         in error.what
     )
+
+
+def test_set_options_read_as_a_source_block() -> None:
+    """``ingest load --set KEY=VALUE``: a config's source block, VALUE read as YAML where it is."""
+    pairs = [
+        "csv.delimiter=;",
+        'csv.quote="\'"',
+        "csv.escape=\\",
+        "csv.header=none",
+        'csv.null_values=[NA, ""]',
+        "partition.column=received at",
+        "partition.format=dd/MM/yyyy HH:mm",
+        "types.order.amount=decimal(12,2)",  # a types key is a key path
+        "ulog.topics=[vehicle_status]",
+        "settle_seconds=5",
+        "schema_policy=frozen",
+    ]
+    block = source_block(pairs)
+    assert block == {
+        "csv": {"delimiter": ";", "quote": "'", "escape": "\\", "header": "none", "null_values": ["NA", ""]},
+        "partition": {"column": "received at", "format": "dd/MM/yyyy HH:mm"},
+        "types": {"order.amount": "decimal(12,2)"},
+        "ulog": {"topics": ["vehicle_status"]},
+        "settle_seconds": "5",  # a number to SourceConfig, as pydantic reads it
+        "schema_policy": "frozen",
+    }
+    source = SourceConfig.model_validate(
+        {**block, "name": "x", "path": "/in", "table": "raw.x", "format": "csv"}
+    )
+    assert (source.csv.delimiter, source.csv.header, source.partition.format, source.settle_seconds) == (
+        ";",
+        "none",
+        "dd/MM/yyyy HH:mm",
+        5.0,
+    )
+    # text as written: YAML would read "|" as an empty block, "no" as false
+    assert source_block(["csv.delimiter=|", "csv.null_values=", "partition.column=no"]) == {
+        "csv": {"delimiter": "|", "null_values": ""},
+        "partition": {"column": "no"},
+    }
+    assert source_block(['csv.delimiter="\\t"']) == {"csv": {"delimiter": "\t"}}  # YAML's escape: a tab
