@@ -38,7 +38,14 @@ from ingest.event_time import (
 )
 from ingest.faults import FaultPoint
 from ingest.flatten import ArrayField, FlatField, flatten_schema, text_paths
-from ingest.formats.record_count import CsvGrammar, InputCount, Opener, SharedFetches, compressed, count_input
+from ingest.formats.record_count import (
+    CsvGrammar,
+    InputCount,
+    Opener,
+    SharedFetches,
+    count_input,
+    counted_before_read,
+)
 from ingest.jvm_functions import check_time_pattern, lost_values, written_elements
 from ingest.landing import LandingFile, changed, discover, unsettled
 from ingest.local_rows import local_frame
@@ -948,7 +955,8 @@ def _count_and_read(
     """The independent count of ``files`` and Spark's read of the readable ones.
 
     A gzip file is counted before the read: one cut short is quarantined whole and left out of
-    it (Spark would fail the batch's read on it). A plain file's count runs beside the read: on
+    it (Spark would fail the batch's read on it); so is a file compressed otherwise, which ingest
+    does not read (``record_count.unread_compression``). A plain file's count runs beside the read: on
     S3 it is one GET per object (20,000 objects: 21.5 s), time that need not wait on Spark's. On
     this 2-core machine it gained only 3-5 s of that, as the count's client, Spark's tasks and
     the local SeaweedFS share the two cores (bench/RESULTS.md, session 42). Should a plain file
@@ -958,10 +966,12 @@ def _count_and_read(
     # A CSV file is read by the header guess and by the count: a small object is fetched once.
     shared = SharedFetches({f.uri: f.size for f in files}, HEAD_BYTES) if source.format == "csv" else None
     heads = shared.head if shared else None
-    first = _count_input(source, [f for f in files if compressed(f.uri)], shared)
+    first = _count_input(source, [f for f in files if counted_before_read(f.uri)], shared)
     readable = [f for f in files if f.uri not in first.unreadable]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="count") as pool:
-        beside = pool.submit(_count_input, source, [f for f in files if not compressed(f.uri)], shared)
+        beside = pool.submit(
+            _count_input, source, [f for f in files if not counted_before_read(f.uri)], shared
+        )
         batch: Batch | None = None
         try:
             batch = read_batch(spark, source, readable, directories, heads)

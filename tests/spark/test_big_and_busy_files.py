@@ -95,6 +95,66 @@ def test_a_truncated_gzip_is_quarantined_whole_and_the_rest_of_the_batch_lands(
     assert again.sources[0].files == []
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_files_compressed_other_than_gzip_are_quarantined_whole_saying_so(
+    spark: Any, tmp_path: Path, fmt: str
+) -> None:
+    """Spark's reader picks a codec by the file's name: a .zst file failed the whole source (no
+    native zstd), a .bz2 file was read but not counted (the source failed to reconcile), an .xz
+    file was read as text (garbage rows), a .GZ file too. Each is now one quarantined record with
+    what to do, before Spark's read, and the gzip and plain files beside them land."""
+    import bz2
+    import lzma
+
+    landing = tmp_path / f"compressed_{fmt}"
+    landing.mkdir()
+    body = (
+        b"".join(b'{"n": %d}\n' % n for n in range(2_000))
+        if fmt == "json"
+        else b"n\n" + b"".join(b"%d\n" % n for n in range(2_000))
+    )
+    suffix = "jsonl" if fmt == "json" else "csv"
+    (landing / f"good.{suffix}.gz").write_bytes(gzip.compress(body))
+    (landing / f"plain.{suffix}").write_bytes(body)
+    (landing / f"b.{suffix}.bz2").write_bytes(bz2.compress(body))
+    (landing / f"x.{suffix}.xz").write_bytes(lzma.compress(body))
+    (landing / f"z.{suffix}.zst").write_bytes(b"\x28\xb5\x2f\xfd" + body)  # a zstd frame's magic
+    (landing / f"upper.{suffix}.GZ").write_bytes(gzip.compress(body))
+    table = f"busy.compressed_{fmt}"
+
+    report = ingest(spark, landing, table, fmt)
+
+    refused = {
+        f"b.{suffix}.bz2": "bzip2 (.bz2)",
+        f"x.{suffix}.xz": "xz (.xz)",
+        f"z.{suffix}.zst": "zstd (.zst)",
+    }
+    assert outcomes(report) == {
+        f"good.{suffix}.gz": (2_000, 0, "ingested"),
+        f"plain.{suffix}": (2_000, 0, "ingested"),
+        **dict.fromkeys([*refused, f"upper.{suffix}.GZ"], (0, 1, "unreadable")),
+    }
+    assert sorted(r["n"] for r in rows(spark, table)) == sorted([*range(2_000), *range(2_000)])
+    held = spark.sql(
+        f"select file_uri, line, reason from ingest_meta.quarantine where table_name = '{table}'"
+    )
+    reasons = {Path(r.file_uri).name: (r.line, r.reason) for r in held.collect()}
+    assert reasons == {
+        **{
+            name: (
+                None,
+                f"compressed as {kind}, which ingest does not read (it reads gzip, .gz): "
+                "decompress it, or gzip it, and land it under a new name",
+            )
+            for name, kind in refused.items()
+        },
+        f"upper.{suffix}.GZ": (
+            None,
+            "gzip named .GZ, which Spark's reader does not decompress: land it under a new name ending in .gz",
+        ),
+    }
+
+
 def test_a_binary_file_in_a_csv_source_is_quarantined_whole_and_makes_no_columns(
     spark: Any, tmp_path: Path
 ) -> None:

@@ -310,6 +310,22 @@ def test_csv_without_a_header_counts_every_record(tmp_path: Path) -> None:
     assert count_records([blank], "csv", CsvGrammar(header=False)) == {blank: 0}
 
 
+def test_files_compressed_other_than_gzip_are_named_by_their_compression() -> None:
+    read = ["a.jsonl", "s3a://b/k/a.jsonl.gz", "noext", "a.csv", "dir.zst/a.jsonl", "a.gzip.jsonl"]
+    assert [record_count.unread_compression(uri) for uri in read] == [None] * len(read)
+    assert not any(map(record_count.counted_before_read, ["a.jsonl", "a.csv"]))
+    assert all(map(record_count.counted_before_read, ["a.jsonl.gz", "a.jsonl.zst", "a.JSONL.BZ2"]))
+    kinds = {
+        "s3a://b/k/a.jsonl.zst": "zstd (.zst)",
+        "a.csv.BZ2": "bzip2 (.BZ2)",
+        "export.zip": "a ZIP archive (.zip)",
+        "logs.tar.gz": "a gzipped tar archive (.tar.gz)",
+    }
+    for uri, kind in kinds.items():
+        assert (record_count.unread_compression(uri) or "").startswith(f"compressed as {kind}, "), uri
+    assert (record_count.unread_compression("a.jsonl.GZ") or "").startswith("gzip named .GZ, ")
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
 def test_csv_count_equals_pythons_csv_module_over_random_texts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
