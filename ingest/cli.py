@@ -651,6 +651,12 @@ def _adhoc_source(paths: list[str], table: str | None, fmt: Format, settings: li
     if not table:
         raise ConfigError("--table DB.TABLE is required with file paths", hint="e.g. --table raw.my_events")
     block = source_block(settings)
+    for section in ("csv", "ulog"):  # a config ignores another format's block; --set says so
+        if section in block and fmt.value != section:
+            raise ConfigError(
+                f"--set {section}.*: settings of --format {section}, and the format is {fmt.value}",
+                hint=f"add --format {section}",
+            )
     try:
         return SourceConfig.model_validate(
             {
@@ -669,9 +675,10 @@ def _adhoc_source(paths: list[str], table: str | None, fmt: Format, settings: li
 
 
 def _option_of(loc: tuple[int | str, ...]) -> str:
-    """The option that gave the setting at ``loc``: ``--table``, ``--format``, or ``--set KEY``."""
+    """The option that gave the setting at ``loc``: ``--table``, ``--format``, or ``--set KEY``
+    (``--set`` alone for a rule between settings, whose error has no location)."""
     key = ".".join(map(str, loc))
-    return f"--{key}" if loc[0] in ("name", "path", "table", "format") else f"--set {key}"
+    return f"--{key}" if loc and loc[0] in ("name", "path", "table", "format") else f"--set {key}".rstrip()
 
 
 @app.command(cls=Command)

@@ -1056,10 +1056,17 @@ def _quarantine_rows(
         F.substring(F.col("_raw"), 1, meta.RAW_LIMIT).alias("raw"),
         F.col("_bad_reason").alias("reason"),
     )
-    nothing = "empty file: no records"
-    if source.format == "csv" and source.csv.header != "none":  # a header alone is no record either
-        nothing = "no records: the file is empty or holds only its header (without one: csv.header: none)"
-    empty = [(f.uri, None, None, nothing) for f in files if f.status == "empty"]
+
+    def nothing(file: FileEntry) -> str:
+        if file.size == 0 or source.format != "csv" or source.csv.header == "none":
+            return "empty file: no records"
+        # a header alone is no record either; a file of one line of data may be taken for one
+        return (
+            "no records: the file holds only its header, or rows of empty fields (if its one line "
+            "is data, the source's files have no header: csv.header: none)"
+        )
+
+    empty = [(f.uri, None, None, nothing(f)) for f in files if f.status == "empty"]
     empty += [
         (f.uri, None, None, unreadable[f.uri])  # "cannot read the file to the end: ...", "not CSV text: ..."
         for f in files

@@ -82,7 +82,7 @@ class LineEnds(Enum):
 
 @dataclass(frozen=True)
 class CsvHeader:
-    names: tuple[str, ...]  # original header texts, made unique ("a", "a#2")
+    names: tuple[str, ...]  # original header texts, made unique ("a", "a#2"); column_<n> without one
     header_record: int  # 1-based record number of the header; 0: none (``csv.header: none``)
     line_ends: LineEnds = LineEnds.LF
     # header_fingerprint of its cells; not compared: tests name headers by their names, and

@@ -22,7 +22,8 @@ What counts as a record (the README's "Formats"):
   MiB has CR and no LF; a newline inside quotes is inside the record; a quote opens a
   quoted value only as its field's first character, as in Spark's CSV parser, so ``5"`` and
   `` "a"`` after a space are plain values), empty lines
-  skipped; every record but the header is one, wherever the reader guesses the header to be
+  skipped; every record but the header is one (every record under ``csv.header: none``),
+  wherever the reader guesses the header to be
   (rows before it, title or blank, are quarantined by the reader); a file in which no record
   fills a cell has no header and no records.
 - GPMF (``ingest.formats.gpmf`` decodes): the sensor samples, i.e. the ``repeat`` counts of each
@@ -670,25 +671,31 @@ _SAMPLE_CHARS = 4096
 _MAGIC = {b"PK\x03\x04": "a ZIP archive (an .xlsx workbook?)", b"%PDF": "a PDF document"}
 
 
-def binary_content(head: bytes, text: str, encoding: str = "UTF-8") -> str | None:
+def binary_content(head: bytes, text: str) -> str | None:
     """Why a CSV file's first chunk is not text (``None`` if it is): more than a tenth of its
     first 4,096 characters are controls or undecodable bytes. A text CSV has next to none (one
-    NUL in a value is not enough); random bytes decoded as ISO-8859-1 have about a quarter.
-    Text in UTF-16 or UTF-32 (Excel's "Unicode Text", PowerShell's files) decoded as another
-    encoding is such a chunk: its byte order mark names the setting that reads it."""
+    NUL in a value is not enough); random bytes decoded as ISO-8859-1 have about a quarter."""
     sample = text[:_SAMPLE_CHARS]
     odd = len(_NOT_TEXT.findall(sample))
     if not sample or 10 * odd <= len(sample):
         return None
-    if bom := unicode_bom(head):
-        return (
-            f"not {encoding} text: it starts with the {bom} byte order mark; set csv.encoding: "
-            f"{bom[:6]} for this source, then `ingest rollback` this run and run it again"
-        )
     kind = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), "binary data")
     return (
         f"not CSV text: {kind}; {odd} of its first {len(sample)} characters are control characters "
         "or bytes the encoding cannot decode"
+    )
+
+
+def foreign_bom(head: bytes, encoding: str) -> str | None:
+    """Why a CSV file whose first bytes are a UTF-16 or UTF-32 byte order mark (Excel's "Unicode
+    Text", PowerShell's files) is not text in ``encoding`` (``None``: no such mark, or
+    ``encoding`` reads it: the family, UTF-16, or the very one, UTF-16LE)."""
+    bom = unicode_bom(head)
+    if bom is None or codecs.lookup(encoding).name in {bom[:6].lower(), f"{bom[:6]}-{bom[6:]}".lower()}:
+        return None
+    return (
+        f"not {encoding} text: it starts with the {bom} byte order mark; set csv.encoding: {bom[:6]} "
+        "for this source (every file of it), then `ingest rollback` this run and run it again"
     )
 
 
@@ -711,15 +718,20 @@ def count_csv(uri: str, grammar: CsvGrammar, opener: Opener = open_raw) -> int:
     decoder = codecs.getincrementaldecoder(grammar.encoding)(errors="replace")
     scanner = _CsvScanner(grammar)
     first, cr_ends = True, False
-    for chunk in _chunks(uri, opener):
-        text = decoder.decode(chunk)
-        if first:
-            if why := binary_content(chunk, text, grammar.encoding):
-                raise InputError(why, where=uri, hint="move it out of the CSV source's landing path")
-            text, first = text.removeprefix("\ufeff"), False  # one mark, as Spark's reader skips
-            cr_ends = "\n" not in text and "\r" in text  # CR line ends only (old Mac exports)
-        scanner.feed(text.replace("\r", "\n") if cr_ends else text)
-    scanner.feed(decoder.decode(b"", final=True))
+    try:
+        for chunk in _chunks(uri, opener):
+            if first and (why := foreign_bom(chunk, grammar.encoding)):
+                raise InputError(why, where=uri)
+            text = decoder.decode(chunk)
+            if first:
+                if why := binary_content(chunk, text):
+                    raise InputError(why, where=uri, hint="move it out of the CSV source's landing path")
+                text, first = text.removeprefix("\ufeff"), False  # one mark, as Spark's reader skips
+                cr_ends = "\n" not in text and "\r" in text  # CR line ends only (old Mac exports)
+            scanner.feed(text.replace("\r", "\n") if cr_ends else text)
+        scanner.feed(decoder.decode(b"", final=True))
+    except UnicodeError as exc:  # Python's UTF-16 and UTF-32 decoders need a byte order mark
+        raise InputError(f"not {grammar.encoding} text: {exc}", where=uri) from None
     scanner.finish()
     return scanner.data_records()
 

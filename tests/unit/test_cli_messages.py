@@ -187,6 +187,19 @@ def test_load_and_plan_name_a_bad_set_option_before_spark_starts(tmp_path: Path)
             "--set types.amount: given twice",
         ),
         (["--set", "types.amount=decimal(99,2)"], "error: invalid arguments: --set types: types.amount: "),
+        (
+            ["--set", "partition.format=epoch_ms"],
+            "error: invalid arguments: --set partition: format epoch_ms",
+        ),
+        # a rule between settings and the format: its error has no location
+        (
+            ["--format", "ulog", "--set", "schema_policy=discard_row"],
+            "error: invalid arguments: --set: schema_policy discard_row is not supported for format ulog",
+        ),
+        (
+            ["--format", "json", "--set", "csv.delimiter=;"],
+            "error: --set csv.*: settings of --format csv, and",
+        ),
     ]
     for command in ("load", "plan"):
         for options, message in cases:

@@ -298,6 +298,19 @@ def test_utf16_and_utf32_files_with_a_byte_order_mark_are_quarantined_whole_sayi
     # ... which is the setting that reads it: two records, nothing unreadable
     fixed = record_count.count_input([csv_uri], "csv", record_count.CsvGrammar(encoding=named[:6]))
     assert fixed == record_count.InputCount({csv_uri: 2}, {})
+    # a source set to UTF-16 for such files: a UTF-8 file beside them, or one in the other byte
+    # order's family, is quarantined whole (Python's UTF-16 decoder needs the mark), not a failure
+    if named.startswith("UTF-16"):
+        utf8 = write(tmp_path / "utf8.csv", "id,name\n1,Zoë\n".encode())
+        other = write(tmp_path / "other.csv", ("\ufeffid\n1\n").encode("utf-32"))
+        mixed = record_count.count_input(
+            [csv_uri, utf8, other], "csv", record_count.CsvGrammar(encoding="UTF-16")
+        )
+        assert mixed.records == {csv_uri: 2}
+        assert mixed.unreadable[utf8] == "not UTF-16 text: UTF-16 stream does not start with BOM"
+        assert mixed.unreadable[other].startswith(
+            "not UTF-16 text: it starts with the UTF-32LE byte order mark"
+        )
     # a UTF-8 file whose first character is U+FFFE or U+FEFF is not such a file
     assert record_count.unicode_bom("\ufeff{}".encode()) is None
 
