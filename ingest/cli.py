@@ -670,7 +670,9 @@ def _adhoc_source(paths: list[str], table: str | None, fmt: Format, settings: li
     except ValidationError as exc:
         raise ConfigError(
             f"invalid arguments: {describe_errors(exc, _option_of)}",
-            hint="the settings are a config's source block's (README: Config)" if block else None,
+            hint="--set takes a config source block's settings, a list written [a, b] (README: Config)"
+            if block
+            else None,
         ) from None
 
 

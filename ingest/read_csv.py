@@ -339,6 +339,29 @@ def _read_head(opener: Opener, uri: str) -> bytes:
         raw.close()
 
 
+# Delimiters a file of one column may have been written with instead (European Excel writes ';').
+_OTHER_DELIMITERS = (";", "\t", "|")
+_DELIMITER_SAMPLE = 20  # records of the head that must all split alike
+
+
+def other_delimiter(head: str, header: CsvHeader, options: CsvOptions) -> str | None:
+    """The delimiter a file read as one column seems written with: its header and its first
+    records each split into the same number (two or more) of fields by it. ``None`` if the file
+    has more than one column, or no such delimiter (plain Python, unit-tested)."""
+    if len(header.names) != 1:
+        return None
+    lines = [line for line in head.removeprefix("\ufeff").splitlines() if line.strip()][:_DELIMITER_SAMPLE]
+    for candidate in _OTHER_DELIMITERS:
+        if candidate == options.delimiter:
+            continue
+        widths = {
+            len(next(csv.reader([line], delimiter=candidate, quotechar=options.quote))) for line in lines
+        }
+        if len(lines) > 1 and len(widths) == 1 and widths.pop() > 1:
+            return candidate
+    return None
+
+
 def read_csv_records(
     spark: SparkSession,
     uris: list[str],
@@ -355,12 +378,25 @@ def read_csv_records(
     """
     groups: dict[tuple[CsvHeader, str], list[str]] = defaultdict(list)
     empty: list[str] = []
+    misread: dict[str, str] = {}  # file -> the delimiter it seems written with
     for uri, head in zip(uris, read_heads(uris, options.encoding, heads), strict=True):
         header = sniff_header(head, options)
         if header is None:
             empty.append(uri)
         else:
             groups[(header, header.fingerprint)].append(uri)
+            if delimiter := other_delimiter(head, header, options):
+                misread[uri] = delimiter
+    if misread:
+        uri, delimiter = next(iter(misread.items()))
+        log.warning(
+            "%d CSV file(s) read as one column seem separated by %r, e.g. %s: if so, set "
+            "csv.delimiter: %r for the source (then `ingest rollback` this run and run it again)",
+            len(misread),
+            delimiter,
+            uri,
+            delimiter,
+        )
     if not groups:
         return None, empty, []
     keys = sorted(groups, key=lambda key: groups[key][0])

@@ -1043,6 +1043,25 @@ def test_a_utf16_json_lines_file_is_quarantined_whole_and_the_files_beside_it_la
     )
 
 
+def test_a_semicolon_csv_read_with_commas_lands_whole_in_one_column_and_the_run_says_so(
+    spark: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """European Excel writes ';'. Read with the default ',', every row is one field: nothing is
+    lost (each row's text is its one value), and the run names the delimiter to set."""
+    path = write(tmp_path / "semicolon" / "export.csv", "id;name;city\n1;Zoë;Liège\n2;Jürg;Bern\n")
+    table = "lost.csv_semicolon"
+    with caplog.at_level("WARNING", logger="ingest.read_csv"):
+        ingest(spark, path, table, "csv")
+    mapping = column_map(spark, table)
+    assert list(mapping) == [("id;name;city",)]  # the header is one column's name
+    column = mapping[("id;name;city",)]
+    assert [r[column] for r in rows(spark, table)] == ["1;Zoë;Liège", "2;Jürg;Bern"]
+    assert (
+        f"1 CSV file(s) read as one column seem separated by ';', e.g. {path}: if so, set "
+        "csv.delimiter: ';' for the source (then `ingest rollback` this run and run it again)"
+    ) in caplog.text
+
+
 def test_csv_records_before_the_guessed_header_are_quarantined_with_their_text(
     spark: Any, tmp_path: Path
 ) -> None:

@@ -520,12 +520,15 @@ def test_csvkit_file_without_a_header_row_lands_under_header_none(spark: Any, tm
         "the source's files have no header: csv.header: none)"
     )
 
-    # beside it, a device's dump without a header whose last row lost a field
+    # beside it, a device's dump without a header whose last row lost a field, and an older
+    # firmware's dump of two fields a row (a narrower file: its columns are the first two)
     (folder / "dump.csv").write_text("7,8.5,ok\n9,10.5,warn\n11,12.5\n", encoding="utf-8")
+    (folder / "old_firmware.csv").write_text("5,6.5\n", encoding="utf-8")
     report = ingest(spark, folder, "rd.csvkit_no_header_none", "csv", csv={"header": "none"})
     assert {Path(f.file).name: f.rows_read for f in report.sources[0].files} == {
         "no_header_row.csv": 1,  # its one line, now a record
         "dump.csv": 3,
+        "old_firmware.csv": 1,
     }
     landed = rows(spark, "rd.csvkit_no_header_none")
     assert set(columns(spark, "rd.csvkit_no_header_none")) == INGEST_COLUMNS | {
@@ -539,6 +542,11 @@ def test_csvkit_file_without_a_header_row_lands_under_header_none(spark: Any, tm
         assert [
             [r["column_1"], r["column_2"], r["column_3"]] for r in landed if r["_source_file"].endswith(name)
         ] == whole
+    assert [
+        [r["column_1"], r["column_2"], r["column_3"]]
+        for r in landed
+        if r["_source_file"].endswith("old_firmware.csv")
+    ] == [[5, 6.5, None]]
     ((line, raw, reason),) = spark.sql(
         "select line, raw, reason from ingest_meta.quarantine where table_name = 'rd.csvkit_no_header_none'"
     ).collect()

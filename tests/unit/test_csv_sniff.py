@@ -9,7 +9,14 @@ from __future__ import annotations
 import pytest
 
 from ingest.config import CsvOptions
-from ingest.read_csv import CsvHeader, LineEnds, header_fingerprint, sniff_header, sniff_line_ends
+from ingest.read_csv import (
+    CsvHeader,
+    LineEnds,
+    header_fingerprint,
+    other_delimiter,
+    sniff_header,
+    sniff_line_ends,
+)
 from tests.conftest import REALDATA
 
 AUTO = CsvOptions()
@@ -279,3 +286,22 @@ def test_a_head_with_only_one_free_stand_in_still_reads_an_escape_outside_quotes
     taken = "".join(chr(c) for c in range(0xE000, 0xE0FF))  # every stand-in but the last
     header = sniff_header(f"a;b\\;c;{taken}\n1;2;3;4\n", CsvOptions(delimiter=";", escape="\\"))
     assert header is not None and header.names[:3] == ("a", "b\\", "c")
+
+
+def test_a_file_read_as_one_column_names_the_delimiter_it_seems_written_with() -> None:
+    """European Excel writes ';': read with ',', each row is one field (nothing lost, but one
+    column); the run warns with the delimiter whose split every sampled line agrees on."""
+
+    def hint(head: str, options: CsvOptions = AUTO) -> str | None:
+        header = sniff_header(head, options)
+        assert header is not None
+        return other_delimiter(head, header, options)
+
+    assert hint("\ufeffid;name;city\n1;Zoë;Liège\n2;Jürg;Bern\n") == ";"
+    assert hint("id\tname\n1\tZoë\n") == "\t"
+    assert hint('id|note\n1|"a|b"\n') == "|"  # quoted, as the file's quote reads it
+    assert hint("comment\nfine; thanks\nok\n") is None  # the header does not split
+    assert hint("a;b\n1;2;3\n") is None  # the lines disagree
+    assert hint("id;name\n") is None  # a header alone is no evidence
+    assert hint("id,name\n1,a\n") is None  # two columns already
+    assert hint("id;name\n1;a\n", CsvOptions(delimiter=";")) is None
