@@ -266,10 +266,29 @@ def unread_compression(uri: str) -> str | None:
     )
 
 
+def unnameable_key(uri: str) -> str | None:
+    """Why Spark cannot read an S3 object by its key (``None``: it can, or the file is local).
+
+    S3 keys are plain strings, but Hadoop's ``Path``, through which Spark's reader names every
+    file, normalizes them as URI paths: ``a//b.jsonl`` becomes ``a/b.jsonl`` (another object,
+    or none), and ``.`` or ``..`` segments are resolved. SeaweedFS folds ``//`` when the object
+    is written; AWS S3 keeps such keys distinct."""
+    scheme, _, rest = uri.partition("://")
+    if scheme not in ("s3", "s3a") or "/" not in rest:
+        return None
+    segments = rest.split("/", 1)[1].split("/")
+    if not any(segment in ("", ".", "..") for segment in segments):
+        return None
+    return (
+        "an S3 key with an empty, '.' or '..' path segment, which Spark's reader (Hadoop's Path) "
+        "turns into another key: copy the object to a key without one, and remove this one"
+    )
+
+
 def counted_before_read(uri: str) -> bool:
     """Is the file counted before Spark's read, so that the read can leave it out: gzip (which
-    may be cut short) and files ``unread_compression`` refuses."""
-    return compressed(uri) or unread_compression(uri) is not None
+    may be cut short), files ``unread_compression`` refuses, and keys Spark cannot name."""
+    return compressed(uri) or unread_compression(uri) is not None or unnameable_key(uri) is not None
 
 
 def decompressed(uri: str, raw: IO[bytes]) -> IO[bytes] | gzip.GzipFile:
@@ -912,7 +931,7 @@ def count_input(
     opener = opener or RawOpener()  # one for all the files: one S3 client
 
     def count(uri: str) -> int:
-        if file_format in ("json", "csv") and (why := unread_compression(uri)):
+        if why := unnameable_key(uri) or (file_format in ("json", "csv") and unread_compression(uri)):
             raise InputError(why, where=uri)
         if file_format == "gpmf":
             return count_gpmf(_whole(uri, opener))

@@ -339,6 +339,30 @@ def test_files_compressed_other_than_gzip_are_named_by_their_compression() -> No
     assert (record_count.unread_compression("a.jsonl.GZ") or "").startswith("gzip named .GZ, ")
 
 
+def test_s3_keys_spark_cannot_name_are_unreadable_before_any_request() -> None:
+    """On AWS S3 ``a//b.jsonl`` and ``a/b.jsonl`` are two objects; Hadoop's Path reads the second
+    for the first (or fails on a missing key, every run). Such a key is quarantined whole,
+    decided from its name: the count opens nothing (no S3 here; SeaweedFS folds ``//`` on PUT,
+    so the platform cannot hold such a key)."""
+    odd = [
+        "s3a://landing/camera/2026-01-05//a.jsonl",
+        "s3a://landing//camera/a.jsonl",
+        "s3://landing/camera/./a.csv",
+        "s3a://landing/camera/2026-01-05/../a.jsonl",
+    ]
+    for file_format in ("json", "csv", "gpmf", "ulog"):
+        counted = record_count.count_input(odd, file_format)  # type: ignore[arg-type]
+        assert counted.records == {}
+        assert set(counted.unreadable) == set(odd)
+        assert all(
+            why.startswith("an S3 key with an empty, '.' or '..' path segment")
+            for why in counted.unreadable.values()
+        )
+    assert all(map(record_count.counted_before_read, odd))
+    fine = ["s3a://landing/camera/2026-01-05/a.jsonl", "/tmp//landing/./a.jsonl", "s3a://landing/a..b.jsonl"]
+    assert [record_count.unnameable_key(uri) for uri in fine] == [None, None, None]
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
 def test_csv_count_equals_pythons_csv_module_over_random_texts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
