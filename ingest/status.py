@@ -12,12 +12,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from ingest import meta
+from ingest.naming import quote_string
 from ingest.tables.catalog import require_iceberg_table
 from ingest.tables.snapshots import recent_snapshots
 
 # "last runs": each run once, by the status it ended with, and each rollback. Every RunStatus but
 # "started", which a run writes first and its outcome (succeeded, failed, noop) follows.
 LAST_RUN_STATUSES: tuple[str, ...] = tuple(s for s in get_args(meta.RunStatus) if s != "started")
+QUARANTINE_REASONS_SHOWN = 10  # the most frequent (table, reason) pairs
 
 
 def collect_status(spark: SparkSession, table: str | None = None) -> dict[str, Any]:
@@ -61,17 +63,36 @@ def collect_status(spark: SparkSession, table: str | None = None) -> dict[str, A
         .limit(20)
         .collect()
     ]
-    quarantined = spark.table(meta.table("quarantine")).count()
+    by_reason = quarantine_by_reason(spark)
     data: dict[str, Any] = {
         "tables": tables,
         "runs": runs,
         "schema_changes": changes,
-        "quarantined_records": quarantined,
+        "quarantined_records": sum(r["records"] for r in by_reason),
+        "quarantine_by_reason": by_reason[:QUARANTINE_REASONS_SHOWN],
     }
     if table is not None:
         require_iceberg_table(spark, table, where="--table")
         data["snapshots"] = [asdict(s) for s in recent_snapshots(spark, table)]
     return data
+
+
+def quarantine_by_reason(spark: SparkSession) -> list[dict[str, Any]]:
+    """What a user acts on: per table and reason, the records, the files they came from and the
+    last run that quarantined one (run ids sort by time); most records first. One job, not a
+    count plus a grouping."""
+    return [
+        r.asDict()
+        for r in spark.table(meta.table("quarantine"))
+        .groupBy("table_name", "reason")
+        .agg(
+            F.count("*").alias("records"),
+            F.countDistinct("file_uri").alias("files"),
+            F.max("run_id").alias("last_run"),
+        )
+        .orderBy(F.col("records").desc(), "table_name", "reason")
+        .collect()
+    ]
 
 
 def render_status(console: Console, data: dict[str, Any]) -> None:
@@ -80,6 +101,7 @@ def render_status(console: Console, data: dict[str, Any]) -> None:
         ("last runs", data["runs"]),
         ("recent schema changes", data["schema_changes"]),
         *((("recent snapshots (newest first)", data["snapshots"]),) if "snapshots" in data else ()),
+        ("quarantine by reason (most records first)", data.get("quarantine_by_reason", [])),
     ):
         table = Table(title=title)
         if not rows:
@@ -92,3 +114,12 @@ def render_status(console: Console, data: dict[str, Any]) -> None:
             table.add_row(*["" if v is None else escape(str(v)) for v in row.values()])
         console.print(table)
     console.print(f"quarantined records: {data['quarantined_records']}")
+    if reasons := data.get("quarantine_by_reason"):
+        top = reasons[0]  # values from data: quoted as SQL string literals
+        console.print(
+            "  the most frequent: select file_uri, line, raw from ingest_meta.quarantine where "
+            f"table_name = {quote_string(top['table_name'])} and reason = {quote_string(top['reason'])}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,  # one line, to copy whole
+        )

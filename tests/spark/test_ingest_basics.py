@@ -265,6 +265,28 @@ def test_per_file_read_equals_written_plus_quarantined(spark: Any, bad_input: di
     assert manifest["mixed.jsonl"][3] == "ingested"
 
 
+def test_status_shows_the_quarantine_by_reason(spark: Any, bad_input: dict[str, Any]) -> None:
+    """``ingest status``'s quarantine table: per reason, the records, their files and the run."""
+    from ingest.status import collect_status, quarantine_by_reason
+
+    table = bad_input["table"]
+    held = spark.sql(
+        f"select file_uri, reason, run_id from ingest_meta.quarantine where table_name = '{table}'"
+    )
+    expected: dict[str, tuple[int, set[str], str]] = {}
+    for uri, reason, run_id in held.collect():
+        records, files, last = expected.get(reason, (0, set(), ""))
+        expected[reason] = (records + 1, files | {uri}, max(last, run_id))
+    mine = [r for r in quarantine_by_reason(spark) if r["table_name"] == table]
+    assert {r["reason"]: (r["records"], r["files"], r["last_run"]) for r in mine} == {
+        reason: (records, len(files), last) for reason, (records, files, last) in expected.items()
+    }
+    assert [r["records"] for r in mine] == sorted((r["records"] for r in mine), reverse=True)
+    status = collect_status(spark)  # what the command prints: the ten most frequent, and the total
+    assert status["quarantine_by_reason"] == quarantine_by_reason(spark)[:10]
+    assert status["quarantined_records"] == spark.table("ingest_meta.quarantine").count()
+
+
 def test_two_objects_on_one_line_are_quarantined_not_half_kept(spark: Any, bad_input: dict[str, Any]) -> None:
     ids = {
         r["id"] for r in rows(spark, bad_input["table"]) if r["_source_file"].endswith("two_per_line.jsonl")

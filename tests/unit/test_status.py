@@ -39,3 +39,41 @@ def test_a_rolled_back_run_shows_with_the_table_it_was_undone_in() -> None:
     assert run_id in rollback and " rollback " in rollback and "raw.cam" in rollback
     (run,) = [line for line in lines if "succeeded" in line]
     assert "None" not in run  # a run's row has no table: an empty cell
+
+
+def test_the_quarantine_shows_by_reason_with_a_query_for_the_most_frequent() -> None:
+    console = Console(file=io.StringIO(), width=100)
+    reason = "row before the header (taken to be record 3): a title row? [it's 'Report']"
+    by_reason = [
+        {
+            "table_name": "raw.shop",
+            "reason": reason,
+            "records": 7,
+            "files": 2,
+            "last_run": "20260106T093000Z-abc123",
+        },
+        {
+            "table_name": "raw.cam",
+            "reason": "malformed JSON",
+            "records": 1,
+            "files": 1,
+            "last_run": "20260105T093000Z-def456",
+        },
+    ]
+    data = {
+        "tables": [],
+        "runs": [],
+        "schema_changes": [],
+        "quarantined_records": 8,
+        "quarantine_by_reason": by_reason,
+    }
+    render_status(console, data)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "quarantine by reason (most records first)" in text
+    assert "[it's 'Report']" in text  # brackets kept: not read as rich markup
+    assert "quarantined records: 8" in text
+    (query,) = [line for line in text.splitlines() if "the most frequent:" in line]  # one line, however wide
+    assert query.endswith(
+        "select file_uri, line, raw from ingest_meta.quarantine where table_name = 'raw.shop' and "
+        "reason = 'row before the header (taken to be record 3): a title row? [it\\'s \\'Report\\']'"
+    )
