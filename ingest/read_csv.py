@@ -20,6 +20,7 @@ lines or a quoted field spans lines.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
@@ -564,10 +565,7 @@ def _rows(
         )
         .when(
             invalid,
-            F.lit(
-                f"invalid bytes for the file encoding ({options.encoding}): a file in another "
-                "encoding (windows-1252, ISO-8859-1) needs csv.encoding"
-            ),
+            F.lit(_invalid_bytes_reason(options.encoding)),
         )
         .when(is_note & (filled == 0), F.lit("empty row after the data (every field empty)"))
         .when(is_note, F.lit("note row after the data (fewer than 2 fields filled)"))
@@ -591,6 +589,15 @@ def _rows(
         "_raw",
         "_bad_reason",
     )
+
+
+def _invalid_bytes_reason(encoding: str) -> str:
+    """The reason of a row with bytes ``encoding`` cannot decode: under UTF-8 (most files), the
+    likely cause is a file in a legacy Western encoding, which ``csv.encoding`` names."""
+    reason = f"invalid bytes for the file encoding ({encoding})"
+    if codecs.lookup(encoding).name != "utf-8":
+        return reason
+    return reason + ": a file in another encoding (windows-1252, ISO-8859-1) needs csv.encoding"
 
 
 def _record_text(fields: Column, options: CsvOptions) -> Column:

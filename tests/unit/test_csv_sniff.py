@@ -305,3 +305,10 @@ def test_a_file_read_as_one_column_names_the_delimiter_it_seems_written_with() -
     assert hint("id;name\n") is None  # a header alone is no evidence
     assert hint("id,name\n1,a\n") is None  # two columns already
     assert hint("id;name\n1;a\n", CsvOptions(delimiter=";")) is None
+
+
+def test_the_invalid_bytes_reason_suggests_a_legacy_encoding_only_under_utf8() -> None:
+    from ingest.read_csv import _invalid_bytes_reason
+
+    assert _invalid_bytes_reason("utf8").endswith("needs csv.encoding")
+    assert _invalid_bytes_reason("windows-1252") == "invalid bytes for the file encoding (windows-1252)"
