@@ -345,22 +345,41 @@ _OTHER_DELIMITERS = (";", "\t", "|")
 _DELIMITER_SAMPLE = 20  # records of the head that must all split alike
 
 
-def other_delimiter(head: str, header: CsvHeader, options: CsvOptions) -> str | None:
-    """The delimiter a file read as one column seems written with: its header and its first
-    records each split into the same number (two or more) of fields by it. ``None`` if the file
-    has more than one column, or no such delimiter (plain Python, unit-tested)."""
-    if len(header.names) != 1:
-        return None
-    lines = [line for line in head.removeprefix("\ufeff").splitlines() if line.strip()][:_DELIMITER_SAMPLE]
+def other_delimiter(head: str, options: CsvOptions) -> str | None:
+    """The delimiter a file seems written with instead of ``csv.delimiter`` (plain Python,
+    unit-tested): the header and the first records all split into the same number (two or more)
+    of fields by it, and into fewer, or not all alike, by ``csv.delimiter``. So a ';' file reads
+    as one column under ','; with decimal commas (``12,50``, why European Excel writes ';') its
+    rows split into two and its header into one. ``None``: no such delimiter."""
+
+    def widths(delimiter: str) -> list[int]:
+        text = io.StringIO(head.removeprefix("\ufeff"), newline="")
+        rows = csv.reader(text, delimiter=delimiter, quotechar=options.quote)
+        try:
+            sample = [len(row) for row in rows if any(map(str.strip, row))]
+        except csv.Error:
+            return []
+        if not head.endswith(("\n", "\r")):  # the head may cut its last record short
+            sample = sample[:-1]
+        return sample[:_DELIMITER_SAMPLE]
+
+    configured = widths(options.delimiter)
     for candidate in _OTHER_DELIMITERS:
         if candidate == options.delimiter:
             continue
-        widths = {
-            len(next(csv.reader([line], delimiter=candidate, quotechar=options.quote))) for line in lines
-        }
-        if len(lines) > 1 and len(widths) == 1 and widths.pop() > 1:
+        split = widths(candidate)
+        consistent = len(split) > 1 and len(set(split)) == 1 and split[0] > 1
+        if consistent and (len(set(configured)) > 1 or max(configured, default=0) < split[0]):
             return candidate
     return None
+
+
+def _grouped(by_file: dict[str, str]) -> dict[str, list[str]]:
+    """value -> the files that have it, in file order."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for file, value in by_file.items():
+        groups[value].append(file)
+    return groups
 
 
 def read_csv_records(
@@ -386,16 +405,17 @@ def read_csv_records(
             empty.append(uri)
         else:
             groups[(header, header.fingerprint)].append(uri)
-            if delimiter := other_delimiter(head, header, options):
+            if delimiter := other_delimiter(head, options):
                 misread[uri] = delimiter
-    if misread:
-        uri, delimiter = next(iter(misread.items()))
+    for delimiter, files in _grouped(misread).items():
         log.warning(
-            "%d CSV file(s) read as one column seem separated by %r, e.g. %s: if so, set "
-            "csv.delimiter: %r for the source (then `ingest rollback` this run and run it again)",
-            len(misread),
+            "%d CSV file(s) seem separated by %r, not %r, e.g. %s: if so, set csv.delimiter: %r "
+            "for the source; to read them again, `ingest rollback` the run that took them (drop "
+            "the table instead if that run created it) and run again",
+            len(files),
             delimiter,
-            uri,
+            options.delimiter,
+            files[0],
             delimiter,
         )
     if not groups:

@@ -1057,8 +1057,9 @@ def test_a_semicolon_csv_read_with_commas_lands_whole_in_one_column_and_the_run_
     column = mapping[("id;name;city",)]
     assert [r[column] for r in rows(spark, table)] == ["1;Zoë;Liège", "2;Jürg;Bern"]
     assert (
-        f"1 CSV file(s) read as one column seem separated by ';', e.g. {path}: if so, set "
-        "csv.delimiter: ';' for the source (then `ingest rollback` this run and run it again)"
+        f"1 CSV file(s) seem separated by ';', not ',', e.g. {path}: if so, set csv.delimiter: ';' "
+        "for the source; to read them again, `ingest rollback` the run that took them (drop the table "
+        "instead if that run created it) and run again"
     ) in caplog.text
 
 

@@ -288,23 +288,24 @@ def test_a_head_with_only_one_free_stand_in_still_reads_an_escape_outside_quotes
     assert header is not None and header.names[:3] == ("a", "b\\", "c")
 
 
-def test_a_file_read_as_one_column_names_the_delimiter_it_seems_written_with() -> None:
-    """European Excel writes ';': read with ',', each row is one field (nothing lost, but one
-    column); the run warns with the delimiter whose split every sampled line agrees on."""
-
-    def hint(head: str, options: CsvOptions = AUTO) -> str | None:
-        header = sniff_header(head, options)
-        assert header is not None
-        return other_delimiter(head, header, options)
-
-    assert hint("\ufeffid;name;city\n1;Zoë;Liège\n2;Jürg;Bern\n") == ";"
-    assert hint("id\tname\n1\tZoë\n") == "\t"
-    assert hint('id|note\n1|"a|b"\n') == "|"  # quoted, as the file's quote reads it
-    assert hint("comment\nfine; thanks\nok\n") is None  # the header does not split
-    assert hint("a;b\n1;2;3\n") is None  # the lines disagree
-    assert hint("id;name\n") is None  # a header alone is no evidence
-    assert hint("id,name\n1,a\n") is None  # two columns already
-    assert hint("id;name\n1;a\n", CsvOptions(delimiter=";")) is None
+def test_a_file_read_with_the_wrong_delimiter_names_the_one_it_seems_written_with() -> None:
+    """European Excel writes ';' (and decimal commas): read with ',', each row is one field, or
+    two where a decimal comma splits it; the run warns with the delimiter whose split every
+    sampled record agrees on."""
+    auto = CsvOptions()
+    assert other_delimiter("\ufeffid;name;city\n1;Zoë;Liège\n2;Jürg;Bern\n", auto) == ";"
+    assert (
+        other_delimiter("datum;betrag;text\r\n01.02.2026;12,50;Miete\r\n03.02.2026;7,25;Brot\r\n", auto)
+        == ";"
+    )
+    assert other_delimiter("id\tname\n1\tZoë\n", auto) == "\t"
+    assert other_delimiter('id|note\n1|"a|b\nc"\n', auto) == "|"  # quoted, across lines
+    assert other_delimiter("id;name\n1;a\n2;b", auto) == ";"  # a cut last record is left out
+    assert other_delimiter("comment\nfine; thanks\nok\n", auto) is None  # the header does not split
+    assert other_delimiter("a;b\n1;2;3\n", auto) is None  # the records disagree
+    assert other_delimiter("id;name\n", auto) is None  # a header alone is no evidence
+    assert other_delimiter("id,name,note\n1,a,x;y\n2,b,z;w\n", auto) is None  # ',' splits wider
+    assert other_delimiter("id;name\n1;a\n", CsvOptions(delimiter=";")) is None
 
 
 def test_the_invalid_bytes_reason_suggests_a_legacy_encoding_only_under_utf8() -> None:
