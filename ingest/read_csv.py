@@ -340,7 +340,7 @@ def _read_head(opener: Opener, uri: str) -> bytes:
         raw.close()
 
 
-# Delimiters a file of one column may have been written with instead (European Excel writes ';').
+# Delimiters a CSV file may be written with instead of csv.delimiter (European Excel writes ';').
 _OTHER_DELIMITERS = (";", "\t", "|")
 _DELIMITER_SAMPLE = 20  # records of the head that must all split alike
 
