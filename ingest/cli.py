@@ -45,7 +45,15 @@ from ingest.cli_options import (
     print_json,
 )
 from ingest.cli_stream import broker_app, collect
-from ingest.config import TABLE_RULE, SourceConfig, describe_errors, is_table_name, load_config, source_block
+from ingest.config import (
+    ADHOC_GIVEN,
+    TABLE_RULE,
+    SourceConfig,
+    describe_errors,
+    is_table_name,
+    load_config,
+    source_block,
+)
 from ingest.errors import ConfigError, IngestError
 from ingest.landing import require_local_matches
 from ingest.naming import quote_string
@@ -680,7 +688,7 @@ def _option_of(loc: tuple[int | str, ...]) -> str:
     """The option that gave the setting at ``loc``: ``--table``, ``--format``, or ``--set KEY``
     (``--set`` alone for a rule between settings, whose error has no location)."""
     key = ".".join(map(str, loc))
-    return f"--{key}" if loc and loc[0] in ("name", "path", "table", "format") else f"--set {key}".rstrip()
+    return f"--{key}" if loc and loc[0] in ADHOC_GIVEN else f"--set {key}".rstrip()
 
 
 @app.command(cls=Command)

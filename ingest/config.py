@@ -473,12 +473,11 @@ def _at(path: Path, line: int | None) -> str:
     return f"{path}, line {line}" if line else str(path)
 
 
-# What `ingest load` and `ingest plan PATHS` take as `--set KEY=VALUE`: a source block's settings
-# but the four the command gives itself (name, path, table, format) and the two an ad-hoc load of
-# files has no use for (pull, stream).
-ADHOC_SETTINGS = tuple(
-    n for n in SourceConfig.model_fields if n not in {"name", "path", "table", "format", "pull", "stream"}
-)
+# The settings `ingest load` and `ingest plan PATHS` give an ad-hoc source from their own options.
+ADHOC_GIVEN = ("name", "path", "table", "format")
+# What they take as `--set KEY=VALUE`: a source block's other settings but the two an ad-hoc load
+# of files has no use for (pull, stream).
+ADHOC_SETTINGS = tuple(n for n in SourceConfig.model_fields if n not in {*ADHOC_GIVEN, "pull", "stream"})
 
 
 def source_block(pairs: list[str]) -> dict[str, Any]:

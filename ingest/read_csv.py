@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
+from itertools import islice
 
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -353,23 +354,28 @@ def other_delimiter(head: str, options: CsvOptions) -> str | None:
     rows split into two and its header into one. ``None``: no such delimiter."""
 
     def widths(delimiter: str) -> list[int]:
+        """The field counts of the head's first records that fill a cell (parsed no further)."""
         text = io.StringIO(head.removeprefix("\ufeff"), newline="")
         rows = csv.reader(text, delimiter=delimiter, quotechar=options.quote)
         try:
-            sample = [len(row) for row in rows if any(map(str.strip, row))]
+            sample = list(
+                islice((len(row) for row in rows if any(map(str.strip, row))), _DELIMITER_SAMPLE + 1)
+            )
         except csv.Error:
             return []
-        if not head.endswith(("\n", "\r")):  # the head may cut its last record short
-            sample = sample[:-1]
+        if len(sample) <= _DELIMITER_SAMPLE and not head.endswith(("\n", "\r")):
+            sample = sample[:-1]  # the head's last record, which the head may cut short
         return sample[:_DELIMITER_SAMPLE]
 
-    configured = widths(options.delimiter)
-    for candidate in _OTHER_DELIMITERS:
-        if candidate == options.delimiter:
-            continue
+    # Only a delimiter the head holds can split it: most files are parsed here not at all.
+    candidates = [c for c in _OTHER_DELIMITERS if c != options.delimiter and c in head]
+    configured: list[int] | None = None
+    for candidate in candidates:
         split = widths(candidate)
-        consistent = len(split) > 1 and len(set(split)) == 1 and split[0] > 1
-        if consistent and (len(set(configured)) > 1 or max(configured, default=0) < split[0]):
+        if not (len(split) > 1 and len(set(split)) == 1 and split[0] > 1):
+            continue
+        configured = widths(options.delimiter) if configured is None else configured
+        if len(set(configured)) > 1 or max(configured, default=0) < split[0]:
             return candidate
     return None
 
