@@ -193,6 +193,7 @@ class Batch:
     arrays: list[ArrayField] = field(default_factory=list)
     cached: DataFrame | None = None  # persisted input, released when the source is done
     routed: list[ChildBatch] = field(default_factory=list)  # ULog topics: a child table each
+    headerless: frozenset[str] = frozenset()  # CSV files whose first record is data (``header: auto``)
 
     def release(self) -> None:
         if self.cached is not None:
@@ -225,14 +226,14 @@ def read_batch(
             empty_candidates=records.empty_candidates,
             may_lose_values=records.lossy_candidates > 0,
         )
-    frame, _empty, names = read_csv_records(spark, [f.uri for f in nonempty], source.csv, directories, heads)
-    if frame is None:
+    read = read_csv_records(spark, [f.uri for f in nonempty], source.csv, directories, heads)
+    if read.rows is None:
         return None
-    frame = frame.persist(StorageLevel.MEMORY_AND_DISK)  # scanned by type inference, then the write
-    types = infer_text_types(frame, names)
-    fields = [FlatField((name,), types[name][0], "leaf") for name in names if name in types]
+    frame = read.rows.persist(StorageLevel.MEMORY_AND_DISK)  # scanned by type inference, then the write
+    types = infer_text_types(frame, read.names)
+    fields = [FlatField((name,), types[name][0], "leaf") for name in read.names if name in types]
     values: dict[Path, Column] = {(n,): typed_text_value((n,), *types[n]) for n in types}
-    return Batch(frame, fields, values, cached=frame)
+    return Batch(frame, fields, values, cached=frame, headerless=frozenset(read.headerless))
 
 
 def json_batch(
@@ -988,7 +989,13 @@ def _count_and_read(
         if batch is not None:
             batch.release()
         batch = read_batch(spark, source, [f for f in readable if f.uri not in rest.unreadable], directories)
-    return InputCount({**first.records, **rest.records}, {**first.unreadable, **rest.unreadable}), batch
+    counted = {**first.records, **rest.records}
+    # The count takes a CSV file's first filled record for its header unless the source says
+    # `header: none`; the files the header guess found none in are every record data.
+    for uri in batch.headerless if batch is not None else ():
+        if uri in counted:
+            counted[uri] += 1
+    return InputCount(counted, {**first.unreadable, **rest.unreadable}), batch
 
 
 def _count_input(source: SourceConfig, files: list[LandingFile], opener: Opener | None = None) -> InputCount:

@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from itertools import islice
+from typing import NamedTuple
 
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -63,6 +64,7 @@ _STAND_INS = [chr(c) for c in range(0xE000, 0xE100)]
 
 _NOT_ALNUM = re.compile("[^A-Za-z0-9]")
 _NUMBER_CELL = re.compile(r"-?[0-9][0-9,.]*")
+_LETTER = re.compile(r"[^\W\d_]")  # a letter of any script
 _FIELDS = "_fields"  # a record's fields, one array (the reader's own names are "_c0", "_c1", ...)
 
 
@@ -85,7 +87,7 @@ class LineEnds(Enum):
 @dataclass(frozen=True)
 class CsvHeader:
     names: tuple[str, ...]  # original header texts, made unique ("a", "a#2"); column_<n> without one
-    header_record: int  # 1-based record number of the header; 0: none (``csv.header: none``)
+    header_record: int  # 1-based record number of the header; 0: none (``none``, or ``auto`` found none)
     line_ends: LineEnds = LineEnds.LF
     # header_fingerprint of its cells; not compared: tests name headers by their names, and
     # files are grouped by (header, fingerprint)
@@ -166,7 +168,9 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     the wrong number of fields, and is quarantined whole); so is ``,value`` above rows of two
     numbers, as pandas writes a one-column frame (above a guess of numbers only, filling half as
     many cells is enough). Records before the header are quarantined, not dropped, so a wrong
-    guess is visible. ``first_line`` takes the first non-empty record. ``none``: no record is
+    guess is visible. A guess shaped like the data below it (``_shaped_like_data``: numbers
+    over numbers) is data: the file has no header, as under ``none``. ``first_line`` takes the
+    first non-empty record. ``none``: no record is
     the header, the columns are ``column_1`` ... ``column_<n>`` for the usual width ``n`` (rows of
     another width are quarantined). ``None`` for a file with no records or only empty fields.
     """
@@ -221,6 +225,9 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     index = _header_index(records, options.header)
     if index is None:
         return None
+    if options.header == "auto" and _shaped_like_data(records, index):
+        width = len(records[index])
+        return CsvHeader(tuple(f"column_{n}" for n in range(1, width + 1)), 0, line_ends)
     cells = [cell.strip().lstrip("\ufeff") for cell in records[index]]
     taken = set(cells)
     names: list[str] = []
@@ -299,6 +306,28 @@ def _header_index(records: list[list[str]], rule: str) -> int | None:
     return found
 
 
+def _shaped_like_data(records: list[list[str]], index: int) -> bool:
+    """Is the record the guess took for the header a data row, so the file has no header? Only
+    a record without a letter in any cell (numbers, dates, times) can be, and only over rows of
+    such values: a filled cell over a column whose cells below (in records of its width) mostly
+    hold no letter either. ``1,2.5,2015-08-20 15:57:00`` over rows like it is data; a header with
+    a word in it is a header, ``region,2023,2024`` too; so is a record with no rows below, and
+    ``0,1,2`` (or ``1,2,3``), the column numbers pandas writes for a frame without names (plain
+    Python)."""
+    cells = [cell.strip() for cell in records[index]]
+    filled = [cell for cell in cells if cell]
+    if any(_LETTER.search(cell) for cell in filled):
+        return False
+    if filled in ([str(n) for n in range(len(filled))], [str(n) for n in range(1, len(filled) + 1)]):
+        return False
+    below = [row for row in records[index + 1 :] if len(row) == len(cells)]
+    for position, cell in enumerate(cells):
+        column = [value for row in below if (value := row[position].strip())]
+        if cell and 2 * sum(1 for value in column if not _LETTER.search(value)) > len(column) > 0:
+            return True
+    return False
+
+
 # Heads of s3a:// objects are fetched on this many threads (a GET's latency overlaps), this many
 # at a time: each is sniffed and let go before the next ones are read (the heads of 64 KiB; a
 # small object whole, kept for the count by ``SharedFetches``).
@@ -348,10 +377,12 @@ _DELIMITER_SAMPLE = 20  # records of the head that must all split alike
 
 def other_delimiter(head: str, options: CsvOptions) -> str | None:
     """The delimiter a file seems written with instead of ``csv.delimiter`` (plain Python,
-    unit-tested): the header and the first records all split into the same number (two or more)
-    of fields by it, and into fewer, or not all alike, by ``csv.delimiter``. So a ';' file reads
-    as one column under ','; with decimal commas (``12,50``, why European Excel writes ';') its
-    rows split into two and its header into one. ``None``: no such delimiter."""
+    unit-tested): the header and the first records all split into two or more fields by it, and
+    either all into the same number and by ``csv.delimiter`` into fewer, or not all alike; or the
+    header into more fields than by ``csv.delimiter`` (a ragged file: ``cars.tsv``, whose rows
+    leave out trailing empty fields). So a ';' file reads as one column under ','; with decimal
+    commas (``12,50``, why European Excel writes ';') its rows split into two and its header into
+    one. ``None``: no such delimiter."""
 
     def widths(delimiter: str) -> list[int]:
         """The field counts of the head's first records that fill a cell (parsed no further)."""
@@ -372,10 +403,12 @@ def other_delimiter(head: str, options: CsvOptions) -> str | None:
     configured: list[int] | None = None
     for candidate in candidates:
         split = widths(candidate)
-        if not (len(split) > 1 and len(set(split)) == 1 and split[0] > 1):
+        if len(split) < 2 or min(split) < 2:
             continue
         configured = widths(options.delimiter) if configured is None else configured
-        if len(set(configured)) > 1 or max(configured, default=0) < split[0]:
+        if not configured or configured[0] < split[0]:  # the header: more fields by the candidate
+            return candidate
+        if len(set(split)) == 1 and (len(set(configured)) > 1 or max(configured) < split[0]):
             return candidate
     return None
 
@@ -388,14 +421,23 @@ def _grouped(by_file: dict[str, str]) -> dict[str, list[str]]:
     return groups
 
 
+class CsvRecords(NamedTuple):
+    rows: DataFrame | None  # None: no file has a record
+    empty: list[str]  # files without a record (nothing, or a header alone)
+    names: list[str]  # every column name seen, in file order
+    # files whose first record the header guess (``csv.header: auto``) took for data: every
+    # record is one, as under ``none`` (the independent count counts their header back in)
+    headerless: list[str]
+
+
 def read_csv_records(
     spark: SparkSession,
     uris: list[str],
     options: CsvOptions,
     directories: LandingDirectories = BY_NAME,
     heads: Opener | None = None,
-) -> tuple[DataFrame | None, list[str], list[str]]:
-    """Read all files; return (rows, header-less files, every column name seen).
+) -> CsvRecords:
+    """Read all files (see ``CsvRecords``).
 
     Rows carry ``_source_file``, ``_source_line``, one text column per header name (original
     header text as the column name), ``_raw`` (the record text for bad rows) and
@@ -405,6 +447,7 @@ def read_csv_records(
     groups: dict[tuple[CsvHeader, str], list[str]] = defaultdict(list)
     empty: list[str] = []
     misread: dict[str, str] = {}  # file -> the delimiter it seems written with
+    headerless: list[str] = []
     for uri, head in zip(uris, read_heads(uris, options.encoding, heads), strict=True):
         header = sniff_header(head, options)
         if header is None:
@@ -413,6 +456,16 @@ def read_csv_records(
             groups[(header, header.fingerprint)].append(uri)
             if delimiter := other_delimiter(head, options):
                 misread[uri] = delimiter
+            if header.header_record == 0 and options.header == "auto":
+                headerless.append(uri)
+    if headerless:
+        log.warning(
+            "%d CSV file(s) have no header, their first record shaped like their data (numbers "
+            "where the rows have numbers), e.g. %s: every record is a row, in columns column_1, "
+            "column_2, ...; if the first record is the header, set csv.header: first_line",
+            len(headerless),
+            headerless[0],
+        )
     for delimiter, files in _grouped(misread).items():
         log.warning(
             "%d CSV file(s) seem separated by %r, not %r, e.g. %s: if so, set csv.delimiter: %r "
@@ -425,7 +478,7 @@ def read_csv_records(
             delimiter,
         )
     if not groups:
-        return None, empty, []
+        return CsvRecords(None, empty, [], [])
     keys = sorted(groups, key=lambda key: groups[key][0])
     headers = [header for header, _ in keys]
     all_names: list[str] = []
@@ -444,7 +497,8 @@ def read_csv_records(
     combined = records[0]
     for frame in records[1:]:
         combined = combined.unionByName(frame)  # the same columns
-    return _rows(spark, combined, headers, header_of, all_names, options), empty, all_names
+    rows = _rows(spark, combined, headers, header_of, all_names, options)
+    return CsvRecords(rows, empty, all_names, headerless)
 
 
 def _read_files(
@@ -562,11 +616,19 @@ def _rows(
     before = F.col("_source_line") < header_record
     # A row whose fields are all empty (",,") is a record: it lands as a row of NULLs, or, after
     # the data, is quarantined as a note below. Only lines with no characters are not records.
-    # Notes after the data (a footnote, a source line): rows after the last row with at least
-    # two filled fields that fill fewer. They go to quarantine, not into the table.
+    # Notes after the data (a footnote, a source line, as a spreadsheet exports them: text in
+    # the first cell, the row's other cells empty), and empty rows there: rows after the last row
+    # with at least two filled fields. They go to quarantine, not into the table. Not a row that
+    # is data with NULLs: one filling another cell than the first, a number in the first (a key
+    # whose other fields are empty), or any row of a table 2 fields wide (`bob,` is as likely a
+    # name without an age as a note).
     dense = (filled >= F.least(F.lit(2), width)) & F.col("_corrupt_record").isNull() & ~before
     last_dense = F.max(F.when(dense, F.col("_source_line"))).over(Window.partitionBy("_source_file"))
-    is_note = ~dense & F.col("_corrupt_record").isNull() & (F.col("_source_line") > last_dense)
+    first_cell = F.trim(fields[0])
+    note_shaped = (filled == 0) | (
+        (filled == 1) & (first_cell != "") & (width >= 3) & ~first_cell.rlike(f"^(?:{_NUMBER_CELL.pattern})$")
+    )
+    is_note = note_shaped & F.col("_corrupt_record").isNull() & (F.col("_source_line") > last_dense)
     nulls = list(options.null_values)
     nulled = F.transform(fields, lambda value: F.when(~value.isin(nulls), value))
     invalid = F.array_join(fields, "").contains("\ufffd")
@@ -582,19 +644,16 @@ def _rows(
         )
         .when(
             F.col("_corrupt_record").isNotNull(),
-            F.format_string(
-                "wrong number of fields (the header has %d)"
-                if options.header != "none"
-                else "wrong number of fields (the file's rows have %d)",
-                width,
-            ),
+            F.when(
+                header_record == 0, F.format_string("wrong number of fields (the file's rows have %d)", width)
+            ).otherwise(F.format_string("wrong number of fields (the header has %d)", width)),
         )
         .when(
             invalid,
             F.lit(_invalid_bytes_reason(options.encoding)),
         )
         .when(is_note & (filled == 0), F.lit("empty row after the data (every field empty)"))
-        .when(is_note, F.lit("note row after the data (fewer than 2 fields filled)"))
+        .when(is_note, F.lit("note row after the data (only its first field filled)"))
     )
     raw = F.coalesce(
         F.col("_corrupt_record"),

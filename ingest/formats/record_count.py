@@ -22,7 +22,8 @@ What counts as a record (the README's "Formats"):
   MiB has CR and no LF; a newline inside quotes is inside the record; a quote opens a
   quoted value only as its field's first character, as in Spark's CSV parser, so ``5"`` and
   `` "a"`` after a space are plain values), empty lines
-  skipped; every record but the header is one (every record under ``csv.header: none``),
+  skipped; every record but the header is one (every record under ``csv.header: none``; the
+  pipeline counts the header back in for a file whose header guess found it to be data),
   wherever the reader guesses the header to be
   (rows before it, title or blank, are quarantined by the reader); a file in which no record
   fills a cell has no header and no records.
@@ -690,17 +691,32 @@ _SAMPLE_CHARS = 4096
 _MAGIC = {b"PK\x03\x04": "a ZIP archive (an .xlsx workbook?)", b"%PDF": "a PDF document"}
 
 
-def binary_content(head: bytes, text: str) -> str | None:
+def binary_content(head: bytes, text: str, encoding: str = "UTF-8") -> str | None:
     """Why a CSV file's first chunk is not text (``None`` if it is): more than a tenth of its
     first 4,096 characters are controls or undecodable bytes. A text CSV has next to none (one
-    NUL in a value is not enough); random bytes decoded as ISO-8859-1 have about a quarter."""
+    NUL in a value is not enough); random bytes decoded as ISO-8859-1 have about a quarter.
+    Under UTF-8, a chunk whose odd characters are all undecodable bytes and that reads as
+    windows-1252 text without a control character is text in that legacy encoding (Spark's own
+    ``cars_iso-8859-1.csv``, separated by 'þ', has 15 in 134): the reason says so."""
     sample = text[:_SAMPLE_CHARS]
-    odd = len(_NOT_TEXT.findall(sample))
-    if not sample or 10 * odd <= len(sample):
+    odd = _NOT_TEXT.findall(sample)
+    if not sample or 10 * len(odd) <= len(sample):
         return None
+    if codecs.lookup(encoding).name == "utf-8" and set(odd) == {"\ufffd"}:
+        try:
+            legacy = head[: 4 * _SAMPLE_CHARS].decode("windows-1252")
+        except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90 and 0x9D are not windows-1252
+            legacy = ""
+        if legacy and not _NOT_TEXT.search(legacy):
+            return (
+                f"not {encoding} text: {len(odd)} of its first {len(sample)} characters are bytes "
+                f"{encoding} cannot decode, and it reads as windows-1252 (or ISO-8859-1) text; set "
+                "csv.encoding: windows-1252 for this source (every file of it), then `ingest "
+                "rollback` this run and run it again"
+            )
     kind = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), "binary data")
     return (
-        f"not CSV text: {kind}; {odd} of its first {len(sample)} characters are control characters "
+        f"not CSV text: {kind}; {len(odd)} of its first {len(sample)} characters are control characters "
         "or bytes the encoding cannot decode"
     )
 
@@ -743,7 +759,7 @@ def count_csv(uri: str, grammar: CsvGrammar, opener: Opener = open_raw) -> int:
                 raise InputError(why, where=uri)
             text = decoder.decode(chunk)
             if first:
-                if why := binary_content(chunk, text):
+                if why := binary_content(chunk, text, grammar.encoding):
                     raise InputError(why, where=uri, hint="move it out of the CSV source's landing path")
                 text, first = text.removeprefix("\ufeff"), False  # one mark, as Spark's reader skips
                 cr_ends = "\n" not in text and "\r" in text  # CR line ends only (old Mac exports)

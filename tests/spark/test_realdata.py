@@ -4,13 +4,18 @@ Cases (see each dataset's SOURCE.txt / EXPECTATIONS.md):
 - dlt-cases: 100 GitHub events (one JSON array document) and the ``extra`` bool-vs-double conflict;
 - csvkit-examples: two yearly VA exports with different headers, a preamble, footnotes;
 - JSONTestSuite: every ``n_`` file is rejected (quarantined), every top-level-object ``y_`` accepted;
-- csv-spectrum: each CSV equals its expected JSON.
+- csv-spectrum: each CSV equals its expected JSON;
+- spark-csv-fixtures: Spark's own CSV test files, read with the defaults: every record a row
+  holding its fields or quarantined, narrow rows with NULLs, a file without a header, other
+  delimiters named, ISO-8859-1 text named and then read.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import logging
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -584,3 +589,156 @@ def test_csv_spectrum_rows_equal_the_expected_json(spark: Any, spectrum_table: s
     assert [{k: as_text(r[mapping[k]]) for k in keys} for r in landed] == expected
     assert all(r[c] is None for r in landed for c in other_columns)
     assert all(r["_rescued_data"] is None for r in landed)
+
+
+# ---------------------------------------------------------------------------------------------
+# spark-csv-fixtures: Spark's own CSV test files (databricks/spark-csv), each as it is
+
+SPARK_CSV = REALDATA / "spark-csv-fixtures" / "src" / "test" / "resources"
+
+
+def _records(path: Path, encoding: str = "utf-8", delimiter: str = ",") -> dict[int, list[str]]:
+    """record number -> fields, by Python's csv (numbered as ``_source_line``: non-empty records)."""
+    text = path.read_bytes().decode(encoding).removeprefix("\ufeff")
+    parsed = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return dict(enumerate((record for record in parsed if record), start=1))
+
+
+def _cell_holds(text: str, stored: Any) -> bool:
+    """Does the stored value stand for the field's text (NULL for an empty field)?"""
+    if stored is None:
+        return text == ""
+    if isinstance(stored, bool):
+        return text.strip().lower() == str(stored).lower()
+    if isinstance(stored, int | float):
+        return float(text) == stored
+    return bool(stored == text)
+
+
+@pytest.fixture(scope="module")
+def spark_csv(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Any, str]:
+    """Every fixture file in one source, read with the defaults, as a user would first try."""
+    require_realdata(SPARK_CSV)
+    table = "rd.spark_csv_fixtures"
+    handler = _Captured()
+    logging.getLogger("ingest.read_csv").addHandler(handler)
+    try:
+        report = ingest(spark, SPARK_CSV, table, "csv")
+    finally:
+        logging.getLogger("ingest.read_csv").removeHandler(handler)
+    return table, report.sources[0], "\n".join(handler.messages)
+
+
+class _Captured(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_spark_csv_fixtures_every_record_lands_with_its_values_or_is_quarantined(
+    spark: Any, spark_csv: tuple[str, Any, str]
+) -> None:
+    """Each record of each file (Python's csv, not the reader) is a row whose values are its
+    fields, the file's header, or a quarantined record, and the files' counts add up."""
+    table, source, _ = spark_csv
+    names = {path[0]: column for path, column in column_map(spark, table).items()}
+    landed = rows(spark, table)
+    quarantined = spark.sql(
+        f"select file_uri, line, reason from ingest_meta.quarantine where table_name = '{table}'"
+    ).collect()
+    whole = {Path(q.file_uri).name: q.reason for q in quarantined if q.line is None}
+    assert whole["empty.csv"] == "empty file: no records"
+    assert whole["cars_iso-8859-1.csv"].startswith("not UTF-8 text: 15 of its first 134 characters")
+    read = {Path(f.file).name: f for f in source.files}
+    for path in sorted(SPARK_CSV.iterdir()):
+        if path.name in whole:
+            continue
+        records = _records(path)
+        raw = path.read_text(encoding="utf-8")
+        mine = [r for r in landed if Path(r["_source_file"]).name == path.name]
+        bad = {q.line for q in quarantined if Path(q.file_uri).name == path.name}
+        header_lines = set(records) - {r["_source_line"] for r in mine} - bad
+        assert len(header_lines) <= 1, (path.name, header_lines)
+        header = records[min(header_lines)] if header_lines else None
+        for row in mine:
+            fields = records[row["_source_line"]]
+            keys = [cell.strip() for cell in header] if header else [""] * len(fields)
+            for position, (key, text) in enumerate(zip(keys, fields, strict=True), start=1):
+                column = names.get(key or f"column_{position}")  # none: only empty fields (NULLs) so far
+                stored = row[column] if column else None
+                # a field malformed by its quotes (escape.csv: "|"thing") is kept as written;
+                # Python's csv drops two of its quotes
+                as_written = (
+                    isinstance(stored, str)
+                    and stored in raw
+                    and stored.replace('"', "") == text.replace('"', "")
+                )
+                assert _cell_holds(text, stored) or as_written, (
+                    path.name,
+                    row["_source_line"],
+                    key,
+                    text,
+                    stored,
+                )
+        assert read[path.name].rows_read == len(records) - len(header_lines), path.name
+
+
+def test_spark_csv_fixtures_narrow_rows_with_nulls_land_and_numbers_without_a_header_are_data(
+    spark: Any, spark_csv: tuple[str, Any, str]
+) -> None:
+    """``null-numbers.csv`` (``name,age``; ``bob,`` and ``,24`` last) had both rows quarantined as
+    notes after the data. ``comments.csv`` (two '~' comment lines over rows of numbers) had its
+    first row of numbers taken for the header: its values were column names, in no row."""
+    table, _, _ = spark_csv
+    names = {path[0]: column for path, column in column_map(spark, table).items()}
+    landed = rows(spark, table)
+
+    def of(name: str, keys: list[str]) -> list[list[Any]]:
+        return [[r[names.get(k, k)] for k in keys] for r in landed if Path(r["_source_file"]).name == name]
+
+    texts = [[None if v is None else str(v) for v in row] for row in of("null-numbers.csv", ["name", "age"])]
+    assert texts == [["alice", "35"], ["bob", None], [None, "24"]]  # `age` is text: "null" in another file
+    assert of("comments.csv", ["_source_line", "column_1", "column_2"]) == [
+        [3, "1", 2],
+        [4, "6", 7],
+        [5, "~0", 9],
+        [6, "1", 2],
+    ]
+    reasons = spark.sql(
+        f"select line, reason from ingest_meta.quarantine where table_name = '{table}' "
+        "and file_uri like '%/comments.csv' order by line"
+    ).collect()
+    assert [(r.line, r.reason) for r in reasons] == [
+        (1, "wrong number of fields (the file's rows have 6)"),
+        (2, "wrong number of fields (the file's rows have 6)"),
+    ]
+
+
+def test_spark_csv_fixtures_other_delimiters_are_named_and_latin1_lands_with_its_encoding(
+    spark: Any, spark_csv: tuple[str, Any, str], tmp_path: Path
+) -> None:
+    """Read with ',', the tab file and the '|' file landed in one column each with no word of
+    why; the ISO-8859-1 file (fields separated by 'þ') was "binary data". The run now names the
+    delimiters, and the reason the encoding; set as it says, the file's rows land."""
+    _, _, warnings = spark_csv
+    assert "seem separated by '\\t', not ','" in warnings
+    assert "seem separated by '|', not ','" in warnings
+    folder = tmp_path / "latin1"
+    folder.mkdir()
+    shutil.copy(SPARK_CSV / "cars_iso-8859-1.csv", folder)
+    table = "rd.spark_csv_latin1"
+    report = ingest(spark, folder, table, "csv", csv={"encoding": "windows-1252", "delimiter": "þ"})
+    records = _records(folder / "cars_iso-8859-1.csv", "windows-1252", "þ")
+    header = records[1]
+    names = {path[0]: column for path, column in column_map(spark, table).items()}
+    landed = rows(spark, table)
+    assert [r["_source_line"] for r in landed] == [2, 3]  # record 4 is 3 fields of the header's 5
+    for row in landed:
+        for key, text in zip(header, records[row["_source_line"]], strict=True):
+            column = names.get(key)  # none for `blank`: only empty fields (NULLs)
+            assert _cell_holds(text, row[column] if column else None)
+    assert landed[1][names["comment"]] == "Go get one now they are þoing fast"
+    assert report.sources[0].rows_quarantined == 1

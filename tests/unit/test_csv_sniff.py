@@ -17,7 +17,7 @@ from ingest.read_csv import (
     sniff_header,
     sniff_line_ends,
 )
-from tests.conftest import REALDATA
+from tests.conftest import REALDATA, require_realdata
 
 AUTO = CsvOptions()
 CSVKIT = REALDATA / "csvkit-examples" / "examples" / "realdata"
@@ -302,7 +302,8 @@ def test_a_file_read_with_the_wrong_delimiter_names_the_one_it_seems_written_wit
     assert other_delimiter('id|note\n1|"a|b\nc"\n', auto) == "|"  # quoted, across lines
     assert other_delimiter("id;name\n1;a\n2;b", auto) == ";"  # a cut last record is left out
     assert other_delimiter("comment\nfine; thanks\nok\n", auto) is None  # the header does not split
-    assert other_delimiter("a;b\n1;2;3\n", auto) is None  # the records disagree
+    assert other_delimiter("a;b\n1;2;3\n", auto) == ";"  # ragged, but the header splits wider
+    assert other_delimiter("a;b\n1;2\n3\n", auto) is None  # a record does not split
     assert other_delimiter("id;name\n", auto) is None  # a header alone is no evidence
     assert other_delimiter("id,name,note\n1,a,x;y\n2,b,z;w\n", auto) is None  # ',' splits wider
     assert other_delimiter("id;name\n1;a\n", CsvOptions(delimiter=";")) is None
@@ -313,3 +314,50 @@ def test_the_invalid_bytes_reason_suggests_a_legacy_encoding_only_under_utf8() -
 
     assert _invalid_bytes_reason("utf8").endswith("needs csv.encoding")
     assert _invalid_bytes_reason("windows-1252") == "invalid bytes for the file encoding (windows-1252)"
+
+
+def test_a_ragged_tab_or_pipe_file_read_with_commas_names_its_delimiter() -> None:
+    """Spark's own CSV fixtures (databricks/spark-csv): ``cars.tsv`` leaves out its rows' trailing
+    empty fields, and a value holds a comma; ``cars-alternative.csv`` is '|' with ' quotes and a
+    short last row. Read with ',', neither said why every row landed in one column."""
+    fixtures = REALDATA / "spark-csv-fixtures" / "src" / "test" / "resources"
+    require_realdata(fixtures)
+    auto = CsvOptions()
+    assert other_delimiter((fixtures / "cars.tsv").read_text(encoding="utf-8"), auto) == "\t"
+    assert other_delimiter((fixtures / "cars-alternative.csv").read_text(encoding="utf-8"), auto) == "|"
+    assert other_delimiter((fixtures / "cars.csv").read_text(encoding="utf-8"), auto) is None
+
+
+@pytest.mark.parametrize(
+    ("head", "width"),
+    [
+        # Spark's comments.csv: two '~' comment lines, then records of numbers and a time
+        (
+            "~ Version 1.0\n~ a comment\n1,2,3,4,5.01,2015-08-20 15:57:00\n6,7,8,9,0,2015-08-21 16:58:01\n"
+            "~0,9,8,7,6,2015-08-22 17:59:02\n",
+            6,
+        ),
+        ("1,2.5,-3\n4,5.5,-6\n", 3),
+        ("2026-01-05,17\n2026-01-06,\n", 2),
+    ],
+)
+def test_a_first_record_of_numbers_over_rows_of_numbers_is_data(head: str, width: int) -> None:
+    """Under ``auto`` it was the header: its values became column names and were in no row."""
+    expected = tuple(f"column_{n}" for n in range(1, width + 1))
+    assert sniff_header(head, AUTO) == CsvHeader(expected, 0)
+    assert sniff_header(head, CsvOptions(header="first_line")) != CsvHeader(expected, 0)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "region,2023,2024\nnorth,5,6\n",  # a word in it
+        "0,1,2\n5,6,7\n",  # pandas' column numbers
+        "1,2,3\n",  # no row below to compare with
+        "1,2\nx,y\n",  # over rows of words
+        "7,8.5,ok\n9,10.5,warn\n",  # a word in it: taken for the header, as before
+    ],
+)
+def test_a_first_record_with_a_word_or_not_over_numbers_stays_the_header(head: str) -> None:
+    header = sniff_header(head, AUTO)
+    assert header is not None and header.header_record == 1

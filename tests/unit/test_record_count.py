@@ -268,6 +268,29 @@ def test_a_binary_file_is_not_csv_text_but_a_text_csv_with_a_stray_control_is(tm
     assert counted.unreadable[uris[0]].startswith("not CSV text: binary data; ")
 
 
+def test_a_latin1_file_under_utf8_is_named_as_legacy_text_not_binary_data(tmp_path: Path) -> None:
+    """Spark's own fixture ``cars_iso-8859-1.csv`` separates its fields with 'þ' (0xFE): under
+    UTF-8, 15 of its 134 characters cannot be decoded, and it was quarantined as "binary data",
+    which sent the user to move the file away rather than to set its encoding."""
+    from tests.conftest import REALDATA, require_realdata
+
+    fixture = REALDATA / "spark-csv-fixtures" / "src" / "test" / "resources" / "cars_iso-8859-1.csv"
+    require_realdata(fixture)
+    latin1 = fixture.read_bytes()
+    reason = record_count.binary_content(latin1, latin1.decode("utf-8", "replace"), "UTF-8")
+    assert reason == (
+        "not UTF-8 text: 15 of its first 134 characters are bytes UTF-8 cannot decode, and it reads "
+        "as windows-1252 (or ISO-8859-1) text; set csv.encoding: windows-1252 for this source "
+        "(every file of it), then `ingest rollback` this run and run it again"
+    )
+    # the same bytes under the encoding they are in are text; bytes with controls stay binary
+    assert record_count.binary_content(latin1, latin1.decode("windows-1252"), "windows-1252") is None
+    controls = latin1.replace(b"Tesla", b"\x01\x02\x03\x04\x05")
+    assert "binary data" in (record_count.binary_content(controls, controls.decode("utf-8", "replace")) or "")
+    uri = write(tmp_path / "cars.csv", latin1)
+    assert record_count.count_input([uri], "csv").unreadable[uri].startswith("not UTF-8 text: 15 of its")
+
+
 @pytest.mark.parametrize(
     ("codec", "named"),
     [("utf-16", "UTF-16LE"), ("utf-16-be", "UTF-16BE"), ("utf-32", "UTF-32LE"), ("utf-32-be", "UTF-32BE")],
