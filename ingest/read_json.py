@@ -63,6 +63,15 @@ RECORD_COLUMNS = ("_source_file", "_source_line", "_raw")
 _WHITESPACE = " \t\n\x0b\f\r"
 
 
+# A record that is an array: a whole-file array document that is not valid JSON holding only
+# objects, or a line of JSON lines holding an array (Spark's reader would make each element a
+# row, but rows of one line would share its _source_line, which ties exploded children to them).
+_ARRAY_REASON = (
+    "not a JSON object but an array: an array document must be valid JSON holding only objects, "
+    "and each line of JSON lines one object (jq -c '.[]' splits a line holding an array of objects)"
+)
+
+
 def _edge_is_blank(text: Column, at_start: bool = True, at_end: bool = True) -> Column:
     """Does ``text`` start (or end) with whitespace? Byte comparisons, no copy of the text."""
     starts = [text.startswith(char) for char in _WHITESPACE] if at_start else []
@@ -480,9 +489,7 @@ def parse_json_records(
         F.when(F.col("_raw").contains("\ufffd"), F.lit("invalid UTF-8 bytes in the record"))
         .when(
             trimmed.startswith("["),
-            F.lit(
-                "not a JSON object but an array (an array document must be valid JSON holding only objects)"
-            ),
+            F.lit(_ARRAY_REASON),
         )
         .when(~trimmed.startswith("{"), F.lit("not a JSON object"))
         .when(F.col("_data._corrupt_record").isNotNull(), F.lit("malformed JSON"))

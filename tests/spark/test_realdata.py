@@ -7,7 +7,8 @@ Cases (see each dataset's SOURCE.txt / EXPECTATIONS.md):
 - csv-spectrum: each CSV equals its expected JSON;
 - spark-csv-fixtures: Spark's own CSV test files, read with the defaults: every record a row
   holding its fields or quarantined, narrow rows with NULLs, a file without a header, other
-  delimiters named, ISO-8859-1 text named and then read.
+  delimiters named, ISO-8859-1 text named and then read;
+- spark-json-fixtures: a string and an array in one key, arrays of objects, lines of arrays.
 """
 
 from __future__ import annotations
@@ -742,3 +743,48 @@ def test_spark_csv_fixtures_other_delimiters_are_named_and_latin1_lands_with_its
             assert _cell_holds(text, row[column] if column else None)
     assert landed[1][names["comment"]] == "Go get one now they are þoing fast"
     assert report.sources[0].rows_quarantined == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# spark-json-fixtures: three of Spark's own JSON test files
+
+SPARK_JSON = REALDATA / "spark-json-fixtures"
+
+
+def test_spark_json_fixtures_land_value_for_value_and_lines_of_arrays_are_quarantined(spark: Any) -> None:
+    """``partial1.json``: ``attr2`` is a string in one record and an array in the other (both
+    kept, the array as its JSON); ``with-array-fields.json``: arrays of objects kept as JSON, no
+    newline at the end; ``partial2.json``: each line an array of objects, which Spark's reader
+    splits into rows but JSON lines does not hold: each line is quarantined whole, saying how to
+    split it."""
+    require_realdata(SPARK_JSON)
+    table = "rd.spark_json_fixtures"
+    report = ingest(spark, str(SPARK_JSON / "*.json"), table)
+    lines = {
+        path.name: [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        for path in SPARK_JSON.glob("*.json")
+    }
+    assert {Path(f.file).name: f.rows_read for f in report.sources[0].files} == {
+        name: len(found) for name, found in lines.items()
+    }
+    names = {path: column for path, column in column_map(spark, table).items()}
+    landed = rows(spark, table)
+    for name in ("partial1.json", "with-array-fields.json"):
+        mine = [r for r in landed if Path(r["_source_file"]).name == name]
+        assert [r["_source_line"] for r in mine] == list(range(1, len(lines[name]) + 1))
+        for row, line in zip(mine, lines[name], strict=True):
+            record = json.loads(line)
+            for key, value in record.items():
+                assert same_value(value, stored_value(row, names[(key,)])), (name, key, value)
+    assert [r[names[("attr2",)]] for r in landed if r["_source_file"].endswith("partial1.json")] == [
+        "[val2]",  # the string
+        '["val4"]',  # the array, as JSON
+    ]
+    held = spark.sql(
+        f"select line, raw, reason from ingest_meta.quarantine where table_name = '{table}' order by line"
+    ).collect()
+    assert [(r.line, r.raw) for r in held] == list(enumerate(lines["partial2.json"], start=1))
+    assert {r.reason for r in held} == {
+        "not a JSON object but an array: an array document must be valid JSON holding only objects, "
+        "and each line of JSON lines one object (jq -c '.[]' splits a line holding an array of objects)"
+    }
