@@ -381,14 +381,25 @@ def describe_errors(exc: ValidationError, locate: Callable[[tuple[int | str, ...
     """pydantic's errors as ``setting: message`` pairs, without pydantic's own prefixes."""
     problems = []
     for err in exc.errors():
-        message = err["msg"]
+        message, loc = err["msg"], err["loc"]
         for prefix in _LIBRARY_PREFIXES:
             message = message.removeprefix(prefix)
+        # A validator of a mapping that names the key at fault ("types.zip: unknown type"): the
+        # key joins the location, which is not named twice.
+        deeper = _DEEPER_KEY.match(message)
+        if loc and deeper and deeper["path"].startswith(f"{loc[-1]}."):
+            loc = (*loc[:-1], *deeper["path"].split("."))
+            message = message[deeper.end() :]
+        if err["type"] == "list_type":
+            message = "must be a list, written [a, b] (one value: [a])"
         if err["type"] not in _NO_INPUT_ECHO:
             shown = repr(err["input"])
             message += f", got {shown if len(shown) <= 80 else shown[:77] + '...'}"
-        problems.append(f"{locate(err['loc'])}: {message}")
+        problems.append(f"{locate(loc)}: {message}")
     return "; ".join(problems)
+
+
+_DEEPER_KEY = re.compile(r"(?P<path>[\w.]+): ")
 
 
 def _resolve(path: str, landing: str, *, config: Path, setting: str) -> str:

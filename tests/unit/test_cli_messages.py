@@ -186,7 +186,15 @@ def test_load_and_plan_name_a_bad_set_option_before_spark_starts(tmp_path: Path)
             ["--set", "types.amount=decimal(12,2)", "--set", "types.amount=int"],
             "--set types.amount: given twice",
         ),
-        (["--set", "types.amount=decimal(99,2)"], "error: invalid arguments: --set types: types.amount: "),
+        (
+            ["--set", "types.amount=decimal(99,2)"],
+            "error: invalid arguments: --set types.amount: invalid type 'decimal(99,2)'",
+        ),
+        (
+            ["--set", "csv.null_values=NA"],
+            "error: invalid arguments: --set csv.null_values: must be a list, written [a, b] (one value: [a]), "
+            "got 'NA'",
+        ),
         (
             ["--set", "partition.format=epoch_ms"],
             "error: invalid arguments: --set partition: format epoch_ms",
