@@ -819,16 +819,24 @@ def compact(
 def rollback(
     table: Annotated[str, typer.Option("--table", help="the table the run wrote, database.table")],
     run_id: Annotated[str, typer.Option("--run", help="the run id to undo (see `ingest status --table`)")],
+    keep_columns: Annotated[
+        bool,
+        typer.Option(
+            "--keep-columns",
+            help="keep the columns the run added even if no row holds a value of them any more",
+        ),
+    ] = False,
     state_dir: StateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Undo one run in a table, its child tables and its quarantine; its files count as new again."""
+    """Undo one run in a table, its child tables and its quarantine, and drop the columns it added
+    that hold no value any more; its files count as new again."""
     from ingest.tables.snapshots import rollback_run
 
     try:
         _check_table(table)
         spark = _spark(load_settings(state_dir=state_dir), "ingest rollback")
-        reports = rollback_run(spark, table, run_id)
+        reports = rollback_run(spark, table, run_id, drop_columns=not keep_columns)
     except IngestError as exc:
         raise _fail(exc) from None
     if as_json:
@@ -839,6 +847,12 @@ def rollback(
         return
     for r in reports:
         out.print(f"{r.table}: removed {r.rows_removed} row(s) of run {r.run_id} ({r.method})", markup=False)
+        if r.columns_dropped:
+            out.print(
+                f"{r.table}: dropped the column(s) the run added, no row holds a value of them now: "
+                + ", ".join(r.columns_dropped),
+                markup=False,
+            )
     out.print(
         "the run's files count as new again: the next `ingest run` reads them (move bad files away first)"
     )

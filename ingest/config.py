@@ -399,7 +399,7 @@ def describe_errors(exc: ValidationError, locate: Callable[[tuple[int | str, ...
     return "; ".join(problems)
 
 
-_DEEPER_KEY = re.compile(r"(?P<path>[\w.]+): ")
+_DEEPER_KEY = re.compile(r"(?P<path>[^:\s]+): ")
 
 
 def _resolve(path: str, landing: str, *, config: Path, setting: str) -> str:

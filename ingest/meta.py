@@ -68,7 +68,7 @@ SCHEMAS: dict[str, T.StructType] = {
             T.StructField("table_name", S),
             T.StructField("column_name", S),
             T.StructField("data_type", S),
-            T.StructField("change", S),  # create_table | add_column | widen_column
+            T.StructField("change", S),  # create_table | add_column | widen_column | drop_column
             T.StructField("original_path", S),
             T.StructField("ddl", S),
             T.StructField("source_file", S),
@@ -309,11 +309,22 @@ def column_maps(spark: SparkSession, table_names: list[str]) -> dict[str, dict[P
 
 
 def logged_changes(spark: SparkSession, table_names: list[str]) -> set[tuple[str, str, str, str]]:
-    """(table, column, change, data type) already logged: a column may widen more than once."""
+    """(table, column, change, data type) already logged: a column may widen more than once.
+    Not those before the column's last drop (``ingest rollback``): added again, it is logged again."""
     rows = (
         spark.table(table("schema_changes"))
         .where(F.col("table_name").isin(table_names))
-        .select("table_name", "column_name", "change", "data_type")
+        .select("table_name", "column_name", "change", "data_type", "changed_at")
         .collect()
     )
-    return {(r.table_name, r.column_name, r.change, r.data_type) for r in rows}
+    dropped: dict[tuple[str, str], datetime] = {}
+    for r in rows:
+        if r.change == "drop_column":
+            key = (r.table_name, r.column_name)
+            dropped[key] = max(r.changed_at, dropped.get(key, r.changed_at))
+    return {
+        (r.table_name, r.column_name, r.change, r.data_type)
+        for r in rows
+        if (r.table_name, r.column_name) not in dropped
+        or r.changed_at > dropped[(r.table_name, r.column_name)]
+    }

@@ -289,6 +289,8 @@ def hive_metastore_conf(config: PlatformConfig, scratch_dir: Path) -> dict[str, 
         # several Spark processes at once deadlocks on PostgreSQL.
         "datanucleus.schema.autoCreateAll": "false",
         "hive.metastore.schema.verification": "true",
+        # as for the embedded metastore (ingest.spark_session): Iceberg tables may drop a column
+        "hive.metastore.disallow.incompatible.col.type.changes": "false",
         # Hive's local dirs default to per-session paths under java.io.tmpdir (the scratch dir):
         # keep them so. One fixed dir shared by every Thrift session is deleted by whichever
         # session closes first ("Couldn't create directory ..." for the next one to open).

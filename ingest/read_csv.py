@@ -64,7 +64,6 @@ _STAND_INS = [chr(c) for c in range(0xE000, 0xE100)]
 
 _NOT_ALNUM = re.compile("[^A-Za-z0-9]")
 _NUMBER_CELL = re.compile(r"-?[0-9][0-9,.]*")
-_LETTER = re.compile(r"[^\W\d_]")  # a letter of any script
 _FIELDS = "_fields"  # a record's fields, one array (the reader's own names are "_c0", "_c1", ...)
 
 
@@ -92,6 +91,14 @@ class CsvHeader:
     # header_fingerprint of its cells; not compared: tests name headers by their names, and
     # files are grouped by (header, fingerprint)
     fingerprint: str = field(default="", compare=False)
+    # without a header (``auto`` found the data to start below title rows): the record the data
+    # starts at; the records above it are quarantined, as those above a header are
+    data_from: int | None = None
+
+    @property
+    def rows_from(self) -> int:
+        """The first record that is not quarantined as a row above the header or the data."""
+        return self.data_from if self.data_from is not None else self.header_record
 
 
 def sniff_line_ends(head: str, quote: str = '"', escape: str = '"', delimiter: str = ",") -> LineEnds:
@@ -226,8 +233,9 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     if index is None:
         return None
     if options.header == "auto" and _shaped_like_data(records, index):
-        width = len(records[index])
-        return CsvHeader(tuple(f"column_{n}" for n in range(1, width + 1)), 0, line_ends)
+        width = _usual_width(records[index:]) or len(records[index])
+        numbered = tuple(f"column_{n}" for n in range(1, width + 1))
+        return CsvHeader(numbered, 0, line_ends, data_from=index + 1 if index else None)
     cells = [cell.strip().lstrip("\ufeff") for cell in records[index]]
     taken = set(cells)
     names: list[str] = []
@@ -306,26 +314,68 @@ def _header_index(records: list[list[str]], rule: str) -> int | None:
     return found
 
 
+def cell_kind(cell: str) -> str | None:
+    """What a CSV cell's text is shaped like: ``number``, ``date``, ``time``, ``datetime`` or
+    ``month`` (``2023-01``); ``None`` for anything else (words, symbols, empty)."""
+    text = cell.strip()
+    return next((kind for kind, shape in _CELL_KINDS if shape.fullmatch(text)), None)
+
+
+_DATE = r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})"
+_TIME = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+_CELL_KINDS = (
+    ("number", re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|[-+]?\.\d+")),
+    ("datetime", re.compile(rf"{_DATE}[ T]{_TIME}(?:Z|[-+]\d{{2}}:?\d{{2}})?")),
+    ("date", re.compile(_DATE)),
+    ("time", re.compile(_TIME)),
+    ("month", re.compile(r"\d{4}-\d{1,2}")),
+)
+
+
+# ``cell_kind``'s shapes as one Java regex: a cell that matches is a value, not a note's text
+_VALUE_PATTERN = "^(?:" + "|".join(shape.pattern for _kind, shape in _CELL_KINDS) + ")$"
+
+
 def _shaped_like_data(records: list[list[str]], index: int) -> bool:
-    """Is the record the guess took for the header a data row, so the file has no header? Only
-    a record without a letter in any cell (numbers, dates, times) can be, and only over rows of
-    such values: a filled cell over a column whose cells below (in records of its width) mostly
-    hold no letter either. ``1,2.5,2015-08-20 15:57:00`` over rows like it is data; a header with
-    a word in it is a header, ``region,2023,2024`` too; so is a record with no rows below, and
-    ``0,1,2`` (or ``1,2,3``), the column numbers pandas writes for a frame without names (plain
-    Python)."""
+    """Is the record the guess took for the header a data row, so the file has no header?
+    Only when every cell it fills is a value of the kind (``cell_kind``: a number, a date, a
+    time) most cells below it in its column are, in the records of its width: Spark's
+    ``comments.csv`` (``1,2,3,4,5.01,2015-08-20 15:57:00`` over rows like it) is data. A header
+    is a header when a cell is a word, a symbol (``#``, ``%``) or of another kind than its column
+    (``2023-01`` over numbers), when its first cell is empty over a filled column (the index
+    column of a pandas or R frame: ``,2020,2021``), when no row below has a value to compare,
+    and when its numbers are column numbers, years or wavelengths: three or more integers
+    rising by one step (``0,1,2``, ``2020,2021,2022``, ``400,410,420``). Plain Python."""
     cells = [cell.strip() for cell in records[index]]
     filled = [cell for cell in cells if cell]
-    if any(_LETTER.search(cell) for cell in filled):
+    if not filled or any(cell_kind(cell) is None for cell in filled):
         return False
-    if filled in ([str(n) for n in range(len(filled))], [str(n) for n in range(1, len(filled) + 1)]):
+    if _evenly_rising(filled):
         return False
     below = [row for row in records[index + 1 :] if len(row) == len(cells)]
+    compared = 0
     for position, cell in enumerate(cells):
         column = [value for row in below if (value := row[position].strip())]
-        if cell and 2 * sum(1 for value in column if not _LETTER.search(value)) > len(column) > 0:
-            return True
-    return False
+        if not cell:
+            if column:  # an unnamed index column over its values
+                return False
+            continue
+        if not column:  # nothing below to compare with
+            continue
+        same = sum(1 for value in column if cell_kind(value) == cell_kind(cell))
+        if 2 * same <= len(column):
+            return False
+        compared += 1
+    return compared > 0
+
+
+def _evenly_rising(cells: list[str]) -> bool:
+    """Three or more integers, each one step above the one before (the same step throughout)."""
+    if len(cells) < 3 or not all(re.fullmatch(r"-?\d+", cell) for cell in cells):
+        return False
+    numbers = [int(cell) for cell in cells]
+    step = numbers[1] - numbers[0]
+    return step > 0 and all(b - a == step for a, b in zip(numbers, numbers[1:], strict=False))
 
 
 # Heads of s3a:// objects are fetched on this many threads (a GET's latency overlaps), this many
@@ -460,17 +510,18 @@ def read_csv_records(
                 headerless.append(uri)
     if headerless:
         log.warning(
-            "%d CSV file(s) have no header, their first record shaped like their data (numbers "
-            "where the rows have numbers), e.g. %s: every record is a row, in columns column_1, "
-            "column_2, ...; if the first record is the header, set csv.header: first_line",
+            "%d CSV file(s) have no header: the record the header guess took is a value of the "
+            "kind below it in every column (a number over numbers, a date over dates), e.g. %s: "
+            "every record is a row, in columns column_1, column_2, ...; if the file's first line "
+            "is its header, set csv.header: first_line",
             len(headerless),
             headerless[0],
         )
     for delimiter, files in _grouped(misread).items():
         log.warning(
             "%d CSV file(s) seem separated by %r, not %r, e.g. %s: if so, set csv.delimiter: %r "
-            "for the source; to read them again, `ingest rollback` the run that took them (drop "
-            "the table instead if that run created it) and run again",
+            "for the source; to read them again, `ingest rollback` the run that took them (its "
+            "rows go, and the columns it added) and run again",
             len(files),
             delimiter,
             options.delimiter,
@@ -556,6 +607,7 @@ def _header_layout(spark: SparkSession, headers: list[CsvHeader], names: list[st
         [
             T.StructField(_HEADER, T.IntegerType()),
             T.StructField("_header_record", T.IntegerType()),
+            T.StructField("_rows_from", T.IntegerType()),
             T.StructField("_fingerprint", T.StringType()),
             T.StructField("_width", T.IntegerType()),
             *[T.StructField(f"_p{k}", T.IntegerType()) for k in range(len(names))],
@@ -565,7 +617,14 @@ def _header_layout(spark: SparkSession, headers: list[CsvHeader], names: list[st
     for number, header in enumerate(headers):
         position = {name: index for index, name in enumerate(header.names)}
         rows.append(
-            (number, header.header_record, header.fingerprint, len(header.names), *map(position.get, names))
+            (
+                number,
+                header.header_record,
+                header.rows_from,
+                header.fingerprint,
+                len(header.names),
+                *map(position.get, names),
+            )
         )
     return local_frame(spark, rows, schema)
 
@@ -589,6 +648,7 @@ def _rows(
         frame = frame.withColumns(
             {
                 "_header_record": F.lit(header.header_record),
+                "_rows_from": F.lit(header.rows_from),
                 "_fingerprint": F.lit(header.fingerprint),
                 "_width": F.lit(len(header.names)),
             }
@@ -613,33 +673,45 @@ def _rows(
     filled = F.size(F.filter(fields, lambda cell: F.trim(cell) != ""))
     # Records before the header (title rows, blank rows: the header guess skipped them) go to
     # quarantine with their text, never nowhere: a wrong guess shows there.
-    before = F.col("_source_line") < header_record
+    before = F.col("_source_line") < F.col("_rows_from")
     # A row whose fields are all empty (",,") is a record: it lands as a row of NULLs, or, after
     # the data, is quarantined as a note below. Only lines with no characters are not records.
     # Notes after the data (a footnote, a source line, as a spreadsheet exports them: text in
     # the first cell, the row's other cells empty), and empty rows there: rows after the last row
     # with at least two filled fields. They go to quarantine, not into the table. Not a row that
-    # is data with NULLs: one filling another cell than the first, a number in the first (a key
-    # whose other fields are empty), or any row of a table 2 fields wide (`bob,` is as likely a
-    # name without an age as a note).
+    # is data with NULLs: one filling another cell than the first, a value in the first (a key,
+    # number, date or time whose other fields are empty: ``cell_kind``), or any row of a table 2
+    # fields wide (`bob,` is as likely a name without an age as a note).
     dense = (filled >= F.least(F.lit(2), width)) & F.col("_corrupt_record").isNull() & ~before
     last_dense = F.max(F.when(dense, F.col("_source_line"))).over(Window.partitionBy("_source_file"))
     first_cell = F.trim(fields[0])
     note_shaped = (filled == 0) | (
-        (filled == 1) & (first_cell != "") & (width >= 3) & ~first_cell.rlike(f"^(?:{_NUMBER_CELL.pattern})$")
+        (filled == 1) & (first_cell != "") & (width >= 3) & ~first_cell.rlike(_VALUE_PATTERN)
     )
     is_note = note_shaped & F.col("_corrupt_record").isNull() & (F.col("_source_line") > last_dense)
     nulls = list(options.null_values)
     nulled = F.transform(fields, lambda value: F.when(~value.isin(nulls), value))
     invalid = F.array_join(fields, "").contains("\ufffd")
     reason = (
-        F.when(before & (filled == 0), F.lit("empty row before the header (every field empty)"))
+        F.when(
+            before & (filled == 0) & (header_record > 0),
+            F.lit("empty row before the header (every field empty)"),
+        )
+        .when(before & (filled == 0), F.lit("empty row before the data (every field empty)"))
         .when(
-            before,
+            before & (header_record > 0),
             F.format_string(
                 "row before the header (taken to be record %d): a title row? "
                 "If it is the header, set csv.header: first_line",
                 header_record,
+            ),
+        )
+        .when(
+            before,
+            F.format_string(
+                "row before the data (taken to start at record %d; the file has no header): a title "
+                "row? If it is data, set csv.header: none",
+                F.col("_rows_from"),
             ),
         )
         .when(

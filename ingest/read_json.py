@@ -68,7 +68,8 @@ _WHITESPACE = " \t\n\x0b\f\r"
 # row, but rows of one line would share its _source_line, which ties exploded children to them).
 _ARRAY_REASON = (
     "not a JSON object but an array: an array document must be valid JSON holding only objects, "
-    "and each line of JSON lines one object (jq -c '.[]' splits a line holding an array of objects)"
+    "and each line of JSON lines one object "
+    "(jq -c 'if type == \"array\" then .[] else . end' splits the lines holding arrays)"
 )
 
 

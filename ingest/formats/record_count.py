@@ -695,30 +695,43 @@ def binary_content(head: bytes, text: str, encoding: str = "UTF-8") -> str | Non
     """Why a CSV file's first chunk is not text (``None`` if it is): more than a tenth of its
     first 4,096 characters are controls or undecodable bytes. A text CSV has next to none (one
     NUL in a value is not enough); random bytes decoded as ISO-8859-1 have about a quarter.
-    Under UTF-8, a chunk whose odd characters are all undecodable bytes and that reads as
-    windows-1252 text without a control character is text in that legacy encoding (Spark's own
-    ``cars_iso-8859-1.csv``, separated by 'þ', has 15 in 134): the reason says so."""
+    Under UTF-8, a chunk whose odd characters are all undecodable bytes, no control among them,
+    is text in a legacy encoding: its reason says so, and names windows-1252 when the chunk reads
+    as that with few letters outside ASCII (Spark's own ``cars_iso-8859-1.csv``, separated by 'þ',
+    15 in 134), not Cyrillic, Greek or CJK text that merely decodes without error."""
     sample = text[:_SAMPLE_CHARS]
     odd = _NOT_TEXT.findall(sample)
     if not sample or 10 * len(odd) <= len(sample):
         return None
     if codecs.lookup(encoding).name == "utf-8" and set(odd) == {"\ufffd"}:
-        try:
-            legacy = head[: 4 * _SAMPLE_CHARS].decode("windows-1252")
-        except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90 and 0x9D are not windows-1252
-            legacy = ""
-        if legacy and not _NOT_TEXT.search(legacy):
-            return (
-                f"not {encoding} text: {len(odd)} of its first {len(sample)} characters are bytes "
-                f"{encoding} cannot decode, and it reads as windows-1252 (or ISO-8859-1) text; set "
-                "csv.encoding: windows-1252 for this source (every file of it), then `ingest "
-                "rollback` this run and run it again"
-            )
+        what = (
+            "windows-1252 (or ISO-8859-1) text; set csv.encoding: windows-1252"
+            if _western(head[: 4 * _SAMPLE_CHARS])
+            else "text in another encoding (windows-1251 Cyrillic, windows-1253 Greek, GBK, Big5, "
+            "Shift_JIS, EUC-KR ...): set csv.encoding to the one it is in"
+        )
+        return (
+            f"not {encoding} text: {len(odd)} of its first {len(sample)} characters are bytes "
+            f"{encoding} cannot decode; it looks like {what} for this source (every file of it), "
+            "then `ingest rollback` this run and run it again"
+        )
     kind = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), "binary data")
     return (
         f"not CSV text: {kind}; {len(odd)} of its first {len(sample)} characters are control characters "
         "or bytes the encoding cannot decode"
     )
+
+
+def _western(head: bytes) -> bool:
+    """Do these bytes read as windows-1252 text whose letters are mostly ASCII (a Western
+    European language: accents here and there), not as a run of accented letters?"""
+    try:
+        legacy = head.decode("windows-1252")
+    except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90 and 0x9D are not windows-1252
+        return False
+    letters = [c for c in legacy if c.isalpha()]
+    foreign = sum(1 for c in letters if not c.isascii())
+    return not _NOT_TEXT.search(legacy) and 10 * foreign < 3 * len(letters)
 
 
 def foreign_bom(head: bytes, encoding: str) -> str | None:

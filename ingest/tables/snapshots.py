@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pyspark.sql import Column, SparkSession
@@ -27,7 +27,7 @@ from pyspark.sql import functions as F
 
 from ingest import meta
 from ingest.errors import ConfigError, StateError
-from ingest.naming import quote_string, quote_table
+from ingest.naming import quote_identifier, quote_string, quote_table
 from ingest.tables.catalog import require_iceberg_table
 from ingest.tables.commit import FILES_KEY, ROLLED_BACK_KEY, RUN_KEY, current_summaries, decode_files
 from ingest.tables.lock import commit_lock
@@ -75,6 +75,8 @@ class RollbackReport:
     run_id: str
     method: RollbackMethod
     rows_removed: int
+    # the columns the run had added that no row holds a value of any more, dropped with it
+    columns_dropped: tuple[str, ...] = ()
 
 
 def _child_tables(spark: SparkSession, table: str) -> list[str]:
@@ -107,6 +109,19 @@ def _rolled_back(spark: SparkSession, table: str, run_id: str) -> bool:
         .collect()
     )
     return any(json.loads(row.detail or "{}").get("table") == table for row in logged)
+
+
+def _rolled_back_runs(spark: SparkSession, table: str) -> set[str]:
+    """The runs ``ingest rollback`` has undone in ``table`` (a main table; its child tables'
+    runs are the same), by the runs log."""
+    main = _parent_table(spark, table) or table
+    logged = (
+        spark.table(meta.table("runs"))
+        .where(F.col("status") == "rolled_back")
+        .select("run_id", "detail")
+        .collect()
+    )
+    return {row.run_id for row in logged if json.loads(row.detail or "{}").get("table") == main}
 
 
 def _undo_in_table(
@@ -154,8 +169,92 @@ def _undo_in_table(
         return "delete", removed
 
 
-def rollback_run(spark: SparkSession, table: str, run_id: str) -> list[RollbackReport]:
-    """Undo ``run_id`` in ``table`` (a main table), its child tables and its quarantine rows.
+def _drop_columns_of_run(spark: SparkSession, table: str, run_id: str) -> tuple[str, ...]:
+    """Drop the columns ``run_id`` added to ``table`` (its ``column_map`` rows name it as their
+    first run) that no row holds a value of now its rows are gone: the one column a file read
+    with the wrong delimiter made (``id;name;city``) goes with the run. A column a later run
+    wrote values to stays. Its mapping goes too, and the drop is logged (``drop_column``), so the
+    next run that meets the key adds it again. Repeated after a crash, it finishes the job."""
+    # runs rolled back before in this table: a column the run wrote too, added by one of them, goes now
+    runs = {run_id, *_rolled_back_runs(spark, table)}
+    mapped = {
+        r.column_name
+        for r in spark.table(meta.table("column_map"))
+        .where((F.col("table_name") == table) & F.col("first_run_id").isin(sorted(runs)))
+        .select("column_name")
+        .collect()
+    }
+    if not mapped:
+        return ()
+    name = quote_table(table)
+    with commit_lock(spark, table):
+        spark.sql(f"REFRESH TABLE {name}")
+        schema = spark.table(name).schema
+        present = [f.name for f in schema.fields if f.name in mapped]
+        counts = (
+            spark.table(name)
+            .agg(*[F.count(F.col(quote_identifier(c))).alias(f"_{i}") for i, c in enumerate(present)])
+            .first()
+            if present
+            else None
+        )
+        empty = tuple(c for i, c in enumerate(present) if counts is not None and counts[f"_{i}"] == 0)
+        if empty:
+            try:
+                spark.sql(f"ALTER TABLE {name} DROP COLUMNS ({', '.join(map(quote_identifier, empty))})")
+            except Exception as exc:
+                if "incompatible with the existing columns" not in str(exc):
+                    raise
+                # A metastore service of one's own (DAP_METASTORE_URIS) with the positional
+                # check on refuses the change, and Iceberg committed nothing: keep the columns.
+                log.warning(
+                    "%s: the metastore refused to drop the column(s) run %s added (%s): set "
+                    "hive.metastore.disallow.incompatible.col.type.changes=false on it to let a "
+                    "rollback drop them; they stay, empty",
+                    table,
+                    run_id,
+                    ", ".join(empty),
+                )
+                spark.sql(f"REFRESH TABLE {name}")
+                kept = set(spark.table(name).columns)
+                present = [c for c in present if c in kept]
+                empty = tuple(c for c in empty if c not in kept)
+    gone = sorted((mapped - set(present)) | set(empty))
+    if gone:
+        listed = ", ".join(map(quote_string, gone))
+        spark.sql(
+            f"DELETE FROM {quote_table(meta.table('column_map'))} WHERE table_name = {quote_string(table)} "
+            f"AND first_run_id IN ({', '.join(map(quote_string, sorted(runs)))}) AND column_name IN ({listed})"
+        )
+    if empty:
+        types = {f.name: f.dataType.simpleString() for f in schema.fields}
+        at = datetime.now(tz=UTC)
+        meta.append(
+            spark,
+            "schema_changes",
+            [
+                {
+                    "run_id": run_id,
+                    "table_name": table,
+                    "column_name": column,
+                    "data_type": types[column],
+                    "change": "drop_column",
+                    "original_path": None,
+                    "ddl": f"ALTER TABLE {name} DROP COLUMNS ({', '.join(map(quote_identifier, empty))})",
+                    "source_file": None,
+                    "changed_at": at,
+                }
+                for column in empty
+            ],
+        )
+    return empty
+
+
+def rollback_run(
+    spark: SparkSession, table: str, run_id: str, *, drop_columns: bool = True
+) -> list[RollbackReport]:
+    """Undo ``run_id`` in ``table`` (a main table), its child tables and its quarantine rows, and
+    (``drop_columns``) the columns it added that hold no value any more.
     A run already rolled back there is left as it is: no report, no commit."""
     require_iceberg_table(spark, table, where="--table")
     runs = {s.get(RUN_KEY) for _at, s in current_summaries(spark, table)}
@@ -184,17 +283,20 @@ def rollback_run(spark: SparkSession, table: str, run_id: str) -> list[RollbackR
         f"DELETE FROM {quote_table(meta.table('files'))} "
         f"WHERE table_name = {quote_string(table)} AND run_id = {quote_string(run_id)}"
     )
-    reports = []
-    for child in _child_tables(spark, table):
-        method, removed = _undo_in_table(spark, child, run_id, F.col("_ingest_run_id") == run_id)
-        reports.append(RollbackReport(child, run_id, method, removed))
+    reports: list[RollbackReport] = []
+
+    def undone_in(target: str) -> RollbackReport:
+        method, removed = _undo_in_table(spark, target, run_id, F.col("_ingest_run_id") == run_id)
+        dropped = _drop_columns_of_run(spark, target, run_id) if drop_columns else ()
+        return RollbackReport(target, run_id, method, removed, dropped)
+
+    reports.extend(undone_in(child) for child in _child_tables(spark, table))
     quarantine = meta.table("quarantine")
     q_runs = {s.get(RUN_KEY) for _at, s in current_summaries(spark, quarantine)}
     if run_id in q_runs:
         rows = (F.col("run_id") == run_id) & (F.col("table_name") == table)
         method, removed = _undo_in_table(spark, quarantine, run_id, rows, shared=True)
         reports.append(RollbackReport(quarantine, run_id, method, removed))
-    method, removed = _undo_in_table(spark, table, run_id, F.col("_ingest_run_id") == run_id)
-    reports.append(RollbackReport(table, run_id, method, removed))
+    reports.append(undone_in(table))
     meta.log_run(spark, run_id, "rollback", "rolled_back", {"table": table})
     return reports

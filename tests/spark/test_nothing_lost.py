@@ -20,6 +20,7 @@ from ingest.formats.record_count import CsvGrammar, count_records
 from ingest.read_json import _plan_splits, _read_lines
 from ingest.reconcile import reconcile
 from ingest.schema_plan import HAS_RESCUED_VALUES
+from ingest.tables.snapshots import rollback_run
 from tests.spark.helpers import READ_PATHS, columns, ingest, rows, splits_of
 
 pytestmark = pytest.mark.spark
@@ -1047,20 +1048,49 @@ def test_a_semicolon_csv_read_with_commas_lands_whole_in_one_column_and_the_run_
     spark: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """European Excel writes ';'. Read with the default ',', every row is one field: nothing is
-    lost (each row's text is its one value), and the run names the delimiter to set."""
+    lost (each row's text is its one value), and the run names the delimiter to set. Doing what
+    it says (roll the run back, set the delimiter, run again) leaves the table as if the file
+    had been read right the first time: the rollback drops the one column the run added, which
+    stayed in the table before."""
     path = write(tmp_path / "semicolon" / "export.csv", "id;name;city\n1;Zoë;Liège\n2;Jürg;Bern\n")
     table = "lost.csv_semicolon"
     with caplog.at_level("WARNING", logger="ingest.read_csv"):
-        ingest(spark, path, table, "csv")
+        first = ingest(spark, path, table, "csv")
     mapping = column_map(spark, table)
     assert list(mapping) == [("id;name;city",)]  # the header is one column's name
     column = mapping[("id;name;city",)]
     assert [r[column] for r in rows(spark, table)] == ["1;Zoë;Liège", "2;Jürg;Bern"]
     assert (
         f"1 CSV file(s) seem separated by ';', not ',', e.g. {path}: if so, set csv.delimiter: ';' "
-        "for the source; to read them again, `ingest rollback` the run that took them (drop the table "
-        "instead if that run created it) and run again"
+        "for the source; to read them again, `ingest rollback` the run that took them (its rows go, "
+        "and the columns it added) and run again"
     ) in caplog.text
+
+    (*_, main) = rollback_run(spark, table, first.run_id)
+    assert (main.rows_removed, main.columns_dropped) == (2, (column,))
+    assert column not in spark.table(table).columns and column_map(spark, table) == {}
+    ingest(spark, path, table, "csv", csv={"delimiter": ";"})
+    assert [c for c in spark.table(table).columns if not c.startswith("_") and c != "event_date"] == [
+        "id",
+        "name",
+        "city",
+    ]
+    assert [(r["id"], r["name"], r["city"]) for r in rows(spark, table)] == [
+        (1, "Zoë", "Liège"),
+        (2, "Jürg", "Bern"),
+    ]
+    changes = spark.sql(
+        "select column_name, change from ingest_meta.schema_changes "
+        f"where table_name = '{table}' order by changed_at, column_name"
+    ).collect()
+    assert [(c.column_name, c.change) for c in changes] == [
+        ("", "create_table"),
+        (column, "add_column"),
+        (column, "drop_column"),
+        ("city", "add_column"),
+        ("id", "add_column"),
+        ("name", "add_column"),
+    ]
 
 
 def test_csv_records_before_the_guessed_header_are_quarantined_with_their_text(

@@ -90,3 +90,44 @@ def test_rolling_back_a_tables_latest_run_twice_says_nothing_to_do(
     assert second.stdout.splitlines() == [f"run {last} was already rolled back in rb.latest: nothing to do"]
     assert spark.table("ingest_meta.runs").where(f"run_id = '{last}' and status = 'rolled_back'").count() == 1
     assert sorted(r.id for r in spark.table("rb.latest").collect()) == [0, 1, 2]
+
+
+def test_a_rollback_drops_the_columns_only_its_run_gave_values_to(spark: Any, landing: Path) -> None:
+    """A run's new columns stayed in the table after its rollback, empty (the one column a CSV
+    file read with the wrong delimiter made stayed for good). They go with the run, unless
+    another run wrote values to them; such a column goes when that run is rolled back too."""
+    day = landing / "2026-03-05"
+    day.mkdir()
+
+    def land(name: str, record: dict[str, Any]) -> str:
+        (day / name).write_text(json.dumps({"id": 1, "ts": "2026-03-05T00:00:00Z", **record}) + "\n")
+        return ingest(spark, landing, "rb.columns").run_id
+
+    land("1.jsonl", {})
+    second = land("2.jsonl", {"firmware": "1.2"})  # adds `firmware`
+    third = land("3.jsonl", {"firmware": "1.3", "battery": 80})  # writes `firmware`, adds `battery`
+
+    (report,) = rollback_run(spark, "rb.columns", second)
+    assert report.columns_dropped == ()  # the third run's row holds a firmware
+    assert {"firmware", "battery"} <= set(spark.table("rb.columns").columns)
+
+    (report,) = rollback_run(spark, "rb.columns", third)
+    assert sorted(report.columns_dropped) == ["battery", "firmware"]
+    assert [c for c in spark.table("rb.columns").columns if not c.startswith("_")] == [
+        "id",
+        "ts",
+        "event_date",
+    ]
+    mapped = {
+        r.column_name
+        for r in spark.table("ingest_meta.column_map").where("table_name = 'rb.columns'").collect()
+    }
+    assert mapped == {"id", "ts"}
+
+    again = land("4.jsonl", {"battery": 75})  # a later file with the key adds the column again
+    assert "battery" in spark.table("rb.columns").columns
+    added = spark.sql(
+        "select run_id from ingest_meta.schema_changes "
+        "where table_name = 'rb.columns' and column_name = 'battery' and change = 'add_column'"
+    ).collect()
+    assert sorted(r.run_id for r in added) == sorted([third, again])

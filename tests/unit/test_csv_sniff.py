@@ -329,22 +329,27 @@ def test_a_ragged_tab_or_pipe_file_read_with_commas_names_its_delimiter() -> Non
 
 
 @pytest.mark.parametrize(
-    ("head", "width"),
+    ("head", "width", "data_from"),
     [
         # Spark's comments.csv: two '~' comment lines, then records of numbers and a time
         (
             "~ Version 1.0\n~ a comment\n1,2,3,4,5.01,2015-08-20 15:57:00\n6,7,8,9,0,2015-08-21 16:58:01\n"
-            "~0,9,8,7,6,2015-08-22 17:59:02\n",
+            "~0,9,8,7,6,2015-08-22 17:59:02\n1,2,3,4,5,2015-08-23 18:00:42\n",
             6,
+            3,  # the data starts at record 3: the two records above are quarantined
         ),
-        ("1,2.5,-3\n4,5.5,-6\n", 3),
-        ("2026-01-05,17\n2026-01-06,\n", 2),
+        ("1,2.5,-3\n4,5.5,-6\n", 3, None),
+        ("2026-01-05,17\n2026-01-06,\n", 2, None),
+        ("11,15,13\n14,15,16,17\n18,19,20,21\n22,23,24,25\n26,27,28\n", 4, None),  # the usual width
+        ("Spectrometer export 2024-05-01,,\n0.12,0.13,0.15\n0.2,0.21,0.25\n", 3, 2),
     ],
 )
-def test_a_first_record_of_numbers_over_rows_of_numbers_is_data(head: str, width: int) -> None:
+def test_a_first_record_of_values_over_rows_of_such_values_is_data(
+    head: str, width: int, data_from: int | None
+) -> None:
     """Under ``auto`` it was the header: its values became column names and were in no row."""
     expected = tuple(f"column_{n}" for n in range(1, width + 1))
-    assert sniff_header(head, AUTO) == CsvHeader(expected, 0)
+    assert sniff_header(head, AUTO) == CsvHeader(expected, 0, data_from=data_from)
     assert sniff_header(head, CsvOptions(header="first_line")) != CsvHeader(expected, 0)
 
 
@@ -353,11 +358,17 @@ def test_a_first_record_of_numbers_over_rows_of_numbers_is_data(head: str, width
     [
         "region,2023,2024\nnorth,5,6\n",  # a word in it
         "0,1,2\n5,6,7\n",  # pandas' column numbers
+        "400,410,420,430\n0.12,0.13,0.15,0.2\n",  # wavelengths: integers rising by one step
+        ",2020,2021,2022\n0,1.5,2.5,3.5\n1,1.6,2.6,3.6\n",  # a pandas index column, years
+        ",00:30,01:00\n2024-01-01,0.1,0.2\n",  # an index column; times over numbers
+        "2023-01,2023-02\n5,6\n",  # months over numbers
+        "#,%\n1,2\n",  # symbols
         "1,2,3\n",  # no row below to compare with
         "1,2\nx,y\n",  # over rows of words
+        "2020,2021\n1,x\n",  # one column of words below is enough
         "7,8.5,ok\n9,10.5,warn\n",  # a word in it: taken for the header, as before
     ],
 )
-def test_a_first_record_with_a_word_or_not_over_numbers_stays_the_header(head: str) -> None:
+def test_a_first_record_with_a_word_or_not_shaped_like_its_columns_stays_the_header(head: str) -> None:
     header = sniff_header(head, AUTO)
     assert header is not None and header.header_record == 1

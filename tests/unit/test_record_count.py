@@ -279,10 +279,15 @@ def test_a_latin1_file_under_utf8_is_named_as_legacy_text_not_binary_data(tmp_pa
     latin1 = fixture.read_bytes()
     reason = record_count.binary_content(latin1, latin1.decode("utf-8", "replace"), "UTF-8")
     assert reason == (
-        "not UTF-8 text: 15 of its first 134 characters are bytes UTF-8 cannot decode, and it reads "
-        "as windows-1252 (or ISO-8859-1) text; set csv.encoding: windows-1252 for this source "
+        "not UTF-8 text: 15 of its first 134 characters are bytes UTF-8 cannot decode; it looks like "
+        "windows-1252 (or ISO-8859-1) text; set csv.encoding: windows-1252 for this source "
         "(every file of it), then `ingest rollback` this run and run it again"
     )
+    # Cyrillic (or Greek, or CJK) text decodes as windows-1252 too, as a run of accented letters:
+    # no one encoding is named
+    cyrillic = ("id,имя,город\n" + "".join(f"{i},Привет,Москва\n" for i in range(20))).encode("windows-1251")
+    other = record_count.binary_content(cyrillic, cyrillic.decode("utf-8", "replace"))
+    assert other is not None and "it looks like text in another encoding (windows-1251 Cyrillic" in other
     # the same bytes under the encoding they are in are text; bytes with controls stay binary
     assert record_count.binary_content(latin1, latin1.decode("windows-1252"), "windows-1252") is None
     controls = latin1.replace(b"Tesla", b"\x01\x02\x03\x04\x05")

@@ -41,12 +41,14 @@ table_creations as (
     group by raw_table_name
 ),
 
+-- The latest addition: a column `ingest rollback` dropped (its run undone) and a later run
+-- added again came with that run.
 column_additions as (
     select
         raw_table_name,
         column_name,
-        min(changed_at) as added_at,
-        min_by(ingest_run_id, changed_at) as added_run_id
+        max(changed_at) as added_at,
+        max_by(ingest_run_id, changed_at) as added_run_id
     from schema_changes
     where change_type = 'add_column'
     group by raw_table_name, column_name
