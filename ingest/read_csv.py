@@ -175,9 +175,10 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     the wrong number of fields, and is quarantined whole); so is ``,value`` above rows of two
     numbers, as pandas writes a one-column frame (above a guess of numbers only, filling half as
     many cells is enough). Records before the header are quarantined, not dropped, so a wrong
-    guess is visible. A guess shaped like the data below it (``_shaped_like_data``: numbers
-    over numbers) is data: the file has no header, as under ``none``. ``first_line`` takes the
-    first non-empty record. ``none``: no record is
+    guess is visible. A guess shaped like the data below it (``_shaped_like_data``: values over
+    values of their kind) is data: the file has no header, its columns are named as under
+    ``none``, and the records above the data (``_data_start``) are quarantined as title rows.
+    ``first_line`` takes the first non-empty record. ``none``: no record is
     the header, the columns are ``column_1`` ... ``column_<n>`` for the usual width ``n`` (rows of
     another width are quarantined). ``None`` for a file with no records or only empty fields.
     """
@@ -235,7 +236,8 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     if options.header == "auto" and _shaped_like_data(records, index):
         width = _usual_width(records[index:]) or len(records[index])
         numbered = tuple(f"column_{n}" for n in range(1, width + 1))
-        return CsvHeader(numbered, 0, line_ends, data_from=index + 1 if index else None)
+        start = _data_start(records, index)
+        return CsvHeader(numbered, 0, line_ends, data_from=start + 1 if start else None)
     cells = [cell.strip().lstrip("\ufeff") for cell in records[index]]
     taken = set(cells)
     names: list[str] = []
@@ -321,14 +323,23 @@ def cell_kind(cell: str) -> str | None:
     return next((kind for kind, shape in _CELL_KINDS if shape.fullmatch(text)), None)
 
 
-_DATE = r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})"
-_TIME = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+# ASCII digits ([0-9], not \d): Python's \d takes any script's digits, the Java regex of the
+# note rule (``_VALUE_PATTERN``) only ASCII ones.
+_DATE = r"(?:[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[/.][0-9]{1,2}[/.][0-9]{2,4})"
+_TIME = r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?"
 _CELL_KINDS = (
-    ("number", re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|[-+]?\.\d+")),
-    ("datetime", re.compile(rf"{_DATE}[ T]{_TIME}(?:Z|[-+]\d{{2}}:?\d{{2}})?")),
+    (
+        "number",  # 1,234.5 / 1.234,5 / 2,5 (a decimal comma, in a ';' file) / 12% / $5 / 5 €
+        re.compile(
+            r"[$€£¥]?\s?[-+]?(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?"
+            r"|[0-9]+(?:[.,][0-9]+)?|[.,][0-9]+)(?:[eE][-+]?[0-9]+)?\s?[%$€£¥]?"
+        ),
+    ),
+    ("datetime", re.compile(rf"{_DATE}[ T]{_TIME}(?:Z|[-+][0-9]{{2}}:?[0-9]{{2}})?")),
     ("date", re.compile(_DATE)),
     ("time", re.compile(_TIME)),
-    ("month", re.compile(r"\d{4}-\d{1,2}")),
+    ("month", re.compile(r"[0-9]{4}-[0-9]{1,2}")),
+    ("address", re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?::[0-9]+)?")),  # IPv4, a port
 )
 
 
@@ -341,26 +352,19 @@ def _shaped_like_data(records: list[list[str]], index: int) -> bool:
     Only when every cell it fills is a value of the kind (``cell_kind``: a number, a date, a
     time) most cells below it in its column are, in the records of its width: Spark's
     ``comments.csv`` (``1,2,3,4,5.01,2015-08-20 15:57:00`` over rows like it) is data. A header
-    is a header when a cell is a word, a symbol (``#``, ``%``) or of another kind than its column
-    (``2023-01`` over numbers), when its first cell is empty over a filled column (the index
-    column of a pandas or R frame: ``,2020,2021``), when no row below has a value to compare,
-    and when its numbers are column numbers, years or wavelengths: three or more integers
-    rising by one step (``0,1,2``, ``2020,2021,2022``, ``400,410,420``). Plain Python."""
+    is a header when a cell is a word or a symbol (``#``), or a value of another kind than its
+    column (``2023-01`` over numbers), when no row below has a value to compare, and when its
+    numbers are column numbers (``0,1,2`` or ``1,2,3``, as pandas or csvkit name columns without
+    a header) or three or more years in a row (``2020,2021,2022``). Plain Python."""
     cells = [cell.strip() for cell in records[index]]
     filled = [cell for cell in cells if cell]
-    if not filled or any(cell_kind(cell) is None for cell in filled):
-        return False
-    if _evenly_rising(filled):
+    if not filled or any(cell_kind(cell) is None for cell in filled) or _column_numbers(filled):
         return False
     below = [row for row in records[index + 1 :] if len(row) == len(cells)]
     compared = 0
     for position, cell in enumerate(cells):
         column = [value for row in below if (value := row[position].strip())]
-        if not cell:
-            if column:  # an unnamed index column over its values
-                return False
-            continue
-        if not column:  # nothing below to compare with
+        if not cell or not column:  # nothing here, or nothing below to compare with
             continue
         same = sum(1 for value in column if cell_kind(value) == cell_kind(cell))
         if 2 * same <= len(column):
@@ -369,13 +373,30 @@ def _shaped_like_data(records: list[list[str]], index: int) -> bool:
     return compared > 0
 
 
-def _evenly_rising(cells: list[str]) -> bool:
-    """Three or more integers, each one step above the one before (the same step throughout)."""
-    if len(cells) < 3 or not all(re.fullmatch(r"-?\d+", cell) for cell in cells):
+def _column_numbers(cells: list[str]) -> bool:
+    """``0,1,2...`` or ``1,2,3...`` (column numbers), or three or more years in a row."""
+    if not all(re.fullmatch(r"[0-9]+", cell) for cell in cells):
         return False
     numbers = [int(cell) for cell in cells]
-    step = numbers[1] - numbers[0]
-    return step > 0 and all(b - a == step for a, b in zip(numbers, numbers[1:], strict=False))
+    if numbers in (list(range(len(numbers))), list(range(1, len(numbers) + 1))):
+        return True
+    years = len(numbers) >= 3 and all(1800 <= n <= 2200 for n in numbers)
+    return years and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+def _data_start(records: list[list[str]], index: int) -> int:
+    """The record a header-less file's data starts at, counting back from the guess ``index``
+    over records of its width whose filled cells are all values (``1,,`` above ``2,5,6`` is data;
+    a title row, a word in it, is not)."""
+    start = index
+    while (
+        start > 0
+        and len(records[start - 1]) == len(records[index])
+        and all(cell_kind(cell) for cell in records[start - 1] if cell.strip())
+        and any(cell.strip() for cell in records[start - 1])
+    ):
+        start -= 1
+    return start
 
 
 # Heads of s3a:// objects are fetched on this many threads (a GET's latency overlaps), this many

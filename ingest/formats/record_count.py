@@ -731,7 +731,7 @@ def _western(head: bytes) -> bool:
         return False
     letters = [c for c in legacy if c.isalpha()]
     foreign = sum(1 for c in letters if not c.isascii())
-    return not _NOT_TEXT.search(legacy) and 10 * foreign < 3 * len(letters)
+    return not _NOT_TEXT.search(legacy) and (not letters or 10 * foreign < 3 * len(letters))
 
 
 def foreign_bom(head: bytes, encoding: str) -> str | None:

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
-from pyspark.sql import Column, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ingest import meta
@@ -111,17 +111,17 @@ def _rolled_back(spark: SparkSession, table: str, run_id: str) -> bool:
     return any(json.loads(row.detail or "{}").get("table") == table for row in logged)
 
 
-def _rolled_back_runs(spark: SparkSession, table: str) -> set[str]:
-    """The runs ``ingest rollback`` has undone in ``table`` (a main table; its child tables'
-    runs are the same), by the runs log."""
-    main = _parent_table(spark, table) or table
+def _rolled_back_runs(spark: SparkSession, main: str) -> set[str]:
+    """The runs ``ingest rollback`` has undone in the main table ``main`` (and so in its child
+    tables) without ``--keep-columns``, by the runs log."""
     logged = (
         spark.table(meta.table("runs"))
         .where(F.col("status") == "rolled_back")
         .select("run_id", "detail")
         .collect()
     )
-    return {row.run_id for row in logged if json.loads(row.detail or "{}").get("table") == main}
+    details = [(row.run_id, json.loads(row.detail or "{}")) for row in logged]
+    return {run for run, detail in details if detail.get("table") == main and not detail.get("kept_columns")}
 
 
 def _undo_in_table(
@@ -169,19 +169,22 @@ def _undo_in_table(
         return "delete", removed
 
 
-def _drop_columns_of_run(spark: SparkSession, table: str, run_id: str) -> tuple[str, ...]:
-    """Drop the columns ``run_id`` added to ``table`` (its ``column_map`` rows name it as their
-    first run) that no row holds a value of now its rows are gone: the one column a file read
-    with the wrong delimiter made (``id;name;city``) goes with the run. A column a later run
-    wrote values to stays. Its mapping goes too, and the drop is logged (``drop_column``), so the
-    next run that meets the key adds it again. Repeated after a crash, it finishes the job."""
-    # runs rolled back before in this table: a column the run wrote too, added by one of them, goes now
-    runs = {run_id, *_rolled_back_runs(spark, table)}
+def _drop_columns_of_run(spark: SparkSession, table: str, main: str, run_id: str) -> tuple[str, ...]:
+    """Drop the columns ``run_id`` added to ``table`` (their ``column_map`` rows name it, or a
+    run rolled back before in the main table ``main``, as their first run) that no row holds a
+    value of, in its column or in ``_rescued_data``, now its rows are gone: the one column a file
+    read with the wrong delimiter made (``id;name;city``) goes with the run. A column a later run
+    wrote values to stays. The drop is logged first (``drop_column``, as a run logs its DDL
+    before applying it), then applied, then the mapping goes, so the next run that meets the key
+    adds it again. Repeated after a crash at any step, it finishes the job; all under the
+    table's commit lock, so no run plans against a column half gone."""
+    runs = sorted({run_id, *_rolled_back_runs(spark, main)})
+    mapping = meta.table("column_map")
     mapped = {
-        r.column_name
-        for r in spark.table(meta.table("column_map"))
-        .where((F.col("table_name") == table) & F.col("first_run_id").isin(sorted(runs)))
-        .select("column_name")
+        r.column_name: r.data_type
+        for r in spark.table(mapping)
+        .where((F.col("table_name") == table) & F.col("first_run_id").isin(runs))
+        .select("column_name", "data_type")
         .collect()
     }
     if not mapped:
@@ -189,64 +192,102 @@ def _drop_columns_of_run(spark: SparkSession, table: str, run_id: str) -> tuple[
     name = quote_table(table)
     with commit_lock(spark, table):
         spark.sql(f"REFRESH TABLE {name}")
-        schema = spark.table(name).schema
-        present = [f.name for f in schema.fields if f.name in mapped]
-        counts = (
-            spark.table(name)
-            .agg(*[F.count(F.col(quote_identifier(c))).alias(f"_{i}") for i, c in enumerate(present)])
-            .first()
-            if present
-            else None
-        )
-        empty = tuple(c for i, c in enumerate(present) if counts is not None and counts[f"_{i}"] == 0)
+        rows = spark.table(name)
+        present = [c for c in rows.columns if c in mapped]
+        held = _values_held(rows, present)
+        empty = tuple(c for c in present if not held[c])
+        gone = sorted(set(mapped) - set(present))  # dropped by a rollback that died before the end
+        logged = _last_changes(spark, table)
+        to_log = [c for c in (*empty, *gone) if logged.get(c) != "drop_column"]
+        if to_log:
+            ddl = f"ALTER TABLE {name} DROP COLUMNS ({', '.join(map(quote_identifier, to_log))})"
+            at = datetime.now(tz=UTC)
+            meta.append(
+                spark,
+                "schema_changes",
+                [
+                    {
+                        "run_id": run_id,
+                        "table_name": table,
+                        "column_name": column,
+                        "data_type": mapped[column],
+                        "change": "drop_column",
+                        "original_path": None,
+                        "ddl": ddl,
+                        "source_file": None,
+                        "changed_at": at,
+                    }
+                    for column in to_log
+                ],
+            )
         if empty:
-            try:
-                spark.sql(f"ALTER TABLE {name} DROP COLUMNS ({', '.join(map(quote_identifier, empty))})")
-            except Exception as exc:
-                if "incompatible with the existing columns" not in str(exc):
-                    raise
-                # A metastore service of one's own (DAP_METASTORE_URIS) with the positional
-                # check on refuses the change, and Iceberg committed nothing: keep the columns.
-                log.warning(
-                    "%s: the metastore refused to drop the column(s) run %s added (%s): set "
-                    "hive.metastore.disallow.incompatible.col.type.changes=false on it to let a "
-                    "rollback drop them; they stay, empty",
-                    table,
-                    run_id,
-                    ", ".join(empty),
+            empty = _dropped(spark, table, run_id, empty)
+        if empty or gone:
+            listed = ", ".join(map(quote_string, [*empty, *gone]))
+            spark.sql(
+                f"DELETE FROM {quote_table(mapping)} WHERE table_name = {quote_string(table)} "
+                f"AND first_run_id IN ({', '.join(map(quote_string, runs))}) AND column_name IN ({listed})"
+            )
+    return empty
+
+
+def _values_held(rows: DataFrame, columns: list[str]) -> dict[str, bool]:
+    """Does any row hold a value of each column, in it or rescued under its name?"""
+    if not columns:
+        return {}
+    rescued = F.col("_rescued_data")
+    counts = rows.agg(
+        *[
+            F.count(
+                F.when(
+                    F.col(quote_identifier(c)).isNotNull() | F.get_json_object(rescued, f"$.{c}").isNotNull(),
+                    1,
                 )
-                spark.sql(f"REFRESH TABLE {name}")
-                kept = set(spark.table(name).columns)
-                present = [c for c in present if c in kept]
-                empty = tuple(c for c in empty if c not in kept)
-    gone = sorted((mapped - set(present)) | set(empty))
-    if gone:
-        listed = ", ".join(map(quote_string, gone))
-        spark.sql(
-            f"DELETE FROM {quote_table(meta.table('column_map'))} WHERE table_name = {quote_string(table)} "
-            f"AND first_run_id IN ({', '.join(map(quote_string, sorted(runs)))}) AND column_name IN ({listed})"
+            ).alias(f"_{i}")
+            for i, c in enumerate(columns)
+        ]
+    ).first()
+    return {c: counts is not None and counts[f"_{i}"] > 0 for i, c in enumerate(columns)}
+
+
+def _last_changes(spark: SparkSession, table: str) -> dict[str, str]:
+    """Each column's latest logged schema change in ``table``."""
+    rows = (
+        spark.table(meta.table("schema_changes"))
+        .where(F.col("table_name") == table)
+        .select("column_name", "change", "changed_at")
+        .collect()
+    )
+    latest: dict[str, tuple[datetime, str]] = {}
+    for r in rows:
+        if r.column_name and (r.column_name not in latest or r.changed_at >= latest[r.column_name][0]):
+            latest[r.column_name] = (r.changed_at, r.change)
+    return {column: change for column, (_at, change) in latest.items()}
+
+
+def _dropped(spark: SparkSession, table: str, run_id: str, empty: tuple[str, ...]) -> tuple[str, ...]:
+    """``ALTER TABLE ... DROP COLUMNS`` of ``empty``; the columns it dropped (none if the
+    metastore refuses)."""
+    name = quote_table(table)
+    try:
+        spark.sql(f"ALTER TABLE {name} DROP COLUMNS ({', '.join(map(quote_identifier, empty))})")
+    except Exception as exc:
+        if "incompatible with the existing columns" not in str(exc):
+            raise
+        # A metastore service of one's own (DAP_METASTORE_URIS) with the positional check on
+        # refuses the change, and Iceberg committed nothing: the columns stay.
+        log.warning(
+            "%s: the metastore refused to drop the column(s) run %s added (%s): they stay, empty, "
+            "though ingest_meta.schema_changes logs their drop; set "
+            "hive.metastore.disallow.incompatible.col.type.changes=false on it and run the "
+            "rollback again to drop them",
+            table,
+            run_id,
+            ", ".join(empty),
         )
-    if empty:
-        types = {f.name: f.dataType.simpleString() for f in schema.fields}
-        at = datetime.now(tz=UTC)
-        meta.append(
-            spark,
-            "schema_changes",
-            [
-                {
-                    "run_id": run_id,
-                    "table_name": table,
-                    "column_name": column,
-                    "data_type": types[column],
-                    "change": "drop_column",
-                    "original_path": None,
-                    "ddl": f"ALTER TABLE {name} DROP COLUMNS ({', '.join(map(quote_identifier, empty))})",
-                    "source_file": None,
-                    "changed_at": at,
-                }
-                for column in empty
-            ],
-        )
+        spark.sql(f"REFRESH TABLE {name}")
+        kept = set(spark.table(name).columns)
+        return tuple(c for c in empty if c not in kept)
     return empty
 
 
@@ -255,7 +296,8 @@ def rollback_run(
 ) -> list[RollbackReport]:
     """Undo ``run_id`` in ``table`` (a main table), its child tables and its quarantine rows, and
     (``drop_columns``) the columns it added that hold no value any more.
-    A run already rolled back there is left as it is: no report, no commit."""
+    A run already rolled back there keeps its rows as they are (no report, no commit); what is
+    left of its columns' drop is finished."""
     require_iceberg_table(spark, table, where="--table")
     runs = {s.get(RUN_KEY) for _at, s in current_summaries(spark, table)}
     # A run whose commit was the table's latest left the lineage when it was rolled back
@@ -277,26 +319,35 @@ def rollback_run(
             where="--table",
             hint=f"run `ingest rollback --table {parent} --run {run_id}`",
         )
-    if undone:
-        return []
-    spark.sql(
-        f"DELETE FROM {quote_table(meta.table('files'))} "
-        f"WHERE table_name = {quote_string(table)} AND run_id = {quote_string(run_id)}"
-    )
     reports: list[RollbackReport] = []
-
-    def undone_in(target: str) -> RollbackReport:
-        method, removed = _undo_in_table(spark, target, run_id, F.col("_ingest_run_id") == run_id)
-        dropped = _drop_columns_of_run(spark, target, run_id) if drop_columns else ()
-        return RollbackReport(target, run_id, method, removed, dropped)
-
-    reports.extend(undone_in(child) for child in _child_tables(spark, table))
-    quarantine = meta.table("quarantine")
-    q_runs = {s.get(RUN_KEY) for _at, s in current_summaries(spark, quarantine)}
-    if run_id in q_runs:
-        rows = (F.col("run_id") == run_id) & (F.col("table_name") == table)
-        method, removed = _undo_in_table(spark, quarantine, run_id, rows, shared=True)
-        reports.append(RollbackReport(quarantine, run_id, method, removed))
-    reports.append(undone_in(table))
-    meta.log_run(spark, run_id, "rollback", "rolled_back", {"table": table})
+    if not undone:
+        spark.sql(
+            f"DELETE FROM {quote_table(meta.table('files'))} "
+            f"WHERE table_name = {quote_string(table)} AND run_id = {quote_string(run_id)}"
+        )
+        for child in _child_tables(spark, table):
+            method, removed = _undo_in_table(spark, child, run_id, F.col("_ingest_run_id") == run_id)
+            reports.append(RollbackReport(child, run_id, method, removed))
+        quarantine = meta.table("quarantine")
+        q_runs = {s.get(RUN_KEY) for _at, s in current_summaries(spark, quarantine)}
+        if run_id in q_runs:
+            rows = (F.col("run_id") == run_id) & (F.col("table_name") == table)
+            method, removed = _undo_in_table(spark, quarantine, run_id, rows, shared=True)
+            reports.append(RollbackReport(quarantine, run_id, method, removed))
+        method, removed = _undo_in_table(spark, table, run_id, F.col("_ingest_run_id") == run_id)
+        reports.append(RollbackReport(table, run_id, method, removed))
+        detail: dict[str, object] = {"table": table, **({} if drop_columns else {"kept_columns": True})}
+        meta.log_run(spark, run_id, "rollback", "rolled_back", detail)
+    if not drop_columns:
+        return reports
+    # The rows are gone, and the runs log says so: a rollback that dies from here on is repeated
+    # (it then only finishes the columns), not refused as a run with no commit in the table.
+    for target in [*_child_tables(spark, table), table]:
+        dropped = _drop_columns_of_run(spark, target, table, run_id)
+        if dropped:
+            at = next((i for i, r in enumerate(reports) if r.table == target), None)
+            if at is None:
+                reports.append(RollbackReport(target, run_id, "delete", 0, dropped))
+            else:
+                reports[at] = replace(reports[at], columns_dropped=dropped)
     return reports

@@ -131,3 +131,45 @@ def test_a_rollback_drops_the_columns_only_its_run_gave_values_to(spark: Any, la
         "where table_name = 'rb.columns' and column_name = 'battery' and change = 'add_column'"
     ).collect()
     assert sorted(r.run_id for r in added) == sorted([third, again])
+
+
+def test_a_rollback_that_dies_while_dropping_columns_is_finished_by_running_it_again(
+    spark: Any, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows go and the runs log says so before any column is touched: a rollback that dies
+    while dropping (here: the ALTER fails) is repeated, not refused as a run with no commit in
+    the table (its commit was the latest, so it left the lineage), and the repeat drops the
+    columns, each logged once. Columns kept with ``--keep-columns`` stay kept."""
+    from ingest.tables import snapshots
+
+    day = landing / "2026-03-06"
+    day.mkdir()
+
+    def land(name: str, record: dict[str, Any]) -> str:
+        (day / name).write_text(json.dumps({"id": 1, "ts": "2026-03-06T00:00:00Z", **record}) + "\n")
+        return ingest(spark, landing, "rb.dies").run_id
+
+    land("1.jsonl", {})
+    kept = land("2.jsonl", {"note": "x"})
+    rollback_run(spark, "rb.dies", kept, drop_columns=False)
+    assert "note" in spark.table("rb.dies").columns
+    latest = land("3.jsonl", {"gps": 1.5})
+
+    def dies(*_args: Any) -> tuple[str, ...]:
+        raise RuntimeError("killed mid-rollback")
+
+    monkeypatch.setattr(snapshots, "_dropped", dies)
+    with pytest.raises(RuntimeError, match="killed mid-rollback"):
+        rollback_run(spark, "rb.dies", latest)
+    assert "gps" in spark.table("rb.dies").columns
+    monkeypatch.undo()
+
+    (report,) = rollback_run(spark, "rb.dies", latest)
+    assert report.columns_dropped == ("gps",)
+    data_columns = {c for c in spark.table("rb.dies").columns if not c.startswith("_")}
+    assert data_columns == {"id", "note", "ts", "event_date"}  # `note` kept, as asked
+    drops = spark.sql(
+        "select column_name from ingest_meta.schema_changes where table_name = 'rb.dies' and change = 'drop_column'"
+    ).collect()
+    assert [r.column_name for r in drops] == ["gps"]
+    assert rollback_run(spark, "rb.dies", latest) == []  # nothing left to do

@@ -342,6 +342,13 @@ def test_a_ragged_tab_or_pipe_file_read_with_commas_names_its_delimiter() -> Non
         ("2026-01-05,17\n2026-01-06,\n", 2, None),
         ("11,15,13\n14,15,16,17\n18,19,20,21\n22,23,24,25\n26,27,28\n", 4, None),  # the usual width
         ("Spectrometer export 2024-05-01,,\n0.12,0.13,0.15\n0.2,0.21,0.25\n", 3, 2),
+        ("2024/01/05,12.5,3\n2024/01/06,13.5,4\n", 3, None),  # Japanese Excel's dates
+        ("1,12%,$3\n2,15%,$4\n", 3, None),  # percentages, currency
+        ("10.0.0.1,200,512\n10.0.0.2,404,0\n", 3, None),  # addresses
+        ("100,200,300\n400,500,600\n", 3, None),  # rising, but not column numbers or years
+        (",5,7\n1,6,8\n", 3, None),  # a first field empty
+        ("1,,\n2,5,6\n3,7,8\n", 3, None),  # a sparse first record is data too, not a title
+        ("400,410,420\n0.12,0.13,0.15\n", 3, None),  # wavelengths: numbers over numbers
     ],
 )
 def test_a_first_record_of_values_over_rows_of_such_values_is_data(
@@ -358,11 +365,11 @@ def test_a_first_record_of_values_over_rows_of_such_values_is_data(
     [
         "region,2023,2024\nnorth,5,6\n",  # a word in it
         "0,1,2\n5,6,7\n",  # pandas' column numbers
-        "400,410,420,430\n0.12,0.13,0.15,0.2\n",  # wavelengths: integers rising by one step
-        ",2020,2021,2022\n0,1.5,2.5,3.5\n1,1.6,2.6,3.6\n",  # a pandas index column, years
-        ",00:30,01:00\n2024-01-01,0.1,0.2\n",  # an index column; times over numbers
+        ",2020,2021,2022\n0,1.5,2.5,3.5\n1,1.6,2.6,3.6\n",  # years (a pandas index column)
+        ",00:30,01:00\n2024-01-01,0.1,0.2\n",  # times over numbers
         "2023-01,2023-02\n5,6\n",  # months over numbers
         "#,%\n1,2\n",  # symbols
+        "1,2,3,4\n5,6,7,8\n",  # csvkit's column numbers
         "1,2,3\n",  # no row below to compare with
         "1,2\nx,y\n",  # over rows of words
         "2020,2021\n1,x\n",  # one column of words below is enough

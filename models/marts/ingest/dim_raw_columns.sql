@@ -1,7 +1,7 @@
 {#-
     Raw column lineage: every column ingest created from the data, where it came from (original
-    JSON path or CSV header, first run, file and time), whether it arrived after its table was
-    created (schema drift), which staging view exposes it and whether under its raw name
+    JSON path or CSV header, first run, file and time), whether it arrived after the table's
+    first columns (schema drift), which staging view exposes it and whether under its raw name
     (carried through) or renamed by the view. The docs site lists this model, so columns
     added by dynamic DDL are documented the moment they land.
 -#}
@@ -31,16 +31,6 @@ schema_changes as (
     select * from {{ ref('stg_ingest_meta__schema_changes') }}
 ),
 
-table_creations as (
-    select
-        raw_table_name,
-        min(changed_at) as table_created_at,
-        min_by(ingest_run_id, changed_at) as table_created_run_id
-    from schema_changes
-    where change_type = 'create_table'
-    group by raw_table_name
-),
-
 -- The latest addition: a column `ingest rollback` dropped (its run undone) and a later run
 -- added again came with that run.
 column_additions as (
@@ -52,6 +42,21 @@ column_additions as (
     from schema_changes
     where change_type = 'add_column'
     group by raw_table_name, column_name
+),
+
+-- The run that first added the table's columns that are there now: a later run's additions
+-- are schema drift. (Not the run that created the table: `ingest rollback` of that run drops the
+-- columns it added, and the next run adds them again.)
+first_additions as (
+    select
+        column_additions.raw_table_name,
+        min_by(column_additions.added_run_id, column_additions.added_at) as first_added_run_id
+    from column_additions
+    inner join column_maps
+        on
+            column_additions.raw_table_name = column_maps.raw_table_name
+            and column_additions.column_name = column_maps.column_name
+    group by column_additions.raw_table_name
 ),
 
 -- Inline tables, not unions of one-row selects: Spark plans a union of ~100 selects as ~100
@@ -98,7 +103,7 @@ final as (
         column_additions.added_at,
         column_additions.added_run_id,
         coalesce(
-            column_additions.added_run_id != table_creations.table_created_run_id, false
+            column_additions.added_run_id != first_additions.first_added_run_id, false
         ) as is_schema_drift,
         staging_models.staging_model,
         staged_columns.column_name is not null as is_staged_under_raw_name
@@ -107,8 +112,8 @@ final as (
         on
             column_maps.raw_table_name = column_additions.raw_table_name
             and column_maps.column_name = column_additions.column_name
-    left join table_creations
-        on column_maps.raw_table_name = table_creations.raw_table_name
+    left join first_additions
+        on column_maps.raw_table_name = first_additions.raw_table_name
     left join staging_models
         on column_maps.raw_table_name = staging_models.raw_table_name
     left join staged_columns
