@@ -92,7 +92,9 @@ def test_rolling_back_a_tables_latest_run_twice_says_nothing_to_do(
     assert sorted(r.id for r in spark.table("rb.latest").collect()) == [0, 1, 2]
 
 
-def test_a_rollback_drops_the_columns_only_its_run_gave_values_to(spark: Any, landing: Path) -> None:
+def test_a_rollback_drops_the_columns_only_its_run_gave_values_to(
+    spark: Any, landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A run's new columns stayed in the table after its rollback, empty (the one column a CSV
     file read with the wrong delimiter made stayed for good). They go with the run, unless
     another run wrote values to them; such a column goes when that run is rolled back too."""
@@ -111,8 +113,14 @@ def test_a_rollback_drops_the_columns_only_its_run_gave_values_to(spark: Any, la
     assert report.columns_dropped == ()  # the third run's row holds a firmware
     assert {"firmware", "battery"} <= set(spark.table("rb.columns").columns)
 
-    (report,) = rollback_run(spark, "rb.columns", third)
-    assert sorted(report.columns_dropped) == ["battery", "firmware"]
+    monkeypatch.setattr(cli, "_spark", lambda *_args: spark)
+    command = ["rollback", "--table", "rb.columns", "--run", third, "--state-dir", str(tmp_path / "state")]
+    undone = CliRunner().invoke(cli.app, command, env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert undone.exit_code == 0, undone.output
+    assert (
+        "rb.columns: dropped the column(s) the run added, no row holds a value of them now: firmware, battery"
+        in undone.stdout.splitlines()
+    )
     assert [c for c in spark.table("rb.columns").columns if not c.startswith("_")] == [
         "id",
         "ts",
