@@ -166,6 +166,7 @@ _CSV_CHAR_EXAMPLES = {
     "delimiter": "e.g. ',', ';', '|' or a tab, written \"\\t\"",
     "quote": "e.g. '\"' or \"'\"",
     "escape": "e.g. '\"' (a quote doubled inside quotes) or a backslash",
+    "comment": "e.g. '#' or '~'",
 }
 
 
@@ -176,14 +177,19 @@ class CsvOptions(_Strict):
     encoding: str = "UTF-8"
     null_values: list[str] = Field(default_factory=lambda: [""])
     header: Literal["auto", "first_line", "none"] = "auto"
+    # A line that starts with it, where a record would start, is a comment: no record, not
+    # counted, not quarantined (Spark's reader, the header guess and the count all skip it).
+    comment: str | None = None
 
     # One character each: Spark's reader takes a longer `sep`, but the header sniffer (Python's
     # csv module) and the record counter (ingest.formats.record_count) split on one character, and
     # Spark takes one `quote` / `escape` character. An empty quote (Spark: "no quoting") is not
     # supported: the sniffer and the counter always honour a quote character.
-    @field_validator("delimiter", "quote", "escape")
+    @field_validator("delimiter", "quote", "escape", "comment")
     @classmethod
-    def _one_character(cls, value: str, info: ValidationInfo) -> str:
+    def _one_character(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:  # `comment` unset
+            return value
         if len(value) != 1 or value in "\r\n":
             examples = _CSV_CHAR_EXAMPLES[str(info.field_name)]
             raise ValueError(
@@ -207,6 +213,9 @@ class CsvOptions(_Strict):
     def _distinct(self) -> CsvOptions:
         if self.delimiter == self.quote:
             raise ValueError(f"delimiter and quote must differ, both are {self.delimiter!r}")
+        for other in ("delimiter", "quote", "escape"):
+            if self.comment is not None and self.comment == getattr(self, other):
+                raise ValueError(f"comment and {other} must differ, both are {self.comment!r}")
         return self
 
 

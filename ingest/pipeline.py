@@ -1007,6 +1007,7 @@ def _count_input(source: SourceConfig, files: list[LandingFile], opener: Opener 
         escape=source.csv.escape,
         encoding=source.csv.encoding,
         header=source.csv.header != "none",
+        comment=source.csv.comment,
     )
     counted = count_input(
         [f.uri for f in files],

@@ -26,7 +26,7 @@ import io
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
@@ -201,8 +201,9 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
         lines = io.StringIO(text, newline="\n")
     else:  # no bare CR, or a head holding every stand-in (none is free): csv stops at bare CRs
         lines = io.StringIO(head, newline="\n")
+    source = _RecordLines(lines, options.comment)
     reader = csv.reader(
-        lines,
+        source,
         delimiter=options.delimiter,
         quotechar=options.quote,
         # as Spark's reader: a quote inside quotes is escaped by the escape character, which is
@@ -214,6 +215,7 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     filled_records = 0  # the guess looks at 50 records that fill a cell, and the blank ones among them
     try:
         for row in reader:
+            source.at_record_start = True
             if row:
                 if stood_in:
                     row = [cell.replace(stand_in, "\r") for cell in row]
@@ -250,6 +252,27 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
             name = f"{name}#{counter}"
         names.append(name)
     return CsvHeader(tuple(names), index + 1, line_ends, header_fingerprint(records[index]))
+
+
+class _RecordLines:
+    """The lines of a head for Python's csv reader, without the comment lines (``csv.comment``)
+    where a record would start, as Spark's reader and the count skip them: the reader's loop sets
+    ``at_record_start`` after each record (a line it asks for then starts the next one)."""
+
+    def __init__(self, lines: Iterable[str], comment: str | None) -> None:
+        self.lines = iter(lines)
+        self.comment = comment
+        self.at_record_start = True
+
+    def __iter__(self) -> _RecordLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        while self.comment and self.at_record_start and line.startswith(self.comment):
+            line = next(self.lines)
+        self.at_record_start = False
+        return line
 
 
 def _escapes_outside_quotes_replaced(
@@ -457,11 +480,17 @@ def other_delimiter(head: str, options: CsvOptions) -> str | None:
 
     def widths(delimiter: str) -> list[int]:
         """The field counts of the head's first records that fill a cell (parsed no further)."""
-        text = io.StringIO(head.removeprefix("\ufeff"), newline="")
+        text = _RecordLines(io.StringIO(head.removeprefix("\ufeff"), newline=""), options.comment)
         rows = csv.reader(text, delimiter=delimiter, quotechar=options.quote)
+
+        def each() -> Iterator[list[str]]:
+            for row in rows:
+                text.at_record_start = True  # the next line starts a record
+                yield row
+
         try:
             sample = list(
-                islice((len(row) for row in rows if any(map(str.strip, row))), _DELIMITER_SAMPLE + 1)
+                islice((len(row) for row in each() if any(map(str.strip, row))), _DELIMITER_SAMPLE + 1)
             )
         except csv.Error:
             return []
@@ -603,6 +632,8 @@ def _read_files(
         .option("lineSep", line_ends.separator)
         .option("nullValue", "\u0000never\u0000")  # null tokens are applied later, per config
     )
+    if options.comment is not None:
+        reader = reader.option("comment", options.comment)
     # A record's fields are one array from here on: an expression over all of them is built once
     # (each Column costs Py4J round trips, seconds over a file hundreds of columns wide, and a
     # sum of one term per field nests as deep as the file is wide, which overflows the stack of

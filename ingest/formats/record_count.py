@@ -70,6 +70,7 @@ class CsvGrammar:
     escape: str = '"'
     encoding: str = "UTF-8"
     header: bool = True  # False: ``csv.header: none``, every record is data
+    comment: str | None = None  # a line starting with it where a record would start is no record
 
 
 class RawOpener:
@@ -557,6 +558,7 @@ class _CsvScanner:
         # of the previous chunk (a doubled quote may straddle the boundary).
         self.field_empty = True
         self.closed_at_end = False
+        self.in_comment = False  # in a comment line (``csv.comment``), to its line end
 
     def _end_record(self) -> None:
         if self.current_chars:
@@ -571,11 +573,17 @@ class _CsvScanner:
         if self.has_header and not self.after_quote:
             self._feed_fast(text)
             return
-        quote, escape, delimiter = self.g.quote, self.g.escape, self.g.delimiter
+        quote, escape, delimiter, comment = self.g.quote, self.g.escape, self.g.delimiter, self.g.comment
         for index, char in enumerate(text):
+            if self.in_comment:
+                self.in_comment = char != "\n"
+                continue
             if self.has_header and not self.after_quote and not self.escaped:
                 self._feed_fast(text[index:])
                 return
+            if char == comment and not self.in_quotes and not self.current_chars:
+                self.in_comment = True  # where a record would start: a comment line, no record
+                continue
             if self.in_quotes:
                 self.current_chars += 1
                 if self.escaped:
@@ -610,6 +618,10 @@ class _CsvScanner:
             self.escaped = False
             start = 1
             self.current_chars += 1
+        if self.in_comment or (self.g.comment and not self.current_chars and not self.in_quotes):
+            start = self._after_comments(text, start)
+            if start < 0:
+                return  # the chunk ends inside a comment line
         skip_at = -1  # the position of a character escaped inside quotes
         closed_at = 0 if self.closed_at_end else -1  # just after the last closing quote
         quote_then_escape = self.g.quote + self.g.escape if self.g.escape != self.g.quote else ""
@@ -617,7 +629,7 @@ class _CsvScanner:
             self.in_quotes = True  # the quote ending the last chunk did not close (class docstring)
         for match in self._specials.finditer(text, start):
             position, char = match.start(), match.group()
-            if position == skip_at:
+            if position == skip_at or position < start:  # escaped, or in a comment line skipped
                 continue
             if char == "\n" and not self.in_quotes:
                 if self.current_chars or text[start:position].strip("\r"):
@@ -625,6 +637,11 @@ class _CsvScanner:
                 self.current_chars = 0
                 start = position + 1
                 self.field_empty = True
+                if self.g.comment:
+                    start = self._after_comments(text, start)
+                    if start < 0:
+                        self.closed_at_end = False
+                        return
             elif char == self.g.quote:
                 if self.in_quotes:
                     if not (quote_then_escape and text.startswith(self.g.escape, position + 1)):
@@ -646,6 +663,23 @@ class _CsvScanner:
             boundary = max(text.rfind(self.g.delimiter), text.rfind("\n"))
             rest_empty = boundary + 1 == len(text)
             self.field_empty = rest_empty if boundary >= 0 else self.field_empty and rest_empty
+
+    def _after_comments(self, text: str, start: int) -> int:
+        """Where the next record may start in ``text``, from ``start`` (a record's start, or
+        inside a comment line carried over from the last chunk), past the comment lines there;
+        -1 if the chunk ends inside one (``in_comment`` then carries it over)."""
+        if self.in_comment:
+            end = text.find("\n", start)
+            if end < 0:
+                return -1
+            start, self.in_comment = end + 1, False
+        while self.g.comment and text.startswith(self.g.comment, start):
+            end = text.find("\n", start)
+            if end < 0:
+                self.in_comment = True
+                return -1
+            start = end + 1
+        return start
 
     def _starts_field(self, text: str, position: int) -> bool:
         """Is the quote at ``position`` (outside quotes) the first character of its field? Only

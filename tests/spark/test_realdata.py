@@ -790,3 +790,33 @@ def test_spark_json_fixtures_land_value_for_value_and_lines_of_arrays_are_quaran
         "and each line of JSON lines one object "
         "(jq -c 'if type == \"array\" then .[] else . end' splits the lines holding arrays)"
     }
+
+
+def test_csv_comment_lines_are_no_records_where_a_record_would_start(spark: Any, tmp_path: Path) -> None:
+    """``csv.comment``: Spark's ``comments.csv`` with its comment character '~' is three rows,
+    its '~' lines no records (not quarantined, not counted); in a file with a header, a '#' line
+    above it or between rows is skipped, and one inside a quoted value is part of the value."""
+    require_realdata(SPARK_CSV)
+    folder = tmp_path / "comments"
+    folder.mkdir()
+    shutil.copy(SPARK_CSV / "comments.csv", folder)
+    report = ingest(spark, folder, "rd.csv_comments", "csv", csv={"comment": "~"})
+    assert (report.sources[0].rows_written, report.sources[0].rows_quarantined) == (3, 0)
+    data = [r for r in _records(folder / "comments.csv").values() if not r[0].startswith("~")]
+    landed = rows(spark, "rd.csv_comments")
+    names = {path[0]: column for path, column in column_map(spark, "rd.csv_comments").items()}
+    for row, fields in zip(landed, data, strict=True):
+        for position, text in enumerate(fields, start=1):
+            assert _cell_holds(text, row[names[f"column_{position}"]]), (position, text)
+
+    (folder / "comments.csv").unlink()
+    (folder / "export.csv").write_text(
+        '# exported by the device\nid,note\n1,"first line\n# not a comment, inside quotes"\n#2,skipped\n3,c\n',
+        encoding="utf-8",
+    )
+    report = ingest(spark, folder, "rd.csv_hash_comments", "csv", csv={"comment": "#"})
+    assert (report.sources[0].rows_written, report.sources[0].rows_quarantined) == (2, 0)
+    assert [(r["id"], r["note"]) for r in rows(spark, "rd.csv_hash_comments")] == [
+        (1, "first line\n# not a comment, inside quotes"),
+        (3, "c"),
+    ]

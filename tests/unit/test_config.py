@@ -231,6 +231,15 @@ def test_csv_delimiter_and_quote_must_differ(tmp_path: Path) -> None:
     assert 'sources.ev.csv: delimiter and quote must differ, both are "\'"' in config_error(path).what
 
 
+def test_a_csv_comment_is_one_character_of_its_own(tmp_path: Path) -> None:
+    two = write(tmp_path, "sources:\n  ev: {path: /x, table: raw.ev, format: csv, csv: {comment: '//'}}\n")
+    assert "sources.ev.csv.comment: must be exactly one character other than a line break (e.g. '#'" in (
+        config_error(two).what
+    )
+    same = write(tmp_path, "sources:\n  ev: {path: /x, table: raw.ev, format: csv, csv: {comment: ','}}\n")
+    assert "comment and delimiter must differ, both are ','" in config_error(same).what
+
+
 def test_a_tab_delimiter_and_a_single_quote_are_accepted(tmp_path: Path) -> None:
     path = write(
         tmp_path,

@@ -379,3 +379,11 @@ def test_a_first_record_of_values_over_rows_of_such_values_is_data(
 def test_a_first_record_with_a_word_or_not_shaped_like_its_columns_stays_the_header(head: str) -> None:
     header = sniff_header(head, AUTO)
     assert header is not None and header.header_record == 1
+
+
+def test_comment_lines_are_not_records_to_the_header_guess_or_the_delimiter_check() -> None:
+    head = "# exported by X; firmware 2.1\nid|name\n#2|skipped\n1|a\n3|c\n"
+    options = CsvOptions(delimiter="|", comment="#")
+    assert sniff_header(head, options) == CsvHeader(("id", "name"), 1)
+    assert other_delimiter(head, options) is None  # the comment's ';' is not the file's
+    assert other_delimiter(head, CsvOptions(comment="#")) == "|"

@@ -437,3 +437,22 @@ def test_csv_quotes_by_the_escape_in_use(
     monkeypatch.setattr(record_count, "CHUNK", chunk)
     uri = write(tmp_path / "e.csv", text.encode())
     assert count_records([uri], "csv", CsvGrammar(escape=escape)) == {uri: records}
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 8, 4096])
+def test_csv_comment_lines_are_no_records_wherever_the_chunks_end(chunk: int) -> None:
+    """``csv.comment``: a line starting with it where a record would start is skipped, as
+    Spark's reader skips it; inside a quoted value, or after the start of a record, it is text."""
+    text = (
+        '# exported by the device\nid,note\n#between rows\n1,"first\n# inside quotes"\n'
+        "2,b#not at the start\n\n#\n3,c\n# last, no line end"
+    )
+    scanner = record_count._CsvScanner(CsvGrammar(comment="#"))
+    for start in range(0, len(text), chunk):
+        scanner.feed(text[start : start + chunk])
+    scanner.finish()
+    assert scanner.data_records() == 3  # the header, then 1, 2 and 3
+    plain = record_count._CsvScanner(CsvGrammar())
+    plain.feed(text)
+    plain.finish()
+    assert plain.data_records() == 7  # without the setting, every comment line is a record
