@@ -185,6 +185,16 @@ class CsvOptions(_Strict):
     # csv module) and the record counter (ingest.formats.record_count) split on one character, and
     # Spark takes one `quote` / `escape` character. An empty quote (Spark: "no quoting") is not
     # supported: the sniffer and the counter always honour a quote character.
+    @field_validator("comment", mode="before")
+    @classmethod
+    def _comment_given(cls, value: object) -> object:
+        # only a value given is checked: `comment: #` in YAML is `comment:` and a YAML comment
+        if value is None:
+            raise ValueError(
+                'is empty: in YAML an unquoted # starts a comment; write it quoted (comment: "#")'
+            )
+        return value
+
     @field_validator("delimiter", "quote", "escape", "comment")
     @classmethod
     def _one_character(cls, value: str | None, info: ValidationInfo) -> str | None:

@@ -101,7 +101,9 @@ class CsvHeader:
         return self.data_from if self.data_from is not None else self.header_record
 
 
-def sniff_line_ends(head: str, quote: str = '"', escape: str = '"', delimiter: str = ",") -> LineEnds:
+def sniff_line_ends(
+    head: str, quote: str = '"', escape: str = '"', delimiter: str = ",", comment: str | None = None
+) -> LineEnds:
     """The line ends outside quotes in a file's head (plain Python): CRLF only, LF only, both, or
     CR (no LF anywhere in the head: the independent count decides the same way). A quote opens a
     quoted value only as its field's first character, as Spark's CSV parser reads: after a space
@@ -115,7 +117,7 @@ def sniff_line_ends(head: str, quote: str = '"', escape: str = '"', delimiter: s
     if "\n" not in head:
         return LineEnds.CR if "\r" in head else LineEnds.LF
     crlf = lf = False
-    for outside in _outside_quotes(head, quote, escape, delimiter):
+    for outside in _outside_quotes(head, quote, escape, delimiter, comment):
         crlf = crlf or "\r\n" in outside
         lf = lf or "\n" in outside.replace("\r\n", "")
     if crlf and lf:
@@ -125,20 +127,32 @@ def sniff_line_ends(head: str, quote: str = '"', escape: str = '"', delimiter: s
     return LineEnds.LF
 
 
-def _outside_quotes(text: str, quote: str, escape: str, delimiter: str) -> Iterator[str]:
+def _outside_quotes(
+    text: str, quote: str, escape: str, delimiter: str, comment: str | None = None
+) -> Iterator[str]:
     """The pieces of ``text`` outside quoted values (``_outside_spans``)."""
-    for start, end in _outside_spans(text, quote, escape, delimiter):
+    for start, end in _outside_spans(text, quote, escape, delimiter, comment):
         yield text[start:end]
 
 
-def _outside_spans(text: str, quote: str, escape: str, delimiter: str) -> Iterator[tuple[int, int]]:
+def _outside_spans(
+    text: str, quote: str, escape: str, delimiter: str, comment: str | None = None
+) -> Iterator[tuple[int, int]]:
     """Where the pieces of ``text`` outside quoted values start and end. A quote opens one only as its field's first
-    character (at the start, after a delimiter or a line end); inside one, a doubled quote (when
-    the escape is the quote), an escaped character or a quote followed by the escape does not
-    close it. One step per quote, not per character: a head is up to 64 KiB."""
+    character (at the start, after a delimiter or a line end), and not in a comment line
+    (``csv.comment`` first on a line outside quotes: its quotes are text); inside one, a doubled
+    quote (when the escape is the quote), an escaped character or a quote followed by the escape
+    does not close it. One step per quote, not per character: a head is up to 64 KiB."""
     inside = re.compile("[" + re.escape(quote + escape) + "]")
     start = search_from = 0
     while (opening := text.find(quote, search_from)) >= 0:
+        line = _comment_line(text, search_from, comment) if comment else -1
+        if 0 <= line < opening:  # the next quote is in (or after) a comment line: skip the line
+            end = text.find("\n", line)
+            if end < 0:
+                break
+            search_from = end  # the line end: a comment line right after it is found from here
+            continue
         if opening > 0 and text[opening - 1] not in (delimiter, "\n"):
             search_from = opening + 1  # a plain character inside an unquoted value
             continue
@@ -159,6 +173,15 @@ def _outside_spans(text: str, quote: str, escape: str, delimiter: str) -> Iterat
             # the value, in Spark's parser; the escape is the next match
         start = search_from = position
     yield start, len(text)
+
+
+def _comment_line(text: str, start: int, comment: str) -> int:
+    """Where the first line at or after ``start`` that begins with ``comment`` begins (-1: none).
+    ``start`` is outside quotes, so every line end from there on ends a record."""
+    if start == 0 and text.startswith(comment):
+        return 0
+    found = text.find("\n" + comment, start)
+    return found + 1 if found >= 0 else -1
 
 
 def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
@@ -185,7 +208,7 @@ def sniff_header(head: str, options: CsvOptions) -> CsvHeader | None:
     # Spark's reader skips a byte order mark: so must the sniff, or a quote right after it (the
     # first header cell of an Excel "CSV UTF-8" file) is a plain character here.
     head = head.removeprefix("\ufeff")
-    line_ends = sniff_line_ends(head, options.quote, options.escape, options.delimiter)
+    line_ends = sniff_line_ends(head, options.quote, options.escape, options.delimiter, options.comment)
     free = (c for c in _STAND_INS if c not in head)
     stood_in = 0  # bare CRs replaced by the stand-in
     stand_in = next(free, "") if line_ends is not LineEnds.CR and _BARE_CR.search(head) else ""
@@ -282,7 +305,9 @@ def _escapes_outside_quotes_replaced(
     # a CR ends a record in a file of CR line ends: a quote after it opens a value
     records = head.replace("\r", "\n") if line_ends is LineEnds.CR else head
     pieces, end = [], 0
-    for start, stop in _outside_spans(records, options.quote, options.escape, options.delimiter):
+    for start, stop in _outside_spans(
+        records, options.quote, options.escape, options.delimiter, options.comment
+    ):
         pieces += [head[end:start], head[start:stop].replace(options.escape, stand_in)]
         end = stop
     return "".join(pieces) + head[end:]

@@ -559,8 +559,13 @@ class _CsvScanner:
         self.field_empty = True
         self.closed_at_end = False
         self.in_comment = False  # in a comment line (``csv.comment``), to its line end
+        # nothing since the last line end outside quotes, not even a CR: only there does the
+        # comment character start a comment (Spark's reader reads one character at a record's
+        # start; a line starting "\r#" is a record)
+        self.line_start = True
 
     def _end_record(self) -> None:
+        self.line_start = True
         if self.current_chars:
             self.records += 1
             self.has_header = self.has_header or bool(self.filled_cells or self.cell_filled)
@@ -581,9 +586,10 @@ class _CsvScanner:
             if self.has_header and not self.after_quote and not self.escaped:
                 self._feed_fast(text[index:])
                 return
-            if char == comment and not self.in_quotes and not self.current_chars:
+            if char == comment and self.line_start:
                 self.in_comment = True  # where a record would start: a comment line, no record
                 continue
+            self.line_start = False
             if self.in_quotes:
                 self.current_chars += 1
                 if self.escaped:
@@ -618,7 +624,7 @@ class _CsvScanner:
             self.escaped = False
             start = 1
             self.current_chars += 1
-        if self.in_comment or (self.g.comment and not self.current_chars and not self.in_quotes):
+        if self.in_comment or (self.g.comment and self.line_start):
             start = self._after_comments(text, start)
             if start < 0:
                 return  # the chunk ends inside a comment line
@@ -659,6 +665,7 @@ class _CsvScanner:
         if text[start:].strip("\r"):
             self.current_chars += 1
         self.closed_at_end = closed_at == len(text)
+        self.line_start = start == len(text) and (start > 0 or self.line_start) and not self.in_quotes
         if not self.in_quotes:
             boundary = max(text.rfind(self.g.delimiter), text.rfind("\n"))
             rest_empty = boundary + 1 == len(text)

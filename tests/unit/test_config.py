@@ -238,6 +238,15 @@ def test_a_csv_comment_is_one_character_of_its_own(tmp_path: Path) -> None:
     )
     same = write(tmp_path, "sources:\n  ev: {path: /x, table: raw.ev, format: csv, csv: {comment: ','}}\n")
     assert "comment and delimiter must differ, both are ','" in config_error(same).what
+    # YAML reads an unquoted # as the start of a comment: the setting would be silently off
+    unquoted = write(
+        tmp_path,
+        "sources:\n  ev:\n    path: /x\n    table: raw.ev\n    format: csv\n    csv:\n      comment: #\n",
+    )
+    assert (
+        'sources.ev.csv.comment: is empty: in YAML an unquoted # starts a comment; write it quoted (comment: "#")'
+        in (config_error(unquoted).what)
+    )
 
 
 def test_a_tab_delimiter_and_a_single_quote_are_accepted(tmp_path: Path) -> None:

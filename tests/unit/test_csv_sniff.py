@@ -387,3 +387,15 @@ def test_comment_lines_are_not_records_to_the_header_guess_or_the_delimiter_chec
     assert sniff_header(head, options) == CsvHeader(("id", "name"), 1)
     assert other_delimiter(head, options) is None  # the comment's ';' is not the file's
     assert other_delimiter(head, CsvOptions(comment="#")) == "|"
+
+
+def test_a_quote_in_a_comment_line_opens_no_value_for_the_line_end_guess() -> None:
+    """An odd quote in a '#' line took the rest of the head for a quoted value: a CRLF file was
+    guessed LF (its last fields would have kept their CR)."""
+    head = '#source: lab,"unit 3\r\nid,v\r\n1,2\r\n3,4\r\n'
+    assert sniff_line_ends(head, comment="#") is LineEnds.CRLF
+    assert sniff_line_ends('#a,"b\nid,v\r\n1,2\r\n', comment="#") is LineEnds.MIXED
+    backslashes = '#note: see,"manual\nid,path,n\n1,C:\\dir\\,5\n2,D:\\x\\,6\n'
+    assert sniff_header(backslashes, CsvOptions(escape="\\", comment="#")) == CsvHeader(
+        ("id", "path", "n"), 1
+    )

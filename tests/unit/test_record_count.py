@@ -456,3 +456,14 @@ def test_csv_comment_lines_are_no_records_wherever_the_chunks_end(chunk: int) ->
     plain.feed(text)
     plain.finish()
     assert plain.data_records() == 7  # without the setting, every comment line is a record
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 4, 5, 100])
+def test_a_line_starting_with_a_cr_then_the_comment_character_is_a_record(chunk: int) -> None:
+    """Spark's reader reads one character at a record's start: after a bare CR, '#' is text."""
+    scanner = record_count._CsvScanner(CsvGrammar(comment="#"))
+    text = "id,v\n\r#x\n1,2\n"
+    for start in range(0, len(text), chunk):
+        scanner.feed(text[start : start + chunk])
+    scanner.finish()
+    assert scanner.data_records() == 2
