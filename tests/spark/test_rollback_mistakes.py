@@ -24,6 +24,14 @@ def _land(landing: Path, name: str, ids: range) -> None:
     (day / name).write_text("\n".join(lines) + "\n")
 
 
+def _land_record(spark: Any, landing: Path, table: str, name: str, record: dict[str, Any]) -> str:
+    """One file of one record (``id``, ``ts`` and ``record``'s keys) ingested into ``table``: its run id."""
+    day = landing / "2026-03-05"
+    day.mkdir(exist_ok=True)
+    (day / name).write_text(json.dumps({"id": 1, "ts": "2026-03-05T00:00:00Z", **record}) + "\n")
+    return ingest(spark, landing, table).run_id
+
+
 def test_a_child_table_is_rolled_back_through_its_main_table(spark: Any, landing: Path) -> None:
     _land(landing, "a.jsonl", range(3))
     run = ingest(spark, landing, "rb.parent", arrays={"explode": ["tags"]}).run_id
@@ -98,12 +106,9 @@ def test_a_rollback_drops_the_columns_only_its_run_gave_values_to(
     """A run's new columns stayed in the table after its rollback, empty (the one column a CSV
     file read with the wrong delimiter made stayed for good). They go with the run, unless
     another run wrote values to them; such a column goes when that run is rolled back too."""
-    day = landing / "2026-03-05"
-    day.mkdir()
 
     def land(name: str, record: dict[str, Any]) -> str:
-        (day / name).write_text(json.dumps({"id": 1, "ts": "2026-03-05T00:00:00Z", **record}) + "\n")
-        return ingest(spark, landing, "rb.columns").run_id
+        return _land_record(spark, landing, "rb.columns", name, record)
 
     land("1.jsonl", {})
     second = land("2.jsonl", {"firmware": "1.2"})  # adds `firmware`
@@ -150,12 +155,8 @@ def test_a_rollback_that_dies_while_dropping_columns_is_finished_by_running_it_a
     columns, each logged once. Columns kept with ``--keep-columns`` stay kept."""
     from ingest.tables import snapshots
 
-    day = landing / "2026-03-06"
-    day.mkdir()
-
     def land(name: str, record: dict[str, Any]) -> str:
-        (day / name).write_text(json.dumps({"id": 1, "ts": "2026-03-06T00:00:00Z", **record}) + "\n")
-        return ingest(spark, landing, "rb.dies").run_id
+        return _land_record(spark, landing, "rb.dies", name, record)
 
     land("1.jsonl", {})
     kept = land("2.jsonl", {"note": "x"})
