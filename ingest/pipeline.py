@@ -1190,6 +1190,30 @@ def _apply_ddl(spark: SparkSession, plan: TablePlan) -> None:
                 spark.sql(widen_column_sql(plan.table, column))
 
 
+# S3A's words for a request S3 refused (HTTP 403), with the key it was for
+_S3_DENIED = re.compile(
+    r"AccessDeniedException (?P<key>\S+?): .*?(?:Access Denied|Status Code: 403)", re.DOTALL
+)
+
+
+def refused_write(exc: Exception, table: str) -> ConfigError | None:
+    """A source that failed because S3 refused a request (403) on a warehouse key, as an error
+    that says so: the credentials may not write there, not a bug (the platform's ingest identity
+    writes the landing bucket and the raw and ingest_meta databases only; a table in another
+    database, `--table u.x`, failed with pages of Java)."""
+    found = _S3_DENIED.search(str(exc))
+    if found is None:
+        return None
+    return ConfigError(
+        f"S3 refused access to {found['key']} (403 Access Denied): the credentials ingest runs "
+        "with may not write there",
+        where=table,
+        hint="on the platform, ingest's identity writes the landing bucket and the raw and "
+        "ingest_meta databases only: choose a table in raw (dbt writes the other databases), or "
+        "grant your own credentials that prefix",
+    )
+
+
 def run(
     spark: SparkSession,
     sources: list[SourceConfig],
@@ -1235,10 +1259,20 @@ def run(
                 meta.log_run(spark, run_id, command, "failed", {"error": exc.render()})
             raise
         except Exception as exc:  # one source failing must not hide the others' results
-            log.exception("source %s failed", source.name)
-            failed = SourceReport(
-                source.name, source.table, status="failed", error=str(exc).splitlines()[0], exit_code=1
-            )
+            if (refused := refused_write(exc, source.table)) is not None:  # a user's to fix: no traceback
+                log.error("%s", refused.render())
+                failed = SourceReport(
+                    source.name,
+                    source.table,
+                    status="failed",
+                    error=refused.what,
+                    exit_code=refused.exit_code,
+                )
+            else:
+                log.exception("source %s failed", source.name)
+                failed = SourceReport(
+                    source.name, source.table, status="failed", error=str(exc).splitlines()[0], exit_code=1
+                )
             report.sources.append(failed)
         progress(source.name, "done", report.sources[-1].status)
     if not dry_run:

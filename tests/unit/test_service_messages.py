@@ -327,3 +327,27 @@ def test_broker_status_when_the_topics_cannot_be_listed(monkeypatch: pytest.Monk
     assert "what to do: start it with `make stream-up`" in result.stderr
     assert "Traceback" not in result.output
     assert result.stdout == ""  # no half-printed report
+
+
+def test_a_table_in_a_database_the_s3_credentials_may_not_write_says_so() -> None:
+    """On the platform, `ingest load ... --table u62.semi` failed with S3A's text (and a Java
+    stack in the log): the ingest identity writes only raw and ingest_meta. The message S3A gave
+    (from that run) is now a config error naming the key and what to do."""
+    from ingest.pipeline import refused_write
+
+    seen = (
+        "org.apache.hadoop.hive.ql.metadata.HiveException: MetaException(message:Got exception: "
+        "java.nio.file.AccessDeniedException hive/u62.db: PUT 0-byte object  on hive/u62.db: "
+        "com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied. (Service: Amazon S3; "
+        "Status Code: 403; Error Code: AccessDenied; Request ID: 18EF1D385D59E0865B82982E; S3 "
+        "Extended Request ID: null; Proxy: null), S3 Extended Request ID: null:AccessDenied)"
+    )
+    refused = refused_write(RuntimeError(seen), "u62.semi")
+    assert refused is not None and refused.exit_code == 2
+    assert refused.render() == (
+        "S3 refused access to hive/u62.db (403 Access Denied): the credentials ingest runs with may "
+        "not write there\n  where: u62.semi\n  what to do: on the platform, ingest's identity writes "
+        "the landing bucket and the raw and ingest_meta databases only: choose a table in raw (dbt "
+        "writes the other databases), or grant your own credentials that prefix"
+    )
+    assert refused_write(RuntimeError("java.io.IOException: No space left on device"), "raw.x") is None
