@@ -197,9 +197,8 @@ class CsvOptions(_Strict):
 
     @field_validator("delimiter", "quote", "escape", "comment")
     @classmethod
-    def _one_character(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None:  # `comment` unset
-            return value
+    def _one_character(cls, value: str, info: ValidationInfo) -> str:
+        # (an unset comment, None, is a default, never validated; a given None stops above)
         if len(value) != 1 or value in "\r\n":
             examples = _CSV_CHAR_EXAMPLES[str(info.field_name)]
             raise ValueError(

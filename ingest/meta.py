@@ -328,3 +328,18 @@ def logged_changes(spark: SparkSession, table_names: list[str]) -> set[tuple[str
         if (r.table_name, r.column_name) not in dropped
         or r.changed_at > dropped[(r.table_name, r.column_name)]
     }
+
+
+def last_changes(spark: SparkSession, table_name: str) -> dict[str, str]:
+    """Each column's latest logged schema change in ``table_name`` (``drop_column``: dropped)."""
+    rows = (
+        spark.table(table("schema_changes"))
+        .where(F.col("table_name") == table_name)
+        .select("column_name", "change", "changed_at")
+        .collect()
+    )
+    latest: dict[str, tuple[datetime, str]] = {}
+    for r in rows:
+        if r.column_name and (r.column_name not in latest or r.changed_at >= latest[r.column_name][0]):
+            latest[r.column_name] = (r.changed_at, r.change)
+    return {column: change for column, (_at, change) in latest.items()}

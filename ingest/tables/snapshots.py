@@ -169,16 +169,16 @@ def _undo_in_table(
         return "delete", removed
 
 
-def _drop_columns_of_run(spark: SparkSession, table: str, main: str, run_id: str) -> tuple[str, ...]:
+def _drop_columns_of_run(spark: SparkSession, table: str, run_id: str, undone: set[str]) -> tuple[str, ...]:
     """Drop the columns ``run_id`` added to ``table`` (their ``column_map`` rows name it, or a
-    run rolled back before in the main table ``main``, as their first run) that no row holds a
+    run rolled back before in its main table, ``undone``, as their first run) that no row holds a
     value of, in its column or in ``_rescued_data``, now its rows are gone: the one column a file
     read with the wrong delimiter made (``id;name;city``) goes with the run. A column a later run
     wrote values to stays. The drop is logged first (``drop_column``, as a run logs its DDL
     before applying it), then applied, then the mapping goes, so the next run that meets the key
     adds it again. Repeated after a crash at any step, it finishes the job; all under the
     table's commit lock, so no run plans against a column half gone."""
-    runs = sorted({run_id, *_rolled_back_runs(spark, main)})
+    runs = sorted({run_id, *undone})
     mapping = meta.table("column_map")
     mapped = {
         r.column_name: r.data_type
@@ -197,7 +197,7 @@ def _drop_columns_of_run(spark: SparkSession, table: str, main: str, run_id: str
         held = _values_held(rows, present)
         empty = tuple(c for c in present if not held[c])
         gone = sorted(set(mapped) - set(present))  # dropped by a rollback that died before the end
-        logged = _last_changes(spark, table)
+        logged = meta.last_changes(spark, table)
         to_log = [c for c in (*empty, *gone) if logged.get(c) != "drop_column"]
         if to_log:
             ddl = f"ALTER TABLE {name} DROP COLUMNS ({', '.join(map(quote_identifier, to_log))})"
@@ -248,21 +248,6 @@ def _values_held(rows: DataFrame, columns: list[str]) -> dict[str, bool]:
         ]
     ).first()
     return {c: counts is not None and counts[f"_{i}"] > 0 for i, c in enumerate(columns)}
-
-
-def _last_changes(spark: SparkSession, table: str) -> dict[str, str]:
-    """Each column's latest logged schema change in ``table``."""
-    rows = (
-        spark.table(meta.table("schema_changes"))
-        .where(F.col("table_name") == table)
-        .select("column_name", "change", "changed_at")
-        .collect()
-    )
-    latest: dict[str, tuple[datetime, str]] = {}
-    for r in rows:
-        if r.column_name and (r.column_name not in latest or r.changed_at >= latest[r.column_name][0]):
-            latest[r.column_name] = (r.changed_at, r.change)
-    return {column: change for column, (_at, change) in latest.items()}
 
 
 def _dropped(spark: SparkSession, table: str, run_id: str, empty: tuple[str, ...]) -> tuple[str, ...]:
@@ -320,12 +305,13 @@ def rollback_run(
             hint=f"run `ingest rollback --table {parent} --run {run_id}`",
         )
     reports: list[RollbackReport] = []
+    children = _child_tables(spark, table)
     if not undone:
         spark.sql(
             f"DELETE FROM {quote_table(meta.table('files'))} "
             f"WHERE table_name = {quote_string(table)} AND run_id = {quote_string(run_id)}"
         )
-        for child in _child_tables(spark, table):
+        for child in children:
             method, removed = _undo_in_table(spark, child, run_id, F.col("_ingest_run_id") == run_id)
             reports.append(RollbackReport(child, run_id, method, removed))
         quarantine = meta.table("quarantine")
@@ -342,8 +328,9 @@ def rollback_run(
         return reports
     # The rows are gone, and the runs log says so: a rollback that dies from here on is repeated
     # (it then only finishes the columns), not refused as a run with no commit in the table.
-    for target in [*_child_tables(spark, table), table]:
-        dropped = _drop_columns_of_run(spark, target, table, run_id)
+    undone_before = _rolled_back_runs(spark, table)
+    for target in [*children, table]:
+        dropped = _drop_columns_of_run(spark, target, run_id, undone_before)
         if dropped:
             at = next((i for i, r in enumerate(reports) if r.table == target), None)
             if at is None:
